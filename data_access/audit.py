@@ -1,0 +1,119 @@
+"""The audit log: who did what, when, with old and new values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from data_access.models import AuditEntry, utcnow
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_jsonable(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: Any = None,
+    old: Any = None,
+    new: Any = None,
+    detail: str = "",
+) -> None:
+    """Add one audit entry to the caller's unit of work."""
+    session.add(
+        AuditEntry(
+            at=utcnow(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            old=_jsonable(old),
+            new=_jsonable(new),
+            detail=detail,
+        )
+    )
+
+
+def record_denied(
+    session: Session, *, actor: str, attempted: str, entity: str, entity_id: Any = None, detail: str = ""
+) -> None:
+    """Log a refused attempt (a page, a submission, a save) in the audit log."""
+    record(
+        session,
+        actor=actor,
+        action="access.denied",
+        entity=entity,
+        entity_id=entity_id,
+        detail=f"{attempted}; {detail}" if detail else attempted,
+    )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    action: str | None = None
+    actor: str | None = None
+    entity: str | None = None
+    entity_id: str | None = None
+    since: dt.datetime | None = None
+    limit: int = 500
+
+
+def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> pd.DataFrame:
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(filters.limit)
+    if filters.action:
+        stmt = stmt.where(AuditEntry.action == filters.action)
+    if filters.actor:
+        stmt = stmt.where(AuditEntry.actor == filters.actor)
+    if filters.entity:
+        stmt = stmt.where(AuditEntry.entity == filters.entity)
+    if filters.entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == filters.entity_id)
+    if filters.since:
+        stmt = stmt.where(AuditEntry.at >= filters.since)
+    rows = [
+        {
+            "id": e.id,
+            "at": e.at,
+            "actor": e.actor,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "old": e.old,
+            "new": e.new,
+            "detail": e.detail,
+        }
+        for e in session.scalars(stmt)
+    ]
+    return pd.DataFrame(rows, columns=["id", "at", "actor", "action", "entity", "entity_id", "old", "new", "detail"])
+
+
+def distinct_actions(session: Session) -> list[str]:
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def data_version(session: Session) -> tuple[int, int]:
+    """Changes with every recorded change: a cheap key for caches of shared data.
+
+    Every write in the app records an audit entry in the same transaction, so
+    the newest entry's id and the number of entries change whenever any data
+    does. The count also moves when a transaction with a lower id commits after
+    one with a higher id (PostgreSQL sequences do not follow commit order).
+    """
+    newest, count = session.execute(select(func.max(AuditEntry.id), func.count(AuditEntry.id))).one()
+    return int(newest or 0), int(count or 0)

@@ -1,0 +1,140 @@
+"""One `Database` object owns the engine and hands out units of work.
+
+    db = Database(url)
+    with db.write() as session:      # one user action, committed on success
+        save_review(session, ...)
+    with db.read() as session:        # reading only; never committed
+        rows = list_submissions(session)
+
+Functions in `data_access/` take the session and never commit; whoever opens the
+unit of work owns it.
+
+SQLite: WAL journal, a busy timeout, foreign keys on, and write units begun with
+`BEGIN IMMEDIATE`, so that two writers queue for the lock instead of one of them
+failing or losing work half way. PostgreSQL: psycopg 3, pooled connections with
+pre-ping; concurrent edits of one row are caught by version columns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or written; a plain message for people."""
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's events issue BEGIN themselves (pysqlite's own
+        # transaction handling would defer it and break BEGIN IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode != "wal" and mode != "memory":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_db_engine(url: str, *, echo: bool = False) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            pool_pre_ping=False,
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(
+            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5}
+        )
+    raise ValueError(
+        f"unsupported database URL {parsed.render_as_string(hide_password=True)}: "
+        "use sqlite:///path or postgresql+psycopg://..."
+    )
+
+
+class Database:
+    """The engine and the two kinds of unit of work (read, write)."""
+
+    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or create_db_engine(url)
+        self.dialect = self.engine.dialect.name
+        write_engine = self.engine
+        if self.dialect == "sqlite":
+            write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._read_factory = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
+        self._write_factory = sessionmaker(bind=write_engine, expire_on_commit=False, autoflush=True)
+
+    @property
+    def safe_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write unit: committed when the block ends, rolled back on error."""
+        session = self._write_factory()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read unit: never committed, so nothing can be written by accident."""
+        session = self._read_factory()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    def ping(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise DatabaseUnavailable(describe_operational_error(exc)) from exc
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def describe_operational_error(exc: BaseException) -> str:
+    """A sentence for people, without SQL, paths or passwords."""
+    message = str(getattr(exc, "orig", exc)).lower()
+    if "readonly" in message or "read-only" in message or "read only" in message:
+        return "The database is read-only at the moment, so nothing can be saved. Your input is kept on this page; try again later or tell the call's administrator."
+    if "locked" in message or "busy" in message:
+        return "The database is busy. Nothing was saved; please try again in a moment."
+    if "disk" in message and "full" in message:
+        return "The database's disk is full, so nothing can be saved. Tell the call's administrator."
+    return "The database cannot be reached at the moment. Nothing was saved; your input is kept on this page. Try again later or tell the call's administrator."

@@ -1,0 +1,384 @@
+"""The whole data model of one call for evidence (SQLAlchemy 2 declarative).
+
+Database constraints guard what must never be stored: a score outside 1..5, a
+review without a reviewer or submission, a role or status outside its list, two
+reviews by one reviewer of one submission. Coded taxonomy values are validated
+against the call's configuration by the functions that write them (another call
+may use other codes), and multi-valued fields live in `submission_codes`, one
+row per value, never as comma-joined text.
+
+Times are stored in UTC. Schema changes are Alembic migrations in
+`data_access/migrations/versions/`; `tests/data_access/test_migrations.py`
+checks that the models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "office", "reviewer")
+REVIEW_STATUSES = ("draft", "submitted")
+CODE_FIELDS = ("themes", "focus_areas", "exploitation_types", "evidence_forms")
+CONFLICT_SOURCES = ("reviewer", "admin")
+PRESENTATION_FORMATS = ("in_person", "virtual")
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC times")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="role_known"),
+        CheckConstraint("username = lower(username) AND length(username) >= 2", name="username_lower"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    # Sessions and cookies issued before this moment are no longer accepted.
+    sessions_valid_after: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuthSession(Base):
+    """A server-side record of each sign-in, so that cookies can be revoked."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per username (existing or not), with a time-based lock."""
+
+    __tablename__ = "login_throttle"
+
+    username: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failure_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ImportBatch(Base):
+    __tablename__ = "import_batches"
+    __table_args__ = (CheckConstraint("length(sha256) = 64", name="sha256_length"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    # The original file; emptied (and noted) only when a submission in it is erased.
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_removed_reason: Mapped[str | None] = mapped_column(Text)
+    sheet: Mapped[str | None] = mapped_column(String(200))
+    mapping_name: Mapped[str | None] = mapped_column(String(200))
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    changes: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+
+
+class ImportMapping(Base):
+    """A confirmed column mapping (and value mappings) saved for the next file."""
+
+    __tablename__ = "import_mappings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    columns: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        CheckConstraint("length(trim(title)) > 0", name="title_present"),
+        CheckConstraint("length(reference) > 0", name="reference_present"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    organisation: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(Text)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence_source: Mapped[str | None] = mapped_column(String(64))
+    sector: Mapped[str | None] = mapped_column(String(64))
+    nation: Mapped[str | None] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    reported_impact: Mapped[str | None] = mapped_column(String(64))
+    presentation_preference: Mapped[str | None] = mapped_column(String(64))
+    region: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    contact_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    codes: Mapped[list[SubmissionCode]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SubmissionCode.position"
+    )
+    links: Mapped[list[SubmissionLink]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SubmissionLink.position"
+    )
+
+
+class SubmissionCode(Base):
+    """One value of a multi-valued coded field (themes, focus areas, ...)."""
+
+    __tablename__ = "submission_codes"
+    __table_args__ = (
+        CheckConstraint(_in("field", CODE_FIELDS), name="field_known"),
+        Index("ix_submission_codes_field_code", "field", "code"),
+    )
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    field: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubmissionLink(Base):
+    __tablename__ = "submission_links"
+
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+
+
+class DuplicateFlag(Base):
+    """A likely duplicate found on import, left for a person to decide."""
+
+    __tablename__ = "duplicate_flags"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "other_submission_id", name="uq_duplicate_flags_pair"),
+        CheckConstraint("submission_id <> other_submission_id", name="distinct_pair"),
+        CheckConstraint(_in("status", ("open", "not_duplicate", "duplicate")), name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    other_submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batches.id", ondelete="SET NULL"))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Assignment(Base):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "reviewer_id", name="uq_assignments_pair"),
+        CheckConstraint(_in("source", ("auto", "manual")), name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConflictOfInterest(Base):
+    __tablename__ = "conflicts_of_interest"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "reviewer_id", name="uq_conflicts_of_interest_pair"),
+        CheckConstraint(_in("source", CONFLICT_SOURCES), name="source_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    declared_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "reviewer_id", name="uq_reviews_pair"),
+        CheckConstraint(_in("status", REVIEW_STATUSES), name="status_known"),
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("status <> 'submitted' OR submitted_at IS NOT NULL", name="submitted_has_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), index=True, nullable=False
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True, nullable=False)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    recommendation: Mapped[str | None] = mapped_column(String(32))
+    confidence: Mapped[str | None] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    scores: Mapped[list[ReviewScore]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+
+class ReviewScore(Base):
+    """One criterion of one review. `score` NULL means "cannot judge"."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (CheckConstraint("score IS NULL OR (score >= 1 AND score <= 5)", name="score_in_scale"),)
+
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), primary_key=True)
+    criterion: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+
+
+class LineUp(Base):
+    """A saved presenter line-up with the rules it was solved under."""
+
+    __tablename__ = "line_ups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    rules: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    objective: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    members: Mapped[list[LineUpMember]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="LineUpMember.position"
+    )
+
+
+class LineUpMember(Base):
+    __tablename__ = "line_up_members"
+    __table_args__ = (CheckConstraint(_in("format", PRESENTATION_FORMATS), name="format_known"),)
+
+    line_up_id: Mapped[int] = mapped_column(ForeignKey("line_ups.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    format: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CallState(Base):
+    """Small switches of the running call, e.g. whether reviewing is closed."""
+
+    __tablename__ = "call_state"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONType)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, when, with old and new values. Never updated in place,
+    except to strip personal data when a submission is erased."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str | None] = mapped_column(String(64))
+    old: Mapped[Any | None] = mapped_column(JSONType)
+    new: Mapped[Any | None] = mapped_column(JSONType)
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,282 @@
+"""People who use the app: admin, office and reviewers.
+
+Passwords are stored as bcrypt hashes only. Deactivating a user or changing a
+password moves `sessions_valid_after` forward and revokes their sign-in
+sessions, so a browser still holding a signed cookie is signed out at its next
+action.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import bcrypt
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from data_access import audit
+from data_access.models import ROLES, AuthSession, User, utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5 refuses) anything longer
+
+
+class UserError(ValueError):
+    """Bad input about a user; the message is for people."""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: int
+    username: str
+    name: str
+    email: str | None
+    role: str
+    active: bool
+    organisation: str | None
+    capacity: int | None
+    created_at: dt.datetime
+    last_sign_in_at: dt.datetime | None
+
+
+def _record(u: User) -> UserRecord:
+    return UserRecord(
+        u.id, u.username, u.name, u.email, u.role, u.active, u.organisation, u.capacity, u.created_at, u.last_sign_in_at
+    )
+
+
+def normalise_username(username: str) -> str:
+    return (username or "").strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise UserError(f"The password must be at most {MAX_PASSWORD_BYTES} bytes long.")
+    if password != password.strip():
+        raise UserError("The password must not start or end with a space.")
+    if len(set(password)) < 4:
+        raise UserError("The password is too repetitive.")
+
+
+def hash_password(password: str, *, rounds: int = 12) -> str:
+    check_password_rules(password)
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def _check_fields(*, username: str, name: str, role: str, email: str | None, capacity: int | None) -> None:
+    if not USERNAME_RE.match(username):
+        raise UserError(
+            "A username has 2 to 64 characters: lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit."
+        )
+    if not name.strip():
+        raise UserError("A name is required.")
+    if role not in ROLES:
+        raise UserError(f"The role must be one of {', '.join(ROLES)}.")
+    if email and not EMAIL_RE.match(email):
+        raise UserError(f"{email!r} is not an email address.")
+    if capacity is not None and capacity < 0:
+        raise UserError("Capacity cannot be negative.")
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    name: str,
+    role: str,
+    password_hash: str,
+    actor: str,
+    email: str | None = None,
+    organisation: str | None = None,
+    capacity: int | None = None,
+) -> UserRecord:
+    username = normalise_username(username)
+    email = (email or "").strip() or None
+    _check_fields(username=username, name=name, role=role, email=email, capacity=capacity)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"The username {username!r} is taken.")
+    user = User(
+        username=username,
+        name=name.strip(),
+        role=role,
+        password_hash=password_hash,
+        email=email,
+        organisation=(organisation or "").strip() or None,
+        capacity=capacity,
+        active=True,
+        sessions_valid_after=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        entity="user",
+        entity_id=user.id,
+        new={
+            "username": username,
+            "name": user.name,
+            "role": role,
+            "email": email,
+            "organisation": user.organisation,
+            "capacity": capacity,
+        },
+    )
+    return _record(user)
+
+
+def get_user(session: Session, user_id: int) -> UserRecord | None:
+    user = session.get(User, user_id)
+    return _record(user) if user else None
+
+
+def get_user_by_username(session: Session, username: str) -> UserRecord | None:
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    return _record(user) if user else None
+
+
+def password_hash_for(session: Session, username: str) -> str | None:
+    """The hash of an active user, or None (unknown or deactivated)."""
+    return session.scalar(
+        select(User.password_hash).where(User.username == normalise_username(username), User.active.is_(True))
+    )
+
+
+def list_users(session: Session, *, role: str | None = None, active_only: bool = False) -> list[UserRecord]:
+    stmt = select(User).order_by(User.role, User.username)
+    if role:
+        stmt = stmt.where(User.role == role)
+    if active_only:
+        stmt = stmt.where(User.active.is_(True))
+    return [_record(u) for u in session.scalars(stmt)]
+
+
+def count_users(session: Session) -> int:
+    return int(session.scalar(select(func.count(User.id))) or 0)
+
+
+def _load(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id, with_for_update=session.bind.dialect.name != "sqlite")
+    if user is None:
+        raise UserError("No such user.")
+    return user
+
+
+def revoke_sessions(session: Session, *, user_id: int, reason: str) -> None:
+    now = utcnow()
+    session.execute(update(User).where(User.id == user_id).values(sessions_valid_after=now))
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+def set_active(session: Session, *, user_id: int, active: bool, actor: str) -> UserRecord:
+    user = _load(session, user_id)
+    if user.username == actor and not active:
+        raise UserError("You cannot deactivate your own account.")
+    if user.active == active:
+        return _record(user)
+    if not active and user.role == "admin":
+        others = session.scalar(
+            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+        )
+        if not others:
+            raise UserError("This is the last active admin; make another admin first.")
+    old = user.active
+    user.active = active
+    session.flush()
+    if not active:
+        revoke_sessions(session, user_id=user.id, reason="deactivated")
+    audit.record(
+        session,
+        actor=actor,
+        action="user.activate" if active else "user.deactivate",
+        entity="user",
+        entity_id=user.id,
+        old={"active": old},
+        new={"active": active},
+    )
+    session.refresh(user)
+    return _record(user)
+
+
+def set_role(session: Session, *, user_id: int, role: str, actor: str) -> UserRecord:
+    if role not in ROLES:
+        raise UserError(f"The role must be one of {', '.join(ROLES)}.")
+    user = _load(session, user_id)
+    if user.role == role:
+        return _record(user)
+    if user.role == "admin" and user.username == actor:
+        raise UserError("You cannot change your own role; ask another admin.")
+    old = user.role
+    user.role = role
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="user.role",
+        entity="user",
+        entity_id=user.id,
+        old={"role": old},
+        new={"role": role},
+    )
+    return _record(user)
+
+
+def set_password(session: Session, *, user_id: int, password_hash: str, actor: str) -> None:
+    user = _load(session, user_id)
+    user.password_hash = password_hash
+    session.flush()
+    revoke_sessions(session, user_id=user.id, reason="password changed")
+    audit.record(
+        session,
+        actor=actor,
+        action="user.password",
+        entity="user",
+        entity_id=user.id,
+        detail="password changed; existing sign-ins ended",
+    )
+
+
+def update_details(
+    session: Session,
+    *,
+    user_id: int,
+    actor: str,
+    name: str | None = None,
+    email: str | None = None,
+    organisation: str | None = None,
+    capacity: int | None = None,
+    clear_capacity: bool = False,
+) -> UserRecord:
+    user = _load(session, user_id)
+    old = {"name": user.name, "email": user.email, "organisation": user.organisation, "capacity": user.capacity}
+    new_name = user.name if name is None else name.strip()
+    new_email = user.email if email is None else (email.strip() or None)
+    new_capacity = None if clear_capacity else (user.capacity if capacity is None else capacity)
+    _check_fields(username=user.username, name=new_name, role=user.role, email=new_email, capacity=new_capacity)
+    user.name, user.email, user.capacity = new_name, new_email, new_capacity
+    if organisation is not None:
+        user.organisation = organisation.strip() or None
+    new = {"name": user.name, "email": user.email, "organisation": user.organisation, "capacity": user.capacity}
+    if new != old:
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="user.update",
+            entity="user",
+            entity_id=user.id,
+            old={k: v for k, v in old.items() if new[k] != v},
+            new={k: v for k, v in new.items() if old[k] != v},
+        )
+    return _record(user)

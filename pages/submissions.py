@@ -1,0 +1,94 @@
+"""Submissions: a searchable, filterable table and a detail view.
+
+What a viewer sees comes from `data_access.submissions`, already limited to
+what their role may see (a reviewer: their assignments; identities masked).
+"""
+
+import streamlit as st
+
+from config import MULTI_VALUED, SINGLE_VALUED
+from data_access import audit
+from data_access.submissions import (
+    AccessDenied,
+    SubmissionFilter,
+    get_submission,
+    list_submissions,
+    submission_id_for_reference,
+)
+from ui import context, render
+from ui.guard import require_page
+from ui.tables import HEADERS, submission_table
+
+viewer = require_page("submissions")
+config = context.call_config()
+db = context.database()
+
+st.title("Submissions")
+if viewer.is_reviewer:
+    st.caption(
+        "The submissions assigned to you."
+        + (" Blind review: contributors' identities are hidden." if config.blind_review else "")
+    )
+
+search = st.text_input(
+    "Search", placeholder="Reference, title, summary, region or organisation", key="submissions.search"
+)
+with st.expander("Filters", icon=":material/filter_list:"):
+    chosen: dict[str, tuple[str, ...]] = {}
+    cols = st.columns(3)
+    for i, name in enumerate((*MULTI_VALUED, *SINGLE_VALUED)):
+        vocab = config.vocabulary(name)
+        chosen[name] = tuple(
+            cols[i % 3].multiselect(HEADERS[name], vocab.ids, format_func=vocab.label, key=f"submissions.filter.{name}")
+        )
+    anonymous = None
+    if not viewer.is_reviewer:
+        choice = st.radio(
+            "Anonymous", ["All", "Anonymous only", "Named only"], horizontal=True, key="submissions.filter.anonymous"
+        )
+        anonymous = {"All": None, "Anonymous only": True, "Named only": False}[choice]
+
+flt = SubmissionFilter(search=search, anonymous=anonymous, **chosen)
+with db.read() as session:
+    frame = list_submissions(session, viewer=viewer, config=config, flt=flt)
+
+st.caption(f"{len(frame)} submission{'s' if len(frame) != 1 else ''}. Select a row to read it.")
+columns = ["reference", "title", "organisation", "themes", "exploitation_types", "nation", "stage", "reported_impact"]
+event = st.dataframe(
+    submission_table(frame, config, columns),
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="submissions.table",
+    width="stretch",
+)
+
+selected_ref = st.query_params.get("ref")
+if event.selection.rows:
+    selected_ref = frame.iloc[event.selection.rows[0]]["reference"]
+    st.query_params["ref"] = selected_ref
+
+if selected_ref:
+    st.divider()
+    if st.button("Close", icon=":material/close:", key="submissions.close"):
+        st.query_params.pop("ref", None)
+        st.rerun()
+    try:
+        with db.read() as session:
+            sub_id = submission_id_for_reference(session, selected_ref)
+            if sub_id is None:
+                raise AccessDenied("unknown reference")
+            sub = get_submission(session, submission_id=sub_id, viewer=viewer, config=config)
+    except AccessDenied as exc:
+        with db.write() as session:
+            audit.record_denied(
+                session,
+                actor=viewer.username,
+                attempted="open submission",
+                entity="submission",
+                entity_id=selected_ref,
+                detail=str(exc),
+            )
+        st.error("That submission is not available to you.", icon=":material/block:")
+        st.stop()
+    render.submission_detail(sub, config, viewer_role=viewer.role)

@@ -1,0 +1,126 @@
+"""Users (admin): add people, change roles, deactivate, reset passwords.
+
+New and reset passwords are generated and shown once, for the admin to pass on
+through a safe channel; changing a password or deactivating signs the person
+out everywhere at their next action.
+"""
+
+import secrets
+
+import pandas as pd
+import streamlit as st
+
+from data_access import users as users_da
+from data_access.models import ROLES
+from ui import context
+from ui.guard import require_page
+
+viewer = require_page("users")
+settings = context.settings()
+db = context.database()
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+st.title("Users")
+shown = st.session_state.pop("users.password_notice", None)
+if shown:
+    st.success(f"Password for {shown[0]}: `{shown[1]}` (shown once; pass it on safely).", icon=":material/key:")
+
+with db.read() as session:
+    people = users_da.list_users(session)
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Username": u.username,
+                "Name": u.name,
+                "Role": u.role,
+                "Active": u.active,
+                "Email": u.email,
+                "Organisation": u.organisation,
+                "Capacity": u.capacity,
+                "Last sign-in": u.last_sign_in_at,
+            }
+            for u in people
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+add_tab, edit_tab = st.tabs(["Add a user", "Change a user"])
+with add_tab, st.form("users.add", clear_on_submit=True):
+    cols = st.columns(2)
+    username = cols[0].text_input("Username")
+    name = cols[1].text_input("Full name")
+    role = cols[0].selectbox("Role", ROLES, index=2)
+    email = cols[1].text_input("Email (optional)")
+    organisation = cols[0].text_input("Organisation (reviewers: used to avoid same-organisation conflicts)")
+    capacity = cols[1].number_input("Most reviews (reviewers; 0 = no limit)", min_value=0, value=0, step=1)
+    if st.form_submit_button("Add user", type="primary"):
+        password = new_password()
+        try:
+            with db.write() as session:
+                users_da.create_user(
+                    session,
+                    username=username,
+                    name=name,
+                    role=role,
+                    password_hash=users_da.hash_password(password, rounds=settings.bcrypt_rounds),
+                    email=email,
+                    organisation=organisation,
+                    capacity=capacity or None,
+                    actor=viewer.username,
+                )
+        except users_da.UserError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state["users.password_notice"] = (users_da.normalise_username(username), password)
+            st.rerun()
+
+with edit_tab:
+    by_name = {u.username: u for u in people}
+    chosen = st.selectbox("User", list(by_name), key="users.edit.username")
+    if chosen:
+        user = by_name[chosen]
+        cols = st.columns(3)
+        new_role = cols[0].selectbox("Role", ROLES, index=ROLES.index(user.role), key=f"users.role.{user.id}")
+        new_capacity = cols[1].number_input(
+            "Most reviews (0 = no limit)", min_value=0, value=user.capacity or 0, key=f"users.capacity.{user.id}"
+        )
+        new_org = cols[2].text_input("Organisation", value=user.organisation or "", key=f"users.org.{user.id}")
+        actions = st.columns(3)
+        try:
+            if actions[0].button("Save changes", key="users.save"):
+                with db.write() as session:
+                    users_da.set_role(session, user_id=user.id, role=new_role, actor=viewer.username)
+                    users_da.update_details(
+                        session,
+                        user_id=user.id,
+                        actor=viewer.username,
+                        organisation=new_org,
+                        capacity=new_capacity or None,
+                        clear_capacity=new_capacity == 0,
+                    )
+                st.rerun()
+            label = "Deactivate" if user.active else "Reactivate"
+            if actions[1].button(label, key="users.toggle"):
+                with db.write() as session:
+                    users_da.set_active(session, user_id=user.id, active=not user.active, actor=viewer.username)
+                st.rerun()
+            if actions[2].button("Reset password", key="users.reset"):
+                password = new_password()
+                with db.write() as session:
+                    users_da.set_password(
+                        session,
+                        user_id=user.id,
+                        actor=viewer.username,
+                        password_hash=users_da.hash_password(password, rounds=settings.bcrypt_rounds),
+                    )
+                st.session_state["users.password_notice"] = (user.username, password)
+                st.rerun()
+        except users_da.UserError as exc:
+            st.error(str(exc))

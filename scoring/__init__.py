@@ -1,0 +1,6 @@
+"""Pure domain logic: no Streamlit, no SQLAlchemy.
+
+Rubric rules, visibility rules, calibration and ranking, coverage tables,
+assignment and selection solvers, import parsing, safe CSV writing. Plain data
+in, plain data out, tested in milliseconds.
+"""

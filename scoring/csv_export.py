@@ -1,0 +1,60 @@
+"""The one CSV writer behind every export.
+
+Exporters return `(field_names, rows)`; `to_csv_bytes` makes the file:
+UTF-8 with a byte-order mark so that Excel opens it cleanly, RFC 4180 quoting
+(CRLF line ends, fields with commas, quotes or line breaks quoted), and every
+text cell that a spreadsheet would run as a formula (starting with `=`, `+`,
+`-`, `@`, tab or carriage return) neutralised with a leading apostrophe.
+Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+
+
+def neutralise(value: str) -> str:
+    """Make a text cell inert in Excel, LibreOffice and Google Sheets."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(round(value, 6))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return neutralise("; ".join(str(v) for v in value))
+    return neutralise(str(value))
+
+
+def to_csv_bytes(field_names: Sequence[str], rows: Iterable[Mapping[str, Any] | Sequence[Any]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralise(str(name)) for name in field_names])
+    for row in rows:
+        values = [row.get(name) for name in field_names] if isinstance(row, Mapping) else list(row)
+        writer.writerow([cell(v) for v in values])
+    return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def export_filename(call_id: str, what: str, when: dt.date | None = None, ext: str = "csv") -> str:
+    """`iasc-cfe-2021_presenters_2026-11-30.csv`."""
+    when = when or dt.date.today()
+    return f"{call_id}_{what}_{when.isoformat()}.{ext}"

@@ -1,0 +1,103 @@
+"""Shared fixtures: real databases (a SQLite file, a throwaway PostgreSQL
+cluster), the call's configuration, and factories.
+
+Data tests take the `db` fixture, which runs each test on SQLite and on
+PostgreSQL. The PostgreSQL cluster is started by the tests themselves with
+`initdb` and `pg_ctl` on a free port in a temporary folder. Under `CI=true` a
+missing PostgreSQL or Chromium fails the tests that need it instead of
+skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CI = os.environ.get("CI", "").lower() == "true"
+
+# Settings for every test process (and the app servers the tests start).
+os.environ["EVIDENCE_COOKIE_KEY"] = "test-" + secrets.token_urlsafe(40)
+os.environ["EVIDENCE_BCRYPT_ROUNDS"] = "4"
+os.environ["EVIDENCE_DEMO"] = "0"
+os.environ.pop("DATABASE_URL", None)
+
+from config import load_call_config  # noqa: E402
+from data_access.db import Database  # noqa: E402
+from data_access.migrate import upgrade  # noqa: E402
+from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
+
+
+def unavailable(reason: str) -> None:
+    """Skip locally; fail under CI=true, where nothing may be skipped."""
+    if CI:
+        pytest.fail(f"{reason} (CI=true: tests that need it must run)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def call_config():
+    return load_call_config()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that each test copies."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+    try:
+        cluster = PostgresCluster.start(tmp_path_factory.mktemp("pg"))
+    except PostgresUnavailable as exc:
+        unavailable(f"PostgreSQL cannot start: {exc}")
+    try:
+        cluster.create_template()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _sqlite_url(template: Path, tmp_path: Path) -> str:
+    target = tmp_path / "test.db"
+    shutil.copyfile(template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield _sqlite_url(sqlite_template, tmp_path)
+        return
+    cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database()
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop_database(name)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A fresh SQLite database, for tests about SQLite itself."""
+    return _sqlite_url(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    try:
+        yield database
+    finally:
+        database.dispose()

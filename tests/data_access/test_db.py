@@ -1,0 +1,139 @@
+"""The database layer on both backends: constraints, transactions, migrations."""
+
+import pytest
+from sqlalchemy import event, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from data_access.db import Database
+from data_access.migrate import current_revision, head_revision
+from data_access.models import Base, Review, ReviewScore, utcnow
+from tests.factories import make_submission, make_user
+
+
+def test_migrations_reach_head_and_match_the_models(db):
+    assert current_revision(db) == head_revision(db)
+    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    assert tables == set(Base.metadata.tables)
+    for table in Base.metadata.sorted_tables:
+        live = {c["name"] for c in inspect(db.engine).get_columns(table.name)}
+        assert live == {c.name for c in table.columns}, table.name
+
+
+@pytest.mark.parametrize("score", [0, 6, -1, 100])
+def test_database_refuses_scores_outside_the_scale(db, call_config, score):
+    with db.write() as s:
+        reviewer = make_user(s)
+        sub = make_submission(s, call_config)
+        review = Review(
+            submission_id=sub,
+            reviewer_id=reviewer.user_id,
+            status="draft",
+            comment="",
+            version=1,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        s.add(review)
+        s.flush()
+        review_id = review.id
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.add(ReviewScore(review_id=review_id, criterion="promise", score=score))
+
+
+def test_database_accepts_cannot_judge_and_scale_scores(db, call_config):
+    with db.write() as s:
+        reviewer = make_user(s)
+        sub = make_submission(s, call_config)
+        review = Review(
+            submission_id=sub,
+            reviewer_id=reviewer.user_id,
+            status="draft",
+            comment="",
+            version=1,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        review.scores = [
+            ReviewScore(criterion="promise", score=None),
+            ReviewScore(criterion="evidence_strength", score=5),
+        ]
+        s.add(review)
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM review_scores")).scalar() == 2
+
+
+def test_database_refuses_a_review_without_a_reviewer(db, call_config):
+    with db.write() as s:
+        sub = make_submission(s, call_config)
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO reviews (submission_id, reviewer_id, status, comment, version, created_at, "
+                "updated_at) VALUES (:s, NULL, 'draft', '', 1, :t, :t)"
+            ),
+            {"s": sub, "t": utcnow()},
+        )
+
+
+def test_database_refuses_a_review_of_no_submission(db):
+    with db.write() as s:
+        reviewer = make_user(s)
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO reviews (submission_id, reviewer_id, status, comment, version, created_at, "
+                "updated_at) VALUES (999999, :r, 'draft', '', 1, :t, :t)"
+            ),
+            {"r": reviewer.user_id, "t": utcnow()},
+        )
+
+
+def test_database_refuses_an_unknown_role(db):
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO users (username, name, role, password_hash, active, sessions_valid_after, "
+                "created_at, updated_at) VALUES ('x1', 'X', 'superuser', 'h', true, :t, :t, :t)"
+            ),
+            {"t": utcnow()},
+        )
+
+
+def test_a_failed_unit_of_work_writes_nothing(db, call_config):
+    with pytest.raises(RuntimeError), db.write() as s:
+        make_submission(s, call_config)
+        raise RuntimeError("boom")
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM submissions")).scalar() == 0
+        assert s.execute(text("SELECT count(*) FROM audit_log")).scalar() == 0
+
+
+def test_read_units_never_commit(db, call_config):
+    with db.read() as s:
+        make_submission(s, call_config)
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM submissions")).scalar() == 0
+
+
+def test_sqlite_uses_wal_busy_timeout_foreign_keys_and_immediate_writes(sqlite_url):
+    db = Database(sqlite_url)
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda c, cur, stmt, *a: statements.append(stmt))
+    with db.write() as s:
+        s.execute(text("SELECT 1"))
+    with db.read() as s:
+        assert s.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert s.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+        assert s.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert "BEGIN IMMEDIATE" in statements
+    assert "BEGIN DEFERRED" in statements
+    db.dispose()
+
+
+def test_times_come_back_timezone_aware(db, call_config):
+    with db.write() as s:
+        user = make_user(s)
+    with db.read() as s:
+        from data_access.users import get_user
+
+        assert get_user(s, user.user_id).created_at.tzinfo is not None

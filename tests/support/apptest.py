@@ -1,0 +1,85 @@
+"""Running the real app in Streamlit's AppTest, signed in as someone.
+
+    at = run_app(db_url, viewer)                 # app.py, default page
+    at = run_app(db_url, viewer, page="pages/users.py")
+
+Signing in follows the documented AppTest route (session state), and the app
+binds it to a server-side session on its first run, so revocation applies.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+from streamlit.testing.v1 import AppTest
+
+from scoring.visibility import Viewer
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+@contextmanager
+def database_env(db_url: str):
+    old = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = db_url
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("DATABASE_URL", None)
+        else:
+            os.environ["DATABASE_URL"] = old
+
+
+def sign_in_state(at: AppTest, viewer: Viewer) -> None:
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = viewer.username
+    at.session_state["name"] = viewer.name
+    at.session_state["roles"] = [viewer.role]
+
+
+def run_app(db_url: str, viewer: Viewer | None = None, *, page: str | None = None) -> AppTest:
+    """Run app.py (then `page`, if given) against `db_url`; returns the AppTest."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    if viewer is not None:
+        sign_in_state(at, viewer)
+    with database_env(db_url):
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+    return at
+
+
+def rerun(at: AppTest, db_url: str) -> AppTest:
+    with database_env(db_url):
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text, for assertions about leaks."""
+    parts: list[str] = []
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "text",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "metric",
+    ):
+        for el in at.get(kind):
+            parts.append(str(getattr(el, "value", "")))
+            label = getattr(el, "label", None)
+            if label:
+                parts.append(str(label))
+    for df in at.dataframe:
+        parts.append(df.value.to_csv())
+    return "\n".join(parts)

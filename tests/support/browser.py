@@ -1,0 +1,44 @@
+"""Small helpers for driving the Streamlit app in Chromium."""
+
+from __future__ import annotations
+
+
+def wait_idle(page, timeout: int = 30_000) -> None:
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_timeout(150)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout)
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    page.goto(base_url)
+    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_label("Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview").wait_for()
+    wait_for_cookie(page)
+
+
+def wait_for_cookie(page, name: str = "evidence_review_session", timeout_ms: int = 15_000) -> None:
+    """After a sign-in the cookie component mounts and reruns the page once
+    or twice; wait until the browser holds the cookie and the app is idle."""
+    waited = 0
+    while not any(c["name"] == name for c in page.context.cookies()):
+        if waited > timeout_ms:
+            raise AssertionError("the sign-in cookie was never written")
+        page.wait_for_timeout(100)
+        waited += 100
+    page.wait_for_timeout(300)
+    wait_idle(page)
+
+
+def nav_links(page) -> list[str]:
+    """The page titles listed in the sidebar navigation."""
+    # Each link's text is the icon's name, then the title.
+    return [t.strip().split("\n")[-1] for t in page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()]
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    wait_idle(page)

@@ -1,0 +1,77 @@
+"""The app's shared objects: settings, the call's configuration, the database.
+
+The engine is a `st.cache_resource` keyed by the database URL (shared, thread
+safe); the configuration is re-read when its file changes. A broken setting or
+configuration stops the app with a message naming the file, key and problem.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
+from data_access.db import Database, DatabaseUnavailable
+from data_access.migrate import head_revision, is_up_to_date
+
+log = logging.getLogger("evidence_review")
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        st.error(f"The app cannot start: its settings are incomplete.\n\n{exc}", icon=":material/error:")
+        st.stop()
+        raise  # unreachable; st.stop raises
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _call_config(path: str, mtime_ns: int) -> CallConfig:
+    return load_call_config(path)
+
+
+def call_config() -> CallConfig:
+    path = settings().call_config
+    try:
+        mtime = path.stat().st_mtime_ns if path.exists() else 0
+        return _call_config(str(path), mtime)
+    except ConfigError as exc:
+        st.error(f"The app cannot start: the call's configuration is broken.\n\n{exc}", icon=":material/error:")
+        st.stop()
+        raise
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _database(url: str) -> Database:
+    return Database(url)
+
+
+def database() -> Database:
+    db = _database(settings().database_url)
+    try:
+        _check_schema(db.url)
+    except DatabaseUnavailable as exc:
+        st.error(str(exc), icon=":material/cloud_off:")
+        st.stop()
+    return db
+
+
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=60)
+def _schema_ok(url: str) -> bool:
+    db = _database(url)
+    db.ping()
+    return is_up_to_date(db)
+
+
+def _check_schema(url: str) -> None:
+    if not _schema_ok(url):
+        _schema_ok.clear()
+        db = _database(url)
+        st.error(
+            "The database's schema is older than this version of the app "
+            f"(expected {head_revision(db)}). Run `python manage.py migrate`.",
+            icon=":material/error:",
+        )
+        st.stop()

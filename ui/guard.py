@@ -1,0 +1,35 @@
+"""The server-side role check that every page makes before it renders."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access import audit
+from scoring.visibility import Viewer
+from ui import auth, context
+from ui.navigation import PAGES_BY_KEY
+
+
+def require_page(key: str) -> Viewer:
+    """The verified viewer if their role may open page `key`; otherwise stop.
+
+    Runs on every run of the page, independently of the navigation menu, so a
+    page's URL opened by the wrong role (or by nobody) shows nothing of it.
+    """
+    spec = PAGES_BY_KEY[key]
+    db = context.database()
+    viewer = auth.current_viewer(db)
+    if viewer is None or viewer.role not in spec.roles:
+        if viewer is not None:
+            with db.write() as session:
+                audit.record_denied(
+                    session,
+                    actor=viewer.username,
+                    attempted=f"open page {key}",
+                    entity="page",
+                    entity_id=key,
+                    detail=f"role {viewer.role}",
+                )
+        st.error("This page is not available to you.", icon=":material/block:")
+        st.stop()
+    return viewer

@@ -1,0 +1,47 @@
+"""Every page of the app, with the roles that may open it.
+
+This table is the single source of truth: `app.py` builds each role's
+navigation from it, and every page calls `ui.guard.require_page(key)`, which
+checks the role against it again on the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_ROLES = frozenset({"admin", "office", "reviewer"})
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[str]
+    section: str
+
+    @property
+    def url_path(self) -> str:
+        return self.path.removeprefix("pages/").removesuffix(".py")
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("overview", "pages/overview.py", "Overview", ":material/home:", ALL_ROLES, "Call"),
+    PageSpec("submissions", "pages/submissions.py", "Submissions", ":material/description:", ALL_ROLES, "Call"),
+    PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
+    PageSpec(
+        "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
+    ),
+)
+PAGES_BY_KEY = {p.key: p for p in PAGES}
+DEFAULT_PAGE = "overview"
+
+
+def pages_for(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]
+
+
+def allowed(role: str, key: str) -> bool:
+    spec = PAGES_BY_KEY.get(key)
+    return spec is not None and role in spec.roles

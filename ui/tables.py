@@ -1,0 +1,45 @@
+"""Frames shaped for display: codes turned into labels, friendly headers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from config import MULTI_VALUED, SINGLE_VALUED, CallConfig
+
+HEADERS = {
+    "reference": "Reference",
+    "title": "Title",
+    "organisation": "Organisation",
+    "themes": "Themes",
+    "focus_areas": "Focus areas",
+    "exploitation_types": "Forms of exploitation",
+    "evidence_forms": "Form of evidence",
+    "evidence_source": "Source of evidence",
+    "sector": "Sector",
+    "nation": "Nation",
+    "stage": "Stage",
+    "reported_impact": "Reported impact",
+    "presentation_preference": "Can present",
+    "received_at": "Received",
+    "anonymous": "Anonymous",
+    "region": "Region",
+}
+
+
+def with_labels(frame: pd.DataFrame, config: CallConfig) -> pd.DataFrame:
+    """Replace code columns by their labels (lists joined with '; ')."""
+    out = frame.copy()
+    for name in MULTI_VALUED:
+        if name in out:
+            vocab = config.vocabulary(name)
+            out[name] = out[name].map(lambda codes, v=vocab: "; ".join(v.label(c) for c in codes))
+    for name in SINGLE_VALUED:
+        if name in out:
+            vocab = config.vocabulary(name)
+            out[name] = out[name].map(lambda code, v=vocab: v.label(code) if isinstance(code, str) else "")
+    return out
+
+
+def submission_table(frame: pd.DataFrame, config: CallConfig, columns: list[str]) -> pd.DataFrame:
+    shown = with_labels(frame[columns], config)
+    return shown.rename(columns=HEADERS)
