@@ -121,7 +121,11 @@ if viewer.is_admin:
 if not flagged_only and n_flagged:
     st.subheader("Listed for discussion")
     flagged = table[table["Discuss"]]
-    st.dataframe(flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]], hide_index=True)
+    st.dataframe(
+        flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]],
+        hide_index=True,
+        column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
+    )
 
 st.subheader("Scores and agreement")
 st.plotly_chart(score_distribution_figure(inputs.scores, labels), width="stretch")

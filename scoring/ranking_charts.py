@@ -45,6 +45,7 @@ def score_distribution_figure(reviews: pd.DataFrame, criterion_labels: Mapping[s
             hovertemplate=f"{html.escape(label)}<br>score %{{x}}: %{{y}} scores<extra></extra>",
         )
     fig.update_layout(barmode="group")
+    fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(SCORE_LABELS))
     return _layout(fig, "Scores given, per criterion", "Score", "Number of scores")
 
 

@@ -93,3 +93,4 @@ def test_figures_have_titles_axes_and_escaped_text(data):
     distribution = score_distribution_figure(frame, LABELS)
     survivor = next(t for t in distribution.data if t.name == "Survivor involvement")
     assert list(survivor.y) == [1, 0, 0, 1, 2, 2]  # scores 1..5, then 'cannot judge'
+    assert distribution.layout.xaxis.type == "category"  # so that 'cannot judge' is on the axis
