@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -191,13 +192,16 @@ def reviewer_access(session: Session, *, reviewer_id: int) -> tuple[set[int], se
     return assigned - conflicted, conflicted & assigned
 
 
-def load_submission_frame(session: Session, *, ids: set[int] | None = None) -> pd.DataFrame:
+def load_submission_frame(
+    session: Session, *, ids: set[int] | None = None, scalars: Sequence[str] = SCALAR_COLUMNS
+) -> pd.DataFrame:
     """All (or the given) submissions with their codes as lists, unmasked.
 
     Internal: callers must mask it with `mask_for_viewer` before showing it to
-    anyone, or use `list_submissions`.
+    anyone, or use `list_submissions`. `scalars` narrows the plain columns read
+    besides id and reference (e.g. `SINGLE_VALUED` alone for counting codes).
     """
-    cols = [Submission.id, Submission.reference, *(getattr(Submission, c) for c in SCALAR_COLUMNS)]
+    cols = [Submission.id, Submission.reference, *(getattr(Submission, c) for c in scalars)]
     stmt = select(*cols).order_by(Submission.reference)
     code_stmt = select(SubmissionCode.submission_id, SubmissionCode.field, SubmissionCode.code).order_by(
         SubmissionCode.submission_id, SubmissionCode.field, SubmissionCode.position
@@ -208,14 +212,15 @@ def load_submission_frame(session: Session, *, ids: set[int] | None = None) -> p
             return pd.DataFrame(columns=LIST_COLUMNS[:-1])
         stmt = stmt.where(Submission.id.in_(id_list))
         code_stmt = code_stmt.where(SubmissionCode.submission_id.in_(id_list))
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["id", "reference", *SCALAR_COLUMNS])
+    frame = pd.DataFrame(session.execute(stmt).all(), columns=["id", "reference", *scalars])
     codes: dict[str, dict[int, list[str]]] = {name: {} for name in MULTI_VALUED}
     for sid, fname, code in session.execute(code_stmt):
         codes[fname].setdefault(sid, []).append(code)
     for name in MULTI_VALUED:
         mapping = codes[name]
         frame[name] = [list(mapping.get(sid, [])) for sid in frame["id"]]
-    frame["anonymous"] = frame["anonymous"].astype(bool)
+    if "anonymous" in frame:
+        frame["anonymous"] = frame["anonymous"].astype(bool)
     return frame
 
 

@@ -32,6 +32,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
     ),
+    PageSpec(
+        "coverage", "pages/coverage.py", "Coverage", ":material/bubble_chart:", frozenset({"admin", "office"}), "Call"
+    ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"

@@ -1,0 +1,141 @@
+#!/usr/bin/env python
+"""How long each page's script run takes on a large call, and how much memory the server needs.
+
+    .venv/bin/python bench/pages_bench.py                      # 10,000 submissions, 30,000 reviews, SQLite
+    .venv/bin/python bench/pages_bench.py --submissions 2000 --runs 3
+    .venv/bin/python bench/pages_bench.py --url sqlite:////tmp/big.db   # an already seeded database
+
+Seeds a throwaway SQLite database with `bench/bulk_seed.py` in a child process
+(so that seeding does not count towards this process's memory), then runs
+every page of `ui.navigation.PAGES` through Streamlit's AppTest, signed in as
+someone whose role may open it (admin first, then office, then reviewer), in
+this one process as a Streamlit server would. For each page it prints the
+first run (shared caches still empty: what the first visitor after a change
+waits) and the median of `--runs` further runs (what everyone else waits),
+next to an empty page's (the sign-in check and the navigation that every page
+pays), and the difference. Last, the process's peak resident memory (what the
+server needs, with every page's shared caches filled).
+
+Targets (issue 6): the Coverage page's median run under 1 s at 10,000
+submissions, and the server under 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("EVIDENCE_COOKIE_KEY", "bench-" + "k" * 48)
+os.environ["EVIDENCE_DEMO"] = "0"
+os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
+
+EMPTY_PAGE = ROOT / "bench" / "empty_page.py"
+TARGETS = {"coverage": 1.0}
+MEMORY_TARGET_MB = 500
+
+
+def seed(url: str, args: argparse.Namespace) -> None:
+    command = [sys.executable, str(ROOT / "bench" / "bulk_seed.py"), url, "--submissions", str(args.submissions)]
+    command += ["--reviewers", str(args.reviewers), "--per-submission", str(args.per_submission)]
+    subprocess.run(command, check=True, cwd=ROOT)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="an already seeded database (default: seed a throwaway SQLite file)")
+    parser.add_argument("--submissions", type=int, default=10_000)
+    parser.add_argument("--reviewers", type=int, default=50)
+    parser.add_argument("--per-submission", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per page after the first")
+    parser.add_argument("--pages", nargs="*", help="only these page keys (default: every page)")
+    args = parser.parse_args(argv)
+
+    workdir = tempfile.TemporaryDirectory(prefix="pages-bench-")
+    url = args.url or f"sqlite:///{workdir.name}/bench.db"
+    if not args.url:
+        started = time.perf_counter()
+        seed(url, args)
+        print(f"(seeding took {time.perf_counter() - started:.1f} s)")
+    os.environ["DATABASE_URL"] = url
+    logging.disable(logging.WARNING)  # Streamlit's bare-mode warnings, the app's INFO lines
+
+    from sqlalchemy import func, select
+
+    from data_access.db import Database
+    from data_access.models import Review, Submission, User
+    from scoring.visibility import Viewer
+    from tests.support.apptest import rerun, run_app
+    from ui import navigation
+
+    class BenchPage(navigation.PageSpec):
+        @property
+        def url_path(self) -> str:
+            return self.key
+
+    # An empty page, registered for this process only: the cost every page pays.
+    empty = BenchPage(
+        "bench_empty", str(EMPTY_PAGE.relative_to(ROOT)), "Empty", ":material/circle:", navigation.ALL_ROLES, "Bench"
+    )
+    navigation.PAGES = (*navigation.PAGES, empty)
+    navigation.PAGES_BY_KEY[empty.key] = empty
+
+    db = Database(url)
+    with db.read() as session:
+        n_subs = session.scalar(select(func.count(Submission.id)))
+        n_reviews = session.scalar(select(func.count(Review.id)))
+        viewers = {}
+        for role in ("admin", "office", "reviewer"):
+            user = session.scalar(select(User).where(User.role == role, User.active).order_by(User.id).limit(1))
+            if user is not None:
+                viewers[role] = Viewer(user.id, user.username, user.name, user.role)
+    db.dispose()
+    print(f"{n_subs} submissions, {n_reviews} reviews; {args.runs} timed runs per page after the first")
+    print(f"peak memory before any page: {peak_rss_mb():.0f} MB")
+    print(f"{'page':<14}{'as':<10}{'first run':>11}{'median':>10}{'- empty':>10}  target")
+
+    results: dict[str, tuple[float, float]] = {}
+    chosen = [p for p in navigation.PAGES if p.key != empty.key and (not args.pages or p.key in args.pages)]
+    for spec in (empty, *chosen):
+        role = next((r for r in ("admin", "office", "reviewer") if r in spec.roles and r in viewers), None)
+        if role is None:
+            print(f"{spec.key:<14}(nobody in the database may open it)")
+            continue
+        started = time.perf_counter()
+        at = run_app(url, viewers[role], page=spec.path)
+        first = time.perf_counter() - started
+        if at.exception:
+            print(f"{spec.key:<14}{role:<10}FAILED: {at.exception}")
+            continue
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            rerun(at, url)
+            times.append(time.perf_counter() - started)
+        results[spec.key] = (first, statistics.median(times))
+        over = results[spec.key][1] - results[empty.key][1]
+        target = TARGETS.get(spec.key)
+        verdict = "" if target is None else f"< {target:g} s: {'PASS' if results[spec.key][1] < target else 'FAIL'}"
+        print(f"{spec.key:<14}{role:<10}{first:>10.3f}s{results[spec.key][1]:>9.3f}s{over:>+9.3f}s  {verdict}")
+
+    peak = peak_rss_mb()
+    print(f"peak memory: {peak:.0f} MB (< {MEMORY_TARGET_MB} MB: {'PASS' if peak < MEMORY_TARGET_MB else 'FAIL'})")
+    workdir.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

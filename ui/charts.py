@@ -1,0 +1,102 @@
+"""Every chart the same way: the figure, one sentence saying what it shows, and
+the table behind it one click away with a CSV download.
+
+    event = chart(fig, caption="...", table=frame, what="coverage", key="coverage.map",
+                  viewer=viewer, via="Coverage page", selectable=True)
+
+The figure comes from a pure builder in `scoring/` (title, labelled axes,
+colour-blind-safe colours). The caption is our own words (it renders
+Markdown: never put contributor text in it). The table is shown in a
+dataframe (cells are plain text) and downloaded through
+`scoring.csv_export.to_csv_bytes`; each download is written to the audit log
+by the button's callback. Tables behind charts carry counts and scores, never
+identities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from data_access.coverage import record_export
+from scoring.csv_export import export_filename, to_csv_bytes
+from scoring.visibility import Viewer
+from ui import context
+
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
+
+
+def _log_download(actor: str, what: str, filename: str, rows: int, content: bytes, via: str) -> None:
+    """The download button's callback: the export is in the audit log before anything else runs."""
+    with context.database().write() as session:
+        record_export(session, actor=actor, what=what, filename=filename, rows=rows, content=content, via=via)
+
+
+def csv_download(
+    table: pd.DataFrame, *, what: str, key: str, viewer: Viewer, via: str, label: str = "Download as CSV"
+) -> None:
+    """A download button for `table` as CSV, audit-logged when pressed."""
+    content = to_csv_bytes([str(c) for c in table.columns], table.to_dict("records"))
+    filename = export_filename(context.call_config().call_id, what)
+    st.download_button(
+        label,
+        content,
+        file_name=filename,
+        mime="text/csv",
+        key=key,
+        on_click=_log_download,
+        args=(viewer.username, what, filename, len(table), content, via),
+        icon=":material/download:",
+    )
+
+
+def chart(
+    fig: go.Figure,
+    *,
+    caption: str,
+    table: pd.DataFrame | Callable[[], pd.DataFrame],
+    what: str,
+    key: str,
+    viewer: Viewer,
+    via: str,
+    selectable: bool = False,
+    column_config: dict | None = None,
+):
+    """Show `fig`, its caption and its table (in an expander, with a CSV download).
+
+    `table` may be a function that makes the table: it is called only when the
+    expander is open.
+
+    With `selectable`, clicking a point or dragging a box reruns the page and
+    the selection is returned (`event.selection.points`); otherwise None.
+    """
+    event = st.plotly_chart(
+        fig,
+        width="stretch",
+        key=key,
+        on_select="rerun" if selectable else "ignore",
+        selection_mode=("points", "box"),
+        config=PLOTLY_CONFIG,
+    )
+    st.caption(caption)
+    # Tracked, so that the table and its CSV are only built while it is open.
+    expander = st.expander(
+        "Table behind this chart", icon=":material/table_view:", key=f"{key}.table", on_change="rerun"
+    )
+    if expander.open:
+        with expander:
+            frame = table() if callable(table) else table
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
+            csv_download(frame, what=what, key=f"{key}.csv", viewer=viewer, via=via)
+    return event if selectable else None
+
+
+def selected_points(event) -> list[dict]:
+    """The selected points of a plotly chart's event (empty when nothing is selected)."""
+    if not event:
+        return []
+    selection = event.get("selection") or {}
+    return list(selection.get("points") or [])
