@@ -126,9 +126,7 @@ def gap_map_figure(
             "colorbar": {"title": {"text": value_label + "<br>(scale 1 to 5)"}, "thickness": 14, "len": 0.6, "y": 0.45},
         },
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0, "itemsizing": "constant"},
-        plot_bgcolor="white",
-        clickmode="event+select",
-        dragmode="select",
+        plot_bgcolor="white",  # no dragmode or clickmode: Streamlit sets them so that a click selects a cell
     )
     title = f"Submissions by theme and focus area, and by {matrix.column_label.lower()}"
     _layout(fig, html.escape(title), html.escape(matrix.column_label), "Theme and focus area")

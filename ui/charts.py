@@ -36,7 +36,7 @@ def _log_download(actor: str, what: str, filename: str, rows: int, content: byte
 
 
 def csv_download(
-    table: pd.DataFrame, *, what: str, key: str, viewer: Viewer, via: str, label: str = "Download as CSV"
+    table: pd.DataFrame, *, what: str, key: str, viewer: Viewer, via: str, label: str = "Download the table as CSV"
 ) -> None:
     """A download button for `table` as CSV, audit-logged when pressed."""
     content = to_csv_bytes([str(c) for c in table.columns], table.to_dict("records"))
