@@ -97,7 +97,8 @@ event = show(
     caption=(
         f"Rows are the themes and their focus areas, columns the {matrix.column_label.lower()}. A bubble's area is "
         f"the number of submissions in the cell, its colour the {cov.COLOUR_BY[colour_by][1].lower()} of those "
-        f"reviewed (see the scale: dark is lower, yellow higher). {cov.totals_note(matrix)}"
+        f"reviewed (see the scale: dark is lower, yellow higher). The number after each label is its total of distinct "
+        f"submissions. {cov.totals_note(matrix)}"
     ),
     table=lambda: cov.cell_table(matrix),
     what="coverage",

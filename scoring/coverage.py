@@ -513,7 +513,8 @@ nations, ...).
   presenters are in it.
 
 A submission coded with several values (two forms of exploitation, two focus areas) is counted in each of
-its cells, so cells add up to more than the number of submissions. The filters narrow everything on the
+its cells, so cells add up to more than the number of submissions; the number after each row and column
+label counts each submission once. The filters narrow everything on the
 page except the review progress chart. Click a cell, or drag a box over several, to list the submissions in
 them. *Table behind this chart* shows the numbers and downloads them as CSV.
 """

@@ -89,7 +89,14 @@ def gap_map_figure(
     fig = go.Figure()
     for mask, symbol, legend in groups:
         part = cells[mask]
-        marker: dict = {"symbol": symbol, "size": part["n"], "sizemode": "area", "sizeref": sizeref, "sizemin": 5}
+        marker: dict = {
+            "symbol": symbol,
+            "size": part["n"],
+            "sizemode": "area",
+            "sizeref": sizeref,
+            "sizemin": 5,
+            "opacity": 1,
+        }
         if legend.startswith("Not yet"):
             marker.update(color=GREY, line={"color": "#616161", "width": 1})
         else:
@@ -160,12 +167,14 @@ def _legend_on_top(fig: go.Figure, *, height: int, top: int = 100) -> None:
 
 def _grid(fig: go.Figure, matrix: CoverageMatrix) -> None:
     n_rows, n_cols = len(matrix.rows), len(matrix.columns)
+    # Each label ends with its total of distinct submissions (a row's cells can add up to more).
+    row_totals = dict(zip(matrix.row_totals["row_key"], matrix.row_totals["submissions"], strict=True))
+    col_totals = dict(zip(matrix.column_totals["column_code"], matrix.column_totals["submissions"], strict=True))
     ticktext = []
     for row in matrix.rows:
-        if row.kind == "focus_area":
-            ticktext.append(_wrap(row.label, 38))
-        else:
-            ticktext.append(f"<b>{_wrap(row.label, 34)}</b>")
+        label = _wrap(row.label, 38 if row.kind == "focus_area" else 34)
+        total = f" <span style='color:#777'>({row_totals[row.key]})</span>"
+        ticktext.append(label + total if row.kind == "focus_area" else f"<b>{label}</b>{total}")
     fig.update_yaxes(
         tickmode="array",
         tickvals=list(range(n_rows)),
@@ -178,7 +187,7 @@ def _grid(fig: go.Figure, matrix: CoverageMatrix) -> None:
     fig.update_xaxes(
         tickmode="array",
         tickvals=list(range(n_cols)),
-        ticktext=[_wrap(label, 16) for _, label in matrix.columns],
+        ticktext=[f"{_wrap(label, 16)}<br>({col_totals[code]})" for code, label in matrix.columns],
         range=[-0.5, n_cols - 0.5],
         showgrid=False,
         zeroline=False,

@@ -90,7 +90,13 @@ def test_title_axes_and_hover(matrix):
     assert fig.layout.title.text == "Submissions by theme and focus area, and by nation"
     assert fig.layout.xaxis.title.text == "Nation"
     assert fig.layout.yaxis.title.text == "Theme and focus area"
-    assert list(fig.layout.yaxis.ticktext[:2]) == ["<b>All submissions</b>", "<b>Responses to the sources of harm</b>"]
+    # Labels end with their totals of distinct submissions.
+    assert list(fig.layout.yaxis.ticktext[:3]) == [
+        "<b>All submissions</b> <span style='color:#777'>(4)</span>",
+        "<b>Responses to the sources of harm</b> <span style='color:#777'>(3)</span>",
+        "Perpetrators of exploitation <span style='color:#777'>(1)</span>",
+    ]
+    assert list(fig.layout.xaxis.ticktext[:2]) == ["England<br>(3)", "Scotland<br>(0)"]
     ring = traces(fig)["Evidence gap: none reaches evidence strength 3 (ring)"]
     assert "0 of 1 reach 3" in ring.hovertext[0]
 
