@@ -1,8 +1,10 @@
 """Figures for the coverage page: data in (the tables of `scoring.coverage`), plotly figure out.
 
 House style as in `scoring.ranking_charts`: a title and labelled axes on every
-figure, Okabe-Ito colours for categories and cividis (readable with every
-common colour-vision deficiency, and in grey) for scores. No figure carries a
+figure, Okabe-Ito colours for categories and viridis (readable with every
+common colour-vision deficiency, and in grey) for scores, its ends fitted to
+the values shown (`colour_range`) so that cell means that differ by a few
+tenths still look different; the colour bar gives the numbers. No figure carries a
 title, summary or identity of a submission; the labels come from the call's
 configuration and still pass through `html.escape`, as plotly renders a
 subset of HTML in labels and hover text.
@@ -10,8 +12,9 @@ subset of HTML in labels and hover text.
 The gap map draws every cell: a filled bubble (area = number of submissions,
 colour = mean score) where some evidence reaches the strength level, a ring
 of the same size and colour for an evidence gap, a grey bubble where nothing
-is reviewed yet, and a cross for an absolute gap; the legend names each. Its
-points carry `customdata = [row_key, column_code]` so that a selection can be
+is reviewed yet, and a cross for an absolute gap; the legend names each, and
+each cell's count is written in its corner. The number after each row and
+column label is its total of distinct submissions. Its points carry `customdata = [row_key, column_code]` so that a selection can be
 turned back into cells.
 """
 
