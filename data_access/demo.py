@@ -430,9 +430,14 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
     by_reviewer: dict[str, list[int]] = {}
     for i, name in assignments:
         by_reviewer.setdefault(name, []).append(i)
+    declared = [
+        ("reviewer4", 7, "I advised this project in 2020."),
+        ("reviewer2", 21, "A close colleague leads this work."),
+    ]
     conflicts = [
-        (by_reviewer["reviewer4"][7], "reviewer4", "I advised this project in 2020."),
-        (by_reviewer["reviewer2"][21], "reviewer2", "A close colleague leads this work."),
+        (by_reviewer[r][min(pos, len(by_reviewer[r]) - 1)], r, reason)
+        for r, pos, reason in declared
+        if by_reviewer.get(r)
     ]
     conflicted = {(i, r) for i, r, _ in conflicts}
     quality = {i: {c: rng.gauss(0, 1) for c in config.criterion_ids} for i in range(n)}

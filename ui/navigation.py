@@ -29,6 +29,9 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/home:", ALL_ROLES, "Call"),
     PageSpec("submissions", "pages/submissions.py", "Submissions", ":material/description:", ALL_ROLES, "Call"),
+    PageSpec(
+        "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
+    ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
