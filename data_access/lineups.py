@@ -1,6 +1,7 @@
 """Presenter line-ups: the candidates the selection works on, and saved line-ups.
 
-`candidate_frame` joins every submission with its calibrated score for
+`candidate_frame` joins every submission with its calibrated score
+(`current_scores`, or any frame shaped like `scoring.score_submissions`) for
 `scoring.selection.select_presenters`. It is unmasked (the one-per-organisation
 rule needs organisations) and meant for the admin's Selection page only.
 
@@ -14,7 +15,7 @@ the old and new members, so the log is the line-up's history.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -22,9 +23,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from config.call_config import CallConfig
 from data_access import audit
 from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
+from data_access.reviews import scores_frame
 from data_access.submissions import AccessDenied, load_submission_frame
+from scoring import score_submissions
 from scoring.selection import SelectionResult, SelectionRules, rule_violations
 from scoring.visibility import Viewer
 
@@ -99,6 +103,13 @@ class LineUpRecord:
     updated_at: dt.datetime
     version: int
     members: tuple[LineUpMemberRecord, ...]
+
+
+def current_scores(session: Session, *, config: CallConfig) -> pd.DataFrame:
+    """Today's scores from the submitted reviews (`scoring.score_submissions`), indexed by submission_id."""
+    return score_submissions(
+        scores_frame(session), config.weights, disagreement_threshold=config.disagreement_threshold
+    )
 
 
 def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
@@ -270,6 +281,14 @@ def list_line_ups(session: Session) -> list[LineUpSummary]:
     return out
 
 
+def references(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    """Submission id -> reference, for naming pins and exclusions."""
+    wanted = sorted({int(i) for i in ids})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Submission.id, Submission.reference).where(Submission.id.in_(wanted))).all())
+
+
 def line_up_id_for_name(session: Session, name: str) -> int | None:
     return session.scalar(select(LineUp.id).where(LineUp.name == " ".join((name or "").split())))
 
@@ -358,11 +377,13 @@ __all__ = [
     "LineUpSummary",
     "StaleLineUp",
     "candidate_frame",
+    "current_scores",
     "get_line_up",
     "line_up_history",
     "line_up_id_for_name",
     "list_line_ups",
     "member_warnings",
+    "references",
     "require_admin",
     "rules_of",
     "save_line_up",
