@@ -245,6 +245,7 @@ class SelectionResult:
     blockers: tuple[Blocker, ...] = ()
     notes: tuple[str, ...] = ()
     eligible: int = 0
+    considered: int = 0  # eligible candidates left in the model after the exact reduction
 
     @property
     def given_up_vs_top_n(self) -> float:
@@ -984,6 +985,7 @@ def select_presenters(
             top_n=top_ids,
             top_n_objective=top_objective * SCORE_UNIT,
             eligible=eligible,
+            considered=model.n,
         )
     chosen = solution.chosen
     formats = model.assign_formats(chosen)
@@ -1018,6 +1020,7 @@ def select_presenters(
         rule_costs=tuple(costs),
         notes=notes,
         eligible=eligible,
+        considered=model.n,
     )
 
 
