@@ -131,8 +131,13 @@ def require_admin(session: Session, viewer: Viewer) -> None:
         raise AccessDenied("only an active admin may change line-ups")
 
 
+def clean_name(name: str) -> str:
+    """A line-up name as stored: surrounding and repeated spaces removed."""
+    return " ".join((name or "").split())
+
+
 def _normalise_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = clean_name(name)
     if not cleaned:
         raise LineUpError("Give the line-up a name.")
     if len(cleaned) > NAME_MAX:
@@ -141,13 +146,7 @@ def _normalise_name(name: str) -> str:
 
 
 def _snapshot(session: Session, line_up: LineUp) -> dict:
-    refs = dict(
-        session.execute(
-            select(Submission.id, Submission.reference).where(
-                Submission.id.in_([m.submission_id for m in line_up.members])
-            )
-        ).all()
-    )
+    refs = references(session, (m.submission_id for m in line_up.members))
     return {
         "name": line_up.name,
         "version": line_up.version,
@@ -290,7 +289,7 @@ def references(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def line_up_id_for_name(session: Session, name: str) -> int | None:
-    return session.scalar(select(LineUp.id).where(LineUp.name == " ".join((name or "").split())))
+    return session.scalar(select(LineUp.id).where(LineUp.name == clean_name(name)))
 
 
 def get_line_up(session: Session, *, line_up_id: int) -> LineUpRecord:
@@ -377,6 +376,7 @@ __all__ = [
     "LineUpSummary",
     "StaleLineUp",
     "candidate_frame",
+    "clean_name",
     "current_scores",
     "get_line_up",
     "line_up_history",

@@ -77,6 +77,7 @@ if viewer.is_admin:
             column_config={
                 "Score": number(format="%.2f"),
                 "Score change if replaced": number(format="%+.2f"),
+                "Title": st.column_config.TextColumn(width="medium"),
                 "Why it is there": st.column_config.TextColumn(width="large"),
             },
         )
@@ -99,7 +100,7 @@ if viewer.is_admin:
                 "Replace the saved line-up with this name (a new version; the old one stays in the history)"
             )
             if st.form_submit_button("Save line-up", icon=":material/save:"):
-                expected = seen_versions.get(" ".join(name.split())) if replace else None
+                expected = seen_versions.get(lineups_da.clean_name(name)) if replace else None
                 try:
                     with db.write() as session:
                         saved = lineups_da.save_line_up(

@@ -56,13 +56,13 @@ def picks_table(result: SelectionResult, candidates: pd.DataFrame) -> pd.DataFra
                 "#": n,
                 "Reference": pick.reference,
                 "Title": str(info.loc[pick.submission_id, "title"]) if "title" in info else "",
-                "Organisation": info.loc[pick.submission_id, "organisation"],
                 "Format": FORMAT_LABELS[pick.format],
                 "Score": round(pick.score, 2),
                 "Pinned": pick.pinned,
                 "Why it is there": "; ".join(pick.reasons),
                 "Best replacement (every rule kept)": replacement,
                 "Score change if replaced": None if math.isnan(change) else round(change, 2),
+                "Organisation": info.loc[pick.submission_id, "organisation"],
             }
         )
     return pd.DataFrame(rows)
