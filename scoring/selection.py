@@ -586,10 +586,27 @@ class _Model:
         return np.array(sorted(v for i in candidates for v in self.cand_vars[i]), dtype=np.int64)
 
     def feasible(self, active: frozenset[_Unit]) -> bool:
+        """Can some line-up keep the active rules? The LP relaxation answers most "no"s quickly,
+        a solve over the best-ranked candidates most "yes"es; the full programme decides the rest."""
         if self.nvar == 0:
             return not any(self._unit_needs_someone(u) for u in active)
-        res = self._milp(np.zeros(self.nvar), self._mask(active), np.arange(self.nvar))
-        return self._check(res)
+        mask = self._mask(active)
+        zero = np.zeros(self.nvar)
+        if not self._lp_feasible(mask, ()):
+            return False
+        if self.n > RESTRICT_START:
+            forced = {self.pos_of[u.member] for u in active if u.family == "pinned"}
+            cols = self._columns(set(self.rank_order[:RESTRICT_START]) | forced)
+            if self._check(self._milp(zero, mask, cols)):
+                return True
+        return self._check(self._milp(zero, mask, np.arange(self.nvar)))
+
+    def _lp_feasible(self, mask: np.ndarray, out: Iterable[int]) -> bool:
+        out = set(out)
+        res = self._milp(
+            np.zeros(self.nvar), mask, self._columns(i for i in range(self.n) if i not in out), integral=False
+        )
+        return res.status != 2
 
     def _unit_needs_someone(self, unit: _Unit) -> bool:
         row = self.row_tag.index(unit)
@@ -622,7 +639,7 @@ class _Model:
                 best = round(float(weights[cols] @ x))
                 if whole or self._nobody_else_reaches(mask, cols, out, weights, best):
                     break
-            elif whole:
+            elif whole or not self._lp_feasible(mask, out):
                 return None
             size *= 4
         if tie_break:
