@@ -8,7 +8,7 @@ from data_access.db import Database
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
 from tests.factories import password_hash
-from tests.support.browser import nav_links, sign_in, sign_out, wait_idle
+from tests.support.browser import go_to, nav_links, sign_in, sign_out, wait_idle
 from tests.support.live import LiveServer
 from ui.navigation import pages_for
 
@@ -23,9 +23,7 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
     assert nav_links(page) == expected
     screenshot(page, f"{role}-overview")
 
-    page.get_by_role("link", name="Submissions").click()
-    page.get_by_role("heading", name="Submissions").wait_for()
-    wait_idle(page)
+    go_to(page, "Submissions")
     assert page.url.endswith("/submissions")
     page.reload()
     page.get_by_role("heading", name="Submissions").wait_for()
@@ -103,7 +101,7 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
         user = users.get_user_by_username(s, "reviewer5")
         users.set_password(s, user_id=user.id, password_hash=password_hash("a-new-password-5"), actor="admin")
     db.dispose()
-    page.get_by_role("link", name="Submissions").click()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Submissions").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     assert "password was changed" in page.locator('[data-testid="stAlert"]').inner_text()
     page.goto(live_server.url + "/submissions")
