@@ -18,7 +18,7 @@ from data_access.demo import DEMO_USERS
 from data_access.models import Submission
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.browser.conftest import screenshot
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import go_to, sign_in, wait_idle
 
 ADMIN = next(u for u in DEMO_USERS if u.username == "admin")
 NAME = "Browser test line-up"
@@ -61,7 +61,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     page, live_server, demo_db_url, demo_state, tmp_path
 ):
     sign_in(page, live_server.url, ADMIN.username, ADMIN.password)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Selection").click()
+    go_to(page, "Selection")
     page.get_by_role("heading", name="Proposed line-up").wait_for()
     wait_idle(page)
     screenshot(page, "admin-selection-defaults")
@@ -81,7 +81,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     wait_idle(page)
     screenshot(page, "admin-selection-saved")
 
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Exports").click()
+    go_to(page, "Exports")
     page.get_by_role("heading", name="Presenter list").wait_for()
     wait_idle(page)
     screenshot(page, "admin-exports")
