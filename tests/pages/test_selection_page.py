@@ -167,3 +167,19 @@ def test_exports_without_a_saved_line_up_say_so(db_url, call):
     assert not at.exception
     assert any("No line-up has been saved yet" in i.value for i in at.info)
     assert [b.label for b in at.download_button] == ["Download the scores"]
+
+
+def test_admin_reloads_a_saved_line_ups_rules_and_goes_back_to_the_defaults(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    pin = call["ids"][4]
+    at.multiselect(key="selection.pinned").set_value([pin])
+    number(at, "Presenter slots").set_value(5)
+    at = submit(at, "Propose line-up", db_url)
+    at.text_input[0].input("Five with a pin")
+    at = submit(at, "Save line-up", db_url)
+    at = submit(at, "Back to the call's defaults", db_url)
+    assert number(at, "Presenter slots").value == 6 and at.multiselect(key="selection.pinned").value == []
+    at = submit(at, "Load these rules and pins into the form", db_url)
+    assert number(at, "Presenter slots").value == 5
+    assert at.multiselect(key="selection.pinned").value == [pin]
+    assert len(line_up_table(at)) == 5
