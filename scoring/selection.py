@@ -272,19 +272,24 @@ def organisation_key(organisation: Any) -> str | None:
     return key or None
 
 
-def ineligibility(row: Mapping[str, Any]) -> str:
-    """Why a candidate can never be selected ('' when it can)."""
-    if bool(row.get("anonymous")):
-        return "anonymous"
-    pref = row.get("presentation_preference")
-    if pref == "not_available":
-        return "not available to present"
-    if pref not in ABLE_TO_DO:
-        return "no presentation preference given"
-    score = row.get("score")
-    if score is None or (isinstance(score, float) and math.isnan(score)):
-        return "not yet scored"
-    return ""
+def ineligibility(frame: pd.DataFrame) -> list[str]:
+    """Why each candidate can never be selected ('' when it can), in row order."""
+    anonymous = frame["anonymous"].fillna(False).astype(bool).tolist()
+    prefs = frame["presentation_preference"].tolist()
+    scores = pd.to_numeric(frame["score"], errors="coerce").astype(float).tolist()
+    out = []
+    for anon, pref, score in zip(anonymous, prefs, scores, strict=True):
+        if anon:
+            out.append("anonymous")
+        elif pref == "not_available":
+            out.append("not available to present")
+        elif pref not in ABLE_TO_DO:
+            out.append("no presentation preference given")
+        elif math.isnan(score):
+            out.append("not yet scored")
+        else:
+            out.append("")
+    return out
 
 
 def _as_list(value: Any) -> list[str]:
@@ -310,12 +315,14 @@ def prepare_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
     frame["anonymous"] = frame["anonymous"].fillna(False).astype(bool)
     for name in ("themes", "exploitation_types"):
-        frame[name] = [_as_list(v) for v in frame[name]]
+        frame[name] = [_as_list(v) for v in frame[name].tolist()]
+    # .tolist() first: iterating pandas' Arrow-backed text columns value by value is slow.
     frame["survivor"] = [
-        survivor_involved(s, t) for s, t in zip(frame["evidence_source"], frame["sector"], strict=True)
+        survivor_involved(s, t)
+        for s, t in zip(frame["evidence_source"].tolist(), frame["sector"].tolist(), strict=True)
     ]
-    frame["org_key"] = [organisation_key(o) for o in frame["organisation"]]
-    frame["why_not"] = [ineligibility(r) for r in frame.to_dict("records")]
+    frame["org_key"] = [organisation_key(o) for o in frame["organisation"].tolist()]
+    frame["why_not"] = ineligibility(frame)
     frame = frame.sort_values(["reference", "submission_id"], kind="stable").reset_index(drop=True)
     return frame
 
@@ -366,11 +373,11 @@ def _reduce(eligible: pd.DataFrame, q: np.ndarray, rules: SelectionRules) -> np.
         themes = {t for ts in eligible["themes"] for t in ts}
     sigs = []
     for pref, ts, es, surv, sector in zip(
-        eligible["presentation_preference"],
-        eligible["themes"],
-        eligible["exploitation_types"],
-        eligible["survivor"],
-        eligible["sector"],
+        eligible["presentation_preference"].tolist(),
+        eligible["themes"].tolist(),
+        eligible["exploitation_types"].tolist(),
+        eligible["survivor"].tolist(),
+        eligible["sector"].tolist(),
         strict=True,
     ):
         sigs.append(
@@ -391,7 +398,7 @@ def _reduce(eligible: pd.DataFrame, q: np.ndarray, rules: SelectionRules) -> np.
         return a[0] >= b[0] and a[1] >= b[1] and a[2] >= b[2] and (a[3] or not b[3])
 
     dominators = {sig: [c for c in by_sector[sig[4]] if dominates(c, sig)] for sig in classes}
-    orgs = list(eligible["org_key"]) if rules.max_per_organisation is not None else [None] * n
+    orgs = eligible["org_key"].tolist() if rules.max_per_organisation is not None else [None] * n
     pinned = {int(s) for s in rules.pinned}
     ids = eligible["submission_id"].to_numpy()
     keep = np.zeros(n, dtype=bool)
@@ -418,7 +425,7 @@ class _Model:
     def __init__(self, frame: pd.DataFrame, rules: SelectionRules, names: _Names) -> None:
         self.rules = rules
         self.names = names
-        self.ref_of = dict(zip(frame["submission_id"].astype(int), frame["reference"], strict=True))
+        self.ref_of = dict(zip(frame["submission_id"].tolist(), frame["reference"].tolist(), strict=True))
         eligible = frame[frame["why_not"] == ""].reset_index(drop=True)
         self.eligible = eligible
         self.n_eligible = len(eligible)
@@ -439,7 +446,7 @@ class _Model:
         var_cand: list[int] = []
         var_fmt: list[str] = []
         self.cand_vars: list[list[int]] = []
-        for i, pref in enumerate(cand["presentation_preference"]):
+        for i, pref in enumerate(cand["presentation_preference"].tolist()):
             mine = []
             for fmt in ABLE_TO_DO[pref]:
                 mine.append(len(var_cand))
@@ -494,7 +501,7 @@ class _Model:
         self.form_refs: dict[str, list[str]] = {}
         self.form_members: dict[str, list[int]] = {}
         if rules.one_per_exploitation_type:
-            for ref, es in zip(eligible["reference"], eligible["exploitation_types"], strict=True):
+            for ref, es in zip(eligible["reference"].tolist(), eligible["exploitation_types"].tolist(), strict=True):
                 for e in es:
                     self.form_refs.setdefault(e, []).append(str(ref))
             for form in sorted(self.form_refs, key=names.form_order):
@@ -513,9 +520,10 @@ class _Model:
         self.org_display: dict[str, str] = {}
         if rules.max_per_organisation is not None:
             groups = cand.groupby("org_key", sort=True).indices
+            spelled = cand["organisation"].tolist()
             for key, members in groups.items():
                 if len(members) > rules.max_per_organisation:
-                    self.org_display[key] = str(cand["organisation"].iloc[members[0]])
+                    self.org_display[key] = str(spelled[members[0]])
                     add(_Unit("organisation", key), members, -np.inf, rules.max_per_organisation)
         for sid in sorted(set(rules.pinned)):
             if int(sid) in self.pos_of:

@@ -103,7 +103,7 @@ def choice_labels(candidates: pd.DataFrame, *, also: Iterable[int] = ()) -> dict
     frame = (
         candidates if "submission_id" in candidates.columns else candidates.rename_axis("submission_id").reset_index()
     )
-    why = pd.Series([ineligibility(row) for row in frame.to_dict("records")], index=frame.index)
+    why = pd.Series(ineligibility(frame), index=frame.index)
     eligible = frame[why == ""].sort_values(["score", "reference"], ascending=[False, True])
     out = {
         int(row.submission_id): f"{row.reference} · {row.score:.2f} · {row.title}"
