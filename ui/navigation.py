@@ -32,6 +32,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
     ),
+    PageSpec(
+        "selection", "pages/selection.py", "Selection", ":material/how_to_reg:", frozenset({"admin", "office"}), "Call"
+    ),
+    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
