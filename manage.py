@@ -7,6 +7,8 @@
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup of the SQLite database
+    python manage.py export-presenters --line-up NAME --out FILE
+                                             the presenter list CSV of a saved line-up
 
 Every command first checks the settings and the call's configuration and stops
 with a message naming the file, key and problem if either is broken.
@@ -218,6 +220,61 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
             "pg_dump failed: " + result.stderr.strip().splitlines()[-1] if result.stderr else "pg_dump failed"
         )
     print(f"backed up {db.safe_url} to {target} ({target.stat().st_size} bytes, pg_dump custom format)")
+    return 0
+
+
+def _export_presenters_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--line-up", required=True, metavar="NAME", help="the saved line-up's name")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="file to write (must not exist); a folder gets the usual name with the call and the date",
+    )
+
+
+@command("export-presenters", "write the presenter list CSV of a saved line-up (audit-logged)")
+@arguments(_export_presenters_args)
+def cmd_export_presenters(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import exports, lineups
+
+    with ctx.db.read() as session:
+        line_up_id = lineups.line_up_id_for_name(session, args.line_up)
+        if line_up_id is None:
+            names = [s.name for s in lineups.list_line_ups(session)]
+            known = f" Saved line-ups: {', '.join(names)}." if names else " No line-up has been saved yet."
+            raise CommandError(f"There is no saved line-up called {args.line_up!r}.{known}")
+    target: Path = args.out
+    written: Path | None = None
+    try:
+        # One unit of work: the file is written and its audit entry committed together; if the
+        # commit fails, the file is removed again, so no export leaves without its entry.
+        with ctx.db.write() as session:
+            scores = lineups.current_scores(session, config=ctx.config)
+            table = exports.presenter_list(session, config=ctx.config, line_up_id=line_up_id, scores=scores)
+            if target.is_dir():
+                target = target / table.filename
+            content = table.to_csv()
+            try:
+                with target.open("xb") as handle:
+                    written = target
+                    handle.write(content)
+            except FileExistsError:
+                raise CommandError(f"{target} exists; choose a new file name.") from None
+            except OSError as exc:
+                raise CommandError(f"Cannot write {target}: {exc.strerror}.") from None
+            exports.record_export(
+                session, actor="manage.py", table=table, content=content, via=f"manage.py export-presenters {target}"
+            )
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    for note in table.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    detail = table.detail
+    print(f"wrote {len(table.rows)} presenters of {detail['line_up']!r} (version {detail['version']}) to {target}")
     return 0
 
 

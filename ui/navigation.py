@@ -35,6 +35,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "coverage", "pages/coverage.py", "Coverage", ":material/bubble_chart:", frozenset({"admin", "office"}), "Call"
     ),
+    PageSpec(
+        "selection", "pages/selection.py", "Selection", ":material/how_to_reg:", frozenset({"admin", "office"}), "Call"
+    ),
+    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
