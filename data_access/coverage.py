@@ -1,4 +1,4 @@
-"""What the coverage page reads: codes and scores, review times, the newest saved line-up.
+"""What the coverage page reads: codes and scores, review times, the saved line-ups.
 
 For admin and office views only (the page's guard checks the role).
 `coverage_inputs` is viewer-independent and cached by the page per database
@@ -11,7 +11,6 @@ submissions behind a cell are read afterwards, masked for the viewer, with
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -20,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.call_config import SINGLE_VALUED, CallConfig
-from data_access import audit
-from data_access.models import LineUp, LineUpMember, Review
+from data_access import lineups as lineups_da
+from data_access.models import Review
 from data_access.overview import _due_assignments
 from data_access.reviews import scores_frame
 from data_access.submissions import AccessDenied, load_submission_frame, mask_for_viewer
@@ -44,20 +43,17 @@ class CoverageInputs:
     scores: pd.DataFrame  # scores_frame: submitted scores, the input of score_submissions
     review_times: list[dt.datetime]  # when each submitted review was submitted
     reviews_due: int  # assignments without a declared conflict
-    line_up: SavedLineUp | None
+    line_ups: list[SavedLineUp]  # newest first
 
 
-def newest_line_up(session: Session) -> SavedLineUp | None:
-    """The most recently saved line-up and its members, or None."""
-    line_up = session.scalar(select(LineUp).order_by(LineUp.updated_at.desc(), LineUp.id.desc()).limit(1))
-    if line_up is None:
-        return None
-    members = session.scalars(
-        select(LineUpMember.submission_id)
-        .where(LineUpMember.line_up_id == line_up.id)
-        .order_by(LineUpMember.position, LineUpMember.submission_id)
-    ).all()
-    return SavedLineUp(line_up.id, line_up.name, line_up.version, line_up.updated_at, tuple(int(m) for m in members))
+def saved_line_ups(session: Session) -> list[SavedLineUp]:
+    """Every saved line-up with its members' ids, newest first (through `data_access.lineups`)."""
+    out = []
+    for summary in lineups_da.list_line_ups(session):
+        record = lineups_da.get_line_up(session, line_up_id=summary.id)
+        members = tuple(m.submission_id for m in record.members)
+        out.append(SavedLineUp(record.id, record.name, record.version, record.updated_at, members))
+    return out
 
 
 def review_times(session: Session) -> list[dt.datetime]:
@@ -75,7 +71,7 @@ def coverage_inputs(session: Session) -> CoverageInputs:
         scores=scores_frame(session),
         review_times=review_times(session),
         reviews_due=_due_assignments(session),
-        line_up=newest_line_up(session),
+        line_ups=saved_line_ups(session),
     )
 
 
@@ -87,18 +83,3 @@ def cell_submissions(
         raise AccessDenied("the coverage page is for the office and the admin")
     frame = load_submission_frame(session, ids=set(submission_ids))
     return mask_for_viewer(frame, viewer=viewer, blind_review=config.blind_review)
-
-
-def record_export(
-    session: Session, *, actor: str, what: str, filename: str, rows: int, content: bytes, via: str
-) -> None:
-    """The audit entry of one CSV download: who, what, the file's name, its rows and SHA-256."""
-    audit.record(
-        session,
-        actor=actor,
-        action=f"export.{what}",
-        entity="export",
-        entity_id=what,
-        new={"file": filename, "rows": rows, "sha256": hashlib.sha256(content).hexdigest()},
-        detail=via,
-    )

@@ -10,13 +10,12 @@ from functools import partial
 
 import streamlit as st
 
-from data_access import audit
 from data_access import coverage as coverage_da
 from scoring import coverage as cov
-from scoring import score_submissions
 from scoring.coverage_charts import category_figure, gap_map_figure, review_progress_figure, score_distribution_figure
 from ui import context
 from ui.charts import chart, selected_points
+from ui.coverage import coverage_data
 from ui.guard import require_page
 from ui.tables import HEADERS, submission_table
 
@@ -26,22 +25,8 @@ db = context.database()
 LEVEL = config.evidence_strength_level
 show = partial(chart, viewer=viewer, via="Coverage page")  # every chart: figure, caption, table, CSV
 
-
-@st.cache_data(show_spinner="Counting the evidence…", max_entries=4)
-def coverage_data(url: str, version: tuple[int, int], weights: tuple, threshold: float):
-    """Shared, viewer-independent: codes and scores (no titles, no identities), review progress, the line-up."""
-    with context.database().read() as session:
-        data = coverage_da.coverage_inputs(session)
-    scored = score_submissions(data.scores, dict(weights), disagreement_threshold=threshold)
-    progress = cov.review_progress(data.review_times, due=data.reviews_due)
-    return cov.coverage_frame(data.submissions, scored), progress, data.reviews_due, data.line_up
-
-
-with db.read() as session:
-    version = audit.data_version(session)
-frame, progress, due, line_up = coverage_data(
-    db.url, version, tuple(config.weights.items()), config.disagreement_threshold
-)
+data = coverage_data(db, config)
+frame, progress, due, line_ups = data.frame, data.progress, data.reviews_due, data.line_ups
 
 st.title("Coverage")
 st.caption(
@@ -64,11 +49,15 @@ colour_by = top[1].radio(
     key="coverage.colour",
 )
 reviewed_only = top[2].toggle("Reviewed submissions only", key="coverage.reviewed")
-overlay = top[2].toggle(
-    "Mark the saved line-up",
-    key="coverage.line_up",
-    disabled=line_up is None,
-    help=None if line_up else "No line-up has been saved yet.",
+line_up = line_ups.get(
+    top[2].selectbox(
+        "Mark a saved line-up",
+        [None, *line_ups],
+        format_func=lambda i: "None" if i is None else f"{line_ups[i].name} (version {line_ups[i].version})",
+        key="coverage.line_up",
+        disabled=not line_ups,
+        help=None if line_ups else "No line-up has been saved yet.",
+    )
 )
 chosen = {}
 for place, name in zip(st.columns(3), ("nation", "stage", "reported_impact"), strict=True):
@@ -79,7 +68,7 @@ for place, name in zip(st.columns(3), ("nation", "stage", "reported_impact"), st
 
 shown = cov.filter_coverage(frame, cov.CoverageFilter(reviewed_only=reviewed_only, **chosen))
 matrix = cov.coverage_matrix(shown, config, column=column, level=LEVEL)
-marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if overlay and line_up else None
+marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if line_up else None
 gaps = cov.gap_counts(matrix)
 
 st.subheader("Evidence and gap map")

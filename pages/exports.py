@@ -1,4 +1,4 @@
-"""Exports (admin, office): the presenter list of a saved line-up and the scores, as CSV.
+"""Exports (admin, office): the presenter list of a saved line-up, the scores and the coverage table, as CSV.
 
 Every file comes from `scoring.csv_export.to_csv_bytes` (UTF-8 with BOM for
 Excel, RFC 4180 quoting, formula cells neutralised) and carries no anonymous
@@ -12,7 +12,10 @@ from data_access import audit
 from data_access import exports as exports_da
 from data_access import lineups as lineups_da
 from data_access.exports import ExportTable
+from scoring import coverage as cov
+from scoring.csv_export import export_filename
 from ui import context
+from ui.coverage import coverage_data
 from ui.guard import require_page
 
 viewer = require_page("exports")
@@ -89,6 +92,27 @@ else:
         "submissions are left out; contact details are only in the presenter list."
     )
     offer(scores_export, "Download the scores", "exports.scores")
+
+st.header("Coverage table")
+coverage = coverage_data(db, config).frame
+if coverage.empty:
+    st.info("No submissions yet.", icon=":material/hourglass_empty:")
+else:
+    st.caption(
+        "Every cell of the evidence and gap map (Coverage page) for each choice of columns: submissions, reviewed, "
+        "mean calibrated score and evidence strength, and the kind of gap. Counts and means only, no identities."
+    )
+    table = cov.coverage_export(coverage, config)
+    offer(
+        ExportTable(
+            what="coverage",
+            field_names=list(table.columns),
+            rows=table.to_dict("records"),
+            filename=export_filename(config.call_id, "coverage"),
+        ),
+        "Download the coverage table",
+        "exports.coverage",
+    )
 
 with db.read() as session:
     mine = audit.list_entries(session, filters=audit.AuditFilter(actor=viewer.username, limit=200))

@@ -358,6 +358,20 @@ def cell_table(matrix: CoverageMatrix) -> pd.DataFrame:
     )
 
 
+def coverage_export(frame: pd.DataFrame, config: CallConfig, *, level: float | None = None) -> pd.DataFrame:
+    """Every cell of the gap map for every choice of columns, one table (the Exports page's coverage CSV).
+
+    `cell_table` for each of `COLUMN_DIMENSIONS` in turn, with the choice in
+    `Columns` and its value in `Value`. Counts and means only, no identities.
+    """
+    parts = []
+    for column, label in COLUMN_DIMENSIONS.items():
+        table = cell_table(coverage_matrix(frame, config, column=column, level=level)).rename(columns={label: "Value"})
+        table.insert(0, "Columns", label)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)
+
+
 def gap_list(matrix: CoverageMatrix) -> pd.DataFrame:
     """Only the absolute and evidence gaps, absolute first, in map order."""
     table = cell_table(matrix)
@@ -509,7 +523,7 @@ nations, ...).
   evidence strength {level:g}.
 * A **grey bubble** is a cell whose submissions are all still awaiting review.
 * A **×** is an **absolute gap**: nothing came in at all.
-* A **★** beside a cell (when *Mark the saved line-up* is on) means one or more of the saved line-up's
+* A **★** beside a cell (when you pick one under *Mark a saved line-up*) means one or more of the saved line-up's
   presenters are in it.
 
 A submission coded with several values (two forms of exploitation, two focus areas) is counted in each of

@@ -16,10 +16,14 @@ from tests.factories import assign, make_submission, make_user, submit_review
 
 
 def save_line_up(session, name: str, members: list[int], updated_at: dt.datetime) -> int:
+    """A saved line-up as `data_access.lineups.save_line_up` leaves it (without solving one first)."""
     line_up = LineUp(name=name, rules={}, created_by="test", created_at=updated_at, updated_at=updated_at, version=1)
-    line_up.members = [LineUpMember(submission_id=sid, format="in_person", position=i) for i, sid in enumerate(members)]
+    line_up.members = [
+        LineUpMember(submission_id=sid, format="in_person", position=i + 1) for i, sid in enumerate(members)
+    ]
     session.add(line_up)
     session.flush()
+    audit.record(session, actor="test", action="line_up.save", entity="line_up", entity_id=line_up.id)
     return line_up.id
 
 
@@ -71,20 +75,25 @@ def test_inputs_hold_codes_and_submitted_scores_only(db, call):
     assert len(inputs.scores) == 3  # one submitted review, three criteria; the draft is not there
     assert len(inputs.review_times) == 1 and inputs.review_times[0].tzinfo is not None
     assert inputs.reviews_due == 3  # four assignments, one ended in a conflict
-    assert inputs.line_up is None
+    assert inputs.line_ups == []
 
 
-def test_newest_line_up_and_its_members_in_order(db, call):
+def test_saved_line_ups_newest_first_with_their_members_in_order(db, call):
     now = dt.datetime(2021, 10, 1, 12, tzinfo=dt.UTC)
     with db.write() as s:
-        save_line_up(s, "First draft", [call["named"]], now)
+        first = save_line_up(s, "First draft", [call["named"]], now)
         newest = save_line_up(
             s, "Final <b>line-up</b>", [call["anonymous"], call["named"]], now + dt.timedelta(hours=1)
         )
     with db.read() as s:
-        found = coverage_da.newest_line_up(s)
-    assert (found.id, found.name, found.version) == (newest, "Final <b>line-up</b>", 1)
-    assert found.submission_ids == (call["anonymous"], call["named"])
+        found = coverage_da.saved_line_ups(s)
+        inputs = coverage_da.coverage_inputs(s)
+    assert [(f.id, f.name, f.version) for f in found] == [
+        (newest, "Final <b>line-up</b>", 1),
+        (first, "First draft", 1),
+    ]
+    assert found[0].submission_ids == (call["anonymous"], call["named"])
+    assert inputs.line_ups == found
 
 
 @pytest.mark.parametrize("role", ["office", "admin"])
@@ -102,26 +111,3 @@ def test_cell_submissions_are_masked_like_the_submissions_page(db, call, call_co
 def test_cell_submissions_refuse_a_reviewer(db, call, call_config):
     with db.read() as s, pytest.raises(AccessDenied):
         coverage_da.cell_submissions(s, submission_ids=[call["named"]], viewer=call["reviewer"], config=call_config)
-
-
-def test_record_export_writes_who_what_and_the_file(db, call):
-    with db.read() as s:
-        before = audit.data_version(s)
-    with db.write() as s:
-        coverage_da.record_export(
-            s, actor="office1", what="coverage", filename="x_coverage.csv", rows=7, content=b"abc", via="Coverage page"
-        )
-    with db.read() as s:
-        entry = audit.list_entries(s, filters=audit.AuditFilter(action="export.coverage")).iloc[0]
-        assert audit.data_version(s) != before
-    assert (entry["actor"], entry["entity"], entry["entity_id"], entry["detail"]) == (
-        "office1",
-        "export",
-        "coverage",
-        "Coverage page",
-    )
-    assert entry["new"] == {
-        "file": "x_coverage.csv",
-        "rows": 7,
-        "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-    }

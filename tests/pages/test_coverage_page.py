@@ -7,8 +7,10 @@ import json
 
 import pytest
 
-from data_access.models import LineUp, LineUpMember
+from data_access import audit
 from data_access.submissions import list_submissions
+from scoring import coverage as cov
+from tests.data_access.test_coverage import save_line_up
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.figures import figure_strings
@@ -207,18 +209,18 @@ def test_tables_behind_the_charts_open_with_a_download(db_url, call):
     assert len(at.get("download_button")) == 2
 
 
-def test_the_saved_line_up_can_be_marked(db, db_url, call):
+def test_a_saved_line_up_can_be_marked(db, db_url, call):
+    now = dt.datetime(2021, 10, 1, 12, tzinfo=dt.UTC)
     with db.write() as s:
-        line_up = LineUp(name="Final <i>six</i>", rules={}, created_by="admin", updated_at=dt.datetime.now(dt.UTC))
-        line_up.members = [LineUpMember(submission_id=call["weak"], format="virtual", position=0)]
-        s.add(line_up)
+        older = save_line_up(s, "Draft", [call["strong"]], now)
+        newest = save_line_up(s, "Final <i>six</i>", [call["weak"]], now + dt.timedelta(hours=1))
     at = run_app(db_url, call["office"], page=PAGE)
     assert not cells(gap_map(at), "In the saved line-up (★)")
-    at.toggle(key="coverage.line_up").set_value(True)
+    assert at.selectbox(key="coverage.line_up").options == ["None", "Final <i>six</i> (version 1)", "Draft (version 1)"]
+    at.selectbox(key="coverage.line_up").set_value(newest)
     rerun(at, db_url)
     assert not at.exception, at.exception
-    marked = cells(gap_map(at), "In the saved line-up (★)")
-    assert marked == {
+    assert cells(gap_map(at), "In the saved line-up (★)") == {
         ("all", "forced_labour"),
         ("all", "sexual_exploitation"),
         ("theme:sources_of_harm", "forced_labour"),
@@ -227,6 +229,9 @@ def test_the_saved_line_up_can_be_marked(db, db_url, call):
         ("focus:contexts", "sexual_exploitation"),
     }
     assert "★ marks the cells of the saved line-up “Final <i>six</i>” (version 1)." in [t.value for t in at.text]
+    at.selectbox(key="coverage.line_up").set_value(older)
+    rerun(at, db_url)
+    assert ("focus:perpetrators", "forced_labour") in cells(gap_map(at), "In the saved line-up (★)")
 
 
 def test_no_submissions_yet(db, db_url):
@@ -236,3 +241,35 @@ def test_no_submissions_yet(db, db_url):
     assert not at.exception, at.exception
     assert any("No submissions yet" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_downloading_a_charts_table_is_logged(db, db_url, call):
+    at = run_app(db_url, call["office"], page=PAGE)
+    at.session_state["coverage.map.exploitation_types.table"] = True
+    rerun(at, db_url)
+    [button] = at.download_button
+    assert button.label == "Download the table as CSV"
+    button.click()
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.coverage"))
+    assert len(entries) == 1
+    entry = entries.iloc[0]
+    assert (entry["actor"], entry["entity"], entry["detail"]) == (call["office"].username, "export", "Coverage page")
+    n_rows = 1 + 2 + 8  # all submissions, two themes, eight focus areas
+    assert entry["new"]["rows"] == n_rows * 4 and entry["new"]["file"].endswith(".csv")
+
+
+def test_exports_page_offers_the_whole_coverage_table(db, db_url, call, call_config):
+    at = run_app(db_url, call["admin"], page="pages/exports.py")
+    assert not at.exception, at.exception
+    button = next(b for b in at.download_button if b.label == "Download the coverage table")
+    button.click()
+    rerun(at, db_url)
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.coverage"))
+    n_rows = 1 + 2 + 8
+    n_columns = sum(len(call_config.vocabulary(c).ids) for c in cov.COLUMN_DIMENSIONS)
+    assert entries.iloc[0]["new"]["rows"] == n_rows * n_columns
+    assert entries.iloc[0]["detail"] == "Exports page"

@@ -331,3 +331,16 @@ def test_line_up_cells_mark_only_the_members(call_config):
     assert wales.loc["all", "n"] == 2
     assert set(marked["column_code"]) == {"wales"}
     assert cov.line_up_cells(frame, [], call_config, column="nation").empty
+
+
+def test_coverage_export_has_every_cell_for_every_choice_of_columns(call_config):
+    frame = build([submission(1, nation="wales")], {1: (3, 3.5, 4.0)})
+    table = cov.coverage_export(frame, call_config)
+    n_rows = len(cov.gap_map_rows(call_config))
+    assert list(table.columns[:4]) == ["Columns", "Theme", "Focus area", "Value"]
+    assert table.groupby("Columns", sort=False).size().to_dict() == {
+        label: n_rows * len(call_config.vocabulary(column).ids) for column, label in cov.COLUMN_DIMENSIONS.items()
+    }
+    wales = table[(table["Columns"] == "Nation") & (table["Value"] == "Wales") & (table["Theme"] == "All themes")]
+    assert wales[["Submissions", "Reviewed", "Mean calibrated score"]].iloc[0].tolist() == [1, 1, 3.5]
+    assert "Organisation 1" not in table.to_csv() and "Title 1" not in table.to_csv()
