@@ -16,6 +16,7 @@ from scoring import coverage as cov
 from scoring.csv_export import export_filename
 from ui import context
 from ui.coverage import coverage_data
+from ui.exports import export_button
 from ui.guard import require_page
 
 viewer = require_page("exports")
@@ -23,25 +24,8 @@ config = context.call_config()
 db = context.database()
 
 
-def log_export(table: ExportTable, content: bytes) -> None:
-    """The download button's callback: the export is in the audit log before anything else runs."""
-    with context.database().write() as session:
-        exports_da.record_export(session, actor=viewer.username, table=table, content=content, via="Exports page")
-
-
 def offer(table: ExportTable, label: str, key: str) -> None:
-    content = table.to_csv()
-    st.download_button(
-        label,
-        content,
-        file_name=table.filename,
-        mime="text/csv",
-        key=key,
-        on_click=log_export,
-        args=(table, content),
-        icon=":material/download:",
-        type="primary",
-    )
+    export_button(table, label=label, key=key, viewer=viewer, via="Exports page", primary=True)
     st.caption(f"{len(table.rows)} rows · {table.filename} · UTF-8 CSV that Excel opens directly.")
 
 

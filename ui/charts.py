@@ -7,10 +7,10 @@ the table behind it one click away with a CSV download.
 The figure comes from a pure builder in `scoring/` (title, labelled axes,
 colour-blind-safe colours). The caption is our own words (it renders
 Markdown: never put contributor text in it). The table is shown in a
-dataframe (cells are plain text) and downloaded as an `ExportTable` (written
-by `scoring.csv_export.to_csv_bytes`); each download is written to the audit
-log by the button's callback (`data_access.exports.record_export`). Tables
-behind charts carry counts and scores, never identities.
+dataframe (cells are plain text) and downloaded with
+`ui.exports.table_download` (written by `scoring.csv_export.to_csv_bytes`,
+each download in the audit log). Tables behind charts carry counts and
+scores, never identities.
 """
 
 from __future__ import annotations
@@ -21,41 +21,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from data_access.exports import ExportTable, record_export
-from scoring.csv_export import export_filename
 from scoring.visibility import Viewer
-from ui import context
+from ui.exports import table_download
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
-
-
-def _log_download(actor: str, export: ExportTable, content: bytes, via: str) -> None:
-    """The download button's callback: the export is in the audit log before anything else runs."""
-    with context.database().write() as session:
-        record_export(session, actor=actor, table=export, content=content, via=via)
-
-
-def csv_download(
-    table: pd.DataFrame, *, what: str, key: str, viewer: Viewer, via: str, label: str = "Download the table as CSV"
-) -> None:
-    """A download button for `table` as CSV (`scoring.csv_export`), audit-logged when pressed."""
-    export = ExportTable(
-        what=what,
-        field_names=[str(c) for c in table.columns],
-        rows=table.to_dict("records"),
-        filename=export_filename(context.call_config().call_id, what),
-    )
-    content = export.to_csv()
-    st.download_button(
-        label,
-        content,
-        file_name=export.filename,
-        mime="text/csv",
-        key=key,
-        on_click=_log_download,
-        args=(viewer.username, export, content, via),
-        icon=":material/download:",
-    )
 
 
 def chart(
@@ -95,7 +64,7 @@ def chart(
         with expander:
             frame = table() if callable(table) else table
             st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
-            csv_download(frame, what=what, key=f"{key}.csv", viewer=viewer, via=via)
+            table_download(frame, what=what, key=f"{key}.csv", viewer=viewer, via=via)
     return event if selectable else None
 
 
