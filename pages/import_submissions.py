@@ -15,7 +15,7 @@ config = context.call_config()
 settings = context.settings()
 db = context.database()
 
-st.title("Import submissions")
+st.title("Import")
 st.caption(
     f"A CSV file or an Excel workbook (.xlsx) of up to {settings.max_upload_mb} MB: the server refuses larger "
     "files (the administrator sets the limit with EVIDENCE_MAX_UPLOAD_MB). Nothing is written until you confirm "

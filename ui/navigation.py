@@ -32,7 +32,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec(
         "import",
         "pages/import_submissions.py",
-        "Import submissions",
+        "Import",
         ":material/upload_file:",
         frozenset({"admin"}),
         "Administration",
