@@ -58,7 +58,7 @@ def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) 
         return
     at = utcnow()
     session.execute(
-        insert(AuditEntry),
+        insert(AuditEntry.__table__),
         [
             {
                 "at": at,

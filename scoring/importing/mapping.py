@@ -34,8 +34,9 @@ from scoring.importing.reading import Table
 from scoring.importing.values import CodeResolver, ValueProblem, parse_date, parse_yes_no
 from scoring.submission_rules import EMAIL_RE
 
-SAMPLE = 300
+SAMPLE = 200
 THRESHOLD = 0.5
+_SEPARATORS = re.compile(r"[;,\r\n]+")
 _REFERENCE_LIKE = re.compile(r"^[A-Za-z]{1,10}[-/_ ]?\d+$")
 
 
@@ -122,16 +123,19 @@ def _sample(values: Sequence[str]) -> list[str]:
     return out
 
 
-def content_scores(values: Sequence[str], config: CallConfig) -> dict[str, float]:
+def content_scores(
+    values: Sequence[str], config: CallConfig, resolvers: Mapping[str, CodeResolver] | None = None
+) -> dict[str, float]:
     """What a column's cells look like: field -> score 0..1."""
-    sample = _sample(values)
-    if not sample:
+    sample = Counter(_sample(values))  # each distinct value is judged once, weighed by its count
+    n = sum(sample.values())
+    if not n:
         return {}
-    n = len(sample)
+    resolvers = resolvers or {name: CodeResolver(config.vocabulary(name)) for name in CODED_FIELDS}
     scores: dict[str, float] = {}
 
     def share(test) -> float:
-        return sum(1 for v in sample if test(v)) / n
+        return sum(count for v, count in sample.items() if test(v)) / n
 
     emails = share(lambda v: bool(EMAIL_RE.match(v.strip())))
     if emails >= 0.6:
@@ -154,25 +158,25 @@ def content_scores(values: Sequence[str], config: CallConfig) -> dict[str, float
     if links >= 0.6:
         scores["links"] = 0.8 * links
     refs = share(lambda v: bool(_REFERENCE_LIKE.match(v.strip())))
-    if refs >= 0.9 and len(set(sample)) == n:
+    if refs >= 0.9 and len(sample) == n:
         scores["reference"] = 0.6
-    lengths = sorted(len(v) for v in sample)
-    median = lengths[n // 2]
-    if median >= 150:
+    lengths = sorted(len(v) for v in sample.elements())
+    if lengths[n // 2] >= 150:
         scores["summary"] = 0.55
+        return scores  # long free text: not codes
     for name in CODED_FIELDS:
-        resolver = CodeResolver(config.vocabulary(name))
-        matched = total = 0
-        for v in sample:
+        resolver = resolvers[name]
+        matched = total = 0.0
+        for v, count in sample.items():
             # Bare numbers are ids, counts or yes/no as often as codes: no evidence either way.
-            if all(p.strip().isdigit() for p in re.split(r"[;,\r\n]+", v) if p.strip()):
+            if all(p.strip().isdigit() for p in _SEPARATORS.split(v) if p.strip()):
                 continue
-            total += 1
+            total += count
             if name in MULTI_VALUED:
                 codes, unknown = resolver.many(v)
-                matched += len(codes) / max(1, len(codes) + len(unknown))
+                matched += count * len(codes) / max(1, len(codes) + len(unknown))
             else:
-                matched += 1 if resolver.one(v)[0] else 0
+                matched += count if resolver.one(v)[0] else 0
         if total and matched / total >= 0.5:
             scores[name] = 0.5 + 0.4 * matched / total
     return scores
@@ -181,8 +185,9 @@ def content_scores(values: Sequence[str], config: CallConfig) -> dict[str, float
 def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:
     """The best guess of which column holds which template field."""
     candidates: list[tuple[float, int, str]] = []
+    resolvers = {name: CodeResolver(config.vocabulary(name)) for name in CODED_FIELDS}
     for i, header in enumerate(table.headers):
-        content = content_scores(table.column(header), config)
+        content = content_scores(table.column(header), config, resolvers)
         for spec in TEMPLATE_FIELDS:
             h = header_score(header, spec.name)
             c = content.get(spec.name, 0.0)

@@ -193,6 +193,7 @@ class _RowReader:
             if FIELDS_BY_NAME[name].kind in ("code", "codes")
         }
         self.yes_no_map = mapping.value_map("anonymous")
+        self.fields = [(name, i, FIELDS_BY_NAME[name].kind, table.headers[i]) for name, i in self.index.items()]
 
     def column(self, name: str) -> str:
         if name in self.index:
@@ -201,10 +202,8 @@ class _RowReader:
 
     def read(self, cells: Sequence[str], number: int, problems: list[RowProblem]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        for name, i in self.index.items():
+        for name, i, kind, column in self.fields:
             raw = cells[i]
-            kind = FIELDS_BY_NAME[name].kind
-            column = self.headers[i]
             if kind in ("text", "reference", "email"):
                 text = clean_text(raw)
                 values[name] = (text or "") if name in ("title", "summary") else text
@@ -442,7 +441,7 @@ def _likely_duplicates(
         members.append((("submission", e.id), e.reference, e.values.get("title") or "", False, None))
     for r in rows:
         identity = ("submission", r.submission_id) if r.submission_id is not None else ("row", r.row)
-        for key in duplicate_keys(r.data.as_dict()):
+        for key in duplicate_keys(vars(r.data)):
             groups[key].append(len(members))
         members.append((identity, r.data.reference or "", r.data.title, r.action != "unchanged", r.row))
     found: dict[frozenset, DuplicateMatch] = {}

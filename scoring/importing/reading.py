@@ -20,6 +20,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import re
 import zipfile
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ MAX_EXPANSION = 40
 # empty rows can run to the bottom of the sheet).
 MAX_BLANK_RUN = 10_000
 CONTROL_SHARE = 0.01
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -182,7 +184,7 @@ def decode_text(content: bytes) -> tuple[str, str]:
                 raise ImportRefused(garbage) from None
     if "\x00" in text:
         raise ImportRefused(garbage)
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\r\n") or ord(ch) == 127)
+    controls = len(_CONTROL_CHARACTERS.findall(text))
     if controls > max(2, len(text) * CONTROL_SHARE):
         raise ImportRefused(garbage)
     return text, encoding
@@ -319,7 +321,7 @@ def _build_table(
     sheets: tuple[str, ...] = (),
 ) -> Table:
     def blank(cells: list[str]) -> bool:
-        return not any(c.strip() for c in cells)
+        return not "".join(cells).strip()
 
     where = f"The sheet \u201c{sheet}\u201d" if sheet else "The file"
     start = next((i for i, (_, cells) in enumerate(records) if not blank(cells)), None)
@@ -334,19 +336,15 @@ def _build_table(
             f"{where} has a header row but no submissions under it. Fill in at least one row below the header."
         )
     # Columns: every named header, plus unnamed ones that hold data.
-    width = max(len(raw_headers), *(len(cells) for _, cells in body))
-    used = [False] * width
-    for _, cells in body:
-        for i, c in enumerate(cells):
-            if c.strip():
-                used[i] = True
+    unnamed = {i for i, h in enumerate(raw_headers) if not h.strip()}
+    used = {i for i in unnamed if any(i < len(cells) and cells[i].strip() for _, cells in body)}
     columns: list[int] = []
     headers: list[str] = []
     seen: set[str] = set()
     for i in range(len(raw_headers)):  # cells beyond the header are reported per row
         name = " ".join(raw_headers[i].split())
         if not name:
-            if not used[i]:
+            if i not in used:
                 continue
             name = f"(column {column_letter(i)})"
         if name.casefold() in seen:

@@ -108,7 +108,9 @@ class CodeResolver:
         for raw, code in (value_map or {}).items():
             self.table[normalise_term(raw)] = code
         self._suggestions: dict[str, list[str]] = {}
-        self._many: dict[str, tuple[list[str], list[str]]] = {}  # form exports repeat the same cells
+        # Form exports repeat the same few cells thousands of times: each is worked out once.
+        self._many: dict[str, tuple[list[str], list[str]]] = {}
+        self._one: dict[str, tuple[str | None, str | None]] = {}
 
     def lookup(self, text: str) -> str | None:
         """The code for one value (LEAVE_OUT if mapped to nothing), or None."""
@@ -116,6 +118,11 @@ class CodeResolver:
 
     def one(self, raw: str) -> tuple[str | None, str | None]:
         """(code or None, the unknown value or None) for a single-valued cell."""
+        if raw not in self._one:
+            self._one[raw] = self._single(raw)
+        return self._one[raw]
+
+    def _single(self, raw: str) -> tuple[str | None, str | None]:
         text = raw.strip()
         if not normalise_term(text):
             return None, None
