@@ -34,6 +34,8 @@ MAX_EXPANSION = 40
 # empty rows can run to the bottom of the sheet).
 MAX_BLANK_RUN = 10_000
 CONTROL_SHARE = 0.01
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 csv.field_size_limit(64 * 1024 * 1024)
 
@@ -178,6 +180,16 @@ def decode_text(content: bytes) -> tuple[str, str]:
         try:
             text, encoding = content.decode("utf-8"), "UTF-8"
         except UnicodeDecodeError:
+            high = len(_HIGH_BYTE.findall(content))
+            in_utf8 = sum(len(m) for m in _UTF8_SEQUENCE.findall(content))
+            if in_utf8 >= high / 2:
+                # Mostly UTF-8 with a few bytes that are not: read as Windows-1252,
+                # every accented letter of the UTF-8 part would come out garbled.
+                raise ImportRefused(
+                    "This file mixes two kinds of text encoding (for example rows pasted from another program), so "
+                    "some characters cannot be read correctly. Open it in your spreadsheet and save it again as "
+                    "\u201cCSV UTF-8\u201d, then import that."
+                ) from None
             try:
                 text, encoding = content.decode("cp1252"), "Windows-1252"
             except UnicodeDecodeError:

@@ -32,6 +32,18 @@ def test_every_character_survives_each_encoding(encoding, bom, expected):
     assert table.rows[0].cells[0] == text
 
 
+def test_windows_1252_with_capitals_before_quotes_is_still_windows_1252():
+    text = "CAFÉ’S menu: crème brûlée, naïve façade, Zoë, £5"  # É’ looks like one UTF-8 character
+    table = read(csv_bytes(HEADERS, [[text, "s", "1"]], encoding="cp1252"))
+    assert (table.encoding, table.rows[0].cells[0]) == ("Windows-1252", text)
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused_rather_than_garbled():
+    content = csv_bytes(HEADERS, [["Zoë’s café", "s", "1"]]) + "£5 typed elsewhere,s,1\r\n".encode("cp1252")
+    with pytest.raises(ImportRefused, match="mixes two kinds of text encoding"):
+        read(content)
+
+
 def test_utf16_with_bom_is_read():
     table = read(csv_bytes(HEADERS, [[TEXT, "s", "1"]], encoding="utf-16"))
     assert table.rows[0].cells[0] == TEXT
