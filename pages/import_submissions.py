@@ -34,7 +34,7 @@ uploaded = st.file_uploader(
 )
 if uploaded is None:
     ui.duplicate_decisions(db, viewer)
-    ui.recent_imports(db)
+    ui.recent_imports(db, viewer)
     st.stop()
 
 content, filename = uploaded.getvalue(), uploaded.name

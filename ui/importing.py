@@ -273,12 +273,31 @@ def duplicate_decisions(db: Database, viewer: Viewer) -> None:
         st.caption("Select a row, then record your decision. Both submissions stay; a decision is logged.")
 
 
-def recent_imports(db: Database) -> None:
+def recent_imports(db: Database, viewer: Viewer) -> None:
     with db.read() as session:
         batches = imports_da.list_batches(session, limit=20)
     if not batches:
         return
     st.subheader("Recent imports")
+    cols = st.columns([2, 3], vertical_alignment="bottom")
+    by_id = {b.id: b for b in batches}
+    chosen = cols[0].selectbox(
+        "Original file of", list(by_id), format_func=lambda i: f"import {i}", key="import.original"
+    )
+
+    def original() -> bytes:  # runs on click: the download is fetched and logged then
+        with db.write() as session:
+            _name, content = imports_da.batch_file(session, batch_id=chosen, actor=viewer.username)
+        return bytes(content or b"")
+
+    cols[1].download_button(
+        "Download the original file",
+        original,
+        file_name=by_id[chosen].filename,
+        icon=":material/download:",
+        on_click="ignore",
+        key="import.original_download",
+    )
     st.dataframe(
         pd.DataFrame(
             [

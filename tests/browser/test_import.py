@@ -3,11 +3,12 @@ headers, maps a column the app could not place, fixes a value that names no
 code, previews, imports, and finds the submissions on the Submissions page."""
 
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
 from data_access.db import Database
-from data_access.models import Submission
+from data_access.models import AuditEntry, Submission
 from tests.browser.conftest import screenshot
 from tests.support.browser import sign_in, wait_idle
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes
@@ -26,14 +27,18 @@ def choose(page, label: str, option: str) -> None:
     wait_idle(page)
 
 
-def references_of(db_url: str, titles: list[str]) -> list[str]:
+def references_of(db_url: str, titles: list[str]) -> tuple[list[str], list[str]]:
+    """The references the titles were given, and who downloaded an original file."""
     db = Database(db_url)
     try:
         with db.read() as session:
             found = dict(session.execute(select(Submission.title, Submission.reference)).all())
+            downloads = session.scalars(
+                select(AuditEntry.actor).where(AuditEntry.action == "import.download_original")
+            ).all()
     finally:
         db.dispose()
-    return [found[t] for t in titles]
+    return [found[t] for t in titles], list(downloads)
 
 
 def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_server, demo_db_url, tmp_path):
@@ -63,6 +68,11 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
     wait_idle(page)
     page.locator('[data-testid="stAlert"]').filter(has_text="3 added").wait_for()
     screenshot(page, "import-4-imported")
+    # The original file is kept, byte for byte, and can be fetched again.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the original file").click()
+    assert download.value.suggested_filename == "form export.csv"
+    assert Path(download.value.path()).read_bytes() == path.read_bytes()
 
     page.get_by_role("link", name="See the submissions").click()
     page.get_by_role("heading", name="Submissions").wait_for()
@@ -73,7 +83,8 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
     wait_idle(page)
     page.get_by_text(re.compile(r"^3 submissions\.")).wait_for()
     screenshot(page, "import-5-submissions")
-    first, _, third = references_of(demo_db_url, TITLES)
+    (first, _, third), downloads = references_of(demo_db_url, TITLES)
+    assert "admin" in downloads
     page.goto(f"{live_server.url}/submissions?ref={first}")
     page.get_by_text(TITLES[0], exact=True).wait_for()
     page.get_by_text("Glasgow", exact=True).wait_for()
