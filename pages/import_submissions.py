@@ -52,8 +52,7 @@ except ImportRefused as exc:
 if len(sheets) > 1:
     st.selectbox("Sheet", sheets, key=f"import.sheet.{file_key}")
 if refusal is not None:
-    st.error(f"{refusal} Nothing was imported.", icon=":material/block:")
-    st.stop()
+    ui.refused(refusal)
 sheet = table.sheet
 with db.read() as session:
     saved = imports_da.list_mappings(session)
@@ -120,8 +119,7 @@ try:
         plan = imports_da.preview_import(session, **common, progress=report)
 except ImportRefused as exc:
     clear()
-    st.error(f"{exc} Nothing was imported.", icon=":material/block:")
-    st.stop()
+    ui.refused(exc)
 clear()
 ui.preview(plan, config=config, db=db, viewer=viewer)
 if not plan.ok:
@@ -147,8 +145,7 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
             )
     except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused) as exc:
         clear()
-        st.error(str(exc), icon=":material/error:")
-        st.stop()
+        ui.refused(exc)
     counts = result.counts
     st.session_state["import.done"] = (
         f"Imported (import {result.batch_id}): {counts['added']} added, {counts['updated']} updated, "

@@ -47,6 +47,14 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def refused(exc: Exception) -> None:
+    """Why nothing was imported, then stop. The reason can quote the file (a
+    sheet's name), so it is shown as text under an alert in our own words."""
+    st.error("This file was not imported, and nothing was written. Why, and what to do:", icon=":material/block:")
+    st.text(str(exc))
+    st.stop()
+
+
 def template_downloads(config: CallConfig) -> None:
     with st.expander("Template and coded values", icon=":material/download:"):
         st.caption(

@@ -11,7 +11,7 @@ from scoring.importing import propose_mapping, read_table
 from tests.factories import make_user
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.dbdump import table_contents
-from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row
+from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
 
 PAGE = "pages/import_submissions.py"
 
@@ -105,9 +105,19 @@ def test_a_bad_file_gets_a_plain_message_and_nothing_is_written(db, db_url, admi
     before = table_contents(db)
     upload(at, db_url, content, name=name)
     assert not at.exception
-    assert [e.value for e in at.error] and words in at.error[0].value
-    assert "Nothing was imported" in at.error[0].value
+    assert [e.value for e in at.error] == ["This file was not imported, and nothing was written. Why, and what to do:"]
+    assert any(words in t.value for t in at.text)
     assert table_contents(db) == before
+
+
+def test_a_sheet_name_in_a_refusal_is_shown_as_text(db, db_url, admin):
+    sheet = "__Evil__ $x^2$ <b>y<b>"  # Excel allows no [ ] : * / in a sheet's name
+    content = xlsx_bytes({sheet: [["title", "summary", "themes"]]})
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, content, name="book.xlsx")
+    assert not at.exception
+    assert not any("Evil" in e.value for e in at.error)
+    assert any(f"“{sheet}” has a header row but no submissions" in t.value for t in at.text)
 
 
 def test_text_from_the_file_is_shown_as_text_never_markdown(db, db_url, admin):
