@@ -250,6 +250,17 @@ def batch_file(session: Session, *, batch_id: int, actor: str) -> tuple[str, byt
     return row[0], row[1]
 
 
+def record_problems_download(session: Session, *, actor: str, filename: str, count: int) -> None:
+    """The problem table of a file was downloaded (it quotes the file's cells)."""
+    audit.record(
+        session,
+        actor=actor,
+        action="export.import_problems",
+        entity="import_file",
+        detail=f"{count} problems of {filename[:200]}",
+    )
+
+
 # --- writing ----------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ import pandas as pd
 import streamlit as st
 
 from config import CallConfig
-from data_access import audit
 from data_access import imports as imports_da
 from data_access.db import Database
 from scoring.csv_export import export_filename
@@ -173,13 +172,7 @@ def progress_bar(text: str) -> tuple[Callable[[float, str], None], Callable[[], 
 
 def _audit_problems_download(db: Database, viewer: Viewer, filename: str, count: int) -> None:
     with db.write() as session:
-        audit.record(
-            session,
-            actor=viewer.username,
-            action="export.import_problems",
-            entity="import_file",
-            detail=f"{count} problems of {filename}",
-        )
+        imports_da.record_problems_download(session, actor=viewer.username, filename=filename, count=count)
 
 
 def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewer) -> None:

@@ -354,3 +354,11 @@ def test_the_original_file_can_be_fetched_and_the_download_is_logged(db, call_co
     assert rows(db, select(AuditEntry.action).where(AuditEntry.action == "import.download_original")) == [
         ("import.download_original",)
     ]
+
+
+def test_a_problem_table_download_is_logged(db):
+    with db.write() as session:
+        imports.record_problems_download(session, actor="admin", filename="form.csv", count=3)
+    assert rows(db, select(AuditEntry.actor, AuditEntry.action, AuditEntry.detail)) == [
+        ("admin", "export.import_problems", "3 problems of form.csv")
+    ]
