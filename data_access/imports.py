@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from config.call_config import MULTI_VALUED, CallConfig
@@ -684,16 +684,4 @@ def delete_mapping(session: Session, *, name: str, actor: str) -> None:
     session.flush()
     audit.record(
         session, actor=actor, action="import_mapping.delete", entity="import_mapping", entity_id=record.id, old=old
-    )
-
-
-def flag_between(session: Session, *, first: int, second: int) -> str | None:
-    """The status of the flag between two submissions, either way round, or None."""
-    return session.scalar(
-        select(DuplicateFlag.status).where(
-            or_(
-                (DuplicateFlag.submission_id == first) & (DuplicateFlag.other_submission_id == second),
-                (DuplicateFlag.submission_id == second) & (DuplicateFlag.other_submission_id == first),
-            )
-        )
     )
