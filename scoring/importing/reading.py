@@ -34,6 +34,10 @@ MAX_EXPANSION = 40
 # empty rows can run to the bottom of the sheet).
 MAX_BLANK_RUN = 10_000
 CONTROL_SHARE = 0.01
+# Far beyond any call for evidence; a file past these is a wrong file, and
+# reading it whole would take the server's memory.
+MAX_ROWS = 200_000
+MAX_COLUMNS = 1_000
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -224,11 +228,27 @@ def _pick_delimiter(text: str) -> str:
 
 def _read_csv(text: str, filename: str, encoding: str) -> Table:
     delimiter = _pick_delimiter(text)
+    records: list[tuple[int, list[str]]] = []
     try:
-        records = list(enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1))
+        for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            _check_shape(number, len(cells))
+            records.append((number, cells))
     except csv.Error as exc:
         raise ImportRefused(f"The file cannot be read as CSV ({exc}). Save it again from your spreadsheet.") from None
     return _build_table(records, filename=filename, kind="csv", encoding=encoding, delimiter=delimiter)
+
+
+def _check_shape(row_number: int, n_cells: int) -> None:
+    if row_number > MAX_ROWS:
+        raise ImportRefused(
+            f"The file has more than {MAX_ROWS:,} rows, far more than a call for evidence receives. Check that "
+            "this is the right file, or split it into smaller files."
+        )
+    if n_cells > MAX_COLUMNS:
+        raise ImportRefused(
+            f"Row {row_number} has {n_cells:,} cells; more than {MAX_COLUMNS:,} columns cannot be a list of "
+            "submissions. Check that this is the right file or sheet."
+        )
 
 
 def cell_text(value: object) -> str:
@@ -292,6 +312,7 @@ def _read_xlsx(content: bytes, filename: str, *, max_bytes: int, sheet: str | No
         blank_run = 0
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                _check_shape(number, len(values))
                 cells = [cell_text(v) for v in values]
                 if any(c.strip() for c in cells):
                     blank_run = 0
@@ -300,6 +321,8 @@ def _read_xlsx(content: bytes, filename: str, *, max_bytes: int, sheet: str | No
                     if blank_run > MAX_BLANK_RUN:
                         break
                 records.append((number, cells))
+        except ImportRefused as exc:
+            raise ImportRefused(str(exc), sheets=sheets) from None
         except Exception:  # noqa: BLE001 - a damaged sheet fails while it is read, in many ways
             raise ImportRefused(
                 f"The sheet \u201c{chosen}\u201d of this workbook is damaged and cannot be read.", sheets=sheets

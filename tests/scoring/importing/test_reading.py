@@ -197,3 +197,19 @@ def test_file_over_the_limit_is_refused_before_reading():
     with pytest.raises(ImportRefused, match="largest file that can be imported is 10 KB"):
         read(content, max_bytes=10 * 1024)
     assert read(content, max_bytes=len(content)).rows
+
+
+def test_files_far_too_long_or_wide_are_refused_before_they_fill_the_memory(monkeypatch):
+    from scoring.importing import reading
+
+    long = b"title,summary,themes\r\n" + b"t,s,1\r\n" * reading.MAX_ROWS
+    with pytest.raises(ImportRefused, match="more than 200,000 rows"):
+        read(long)
+    wide = csv_bytes([f"c{i}" for i in range(1001)], [["x"] * 1001])
+    with pytest.raises(ImportRefused, match="1,001 cells"):
+        read(wide)
+    # The same limit while a workbook is read (lowered here: 200,000 rows take long to write).
+    monkeypatch.setattr(reading, "MAX_ROWS", 50)
+    with pytest.raises(ImportRefused, match="more than 50 rows") as refused:
+        read(xlsx_bytes({"S": [HEADERS] + [["t", "s", "1"]] * 60}), "f.xlsx")
+    assert refused.value.sheets == ("S",)
