@@ -18,10 +18,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 import re
+import threading
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
@@ -41,6 +44,9 @@ MAX_COLUMNS = 1_000
 _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+RECENT_TABLES = 4
+_RECENT: OrderedDict[tuple, Table] = OrderedDict()
+_RECENT_LOCK = threading.Lock()
 csv.field_size_limit(64 * 1024 * 1024)
 
 
@@ -120,8 +126,26 @@ def check_size(n_bytes: int, max_bytes: int) -> None:
 
 
 def read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | None = None) -> Table:
-    """The file as a `Table`; `ImportRefused` with a plain message if it cannot be read."""
+    """The file as a `Table`; `ImportRefused` with a plain message if it cannot be read.
+
+    The last few tables read are kept, keyed by the bytes' SHA-256, file name,
+    sheet and limit: the Import page reads the same upload on every rerun, and
+    a preview and its import read it again (a `Table` is immutable)."""
     check_size(len(content), max_bytes)
+    key = (hashlib.sha256(content).hexdigest(), filename, sheet or None, max_bytes)
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key]
+    table = _read_table(content, filename, max_bytes=max_bytes, sheet=sheet)
+    with _RECENT_LOCK:
+        _RECENT[key] = table
+        while len(_RECENT) > RECENT_TABLES:
+            _RECENT.popitem(last=False)
+    return table
+
+
+def _read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | None) -> Table:
     if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise ImportRefused("The file is empty: it has no header row and no submissions.")
     kind = sniff_kind(content)

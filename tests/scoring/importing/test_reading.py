@@ -213,3 +213,13 @@ def test_files_far_too_long_or_wide_are_refused_before_they_fill_the_memory(monk
     with pytest.raises(ImportRefused, match="more than 50 rows") as refused:
         read(xlsx_bytes({"S": [HEADERS] + [["t", "s", "1"]] * 60}), "f.xlsx")
     assert refused.value.sheets == ("S",)
+
+
+def test_the_same_upload_is_read_once_per_sheet():
+    content = xlsx_bytes({"A": [HEADERS, ["a", "s", "1"]], "B": [HEADERS, ["b", "s", "1"]]})
+    first = read(content, "book.xlsx")
+    assert read(content, "book.xlsx") is first
+    other = read(content, "book.xlsx", sheet="B")
+    assert other is not first and other.rows[0].cells[0] == "b"
+    with pytest.raises(ImportRefused, match="largest file"):  # the limit is checked before the kept table is used
+        read(content, "book.xlsx", max_bytes=100)
