@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AuditEntry, utcnow
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [_jsonable(v) for v in value]
+        items = [jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -43,10 +43,35 @@ def record(
             action=action,
             entity=entity,
             entity_id=None if entity_id is None else str(entity_id),
-            old=_jsonable(old),
-            new=_jsonable(new),
+            old=jsonable(old),
+            new=jsonable(new),
             detail=detail,
         )
+    )
+
+
+def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) -> None:
+    """Add many audit entries at once (one bulk INSERT), for imports of
+    thousands of rows. Each entry has action, entity and optionally
+    entity_id, old, new and detail, as for `record`."""
+    if not entries:
+        return
+    at = utcnow()
+    session.execute(
+        insert(AuditEntry.__table__),
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "action": e["action"],
+                "entity": e["entity"],
+                "entity_id": None if e.get("entity_id") is None else str(e["entity_id"]),
+                "old": jsonable(e.get("old")),
+                "new": jsonable(e.get("new")),
+                "detail": e.get("detail", ""),
+            }
+            for e in entries
+        ],
     )
 
 

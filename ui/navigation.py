@@ -39,6 +39,14 @@ PAGES: tuple[PageSpec, ...] = (
         "selection", "pages/selection.py", "Selection", ":material/how_to_reg:", frozenset({"admin", "office"}), "Call"
     ),
     PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
+    PageSpec(
+        "import",
+        "pages/import_submissions.py",
+        "Import",
+        ":material/upload_file:",
+        frozenset({"admin"}),
+        "Administration",
+    ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
