@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access.models import AuditEntry, utcnow
@@ -35,18 +35,42 @@ def record(
     new: Any = None,
     detail: str = "",
 ) -> None:
-    """Add one audit entry to the caller's unit of work."""
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            old=_jsonable(old),
-            new=_jsonable(new),
-            detail=detail,
-        )
+    """Add one audit entry to the caller's unit of work (written at once)."""
+    record_many(
+        session,
+        actor=actor,
+        entries=[
+            {"action": action, "entity": entity, "entity_id": entity_id, "old": old, "new": new, "detail": detail}
+        ],
+    )
+
+
+_INSERT = insert(AuditEntry)
+
+
+def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) -> None:
+    """Add many audit entries at once (one INSERT), e.g. for a bulk assignment.
+
+    Each entry is a dict with `action`, `entity` and optionally `entity_id`,
+    `old`, `new` and `detail`, as for `record`."""
+    if not entries:
+        return
+    at = utcnow()
+    session.connection().execute(
+        _INSERT,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "action": e["action"],
+                "entity": e["entity"],
+                "entity_id": None if e.get("entity_id") is None else str(e["entity_id"]),
+                "old": _jsonable(e.get("old")),
+                "new": _jsonable(e.get("new")),
+                "detail": e.get("detail", ""),
+            }
+            for e in entries
+        ],
     )
 
 

@@ -1,0 +1,245 @@
+#!/usr/bin/env python
+"""Many reviewers saving at the same moment: is any review lost or overwritten?
+
+    .venv/bin/python bench/concurrency_bench.py                  # SQLite and PostgreSQL
+    .venv/bin/python bench/concurrency_bench.py --backend sqlite
+
+Each of `--reviewers` reviewers (default 20) has `--reviews` assignments
+(default 50; neighbours share submissions). Threads, each with its own unit of
+work per save, as Streamlit runs sessions:
+
+1. every reviewer saves a first draft of each of their reviews, all reviewers
+   at the same moment (a barrier before each save);
+2. every reviewer submits each review from two browser tabs at once, both
+   opened on the draft's version: one tab must win, the other must be told
+   the review changed (StaleReview), never overwrite.
+
+Afterwards every stored review is compared with what its writers were told
+they saved. A lost update is a review whose stored values are not those of
+its last successful save, a successful save that is missing, or two
+successful saves made from the same opened version. Prints per backend:
+`lost_updates=`, `errors=` (anything but a StaleReview refusal),
+`stale_refused=`, and the median, p95 and max save latency in milliseconds.
+Targets: no lost updates, no errors, p95 under 50 ms (SQLite) and 100 ms
+(PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import load_call_config  # noqa: E402
+from data_access.db import Database  # noqa: E402
+from data_access.migrate import upgrade  # noqa: E402
+from data_access.reviews import ReviewDraft, StaleReview, get_own_review, save_review  # noqa: E402
+from tests.factories import assign, make_submission, make_user  # noqa: E402
+from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
+
+
+@dataclass
+class Outcome:
+    """What the writers were told, per (submission, reviewer)."""
+
+    successes: dict[tuple[int, int], list[tuple[int | None, int, dict]]] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    stale: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def seed(db: Database, config, n_reviewers: int, n_reviews: int) -> list[tuple[object, list[int]]]:
+    """Reviewers with their assigned submission ids; neighbours overlap by half."""
+    n_subs = max(n_reviews, (n_reviewers * n_reviews) // 2)
+    with db.write() as s:
+        subs = [make_submission(s, config, reference=f"BENCH-{i:05d}") for i in range(n_subs)]
+        people = []
+        for r in range(n_reviewers):
+            person = make_user(s, username=f"bench{r:03d}", name=f"Bench Reviewer {r}")
+            start = (r * n_reviews // 2) % n_subs
+            mine = [subs[(start + i) % n_subs] for i in range(n_reviews)]
+            for sub in mine:
+                assign(s, sub, person)
+            people.append((person, mine))
+    return people
+
+
+def _draft(reviewer: int, sub: int, step: str, tab: int) -> tuple[ReviewDraft, dict]:
+    scores = {"promise": 1 + (reviewer + sub) % 5, "evidence_strength": None, "survivor_involvement": 1 + sub % 5}
+    comment = f"reviewer {reviewer}, submission {sub}, {step}, tab {tab}"
+    draft = ReviewDraft(scores=scores, comment=comment, recommendation="feature", confidence="medium")
+    return draft, {"scores": scores, "comment": comment}
+
+
+def _timed_save(db, config, outcome, person, sub, draft, values, *, submit, expected):
+    started = time.perf_counter()
+    try:
+        with db.write() as s:
+            record = save_review(
+                s,
+                submission_id=sub,
+                reviewer_id=person.user_id,
+                actor=person.username,
+                draft=draft,
+                submit=submit,
+                expected_version=expected,
+                config=config,
+            )
+    except StaleReview:
+        elapsed = (time.perf_counter() - started) * 1000
+        with outcome.lock:
+            outcome.latencies_ms.append(elapsed)
+            outcome.stale += 1
+        return None
+    except Exception as exc:  # noqa: BLE001 - every other failure is counted and shown
+        with outcome.lock:
+            outcome.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        return None
+    elapsed = (time.perf_counter() - started) * 1000
+    with outcome.lock:
+        outcome.latencies_ms.append(elapsed)
+        outcome.successes.setdefault((sub, person.user_id), []).append(
+            (expected, record.version, {**values, "status": record.status})
+        )
+    return record.version
+
+
+def run(db: Database, config, n_reviewers: int, n_reviews: int) -> Outcome:
+    people = seed(db, config, n_reviewers, n_reviews)
+    outcome = Outcome()
+    first_versions: dict[tuple[int, int], int | None] = {}
+
+    # 1. all reviewers save a first draft at the same moment, review by review
+    barrier = threading.Barrier(n_reviewers)
+
+    def drafts(index, person, mine):
+        for sub in mine:
+            barrier.wait()
+            draft, values = _draft(index, sub, "draft", 1)
+            first_versions[(sub, person.user_id)] = _timed_save(
+                db, config, outcome, person, sub, draft, values, submit=False, expected=None
+            )
+
+    _run_threads([(drafts, (i, p, m)) for i, (p, m) in enumerate(people)])
+
+    # 2. every reviewer submits from two tabs at once, both opened on the draft
+    barrier = threading.Barrier(2 * n_reviewers)
+
+    def submits(index, person, mine, tab):
+        for sub in mine:
+            barrier.wait()
+            draft, values = _draft(index, sub, "submitted", tab)
+            _timed_save(
+                db,
+                config,
+                outcome,
+                person,
+                sub,
+                draft,
+                values,
+                submit=True,
+                expected=first_versions.get((sub, person.user_id)),
+            )
+
+    _run_threads([(submits, (i, p, m, tab)) for i, (p, m) in enumerate(people) for tab in (1, 2)])
+    return outcome
+
+
+def _run_threads(jobs) -> None:
+    threads = [threading.Thread(target=fn, args=args) for fn, args in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def lost_updates(db: Database, people_reviews: int, outcome: Outcome) -> int:
+    lost = 0
+    with db.read() as s:
+        for (sub, reviewer), saves in outcome.successes.items():
+            bases = [expected for expected, _, _ in saves]
+            if len(bases) != len(set(bases)):
+                lost += 1  # two saves from one opened version both "succeeded"
+                continue
+            _, version, values = max(saves, key=lambda x: x[1])
+            stored = get_own_review(s, submission_id=sub, reviewer_id=reviewer)
+            if stored is None or (stored.version, stored.scores, stored.comment, stored.status) != (
+                version,
+                values["scores"],
+                values["comment"],
+                values["status"],
+            ):
+                lost += 1
+    # every review must exist and have been submitted exactly once
+    missing = people_reviews - sum(
+        1 for saves in outcome.successes.values() if any(v["status"] == "submitted" for _, _, v in saves)
+    )
+    return lost + max(0, missing)
+
+
+def report(backend: str, outcome: Outcome, lost: int) -> None:
+    lat = sorted(outcome.latencies_ms)
+    p95 = lat[max(0, round(0.95 * len(lat)) - 1)] if lat else float("nan")
+    print(
+        f"backend={backend} saves={len(lat)} lost_updates={lost} errors={len(outcome.errors)} "
+        f"stale_refused={outcome.stale} median_ms={statistics.median(lat):.1f} p95_ms={p95:.1f} "
+        f"max_ms={lat[-1]:.1f}",
+        flush=True,
+    )
+    for error in outcome.errors[:5]:
+        print(f"  error: {error}", flush=True)
+
+
+def bench_backend(backend: str, n_reviewers: int, n_reviews: int, workdir: Path) -> bool:
+    config = load_call_config()
+    cluster = None
+    if backend == "sqlite":
+        url = f"sqlite:///{workdir / 'bench.db'}"
+    else:
+        try:
+            (workdir / "pg").mkdir()
+            cluster = PostgresCluster.start(workdir / "pg")
+        except PostgresUnavailable as exc:
+            print(f"backend=postgresql skipped: {exc}", flush=True)
+            return False
+        name = cluster.create_database(from_template=False)
+        url = cluster.url(name)
+    db = Database(url)
+    try:
+        upgrade(db)
+        outcome = run(db, config, n_reviewers, n_reviews)
+        lost = lost_updates(db, n_reviewers * n_reviews, outcome)
+        report(backend, outcome, lost)
+        return lost == 0 and not outcome.errors
+    finally:
+        db.dispose()
+        if cluster is not None:
+            cluster.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--reviewers", type=int, default=20)
+    parser.add_argument("--reviews", type=int, default=50)
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="concurrency-bench-") as tmp:
+        for backend in backends:
+            (Path(tmp) / backend).mkdir()
+            ok &= bench_backend(backend, args.reviewers, args.reviews, Path(tmp) / backend)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
