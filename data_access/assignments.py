@@ -384,6 +384,22 @@ def submission_panel(session: Session, *, submission_id: int) -> list[PanelMembe
     return out
 
 
+def submissions_short(session: Session, *, k: int) -> int:
+    """How many submissions have fewer than k reviewers without a conflict."""
+    counts = (
+        _without_conflict(select(Assignment.submission_id, func.count(Assignment.id).label("n")))
+        .group_by(Assignment.submission_id)
+        .subquery()
+    )
+    enough = select(counts.c.submission_id).where(counts.c.n >= k)
+    return int(session.scalar(select(func.count(Submission.id)).where(Submission.id.not_in(enough))) or 0)
+
+
+def submission_references(session: Session) -> dict[str, int]:
+    """Reference -> id of every submission, in reference order (admin pickers)."""
+    return dict(session.execute(select(Submission.reference, Submission.id).order_by(Submission.reference)).all())
+
+
 def conflicts_overview(session: Session) -> pd.DataFrame:
     """Every conflict of interest with what became of the submission's reviewing:
     reference, reviewer, who recorded it, why, when, whether the reviewer had

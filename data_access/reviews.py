@@ -63,6 +63,7 @@ class ReviewRecord:
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     reviewer_name: str = ""
+    own: bool = False  # the viewer's own review (set by reviews_of_submission)
 
     def as_values(self) -> dict:
         return {
@@ -319,11 +320,11 @@ def reviews_of_submission(
             return []
         own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
         if own is None or own.status != "submitted":
-            return (
-                [replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0))]
-                if own
-                else []
-            )
+            if own is None:
+                return []
+            return [
+                replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0), own=True)
+            ]
     elif viewer_role not in ("admin", "office"):
         return []
     rows = session.execute(
@@ -339,7 +340,9 @@ def reviews_of_submission(
         if not own and review.status != "submitted":
             continue
         others += 0 if own else 1
-        record = _record(review, review_author_label(viewer_role, own=own, name=name, position=others))
+        record = replace(
+            _record(review, review_author_label(viewer_role, own=own, name=name, position=others)), own=own
+        )
         if not own and not reviewer_names_visible(viewer_role):
             record = replace(record, reviewer_id=0)
         out.append(record)

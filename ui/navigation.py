@@ -29,6 +29,17 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/home:", ALL_ROLES, "Call"),
     PageSpec("submissions", "pages/submissions.py", "Submissions", ":material/description:", ALL_ROLES, "Call"),
+    PageSpec(
+        "my_reviews", "pages/my_reviews.py", "My reviews", ":material/rate_review:", frozenset({"reviewer"}), "Review"
+    ),
+    PageSpec(
+        "assignments",
+        "pages/assignments.py",
+        "Assignments",
+        ":material/assignment_ind:",
+        frozenset({"admin"}),
+        "Review",
+    ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
