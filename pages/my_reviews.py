@@ -45,10 +45,11 @@ except AccessDenied as exc:
     review_form.refuse_save(db, viewer, submission_id, str(exc))
     st.stop()
 
-st.divider()
-render.submission_detail(sub, config, viewer_role=viewer.role)
 if sub.restricted:
+    render.submission_detail(sub, config, viewer_role=viewer.role)
     st.stop()
+with st.expander("The submission", expanded=True, icon=":material/description:"):
+    render.submission_detail(sub, config, viewer_role=viewer.role)
 
 st.subheader("Your review")
 entry = review_form.form_state(submission_id, own)

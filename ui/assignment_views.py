@@ -44,13 +44,14 @@ def progress_table(progress: pd.DataFrame) -> None:
             "percent_done": "Done",
         }
     ).drop(columns=["reviewer_id"])
+    shown["Capacity"] = shown["Capacity"].map(lambda c: "no limit" if pd.isna(c) else str(int(c)))
     st.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         column_config={
             "Done": st.column_config.ProgressColumn("Done", format="%d%%", min_value=0, max_value=100),
-            "Capacity": st.column_config.NumberColumn("Capacity", help="Most assignments; empty: no limit"),
+            "Capacity": st.column_config.TextColumn("Capacity", help="Most assignments this reviewer takes"),
         },
     )
 

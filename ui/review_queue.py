@@ -50,10 +50,14 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
     if st.session_state.get(CURRENT) not in refs:
         unfinished = [r for r, s in zip(refs, statuses, strict=True) if s in UNFINISHED]
         _go(unfinished[0] if unfinished else refs[0])
-    label = {r: f"{r} · {STATUS_LABELS[s]}" for r, s in zip(refs, statuses, strict=True)}
-    current = st.selectbox("Submission", refs, format_func=label.__getitem__, key=CURRENT)
+    # The options are the references alone: Streamlit keeps a selectbox's
+    # state as the option's label, so a label that changed with the status
+    # would lose the selection when the review is saved elsewhere.
+    current = st.selectbox("Submission", refs, key=CURRENT)
+    status = statuses[refs.index(current)]
     previous, following = neighbours(refs, statuses, current)
-    left, right, _ = st.columns([1, 1, 4])
+    left, right, note = st.columns([1, 1, 4], vertical_alignment="center")
+    note.caption(f"{STATUS_LABELS[status]}" + (" · unsaved changes here" if has_unsaved(_id(queue, current)) else ""))
     left.button(
         "Previous",
         icon=":material/arrow_back:",
@@ -73,6 +77,10 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
     st.session_state[SEEN_PARAM] = current
     st.query_params[PARAM] = current
     return current
+
+
+def _id(queue: pd.DataFrame, reference: str) -> int:
+    return int(queue.loc[queue["reference"] == reference, "submission_id"].iloc[0])
 
 
 def table(queue: pd.DataFrame) -> None:

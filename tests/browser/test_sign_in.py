@@ -19,7 +19,7 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
     assert nav_links(page) == expected
     screenshot(page, f"{role}-overview")
 
-    page.get_by_role("link", name="Submissions").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Submissions").click()
     page.get_by_role("heading", name="Submissions").wait_for()
     wait_idle(page)
     assert page.url.endswith("/submissions")

@@ -121,23 +121,28 @@ def test_the_other_reviews_appear_only_after_submitting_ones_own(db, db_url, pan
 
 
 def test_a_stale_save_from_a_second_tab_is_caught_and_both_versions_shown(db, db_url, panel):
-    first = panel["subs"][0]
+    second = panel["subs"][1]
     ann = panel["ann"]
     tab_one = run_app(db_url, ann, page=PAGE)
     tab_two = run_app(db_url, ann, page=PAGE)
-    fill(tab_one, first, {"promise": 2}, comment="From tab one.")
+    for tab in (tab_one, tab_two):  # not the first in the queue, which opens by default
+        tab.selectbox(key="my_reviews.current").set_value("CFE-0002")
+        rerun(tab, db_url)
+    fill(tab_one, second, {"promise": 2}, comment="From tab one.")
     click(tab_one, "my_reviews.save", db_url)
-    assert own(db, first, ann).comment == "From tab one."
+    assert own(db, second, ann).comment == "From tab one."
 
-    fill(tab_two, first, {"promise": 4}, comment="From tab two.")
+    fill(tab_two, second, {"promise": 4}, comment="From tab two.")
     click(tab_two, "my_reviews.save", db_url)
+    # the status changed under this tab, and it still shows the same submission
+    assert tab_two.selectbox(key="my_reviews.current").value == "CFE-0002"
     shown = texts(tab_two)
     assert "changed in another window or tab" in shown
     assert "From tab one." in shown and "From tab two." in shown  # both versions visible
-    assert own(db, first, ann).comment == "From tab one."  # nothing overwritten
+    assert own(db, second, ann).comment == "From tab one."  # nothing overwritten
 
-    click(tab_two, f"review.{first}.keep_mine", db_url)
-    stored = own(db, first, ann)
+    click(tab_two, f"review.{second}.keep_mine", db_url)
+    stored = own(db, second, ann)
     assert (stored.comment, stored.scores, stored.version) == ("From tab two.", {"promise": 4}, 2)
 
 
