@@ -146,11 +146,14 @@ class AssignmentPlan:
     shortfalls: tuple[Shortfall, ...] = ()
     notes: tuple[str, ...] = ()
     active_reviewers: tuple[int, ...] = field(default=(), repr=False)
+    at_capacity: tuple[int, ...] = field(default=(), repr=False)  # active reviewers with no room left
 
     @property
     def spread(self) -> int:
-        """Most minus least loaded active reviewer, after the plan."""
-        loads = [self.loads_after[r] for r in self.active_reviewers]
+        """Most minus least loaded active reviewer below their capacity, after
+        the plan: the balance the solver promises (0 or 1 unless existing
+        assignments or eligibility prevent it; see `notes`)."""
+        loads = [self.loads_after[r] for r in self.active_reviewers if r not in self.at_capacity]
         return max(loads) - min(loads) if loads else 0
 
 
@@ -250,6 +253,7 @@ def solve_assignment(
         shortfalls=tuple(shortfalls),
         notes=tuple(_balance_notes(revs, load, after, capacity, active)),
         active_reviewers=tuple(r.id for r in revs if r.active),
+        at_capacity=tuple(r.id for j, r in enumerate(revs) if r.active and after[j] >= capacity[j]),
     )
 
 
@@ -298,17 +302,46 @@ def _balanced_flow(size, demand, eligible, load, room) -> np.ndarray:
     best, flow = _max_flow(size, demand, eligible, room)
     if best == 0:
         return flow
-    # The smallest maximum load that still allows the maximum flow.
     takers = eligible.any(axis=0) & (room > 0)
-    lo, hi = int(load[takers].min()), int((load + np.minimum(room, best))[takers].max())
-    while lo < hi:
+    # First try the ideal: every reviewer who can take work filled to one
+    # water level (within one), ignoring who may review what. When that flow
+    # is still maximal, it is already balanced.
+    value, candidate = _max_flow(size, demand, eligible, _water_level(load, room, takers, best))
+    if value == best:
+        flow = candidate
+    else:
+        # Otherwise start from the smallest maximum load that allows the
+        # maximum flow, and let `_rebalance` lift the lightest.
+        lo, hi = int(load[takers].min()), int((load + np.minimum(room, best))[takers].max())
+        while lo < hi:
+            mid = (lo + hi) // 2
+            value, candidate = _max_flow(size, demand, eligible, np.minimum(room, np.maximum(0, mid - load)))
+            if value == best:
+                hi, flow = mid, candidate
+            else:
+                lo = mid + 1
+    return _rebalance(flow, size, demand, eligible, load, load + room)
+
+
+def _water_level(load, room, takers, total) -> np.ndarray:
+    """New work per reviewer that fills `takers` as evenly as their existing
+    loads and capacities allow, summing to exactly `total`."""
+    cap = np.where(takers, room, 0)
+
+    def filled(level: int) -> np.ndarray:
+        return np.clip(level - load, 0, cap)
+
+    lo, hi = int(load.min()), int((load + cap).max())
+    while lo < hi:  # the lowest level that holds `total`
         mid = (lo + hi) // 2
-        value, candidate = _max_flow(size, demand, eligible, np.minimum(room, np.maximum(0, mid - load)))
-        if value == best:
-            hi, flow = mid, candidate
+        if filled(mid).sum() >= total:
+            hi = mid
         else:
             lo = mid + 1
-    return _rebalance(flow, size, demand, eligible, load, load + room)
+    below = filled(lo - 1)
+    rise = np.flatnonzero(filled(lo) > below)[: total - int(below.sum())]
+    below[rise] += 1
+    return below
 
 
 def _rebalance(flow, size, demand, eligible, load, upper) -> np.ndarray:
@@ -396,7 +429,8 @@ def _names(names: Sequence[str], most: int = 3) -> str:
         return names[0]
     if len(names) <= most:
         return ", ".join(names[:-1]) + " and " + names[-1]
-    return ", ".join(names[:most]) + f" and {len(names) - most} others"
+    rest = len(names) - most
+    return ", ".join(names[:most]) + f" and {rest} other{'s' if rest != 1 else ''}"
 
 
 def describe_reasons(groups: dict[str, list[str]]) -> str:
@@ -443,23 +477,27 @@ def _shortfalls(subs, revs, k, final, after, capacity, assigned, new_pairs, conf
 
 
 def _balance_notes(revs, before, after, capacity, active) -> list[str]:
+    """Why the loads are not within one of each other, when they are not."""
     idx = np.flatnonzero(active)
     if len(idx) < 2:
         return []
-    high, low = int(after[idx].max()), int(after[idx].min())
-    if high - low <= 1:
-        return []
+    high = int(after[idx].max())
+    free = [j for j in idx if after[j] < capacity[j]]
     notes = []
-    heavy = [revs[j].name for j in idx if after[j] == high and before[j] == high]
+    at_cap = [revs[j].name for j in idx if after[j] >= capacity[j] and after[j] <= high - 2]
+    if at_cap:
+        notes.append(f"{_names(at_cap)} reached their capacity, so they have fewer than the others.")
+    if len(free) < 2 or max(after[free]) - min(after[free]) <= 1:
+        return notes
+    top = int(max(after[free]))
+    heavy = [revs[j].name for j in free if after[j] == top and before[j] == top]
     if heavy:
         notes.append(
-            f"{_names(heavy)} already had {high} assignments before this run; existing assignments are never moved."
+            f"{_names(heavy)} already had {top} assignments before this run; existing assignments are never moved."
         )
-    at_cap = [revs[j].name for j in idx if after[j] <= high - 2 and after[j] >= capacity[j]]
-    if at_cap:
-        notes.append(f"{_names(at_cap)} reached their capacity.")
-    few = [revs[j].name for j in idx if after[j] <= high - 2 and after[j] < capacity[j]]
-    if few:
+    few = [revs[j].name for j in free if after[j] <= top - 2]
+    top_got_new = any(after[j] == top and after[j] > before[j] for j in free)
+    if few and top_got_new:
         notes.append(
             f"{_names(few)} could take no more of the submissions that needed reviewers "
             "(conflicts, shared organisations or email domains)."

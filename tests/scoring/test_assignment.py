@@ -225,7 +225,29 @@ def test_unavoidable_imbalance_is_explained():
     existing = [ExistingAssignment(s, 100) for s in range(1, 11)]
     plan = solve_assignment(subs(10), [*panel(2)], k=1, existing=existing)
     assert plan.spread == 10
-    assert any("never moved" in n for n in plan.notes)
+    assert plan.notes == (
+        "Reviewer 100 already had 10 assignments before this run; existing assignments are never moved.",
+    )
+
+
+def test_imbalance_from_eligibility_is_explained():
+    # Only Ann may review the Castle Trust's four submissions.
+    castle = subs(4, organisation="Castle Trust")
+    reviewers = [ReviewerToAssign(1, "Ann"), *[ReviewerToAssign(i, f"Castle {i}", "Castle Trust") for i in (2, 3)]]
+    plan = solve_assignment(castle, reviewers, k=1)
+    assert plan.loads_after == {1: 4, 2: 0, 3: 0}
+    assert plan.notes == (
+        "Castle 2 and Castle 3 could take no more of the submissions that needed reviewers "
+        "(conflicts, shared organisations or email domains).",
+    )
+
+
+def test_balance_is_measured_among_reviewers_with_room():
+    reviewers = [*panel(2), ReviewerToAssign(300, "Part-time", capacity=1)]
+    plan = solve_assignment(subs(9), reviewers, k=1)
+    assert plan.loads_after == {100: 4, 101: 4, 300: 1}
+    assert plan.spread == 0
+    assert plan.notes == ("Part-time reached their capacity, so they have fewer than the others.",)
 
 
 # --- impossible cases ----------------------------------------------------------
