@@ -5,8 +5,9 @@ gaps (`DELIBERATE_GAPS`), some anonymous, some evaluations that found harm, and
 varied presentation preferences; six reviewers with different habits
 (lenient, harsh, narrow), assigned by the app's own solver
 (`scoring.assignment`, so nobody reviews their own organisation), with partly
-finished reviews; an office user and an admin. Every organisation is in an invented town, every email address is on a
-reserved `.example` domain, and every summary says it is synthetic.
+finished reviews; an office user and an admin. Every organisation is in an
+invented town, every email address is on a reserved `.example` domain, and
+every summary says it is synthetic.
 
 `generate_demo(config)` is pure and seeded (`random.Random(42)`): the same
 configuration always gives the same call. `seed_demo(db, ...)` writes it
@@ -429,9 +430,14 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
     by_reviewer: dict[str, list[int]] = {}
     for i, name in assignments:
         by_reviewer.setdefault(name, []).append(i)
+    declared = [
+        ("reviewer4", 7, "I advised this project in 2020."),
+        ("reviewer2", 21, "A close colleague leads this work."),
+    ]
     conflicts = [
-        (by_reviewer["reviewer4"][7], "reviewer4", "I advised this project in 2020."),
-        (by_reviewer["reviewer2"][21], "reviewer2", "A close colleague leads this work."),
+        (by_reviewer[r][min(pos, len(by_reviewer[r]) - 1)], r, reason)
+        for r, pos, reason in declared
+        if by_reviewer.get(r)
     ]
     conflicted = {(i, r) for i, r, _ in conflicts}
     quality = {i: {c: rng.gauss(0, 1) for c in config.criterion_ids} for i in range(n)}

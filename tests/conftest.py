@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,16 +57,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresCluster]:
+def pg_cluster() -> Iterator[PostgresCluster]:
+    # Not under pytest's temporary folder: pytest resets that folder's
+    # permissions (0700, root) when another pytest session starts, which
+    # would lock the server's own user out of its data.
+    base = Path(tempfile.mkdtemp(prefix="evidence-pg-"))
     try:
-        cluster = PostgresCluster.start(tmp_path_factory.mktemp("pg"))
-    except PostgresUnavailable as exc:
-        unavailable(f"PostgreSQL cannot start: {exc}")
-    try:
-        cluster.create_template()
-        yield cluster
+        try:
+            cluster = PostgresCluster.start(base)
+        except PostgresUnavailable as exc:
+            unavailable(f"PostgreSQL cannot start: {exc}")
+        try:
+            cluster.create_template()
+            yield cluster
+        finally:
+            cluster.stop()
     finally:
-        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _sqlite_url(template: Path, tmp_path: Path) -> str:

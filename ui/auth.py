@@ -127,6 +127,8 @@ def _write_cookie(cookies: stauth.Authenticate, settings: Settings, token: str) 
     expires = dt.datetime.now() + lifetime
     manager = cookies.cookie_controller.cookie_model.cookie_manager
     options = {"path": "/", "expires": expires.isoformat(), "maxAge": lifetime.total_seconds(), "sameSite": "strict"}
+    if (st.context.url or "").startswith("https://"):
+        options["secure"] = True
     done = manager.cookie_manager(
         method="set",
         cookie=settings.cookie_name,

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from data_access import audit
 from scoring.visibility import Viewer
 from ui import auth, context
 from ui.navigation import PAGES_BY_KEY
+
+
+def _through_front_door() -> None:
+    """Make sure this run went through app.py.
+
+    Until the first `st.navigation` call in a server process (and on every
+    AppTest run), Streamlit treats a `pages/` folder as its older multipage
+    app and runs a requested page file directly, skipping app.py's sign-in,
+    sign-out and cookie handling, and listing every file in the sidebar.
+    Switch that mode off and rerun: the rerun goes through app.py.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def require_page(key: str) -> Viewer:
@@ -16,6 +31,7 @@ def require_page(key: str) -> Viewer:
     Runs on every run of the page, independently of the navigation menu, so a
     page's URL opened by the wrong role (or by nobody) shows nothing of it.
     """
+    _through_front_door()
     spec = PAGES_BY_KEY[key]
     db = context.database()
     viewer = auth.current_viewer(db)

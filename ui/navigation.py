@@ -30,6 +30,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/home:", ALL_ROLES, "Call"),
     PageSpec("submissions", "pages/submissions.py", "Submissions", ":material/description:", ALL_ROLES, "Call"),
     PageSpec(
+        "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
+    ),
+    PageSpec(
         "my_reviews", "pages/my_reviews.py", "My reviews", ":material/rate_review:", frozenset({"reviewer"}), "Review"
     ),
     PageSpec(

@@ -3,9 +3,13 @@ reloaded sub-page stays put, and a signed-out browser stays out."""
 
 import pytest
 
+from data_access import users
+from data_access.db import Database
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
-from tests.support.browser import nav_links, sign_in, sign_out, wait_idle
+from tests.factories import password_hash
+from tests.support.browser import go_to, nav_links, sign_in, sign_out, wait_idle
+from tests.support.live import LiveServer
 from ui.navigation import pages_for
 
 ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office", "reviewer1")}
@@ -19,9 +23,7 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
     assert nav_links(page) == expected
     screenshot(page, f"{role}-overview")
 
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Submissions").click()
-    page.get_by_role("heading", name="Submissions").wait_for()
-    wait_idle(page)
+    go_to(page, "Submissions")
     assert page.url.endswith("/submissions")
     page.reload()
     page.get_by_role("heading", name="Submissions").wait_for()
@@ -54,3 +56,56 @@ def test_wrong_password_is_refused_without_saying_whether_the_account_exists(pag
         messages.append(alert.inner_text().strip())
     assert messages[0] == messages[1]
     assert "not right" in messages[0]
+
+
+def test_a_fresh_server_never_runs_a_page_file_past_the_front_door(chromium, demo_db_url, tmp_path):
+    # Until the first st.navigation call, Streamlit would run pages/users.py
+    # directly and list every page file; the app sends it through app.py.
+    server = LiveServer.start(demo_db_url, tmp_path)
+    try:
+        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        page = context.new_page()
+        page.goto(server.url + "/users")
+        page.get_by_role("heading", name="Sign in").wait_for()
+        wait_idle(page)
+        assert page.get_by_role("heading", name="Users").count() == 0
+        assert nav_links(page) == []
+        assert "Audit log" not in page.content()
+        context.close()
+    finally:
+        server.stop()
+
+
+def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(chromium, live_server, demo_db_url):
+    context = chromium.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    sign_in(page, live_server.url, "reviewer5", "reviewer-demo-pass")
+    cookie = next(c for c in context.cookies() if c["name"] == "evidence_review_session")
+
+    # A cookie replayed in another browser after sign-out is refused.
+    sign_out(page)
+    replay = chromium.new_context(viewport={"width": 1200, "height": 900})
+    replay.add_cookies([cookie])
+    other = replay.new_page()
+    other.goto(live_server.url + "/submissions")
+    other.get_by_role("heading", name="Sign in").wait_for()
+    wait_idle(other)
+    assert other.get_by_role("heading", name="Submissions").count() == 0
+    replay.close()
+
+    # Signed in again, then the admin changes the password: the next click
+    # signs the browser out, and its cookie no longer opens the app.
+    sign_in(page, live_server.url, "reviewer5", "reviewer-demo-pass")
+    db = Database(demo_db_url)
+    with db.write() as s:
+        user = users.get_user_by_username(s, "reviewer5")
+        users.set_password(s, user_id=user.id, password_hash=password_hash("a-new-password-5"), actor="admin")
+    db.dispose()
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Submissions").click()
+    page.get_by_role("heading", name="Sign in").wait_for()
+    assert "password was changed" in page.locator('[data-testid="stAlert"]').inner_text()
+    page.goto(live_server.url + "/submissions")
+    page.get_by_role("heading", name="Sign in").wait_for()
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Submissions").count() == 0
+    context.close()

@@ -12,12 +12,26 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from scoring.visibility import Viewer
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
+
+
+class _ServerPagesManager(PagesManager):
+    """AppTest forgets before every run that app.py calls st.navigation, and
+    would run a page file directly (Streamlit's older `pages/` mode) on every
+    run after the first. A real server forgets it only until the first
+    st.navigation call; reproduce that. (The app also guards against the
+    direct run itself: see ui.guard._through_front_door.)"""
+
+
+app_test_module.PagesManager = _ServerPagesManager
+PagesManager.uses_pages_directory = False
 
 
 @contextmanager

@@ -42,3 +42,10 @@ def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.get_by_role("heading", name="Sign in").wait_for()
     wait_idle(page)
+
+
+def go_to(page, title: str) -> None:
+    """Open a page through the sidebar navigation and wait for its heading."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
+    page.get_by_role("heading", name=title, exact=True).wait_for()
+    wait_idle(page)

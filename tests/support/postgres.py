@@ -54,6 +54,8 @@ class PostgresCluster:
 
     @classmethod
     def start(cls, base: Path) -> PostgresCluster:
+        """Start a cluster in `base`, a fresh folder whose parents the server's
+        user can traverse (e.g. from tempfile.mkdtemp under /tmp)."""
         bindir = find_bindir()
         run_as = None
         base = Path(base)
@@ -61,14 +63,6 @@ class PostgresCluster:
             run_as = "postgres"
             try:
                 shutil.chown(base, user=run_as)
-                os.chmod(base, 0o755)  # noqa: S103 - the server user must read its own folder
-                for parent in base.parents:
-                    # postgres must be able to traverse to its folder
-                    if parent == Path("/"):
-                        break
-                    mode = parent.stat().st_mode
-                    if not mode & 0o001:
-                        os.chmod(parent, mode | 0o001)
             except (LookupError, OSError) as exc:
                 raise PostgresUnavailable(f"cannot prepare a folder for the postgres user: {exc}") from exc
         datadir = base / "data"
@@ -139,8 +133,15 @@ class PostgresCluster:
     def create_database(self, *, from_template: bool = True) -> str:
         name = f"t{os.getpid()}_{next(self._counter)}"
         template = f" TEMPLATE {TEMPLATE}" if from_template else ""
-        self._admin(f"CREATE DATABASE {name}{template}")
-        return name
+        for attempt in range(20):
+            try:
+                self._admin(f"CREATE DATABASE {name}{template}")
+                return name
+            except psycopg.errors.ObjectInUse:
+                # "source database is being accessed by other users": a
+                # connection to the template is still closing; try again.
+                time.sleep(0.1 * (attempt + 1))
+        raise PostgresUnavailable(f"could not copy the template database into {name}")
 
     def drop_database(self, name: str) -> None:
         self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

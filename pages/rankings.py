@@ -1,0 +1,162 @@
+"""Rankings (admin, office): submissions by calibrated score, beside the plain mean.
+
+The scores come from `scoring.calibrate` over the submitted reviews, cached per
+database and data version. Titles and comments are contributor or reviewer
+text and are shown in dataframe cells or with st.text only. The reviewers'
+leniency and the reviews behind a row are for the admin alone, checked here on
+the server.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from data_access import audit
+from data_access.rankings import ranking_inputs
+from data_access.reviews import reviews_of_submission
+from scoring import calibrate
+from scoring.agreement import agreement_table
+from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
+from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
+from ui import context
+from ui.guard import require_page
+
+viewer = require_page("rankings")
+config = context.call_config()
+db = context.database()
+labels = {c.id: c.label for c in config.criteria}
+
+
+@st.cache_data(show_spinner="Scoring…", max_entries=4)
+def scored(url: str, version: tuple[int, int], weights: tuple, threshold: float):
+    """Shared, viewer-independent: the same for every admin and office user."""
+    with context.database().read() as session:
+        inputs = ranking_inputs(session)
+    calibration = calibrate(inputs.scores, dict(weights), disagreement_threshold=threshold)
+    return inputs, calibration, agreement_table(inputs.scores, list(dict(weights)))
+
+
+with db.read() as session:
+    version = audit.data_version(session)
+inputs, cal, agreement = scored(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+
+st.title("Rankings")
+if cal.submissions.empty:
+    st.info("No submitted reviews yet: rankings appear once reviewers submit.", icon=":material/hourglass_empty:")
+    st.stop()
+
+left, right = st.columns([2, 1])
+sort = left.radio(
+    "Sort by", list(SORTS), format_func=lambda k: sort_caption(k).capitalize(), horizontal=True, key="rankings.sort"
+)
+flagged_only = right.toggle("Only those flagged for discussion", key="rankings.flagged")
+table = ranking_table(
+    cal.submissions,
+    inputs.submissions,
+    criterion_labels=labels,
+    impact_labels=config.vocabulary("reported_impact").labels(),
+    sort=sort,
+    flagged_only=flagged_only,
+)
+n_flagged = int(cal.submissions["flagged"].sum())
+st.caption(
+    f"Sorted by the {sort_caption(sort)}. {len(cal.submissions)} reviewed submissions; {n_flagged} flagged for "
+    f"discussion (reviewers' scores on a criterion spread by {config.disagreement_threshold:g} or more). "
+    f"'{CANNOT_JUDGE}' means no reviewer could judge that criterion; it is left out of the averages, never "
+    "counted as 0. Moved: places gained (+) or lost (−) by calibration compared with the plain mean."
+)
+with st.expander("How these scores are computed", icon=":material/info:"):
+    st.markdown(HOW_IT_WORKS)
+
+number = st.column_config.NumberColumn
+event = st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    key="rankings.table",
+    on_select="rerun" if viewer.is_admin else "ignore",
+    selection_mode="single-row",
+    column_config={
+        "Calibrated score": number(format="%.2f", help="Corrected for lenient and harsh reviewers (1 to 5)."),
+        "Plain mean": number(format="%.2f", help="Weighted average of the reviewers' scores (1 to 5)."),
+        "Moved": number(format="%+d"),
+        "Disagreement": number(format="%.2f", help="Largest spread of scores on one criterion (points)."),
+        "Discuss": st.column_config.CheckboxColumn(help="Flagged: the reviewers disagree."),
+    },
+)
+
+if viewer.is_admin:
+    rows = event.selection.rows if event is not None else []
+    if not rows:
+        st.caption("Select a row to read the reviews behind it.")
+    else:
+        submission_id = int(table.index[rows[0]])
+        with db.read() as session:
+            records = reviews_of_submission(
+                session, submission_id=submission_id, viewer_role=viewer.role, viewer_id=viewer.user_id
+            )
+        records = [r for r in records if r.status == "submitted"]
+        st.subheader("Reviews behind the selected row")
+        st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
+        recommendations, confidence = config.recommendations, config.confidence_levels
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Reviewer": r.reviewer_name,
+                        **{labels[c]: CANNOT_JUDGE if r.scores.get(c) is None else r.scores[c] for c in labels},
+                        "Recommendation": recommendations.label(r.recommendation) if r.recommendation else "",
+                        "Confidence": confidence.label(r.confidence) if r.confidence else "",
+                        "Comment": r.comment,
+                    }
+                    for r in records
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        for r in records:
+            if r.comment.strip():
+                st.text(f"{r.reviewer_name}:\n{r.comment}")
+
+if not flagged_only and n_flagged:
+    st.subheader("Listed for discussion")
+    flagged = table[table["Discuss"]]
+    st.dataframe(
+        flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]],
+        hide_index=True,
+        column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
+    )
+
+st.subheader("Scores and agreement")
+st.plotly_chart(score_distribution_figure(inputs.scores, labels), width="stretch")
+st.caption("How often each score was given on each criterion, including 'cannot judge'.")
+shown = agreement.assign(criterion=agreement["criterion"].map(labels), alpha=agreement["alpha"].round(2))
+st.dataframe(
+    shown.rename(
+        columns={
+            "criterion": "Criterion",
+            "alpha": "Krippendorff's alpha",
+            "reading": "Reading",
+            "submissions": "Submissions with 2+ scores",
+            "scores": "Scores used",
+        }
+    ),
+    hide_index=True,
+)
+st.caption(
+    "Inter-rater agreement per criterion on the raw scores: 1 is perfect, 0 no better than chance; from 0.8 "
+    "agreement is good, from 0.667 moderate. Leniency differences lower it; calibration corrects for them."
+)
+st.plotly_chart(rank_shift_figure(table), width="stretch")
+st.caption(
+    "Each dot is a submission: its rank by the plain mean (across) and by the calibrated score (down). Dots off "
+    "the dotted line moved because of who happened to review them."
+)
+
+if viewer.is_admin:
+    st.subheader("Reviewers' leniency (admin only)")
+    st.plotly_chart(leniency_figure(cal.reviewers, inputs.reviewer_names), width="stretch")
+    st.caption(
+        "How many points above (lenient) or below (harsh) a typical panel member each reviewer scores the same "
+        "submission, as estimated by the calibration; the calibrated score removes this."
+    )

@@ -1,0 +1,81 @@
+"""Inter-rater agreement: Krippendorff's alpha per criterion.
+
+Krippendorff's alpha suits a review panel: any number of reviewers per
+submission, different reviewers for different submissions, and missing scores
+("cannot judge") are all allowed. With the interval metric it compares how far
+apart two reviewers of the same submission are with how far apart any two
+scores are:
+
+    alpha = 1 - observed disagreement / disagreement expected by chance
+
+1 is perfect agreement, 0 is no better than chance, below 0 systematic
+disagreement. Krippendorff's own guidance: conclusions are safe from 0.8,
+tentative from 0.667. Only submissions with two or more scores on a criterion
+count. Alpha is computed on the raw scores, so a lenient and a harsh reviewer
+of the same submissions lower it even when they order submissions alike;
+that is part of what the calibrated score corrects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+GOOD, TENTATIVE = 0.8, 0.667
+
+
+def krippendorff_alpha_interval(units: pd.Series, values: pd.Series) -> float:
+    """Alpha (interval metric) of `values` grouped by `units`; NaN values are ignored.
+
+    NaN when fewer than two units have two values, or when every value is the same.
+    """
+    frame = pd.DataFrame({"u": np.asarray(units), "v": np.asarray(values, dtype=float)}).dropna()
+    grouped = frame.groupby("u")["v"]
+    m = grouped.transform("size")
+    frame = frame[m >= 2]
+    if frame["u"].nunique() < 2:
+        return float("nan")
+    per_unit = frame.groupby("u")["v"].agg(["size", "sum", lambda x: float(np.sum(x * x))])
+    per_unit.columns = ["m", "s", "ss"]
+    n = per_unit["m"].sum()
+    # Sum over ordered pairs i != j within a unit of (v_i - v_j)^2 is 2 (m ss - s^2).
+    observed = (2 * (per_unit["m"] * per_unit["ss"] - per_unit["s"] ** 2) / (per_unit["m"] - 1)).sum() / n
+    total_s, total_ss = per_unit["s"].sum(), per_unit["ss"].sum()
+    expected = 2 * (n * total_ss - total_s**2) / (n * (n - 1))
+    if expected <= 1e-12:
+        return float("nan")
+    return float(1 - observed / expected)
+
+
+def reading(alpha: float) -> str:
+    if not np.isfinite(alpha):
+        return "not enough overlapping scores"
+    if alpha >= GOOD:
+        return "good agreement"
+    if alpha >= TENTATIVE:
+        return "moderate agreement"
+    if alpha > 0:
+        return "low agreement"
+    return "no agreement beyond chance"
+
+
+def agreement_table(reviews: pd.DataFrame, criteria: Iterable[str]) -> pd.DataFrame:
+    """Per criterion: alpha, its reading, and how many submissions and scores it rests on."""
+    rows = []
+    for criterion in criteria:
+        part = reviews[(reviews["criterion"] == criterion) & reviews["score"].notna()]
+        sizes = part.groupby("submission_id").size()
+        shared = sizes[sizes >= 2]
+        alpha = krippendorff_alpha_interval(part["submission_id"], part["score"])
+        rows.append(
+            {
+                "criterion": criterion,
+                "alpha": alpha,
+                "reading": reading(alpha),
+                "submissions": len(shared),
+                "scores": int(shared.sum()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["criterion", "alpha", "reading", "submissions", "scores"])

@@ -1,0 +1,463 @@
+"""Scores per submission, corrected for lenient and harsh reviewers.
+
+`score_submissions(reviews, weights)` is the public interface (exported by
+`scoring`). It takes the long frame of submitted scores
+(`data_access.reviews.scores_frame`) and the call's criterion weights, and
+returns one row per reviewed submission:
+
+=====================  =======================================================
+column                 meaning
+=====================  =======================================================
+n_reviews              reviewers who submitted a review of it
+mean_<criterion>       plain mean of the 1..5 scores on that criterion; NaN
+                       when every reviewer answered "cannot judge"
+n_<criterion>          how many reviewers scored that criterion
+overall_mean           weighted mean of the `mean_<criterion>` values (weights
+                       re-normalised over the criteria that were judged)
+calibrated_<criterion> the score a typical panel member would give on that
+                       criterion, once each reviewer's leniency and use of the
+                       scale are allowed for (1..5 scale); NaN when unjudged
+overall_calibrated     weighted mean of the `calibrated_<criterion>` values,
+                       on the 1..5 scale: the ranking score
+disagreement           largest, over the weighted criteria, standard deviation
+                       of the reviewers' scores (1..5 points); NaN when no
+                       criterion was scored by two or more reviewers
+disagreement_<crit.>   that standard deviation for one criterion
+flagged                disagreement >= the threshold (listed for discussion)
+=====================  =======================================================
+
+The index is `submission_id`, sorted. Submissions without a review are not in
+the result (callers join). `overall_calibrated` is what a typical reviewer of
+this panel would give, so it reads like a score; it is pulled towards the
+panel's average more when a submission has few reviews (one opinion is treated
+with caution), so it is a little narrower than the plain mean.
+
+The method (see docs/scoring.md for the plain-words version)
+--------------------------------------------------------------
+Scores of each criterion are first put in standard units (panel mean 0, SD 1).
+Then, per criterion c, reviewer r and submission s::
+
+    score = a_r + d_rc + b_r * q_sc + noise        noise ~ N(0, sigma_c^2 * rho_r)
+
+`a_r` is the reviewer's leniency (shared by the criteria), `d_rc` their extra
+leniency on one criterion, `b_r` how widely they use the scale, `rho_r` how
+noisy they are compared with the panel, and `q_sc` the submission's quality.
+Priors keep the estimates sane where data is thin: `a_r ~ N(0, A)`,
+`d_rc ~ N(0, D)`, `b_r ~ N(1, B)`, `q_sc ~ N(0, T_c)`, and `rho_r` counts as
+`Priors.noise_weight` scores at the panel's noise; so a reviewer with few
+reviews is taken as typical until the data say otherwise, and a submission
+with few reviews is pulled towards the average. The variances (A, D, B, T_c,
+sigma_c^2) are estimated from the data themselves (empirical Bayes), each with
+a weak prior worth `Priors.weight` pseudo-observations that keeps it off 0.
+
+The model is fitted by variational Bayes (structured mean field): each
+reviewer's (a, d, b) is a Gaussian block, each q_sc a Gaussian. One sweep
+solves every reviewer's small ridge regression in one batched call and every
+submission's weighted mean in one `bincount`, then re-estimates the variances
+and takes a parameter-expansion step along the one direction (b larger, q
+smaller) that the data cannot tell apart. It is deterministic (no randomness)
+and stops when no quality moves by more than `FitOptions.tolerance` standard
+units in a sweep (30,000 reviews: ~50 sweeps, well under a second).
+
+What follows from the model: a submission's calibrated score is a weighted
+average of its reviewers' scores after removing each one's leniency and
+stretching or squeezing to the panel's scale, with more weight for reviewers
+who separate submissions clearly and consistently. A reviewer who gives the
+same score to everything separates nothing and gets almost no weight; a
+reviewer whose scale is uncertain (few reviews) gets less. Disconnected groups
+of reviewers are tied together only by the priors: a group's higher scores are
+put down partly to its reviewers and partly to its submissions, in proportion
+to how much reviewers and submissions are seen to vary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+REQUIRED_COLUMNS = ("submission_id", "reviewer_id", "criterion", "score")
+SCORE_RANGE = (1.0, 5.0)
+DEFAULT_DISAGREEMENT_THRESHOLD = 1.0
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Prior guesses for the variance components, in standard units.
+
+    Each is worth `weight` pseudo-observations (reviewers, submissions or
+    scores), so the data override them as soon as there is enough of it.
+    """
+
+    leniency: float = 0.15  # A: reviewer leniency variance (SD ~0.4 of the panel's SD)
+    criterion_leniency: float = 0.03  # D: extra per-criterion leniency
+    scale: float = 0.05  # B: variance of how widely reviewers use the scale (SD ~0.22)
+    quality: float = 0.5  # T: variance of true quality
+    noise: float = 0.4  # sigma^2: a reviewer's unexplained noise
+    weight: float = 5.0
+    noise_weight: float = 30.0  # a reviewer's own noise level, worth this many scores at the panel's
+
+
+@dataclass(frozen=True)
+class FitOptions:
+    max_sweeps: int = 300
+    tolerance: float = 1e-4
+    priors: Priors = field(default_factory=Priors)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Everything the fit produced.
+
+    `submissions`: the frame `score_submissions` returns. `reviewers`: one row
+    per reviewer with a score (`n_reviews`, `mean_score`: their plain mean over
+    all criteria, `leniency`: how many points above a typical reviewer they
+    score a typical submission, weighted over criteria like the overall score,
+    `scale`: how widely they use the scale, 1 = like the panel, `constant`:
+    True when they gave the same score to everything, over two or more reviews). `variances`: the
+    fitted variance components (standard units), for the curious.
+    """
+
+    submissions: pd.DataFrame
+    reviewers: pd.DataFrame
+    variances: dict[str, float]
+    sweeps: int
+
+
+def score_submissions(
+    reviews: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    disagreement_threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
+) -> pd.DataFrame:
+    """One row per reviewed submission: plain and calibrated scores, disagreement.
+
+    `reviews`: long frame with columns submission_id, reviewer_id, criterion,
+    score (1..5, NaN for "cannot judge"), one row per reviewer, submission and
+    criterion. `weights`: criterion id -> weight (>= 0, any sum, at least one
+    positive); its keys are the criteria. Raises ValueError on bad input.
+    See the module docstring for the columns.
+    """
+    return calibrate(reviews, weights, disagreement_threshold=disagreement_threshold).submissions
+
+
+def calibrate(
+    reviews: pd.DataFrame,
+    weights: Mapping[str, float],
+    *,
+    disagreement_threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
+    options: FitOptions | None = None,
+) -> Calibration:
+    """`score_submissions` with the reviewers' fitted leniency and scale as well."""
+    options = options or FitOptions()
+    criteria, w = _check_weights(weights)
+    if not np.isfinite(disagreement_threshold) or disagreement_threshold <= 0:
+        raise ValueError(f"The disagreement threshold must be a number above 0, not {disagreement_threshold!r}.")
+    data = _prepare(reviews, criteria)
+    n_sub, n_crit = len(data.submissions), len(criteria)
+
+    plain = _plain_statistics(data, n_crit)
+    fit = _fit(data, n_crit, options)
+
+    # Submission x criterion tables (NaN where nobody judged).
+    count = plain["count"]
+    mean = plain["mean"]
+    calibrated = np.full((n_sub, n_crit), np.nan)
+    judged = count > 0
+    calibrated[judged] = (fit.centre[None, :] + fit.spread[None, :] * fit.quality)[judged]
+
+    out = pd.DataFrame(index=pd.Index(data.submissions, name="submission_id"))
+    out["n_reviews"] = plain["n_reviews"]
+    for j, c in enumerate(criteria):
+        out[f"mean_{c}"] = mean[:, j]
+    for j, c in enumerate(criteria):
+        out[f"n_{c}"] = count[:, j].astype(int)
+    out["overall_mean"] = _weighted(mean, w)
+    for j, c in enumerate(criteria):
+        out[f"calibrated_{c}"] = calibrated[:, j]
+    out["overall_calibrated"] = _weighted(calibrated, w)
+    sd = plain["sd"]
+    counted = sd[:, w > 0]
+    has = np.isfinite(counted).any(axis=1)
+    disagreement = np.full(n_sub, np.nan)
+    disagreement[has] = np.nanmax(counted[has], axis=1)
+    out["disagreement"] = disagreement
+    for j, c in enumerate(criteria):
+        out[f"disagreement_{c}"] = sd[:, j]
+    # A tolerance so that e.g. scores 2 and 4 (SD exactly 1.0) meet a threshold of 1.0.
+    out["flagged"] = np.nan_to_num(disagreement, nan=-np.inf) >= disagreement_threshold - 1e-9
+    out = out.sort_index()
+
+    reviewers = _reviewer_table(data, fit, w, n_crit)
+    return Calibration(submissions=out, reviewers=reviewers, variances=fit.variances, sweeps=fit.sweeps)
+
+
+# ---------------------------------------------------------------------------
+# Input checks and indexing
+
+
+@dataclass
+class _Data:
+    submissions: np.ndarray  # unique submission ids, sorted
+    reviewers: np.ndarray  # unique reviewer ids, sorted
+    s: np.ndarray  # per row: submission index
+    r: np.ndarray  # per row: reviewer index
+    c: np.ndarray  # per row: criterion index
+    y: np.ndarray  # per row: score (NaN = cannot judge)
+
+
+def _check_weights(weights: Mapping[str, float]) -> tuple[list[str], np.ndarray]:
+    if not isinstance(weights, Mapping) or not weights:
+        raise ValueError("Weights must map each criterion to a number.")
+    criteria = [str(k) for k in weights]
+    values = []
+    for k, v in weights.items():
+        if isinstance(v, bool) or not isinstance(v, int | float | np.integer | np.floating) or not np.isfinite(v):
+            raise ValueError(f"The weight of {k!r} must be a number, not {v!r}.")
+        if v < 0:
+            raise ValueError(f"The weight of {k!r} must not be negative, not {v}.")
+        values.append(float(v))
+    w = np.asarray(values)
+    if w.sum() <= 0:
+        raise ValueError("At least one criterion needs a positive weight.")
+    return criteria, w / w.sum()
+
+
+def _prepare(reviews: pd.DataFrame, criteria: list[str]) -> _Data:
+    if not isinstance(reviews, pd.DataFrame):
+        raise ValueError("Reviews must be a DataFrame.")
+    missing = [c for c in REQUIRED_COLUMNS if c not in reviews.columns]
+    if missing:
+        raise ValueError(f"The reviews frame lacks the column(s) {', '.join(missing)}.")
+    frame = reviews[list(REQUIRED_COLUMNS)]
+    if frame["submission_id"].isna().any() or frame["reviewer_id"].isna().any():
+        raise ValueError("Every score needs a submission_id and a reviewer_id.")
+    crit = frame["criterion"].astype(object)
+    position = {c: i for i, c in enumerate(criteria)}
+    c_idx = crit.map(position)
+    if c_idx.isna().any():
+        unknown = sorted({str(v) for v in crit[c_idx.isna()]})
+        raise ValueError(f"Scores for criteria that have no weight: {', '.join(unknown)}.")
+    try:
+        y = pd.to_numeric(frame["score"], errors="raise").astype(float).to_numpy()
+    except (TypeError, ValueError):
+        raise ValueError("Scores must be numbers from 1 to 5, or missing for 'cannot judge'.") from None
+    bad = np.isfinite(y) & ((y < SCORE_RANGE[0]) | (y > SCORE_RANGE[1]))
+    bad |= np.isinf(y)
+    if bad.any():
+        raise ValueError(f"Scores must be from 1 to 5 or missing; found {sorted(set(y[bad].tolist()))[:5]}.")
+    if frame.duplicated(["submission_id", "reviewer_id", "criterion"]).any():
+        raise ValueError("A reviewer has more than one score for the same submission and criterion.")
+    s_idx, subs = pd.factorize(frame["submission_id"], sort=True)
+    r_idx, revs = pd.factorize(frame["reviewer_id"], sort=True)
+    return _Data(
+        submissions=np.asarray(subs),
+        reviewers=np.asarray(revs),
+        s=s_idx.astype(np.int64),
+        r=r_idx.astype(np.int64),
+        c=c_idx.to_numpy(dtype=np.int64),
+        y=y,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Plain statistics
+
+
+def _plain_statistics(data: _Data, n_crit: int) -> dict[str, np.ndarray]:
+    n_sub = len(data.submissions)
+    size = n_sub * n_crit
+    ok = np.isfinite(data.y)
+    cell = data.s[ok] * n_crit + data.c[ok]
+    y = data.y[ok]
+    count = np.bincount(cell, minlength=size).astype(float)
+    total = np.bincount(cell, weights=y, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(count > 0, total / count, np.nan)
+        dev = y - mean[cell]
+        var = np.bincount(cell, weights=dev * dev, minlength=size) / count
+    sd = np.where(count >= 2, np.sqrt(np.maximum(var, 0.0)), np.nan)
+    pairs = np.unique(data.s * (len(data.reviewers) + 1) + data.r)
+    n_reviews = np.bincount(pairs // (len(data.reviewers) + 1), minlength=n_sub)
+    return {
+        "count": count.reshape(n_sub, n_crit),
+        "mean": mean.reshape(n_sub, n_crit),
+        "sd": sd.reshape(n_sub, n_crit),
+        "n_reviews": n_reviews,
+    }
+
+
+def _weighted(table: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Row-wise weighted mean over the non-NaN cells, weights re-normalised."""
+    present = np.isfinite(table) & (w[None, :] > 0)
+    wsum = (present * w[None, :]).sum(axis=1)
+    total = (np.where(present, table, 0.0) * w[None, :]).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wsum > 0, total / wsum, np.nan)
+
+
+# ---------------------------------------------------------------------------
+# The reviewer model, fitted by variational Bayes
+
+
+@dataclass
+class _Fit:
+    centre: np.ndarray  # per criterion: panel mean (1..5 points)
+    spread: np.ndarray  # per criterion: panel SD (points)
+    quality: np.ndarray  # submissions x criteria, standard units (0 where unjudged)
+    reviewer_mean: np.ndarray  # reviewers x (2 + criteria): a, d_1..d_C, b
+    reviewer_n: np.ndarray  # reviewers: number of scores
+    reviewer_raw_mean: np.ndarray  # reviewers: plain mean of their scores
+    reviewer_constant: np.ndarray  # reviewers: gave one score to everything
+    variances: dict[str, float]
+    sweeps: int
+
+
+def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
+    n_sub, n_rev = len(data.submissions), len(data.reviewers)
+    ok = np.isfinite(data.y)
+    s, r, c, y_raw = data.s[ok], data.r[ok], data.c[ok], data.y[ok]
+    pri = options.priors
+    n_par = n_crit + 2  # a, d_1..d_C, b
+
+    # Standard units per criterion.
+    n_c = np.bincount(c, minlength=n_crit).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = np.bincount(c, weights=y_raw, minlength=n_crit) / n_c
+        var_c = np.bincount(c, weights=(y_raw - centre[c]) ** 2, minlength=n_crit) / n_c
+    centre = np.where(n_c > 0, centre, np.nan)
+    spread = np.sqrt(np.where(n_c > 0, var_c, 0.0))
+    spread = np.where(spread > 1e-12, spread, 1.0)  # everyone gave the same score: nothing to rank on
+    y = np.where(n_c[c] > 0, (y_raw - centre[c]) / spread[c], 0.0)
+
+    n_r = np.bincount(r, minlength=n_rev).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw_mean_r = np.bincount(r, weights=y_raw, minlength=n_rev) / n_r
+        raw_var_r = np.bincount(r, weights=(y_raw - raw_mean_r[r]) ** 2, minlength=n_rev) / n_r
+    constant = (n_r >= 2) & (raw_var_r < 1e-12)
+
+    quality = np.zeros((n_sub, n_crit))
+    theta = np.zeros((n_rev, n_par))
+    theta[:, -1] = 1.0
+    variances = {"leniency": pri.leniency, "criterion_leniency": pri.criterion_leniency, "scale": pri.scale}
+    if len(y) == 0:
+        return _Fit(centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, 0)
+
+    # Cells (submission, criterion) that have at least one score, compactly indexed.
+    cell_full = s * n_crit + c
+    cells, k = np.unique(cell_full, return_inverse=True)
+    n_cells = len(cells)
+    cell_crit = cells % n_crit
+    rc = r * n_crit + c  # (reviewer, criterion) index
+
+    T = np.full(n_crit, pri.quality)
+    sigma2 = np.full(n_crit, pri.noise)
+    rho = np.ones(n_rev)  # each reviewer's noise, relative to the panel's
+    A, D, B = pri.leniency, pri.criterion_leniency, pri.scale
+    nu = pri.weight
+
+    # Start: quality = the cell's mean standardised score, reviewers typical.
+    cnt_k = np.bincount(k, minlength=n_cells).astype(float)
+    q = np.bincount(k, weights=y, minlength=n_cells) / cnt_k
+    v = T[cell_crit] / (1.0 + cnt_k)
+    dj = np.arange(1, n_crit + 1)
+    size = n_rev * n_crit
+    sweeps = 0
+    while sweeps < options.max_sweeps:
+        sweeps += 1
+        lam = 1.0 / (sigma2[c] * rho[r])
+        qk, eq2 = q[k], q[k] ** 2 + v[k]
+
+        # Reviewer blocks: precision matrix and right-hand side, all reviewers at once.
+        n_rc = np.bincount(rc, weights=lam, minlength=size).reshape(n_rev, n_crit)
+        sq_rc = np.bincount(rc, weights=lam * qk, minlength=size).reshape(n_rev, n_crit)
+        sqq_rc = np.bincount(rc, weights=lam * eq2, minlength=size).reshape(n_rev, n_crit)
+        sy_rc = np.bincount(rc, weights=lam * y, minlength=size).reshape(n_rev, n_crit)
+        syq_rc = np.bincount(rc, weights=lam * y * qk, minlength=size).reshape(n_rev, n_crit)
+        prec = np.zeros((n_rev, n_par, n_par))
+        prec[:, 0, 0] = n_rc.sum(axis=1) + 1.0 / A
+        prec[:, 0, 1:-1] = prec[:, 1:-1, 0] = n_rc
+        prec[:, dj, dj] = n_rc + 1.0 / D
+        prec[:, 0, -1] = prec[:, -1, 0] = sq_rc.sum(axis=1)
+        prec[:, 1:-1, -1] = prec[:, -1, 1:-1] = sq_rc
+        prec[:, -1, -1] = sqq_rc.sum(axis=1) + 1.0 / B
+        rhs = np.empty((n_rev, n_par))
+        rhs[:, 0] = sy_rc.sum(axis=1)
+        rhs[:, 1:-1] = sy_rc
+        rhs[:, -1] = syq_rc.sum(axis=1) + 1.0 / B
+        cov = np.linalg.inv(prec)
+        theta = np.einsum("rij,rj->ri", cov, rhs)
+
+        # Submission qualities, given the reviewers.
+        u_rc = (theta[:, [0]] + theta[:, 1:-1]).reshape(-1)  # a + d
+        cov_ub_rc = (cov[:, [0], -1] + cov[:, 1:-1, -1]).reshape(-1)  # Cov(a + d, b)
+        var_u_rc = (cov[:, [0], [0]] + cov[:, dj, dj] + 2 * cov[:, 0, 1:-1]).reshape(-1)
+        u, cov_ub, var_u = u_rc[rc], cov_ub_rc[rc], var_u_rc[rc]  # per score
+        b = theta[r, -1]
+        eb2 = b * b + cov[r, -1, -1]
+        prec_k = np.bincount(k, weights=lam * eb2, minlength=n_cells) + 1.0 / T[cell_crit]
+        num_k = np.bincount(k, weights=lam * (b * (y - u) - cov_ub), minlength=n_cells)
+        q_new = num_k / prec_k
+        v = 1.0 / prec_k
+        q_old, q = q, q_new
+        qk, eq2 = q[k], q[k] ** 2 + v[k]
+
+        # Variance components (empirical Bayes, weak priors worth `nu` pseudo-observations).
+        resid = y - u - b * qk
+        e_sq = resid**2 + var_u + eb2 * eq2 - b * b * qk * qk + 2 * qk * cov_ub
+        rho = (np.bincount(r, weights=e_sq / sigma2[c], minlength=n_rev) + pri.noise_weight) / (n_r + pri.noise_weight)
+        sigma2 = (np.bincount(c, weights=e_sq / rho[r], minlength=n_crit) + nu * pri.noise) / (n_c + nu)
+        T = (np.bincount(cell_crit, weights=q**2 + v, minlength=n_crit) + nu * pri.quality) / (
+            np.bincount(cell_crit, minlength=n_crit) + nu
+        )
+        A = (np.sum(theta[:, 0] ** 2 + cov[:, 0, 0]) + nu * pri.leniency) / (n_rev + nu)
+        D = (np.sum(theta[:, 1:-1] ** 2 + cov[:, dj, dj]) + nu * pri.criterion_leniency) / (n_rev * n_crit + nu)
+        B = (np.sum((theta[:, -1] - 1.0) ** 2 + cov[:, -1, -1]) + nu * pri.scale) / (n_rev + nu)
+
+        # Parameter expansion: the data fix only b * q, so move along (b * g,
+        # q / g) to the g the priors prefer (the root of g^2 sum E[b^2] -
+        # g sum b - R B = 0, which maximises the variational bound along that
+        # line). Without it, sweeps creep along that line for hundreds of rounds.
+        b_all = theta[:, -1]
+        s1, s2 = b_all.sum(), (b_all**2 + cov[:, -1, -1]).sum()
+        g = (s1 + np.sqrt(s1 * s1 + 4 * n_rev * B * s2)) / (2 * s2)
+        q, v, T = q / g, v / g**2, T / g**2
+        change = np.max(np.abs(q - q_old))
+        if change < options.tolerance:
+            break
+
+    quality.reshape(-1)[cells] = q
+    variances = {
+        "leniency": float(A),
+        "criterion_leniency": float(D),
+        "scale": float(B),
+        **{f"quality_{j}": float(t) for j, t in enumerate(T)},
+        **{f"noise_{j}": float(s2) for j, s2 in enumerate(sigma2)},
+    }
+    return _Fit(centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, sweeps)
+
+
+def _reviewer_table(data: _Data, fit: _Fit, w: np.ndarray, n_crit: int) -> pd.DataFrame:
+    n_rev = len(data.reviewers)
+    ok = np.isfinite(data.y)
+    # Reviews (not scores) per reviewer, including all-"cannot judge" ones.
+    pairs = np.unique(data.r * (len(data.submissions) + 1) + data.s)
+    n_reviews = np.bincount(pairs // (len(data.submissions) + 1), minlength=n_rev)
+    n_scores = np.bincount(data.r[ok], minlength=n_rev)
+    offsets = fit.reviewer_mean[:, [0]] + fit.reviewer_mean[:, 1:-1]  # reviewers x criteria, standard units
+    spread = np.where(np.isfinite(fit.centre), fit.spread, 0.0)
+    leniency = (offsets * spread[None, :] * w[None, :]).sum(axis=1)
+    frame = pd.DataFrame(
+        {
+            "n_reviews": n_reviews,
+            "n_scores": n_scores,
+            "mean_score": np.where(n_scores > 0, fit.reviewer_raw_mean, np.nan),
+            "leniency": np.where(n_scores > 0, leniency, np.nan),
+            "scale": np.where(n_scores > 0, fit.reviewer_mean[:, -1], np.nan),
+            "constant": fit.reviewer_constant & (n_reviews >= 2),
+        },
+        index=pd.Index(data.reviewers, name="reviewer_id"),
+    )
+    return frame.sort_index()

@@ -1,0 +1,30 @@
+"""The rankings page in a real browser on the demo call: admin sees the
+leniency chart and the reviews behind a row; the office sees neither."""
+
+import pytest
+
+from data_access.demo import DEMO_USERS
+from tests.browser.conftest import screenshot
+from tests.support.browser import sign_in, wait_idle
+
+ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office")}
+
+
+@pytest.mark.parametrize("role", ["admin", "office"])
+def test_rankings_page(page, live_server, role):
+    user = ACCOUNTS[role]
+    sign_in(page, live_server.url, user.username, user.password)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Rankings").click()
+    page.get_by_role("heading", name="Rankings").wait_for()
+    wait_idle(page)
+    assert page.get_by_text("Sorted by the calibrated score, highest first.").is_visible()
+    page.get_by_role("heading", name="Scores and agreement").wait_for()
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.first.wait_for()
+    assert charts.count() == (3 if role == "admin" else 2)
+    leniency = page.get_by_role("heading", name="Reviewers' leniency (admin only)")
+    assert leniency.count() == (1 if role == "admin" else 0)
+    screenshot(page, f"{role}-rankings")
+    charts.last.scroll_into_view_if_needed()
+    wait_idle(page)
+    screenshot(page, f"{role}-rankings-charts")

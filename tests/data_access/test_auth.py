@@ -1,0 +1,101 @@
+"""Server-side sign-in records and the per-username throttle."""
+
+import datetime as dt
+
+import pytest
+
+from data_access import auth
+from data_access.models import utcnow
+from tests.factories import make_user
+
+T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+def _fail(db, username, when, *, max_failures=3, lock_minutes=15):
+    with db.write() as s:
+        return auth.record_failure(s, username=username, max_failures=max_failures, lock_minutes=lock_minutes, now=when)
+
+
+def _locked(db, username, when):
+    with db.read() as s:
+        return auth.locked_until(s, username=username, now=when)
+
+
+@pytest.mark.parametrize("username", ["reviewer-real", "no-such-person"])
+def test_failures_lock_a_username_whether_or_not_it_exists(db, username):
+    with db.write() as s:
+        make_user(s, username="reviewer-real")
+    assert _fail(db, username, T0) is None
+    assert _fail(db, username, T0 + dt.timedelta(seconds=5)) is None
+    until = _fail(db, username, T0 + dt.timedelta(seconds=10))
+    assert until == T0 + dt.timedelta(seconds=10, minutes=15)
+    assert _locked(db, username.upper(), T0 + dt.timedelta(minutes=5)) == until
+
+
+def test_the_lock_ends_by_itself(db):
+    for i in range(3):
+        until = _fail(db, "someone", T0 + dt.timedelta(seconds=i))
+    assert _locked(db, "someone", until - dt.timedelta(seconds=1)) == until
+    assert _locked(db, "someone", until + dt.timedelta(seconds=1)) is None
+    # after unlocking, the count starts again from zero
+    assert _fail(db, "someone", until + dt.timedelta(seconds=2)) is None
+
+
+def test_failures_spread_over_more_than_the_window_do_not_lock(db):
+    for i in range(6):
+        assert _fail(db, "slow", T0 + dt.timedelta(minutes=20 * i)) is None
+
+
+def test_a_success_clears_the_count(db):
+    _fail(db, "asha", T0)
+    _fail(db, "asha", T0)
+    with db.write() as s:
+        auth.clear_failures(s, username="asha")
+    assert _fail(db, "asha", T0) is None
+
+
+def test_a_username_is_locked_independently_of_others(db):
+    for _ in range(3):
+        _fail(db, "victim", T0)
+    assert _locked(db, "victim", T0) is not None
+    assert _locked(db, "bystander", T0) is None
+
+
+def _start(db, user_id, token, *, days=1):
+    with db.write() as s:
+        return auth.start_session(s, user_id=user_id, expires_at=utcnow() + dt.timedelta(days=days), token=token)
+
+
+def test_only_tokens_this_server_issued_and_did_not_revoke_are_accepted(db):
+    with db.write() as s:
+        person = make_user(s)
+    sid = _start(db, person.user_id, "token-a")
+    with db.read() as s:
+        found, check = auth.check_token(s, token="token-a")
+        assert found == sid and check.viewer.username == person.username
+        assert auth.check_token(s, token="token-never-issued")[1].viewer is None
+    with db.write() as s:
+        auth.revoke_session(s, auth_session_id=sid)
+    with db.read() as s:
+        _found, check = auth.check_token(s, token="token-a")
+        assert check.viewer is None and check.reason == "signed out"
+
+
+def test_expired_sessions_are_refused(db):
+    with db.write() as s:
+        person = make_user(s)
+        sid = auth.start_session(s, user_id=person.user_id, expires_at=utcnow() - dt.timedelta(seconds=1), token="old")
+    with db.read() as s:
+        assert auth.check_session(s, auth_session_id=sid).reason == "expired"
+
+
+def test_tokens_are_stored_only_as_digests(db):
+    with db.write() as s:
+        person = make_user(s)
+    _start(db, person.user_id, "secret-token-value")
+    from sqlalchemy import text
+
+    with db.read() as s:
+        stored = s.execute(text("SELECT token_sha256 FROM auth_sessions")).scalars().all()
+    assert stored == [auth.token_digest("secret-token-value")]
+    assert "secret-token-value" not in stored[0]

@@ -1,0 +1,135 @@
+"""Users: creation rules, roles, deactivation and password changes, with the
+sessions they end and the audit entries they leave."""
+
+import datetime as dt
+import secrets
+
+import bcrypt
+import pytest
+
+from data_access import audit, auth, users
+from data_access.models import utcnow
+from tests.factories import make_user, password_hash
+
+
+def _session(db, user_id):
+    with db.write() as s:
+        return auth.start_session(
+            s, user_id=user_id, expires_at=utcnow() + dt.timedelta(days=1), token=secrets.token_hex(8)
+        )
+
+
+def test_create_user_stores_a_bcrypt_hash_and_a_lower_case_username(db):
+    with db.write() as s:
+        record = users.create_user(
+            s,
+            username="  Asha.K ",
+            name="Asha K",
+            role="reviewer",
+            password_hash=users.hash_password("a-long-password", rounds=4),
+            actor="admin",
+        )
+    assert record.username == "asha.k"
+    with db.read() as s:
+        stored = users.password_hash_for(s, "ASHA.K")
+        assert bcrypt.checkpw(b"a-long-password", stored.encode())
+        assert audit.list_entries(s, filters=audit.AuditFilter(action="user.create"))["actor"].tolist() == ["admin"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"username": "x"}, "2 to 64"),
+        ({"username": "has space"}, "2 to 64"),
+        ({"name": "  "}, "name is required"),
+        ({"role": "superuser"}, "role must be"),
+        ({"email": "not-an-email"}, "not an email"),
+        ({"capacity": -1}, "negative"),
+    ],
+)
+def test_bad_user_input_is_refused_and_nothing_is_written(db, kwargs, words):
+    args = {
+        "username": "newperson",
+        "name": "New Person",
+        "role": "reviewer",
+        "password_hash": password_hash(),
+        "actor": "admin",
+        **kwargs,
+    }
+    with pytest.raises(users.UserError, match=words), db.write() as s:
+        users.create_user(s, **args)
+    with db.read() as s:
+        assert users.count_users(s) == 0
+
+
+def test_usernames_are_unique_whatever_their_case(db):
+    with db.write() as s:
+        make_user(s, username="dup")
+    with pytest.raises(users.UserError, match="taken"), db.write() as s:
+        make_user(s, username="DUP")
+
+
+@pytest.mark.parametrize(
+    ("password", "words"),
+    [
+        ("short", "at least 10"),
+        ("x" * 73, "at most 72"),
+        (" leading-space-pw", "start or end"),
+        ("aaaaaaaaaaaa", "repetitive"),
+    ],
+)
+def test_password_rules(password, words):
+    with pytest.raises(users.UserError, match=words):
+        users.hash_password(password, rounds=4)
+
+
+def test_deactivating_ends_every_session_and_hides_the_hash(db):
+    with db.write() as s:
+        make_user(s, role="admin", username="boss")
+        person = make_user(s)
+    session_id = _session(db, person.user_id)
+    with db.write() as s:
+        users.set_active(s, user_id=person.user_id, active=False, actor="boss")
+    with db.read() as s:
+        assert auth.check_session(s, auth_session_id=session_id).viewer is None
+        assert users.password_hash_for(s, person.username) is None
+        entry = audit.list_entries(s, filters=audit.AuditFilter(action="user.deactivate")).iloc[0]
+        assert entry["old"] == {"active": True} and entry["new"] == {"active": False}
+
+
+def test_changing_a_password_ends_every_session(db):
+    with db.write() as s:
+        person = make_user(s)
+    first, second = _session(db, person.user_id), _session(db, person.user_id)
+    with db.write() as s:
+        users.set_password(s, user_id=person.user_id, password_hash=password_hash("another-password"), actor="admin")
+    with db.read() as s:
+        for sid in (first, second):
+            check = auth.check_session(s, auth_session_id=sid)
+            assert check.viewer is None
+            assert check.reason == "password changed"
+    assert _session(db, person.user_id)  # a new sign-in works again
+
+
+def test_the_last_active_admin_cannot_be_deactivated_and_nobody_deactivates_themselves(db):
+    with db.write() as s:
+        only = make_user(s, role="admin", username="only")
+        other = make_user(s, role="admin", username="other")
+    with pytest.raises(users.UserError, match="your own account"), db.write() as s:
+        users.set_active(s, user_id=only.user_id, active=False, actor="only")
+    with db.write() as s:
+        users.set_active(s, user_id=other.user_id, active=False, actor="only")
+    with pytest.raises(users.UserError, match="last active admin"), db.write() as s:
+        users.set_active(s, user_id=only.user_id, active=False, actor="someone-else")
+
+
+def test_role_changes_are_audited_and_take_effect_in_the_session_check(db):
+    with db.write() as s:
+        person = make_user(s, role="reviewer")
+    sid = _session(db, person.user_id)
+    with db.write() as s:
+        users.set_role(s, user_id=person.user_id, role="office", actor="admin")
+    with db.read() as s:
+        assert auth.check_session(s, auth_session_id=sid).viewer.role == "office"
+        entry = audit.list_entries(s, filters=audit.AuditFilter(action="user.role")).iloc[0]
+        assert entry["old"] == {"role": "reviewer"} and entry["new"] == {"role": "office"}

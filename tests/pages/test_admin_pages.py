@@ -1,0 +1,81 @@
+"""Users and Audit log pages (admin)."""
+
+import bcrypt
+
+from data_access import audit, users
+from tests.factories import make_user
+from tests.support.apptest import database_env, run_app
+
+
+def field(at, label_start):
+    return next(t for t in at.text_input if t.label.startswith(label_start))
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def rerun(at, db_url):
+    with database_env(db_url):
+        at.run()
+    return at
+
+
+def test_admin_adds_a_user_and_sees_the_generated_password_once(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+    at = run_app(db_url, admin, page="pages/users.py")
+    field(at, "Username").input("newreviewer")
+    field(at, "Full name").input("New Reviewer")
+    field(at, "Organisation (reviewers").input("Larkfield Trust")
+    button(at, "Add user").click()
+    at = rerun(at, db_url)
+    assert not at.exception
+    notice = at.success[0].value
+    password = notice.split("`")[1]
+    with db.read() as s:
+        stored = users.password_hash_for(s, "newreviewer")
+        record = users.get_user_by_username(s, "newreviewer")
+    assert bcrypt.checkpw(password.encode(), stored.encode())
+    assert record.role == "reviewer" and record.organisation == "Larkfield Trust"
+    at = rerun(at, db_url)
+    assert not at.success  # shown once
+
+
+def test_admin_sees_a_clear_message_for_a_taken_username(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="taken")
+    at = run_app(db_url, admin, page="pages/users.py")
+    field(at, "Username").input("taken")
+    field(at, "Full name").input("Someone")
+    button(at, "Add user").click()
+    at = rerun(at, db_url)
+    assert any("taken" in e.value for e in at.error)
+
+
+def test_admin_deactivates_a_reviewer(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="leaver")
+    at = run_app(db_url, admin, page="pages/users.py")
+    at.selectbox(key="users.edit.username").select("leaver")
+    at = rerun(at, db_url)
+    at.button(key="users.toggle").click()
+    at = rerun(at, db_url)
+    with db.read() as s:
+        assert users.get_user_by_username(s, "leaver").active is False
+        assert audit.list_entries(s, filters=audit.AuditFilter(action="user.deactivate"))["actor"].tolist() == ["boss"]
+
+
+def test_audit_log_lists_and_filters_entries(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="someone")
+    at = run_app(db_url, admin, page="pages/audit_log.py")
+    table = at.dataframe[0].value
+    assert set(table["action"]) >= {"user.create"}
+    at.selectbox(key="audit.action").select("user.create")
+    at = rerun(at, db_url)
+    assert set(at.dataframe[0].value["action"]) == {"user.create"}
+    assert at.download_button  # the table is one click away as CSV
