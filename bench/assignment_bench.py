@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert  # noqa: E402
 
+from bench.databases import migrated_database  # noqa: E402
 from data_access.assignments import run_auto_assignment  # noqa: E402
 from data_access.db import Database  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
 from data_access.models import ConflictOfInterest, Submission, User, utcnow  # noqa: E402
 from scoring.assignment import (  # noqa: E402
     ExistingAssignment,
@@ -41,7 +41,6 @@ from scoring.assignment import (  # noqa: E402
     SubmissionToAssign,
     solve_assignment,
 )
-from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
 
 
 def synthetic(n_subs: int, n_revs: int, seed: int = 42):
@@ -136,20 +135,9 @@ def seed(db: Database, n_subs: int, n_revs: int) -> None:
 
 
 def bench_database(backend: str, n_subs: int, n_revs: int, k: int, workdir: Path) -> None:
-    cluster = None
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'assign.db'}"
-    else:
-        try:
-            (workdir / "pg").mkdir()
-            cluster = PostgresCluster.start(workdir / "pg")
-        except PostgresUnavailable as exc:
-            print(f"backend=postgresql skipped: {exc}", flush=True)
+    with migrated_database(backend, workdir) as db:
+        if db is None:
             return
-        url = cluster.url(cluster.create_database(from_template=False))
-    db = Database(url)
-    try:
-        upgrade(db)
         seed(db, n_subs, n_revs)
         started = time.perf_counter()
         with db.write() as s:
@@ -160,10 +148,6 @@ def bench_database(backend: str, n_subs: int, n_revs: int, k: int, workdir: Path
             f"assignments={len(plan.new)} short={len(plan.shortfalls)} spread={plan.spread}",
             flush=True,
         )
-    finally:
-        db.dispose()
-        if cluster is not None:
-            cluster.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,12 +38,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.databases import migrated_database  # noqa: E402
 from config import load_call_config  # noqa: E402
 from data_access.db import Database  # noqa: E402
-from data_access.migrate import upgrade  # noqa: E402
 from data_access.reviews import ReviewDraft, StaleReview, get_own_review, save_review  # noqa: E402
 from tests.factories import assign, make_submission, make_user  # noqa: E402
-from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
 
 
 @dataclass
@@ -200,30 +199,13 @@ def report(backend: str, outcome: Outcome, lost: int) -> None:
 
 
 def bench_backend(backend: str, n_reviewers: int, n_reviews: int, workdir: Path) -> bool:
-    config = load_call_config()
-    cluster = None
-    if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'bench.db'}"
-    else:
-        try:
-            (workdir / "pg").mkdir()
-            cluster = PostgresCluster.start(workdir / "pg")
-        except PostgresUnavailable as exc:
-            print(f"backend=postgresql skipped: {exc}", flush=True)
+    with migrated_database(backend, workdir) as db:
+        if db is None:
             return False
-        name = cluster.create_database(from_template=False)
-        url = cluster.url(name)
-    db = Database(url)
-    try:
-        upgrade(db)
-        outcome = run(db, config, n_reviewers, n_reviews)
+        outcome = run(db, load_call_config(), n_reviewers, n_reviews)
         lost = lost_updates(db, n_reviewers * n_reviews, outcome)
         report(backend, outcome, lost)
         return lost == 0 and not outcome.errors
-    finally:
-        db.dispose()
-        if cluster is not None:
-            cluster.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,14 +19,11 @@ REPORT = "assignments.report"
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+    render.flash(FLASH, kind, text)
 
 
 def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        kind, text = message
-        {"success": st.success, "error": st.error}[kind](text)
+    render.show_flash(FLASH)
 
 
 def progress_table(progress: pd.DataFrame) -> None:

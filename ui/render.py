@@ -133,3 +133,16 @@ def reviews_section(records: list, config: CallConfig, *, viewer_role: str) -> N
     elif not records:
         st.caption("No review of this submission has been submitted yet.")
     review_cards(records, config)
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """Keep a message (our words) for the next run, e.g. across `st.rerun()`."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    """Show, once, the message kept under `key`."""
+    message = st.session_state.pop(key, None)
+    if message:
+        kind, text = message
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)

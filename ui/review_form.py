@@ -93,14 +93,11 @@ def forget(submission_id: int) -> None:
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
+    render.flash(FLASH, kind, text)
 
 
 def show_flash() -> None:
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        kind, text = message
-        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+    render.show_flash(FLASH)
 
 
 # --- widgets -------------------------------------------------------------------
