@@ -18,14 +18,16 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.call_config import CallConfig
 from data_access import audit
-from data_access.call_state import reviewing_closed
+from data_access.call_state import REVIEWING_CLOSED, reviewing_closed
 from data_access.models import (
     Assignment,
+    CallState,
     ConflictOfInterest,
     Review,
     ReviewScore,
@@ -136,8 +138,24 @@ _OWN_REVIEW = (
     .outerjoin(ReviewScore, ReviewScore.review_id == Review.id)
     .where(Review.submission_id == _SID, Review.reviewer_id == _RID)
 )
+_SAVE_CHECKS = select(
+    select(Assignment.id)
+    .where(Assignment.submission_id == _SID, Assignment.reviewer_id == _RID)
+    .scalar_subquery()
+    .label("assignment"),
+    select(ConflictOfInterest.id)
+    .where(ConflictOfInterest.submission_id == _SID, ConflictOfInterest.reviewer_id == _RID)
+    .scalar_subquery()
+    .label("conflict"),
+    select(CallState.value).where(CallState.key == REVIEWING_CLOSED).scalar_subquery().label("closed"),
+)
 _REVIEW_VALUES = ("status", "comment", "recommendation", "confidence", "updated_at", "submitted_at")
-_INSERT_REVIEW = insert(Review).returning(Review.id)
+# Two first saves racing meet at the unique (submission, reviewer) pair: the
+# loser inserts nothing (no row returned) and is told the review is stale.
+_INSERT_REVIEW = {
+    "sqlite": sqlite_insert(Review).on_conflict_do_nothing().returning(Review.id),
+    "postgresql": postgresql_insert(Review).on_conflict_do_nothing().returning(Review.id),
+}
 _UPDATE_REVIEW = (
     update(Review)
     .where(Review.id == bindparam("review_id"), Review.version == bindparam("expected"))
@@ -196,13 +214,14 @@ def save_review(
         submit=submit,
         config=config,
     )
-    if not may_review(session, submission_id=submission_id, reviewer_id=reviewer_id):
+    conn = session.connection()
+    checks = conn.execute(_SAVE_CHECKS, {"sid": submission_id, "rid": reviewer_id}).one()
+    if checks.assignment is None or checks.conflict is not None:
         raise AccessDenied("not assigned to this reviewer, or in conflict")
-    if reviewing_closed(session):
+    if checks.closed:
         raise ReviewingClosed()
     if problems:
         raise ReviewError(problems)
-    conn = session.connection()
     now = utcnow()
     status = "submitted" if submit else "draft"
     values = {
@@ -217,17 +236,12 @@ def save_review(
     if existing is None:
         if expected_version not in (None, 0):
             raise StaleReview(None)
-        try:
-            # A savepoint: two first saves racing on PostgreSQL meet at the
-            # unique (submission, reviewer) constraint; the loser is stale.
-            with conn.begin_nested():
-                review_id = conn.execute(
-                    _INSERT_REVIEW,
-                    {"submission_id": submission_id, "reviewer_id": reviewer_id, "version": 1, "created_at": now}
-                    | values,
-                ).scalar_one()
-        except IntegrityError:
-            raise StaleReview(get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id)) from None
+        review_id = conn.execute(
+            _INSERT_REVIEW[conn.dialect.name],
+            {"submission_id": submission_id, "reviewer_id": reviewer_id, "version": 1, "created_at": now} | values,
+        ).scalar_one_or_none()
+        if review_id is None:
+            raise StaleReview(get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id))
         version, old_values = 1, None
     else:
         if expected_version != existing.version:

@@ -97,16 +97,20 @@ def test_two_first_saves_of_the_same_review_cannot_both_win(db, call_config, set
         _save(db, call_config, sub, ann, version=0, comment="Thought it was new.")
 
 
-def test_racing_saves_from_two_windows_never_both_succeed(db, call_config, setting):
+@pytest.mark.parametrize("first_save", [True, False], ids=["first-save", "update"])
+def test_racing_saves_from_two_windows_never_both_succeed(db, call_config, setting, first_save):
     sub, ann = setting["sub"], setting["ann"]
-    _save(db, call_config, sub, ann, version=None)
+    opened = None
+    if not first_save:
+        _save(db, call_config, sub, ann, version=None)
+        opened = 1
     start = threading.Barrier(2)
     outcomes = []
 
     def window(comment):
         start.wait()
         try:
-            outcomes.append(_save(db, call_config, sub, ann, version=1, comment=comment).comment)
+            outcomes.append(_save(db, call_config, sub, ann, version=opened, comment=comment).comment)
         except StaleReview:
             outcomes.append("stale")
 
@@ -119,7 +123,8 @@ def test_racing_saves_from_two_windows_never_both_succeed(db, call_config, setti
     winner = next(o for o in outcomes if o != "stale")
     with db.read() as s:
         stored = get_own_review(s, submission_id=sub, reviewer_id=ann.user_id)
-    assert (stored.comment, stored.version) == (winner, 2)
+        assert s.scalar(select(func.count(Review.id))) == 1
+    assert (stored.comment, stored.version) == (winner, 1 if first_save else 2)
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, 2.5, True, "3"])
