@@ -186,7 +186,7 @@ def test_a_reviewer_reads_the_others_only_after_submitting_their_own(db, call_co
     assert _read(db, sub, ben) == []
     _save(db, call_config, sub, ben, version=None, comment="Ben's draft.")
     (own,) = _read(db, sub, ben)
-    assert (own.comment, own.reviewer_name) == ("Ben's draft.", "Your review")
+    assert (own.comment, own.reviewer_name, own.own) == ("Ben's draft.", "Your review", True)
     # Ann, submitted, sees only submitted reviews: not Ben's draft.
     assert [r.comment for r in _read(db, sub, ann)] == ["Ann's view."]
     _save(db, call_config, sub, ben, version=1, submit=True, comment="Ben's view.")
@@ -194,7 +194,8 @@ def test_a_reviewer_reads_the_others_only_after_submitting_their_own(db, call_co
     assert set(seen) == {"Ann's view.", "Ben's view."}
     assert seen["Ann's view."].reviewer_name == "Reviewer A"
     assert seen["Ann's view."].reviewer_id == 0  # no other reviewer's identity leaves the data layer
-    assert seen["Ben's view."].reviewer_name == "Your review"
+    assert seen["Ben's view."].reviewer_name == "Your review" and seen["Ben's view."].own
+    assert not seen["Ann's view."].own
 
 
 def test_admin_and_office_read_every_submitted_review_with_names(db, call_config, setting):
