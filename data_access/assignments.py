@@ -395,6 +395,27 @@ def submissions_short(session: Session, *, k: int) -> int:
     return int(session.scalar(select(func.count(Submission.id)).where(Submission.id.not_in(enough))) or 0)
 
 
+def submissions_to_reassign(session: Session, *, k: int) -> int:
+    """How many submissions lost a reviewer to a declared conflict and now
+    have fewer than k reviewers without one."""
+    counts = (
+        _without_conflict(select(Assignment.submission_id, func.count(Assignment.id).label("n")))
+        .group_by(Assignment.submission_id)
+        .subquery()
+    )
+    stmt = (
+        select(func.count(func.distinct(Assignment.submission_id)))
+        .join(
+            ConflictOfInterest,
+            (ConflictOfInterest.submission_id == Assignment.submission_id)
+            & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
+        )
+        .outerjoin(counts, counts.c.submission_id == Assignment.submission_id)
+        .where(func.coalesce(counts.c.n, 0) < k)
+    )
+    return int(session.scalar(stmt) or 0)
+
+
 def submission_references(session: Session) -> dict[str, int]:
     """Reference -> id of every submission, in reference order (admin pickers)."""
     return dict(session.execute(select(Submission.reference, Submission.id).order_by(Submission.reference)).all())

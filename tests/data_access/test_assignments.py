@@ -7,6 +7,7 @@ from data_access import assignments as da
 from data_access import audit
 from data_access.call_state import set_reviewing_closed
 from data_access.models import Assignment, AuditEntry
+from data_access.overview import build_overview
 from data_access.reviews import review_progress
 from data_access.submissions import AccessDenied
 from data_access.users import set_active
@@ -82,7 +83,14 @@ def test_a_second_run_keeps_every_assignment_and_review(db, call, call_config):
         assert da.run_auto_assignment(s, k=3, actor="admin").new == ()
 
 
-def test_a_declared_conflict_is_reassigned_by_the_next_run(db, call):
+def _admin_steps(db, call_config):
+    with db.write() as s:
+        admin = make_user(s, role="admin")
+    with db.read() as s:
+        return [step.text for step in build_overview(s, viewer=admin, config=call_config).next_steps]
+
+
+def test_a_declared_conflict_is_reassigned_by_the_next_run(db, call, call_config):
     with db.write() as s:
         da.run_auto_assignment(s, k=3, actor="admin")
         sub, reviewer = sorted(_pairs(s))[0]
@@ -98,9 +106,13 @@ def test_a_declared_conflict_is_reassigned_by_the_next_run(db, call):
             2,
         )
         assert bool(row["was_assigned"])
+    assert "1 submission lost a reviewer to a declared conflict of interest: reassign them." in _admin_steps(
+        db, call_config
+    )
     with db.write() as s:
         plan = da.run_auto_assignment(s, k=3, actor="admin")
     assert len(plan.new) == 1 and plan.new[0][0] == sub and plan.new[0][1] != reviewer
+    assert not [t for t in _admin_steps(db, call_config) if "conflict" in t]
     with db.read() as s:
         assert da.conflicts_overview(s).iloc[0]["reviewers_now"] == 3
         assert (sub, reviewer) in _pairs(s)  # the conflicted assignment stays on record

@@ -1,7 +1,7 @@
 """The audit log's bulk writer and the reviewing switch, on both backends."""
 
 from data_access import audit
-from data_access.assignments import declare_conflict, submissions_short
+from data_access.assignments import declare_conflict, submissions_short, submissions_to_reassign
 from data_access.call_state import reviewing_closed, set_reviewing_closed
 from tests.factories import assign, make_submission, make_user
 
@@ -53,3 +53,5 @@ def test_submissions_short_of_k_count_conflicts_as_missing(db, call_config):
     with db.read() as s:
         assert submissions_short(s, k=2) == 2  # the second has a conflict, the third nobody
         assert submissions_short(s, k=1) == 1
+        assert submissions_to_reassign(s, k=2) == 1  # only the one that lost a reviewer
+        assert submissions_to_reassign(s, k=1) == 0  # it still has one
