@@ -500,6 +500,6 @@ def _balance_notes(revs, before, after, capacity, active) -> list[str]:
     if few and top_got_new:
         notes.append(
             f"{_names(few)} could take no more of the submissions that needed reviewers "
-            "(conflicts, shared organisations or email domains)."
+            "(they were already assigned them, or have conflicts, shared organisations or email domains)."
         )
     return notes

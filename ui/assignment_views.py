@@ -154,7 +154,7 @@ def edit_by_hand(db: Database, viewer: Viewer) -> None:
                     "Conflict": {"reviewer": "declared", "admin": "recorded by the coordinator"}.get(m.conflict, ""),
                     "Conflict reason": m.conflict_reason,
                     "Load": m.load,
-                    "Capacity": m.capacity,
+                    "Capacity": "no limit" if m.capacity is None else str(m.capacity),
                     "Cannot be added because": "" if m.assigned else (m.excluded or ""),
                 }
                 for m in panel

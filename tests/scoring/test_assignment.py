@@ -238,7 +238,7 @@ def test_imbalance_from_eligibility_is_explained():
     assert plan.loads_after == {1: 4, 2: 0, 3: 0}
     assert plan.notes == (
         "Castle 2 and Castle 3 could take no more of the submissions that needed reviewers "
-        "(conflicts, shared organisations or email domains).",
+        "(they were already assigned them, or have conflicts, shared organisations or email domains).",
     )
 
 
