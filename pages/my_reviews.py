@@ -64,16 +64,22 @@ if submitted and not dirty and entry["stale"] is None:
         icon=":material/task_alt:",
     )
     render.review_values(own.as_values(), config)
-    if not closed and st.button("Reopen to change it", icon=":material/edit:", key="my_reviews.reopen"):
+    if not closed and st.button(
+        "Reopen to change it", icon=":material/edit:", key=review_form.widget_key(submission_id, "reopen")
+    ):
         review_form.reopen(db, viewer, submission_id, own.version)
 else:
     saved = f"Draft saved {render.format_when(own.updated_at)}." if own else "Not saved yet."
     st.caption(saved + (" You have unsaved changes." if dirty else ""))
     review_form.inputs(submission_id, entry, config, disabled=closed)
     save_col, submit_col, _ = st.columns([1, 1, 3])
-    if save_col.button("Save draft", icon=":material/save:", disabled=closed, key="my_reviews.save"):
+    if save_col.button(
+        "Save draft", icon=":material/save:", disabled=closed, key=review_form.widget_key(submission_id, "save")
+    ):
         review_form.save(db, viewer, config, submission_id, entry, submit=False, expected=entry["base_version"])
-    if submit_col.button("Submit review", type="primary", disabled=closed, key="my_reviews.submit"):
+    if submit_col.button(
+        "Submit review", type="primary", disabled=closed, key=review_form.widget_key(submission_id, "submit")
+    ):
         review_form.save(db, viewer, config, submission_id, entry, submit=True, expected=entry["base_version"])
     st.caption("Your input here is kept while you visit other submissions or pages, until you save it.")
     review_form.conflict_panel(db, viewer, submission_id, closed=closed)

@@ -47,13 +47,35 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
                 detail="not in the reviewer's queue",
                 message=NOT_ASSIGNED,
             )
-    if st.session_state.get(CURRENT) not in refs:
+    selected = st.session_state.get(CURRENT)
+    if selected not in refs:
+        if selected is not None:
+            refuse(
+                db,
+                viewer,
+                attempted="open submission for review",
+                entity="submission",
+                entity_id=str(selected)[:64],
+                detail="not in the reviewer's queue (assignment removed meanwhile, or widget state edited)",
+                message=NOT_ASSIGNED,
+            )
         unfinished = [r for r, s in zip(refs, statuses, strict=True) if s in UNFINISHED]
         _go(unfinished[0] if unfinished else refs[0])
     # The options are the references alone: Streamlit keeps a selectbox's
     # state as the option's label, so a label that changed with the status
     # would lose the selection when the review is saved elsewhere.
     current = st.selectbox("Submission", refs, key=CURRENT)
+    if current not in refs:  # widget state edited to name something else
+        refuse(
+            db,
+            viewer,
+            attempted="open submission for review",
+            entity="submission",
+            entity_id=str(current)[:64],
+            detail="widget state outside the reviewer's queue",
+            message=NOT_ASSIGNED,
+        )
+        st.stop()
     status = statuses[refs.index(current)]
     previous, following = neighbours(refs, statuses, current)
     left, right, note = st.columns([1, 1, 4], vertical_alignment="center")

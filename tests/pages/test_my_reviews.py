@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access import audit
+from data_access.assignments import remove_assignment
 from data_access.call_state import set_reviewing_closed
 from data_access.models import ConflictOfInterest
 from data_access.reviews import get_own_review
@@ -59,7 +60,7 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(db, d
     assert list(promise.options) == ["1", "2", "3", "4", "5", "Cannot judge"]
 
     fill(at, first, {"promise": 4, "evidence_strength": "cannot_judge", "survivor_involvement": 2})
-    click(at, "my_reviews.submit", db_url)
+    click(at, f"review.{first}.submit", db_url)
     stored = own(db, first, ann)
     assert stored.status == "submitted"
     assert stored.scores == {"promise": 4, "evidence_strength": None, "survivor_involvement": 2}
@@ -68,11 +69,11 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(db, d
     click(at, "my_reviews.next", db_url)
     assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
     fill(at, second, {"promise": 5, "evidence_strength": 3, "survivor_involvement": 3})
-    click(at, "my_reviews.submit", db_url)
+    click(at, f"review.{second}.submit", db_url)
     assert "A comment is required when a score is 1 or 5 (Promise)" in texts(at)
     assert own(db, second, ann) is None
     at.text_area(key=f"review.{second}.comment").set_value("Replicated in three areas.")
-    click(at, "my_reviews.submit", db_url)
+    click(at, f"review.{second}.submit", db_url)
     assert own(db, second, ann).comment == "Replicated in three areas."
 
     click(at, "my_reviews.next", db_url)
@@ -107,7 +108,7 @@ def test_the_other_reviews_appear_only_after_submitting_ones_own(db, db_url, pan
     assert "appear here once you have submitted yours" in shown
 
     fill(at, first, {"promise": 3, "evidence_strength": 3, "survivor_involvement": 3}, comment="Ben's view.")
-    click(at, "my_reviews.submit", db_url)
+    click(at, f"review.{first}.submit", db_url)
     shown = texts(at)
     assert "Ann thinks it is promising." in shown
     assert "Reviewer A" in shown
@@ -129,11 +130,11 @@ def test_a_stale_save_from_a_second_tab_is_caught_and_both_versions_shown(db, db
         tab.selectbox(key="my_reviews.current").set_value("CFE-0002")
         rerun(tab, db_url)
     fill(tab_one, second, {"promise": 2}, comment="From tab one.")
-    click(tab_one, "my_reviews.save", db_url)
+    click(tab_one, f"review.{second}.save", db_url)
     assert own(db, second, ann).comment == "From tab one."
 
     fill(tab_two, second, {"promise": 4}, comment="From tab two.")
-    click(tab_two, "my_reviews.save", db_url)
+    click(tab_two, f"review.{second}.save", db_url)
     # the status changed under this tab, and it still shows the same submission
     assert tab_two.selectbox(key="my_reviews.current").value == "CFE-0002"
     shown = texts(tab_two)
@@ -151,9 +152,9 @@ def test_taking_the_saved_version_replaces_the_input(db, db_url, panel):
     ann = panel["ann"]
     tab_one, tab_two = run_app(db_url, ann, page=PAGE), run_app(db_url, ann, page=PAGE)
     fill(tab_one, first, {"promise": 2}, comment="Saved first.")
-    click(tab_one, "my_reviews.save", db_url)
+    click(tab_one, f"review.{first}.save", db_url)
     fill(tab_two, first, {"promise": 4}, comment="Lost race.")
-    click(tab_two, "my_reviews.save", db_url)
+    click(tab_two, f"review.{first}.save", db_url)
     click(tab_two, f"review.{first}.take_saved", db_url)
     assert tab_two.text_area(key=f"review.{first}.comment").value == "Saved first."
     assert tab_two.radio(key=f"review.{first}.promise").value == 2
@@ -195,6 +196,38 @@ def test_a_link_to_a_submission_not_assigned_is_refused_and_logged(db, db_url, p
     assert (entry["actor"], entry["entity_id"]) == (panel["ann"].username, "CFE-0099")
 
 
+def test_a_submission_no_longer_in_the_queue_is_refused_and_logged(db, db_url, panel):
+    first = panel["subs"][0]
+    at = run_app(db_url, panel["ann"], page=PAGE)
+    fill(at, first, {"promise": 3}, comment="Written before the assignment was removed.")
+    rerun(at, db_url)
+    with db.write() as s:
+        remove_assignment(s, submission_id=first, reviewer_id=panel["ann"].user_id, actor="admin")
+    # The page's widgets still name CFE-0001, and the click on its Save button
+    # arrives with them: it saves nothing, least of all another submission.
+    at.button(key=f"review.{first}.save").click()
+    rerun(at, db_url)
+    assert "not assigned to you" in texts(at)
+    assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert own(db, first, panel["ann"]) is None
+    assert own(db, panel["subs"][1], panel["ann"]) is None
+    with db.read() as s:
+        denied = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied")).iloc[0]
+    assert (denied["actor"], denied["entity_id"]) == (panel["ann"].username, "CFE-0001")
+
+
+def test_widget_state_naming_another_submission_is_refused_and_logged(db, db_url, panel):
+    at = run_app(db_url, panel["ann"], page="pages/overview.py")
+    at.session_state["my_reviews.current"] = "CFE-0099"  # as a crafted message would set it
+    at.switch_page(PAGE)
+    rerun(at, db_url)
+    assert "not assigned to you" in texts(at)
+    assert "Not yours" not in texts(at)
+    with db.read() as s:
+        denied = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied")).iloc[0]
+    assert denied["entity_id"] == "CFE-0099"
+
+
 def test_a_link_to_an_own_submission_opens_it(db, db_url, panel):
     at = run_app(db_url, panel["ann"], page=PAGE)
     at.query_params["submission"] = "CFE-0002"
@@ -207,6 +240,7 @@ def test_once_reviewing_is_closed_nothing_can_be_changed(db, db_url, panel):
         set_reviewing_closed(s, closed=True, actor="admin")
     at = run_app(db_url, panel["ann"], page=PAGE)
     assert "Reviewing is closed" in texts(at)
-    assert at.button(key="my_reviews.save").disabled
-    assert at.button(key="my_reviews.submit").disabled
+    first = panel["subs"][0]
+    assert at.button(key=f"review.{first}.save").disabled
+    assert at.button(key=f"review.{first}.submit").disabled
     assert at.radio(key=f"review.{panel['subs'][0]}.promise").disabled
