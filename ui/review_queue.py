@@ -28,6 +28,18 @@ def _go(reference: str) -> None:
     st.session_state[CURRENT] = reference
 
 
+def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> None:
+    refuse(
+        db,
+        viewer,
+        attempted="open submission for review",
+        entity="submission",
+        entity_id=str(reference)[:64],
+        detail=detail,
+        message=NOT_ASSIGNED,
+    )
+
+
 def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
     """The reference of the submission to open (always one of the queue's)."""
     refs = list(queue["reference"])
@@ -38,26 +50,15 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
         if wanted in refs:
             _go(wanted)
         else:
-            refuse(
-                db,
-                viewer,
-                attempted="open submission for review",
-                entity="submission",
-                entity_id=wanted[:64],
-                detail="not in the reviewer's queue",
-                message=NOT_ASSIGNED,
-            )
+            _refuse(db, viewer, wanted, "not in the reviewer's queue")
     selected = st.session_state.get(CURRENT)
     if selected not in refs:
         if selected is not None:
-            refuse(
+            _refuse(
                 db,
                 viewer,
-                attempted="open submission for review",
-                entity="submission",
-                entity_id=str(selected)[:64],
-                detail="not in the reviewer's queue (assignment removed meanwhile, or widget state edited)",
-                message=NOT_ASSIGNED,
+                selected,
+                "not in the reviewer's queue (assignment removed meanwhile, or widget state edited)",
             )
         unfinished = [r for r, s in zip(refs, statuses, strict=True) if s in UNFINISHED]
         _go(unfinished[0] if unfinished else refs[0])
@@ -66,15 +67,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
     # would lose the selection when the review is saved elsewhere.
     current = st.selectbox("Submission", refs, key=CURRENT)
     if current not in refs:  # widget state edited to name something else
-        refuse(
-            db,
-            viewer,
-            attempted="open submission for review",
-            entity="submission",
-            entity_id=str(current)[:64],
-            detail="widget state outside the reviewer's queue",
-            message=NOT_ASSIGNED,
-        )
+        _refuse(db, viewer, current, "widget state outside the reviewer's queue")
         st.stop()
     status = statuses[refs.index(current)]
     previous, following = neighbours(refs, statuses, current)
