@@ -22,7 +22,10 @@ The method, in three steps:
    from a reviewer with load `a` to one with load `b <= a - 2` until no such
    path exists, which is exactly the optimality condition of this convex-cost
    flow. So loads differ by at most one unless capacities, conflicts or
-   existing assignments make that impossible.
+   existing assignments make that impossible. When places run out, they are
+   then moved between classes (loads unchanged) until no submission is two or
+   more reviewers worse off than one that could spare a reviewer, so the gap
+   is shared instead of leaving some submissions with none.
 3. **Back to submissions.** Each class's flow (how many of its members each
    reviewer takes) is dealt out submission by submission, each taking the
    reviewers with the most left to place (bipartite Havel-Hakimi, always
@@ -234,7 +237,7 @@ def solve_assignment(
         demand = np.array([need[m[0]] for m in members], dtype=np.int64)
         eligible = np.zeros((n_c, n_r), dtype=bool)
         eligible[class_of] = allowed  # rows of one class are equal
-        flow = _balanced_flow(size, demand, eligible, load, room)
+        flow = _spread_shortfalls(_balanced_flow(size, demand, eligible, load, room), size, demand, eligible, k)
         rng = np.random.default_rng(seed)
         for c in range(n_c):
             for i, j in _deal(members[c], flow[c], rng):
@@ -396,6 +399,71 @@ def _rebalance(flow, size, demand, eligible, load, upper) -> np.ndarray:
                 flow[c, u] -= amount
             if v >= 0:
                 flow[c, v] += amount
+
+
+def _spread_shortfalls(flow, size, demand, eligible, k) -> np.ndarray:
+    """When not every place can be filled, share the gap fairly: move places
+    between classes, every reviewer's load unchanged, until no submission is
+    two or more reviewers worse off than one that could give a reviewer up.
+
+    A place moves from a rich class r to a poor class p along reviewers
+    b -> ... -> a: a leaves r, each reviewer on the way takes over a place in
+    some class from the next, and b joins p. It lowers the sum of squared
+    shortfalls exactly when p's worst-off member would still have fewer
+    reviewers than r's best-off one has now; when a pass over every poor class
+    with a fresh reviewer graph finds no such path, the shortfalls are as even
+    as the loads allow. Within a pass, moves found on that pass's graph are
+    checked against the current flow before they are made."""
+    flow = flow.copy()
+    have = k - demand  # reviewers each member of a class had before this run
+    while True:
+        inflow = flow.sum(axis=1)
+        if (inflow >= size * demand).all():
+            return flow
+        has = flow > 0
+        can_take = eligible & (flow < size[:, None])
+        graph = (has.T.astype(np.float32) @ can_take.astype(np.float32)) > 0  # u can give v a place
+        np.fill_diagonal(graph, False)
+        dist, pred = shortest_path(
+            csr_array(graph.astype(np.float32)), directed=True, unweighted=True, return_predecessors=True
+        )
+        reach = np.isfinite(dist)
+        low, high = have + inflow // size, have + -(-inflow // size)
+        moved = 0
+        for p in np.argsort(low, kind="stable"):
+            if inflow[p] >= size[p] * demand[p] or low[p] > high.max() - 2:
+                continue
+            takers = np.flatnonzero(can_take[p])
+            reachable = reach[takers].any(axis=0)
+            rich = has[:, reachable].any(axis=1) & (high >= low[p] + 2)
+            rich[p] = False
+            if not len(takers) or not rich.any():
+                continue
+            r = int(np.flatnonzero(rich)[np.argmax(high[rich])])
+            a = int(np.flatnonzero(reachable & has[r])[0])
+            b = int(takers[np.flatnonzero(reach[takers, a])[0]])
+            path = [a]
+            while path[-1] != b:
+                path.append(int(pred[b, path[-1]]))
+            steps = []
+            for u, v in itertools.pairwise(reversed(path)):  # b ... a: each gives the next a place
+                witness = (flow[:, u] > 0) & can_take[:, v]
+                if not witness.any():
+                    break  # the graph is stale here; the next pass rebuilds it
+                steps.append((int(np.argmax(witness)), u, v))
+            else:
+                for c, u, v in [*steps, (r, a, -1), (p, -1, b)]:
+                    for cell, change in (((c, u), -1), ((c, v), 1)):
+                        if cell[1] >= 0:
+                            flow[cell] += change
+                            has[cell] = flow[cell] > 0
+                            can_take[cell] = eligible[cell] and flow[cell] < size[cell[0]]
+                for c in (p, r):
+                    inflow[c] = flow[c].sum()
+                    low[c], high[c] = have[c] + inflow[c] // size[c], have[c] + -(-inflow[c] // size[c])
+                moved += 1
+        if not moved:
+            return flow
 
 
 def _deal(members: np.ndarray, per_reviewer: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int]]:

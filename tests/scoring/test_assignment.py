@@ -288,6 +288,24 @@ def test_capacity_shortfalls_spread_the_gap_and_say_so():
     assert all("are at capacity" in s.reason for s in plan.shortfalls)
 
 
+def test_when_places_run_out_no_submission_is_left_far_behind():
+    # Three places for nine. Giving two to the Castle Trust's submission would
+    # leave another with none; each submission should get one.
+    submissions = [
+        SubmissionToAssign(1, "CFE-0001", "Castle Trust"),
+        SubmissionToAssign(2, "CFE-0002", "Moor"),
+        SubmissionToAssign(3, "CFE-0003"),
+    ]
+    reviewers = [
+        ReviewerToAssign(10, "Ann", "Moor", capacity=1),
+        ReviewerToAssign(11, "Ben", "Moor", capacity=1),
+        ReviewerToAssign(12, "Cat", "Castle Trust", capacity=1),
+    ]
+    plan = solve_assignment(submissions, reviewers, k=3)
+    assert Counter(s for s, _ in plan.new) == {1: 1, 2: 1, 3: 1}
+    assert [s.reviewers for s in plan.shortfalls] == [1, 1, 1]
+
+
 def test_k_must_be_positive():
     with pytest.raises(ValueError):
         solve_assignment(subs(1), panel(1), k=0)
@@ -304,7 +322,8 @@ def test_nothing_to_assign():
 
 
 def _brute_force(submissions, reviewers, k, existing, conflicts):
-    """(most new assignments, least sum of squared active loads) by trying everything."""
+    """(most new assignments, least sum of squared active loads, least sum of
+    squared shortfalls) by trying everything."""
     conflicted = set(conflicts)
     taken = {(e.submission_id, e.reviewer_id) for e in existing}
     by_id = {r.id: r for r in reviewers}
@@ -334,7 +353,8 @@ def _brute_force(submissions, reviewers, k, existing, conflicts):
         cap = {r.id: r.capacity for r in reviewers}
         if any(cap[r] is not None and after[r] > max(cap[r], load[r]) for r in after):
             continue
-        key = (-sum(len(c) for c in combo), sum(after[r.id] ** 2 for r in reviewers if r.active))
+        short = sum((max(0, k - counted[s.id] - len(c))) ** 2 for s, c in zip(submissions, combo, strict=True))
+        key = (-sum(len(c) for c in combo), sum(after[r.id] ** 2 for r in reviewers if r.active), short)
         best = key if best is None else min(best, key)
     return best
 
@@ -363,13 +383,14 @@ def _random_call(rng):
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_coverage_and_balance_are_optimal_on_small_calls(seed):
+def test_coverage_balance_and_fair_shortfalls_are_optimal_on_small_calls(seed):
     rng = random.Random(seed)
     for _ in range(25):
         submissions, reviewers, k, existing, conflicts = _random_call(rng)
         plan = solve_assignment(submissions, reviewers, k=k, existing=existing, conflicts=conflicts)
         squares = sum(plan.loads_after[r.id] ** 2 for r in reviewers if r.active)
-        assert (-len(plan.new), squares) == _brute_force(submissions, reviewers, k, existing, conflicts)
+        short = sum((s.needed - s.reviewers) ** 2 for s in plan.shortfalls)
+        assert (-len(plan.new), squares, short) == _brute_force(submissions, reviewers, k, existing, conflicts)
         # and every pair it proposes is allowed
         for s, r in plan.new:
             sub = next(x for x in submissions if x.id == s)
