@@ -7,6 +7,10 @@
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup of the SQLite database
+    python manage.py export-presenters --line-up NAME --out FILE
+                                             the presenter list CSV of a saved line-up
+    python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
+                                             import a CSV or XLSX file of submissions, all or nothing
 
 Every command first checks the settings and the call's configuration and stops
 with a message naming the file, key and problem if either is broken.
@@ -218,6 +222,186 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
             "pg_dump failed: " + result.stderr.strip().splitlines()[-1] if result.stderr else "pg_dump failed"
         )
     print(f"backed up {db.safe_url} to {target} ({target.stat().st_size} bytes, pg_dump custom format)")
+    return 0
+
+
+def _export_presenters_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--line-up", required=True, metavar="NAME", help="the saved line-up's name")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        metavar="FILE",
+        help="file to write (must not exist); a folder gets the usual name with the call and the date",
+    )
+
+
+@command("export-presenters", "write the presenter list CSV of a saved line-up (audit-logged)")
+@arguments(_export_presenters_args)
+def cmd_export_presenters(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import exports, lineups
+
+    with ctx.db.read() as session:
+        line_up_id = lineups.line_up_id_for_name(session, args.line_up)
+        if line_up_id is None:
+            names = [s.name for s in lineups.list_line_ups(session)]
+            known = f" Saved line-ups: {', '.join(names)}." if names else " No line-up has been saved yet."
+            raise CommandError(f"There is no saved line-up called {args.line_up!r}.{known}")
+    target: Path = args.out
+    written: Path | None = None
+    try:
+        # One unit of work: the file is written and its audit entry committed together; if the
+        # commit fails, the file is removed again, so no export leaves without its entry.
+        with ctx.db.write() as session:
+            scores = lineups.current_scores(session, config=ctx.config)
+            table = exports.presenter_list(session, config=ctx.config, line_up_id=line_up_id, scores=scores)
+            if target.is_dir():
+                target = target / table.filename
+            content = table.to_csv()
+            try:
+                with target.open("xb") as handle:
+                    written = target
+                    handle.write(content)
+            except FileExistsError:
+                raise CommandError(f"{target} exists; choose a new file name.") from None
+            except OSError as exc:
+                raise CommandError(f"Cannot write {target}: {exc.strerror}.") from None
+            exports.record_export(
+                session, actor="manage.py", table=table, content=content, via=f"manage.py export-presenters {target}"
+            )
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    for note in table.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    detail = table.detail
+    print(f"wrote {len(table.rows)} presenters of {detail['line_up']!r} (version {detail['version']}) to {target}")
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="a CSV or XLSX file")
+    p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
+    p.add_argument("--mapping", help="a column mapping saved on the Import page (default: proposed from the file)")
+    p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
+    p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
+
+
+_CONTROL = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)), "\ufffd")
+
+
+def _printable(value: object, width: int | None = None) -> str:
+    """Contributor text for the terminal: control characters (escape
+    sequences) made inert, line breaks shown as ⏎, cut to `width`."""
+    text = str(value).replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\r", " ⏎ ").replace("\t", " ")
+    text = text.translate(_CONTROL)
+    if width is not None and len(text) > width:
+        text = text[: width - 1] + "…"
+    return text
+
+
+@command("import-submissions", "import submissions from a CSV or XLSX file: the whole file, or nothing")
+@arguments(_import_args)
+def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import imports
+    from scoring.importing import (
+        FIELDS_BY_NAME,
+        ImportRefused,
+        check_size,
+        display_value,
+        problems_csv,
+        propose_mapping,
+        read_table,
+    )
+
+    path: Path = args.file
+    max_bytes = ctx.settings.max_upload_bytes
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist or is not a file.")
+    try:
+        check_size(path.stat().st_size, max_bytes)
+        content = path.read_bytes()
+        table = read_table(content, path.name, max_bytes=max_bytes, sheet=args.sheet)
+    except ImportRefused as exc:
+        raise CommandError(f"{exc} Nothing was imported.") from None
+    if args.mapping:
+        with ctx.db.read() as session:
+            saved = imports.list_mappings(session)
+        if args.mapping not in saved:
+            known = ", ".join(saved) or "none yet"
+            raise CommandError(f"There is no saved mapping called {args.mapping!r} (saved mappings: {known}).")
+        mapping = saved[args.mapping]
+        print(f"mapping {args.mapping!r}:")
+    else:
+        mapping = propose_mapping(table, ctx.config)
+        print("mapping proposed from the file's headers and contents:")
+    where = f", sheet {table.sheet!r}" if table.sheet else f", {table.encoding}"
+    print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
+    for name, header in mapping.columns.items():
+        print(f"  {name:<24} <- {_printable(header, 60)}")
+    ignored = [h for h in table.headers if mapping.field_for(h) is None]
+    if ignored:
+        print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
+
+    common = {
+        "content": content,
+        "filename": path.name,
+        "mapping": mapping,
+        "config": ctx.config,
+        "max_bytes": max_bytes,
+        "sheet": table.sheet,
+    }
+    result = None
+    try:
+        if args.dry_run:
+            with ctx.db.read() as session:
+                plan = imports.preview_import(session, **common)
+        else:
+            with ctx.db.write() as session:
+                result = imports.apply_import(session, **common, actor="manage.py", mapping_name=args.mapping)
+            plan = result.plan
+    except ImportRefused as exc:
+        raise CommandError(f"{exc} Nothing was imported.") from None
+    except imports.ImportHasProblems as exc:
+        plan = exc.plan
+    if args.problems_csv and plan.problems:
+        args.problems_csv.write_bytes(problems_csv(plan.problems))
+    if not plan.ok:
+        print(f"\n{'row':>6}  {'column':<28} {'value':<32} problem")
+        for p in plan.problems:
+            advice = f" {p.suggestion}" if p.suggestion else ""
+            print(
+                f"{'' if p.row is None else p.row:>6}  {_printable(p.column, 28):<28} "
+                f"{_printable(p.value, 32):<32} {_printable(p.problem)}{_printable(advice)}"
+            )
+        raise CommandError(
+            f"{len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''} in "
+            f"{plan.counts['rows_with_problems']} row{'s' if plan.counts['rows_with_problems'] != 1 else ''}; "
+            "nothing was imported." + (f" The problem table is in {args.problems_csv}." if args.problems_csv else "")
+        )
+
+    counts = plan.counts
+    print(
+        f"\n{'would add' if args.dry_run else 'added'} {counts['added']}, "
+        f"{'would update' if args.dry_run else 'updated'} {counts['updated']}, unchanged {counts['unchanged']}, "
+        f"blank rows skipped {counts['skipped_blank']}, likely duplicates flagged {counts['likely_duplicates']}"
+    )
+    for row in plan.rows_with("update"):
+        print(f"  {row.data.reference} (row {row.row}):")
+        for name, (old, new) in row.changes.items():
+            label = FIELDS_BY_NAME[name].label
+            print(f"    {label}: {_printable(display_value(old), 60)} -> {_printable(display_value(new), 60)}")
+    for d in plan.duplicates:
+        other = d.other_reference if d.other_row is None else f"{d.other_reference} (row {d.other_row})"
+        print(f"  likely duplicate: {d.reference} (row {d.row}) and {other}: {d.reason}")
+    for w in plan.warnings:
+        print(f"  warning, row {w.row}, {_printable(w.column, 28)}: {_printable(w.problem)}")
+    if result is None:
+        print("dry run: nothing was written")
+    elif result.batch_id is None:
+        print("nothing was written: every row is already stored as it is in this file")
+    else:
+        print(f"import batch {result.batch_id}, sha256 {result.sha256}")
     return 0
 
 

@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session
 from data_access.models import AuditEntry, utcnow
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        items = [_jsonable(v) for v in value]
+        items = [jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, set | frozenset) else items
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
@@ -65,8 +65,8 @@ def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) 
                 "action": e["action"],
                 "entity": e["entity"],
                 "entity_id": None if e.get("entity_id") is None else str(e["entity_id"]),
-                "old": _jsonable(e.get("old")),
-                "new": _jsonable(e.get("new")),
+                "old": jsonable(e.get("old")),
+                "new": jsonable(e.get("new")),
                 "detail": e.get("detail", ""),
             }
             for e in entries

@@ -395,8 +395,8 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
         cov_ub_rc = (cov[:, [0], -1] + cov[:, 1:-1, -1]).reshape(-1)  # Cov(a + d, b)
         var_u_rc = (cov[:, [0], [0]] + cov[:, dj, dj] + 2 * cov[:, 0, 1:-1]).reshape(-1)
         u, cov_ub, var_u = u_rc[rc], cov_ub_rc[rc], var_u_rc[rc]  # per score
-        b = theta[r, -1]
-        eb2 = b * b + cov[r, -1, -1]
+        b_rev = theta[:, -1]
+        b, eb2 = b_rev[r], (b_rev * b_rev + cov[:, -1, -1])[r]
         prec_k = np.bincount(k, weights=lam * eb2, minlength=n_cells) + 1.0 / T[cell_crit]
         num_k = np.bincount(k, weights=lam * (b * (y - u) - cov_ub), minlength=n_cells)
         q_new = num_k / prec_k

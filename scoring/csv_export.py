@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 import io
 import math
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -52,6 +54,13 @@ def to_csv_bytes(field_names: Sequence[str], rows: Iterable[Mapping[str, Any] | 
         values = [row.get(name) for name in field_names] if isinstance(row, Mapping) else list(row)
         writer.writerow([cell(v) for v in values])
     return (BOM + buffer.getvalue()).encode("utf-8")
+
+
+def slug(text: str, *, limit: int = 40) -> str:
+    """A file-name-safe part: lower-case ASCII letters, digits and dashes."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    cleaned = re.sub(r"[^a-z0-9]+", "-", folded).strip("-")
+    return cleaned[:limit].rstrip("-") or "untitled"
 
 
 def export_filename(call_id: str, what: str, when: dt.date | None = None, ext: str = "csv") -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Mapping
+
+import pandas as pd
 
 from config import CallConfig
 from data_access import assignments, users
@@ -104,3 +107,15 @@ def submit_review(
         expected_version=None,
         config=config,
     )
+
+
+def scores_frame_for(config: CallConfig, overall: Mapping[int, float], *, n_reviews: int = 3) -> pd.DataFrame:
+    """Scores shaped like `scoring.score_submissions` output (indexed by submission_id) for chosen
+    calibrated scores: for tests of code that takes scores as input."""
+    rows = []
+    for sid, value in overall.items():
+        row = {"submission_id": sid, "overall_calibrated": value, "overall_mean": value, "n_reviews": n_reviews}
+        row |= {f"mean_{c}": value for c in config.criterion_ids}
+        row |= {"disagreement": 0.5, "flagged": False}
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("submission_id")

@@ -33,6 +33,10 @@ PAGES: tuple[PageSpec, ...] = (
         "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
     ),
     PageSpec(
+        "selection", "pages/selection.py", "Selection", ":material/how_to_reg:", frozenset({"admin", "office"}), "Call"
+    ),
+    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
+    PageSpec(
         "my_reviews", "pages/my_reviews.py", "My reviews", ":material/rate_review:", frozenset({"reviewer"}), "Review"
     ),
     PageSpec(
@@ -42,6 +46,14 @@ PAGES: tuple[PageSpec, ...] = (
         ":material/assignment_ind:",
         frozenset({"admin"}),
         "Review",
+    ),
+    PageSpec(
+        "import",
+        "pages/import_submissions.py",
+        "Import",
+        ":material/upload_file:",
+        frozenset({"admin"}),
+        "Administration",
     ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
     PageSpec(

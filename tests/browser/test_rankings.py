@@ -14,7 +14,7 @@ ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office")}
 def test_rankings_page(page, live_server, role):
     user = ACCOUNTS[role]
     sign_in(page, live_server.url, user.username, user.password)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Rankings").click()
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rankings").click()
     page.get_by_role("heading", name="Rankings").wait_for()
     wait_idle(page)
     assert page.get_by_text("Sorted by the calibrated score, highest first.").is_visible()

@@ -26,7 +26,7 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
     go_to(page, "Submissions")
     assert page.url.endswith("/submissions")
     page.reload()
-    page.get_by_role("heading", name="Submissions").wait_for()
+    page.get_by_role("heading", name="Submissions", exact=True).wait_for()
     wait_idle(page)
     assert page.url.endswith("/submissions")
     assert nav_links(page) == expected
@@ -34,11 +34,11 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
 
     sign_out(page)
     page.reload()
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     wait_idle(page)
     assert nav_links(page) == []
     page.goto(live_server.url + "/submissions")
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Submissions").count() == 0
 
@@ -47,7 +47,7 @@ def test_wrong_password_is_refused_without_saying_whether_the_account_exists(pag
     messages = []
     for username in ("admin", "nobody-here"):
         page.goto(live_server.url)
-        page.get_by_role("heading", name="Sign in").wait_for()
+        page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
         page.get_by_label("Username").fill(username)
         page.get_by_role("textbox", name="Password").fill("not-the-password")
         page.get_by_role("button", name="Sign in").click()
@@ -66,7 +66,7 @@ def test_a_fresh_server_never_runs_a_page_file_past_the_front_door(chromium, dem
         context = chromium.new_context(viewport={"width": 1200, "height": 900})
         page = context.new_page()
         page.goto(server.url + "/users")
-        page.get_by_role("heading", name="Sign in").wait_for()
+        page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
         wait_idle(page)
         assert page.get_by_role("heading", name="Users").count() == 0
         assert nav_links(page) == []
@@ -88,7 +88,7 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
     replay.add_cookies([cookie])
     other = replay.new_page()
     other.goto(live_server.url + "/submissions")
-    other.get_by_role("heading", name="Sign in").wait_for()
+    other.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     wait_idle(other)
     assert other.get_by_role("heading", name="Submissions").count() == 0
     replay.close()
@@ -102,10 +102,10 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
         users.set_password(s, user_id=user.id, password_hash=password_hash("a-new-password-5"), actor="admin")
     db.dispose()
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Submissions").click()
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     assert "password was changed" in page.locator('[data-testid="stAlert"]').inner_text()
     page.goto(live_server.url + "/submissions")
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Submissions").count() == 0
     context.close()

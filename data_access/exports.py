@@ -1,0 +1,234 @@
+"""Exports: the presenter list and the scores table, and their audit entries.
+
+Exporters return an `ExportTable` (field names, rows, notes, file name); the
+one writer, `scoring.csv_export.to_csv_bytes`, makes the file: UTF-8 with a
+byte-order mark, RFC 4180 quoting, formula cells neutralised. No export
+carries an anonymous contributor's identity (`identity_exportable`), whatever a
+saved line-up holds. `record_export` writes the audit entry (who, what, the
+file name, the number of rows and the file's SHA-256) for the page's download
+button and for `manage.py export-presenters`.
+
+For admin and office; the pages' guard checks the role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from config.call_config import CallConfig
+from data_access import audit
+from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
+from data_access.submissions import load_submission_frame
+from scoring.csv_export import export_filename, slug, to_csv_bytes
+from scoring.selection import FORMAT_LABELS
+from scoring.visibility import identity_exportable
+
+SCORE_DECIMALS = 3
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    what: str  # "presenters" or "scores"
+    field_names: list[str]
+    rows: list[dict[str, Any]]
+    filename: str
+    notes: tuple[str, ...] = ()
+    detail: dict[str, Any] = field(default_factory=dict)  # for the audit entry
+
+    def to_csv(self) -> bytes:
+        return to_csv_bytes(self.field_names, self.rows)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def _number(value: Any) -> float | int | None:
+    if _missing(value):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return int(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    return round(float(value), SCORE_DECIMALS)
+
+
+def _flag(value: Any) -> bool:
+    return False if _missing(value) else bool(value)
+
+
+def _labels(config: CallConfig, name: str, codes: Any) -> list[str] | str:
+    vocab = config.vocabulary(name)
+    if isinstance(codes, str):
+        return vocab.label(codes)
+    if codes is None or (isinstance(codes, float) and math.isnan(codes)):
+        return ""
+    return [vocab.label(c) for c in codes]
+
+
+def _identity(row: Any) -> dict[str, Any]:
+    """Organisation and contact, blank for an anonymous submission."""
+    if not identity_exportable(anonymous=bool(row["anonymous"])):
+        return {"Organisation": None, "Contact name": None, "Contact email": None}
+    return {
+        "Organisation": row["organisation"],
+        "Contact name": row["contact_name"],
+        "Contact email": row["contact_email"],
+    }
+
+
+def _score_fields(config: CallConfig) -> list[str]:
+    return ["Calibrated score", *(f"{c.label} (mean)" for c in config.criteria), "Reviews"]
+
+
+def _score_values(config: CallConfig, scores: pd.DataFrame, submission_id: int) -> dict[str, Any]:
+    row = scores.loc[submission_id] if submission_id in scores.index else None
+
+    def get(column: str) -> Any:
+        return None if row is None or column not in row.index else row[column]
+
+    values = {"Calibrated score": _number(get(SCORE_COLUMN)), "Reviews": _number(get("n_reviews"))}
+    for c in config.criteria:
+        values[f"{c.label} (mean)"] = _number(get(f"mean_{c.id}"))
+    return values
+
+
+PRESENTER_FIELDS_BEFORE_SCORES = [
+    "Position",
+    "Reference",
+    "Title",
+    "Organisation",
+    "Contact name",
+    "Contact email",
+    "Format",
+    "Themes",
+    "Focus areas",
+    "Forms of exploitation",
+]
+
+
+def presenter_list(
+    session: Session, *, config: CallConfig, line_up_id: int, scores: pd.DataFrame, today: dt.date | None = None
+) -> ExportTable:
+    """The presenter list of a saved line-up, with today's scores."""
+    record = get_line_up(session, line_up_id=line_up_id)
+    frame = load_submission_frame(session, ids={m.submission_id for m in record.members}).set_index("id")
+    rows = []
+    for m in record.members:
+        sub = frame.loc[m.submission_id]
+        rows.append(
+            {
+                "Position": m.position,
+                "Reference": m.reference,
+                "Title": sub["title"],
+                **_identity(sub),
+                "Format": FORMAT_LABELS.get(m.format, m.format),
+                "Themes": _labels(config, "themes", sub["themes"]),
+                "Focus areas": _labels(config, "focus_areas", sub["focus_areas"]),
+                "Forms of exploitation": _labels(config, "exploitation_types", sub["exploitation_types"]),
+                **_score_values(config, scores, m.submission_id),
+            }
+        )
+    return ExportTable(
+        what="presenters",
+        field_names=[*PRESENTER_FIELDS_BEFORE_SCORES, *_score_fields(config)],
+        rows=rows,
+        filename=export_filename(config.call_id, f"presenters-{slug(record.name)}", today),
+        notes=tuple(member_warnings(record)),
+        detail={"line_up": record.name, "line_up_id": record.id, "version": record.version},
+    )
+
+
+SCORES_FIELDS_BEFORE_SCORES = [
+    "Rank",
+    "Reference",
+    "Title",
+    "Organisation",
+    "Anonymous",
+    "Themes",
+    "Focus areas",
+    "Forms of exploitation",
+    "Sector",
+    "Source of evidence",
+    "Nation",
+    "Stage",
+    "Reported impact",
+    "Can present",
+]
+SCORES_FIELDS_AFTER = ["Overall (mean)", "Disagreement", "Flagged for discussion"]
+
+
+def scores_table(
+    session: Session, *, config: CallConfig, scores: pd.DataFrame, today: dt.date | None = None
+) -> ExportTable:
+    """Every scored submission, highest calibrated score first; anonymous ones without organisation."""
+    scored = [int(i) for i in scores.index]
+    frame = load_submission_frame(session, ids=set(scored)).set_index("id")
+    ordered = sorted(
+        (i for i in scored if i in frame.index),
+        key=lambda i: (-_sortable(scores.loc[i].get(SCORE_COLUMN)), frame.loc[i, "reference"]),
+    )
+    rows = []
+    for rank, sid in enumerate(ordered, start=1):
+        sub = frame.loc[sid]
+        score_row = scores.loc[sid]
+        rows.append(
+            {
+                "Rank": rank,
+                "Reference": sub["reference"],
+                "Title": sub["title"],
+                "Organisation": _identity(sub)["Organisation"],
+                "Anonymous": bool(sub["anonymous"]),
+                "Themes": _labels(config, "themes", sub["themes"]),
+                "Focus areas": _labels(config, "focus_areas", sub["focus_areas"]),
+                "Forms of exploitation": _labels(config, "exploitation_types", sub["exploitation_types"]),
+                "Sector": _labels(config, "sector", sub["sector"]),
+                "Source of evidence": _labels(config, "evidence_source", sub["evidence_source"]),
+                "Nation": _labels(config, "nation", sub["nation"]),
+                "Stage": _labels(config, "stage", sub["stage"]),
+                "Reported impact": _labels(config, "reported_impact", sub["reported_impact"]),
+                "Can present": _labels(config, "presentation_preference", sub["presentation_preference"]),
+                **_score_values(config, scores, sid),
+                "Overall (mean)": _number(score_row.get("overall_mean")),
+                "Disagreement": _number(score_row.get("disagreement")),
+                "Flagged for discussion": _flag(score_row.get("flagged")),
+            }
+        )
+    return ExportTable(
+        what="scores",
+        field_names=[*SCORES_FIELDS_BEFORE_SCORES, *_score_fields(config), *SCORES_FIELDS_AFTER],
+        rows=rows,
+        filename=export_filename(config.call_id, "scores", today),
+    )
+
+
+def _sortable(value: Any) -> float:
+    number = _number(value)
+    return -math.inf if number is None else float(number)
+
+
+def record_export(session: Session, *, actor: str, table: ExportTable, content: bytes, via: str) -> None:
+    """The audit entry of one export: who, what, where to, how many rows, the file's SHA-256.
+
+    A presenter list is logged against its line-up, so the line-up's history
+    shows when it left the app.
+    """
+    line_up_id = table.detail.get("line_up_id")
+    audit.record(
+        session,
+        actor=actor,
+        action=f"export.{table.what}",
+        entity="line_up" if line_up_id is not None else "export",
+        entity_id=line_up_id if line_up_id is not None else table.what,
+        new={"file": table.filename, "rows": len(table.rows), "sha256": hashlib.sha256(content).hexdigest()}
+        | table.detail,
+        detail=via,
+    )

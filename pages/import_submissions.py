@@ -1,0 +1,157 @@
+"""Import submissions (admin): upload, map the columns and values, preview
+every problem at once, confirm. A file imports whole or not at all; the
+engine is `scoring.importing`, the writing `data_access.imports`."""
+
+import streamlit as st
+
+from data_access import imports as imports_da
+from scoring.importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
+from ui import context
+from ui import importing as ui
+from ui.guard import require_page
+
+viewer = require_page("import")
+config = context.call_config()
+settings = context.settings()
+db = context.database()
+
+st.title("Import")
+st.caption(
+    f"A CSV file or an Excel workbook (.xlsx) of up to {settings.max_upload_mb} MB: the server refuses larger "
+    "files (the administrator sets the limit with EVIDENCE_MAX_UPLOAD_MB). Nothing is written until you confirm "
+    "a preview without problems, and then the whole file is imported in one go, or nothing."
+)
+ui.template_downloads(config)
+
+done = st.session_state.pop("import.done", None)
+if done:
+    st.success(done, icon=":material/check_circle:")
+    st.page_link("pages/submissions.py", label="See the submissions", icon=":material/description:")
+
+round_ = st.session_state.setdefault("import.round", 0)
+uploaded = st.file_uploader(
+    "Spreadsheet to import (CSV or XLSX)", key=f"import.file.{round_}", max_upload_size=settings.max_upload_mb
+)
+if uploaded is None:
+    ui.duplicate_decisions(db, viewer)
+    ui.recent_imports(db, viewer)
+    st.stop()
+
+content, filename = uploaded.getvalue(), uploaded.name
+file_key = f"{round_}.{ui.digest(imports_da.sha256_of(content))}"
+try:
+    table = read_table(
+        content,
+        filename,
+        max_bytes=settings.max_upload_bytes,
+        sheet=st.session_state.get(f"import.sheet.{file_key}"),
+    )
+    refusal, sheets = None, table.sheets
+except ImportRefused as exc:
+    refusal, sheets = exc, exc.sheets
+if len(sheets) > 1:
+    st.selectbox("Sheet", sheets, key=f"import.sheet.{file_key}")
+if refusal is not None:
+    ui.refused(refusal)
+sheet = table.sheet
+with db.read() as session:
+    saved = imports_da.list_mappings(session)
+    earlier = imports_da.previous_imports_of(session, sha256=imports_da.sha256_of(content))
+if earlier:
+    st.info(
+        f"This exact file was imported before (import {earlier[0].id}, {earlier[0].imported_at:%d %b %Y %H:%M} "
+        f"by {earlier[0].imported_by}). Importing it again changes only what differs from the stored submissions.",
+        icon=":material/history:",
+    )
+
+st.subheader("Columns")
+proposed = "Proposed from this file"
+names = [proposed, *saved]
+best = best_saved_mapping(table, saved)
+start = st.selectbox(
+    "Start from a mapping",
+    names,
+    index=names.index(best) if best else 0,
+    key=f"import.start.{file_key}",
+    help="A saved mapping is offered first when every column it names is in this file.",
+)
+base = propose_mapping(table, config) if start == proposed else saved[start]
+key = f"import.map.{file_key}.{ui.digest(sheet, start)}"
+mapping, mapping_problems = ui.mapping_editor(table, base, key)
+ui.value_editor(table, mapping, base, config, key)
+
+with st.expander("Save this mapping for the next file", icon=":material/save:"):
+    name = st.text_input(
+        "Name", value="" if start == proposed else start, max_chars=200, key=f"import.mapping_name.{round_}"
+    )
+    if st.button("Save mapping", key="import.save_mapping", disabled=bool(mapping_problems)):
+        try:
+            with db.write() as session:
+                imports_da.save_mapping(session, name=name, mapping=mapping, actor=viewer.username)
+        except imports_da.MappingError as exc:
+            st.error(str(exc))
+        else:
+            st.success("Mapping saved. It will be offered for the next file with these columns.")
+
+for problem in mapping_problems:
+    st.error(problem, icon=":material/error:")
+if mapping_problems:
+    st.stop()
+
+st.subheader("Preview")
+if st.button("Preview the import", type="primary", key="import.preview_button"):
+    st.session_state["import.preview"] = file_key
+if st.session_state.get("import.preview") != file_key:
+    st.caption("Nothing is written by a preview. Once shown, it follows your changes to the mapping.")
+    st.stop()
+
+common = {
+    "content": content,
+    "filename": filename,
+    "mapping": mapping,
+    "config": config,
+    "max_bytes": settings.max_upload_bytes,
+    "sheet": sheet,
+}
+report, clear = ui.progress_bar("Checking the file")
+try:
+    with db.read() as session:
+        plan = imports_da.preview_import(session, **common, progress=report)
+except ImportRefused as exc:
+    clear()
+    ui.refused(exc)
+clear()
+ui.preview(plan, config=config, db=db, viewer=viewer)
+if not plan.ok:
+    st.stop()
+to_write = plan.counts["added"] + plan.counts["updated"]
+if not to_write and not plan.duplicates:
+    st.info("Every row is already stored as it is in this file: there is nothing to import.", icon=":material/info:")
+    st.stop()
+
+label = f"Import: add {plan.counts['added']}, update {plan.counts['updated']}"
+if st.button(label, type="primary", icon=":material/upload:", key="import.confirm"):
+    report, clear = ui.progress_bar("Importing")
+    try:
+        with db.write() as session:
+            result = imports_da.apply_import(
+                session,
+                **common,
+                actor=viewer.username,
+                actor_id=viewer.user_id,
+                mapping_name=None if start == proposed else start,
+                expected_fingerprint=plan.fingerprint,
+                progress=report,
+            )
+    except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused) as exc:
+        clear()
+        ui.refused(exc)
+    counts = result.counts
+    st.session_state["import.done"] = (
+        f"Imported (import {result.batch_id}): {counts['added']} added, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['skipped_blank']} blank rows skipped, "
+        f"{counts['flags']} likely duplicates flagged."
+    )
+    st.session_state["import.round"] = round_ + 1
+    st.session_state.pop("import.preview", None)
+    st.rerun()

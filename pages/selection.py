@@ -1,0 +1,136 @@
+"""Selection (admin; the office views saved line-ups): a balanced presenter line-up.
+
+The admin sets the rules (the call's defaults to start), pins and excludes;
+`scoring.select_presenters` proposes the best line-up that keeps every rule,
+says why each pick is there, its best replacement and what each rule cost, or
+which rules block every line-up. Saving re-checks on the server that the
+person is an admin and that the line-up still keeps its rules. Contributor
+text (titles, organisations) is shown in dataframe cells or with st.text.
+"""
+
+import json
+
+import streamlit as st
+
+from data_access import audit
+from data_access import lineups as lineups_da
+from data_access.submissions import AccessDenied
+from scoring.selection import SelectionError, SelectionRules, SolverDidNotFinish, labels_from_config, select_presenters
+from scoring.selection_tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
+from ui import context
+from ui.guard import require_page
+from ui.selection import form_picks, rules_form, saved_line_ups
+
+viewer = require_page("selection")
+config = context.call_config()
+db = context.database()
+labels = labels_from_config(config)
+seen_versions = st.session_state.get("selection.seen_versions", {})
+
+
+@st.cache_data(show_spinner="Scoring…", max_entries=4)
+def candidates(url: str, version: tuple[int, int], weights: tuple, threshold: float):
+    """Shared, viewer-independent (admin only): every submission with its calibrated score."""
+    with context.database().read() as session:
+        return lineups_da.candidate_frame(session, scores=lineups_da.current_scores(session, config=config))
+
+
+@st.cache_data(show_spinner="Finding the best balanced line-up…", max_entries=16)
+def propose(url: str, version: tuple[int, int], weights: tuple, threshold: float, rules_json: str, labels_json: str):
+    frame = candidates(url, version, weights, threshold)
+    rules = SelectionRules.from_dict(json.loads(rules_json))
+    return select_presenters(frame, rules, labels=json.loads(labels_json), explain=True)
+
+
+st.title("Selection")
+if viewer.is_admin:
+    with db.read() as session:
+        version = audit.data_version(session)
+    key = (db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+    frame = candidates(*key)
+    rules = rules_form(config, choice_labels(frame, also=form_picks()))
+    st.caption(
+        f"{SURVIVOR_MEANING} Anonymous submissions, those not available to present and those not yet scored are "
+        "never selected. The score is the calibrated score (see Rankings)."
+    )
+    result = None
+    try:
+        result = propose(*key, json.dumps(rules.to_dict(), sort_keys=True), json.dumps(labels, sort_keys=True))
+    except (SelectionError, SolverDidNotFinish) as exc:
+        st.error(str(exc), icon=":material/error:")
+
+    if result is not None and not result.feasible:
+        st.error("No line-up keeps every rule. What blocks it:", icon=":material/block:")
+        st.text("\n".join(f"• {b.message}" for b in result.blockers))
+        st.caption("Loosen one of the rules named above (or unpin or include a submission) and propose again.")
+    elif result is not None:
+        cols = st.columns(3)
+        cols[0].metric("Total calibrated score", f"{result.objective:.2f}")
+        cols[1].metric(f"Plain top {rules.slots} by score", f"{result.top_n_objective:.2f}")
+        cols[2].metric("Given up for balance", f"{result.given_up_vs_top_n:.2f}")
+        st.subheader("Proposed line-up")
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            picks_table(result, frame),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Score": number(format="%.2f"),
+                "Score change if replaced": number(format="%+.2f"),
+                "Title": st.column_config.TextColumn(width="medium"),
+                "Why it is there": st.column_config.TextColumn(width="large"),
+            },
+        )
+        st.caption(
+            "Best replacement: the submission that would come in if this pick were excluded, with every rule kept "
+            "(sometimes another pick makes way too); the change is to the total score."
+        )
+        st.subheader("What each rule cost")
+        st.dataframe(rule_costs_table(result), hide_index=True, width="stretch")
+        st.caption(
+            "Given up for this rule: how much higher the total would be without it (the other rules kept). "
+            f"Alone: how far the best line-up with only this rule falls below the plain top {rules.slots}."
+        )
+
+        with st.form("selection.save", border=True):
+            st.subheader("Save this line-up")
+            name = st.text_input("Name", max_chars=lineups_da.NAME_MAX, placeholder="e.g. Conference line-up")
+            notes = st.text_area("Notes (optional)", height=80)
+            replace = st.checkbox(
+                "Replace the saved line-up with this name (a new version; the old one stays in the history)"
+            )
+            if st.form_submit_button("Save line-up", icon=":material/save:"):
+                expected = seen_versions.get(lineups_da.clean_name(name)) if replace else None
+                try:
+                    with db.write() as session:
+                        saved = lineups_da.save_line_up(
+                            session,
+                            viewer=viewer,
+                            name=name,
+                            result=result,
+                            scores=lineups_da.current_scores(session, config=config),
+                            notes=notes,
+                            expected_version=expected,
+                            labels=labels,
+                        )
+                except AccessDenied:
+                    with db.write() as session:
+                        audit.record_denied(session, actor=viewer.username, attempted="save line-up", entity="line_up")
+                    st.error("Only an admin can save line-ups.", icon=":material/block:")
+                except lineups_da.StaleLineUp as exc:
+                    st.error(
+                        f"That line-up was changed by someone else since this page was opened (it is now at "
+                        f"version {exc.current_version}). Nothing was saved; look at it below first.",
+                        icon=":material/sync_problem:",
+                    )
+                except lineups_da.LineUpError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                    if exc.problems:
+                        st.text("\n".join(f"• {p}" for p in exc.problems))
+                else:
+                    st.success(f"Saved as version {saved.version}.", icon=":material/check_circle:")
+    if result is not None:
+        for note in result.notes:
+            st.caption(note)
+
+st.session_state["selection.seen_versions"] = saved_line_ups(db, viewer)

@@ -1,0 +1,529 @@
+"""What an import would do, worked out before anything is written.
+
+`build_plan(table, mapping=..., config=..., existing=...)` reads every row
+through the mapping, checks it (`scoring.submission_rules.check_submission`
+plus the file's own rules), and decides for each row whether it adds a
+submission, updates one (matched by `reference`, with the changes field by
+field), or changes nothing. It finds two rows with the same reference and
+likely duplicates (same title and organisation, or same contact and title,
+compared case-insensitively with whitespace collapsed), against the existing
+submissions and within the file. The result is plain data: the database side
+(`data_access.imports`) applies it in one transaction, or not at all.
+
+Rules worth knowing:
+* Only mapped columns are read: a field the file has no column for keeps its
+  stored value on update (and its default on a new submission). A mapped
+  column with an empty cell empties the field.
+* A row without a reference whose mapped values equal an existing
+  submission's is that submission, unchanged: importing the same file twice
+  changes nothing even when it carries no references.
+* Contact details removed under the retention policy are not restored by a
+  re-import.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from config.call_config import MULTI_VALUED, CallConfig
+from scoring.importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
+from scoring.importing.mapping import ColumnMapping
+from scoring.importing.reading import Table, column_letter
+from scoring.importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
+from scoring.submission_rules import SubmissionInput, check_submission
+from scoring.visibility import IDENTITY_FIELDS
+
+assert set(FIELD_NAMES) == {f.name for f in dataclasses.fields(SubmissionInput)}
+
+MAX_EMAIL = 320
+MAX_SHOWN_VALUE = 300
+MAX_DUPLICATE_PARTNERS = 5
+DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(FIELD_NAMES),
+    "title": "",
+    "summary": "",
+    "anonymous": False,
+    **{name: [] for name in (*MULTI_VALUED, "links")},
+}
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class ExistingSubmission:
+    """A stored submission as plain data: `values` has every template field
+    but `reference`, shaped as `SubmissionInput` holds them."""
+
+    id: int
+    reference: str
+    version: int
+    values: Mapping[str, Any]
+    contact_purged: bool = False
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int | None  # the file's row number; None for the file as a whole
+    column: str
+    value: str
+    problem: str
+    suggestion: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": "" if self.row is None else self.row,
+            "column": self.column,
+            "value": self.value,
+            "problem": self.problem,
+            "suggestion": self.suggestion,
+        }
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    action: str  # "add", "update" or "unchanged"
+    data: SubmissionInput  # the submission as it will be stored (reference filled in)
+    submission_id: int | None = None
+    expected_version: int | None = None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # update: field -> (old, new)
+    reference_generated: bool = False
+
+
+@dataclass(frozen=True)
+class DuplicateMatch:
+    """A row that adds or changes a submission looking like another one."""
+
+    row: int
+    reference: str
+    title: str
+    other_reference: str
+    other_title: str
+    reason: str
+    other_submission_id: int | None = None  # an existing submission...
+    other_row: int | None = None  # ...or another row of the file that adds one
+
+
+@dataclass
+class ImportPlan:
+    table: Table
+    mapping: ColumnMapping
+    rows: list[PlannedRow]
+    problems: list[RowProblem]
+    warnings: list[RowProblem]
+    duplicates: list[DuplicateMatch]
+    fingerprint: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def rows_with(self, action: str) -> list[PlannedRow]:
+        return [r for r in self.rows if r.action == action]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        actions = defaultdict(int)
+        for r in self.rows:
+            actions[r.action] += 1
+        return {
+            "rows": len(self.table.rows),
+            "added": actions["add"],
+            "updated": actions["update"],
+            "unchanged": actions["unchanged"],
+            "skipped_blank": self.table.blank_rows,
+            "likely_duplicates": len({d.row for d in self.duplicates}),
+            "rows_with_problems": len({p.row for p in self.problems if p.row is not None}),
+            "problems": len(self.problems),
+            "warnings": len(self.warnings),
+        }
+
+
+def shown(value: str) -> str:
+    return value if len(value) <= MAX_SHOWN_VALUE else value[: MAX_SHOWN_VALUE - 1] + "\u2026"
+
+
+def _comparable(name: str, value: Any) -> Any:
+    """A value as compared for "did it change": code lists as sets, "" as nothing."""
+    if name in MULTI_VALUED:
+        return tuple(sorted(value or ()))
+    if name == "links":
+        return tuple(value or ())
+    if value == "":
+        return None
+    return value
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def duplicate_keys(values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The keys under which two submissions are likely duplicates."""
+    title = _norm(values.get("title"))
+    if not title:
+        return []
+    keys = []
+    organisation = _norm(values.get("organisation"))
+    if organisation:
+        keys.append(("same title and organisation", title, organisation))
+    for contact in (values.get("contact_name"), values.get("contact_email")):
+        if _norm(contact):
+            keys.append(("same contact and title", title, _norm(contact)))
+    return keys
+
+
+class _RowReader:
+    """Reads one row's mapped cells into values, collecting problems."""
+
+    def __init__(self, table: Table, mapping: ColumnMapping, config: CallConfig) -> None:
+        self.index = {
+            name: table.headers.index(header) for name, header in mapping.columns.items() if header in table.headers
+        }
+        self.headers = table.headers
+        self.resolvers = {
+            name: CodeResolver(config.vocabulary(name), mapping.value_map(name))
+            for name in self.index
+            if FIELDS_BY_NAME[name].kind in ("code", "codes")
+        }
+        self.yes_no_map = mapping.value_map("anonymous")
+        self.fields = [(name, i, FIELDS_BY_NAME[name].kind, table.headers[i]) for name, i in self.index.items()]
+
+    def column(self, name: str) -> str:
+        if name in self.index:
+            return self.headers[self.index[name]]
+        return FIELDS_BY_NAME[name].label
+
+    def read(self, cells: Sequence[str], number: int, problems: list[RowProblem]) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for name, i, kind, column in self.fields:
+            raw = cells[i]
+            if kind in ("text", "reference", "email"):
+                text = clean_text(raw)
+                values[name] = (text or "") if name in ("title", "summary") else text
+                if kind == "email" and text and len(text) > MAX_EMAIL:
+                    problems.append(RowProblem(number, column, shown(raw), "This email address is too long."))
+            elif kind == "date":
+                try:
+                    values[name] = parse_date(raw)
+                except ValueProblem as exc:
+                    problems.append(RowProblem(number, column, shown(raw), exc.problem, exc.suggestion))
+            elif kind == "yesno":
+                try:
+                    values[name] = bool(parse_yes_no(raw, self.yes_no_map))
+                except ValueProblem as exc:
+                    problems.append(RowProblem(number, column, shown(raw), exc.problem, exc.suggestion))
+            elif kind == "links":
+                values[name] = split_links(raw)
+            else:
+                resolver = self.resolvers[name]
+                if kind == "codes":
+                    values[name], unknown = resolver.many(raw)
+                else:
+                    values[name], one_unknown = resolver.one(raw)
+                    unknown = [one_unknown] if one_unknown else []
+                for value in unknown:
+                    hint = resolver.did_you_mean(value)
+                    problems.append(
+                        RowProblem(
+                            number,
+                            column,
+                            shown(value),
+                            f"This is not one of the {FIELDS_BY_NAME[name].label.lower()} of this call.",
+                            (hint + " " if hint else "") + "You can map this value to a code on the Import page.",
+                        )
+                    )
+        return values
+
+
+def build_plan(
+    table: Table,
+    *,
+    mapping: ColumnMapping,
+    config: CallConfig,
+    existing: Sequence[ExistingSubmission] = (),
+    existing_flag_pairs: Iterable[frozenset[int]] = (),
+    progress: Progress | None = None,
+) -> ImportPlan:
+    """Every problem, and what importing `table` through `mapping` would do."""
+    problems: list[RowProblem] = []
+    warnings: list[RowProblem] = []
+    for message in mapping.check(table):
+        problems.append(RowProblem(None, "", "", message, "Choose the columns again."))
+    unmapped_required = [name for name in REQUIRED_FIELDS if name not in mapping.columns]
+    for name in unmapped_required:
+        problems.append(
+            RowProblem(
+                None,
+                FIELDS_BY_NAME[name].label,
+                "",
+                f"No column of the file is chosen for {FIELDS_BY_NAME[name].label}, which every submission needs.",
+                "Choose the column that holds it, or add one to the file.",
+            )
+        )
+    reader = _RowReader(table, mapping, config)
+    mapped = set(reader.index)
+    by_reference = {e.reference: e for e in existing}
+    candidates: list[tuple[int, dict[str, Any], ExistingSubmission | None]] = []
+    total = max(1, len(table.rows))
+    for n, raw_row in enumerate(table.rows):
+        if progress and n % 500 == 0:
+            progress(0.8 * n / total, f"Checking row {raw_row.number}")
+        number = raw_row.number
+        row_problems: list[RowProblem] = []
+        if raw_row.extra:
+            row_problems.append(
+                RowProblem(
+                    number,
+                    f"after column {column_letter(len(table.headers) - 1)}",
+                    shown("; ".join(raw_row.extra)),
+                    f"This row has {len(raw_row.extra)} filled cell{'s' if len(raw_row.extra) != 1 else ''} beyond "
+                    "the last column of the header.",
+                    "A value may contain a comma or line break without quotes, or the header lacks a column. "
+                    "Correct the row or add a header for those cells.",
+                )
+            )
+        parsed = reader.read(raw_row.cells, number, row_problems)
+        match = by_reference.get(parsed.get("reference") or "")
+        values = (
+            dict(match.values) if match else {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
+        )
+        for name, value in parsed.items():
+            if name == "reference":
+                continue
+            if match and match.contact_purged and name in IDENTITY_FIELDS:
+                if value and value != values.get(name):
+                    warnings.append(
+                        RowProblem(
+                            number,
+                            reader.column(name),
+                            "",
+                            "This submission's contact details were removed under the retention policy; "
+                            "they are not restored from the file.",
+                        )
+                    )
+                continue
+            values[name] = value
+        values["reference"] = parsed.get("reference")
+        data = SubmissionInput(**values)
+        for p in check_submission(data, config):
+            if p.field in unmapped_required:
+                continue  # said once for the whole file
+            if p.field == "organisation" and "organisation" not in mapped and "contact_name" not in mapped:
+                column = "Organisation / Contact name"
+            else:
+                column = reader.column(p.field)
+            raw = raw_row.cells[reader.index[p.field]] if p.field in reader.index else p.value
+            problem = RowProblem(number, column, shown(raw), p.problem, p.suggestion)
+            if p.severity == "error" and any(q.column == column for q in row_problems):
+                continue  # one problem per cell: "unknown theme" already says why there is none
+            if p.severity == "error":
+                row_problems.append(problem)
+            else:
+                warnings.append(problem)
+        problems.extend(row_problems)
+        if not row_problems:
+            candidates.append((number, values, match))
+
+    rows_by_reference: dict[str, list[int]] = defaultdict(list)
+    for raw_row in table.rows:
+        if "reference" in reader.index:
+            reference = clean_text(raw_row.cells[reader.index["reference"]])
+            if reference:
+                rows_by_reference[reference].append(raw_row.number)
+    repeated = {ref: numbers for ref, numbers in rows_by_reference.items() if len(numbers) > 1}
+    for ref, numbers in repeated.items():
+        for number in numbers:
+            others = ", ".join(str(x) for x in numbers if x != number)
+            problems.append(
+                RowProblem(
+                    number,
+                    reader.column("reference"),
+                    shown(ref),
+                    f"The same reference is also used in row{'s' if len(numbers) > 2 else ''} {others}.",
+                    "Each submission needs its own reference; leave it empty to have one generated.",
+                )
+            )
+    candidates = [c for c in candidates if (c[1]["reference"] or "") not in repeated]
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+
+    if progress:
+        progress(0.85, "Comparing with the submissions already stored")
+    rows = _decide(candidates, mapped=mapped, existing=existing, config=config)
+    duplicates = _likely_duplicates(rows, existing, {frozenset(p) for p in existing_flag_pairs})
+    plan = ImportPlan(table, mapping, rows, problems, warnings, duplicates)
+    plan.fingerprint = fingerprint(plan)
+    if progress:
+        progress(1.0, "Checked")
+    return plan
+
+
+def _decide(
+    candidates: list[tuple[int, dict[str, Any], ExistingSubmission | None]],
+    *,
+    mapped: set[str],
+    existing: Sequence[ExistingSubmission],
+    config: CallConfig,
+) -> list[PlannedRow]:
+    compared = [name for name in FIELD_NAMES if name in mapped and name != "reference"]
+    claimed = {match.id for _, _, match in candidates if match is not None}
+    unkeyed: dict[tuple, list[ExistingSubmission]] | None = None
+    rows: list[PlannedRow] = []
+    for number, values, match in candidates:
+        if match is None and not values["reference"]:
+            # A row without a reference that equals a stored submission is that submission.
+            if unkeyed is None:
+                unkeyed = defaultdict(list)
+                for e in existing:
+                    if e.id not in claimed:
+                        unkeyed[tuple(_comparable(f, e.values.get(f)) for f in compared)].append(e)
+            same = unkeyed.get(tuple(_comparable(f, values.get(f)) for f in compared))
+            if same:
+                match = same.pop(0)
+                claimed.add(match.id)
+                values["reference"] = match.reference
+        if match is None:
+            rows.append(PlannedRow(number, "add", SubmissionInput(**values)))
+            continue
+        values["reference"] = match.reference
+        changes = {
+            name: (match.values.get(name), values.get(name))
+            for name in FIELD_NAMES
+            if name != "reference" and _comparable(name, match.values.get(name)) != _comparable(name, values.get(name))
+        }
+        rows.append(
+            PlannedRow(
+                number,
+                "update" if changes else "unchanged",
+                SubmissionInput(**values),
+                submission_id=match.id,
+                expected_version=match.version,
+                changes=changes,
+            )
+        )
+    _fill_references(rows, existing, config.reference_prefix)
+    return rows
+
+
+def _fill_references(rows: list[PlannedRow], existing: Sequence[ExistingSubmission], prefix: str) -> None:
+    """Generate `PREFIX-0042` references for new rows without one, after every number in use."""
+    pattern = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
+    numbers = [int(m.group(1)) for ref in (e.reference for e in existing) if (m := pattern.match(ref))]
+    numbers += [int(m.group(1)) for r in rows if r.data.reference and (m := pattern.match(r.data.reference))]
+    following = max(numbers, default=0) + 1
+    for r in rows:
+        if not r.data.reference:
+            r.data.reference = f"{prefix}-{following:04d}"
+            r.reference_generated = True
+            following += 1
+
+
+def _likely_duplicates(
+    rows: list[PlannedRow], existing: Sequence[ExistingSubmission], flagged: set[frozenset[int]]
+) -> list[DuplicateMatch]:
+    """Rows that add or change a submission and look like another one
+    (pairs of stored submissions already flagged, open or decided, are not flagged again)."""
+    touched = {r.submission_id for r in rows if r.submission_id is not None}
+    # Everything after this import: untouched stored submissions, then the file's rows.
+    members: list[tuple[tuple[str, int], str, str, bool, int | None]] = []  # identity, reference, title, changed, row
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for e in existing:
+        if e.id in touched:
+            continue
+        for key in duplicate_keys(e.values):
+            groups[key].append(len(members))
+        members.append((("submission", e.id), e.reference, e.values.get("title") or "", False, None))
+    for r in rows:
+        identity = ("submission", r.submission_id) if r.submission_id is not None else ("row", r.row)
+        for key in duplicate_keys(vars(r.data)):
+            groups[key].append(len(members))
+        members.append((identity, r.data.reference or "", r.data.title, r.action != "unchanged", r.row))
+    found: dict[frozenset, DuplicateMatch] = {}
+    for key, indexes in groups.items():
+        if len(indexes) < 2:
+            continue
+        for pos, i in enumerate(indexes):
+            identity, reference, title, changed, row = members[i]
+            if not changed:
+                continue
+            partners = [j for j in indexes[:pos] if members[j][0] != identity][:MAX_DUPLICATE_PARTNERS]
+            for j in partners:
+                other = members[j]
+                pair = frozenset((identity, other[0]))
+                ids = frozenset(x[1] for x in pair if x[0] == "submission")
+                if len(ids) == 2 and ids in flagged:
+                    continue
+                if pair in found:
+                    if key[0] not in found[pair].reason:
+                        found[pair] = dataclasses.replace(found[pair], reason=f"{found[pair].reason}; {key[0]}")
+                    continue
+                found[pair] = DuplicateMatch(
+                    row=row or 0,
+                    reference=reference,
+                    title=title,
+                    other_reference=other[1],
+                    other_title=other[2],
+                    reason=key[0],
+                    other_submission_id=other[0][1] if other[0][0] == "submission" else None,
+                    other_row=other[4] if other[0][0] == "row" else None,
+                )
+    return sorted(found.values(), key=lambda d: (d.row, d.other_reference))
+
+
+def display_value(value: Any) -> str:
+    """A stored value in words, for change lists (codes as ids, lists joined)."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return "; ".join(str(v) for v in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def fingerprint(plan: ImportPlan) -> str:
+    """A digest of what the plan would write: if the stored data changes
+    between a preview and the import, the import's own plan differs."""
+    payload = {
+        "counts": plan.counts,
+        "rows": [
+            [
+                r.row,
+                r.action,
+                r.data.reference,
+                r.submission_id,
+                r.expected_version,
+                {k: _jsonable(v) for k, v in sorted(r.changes.items())},
+            ]
+            for r in plan.rows
+        ],
+        "duplicates": [[d.row, d.other_reference, d.other_row, d.reason] for d in plan.duplicates],
+        "problems": [p.as_dict() for p in plan.problems],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+PROBLEM_COLUMNS = ["row", "column", "value", "problem", "suggestion"]
+
+
+def problems_csv(problems: Iterable[RowProblem]) -> bytes:
+    """The problem table as a CSV file (formula cells neutralised by the shared writer)."""
+    from scoring.csv_export import to_csv_bytes
+
+    return to_csv_bytes(PROBLEM_COLUMNS, [p.as_dict() for p in problems])

@@ -1,0 +1,115 @@
+"""The admin goes from rankings to a presenter list in a real browser, on the
+demo call: sets the rules, pins one, excludes one, saves the line-up, downloads
+the presenter list CSV; the file is read back as Excel would get it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from config import load_call_config
+from data_access import audit
+from data_access import lineups as lineups_da
+from data_access.db import Database
+from data_access.demo import DEMO_USERS
+from data_access.models import Submission
+from scoring.selection import SelectionRules, labels_from_config, select_presenters
+from tests.browser.conftest import screenshot
+from tests.support.browser import go_to, sign_in, wait_idle
+
+ADMIN = next(u for u in DEMO_USERS if u.username == "admin")
+NAME = "Browser test line-up"
+
+
+@pytest.fixture
+def demo_state(demo_db_url):
+    """What the demo call proposes with five slots, and the data to check the file against."""
+    config = load_call_config()
+    db = Database(demo_db_url)
+    with db.read() as s:
+        scores = lineups_da.current_scores(s, config=config)
+        candidates = lineups_da.candidate_frame(s, scores=scores)
+        contacts = s.execute(select(Submission.id, Submission.contact_name)).all()
+    db.dispose()
+    rules = SelectionRules.from_config(config, slots=5)
+    proposed = select_presenters(candidates, rules, labels=labels_from_config(config), explain=False)
+    assert proposed.feasible
+    info = candidates.set_index("submission_id")
+    members = set(proposed.members)
+    eligible = info[(~info["anonymous"]) & info["presentation_preference"].eq("either") & info["score"].notna()]
+    outsiders = eligible[~eligible.index.isin(members)].sort_values("score")
+    return {
+        "exclude": info.loc[proposed.picks[0].submission_id, "reference"],
+        "pin": outsiders["reference"].iloc[len(outsiders) // 2],
+        "anonymous_names": {n for sid, n in contacts if n and info.loc[sid, "anonymous"]},
+        "names": {info.loc[sid, "reference"]: n for sid, n in contacts},
+    }
+
+
+def choose(page, label: str, reference: str) -> None:
+    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
+    box.locator("input").click()
+    box.locator("input").fill(reference)
+    page.get_by_role("option", name=reference).first.click()
+    page.keyboard.press("Escape")
+
+
+def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
+    page, live_server, demo_db_url, demo_state, tmp_path
+):
+    sign_in(page, live_server.url, ADMIN.username, ADMIN.password)
+    go_to(page, "Selection")
+    page.get_by_role("heading", name="Proposed line-up").wait_for()
+    wait_idle(page)
+    screenshot(page, "admin-selection-defaults")
+
+    page.get_by_label("Presenter slots").fill("5")
+    choose(page, "Pin: always in the line-up", demo_state["pin"])
+    choose(page, "Exclude: never in it", demo_state["exclude"])
+    page.get_by_role("button", name="Propose line-up").click()
+    wait_idle(page)
+    page.get_by_text("Plain top 5 by score").wait_for()
+    wait_idle(page)
+    screenshot(page, "admin-selection-pinned")
+
+    page.get_by_label("Name", exact=True).fill(NAME)
+    page.get_by_role("button", name="Save line-up").click()
+    page.get_by_text("Saved as version 1.").wait_for()
+    wait_idle(page)
+    screenshot(page, "admin-selection-saved")
+
+    go_to(page, "Exports")
+    page.get_by_role("heading", name="Presenter list").wait_for()
+    wait_idle(page)
+    screenshot(page, "admin-exports")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the presenter list").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("iasc-cfe-2021_presenters-browser-test-line-up_")
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    wait_idle(page)
+
+    content = path.read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    text = content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    references = [r["Reference"] for r in rows]
+    assert len(rows) == 5
+    assert demo_state["pin"] in references and demo_state["exclude"] not in references
+    for row in rows:
+        assert row["Contact name"] == demo_state["names"][row["Reference"]]  # non-ASCII names intact
+        assert row["Format"] in ("In person", "Virtual")
+        assert float(row["Calibrated score"]) > 0
+    assert not any(name in text for name in demo_state["anonymous_names"])
+
+    db = Database(demo_db_url)
+    with db.read() as s:
+        saved = lineups_da.get_line_up(s, line_up_id=lineups_da.line_up_id_for_name(s, NAME))
+        entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.presenters", actor=ADMIN.username))
+    db.dispose()
+    assert [m.reference for m in saved.members] == references
+    assert entries.iloc[0]["new"]["file"] == download.suggested_filename

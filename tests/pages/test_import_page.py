@@ -1,0 +1,155 @@
+"""The Import page in Streamlit's AppTest: upload, map, fix a value, preview,
+import; bad files refused in words; file text never rendered as Markdown;
+likely duplicates decided by a person."""
+
+import pytest
+from sqlalchemy import select
+
+from data_access import imports
+from data_access.models import AuditEntry, DuplicateFlag, Submission
+from scoring.importing import propose_mapping, read_table
+from tests.factories import make_user
+from tests.support.apptest import rerun, run_app, texts
+from tests.support.dbdump import table_contents
+from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
+
+PAGE = "pages/import_submissions.py"
+
+
+@pytest.fixture
+def admin(db):
+    with db.write() as session:
+        return make_user(session, role="admin")
+
+
+def upload(at, db_url, content, name="form.csv"):
+    at.file_uploader[0].set_value((name, content, "text/csv"))
+    return rerun(at, db_url)
+
+
+def selectbox(at, label):
+    [box] = [s for s in at.selectbox if s.label == label]
+    return box
+
+
+def test_the_page_explains_the_size_limit_and_offers_the_template(db, db_url, admin):
+    at = run_app(db_url, admin, page=PAGE)
+    assert not at.exception
+    assert "up to 10 MB" in texts(at)
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Template (Excel, with the codes)", "Template (CSV)", "Coded values (CSV)"]
+
+
+def test_upload_map_fix_a_value_preview_and_import(db, db_url, admin):
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, csv_bytes(FORM_HEADERS, FORM_ROWS))
+    assert not at.exception, at.exception
+    assert selectbox(at, "Column A goes to").value == "received_at"
+    assert selectbox(at, "Column I goes to").value == "nation"
+    at.button(key="import.preview_button").click()
+    rerun(at, db_url)
+    assert any("1 problem in 1 row" in e.value for e in at.error)
+    assert "Did you mean “Responses to the sources of harm”?" in at.dataframe[0].value.to_csv()
+    assert "import.confirm" not in [b.key for b in at.button]
+    assert table_contents(db)["submissions"] == []
+
+    value = selectbox(at, "Value 1 means")
+    assert value.options[1] == "Responses to the sources of harm"  # the closest code first
+    value.set_value("sources_of_harm")
+    rerun(at, db_url)
+    assert not at.error
+    assert [m.value for m in at.metric][:3] == ["3", "0", "0"]
+    at.button(key="import.confirm").click()
+    rerun(at, db_url)
+    assert not at.exception
+    assert any("3 added" in s.value for s in at.success)
+    with db.read() as session:
+        titles = sorted(session.scalars(select(Submission.title)))
+        actors = set(session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "import.file")))
+    assert titles == sorted(row[4] for row in FORM_ROWS)
+    assert actors == {admin.username}
+
+
+def test_a_column_can_be_left_out_and_a_saved_mapping_is_offered_next_time(db, db_url, admin):
+    at = run_app(db_url, admin, page=PAGE)
+    content = template_csv([valid_row(1, notes="Private")])
+    upload(at, db_url, content)
+    notes = next(s for s in at.selectbox if s.value == "notes")
+    notes.set_value("(not imported)")
+    rerun(at, db_url)
+    [name] = [t for t in at.text_input if t.key.startswith("import.mapping_name")]
+    name.input("Office list")
+    at.button(key="import.save_mapping").click()
+    rerun(at, db_url)
+    assert any("Mapping saved" in s.value for s in at.success)
+    with db.read() as session:
+        saved = imports.list_mappings(session)
+    assert "notes" not in saved["Office list"].columns
+
+    again = run_app(db_url, admin, page=PAGE)
+    upload(again, db_url, content, name="next.csv")
+    assert selectbox(again, "Start from a mapping").value == "Office list"
+    assert not [s for s in again.selectbox if s.value == "notes"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "words"),
+    [
+        (template_csv([valid_row(1)]), "list.xlsx", "not an Excel workbook"),
+        (b"", "empty.csv", "The file is empty"),
+        (b"title,summary,themes\r\n", "header.csv", "no submissions under it"),
+    ],
+)
+def test_a_bad_file_gets_a_plain_message_and_nothing_is_written(db, db_url, admin, content, name, words):
+    at = run_app(db_url, admin, page=PAGE)
+    before = table_contents(db)
+    upload(at, db_url, content, name=name)
+    assert not at.exception
+    assert [e.value for e in at.error] == ["This file was not imported, and nothing was written. Why, and what to do:"]
+    assert any(words in t.value for t in at.text)
+    assert table_contents(db) == before
+
+
+def test_a_sheet_name_in_a_refusal_is_shown_as_text(db, db_url, admin):
+    sheet = "__Evil__ $x^2$ <b>y<b>"  # Excel allows no [ ] : * / in a sheet's name
+    content = xlsx_bytes({sheet: [["title", "summary", "themes"]]})
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, content, name="book.xlsx")
+    assert not at.exception
+    assert not any("Evil" in e.value for e in at.error)
+    assert any(f"“{sheet}” has a header row but no submissions" in t.value for t in at.text)
+
+
+def test_text_from_the_file_is_shown_as_text_never_markdown(db, db_url, admin):
+    header = "**Title** [click](http://evil.example)"
+    content = csv_bytes([header, "summary", "themes", "organisation"], [["<b>x</b> :red[y]", "s", "1", "o"]])
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, content)
+    assert not at.exception
+    markdown_like = [
+        str(getattr(e, "value", "")) for kind in ("markdown", "caption", "error", "info") for e in at.get(kind)
+    ]
+    assert not any("evil.example" in m or "<b>x</b>" in m for m in markdown_like)
+    assert header in [t.value for t in at.text]
+    assert any("<b>x</b> :red[y]" in t.value for t in at.text)
+
+
+def test_a_person_decides_on_a_likely_duplicate(db, db_url, admin, call_config):
+    content = template_csv([valid_row(1), valid_row(2, title="Evidence number 1", organisation="Organisation 1")])
+    mapping = propose_mapping(read_table(content, "f.csv", max_bytes=10**7), call_config)
+    with db.write() as session:
+        imports.apply_import(
+            session, content=content, filename="f.csv", mapping=mapping, config=call_config, max_bytes=10**7, actor="x"
+        )
+    at = run_app(db_url, admin, page=PAGE)
+    assert "Evidence number 1" in at.dataframe[0].value.to_csv()
+    at.session_state["import.flags"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    rerun(at, db_url)
+    at.button(key="import.flag.duplicate").click()
+    rerun(at, db_url)
+    assert not at.exception
+    with db.read() as session:
+        assert session.scalars(select(DuplicateFlag.status)).all() == ["duplicate"]
+        assert session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "duplicate_flag.decide")).all() == [
+            admin.username
+        ]

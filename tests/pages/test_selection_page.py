@@ -1,0 +1,185 @@
+"""Selection and Exports pages on a small reviewed call: the admin proposes,
+pins, excludes, saves; the office reads saved line-ups and exports; blocking
+rules are named; contributor text stays text; every download is logged."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_access import audit
+from data_access import lineups as lineups_da
+from tests.factories import assign, make_submission, make_user, submit_review
+from tests.support.apptest import rerun, run_app, texts
+
+SELECTION = "pages/selection.py"
+EXPORTS = "pages/exports.py"
+TRICKY = "**Bold** <script>alert(1)</script> [link](http://x.example)"
+SECTORS = ("police", "ngo", "education", "health", "academia", "legal")
+FORMS = ("criminal_exploitation", "sexual_exploitation", "forced_labour", "domestic_servitude")
+
+
+@pytest.fixture
+def call(db, call_config):
+    """Twelve eligible submissions, each reviewed twice, and two top-scored ones that may never be picked:
+    an anonymous one and one whose contributor cannot present."""
+    themes = call_config.vocabulary("themes").ids
+    with db.write() as s:
+        admin = make_user(s, role="admin")
+        office = make_user(s, role="office")
+        reviewers = [make_user(s) for _ in range(3)]
+        ids = []
+        for i in range(14):
+            sid = make_submission(
+                s,
+                call_config,
+                title=TRICKY if i == 0 else f"Evidence number {i}",
+                themes=list(themes) if i % 3 == 0 else [themes[i % 2]],
+                focus_areas=["perpetrators", "advocacy"] if i % 3 == 0 else [("advocacy", "perpetrators")[i % 2]],
+                exploitation_types=[FORMS[i % 4]],
+                sector=SECTORS[i % 6],
+                evidence_source="survivor_led" if i in (5, 9) else "practitioner",
+                presentation_preference="not_available" if i == 13 else "either",
+                organisation=f"Secret Anonymous Org {i}" if i == 12 else f"Organisation {i}",
+                anonymous=i == 12,
+            )
+            ids.append(sid)
+            score = 5 if i >= 12 else 5 - (i % 5)
+            for reviewer in reviewers[:2] if i % 2 else reviewers[1:]:
+                assign(s, sid, reviewer)
+                scores = dict.fromkeys(call_config.criterion_ids, score)
+                submit_review(s, call_config, sid, reviewer, scores=scores, comment="Comment.")
+    return {"admin": admin, "office": office, "ids": ids}
+
+
+def line_up_table(at):
+    return next(df.value for df in at.dataframe if "Why it is there" in df.value.columns)
+
+
+def number(at, label):
+    return next(n for n in at.number_input if n.label == label)
+
+
+def submit(at, label, db_url):
+    next(b for b in at.button if b.label == label).click()
+    return rerun(at, db_url)
+
+
+def test_admin_gets_a_balanced_line_up_that_explains_itself(db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    assert not at.exception, at.exception
+    assert number(at, "Presenter slots").value == 6 and number(at, "Most in person").value == 4
+    table = line_up_table(at)
+    assert len(table) == 6
+    refs = set(table["Reference"])
+    assert not refs & {f"CFE-{n:04d}" for n in (13, 14)}  # anonymous and not available: never picked
+    assert table["Why it is there"].str.contains("score").all()
+    assert table["Best replacement (every rule kept)"].str.len().gt(0).all()
+    costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
+    assert "at most 2 per sector" in costs["Rule"].tolist()
+    assert [m.label for m in at.metric] == ["Total calibrated score", "Plain top 6 by score", "Given up for balance"]
+    shown = texts(at)
+    assert "Secret Anonymous Org" not in shown.replace(table.to_csv(), "")
+    for el in (*at.markdown, *at.caption, *at.title, *at.header, *at.subheader):
+        assert "<script>" not in el.value and "**Bold**" not in el.value
+
+
+def test_admin_pins_excludes_saves_and_the_history_records_it(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    first = line_up_table(at)
+    top, low = first["Reference"].iloc[0], "CFE-0005"  # CFE-0005 scored 1: never picked unpinned
+    assert low not in set(first["Reference"])
+    with db.read() as s:
+        ids = {ref: sid for sid, ref in lineups_da.references(s, call["ids"]).items()}
+    at.multiselect(key="selection.pinned").set_value([ids[low]])
+    at.multiselect(key="selection.excluded").set_value([ids[top]])
+    at = submit(at, "Propose line-up", db_url)
+    table = line_up_table(at)
+    assert low in set(table["Reference"]) and top not in set(table["Reference"])
+    assert table.set_index("Reference").loc[low, "Pinned"]
+    at.text_input[0].input("Conference line-up")
+    at = submit(at, "Save line-up", db_url)
+    assert [s.value for s in at.success] == ["Saved as version 1."]
+    with db.read() as s:
+        saved = lineups_da.get_line_up(s, line_up_id=lineups_da.line_up_id_for_name(s, "Conference line-up"))
+        history = lineups_da.line_up_history(s, line_up_id=saved.id)
+    assert [m.reference for m in saved.members] == table["Reference"].tolist()
+    assert lineups_da.rules_of(saved).pinned == (ids[low],) and lineups_da.rules_of(saved).excluded == (ids[top],)
+    assert history["action"].tolist() == ["line_up.save"]
+    # Saving again under the same name without choosing to replace is refused; replacing makes version 2.
+    at.text_input[0].input("Conference line-up")
+    at = submit(at, "Save line-up", db_url)
+    assert any("already exists" in e.value for e in at.error)
+    at.text_input[0].input("Conference line-up")
+    next(c for c in at.checkbox if c.label.startswith("Replace the saved")).check()
+    at = submit(at, "Save line-up", db_url)
+    assert [s.value for s in at.success] == ["Saved as version 2."]
+
+
+def test_rules_that_cannot_all_hold_are_named(db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    number(at, "Presenter slots").set_value(9)
+    number(at, "Most in person").set_value(4)
+    number(at, "Most virtual").set_value(3)
+    at = submit(at, "Propose line-up", db_url)
+    assert any("No line-up keeps every rule" in e.value for e in at.error)
+    assert "There are 9 slots but at most 4 in person and 3 virtual." in "\n".join(t.value for t in at.text)
+    assert not [df for df in at.dataframe if "Why it is there" in df.value.columns]
+
+
+def test_office_sees_saved_line_ups_read_only(db, db_url, call, call_config):
+    admin_view = run_app(db_url, call["admin"], page=SELECTION)
+    admin_view.text_input[0].input("Plan")
+    submit(admin_view, "Save line-up", db_url)
+    at = run_app(db_url, call["office"], page=SELECTION)
+    assert not at.exception, at.exception
+    assert not at.number_input and not at.multiselect and not at.text_input
+    assert not [b for b in at.button if "Load these rules" in b.label]
+    members = next(df.value for df in at.dataframe if "Pinned" in df.value.columns)
+    assert len(members) == 6
+    assert any(h.value == "Saved line-ups" for h in at.header)
+
+
+def test_exports_page_offers_both_files_and_logs_each_download(db, db_url, call):
+    admin_view = run_app(db_url, call["admin"], page=SELECTION)
+    admin_view.text_input[0].input("Plan")
+    submit(admin_view, "Save line-up", db_url)
+    at = run_app(db_url, call["office"], page=EXPORTS)
+    assert not at.exception, at.exception
+    labels = [b.label for b in at.download_button]
+    assert labels == ["Download the presenter list", "Download the scores"]
+    preview = next(df.value for df in at.dataframe if "Contact email" in df.value.columns)
+    assert len(preview) == 6
+    assert "Secret Anonymous Org" not in texts(at)
+    at.download_button[0].click()
+    at = rerun(at, db_url)
+    at.download_button[1].click()
+    at = rerun(at, db_url)
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(actor=call["office"].username))
+    exports = entries[entries["action"].str.startswith("export.")]
+    assert exports["action"].tolist() == ["export.scores", "export.presenters"]
+    assert exports["new"].map(lambda v: v["rows"]).tolist() == [14, 6]
+    assert all(exports["detail"] == "Exports page")
+
+
+def test_exports_without_a_saved_line_up_say_so(db_url, call):
+    at = run_app(db_url, call["admin"], page=EXPORTS)
+    assert not at.exception
+    assert any("No line-up has been saved yet" in i.value for i in at.info)
+    assert [b.label for b in at.download_button] == ["Download the scores"]
+
+
+def test_admin_reloads_a_saved_line_ups_rules_and_goes_back_to_the_defaults(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    pin = call["ids"][4]
+    at.multiselect(key="selection.pinned").set_value([pin])
+    number(at, "Presenter slots").set_value(5)
+    at = submit(at, "Propose line-up", db_url)
+    at.text_input[0].input("Five with a pin")
+    at = submit(at, "Save line-up", db_url)
+    at = submit(at, "Back to the call's defaults", db_url)
+    assert number(at, "Presenter slots").value == 6 and at.multiselect(key="selection.pinned").value == []
+    at = submit(at, "Load these rules and pins into the form", db_url)
+    assert number(at, "Presenter slots").value == 5
+    assert at.multiselect(key="selection.pinned").value == [pin]
+    assert len(line_up_table(at)) == 5
