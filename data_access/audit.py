@@ -35,30 +35,29 @@ def record(
     new: Any = None,
     detail: str = "",
 ) -> None:
-    """Add one audit entry to the caller's unit of work."""
-    session.add(
-        AuditEntry(
-            at=utcnow(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            old=jsonable(old),
-            new=jsonable(new),
-            detail=detail,
-        )
+    """Add one audit entry to the caller's unit of work (written at once)."""
+    record_many(
+        session,
+        actor=actor,
+        entries=[
+            {"action": action, "entity": entity, "entity_id": entity_id, "old": old, "new": new, "detail": detail}
+        ],
     )
 
 
+_INSERT = insert(AuditEntry)
+
+
 def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) -> None:
-    """Add many audit entries at once (one bulk INSERT), for imports of
-    thousands of rows. Each entry has action, entity and optionally
-    entity_id, old, new and detail, as for `record`."""
+    """Add many audit entries at once (one INSERT), e.g. for a bulk assignment.
+
+    Each entry is a dict with `action`, `entity` and optionally `entity_id`,
+    `old`, `new` and `detail`, as for `record`."""
     if not entries:
         return
     at = utcnow()
-    session.execute(
-        insert(AuditEntry.__table__),
+    session.connection().execute(
+        _INSERT,
         [
             {
                 "at": at,

@@ -39,3 +39,9 @@ def set_value(session: Session, *, key: str, value: Any, actor: str) -> None:
 
 def reviewing_closed(session: Session) -> bool:
     return bool(get_value(session, REVIEWING_CLOSED, False))
+
+
+def set_reviewing_closed(session: Session, *, closed: bool, actor: str) -> None:
+    """Close reviewing (no review can change any more) or reopen it."""
+    if reviewing_closed(session) != closed:
+        set_value(session, key=REVIEWING_CLOSED, value=closed, actor=actor)

@@ -11,13 +11,17 @@ unit of work owns it.
 
 SQLite: WAL journal, a busy timeout, foreign keys on, and write units begun with
 `BEGIN IMMEDIATE`, so that two writers queue for the lock instead of one of them
-failing or losing work half way. PostgreSQL: psycopg 3, pooled connections with
+failing or losing work half way. Within one process (the Streamlit server runs
+every session as a thread) write units also take a process-wide lock first, so
+that they wait their turn in order instead of polling SQLite's busy handler,
+whose growing sleeps made a burst of simultaneous saves slow. PostgreSQL: psycopg 3, pooled connections with
 pre-ping; concurrent edits of one row are caught by version columns.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +93,8 @@ class Database:
             write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._read_factory = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
         self._write_factory = sessionmaker(bind=write_engine, expire_on_commit=False, autoflush=True)
+        # SQLite has one writer at a time anyway; queue this process's writers here.
+        self._write_lock = threading.RLock() if self.dialect == "sqlite" else contextlib.nullcontext()
 
     @property
     def safe_url(self) -> str:
@@ -97,15 +103,16 @@ class Database:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A write unit: committed when the block ends, rolled back on error."""
-        session = self._write_factory()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        with self._write_lock:
+            session = self._write_factory()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -3,9 +3,11 @@
 About 300 submissions spread unevenly across the taxonomy, with real-looking
 gaps (`DELIBERATE_GAPS`), some anonymous, some evaluations that found harm, and
 varied presentation preferences; six reviewers with different habits
-(lenient, harsh, narrow) and partly finished reviews; an office user and an
-admin. Every organisation is in an invented town, every email address is on a
-reserved `.example` domain, and every summary says it is synthetic.
+(lenient, harsh, narrow), assigned by the app's own solver
+(`scoring.assignment`, so nobody reviews their own organisation), with partly
+finished reviews; an office user and an admin. Every organisation is in an
+invented town, every email address is on a reserved `.example` domain, and
+every summary says it is synthetic.
 
 `generate_demo(config)` is pure and seeded (`random.Random(42)`): the same
 configuration always gives the same call. `seed_demo(db, ...)` writes it
@@ -27,6 +29,7 @@ from data_access import submissions as submissions_da
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import Review
+from scoring.assignment import ReviewerToAssign, SubmissionToAssign, solve_assignment
 from scoring.submission_rules import SubmissionInput
 
 SEED = 42
@@ -414,19 +417,16 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
     rng = random.Random(seed)
     subs = [_submission(rng, i, config) for i in range(n)]
     reviewers = [u for u in DEMO_USERS if u.role == "reviewer"]
-    k = min(config.reviewers_per_submission, len(reviewers))
-    load = {u.username: 0 for u in reviewers}
-    assignments: list[tuple[int, str]] = []
-    for i, sub in enumerate(subs):
-        eligible = [
-            u
-            for u in reviewers
-            if not (u.organisation and sub.organisation and u.organisation.split(",")[0] in sub.organisation)
-        ]
-        eligible.sort(key=lambda u: (load[u.username], rng.random()))
-        for u in eligible[:k]:
-            load[u.username] += 1
-            assignments.append((i, u.username))
+    plan = solve_assignment(
+        [
+            SubmissionToAssign(i, sub.reference or str(i), sub.organisation, sub.contact_email)
+            for i, sub in enumerate(subs)
+        ],
+        [ReviewerToAssign(j, u.name, u.organisation, u.email) for j, u in enumerate(reviewers)],
+        k=config.reviewers_per_submission,
+        seed=seed,
+    )
+    assignments: list[tuple[int, str]] = [(i, reviewers[j].username) for i, j in plan.new]
     by_reviewer: dict[str, list[int]] = {}
     for i, name in assignments:
         by_reviewer.setdefault(name, []).append(i)

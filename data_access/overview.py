@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from config.call_config import CallConfig
+from data_access.assignments import submissions_to_reassign
 from data_access.call_state import reviewing_closed
 from data_access.models import (
     Assignment,
@@ -143,11 +144,11 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
                     "assignments",
                 )
             )
-        conflicts = _conflicted_assignments(session)
+        conflicts = submissions_to_reassign(session, k=k)
         if conflicts:
             steps.append(
                 NextStep(
-                    f"{conflicts} assignment{'s' if conflicts != 1 else ''} ended in a declared "
+                    f"{conflicts} submission{'s' if conflicts != 1 else ''} lost a reviewer to a declared "
                     "conflict of interest: reassign them.",
                     "assignments",
                 )
@@ -174,16 +175,3 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
         steps.append(NextStep(f"{fully} of {n_subs} submissions are fully reviewed; see the rankings.", "rankings"))
     overview["next_steps"] = steps
     return Overview(**overview)
-
-
-def _conflicted_assignments(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count(Assignment.id)).join(
-                ConflictOfInterest,
-                (ConflictOfInterest.submission_id == Assignment.submission_id)
-                & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
-            )
-        )
-        or 0
-    )

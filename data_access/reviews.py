@@ -14,25 +14,31 @@ the audit log with `audit.record_denied`.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.call_config import CallConfig
 from data_access import audit
-from data_access.call_state import reviewing_closed
+from data_access.call_state import REVIEWING_CLOSED, reviewing_closed
 from data_access.models import (
     Assignment,
+    CallState,
     ConflictOfInterest,
     Review,
     ReviewScore,
+    Submission,
     User,
     utcnow,
 )
 from data_access.submissions import AccessDenied
+from scoring.review_queue import queue_status
 from scoring.rubric import check_review
+from scoring.visibility import review_author_label, reviewer_names_visible
 
 
 class ReviewError(ValueError):
@@ -59,6 +65,7 @@ class ReviewRecord:
     updated_at: dt.datetime
     submitted_at: dt.datetime | None
     reviewer_name: str = ""
+    own: bool = False  # the viewer's own review (set by reviews_of_submission)
 
     def as_values(self) -> dict:
         return {
@@ -103,31 +110,85 @@ def _record(review: Review, name: str = "") -> ReviewRecord:
     )
 
 
+# Statements of the save path, built once: a burst of reviewers saving at the
+# same moment queues on the database, so each save should hold it briefly.
+_SID, _RID = bindparam("sid"), bindparam("rid")
+_MAY_REVIEW = (
+    select(Assignment.id, ConflictOfInterest.id)
+    .outerjoin(
+        ConflictOfInterest,
+        (ConflictOfInterest.submission_id == Assignment.submission_id)
+        & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
+    )
+    .where(Assignment.submission_id == _SID, Assignment.reviewer_id == _RID)
+)
+_OWN_REVIEW = (
+    select(
+        Review.id,
+        Review.status,
+        Review.comment,
+        Review.recommendation,
+        Review.confidence,
+        Review.version,
+        Review.updated_at,
+        Review.submitted_at,
+        ReviewScore.criterion,
+        ReviewScore.score,
+    )
+    .outerjoin(ReviewScore, ReviewScore.review_id == Review.id)
+    .where(Review.submission_id == _SID, Review.reviewer_id == _RID)
+)
+_SAVE_CHECKS = select(
+    select(Assignment.id)
+    .where(Assignment.submission_id == _SID, Assignment.reviewer_id == _RID)
+    .scalar_subquery()
+    .label("assignment"),
+    select(ConflictOfInterest.id)
+    .where(ConflictOfInterest.submission_id == _SID, ConflictOfInterest.reviewer_id == _RID)
+    .scalar_subquery()
+    .label("conflict"),
+    select(CallState.value).where(CallState.key == REVIEWING_CLOSED).scalar_subquery().label("closed"),
+)
+_REVIEW_VALUES = ("status", "comment", "recommendation", "confidence", "updated_at", "submitted_at")
+# Two first saves racing meet at the unique (submission, reviewer) pair: the
+# loser inserts nothing (no row returned) and is told the review is stale.
+_INSERT_REVIEW = {
+    "sqlite": sqlite_insert(Review).on_conflict_do_nothing().returning(Review.id),
+    "postgresql": postgresql_insert(Review).on_conflict_do_nothing().returning(Review.id),
+}
+_UPDATE_REVIEW = (
+    update(Review)
+    .where(Review.id == bindparam("review_id"), Review.version == bindparam("expected"))
+    .values(version=Review.version + 1, **{name: bindparam(f"new_{name}") for name in _REVIEW_VALUES})
+)
+_DELETE_SCORES = delete(ReviewScore).where(ReviewScore.review_id == bindparam("review_id"))
+_INSERT_SCORES = insert(ReviewScore)
+
+
 def may_review(session: Session, *, submission_id: int, reviewer_id: int) -> bool:
-    assigned = (
-        session.scalar(
-            select(Assignment.id).where(
-                Assignment.submission_id == submission_id, Assignment.reviewer_id == reviewer_id
-            )
-        )
-        is not None
-    )
-    conflicted = (
-        session.scalar(
-            select(ConflictOfInterest.id).where(
-                ConflictOfInterest.submission_id == submission_id, ConflictOfInterest.reviewer_id == reviewer_id
-            )
-        )
-        is not None
-    )
-    return assigned and not conflicted
+    """Is the submission assigned to this reviewer, without a conflict? (One query.)"""
+    row = session.connection().execute(_MAY_REVIEW, {"sid": submission_id, "rid": reviewer_id}).first()
+    return row is not None and row[1] is None
 
 
 def get_own_review(session: Session, *, submission_id: int, reviewer_id: int) -> ReviewRecord | None:
-    review = session.scalar(
-        select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id)
+    rows = session.connection().execute(_OWN_REVIEW, {"sid": submission_id, "rid": reviewer_id}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return ReviewRecord(
+        id=first.id,
+        submission_id=submission_id,
+        reviewer_id=reviewer_id,
+        status=first.status,
+        scores={r.criterion: r.score for r in rows if r.criterion is not None},
+        comment=first.comment,
+        recommendation=first.recommendation,
+        confidence=first.confidence,
+        version=first.version,
+        updated_at=first.updated_at,
+        submitted_at=first.submitted_at,
     )
-    return _record(review) if review else None
 
 
 def save_review(
@@ -141,11 +202,10 @@ def save_review(
     expected_version: int | None,
     config: CallConfig,
 ) -> ReviewRecord:
-    """Save a draft or submit. Raises AccessDenied, ReviewingClosed, ReviewError or StaleReview."""
-    if not may_review(session, submission_id=submission_id, reviewer_id=reviewer_id):
-        raise AccessDenied("not assigned to this reviewer, or in conflict")
-    if reviewing_closed(session):
-        raise ReviewingClosed()
+    """Save a draft or submit. Raises AccessDenied, ReviewingClosed, ReviewError or StaleReview.
+
+    `expected_version` is the version the person opened: None or 0 for a
+    review that did not exist yet."""
     problems = check_review(
         scores=draft.scores,
         comment=draft.comment,
@@ -154,66 +214,63 @@ def save_review(
         submit=submit,
         config=config,
     )
+    conn = session.connection()
+    checks = conn.execute(_SAVE_CHECKS, {"sid": submission_id, "rid": reviewer_id}).one()
+    if checks.assignment is None or checks.conflict is not None:
+        raise AccessDenied("not assigned to this reviewer, or in conflict")
+    if checks.closed:
+        raise ReviewingClosed()
     if problems:
         raise ReviewError(problems)
     now = utcnow()
-    existing = session.scalar(
-        select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id)
-    )
     status = "submitted" if submit else "draft"
+    values = {
+        "status": status,
+        "comment": draft.comment,
+        "recommendation": draft.recommendation,
+        "confidence": draft.confidence,
+        "updated_at": now,
+        "submitted_at": now if submit else None,
+    }
+    existing = get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id)
     if existing is None:
         if expected_version not in (None, 0):
             raise StaleReview(None)
-        review = Review(
-            submission_id=submission_id,
-            reviewer_id=reviewer_id,
-            status=status,
-            comment=draft.comment,
-            recommendation=draft.recommendation,
-            confidence=draft.confidence,
-            version=1,
-            created_at=now,
-            updated_at=now,
-            submitted_at=now if submit else None,
-        )
-        review.scores = [ReviewScore(criterion=k, score=v) for k, v in draft.scores.items()]
-        session.add(review)
-        session.flush()
-        old_values = None
+        review_id = conn.execute(
+            _INSERT_REVIEW[conn.dialect.name],
+            {"submission_id": submission_id, "reviewer_id": reviewer_id, "version": 1, "created_at": now} | values,
+        ).scalar_one_or_none()
+        if review_id is None:
+            raise StaleReview(get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id))
+        version, old_values = 1, None
     else:
         if expected_version != existing.version:
-            raise StaleReview(_record(existing))
-        old_values = _record(existing).as_values()
-        result = session.execute(
-            update(Review)
-            .where(Review.id == existing.id, Review.version == expected_version)
-            .values(
-                status=status,
-                comment=draft.comment,
-                recommendation=draft.recommendation,
-                confidence=draft.confidence,
-                version=Review.version + 1,
-                updated_at=now,
-                submitted_at=now if submit else None,
-            )
-            .execution_options(synchronize_session=False)
+            raise StaleReview(existing)
+        result = conn.execute(
+            _UPDATE_REVIEW,
+            {"review_id": existing.id, "expected": expected_version} | {f"new_{k}": v for k, v in values.items()},
         )
         if result.rowcount != 1:
-            session.expire(existing)
             raise StaleReview(get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id))
-        stored = {s.criterion: s for s in existing.scores}
-        for criterion, score in draft.scores.items():
-            if criterion in stored:
-                stored[criterion].score = score
-            else:
-                existing.scores.append(ReviewScore(criterion=criterion, score=score))
-        for criterion, row in stored.items():
-            if criterion not in draft.scores:
-                existing.scores.remove(row)
-        session.flush()
-        session.expire(existing)
-        review = existing
-    record = _record(review)
+        conn.execute(_DELETE_SCORES, {"review_id": existing.id})
+        review_id, version, old_values = existing.id, existing.version + 1, existing.as_values()
+    if draft.scores:
+        conn.execute(
+            _INSERT_SCORES, [{"review_id": review_id, "criterion": k, "score": v} for k, v in draft.scores.items()]
+        )
+    record = ReviewRecord(
+        id=review_id,
+        submission_id=submission_id,
+        reviewer_id=reviewer_id,
+        status=status,
+        scores=dict(draft.scores),
+        comment=draft.comment,
+        recommendation=draft.recommendation,
+        confidence=draft.confidence,
+        version=version,
+        updated_at=now,
+        submitted_at=values["submitted_at"],
+    )
     audit.record(
         session,
         actor=actor,
@@ -264,17 +321,24 @@ def reopen_review(
 def reviews_of_submission(
     session: Session, *, submission_id: int, viewer_role: str, viewer_id: int
 ) -> list[ReviewRecord]:
-    """The submitted reviews of a submission that this viewer may read.
+    """The reviews of a submission that this viewer may read.
 
-    Admin and office read all. A reviewer reads others' reviews only after
-    submitting their own, and nothing of a submission they are in conflict on.
+    Admin and office read every submitted review, with its author's name. A
+    reviewer reads their own review, and the others' submitted reviews only
+    once their own is submitted, without the others' names or ids
+    (`reviewer_name` is "Reviewer A", "Reviewer B"..., `reviewer_id` 0); a
+    reviewer in conflict with the submission, or not assigned it, reads none.
     """
     if viewer_role == "reviewer":
-        own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
-        if own is None or own.status != "submitted":
-            return [own] if own else []
         if not may_review(session, submission_id=submission_id, reviewer_id=viewer_id):
             return []
+        own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
+        if own is None or own.status != "submitted":
+            if own is None:
+                return []
+            return [
+                replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0), own=True)
+            ]
     elif viewer_role not in ("admin", "office"):
         return []
     rows = session.execute(
@@ -284,11 +348,57 @@ def reviews_of_submission(
         .order_by(Review.id)
     ).all()
     out = []
+    others = 0
     for review, name in rows:
-        if review.reviewer_id != viewer_id and review.status != "submitted":
+        own = review.reviewer_id == viewer_id
+        if not own and review.status != "submitted":
             continue
-        out.append(_record(review, name))
+        others += 0 if own else 1
+        record = replace(
+            _record(review, review_author_label(viewer_role, own=own, name=name, position=others)), own=own
+        )
+        if not own and not reviewer_names_visible(viewer_role):
+            record = replace(record, reviewer_id=0)
+        out.append(record)
     return out
+
+
+def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
+    """A reviewer's own assignments in reference order: submission_id,
+    reference, title (empty where they declared a conflict), status (see
+    `scoring.review_queue`), updated_at of their review."""
+    rows = session.execute(
+        select(
+            Assignment.submission_id,
+            Submission.reference,
+            Submission.title,
+            Review.status,
+            Review.updated_at,
+            ConflictOfInterest.id,
+        )
+        .join(Submission, Submission.id == Assignment.submission_id)
+        .outerjoin(
+            Review, (Review.submission_id == Assignment.submission_id) & (Review.reviewer_id == Assignment.reviewer_id)
+        )
+        .outerjoin(
+            ConflictOfInterest,
+            (ConflictOfInterest.submission_id == Assignment.submission_id)
+            & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
+        )
+        .where(Assignment.reviewer_id == reviewer_id)
+        .order_by(Submission.reference)
+    ).all()
+    out = [
+        {
+            "submission_id": sid,
+            "reference": ref,
+            "title": "" if conflict_id is not None else title,
+            "status": queue_status(conflicted=conflict_id is not None, review_status=status),
+            "updated_at": None if conflict_id is not None else updated,
+        }
+        for sid, ref, title, status, updated, conflict_id in rows
+    ]
+    return pd.DataFrame(out, columns=["submission_id", "reference", "title", "status", "updated_at"])
 
 
 def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:
@@ -307,7 +417,7 @@ def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFra
 
 
 def review_progress(session: Session) -> pd.DataFrame:
-    """Per reviewer: assigned, conflicts, drafts, submitted."""
+    """Per reviewer: capacity, assigned, conflicts, drafts, submitted, not started, percent done."""
     assigned = dict(
         session.execute(select(Assignment.reviewer_id, func.count()).group_by(Assignment.reviewer_id)).all()
     )
@@ -322,8 +432,20 @@ def review_progress(session: Session) -> pd.DataFrame:
             .group_by(ConflictOfInterest.reviewer_id)
         ).all()
     )
+    # Reviews of assignments that stand (not removed, no conflict since).
     status_counts = session.execute(
-        select(Review.reviewer_id, Review.status, func.count()).group_by(Review.reviewer_id, Review.status)
+        select(Review.reviewer_id, Review.status, func.count())
+        .join(
+            Assignment,
+            (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+        )
+        .outerjoin(
+            ConflictOfInterest,
+            (ConflictOfInterest.submission_id == Review.submission_id)
+            & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
+        )
+        .where(ConflictOfInterest.id.is_(None))
+        .group_by(Review.reviewer_id, Review.status)
     ).all()
     drafts = {r: n for r, s, n in status_counts if s == "draft"}
     submitted = {r: n for r, s, n in status_counts if s == "submitted"}
@@ -336,6 +458,7 @@ def review_progress(session: Session) -> pd.DataFrame:
                 "reviewer": user.name,
                 "username": user.username,
                 "active": user.active,
+                "capacity": user.capacity,
                 "assigned": n,
                 "conflicts": conflicts.get(user.id, 0),
                 "drafts": drafts.get(user.id, 0),
@@ -343,7 +466,18 @@ def review_progress(session: Session) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(
-        rows, columns=["reviewer_id", "reviewer", "username", "active", "assigned", "conflicts", "drafts", "submitted"]
+        rows,
+        columns=[
+            "reviewer_id",
+            "reviewer",
+            "username",
+            "active",
+            "capacity",
+            "assigned",
+            "conflicts",
+            "drafts",
+            "submitted",
+        ],
     )
     due = frame["assigned"] - frame["conflicts"]
     frame["not_started"] = (due - frame["drafts"] - frame["submitted"]).clip(lower=0)

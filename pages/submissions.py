@@ -7,7 +7,7 @@ what their role may see (a reviewer: their assignments; identities masked).
 import streamlit as st
 
 from config import MULTI_VALUED, SINGLE_VALUED
-from data_access import audit
+from data_access.reviews import reviews_of_submission
 from data_access.submissions import (
     AccessDenied,
     SubmissionFilter,
@@ -16,7 +16,7 @@ from data_access.submissions import (
     submission_id_for_reference,
 )
 from ui import context, render
-from ui.guard import require_page
+from ui.guard import refuse, require_page
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("submissions")
@@ -80,15 +80,27 @@ if selected_ref:
                 raise AccessDenied("unknown reference")
             sub = get_submission(session, submission_id=sub_id, viewer=viewer, config=config)
     except AccessDenied as exc:
-        with db.write() as session:
-            audit.record_denied(
-                session,
-                actor=viewer.username,
-                attempted="open submission",
-                entity="submission",
-                entity_id=selected_ref,
-                detail=str(exc),
-            )
-        st.error("That submission is not available to you.", icon=":material/block:")
+        refuse(
+            db,
+            viewer,
+            attempted="open submission",
+            entity="submission",
+            entity_id=selected_ref,
+            detail=str(exc),
+            message="That submission is not available to you.",
+        )
         st.stop()
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    if not sub.restricted:
+        with db.read() as session:
+            reviews = reviews_of_submission(
+                session, submission_id=sub.id, viewer_role=viewer.role, viewer_id=viewer.user_id
+            )
+        render.reviews_section(reviews, config, viewer_role=viewer.role)
+        if viewer.is_reviewer:
+            st.page_link(
+                "pages/my_reviews.py",
+                label="Review it in My reviews",
+                icon=":material/rate_review:",
+                query_params={"submission": sub.reference},
+            )

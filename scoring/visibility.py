@@ -63,3 +63,21 @@ def masked_identity(
         return dict(identity)
     placeholder = ANONYMOUS if anonymous else HIDDEN
     return {key: (placeholder if key == "organisation" else None) for key in identity}
+
+
+def reviewer_names_visible(role: str) -> bool:
+    """Admin and office see who wrote each review; reviewers see the other
+    reviews of a submission without their authors' names."""
+    return role in ("admin", "office")
+
+
+def review_author_label(role: str, *, own: bool, name: str, position: int) -> str:
+    """How the author of a review is shown to someone in `role`.
+
+    `position` (1, 2, ...) is the review's place among the submission's
+    reviews, so that a reviewer can tell the other reviews apart."""
+    if own:
+        return "Your review"
+    if reviewer_names_visible(role):
+        return name
+    return f"Reviewer {chr(ord('A') + position - 1) if 1 <= position <= 26 else position}"

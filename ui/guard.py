@@ -49,3 +49,13 @@ def require_page(key: str) -> Viewer:
         st.error("This page is not available to you.", icon=":material/block:")
         st.stop()
     return viewer
+
+
+def refuse(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object, detail: str, message: str) -> None:
+    """Log a refused attempt (a URL, a query parameter or widget state naming
+    something this person may not reach) and tell them, in our words."""
+    with db.write() as session:
+        audit.record_denied(
+            session, actor=viewer.username, attempted=attempted, entity=entity, entity_id=entity_id, detail=detail
+        )
+    st.error(message, icon=":material/block:")

@@ -40,6 +40,17 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
     PageSpec(
+        "my_reviews", "pages/my_reviews.py", "My reviews", ":material/rate_review:", frozenset({"reviewer"}), "Review"
+    ),
+    PageSpec(
+        "assignments",
+        "pages/assignments.py",
+        "Assignments",
+        ":material/assignment_ind:",
+        frozenset({"admin"}),
+        "Review",
+    ),
+    PageSpec(
         "import",
         "pages/import_submissions.py",
         "Import",

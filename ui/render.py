@@ -86,3 +86,63 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
         for name, value in sub.single.items():
             field(HEADERS[name], labels(config, name, value) if value else EMPTY)
         field("Region", sub.region)
+
+
+CANNOT_JUDGE_LABEL = "Cannot judge"
+
+
+def score_label(scores: dict, criterion: str) -> str:
+    """A stored score as shown: the number, "Cannot judge" (never a low
+    score), or a dash when not answered yet."""
+    if criterion not in scores:
+        return EMPTY
+    value = scores[criterion]
+    return CANNOT_JUDGE_LABEL if value is None else str(value)
+
+
+def review_values(values: dict, config: CallConfig, *, container=None) -> None:
+    """A review's scores, recommendation, confidence and comment, read-only.
+
+    `values` has the keys of `ReviewRecord.as_values()` (status optional)."""
+    target = container or st
+    rows = [{"": c.label, "Score": score_label(values["scores"], c.id)} for c in config.criteria]
+    rec, conf = values.get("recommendation"), values.get("confidence")
+    rows.append({"": "Recommendation", "Score": config.recommendations.label(rec) if rec else EMPTY})
+    rows.append({"": "Confidence", "Score": config.confidence_levels.label(conf) if conf else EMPTY})
+    target.dataframe(rows, hide_index=True, width="stretch")
+    field("Comment to the panel", values.get("comment"), container=target)
+
+
+def review_cards(records: list, config: CallConfig) -> None:
+    """Reviews as cards: who (as the viewer may see it), when, and the values."""
+    for record in records:
+        with st.container(border=True):
+            st.text(record.reviewer_name)
+            when = record.submitted_at if record.status == "submitted" else record.updated_at
+            st.caption(f"{'Submitted' if record.status == 'submitted' else 'Draft, saved'} {format_when(when)}")
+            review_values(record.as_values(), config)
+
+
+def reviews_section(records: list, config: CallConfig, *, viewer_role: str) -> None:
+    """The reviews of one submission that the viewer may read (already
+    filtered and labelled by `data_access.reviews.reviews_of_submission`)."""
+    st.subheader("Reviews")
+    own_submitted = any(r.own and r.status == "submitted" for r in records)
+    if viewer_role == "reviewer" and not own_submitted:
+        st.caption("The other reviews of this submission appear here once you have submitted your own.")
+    elif not records:
+        st.caption("No review of this submission has been submitted yet.")
+    review_cards(records, config)
+
+
+def flash(key: str, kind: str, text: str) -> None:
+    """Keep a message (our words) for the next run, e.g. across `st.rerun()`."""
+    st.session_state[key] = (kind, text)
+
+
+def show_flash(key: str) -> None:
+    """Show, once, the message kept under `key`."""
+    message = st.session_state.pop(key, None)
+    if message:
+        kind, text = message
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)

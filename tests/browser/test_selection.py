@@ -44,7 +44,11 @@ def demo_state(demo_db_url):
     return {
         "exclude": info.loc[proposed.picks[0].submission_id, "reference"],
         "pin": outsiders["reference"].iloc[len(outsiders) // 2],
-        "anonymous_names": {n for sid, n in contacts if n and info.loc[sid, "anonymous"]},
+        # Demo names repeat: only names that no named submission also uses can
+        # tell an anonymous contributor apart.
+        "anonymous_names": {n for sid, n in contacts if n and info.loc[sid, "anonymous"]}
+        - {n for sid, n in contacts if not info.loc[sid, "anonymous"]},
+        "anonymous_refs": set(info.loc[info["anonymous"], "reference"]),
         "names": {info.loc[sid, "reference"]: n for sid, n in contacts},
     }
 
@@ -105,6 +109,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
         assert row["Format"] in ("In person", "Virtual")
         assert float(row["Calibrated score"]) > 0
     assert not any(name in text for name in demo_state["anonymous_names"])
+    assert not set(references) & demo_state["anonymous_refs"]
 
     db = Database(demo_db_url)
     with db.read() as s:

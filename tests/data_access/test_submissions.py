@@ -33,6 +33,7 @@ def panel(db, call_config):
                 organisation="Larkfield Trust",
                 contact_name="Ada Example",
                 contact_email="ada@larkfield.example",
+                reported_impact="positive",  # not left to the factory's chance: the filter test counts negatives
             ),
             "anon": make_submission(
                 s,

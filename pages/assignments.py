@@ -1,0 +1,84 @@
+"""Assignments (admin): assign submissions to reviewers automatically or by
+hand, see progress per reviewer and declared conflicts, close reviewing.
+
+The automatic run (`scoring.assignment`) gives every submission k reviewers
+with balanced loads, never a conflicted, same-organisation or same-domain
+reviewer, and keeps every existing assignment and review.
+"""
+
+import streamlit as st
+
+from data_access.assignments import (
+    conflicts_overview,
+    plan_assignments,
+    run_auto_assignment,
+    submissions_short,
+)
+from data_access.call_state import reviewing_closed, set_reviewing_closed
+from data_access.reviews import review_progress
+from ui import assignment_views as views
+from ui import context
+from ui.guard import require_page
+
+viewer = require_page("assignments")
+config = context.call_config()
+db = context.database()
+k = config.reviewers_per_submission
+
+st.title("Assignments")
+views.show_flash()
+with db.read() as session:
+    closed = reviewing_closed(session)
+    progress = review_progress(session)
+    conflicts = conflicts_overview(session)
+    short = submissions_short(session, k=k)
+
+status, toggle = st.columns([4, 1])
+if closed:
+    status.warning("Reviewing is closed: no review can be saved, submitted or reopened.", icon=":material/lock:")
+else:
+    status.info("Reviewing is open: reviewers can save, submit and reopen their reviews.", icon=":material/lock_open:")
+if toggle.button("Reopen reviewing" if closed else "Close reviewing", key="assignments.toggle_closed"):
+    with db.write() as session:
+        set_reviewing_closed(session, closed=not closed, actor=viewer.username)
+    views.flash("success", "Reviewing is open again." if closed else "Reviewing is closed.")
+    st.rerun()
+
+active = progress[progress["active"]]
+cols = st.columns(4)
+cols[0].metric(f"Submissions short of {k} reviewers", short)
+cols[1].metric("Assignments (without conflicts)", int((active["assigned"] - active["conflicts"]).sum()))
+cols[2].metric("Reviews submitted", int(progress["submitted"].sum()))
+cols[3].metric("Conflicts of interest", len(conflicts))
+
+tab_progress, tab_auto, tab_conflicts, tab_edit = st.tabs(
+    ["Progress per reviewer", "Assign automatically", f"Conflicts of interest ({len(conflicts)})", "Edit by hand"]
+)
+with tab_progress:
+    views.progress_table(progress)
+
+with tab_auto:
+    st.caption(
+        f"Gives every submission {k} reviewers (review.reviewers_per_submission in the call's configuration), "
+        "balancing loads within each reviewer's capacity. Nobody gets a submission they declared a conflict "
+        "with, or whose contributor shares their organisation or email domain; deactivated reviewers get "
+        "nothing new. Existing assignments and reviews are kept, so run it again after each import."
+    )
+    names = dict(zip(progress["reviewer_id"], progress["reviewer"], strict=True))
+    preview, apply, _ = st.columns([1, 1, 3])
+    if preview.button("Preview", icon=":material/visibility:", key="assignments.preview"):
+        with db.read() as session:
+            views.keep_report(plan_assignments(session, k=k), applied=False, names=names)
+    if apply.button("Assign now", type="primary", icon=":material/group_add:", key="assignments.run"):
+        with db.write() as session:
+            plan = run_auto_assignment(session, k=k, actor=viewer.username)
+        views.keep_report(plan, applied=True, names=names)
+        views.flash("success", f"Added {len(plan.new)} assignments.")
+        st.rerun()
+    views.plan_report()
+
+with tab_conflicts:
+    views.conflicts_table(conflicts, k)
+
+with tab_edit:
+    views.edit_by_hand(db, viewer)

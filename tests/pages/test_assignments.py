@@ -1,0 +1,97 @@
+"""The Assignments page in AppTest: preview and run the automatic assignment,
+edit by hand, record conflicts, close and reopen reviewing."""
+
+import pytest
+from sqlalchemy import func, select
+
+from data_access.call_state import reviewing_closed
+from data_access.models import Assignment, ConflictOfInterest
+from data_access.users import set_active
+from tests.factories import make_submission, make_user
+from tests.support.apptest import rerun, run_app, texts
+
+PAGE = "pages/assignments.py"
+
+
+@pytest.fixture
+def call(db, call_config):
+    with db.write() as s:
+        admin = make_user(s, role="admin")
+        subs = [make_submission(s, call_config, reference=f"CFE-{i:04d}") for i in range(1, 7)]
+        castle = make_submission(s, call_config, reference="CFE-0007", organisation="Castle Trust")
+        reviewers = [make_user(s, name=f"Reviewer {n}") for n in "ABC"]
+        castle_reviewer = make_user(s, name="Dee Castle", organisation="castle trust")
+    return {"admin": admin, "subs": subs, "castle": castle, "reviewers": reviewers, "dee": castle_reviewer}
+
+
+def _count(db, model, **where):
+    with db.read() as s:
+        stmt = select(func.count()).select_from(model)
+        for name, value in where.items():
+            stmt = stmt.where(getattr(model, name) == value)
+        return s.scalar(stmt)
+
+
+def test_preview_writes_nothing_and_the_run_assigns_every_submission(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=PAGE)
+    assert not at.exception
+    at.button(key="assignments.preview").click()
+    rerun(at, db_url)
+    assert "(nothing written yet)" in texts(at)
+    assert _count(db, Assignment) == 0
+
+    at.button(key="assignments.run").click()
+    rerun(at, db_url)
+    assert "Added 21 assignments." in texts(at)
+    assert _count(db, Assignment) == 21
+    assert _count(db, Assignment, submission_id=call["castle"], reviewer_id=call["dee"].user_id) == 0
+    assert (at.metric[0].label, at.metric[0].value) == ("Submissions short of 3 reviewers", "0")
+
+
+def test_an_impossible_submission_is_listed_with_the_reason(db, db_url, call):
+    with db.write() as s:
+        for person in call["reviewers"][1:]:
+            set_active(s, user_id=person.user_id, active=False, actor="test")
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.button(key="assignments.run").click()
+    rerun(at, db_url)
+    shortfalls = [df.value for df in at.dataframe if "Why" in df.value.columns]
+    assert shortfalls, "no table of shortfalls"
+    why = dict(zip(shortfalls[0]["Reference"], shortfalls[0]["Why"], strict=True))
+    assert "Dee Castle shares the contributor's organisation" in why["CFE-0007"]
+    assert "Reviewer B and Reviewer C are deactivated" in why["CFE-0007"]
+
+
+def test_edit_by_hand_and_record_a_conflict(db, db_url, call):
+    reviewer_a = call["reviewers"][0]
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.selectbox(key="assignments.edit.ref").set_value("CFE-0007")
+    rerun(at, db_url)
+    assert "Dee Castle" not in at.selectbox(key="asg.add").options  # shares the organisation
+    assert "Reviewer A" in at.selectbox(key="asg.add").options
+    at.selectbox(key="asg.add").set_value(reviewer_a.user_id)
+    rerun(at, db_url)
+    at.button(key="asg.add.go").click()
+    rerun(at, db_url)
+    assert _count(db, Assignment, submission_id=call["castle"], reviewer_id=reviewer_a.user_id) == 1
+
+    at.selectbox(key="asg.coi").set_value(call["reviewers"][1].user_id)
+    at.text_input(key="asg.coi.reason").set_value("Sits on its board")
+    rerun(at, db_url)
+    at.button(key="asg.coi.go").click()
+    rerun(at, db_url)
+    assert _count(db, ConflictOfInterest, submission_id=call["castle"], source="admin") == 1
+    assert "Sits on its board" in texts(at)  # the conflicts tab lists it
+
+
+def test_close_and_reopen_reviewing(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.button(key="assignments.toggle_closed").click()
+    rerun(at, db_url)
+    with db.read() as s:
+        assert reviewing_closed(s)
+    assert "Reviewing is closed" in texts(at)
+    at.button(key="assignments.toggle_closed").click()
+    rerun(at, db_url)
+    with db.read() as s:
+        assert not reviewing_closed(s)

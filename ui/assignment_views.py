@@ -1,0 +1,220 @@
+"""Parts of the Assignments page (admin): progress per reviewer, the report
+of an automatic run, declared conflicts, and editing one submission's
+reviewers by hand. Names, reasons and references are shown as text or in
+table cells, never as Markdown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access import assignments as assignments_da
+from data_access.db import Database
+from scoring.assignment import AssignmentPlan
+from scoring.visibility import Viewer
+from ui import render
+
+FLASH = "assignments.flash"
+REPORT = "assignments.report"
+
+
+def flash(kind: str, text: str) -> None:
+    render.flash(FLASH, kind, text)
+
+
+def show_flash() -> None:
+    render.show_flash(FLASH)
+
+
+def progress_table(progress: pd.DataFrame) -> None:
+    shown = progress.rename(
+        columns={
+            "reviewer": "Reviewer",
+            "username": "Username",
+            "active": "Active",
+            "capacity": "Capacity",
+            "assigned": "Assigned",
+            "conflicts": "Conflicts",
+            "drafts": "Drafts",
+            "submitted": "Submitted",
+            "not_started": "Not started",
+            "percent_done": "Done",
+        }
+    ).drop(columns=["reviewer_id"])
+    shown["Capacity"] = shown["Capacity"].map(lambda c: "no limit" if pd.isna(c) else str(int(c)))
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Done": st.column_config.ProgressColumn("Done", format="%d%%", min_value=0, max_value=100),
+            "Capacity": st.column_config.TextColumn("Capacity", help="Most assignments this reviewer takes"),
+        },
+    )
+
+
+def keep_report(plan: AssignmentPlan, *, applied: bool, names: dict[int, str]) -> None:
+    """Remember a run's report (plain data) to show after the rerun."""
+    st.session_state[REPORT] = {
+        "applied": applied,
+        "k": plan.k,
+        "added": len(plan.new),
+        "spread": plan.spread,
+        "shortfalls": [
+            {"Reference": s.reference, "Reviewers": s.reviewers, "Needed": s.needed, "Why": s.reason}
+            for s in plan.shortfalls
+        ],
+        "loads": [
+            {
+                "Reviewer": names.get(r, str(r)),
+                "Before": plan.loads_before[r],
+                "After": plan.loads_after[r],
+                "Added": plan.loads_after[r] - plan.loads_before[r],
+            }
+            for r in sorted(plan.loads_after, key=lambda r: names.get(r, ""))
+        ],
+        "notes": list(plan.notes),
+    }
+
+
+def plan_report() -> None:
+    report = st.session_state.get(REPORT)
+    if not report:
+        return
+    verb = "Added" if report["applied"] else "Would add"
+    with st.container(border=True):
+        st.markdown("**Result of the run**" if report["applied"] else "**Preview** (nothing written yet)")
+        cols = st.columns(3)
+        cols[0].metric(f"{verb} assignments", report["added"])
+        cols[1].metric(f"Submissions short of {report['k']} reviewers", len(report["shortfalls"]))
+        cols[2].metric("Most minus least loaded", report["spread"])
+        for note in report["notes"]:
+            st.text(note)
+        if report["shortfalls"]:
+            st.caption("These submissions cannot get enough reviewers, and why:")
+            st.dataframe(pd.DataFrame(report["shortfalls"]), hide_index=True, width="stretch")
+        st.caption("Assignments per active reviewer (conflicts not counted):")
+        st.dataframe(pd.DataFrame(report["loads"]), hide_index=True, width="stretch")
+
+
+def conflicts_table(conflicts: pd.DataFrame, k: int) -> None:
+    if conflicts.empty:
+        st.caption("No conflict of interest has been declared or recorded.")
+        return
+    needs = conflicts["reviewers_now"] < k
+    st.caption(
+        f"{int(needs.sum())} of these submissions now have fewer than {k} reviewers: run the automatic "
+        "assignment to replace the conflicted reviewers, or add someone in 'Edit by hand'."
+    )
+    shown = pd.DataFrame(
+        {
+            "Reference": conflicts["reference"],
+            "Reviewer": conflicts["reviewer"],
+            "Declared by": conflicts["source"].map({"reviewer": "the reviewer", "admin": "the coordinator"}),
+            "Reason": conflicts["reason"],
+            "When": conflicts["declared_at"].map(render.format_when),
+            "Was assigned": conflicts["was_assigned"],
+            "Reviewers now": conflicts["reviewers_now"],
+            "Needs a reviewer": needs,
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+
+def _act(db: Database, success: str, fn, **kwargs) -> None:
+    """One change by hand in its own unit of work; a refusal is shown, nothing changes."""
+    try:
+        with db.write() as session:
+            fn(session, **kwargs)
+    except assignments_da.AssignmentError as exc:
+        st.error(str(exc))
+        return
+    flash("success", success)
+    st.rerun()
+
+
+def edit_by_hand(db: Database, viewer: Viewer) -> None:
+    with db.read() as session:
+        references = assignments_da.submission_references(session)
+    reference = st.selectbox(
+        "Submission", list(references), index=None, placeholder="Type a reference", key="assignments.edit.ref"
+    )
+    if reference is None:
+        return
+    submission_id = references[reference]
+    with db.read() as session:
+        panel = assignments_da.submission_panel(session, submission_id=submission_id)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Reviewer": m.name,
+                    "Assigned": m.assigned,
+                    "Review": m.review_status or "",
+                    "Conflict": {"reviewer": "declared", "admin": "recorded by the coordinator"}.get(m.conflict, ""),
+                    "Conflict reason": m.conflict_reason,
+                    "Load": m.load,
+                    "Capacity": "no limit" if m.capacity is None else str(m.capacity),
+                    "Cannot be added because": "" if m.assigned else (m.excluded or ""),
+                }
+                for m in panel
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    ids = {m.reviewer_id: m for m in panel}
+    add_col, remove_col, conflict_col = st.columns(3)
+    common = {"submission_id": submission_id, "actor": viewer.username}
+
+    with add_col.container(border=True):
+        addable = [m.reviewer_id for m in panel if not m.assigned and m.excluded is None]
+        who = st.selectbox("Add a reviewer", addable, index=None, format_func=lambda r: ids[r].name, key="asg.add")
+        if st.button("Assign", disabled=who is None, key="asg.add.go"):
+            _act(
+                db,
+                f"Assigned {reference} to {ids[who].name}.",
+                assignments_da.add_assignment,
+                reviewer_id=who,
+                **common,
+            )
+
+    with remove_col.container(border=True):
+        removable = [m.reviewer_id for m in panel if m.assigned and m.review_status != "submitted"]
+        who = st.selectbox("Remove a reviewer", removable, index=None, format_func=lambda r: ids[r].name, key="asg.rm")
+        if st.button("Remove", disabled=who is None, key="asg.rm.go"):
+            _act(
+                db,
+                f"Removed {ids[who].name} from {reference}.",
+                assignments_da.remove_assignment,
+                reviewer_id=who,
+                **common,
+            )
+
+    with conflict_col.container(border=True):
+        free = [m.reviewer_id for m in panel if m.conflict is None]
+        who = st.selectbox("Record a conflict", free, index=None, format_func=lambda r: ids[r].name, key="asg.coi")
+        reason = st.text_input("Reason", key="asg.coi.reason")
+        if st.button("Record conflict", disabled=who is None, key="asg.coi.go"):
+            _act(
+                db,
+                f"Recorded a conflict of interest for {ids[who].name} on {reference}.",
+                assignments_da.declare_conflict,
+                reviewer_id=who,
+                source="admin",
+                reason=reason,
+                **common,
+            )
+        mine = [m.reviewer_id for m in panel if m.conflict == "admin"]
+        if mine:
+            who = st.selectbox(
+                "Withdraw a conflict you recorded", mine, format_func=lambda r: ids[r].name, key="asg.wd"
+            )
+            if st.button("Withdraw", key="asg.wd.go"):
+                _act(
+                    db,
+                    f"Withdrew the conflict of {ids[who].name} on {reference}.",
+                    assignments_da.withdraw_conflict,
+                    reviewer_id=who,
+                    **common,
+                )

@@ -1,0 +1,342 @@
+"""The review form: input kept per submission until saved, saving with the
+changed-in-another-window check, reopening, and declaring a conflict.
+
+Unsaved input lives in `st.session_state[DRAFTS]`, a dict of plain values per
+submission id (UI state only, never an ORM object). Every widget copies its
+value there when it changes (an `on_change` callback, which Streamlit runs
+even when the person moves to another submission or page in the same click),
+and widgets are seeded from there when they appear again. So input survives
+reruns, moving between submissions and visiting other pages, until it is
+saved. Each entry remembers the version of the review it started from; a save
+passes it as `expected_version`, so a review changed meanwhile in another tab
+is reported with both versions side by side instead of being overwritten.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from config import CallConfig
+from data_access.assignments import AssignmentError, declare_conflict
+from data_access.db import Database
+from data_access.reviews import (
+    ReviewDraft,
+    ReviewError,
+    ReviewingClosed,
+    ReviewRecord,
+    StaleReview,
+    reopen_review,
+    save_review,
+)
+from data_access.submissions import AccessDenied
+from scoring.visibility import Viewer
+from ui import render
+from ui.guard import refuse
+
+DRAFTS = "my_reviews.drafts"
+FLASH = "my_reviews.flash"
+CANNOT_JUDGE = "cannot_judge"
+SCORE_OPTIONS = (1, 2, 3, 4, 5, CANNOT_JUDGE)
+NOT_ASSIGNED = "That submission is not assigned to you, so it cannot be opened or saved."
+
+
+def widget_key(submission_id: int, name: str) -> str:
+    return f"review.{submission_id}.{name}"
+
+
+def _values(record: ReviewRecord | None) -> dict:
+    if record is None:
+        return {"scores": {}, "comment": "", "recommendation": None, "confidence": None}
+    return {
+        "scores": dict(record.scores),
+        "comment": record.comment,
+        "recommendation": record.recommendation,
+        "confidence": record.confidence,
+    }
+
+
+def _fresh(record: ReviewRecord | None) -> dict:
+    values = _values(record)
+    return {
+        "base_version": record.version if record else 0,
+        "base": values,
+        "values": {**values, "scores": dict(values["scores"])},
+        "stale": None,  # the stored review (values, version, status, when) after a refused save
+        "intent": None,  # "draft" or "submit": what that save tried
+        "seed": True,  # set the widgets from `values` on the next render
+    }
+
+
+def _store() -> dict:
+    return st.session_state.setdefault(DRAFTS, {})
+
+
+def has_unsaved(submission_id: int) -> bool:
+    entry = _store().get(submission_id)
+    return entry is not None and entry["values"] != entry["base"]
+
+
+def form_state(submission_id: int, stored: ReviewRecord | None) -> dict:
+    """This submission's form state; (re)started from the stored review unless
+    the person has unsaved input or an unresolved refused save."""
+    entry = _store().get(submission_id)
+    version = stored.version if stored else 0
+    clean = entry is not None and entry["values"] == entry["base"] and entry["stale"] is None
+    if entry is None or (clean and entry["base_version"] != version):
+        entry = _store()[submission_id] = _fresh(stored)
+    return entry
+
+
+def forget(submission_id: int) -> None:
+    """Drop the form state after a save: the next run starts from the database."""
+    _store().pop(submission_id, None)
+
+
+def flash(kind: str, text: str) -> None:
+    render.flash(FLASH, kind, text)
+
+
+def show_flash() -> None:
+    render.show_flash(FLASH)
+
+
+# --- widgets -------------------------------------------------------------------
+
+
+def _widget_values(values: dict, config: CallConfig, submission_id: int) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for c in config.criteria:
+        scores = values["scores"]
+        out[widget_key(submission_id, c.id)] = (
+            (CANNOT_JUDGE if scores[c.id] is None else scores[c.id]) if c.id in scores else None
+        )
+    out[widget_key(submission_id, "comment")] = values["comment"]
+    out[widget_key(submission_id, "recommendation")] = values["recommendation"]
+    out[widget_key(submission_id, "confidence")] = values["confidence"]
+    return out
+
+
+def _capture(submission_id: int, name: str) -> None:
+    """on_change: copy one widget's value into the form state."""
+    entry = _store().get(submission_id)
+    key = widget_key(submission_id, name)
+    if entry is None or key not in st.session_state:
+        return
+    value = st.session_state[key]
+    if name in ("comment", "recommendation", "confidence"):
+        entry["values"][name] = value if name != "comment" else (value or "")
+    elif value is None:
+        entry["values"]["scores"].pop(name, None)
+    else:
+        entry["values"]["scores"][name] = None if value == CANNOT_JUDGE else value
+
+
+def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: bool) -> None:
+    """The rubric's criteria with their descriptors beside the choices, the
+    comment, recommendation and confidence."""
+    force = entry.pop("seed", False)
+    for key, value in _widget_values(entry["values"], config, submission_id).items():
+        if force or key not in st.session_state:
+            st.session_state[key] = value
+    columns = st.columns(len(config.criteria))
+    for column, c in zip(columns, config.criteria, strict=True):
+        with column:
+            st.radio(
+                f"**{c.label}**: {c.question}",
+                SCORE_OPTIONS,
+                index=None,
+                format_func=lambda o: render.CANNOT_JUDGE_LABEL if o == CANNOT_JUDGE else str(o),
+                captions=[*c.descriptors, "Not enough to go on: left out of averages, never a low score."],
+                key=widget_key(submission_id, c.id),
+                on_change=_capture,
+                args=(submission_id, c.id),
+                disabled=disabled,
+            )
+            if c.note:
+                st.caption(c.note)
+    st.text_area(
+        "Comment to the panel (required when a score is 1 or 5)",
+        key=widget_key(submission_id, "comment"),
+        on_change=_capture,
+        args=(submission_id, "comment"),
+        disabled=disabled,
+        height=140,
+    )
+    left, right = st.columns(2)
+    for column, name, label, vocab in (
+        (left, "recommendation", "Recommendation", config.recommendations),
+        (right, "confidence", "Your confidence", config.confidence_levels),
+    ):
+        column.radio(
+            label,
+            vocab.ids,
+            index=None,
+            format_func=vocab.label,
+            horizontal=True,
+            key=widget_key(submission_id, name),
+            on_change=_capture,
+            args=(submission_id, name),
+            disabled=disabled,
+        )
+    for name in (*config.criterion_ids, "comment", "recommendation", "confidence"):
+        _capture(submission_id, name)
+
+
+# --- actions -------------------------------------------------------------------
+
+
+def save(
+    db: Database, viewer: Viewer, config: CallConfig, submission_id: int, entry: dict, *, submit: bool, expected: int
+) -> None:
+    """Save or submit the form's values; reruns on success, otherwise says why."""
+    values = entry["values"]
+    draft = ReviewDraft(
+        scores=dict(values["scores"]),
+        comment=values["comment"],
+        recommendation=values["recommendation"],
+        confidence=values["confidence"],
+    )
+    try:
+        with db.write() as session:
+            record = save_review(
+                session,
+                submission_id=submission_id,
+                reviewer_id=viewer.user_id,
+                actor=viewer.username,
+                draft=draft,
+                submit=submit,
+                expected_version=expected,
+                config=config,
+            )
+    except AccessDenied as exc:
+        refuse_save(db, viewer, submission_id, str(exc))
+        return
+    except ReviewingClosed:
+        st.error("Reviewing is closed: reviews can no longer change. Nothing was saved.")
+        return
+    except ReviewError as exc:
+        st.error("Not saved: " + " ".join(exc.problems))
+        return
+    except StaleReview as exc:
+        current = exc.current
+        entry["stale"] = (
+            None
+            if current is None
+            else {**current.as_values(), "version": current.version, "updated_at": current.updated_at}
+        )
+        entry["intent"] = "submit" if submit else "draft"
+        st.rerun()
+    forget(submission_id)
+    flash("success", f"Review {'submitted' if submit else 'saved as a draft'} (version {record.version}).")
+    st.rerun()
+
+
+def refuse_save(db: Database, viewer: Viewer, submission_id: int, detail: str) -> None:
+    refuse(
+        db,
+        viewer,
+        attempted="save review",
+        entity="submission",
+        entity_id=submission_id,
+        detail=detail,
+        message=NOT_ASSIGNED,
+    )
+
+
+def stale_panel(
+    db: Database, viewer: Viewer, config: CallConfig, submission_id: int, entry: dict, *, closed: bool
+) -> None:
+    """Both versions, side by side, after a save found the review changed."""
+    stored = entry["stale"]
+    when = render.format_when(stored["updated_at"]) if stored else ""
+    st.warning(
+        "This review was changed in another window or tab since you opened it"
+        + (f" (saved {when}, now {'submitted' if stored['status'] == 'submitted' else 'a draft'})." if stored else ".")
+        + " Nothing was overwritten. Compare the two versions, then keep yours or take the saved one.",
+        icon=":material/sync_problem:",
+    )
+    mine, theirs = st.columns(2)
+    with mine.container(border=True):
+        st.markdown("**Your version** (not saved)")
+        render.review_values(entry["values"], config)
+    with theirs.container(border=True):
+        st.markdown("**The saved version**")
+        if stored:
+            render.review_values(stored, config)
+        else:
+            st.caption("The saved review no longer exists.")
+    keep, take = st.columns(2)
+    action = "submit" if entry["intent"] == "submit" else "save"
+    if keep.button(f"Keep my version ({action} it)", key=widget_key(submission_id, "keep_mine"), disabled=closed):
+        save(
+            db,
+            viewer,
+            config,
+            submission_id,
+            entry,
+            submit=entry["intent"] == "submit",
+            expected=stored["version"] if stored else 0,
+        )
+    if take.button("Use the saved version", key=widget_key(submission_id, "take_saved"), disabled=stored is None):
+        fresh = _fresh(None)
+        values = {k: stored[k] for k in ("scores", "comment", "recommendation", "confidence")}
+        fresh.update(base_version=stored["version"], base=values, values={**values, "scores": dict(values["scores"])})
+        _store()[submission_id] = fresh
+        st.rerun()
+
+
+def reopen(db: Database, viewer: Viewer, submission_id: int, version: int) -> None:
+    try:
+        with db.write() as session:
+            reopen_review(
+                session,
+                submission_id=submission_id,
+                reviewer_id=viewer.user_id,
+                actor=viewer.username,
+                expected_version=version,
+            )
+    except AccessDenied as exc:
+        refuse_save(db, viewer, submission_id, str(exc))
+        return
+    except ReviewingClosed:
+        st.error("Reviewing is closed: reviews can no longer change.")
+        return
+    except (ReviewError, StaleReview):
+        flash("info", "This review changed in another window; here it is as saved now.")
+    else:
+        flash("success", "Your review is open again as a draft; submit it again when you are done.")
+    forget(submission_id)
+    st.rerun()
+
+
+def conflict_panel(db: Database, viewer: Viewer, submission_id: int, *, closed: bool) -> None:
+    with st.expander("Declare a conflict of interest", icon=":material/front_hand:"):
+        st.caption(
+            "If you know the contributors or have worked on this project, declare a conflict. "
+            "Your review ends there: what you saved is not counted, the coordinator assigns "
+            "someone else, and you will see nothing more of this submission."
+        )
+        reason = st.text_input("Reason (optional; seen by the coordinator)", key=widget_key(submission_id, "coi"))
+        sure = st.checkbox(
+            "I have a conflict of interest with this submission", key=widget_key(submission_id, "coi_sure")
+        )
+        if st.button("Declare the conflict", key=widget_key(submission_id, "coi_go"), disabled=closed or not sure):
+            try:
+                with db.write() as session:
+                    declare_conflict(
+                        session,
+                        submission_id=submission_id,
+                        reviewer_id=viewer.user_id,
+                        actor=viewer.username,
+                        source="reviewer",
+                        reason=reason,
+                    )
+            except AccessDenied as exc:
+                refuse_save(db, viewer, submission_id, str(exc))
+                return
+            except AssignmentError as exc:
+                st.error(str(exc))
+                return
+            forget(submission_id)
+            flash("info", "Conflict of interest declared. The coordinator will reassign this submission.")
+            st.rerun()
