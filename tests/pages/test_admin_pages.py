@@ -79,3 +79,19 @@ def test_audit_log_lists_and_filters_entries(db, db_url):
     at = rerun(at, db_url)
     assert set(at.dataframe[0].value["action"]) == {"user.create"}
     assert at.download_button  # the table is one click away as CSV
+
+
+def test_downloading_the_audit_log_is_itself_logged(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="someone")
+    at = run_app(db_url, admin, page="pages/audit_log.py")
+    [download] = at.download_button
+    download.click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.audit-log"))
+    assert entries["actor"].tolist() == ["boss"]
+    assert entries.iloc[0]["detail"] == "Audit log page"
+    assert entries.iloc[0]["new"]["file"].endswith(".csv") and entries.iloc[0]["new"]["rows"] >= 2
