@@ -60,7 +60,9 @@ table = ranking_table(
 n_flagged = int(cal.submissions["flagged"].sum())
 st.caption(
     f"Sorted by the {sort_caption(sort)}. {len(cal.submissions)} reviewed submissions; {n_flagged} flagged for "
-    f"discussion (reviewers' scores on a criterion spread by {config.disagreement_threshold:g} or more). "
+    f"discussion (on some criterion the standard deviation of the reviewers' scores is "
+    f"{config.disagreement_threshold:g} or more: for two reviewers, scores "
+    f"{2 * config.disagreement_threshold:g} or more points apart). "
     f"'{CANNOT_JUDGE}' means no reviewer could judge that criterion; it is left out of the averages, never "
     "counted as 0. Moved: places gained (+) or lost (−) by calibration compared with the plain mean."
 )
@@ -79,7 +81,9 @@ event = st.dataframe(
         "Calibrated score": number(format="%.2f", help="Corrected for lenient and harsh reviewers (1 to 5)."),
         "Plain mean": number(format="%.2f", help="Weighted average of the reviewers' scores (1 to 5)."),
         "Moved": number(format="%+d"),
-        "Disagreement": number(format="%.2f", help="Largest spread of scores on one criterion (points)."),
+        "Disagreement": number(
+            format="%.2f", help="Largest standard deviation of the reviewers' scores on one criterion (points)."
+        ),
         "Discuss": st.column_config.CheckboxColumn(help="Flagged: the reviewers disagree."),
     },
 )

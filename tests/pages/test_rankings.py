@@ -51,6 +51,8 @@ def test_rankings_sorted_by_calibrated_score_with_means_flags_and_charts(db_url,
     assert [t.value for t in at.title] == ["Rankings"]
     shown = texts(at)
     assert "Sorted by the calibrated score, highest first." in shown
+    # The threshold (1.0, a standard deviation) is said in words a panel member can check.
+    assert "standard deviation of the reviewers' scores is 1 or more: for two reviewers, scores 2 or more" in shown
     table = main_table(at)
     # Reviewed submissions only, highest calibrated score first, title as a plain cell.
     assert len(table) == 4
