@@ -16,6 +16,7 @@ from config import CallConfig
 from ui.tables import HEADERS
 
 EMPTY = "—"
+ROLE_LABELS = {"admin": "Admin", "office": "Office", "reviewer": "Reviewer"}
 
 
 def field(label: str, value: object, *, container=None) -> None:
