@@ -19,6 +19,7 @@ from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, so
 from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
 from ui import context
 from ui.guard import require_page
+from ui.render import table_key
 
 viewer = require_page("rankings")
 config = context.call_config()
@@ -74,7 +75,7 @@ event = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    key="rankings.table",
+    key=table_key("rankings.table", sort, flagged_only),
     on_select="rerun" if viewer.is_admin else "ignore",
     selection_mode="single-row",
     column_config={

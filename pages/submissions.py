@@ -17,6 +17,7 @@ from data_access.submissions import (
 )
 from ui import context, render
 from ui.guard import refuse, require_page
+from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("submissions")
@@ -59,7 +60,7 @@ event = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    key="submissions.table",
+    key=table_key("submissions.table", flt),
     width="stretch",
 )
 
