@@ -5,12 +5,11 @@ import json
 import streamlit as st
 
 from data_access import audit
-from scoring.csv_export import export_filename, to_csv_bytes
 from ui import context
+from ui.exports import table_download
 from ui.guard import require_page
 
 viewer = require_page("audit_log")
-config = context.call_config()
 db = context.database()
 
 st.title("Audit log")
@@ -30,10 +29,5 @@ for column in ("old", "new"):
     entries[column] = entries[column].map(lambda v: "" if v is None else json.dumps(v, ensure_ascii=False))
 st.caption(f"{len(entries)} entries, newest first.")
 st.dataframe(entries, hide_index=True, width="stretch")
-st.download_button(
-    "Download as CSV",
-    to_csv_bytes(list(entries.columns), entries.to_dict("records")),
-    file_name=export_filename(config.call_id, "audit-log"),
-    mime="text/csv",
-    icon=":material/download:",
-)
+# Downloading the log is itself an export, written to the log like every other.
+table_download(entries, what="audit-log", key="audit.csv", viewer=viewer, via="Audit log page", label="Download as CSV")

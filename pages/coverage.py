@@ -69,14 +69,9 @@ for place, name in zip(st.columns(3), ("nation", "stage", "reported_impact"), st
 shown = cov.filter_coverage(frame, cov.CoverageFilter(reviewed_only=reviewed_only, **chosen))
 matrix = cov.coverage_matrix(shown, config, column=column, level=LEVEL)
 marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if line_up else None
-gaps = cov.gap_counts(matrix)
 
 st.subheader("Evidence and gap map")
-st.markdown(
-    f"**{gaps[cov.ABSOLUTE]}** absolute gaps (×: nothing came in) · **{gaps[cov.EVIDENCE]}** evidence gaps "
-    f"(rings: submissions came in, but none reaches evidence strength {LEVEL:g}) · "
-    f"**{gaps[cov.AWAITING]}** cells awaiting review (grey)"
-)
+st.markdown(cov.gap_summary(matrix))
 with st.expander("How to read this map", icon=":material/help:"):
     st.markdown(cov.HOW_TO_READ.format(level=LEVEL))
 if marked is not None:

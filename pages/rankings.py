@@ -19,6 +19,7 @@ from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, so
 from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
 from ui import context
 from ui.guard import require_page
+from ui.render import table_key
 
 viewer = require_page("rankings")
 config = context.call_config()
@@ -60,7 +61,9 @@ table = ranking_table(
 n_flagged = int(cal.submissions["flagged"].sum())
 st.caption(
     f"Sorted by the {sort_caption(sort)}. {len(cal.submissions)} reviewed submissions; {n_flagged} flagged for "
-    f"discussion (reviewers' scores on a criterion spread by {config.disagreement_threshold:g} or more). "
+    f"discussion (on some criterion the standard deviation of the reviewers' scores is "
+    f"{config.disagreement_threshold:g} or more: for two reviewers, scores "
+    f"{2 * config.disagreement_threshold:g} or more points apart). "
     f"'{CANNOT_JUDGE}' means no reviewer could judge that criterion; it is left out of the averages, never "
     "counted as 0. Moved: places gained (+) or lost (−) by calibration compared with the plain mean."
 )
@@ -72,14 +75,16 @@ event = st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    key="rankings.table",
+    key=table_key("rankings.table", sort, flagged_only),
     on_select="rerun" if viewer.is_admin else "ignore",
     selection_mode="single-row",
     column_config={
         "Calibrated score": number(format="%.2f", help="Corrected for lenient and harsh reviewers (1 to 5)."),
         "Plain mean": number(format="%.2f", help="Weighted average of the reviewers' scores (1 to 5)."),
         "Moved": number(format="%+d"),
-        "Disagreement": number(format="%.2f", help="Largest spread of scores on one criterion (points)."),
+        "Disagreement": number(
+            format="%.2f", help="Largest standard deviation of the reviewers' scores on one criterion (points)."
+        ),
         "Discuss": st.column_config.CheckboxColumn(help="Flagged: the reviewers disagree."),
     },
 )

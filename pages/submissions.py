@@ -18,6 +18,7 @@ from data_access.submissions import (
 from ui import context, render
 from ui.guard import refuse, require_page
 from ui.privacy import erase_panel, show_notice
+from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("submissions")
@@ -61,7 +62,7 @@ event = st.dataframe(
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    key="submissions.table",
+    key=table_key("submissions.table", flt),
     width="stretch",
 )
 

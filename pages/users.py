@@ -14,6 +14,7 @@ from data_access import users as users_da
 from data_access.models import ROLES
 from ui import context
 from ui.guard import require_page
+from ui.render import ROLE_LABELS, flash, format_when, show_flash
 
 viewer = require_page("users")
 settings = context.settings()
@@ -24,10 +25,12 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+FLASH = "users.flash"
 st.title("Users")
 shown = st.session_state.pop("users.password_notice", None)
 if shown:
     st.success(f"Password for {shown[0]}: `{shown[1]}` (shown once; pass it on safely).", icon=":material/key:")
+show_flash(FLASH)
 
 with db.read() as session:
     people = users_da.list_users(session)
@@ -37,12 +40,12 @@ st.dataframe(
             {
                 "Username": u.username,
                 "Name": u.name,
-                "Role": u.role,
+                "Role": ROLE_LABELS.get(u.role, u.role),
                 "Active": u.active,
-                "Email": u.email,
-                "Organisation": u.organisation,
-                "Capacity": u.capacity,
-                "Last sign-in": u.last_sign_in_at,
+                "Email": u.email or "",
+                "Organisation": u.organisation or "",
+                "Most reviews": "no limit" if u.capacity is None else str(u.capacity),
+                "Last sign-in": format_when(u.last_sign_in_at),
             }
             for u in people
         ]
@@ -56,7 +59,7 @@ with add_tab, st.form("users.add", clear_on_submit=True):
     cols = st.columns(2)
     username = cols[0].text_input("Username")
     name = cols[1].text_input("Full name")
-    role = cols[0].selectbox("Role", ROLES, index=2)
+    role = cols[0].selectbox("Role", ROLES, index=2, format_func=ROLE_LABELS.get)
     email = cols[1].text_input("Email (optional)")
     organisation = cols[0].text_input("Organisation (reviewers: used to avoid same-organisation conflicts)")
     capacity = cols[1].number_input("Most reviews (reviewers; 0 = no limit)", min_value=0, value=0, step=1)
@@ -87,7 +90,9 @@ with edit_tab:
     if chosen:
         user = by_name[chosen]
         cols = st.columns(3)
-        new_role = cols[0].selectbox("Role", ROLES, index=ROLES.index(user.role), key=f"users.role.{user.id}")
+        new_role = cols[0].selectbox(
+            "Role", ROLES, index=ROLES.index(user.role), format_func=ROLE_LABELS.get, key=f"users.role.{user.id}"
+        )
         new_capacity = cols[1].number_input(
             "Most reviews (0 = no limit)", min_value=0, value=user.capacity or 0, key=f"users.capacity.{user.id}"
         )
@@ -105,11 +110,19 @@ with edit_tab:
                         capacity=new_capacity or None,
                         clear_capacity=new_capacity == 0,
                     )
+                flash(FLASH, "success", f"Saved the changes to {user.username}.")
                 st.rerun()
             label = "Deactivate" if user.active else "Reactivate"
             if actions[1].button(label, key="users.toggle"):
                 with db.write() as session:
                     users_da.set_active(session, user_id=user.id, active=not user.active, actor=viewer.username)
+                flash(
+                    FLASH,
+                    "success",
+                    f"Deactivated {user.username}: signed out everywhere at their next action."
+                    if user.active
+                    else f"Reactivated {user.username}.",
+                )
                 st.rerun()
             if actions[2].button("Reset password", key="users.reset"):
                 password = new_password()

@@ -330,6 +330,21 @@ def gap_counts(matrix: CoverageMatrix) -> dict[str, int]:
     return {kind: int((matrix.cells["gap"] == kind).sum()) for kind in (ABSOLUTE, EVIDENCE, AWAITING)}
 
 
+def gap_summary(matrix: CoverageMatrix) -> str:
+    """The map's gaps in one line of our own words (Markdown: bold counts), with the right plurals."""
+    counts = gap_counts(matrix)
+
+    def count(kind: str, one: str, many: str) -> str:
+        return f"**{counts[kind]}** {one if counts[kind] == 1 else many}"
+
+    return (
+        f"{count(ABSOLUTE, 'absolute gap', 'absolute gaps')} (×: nothing came in) · "
+        f"{count(EVIDENCE, 'evidence gap', 'evidence gaps')} (rings: submissions came in, but none reaches "
+        f"evidence strength {matrix.level:g}) · "
+        f"{count(AWAITING, 'cell awaiting review', 'cells awaiting review')} (grey)"
+    )
+
+
 def _row_names(matrix: CoverageMatrix) -> tuple[pd.Series, pd.Series]:
     theme_labels = {r.code: r.label for r in matrix.rows if r.kind == "theme"}
     cells = matrix.cells
@@ -373,12 +388,15 @@ def coverage_export(frame: pd.DataFrame, config: CallConfig, *, level: float | N
 
 
 def gap_list(matrix: CoverageMatrix) -> pd.DataFrame:
-    """Only the absolute and evidence gaps, absolute first, in map order."""
+    """Only the absolute and evidence gaps, absolute first, in map order.
+
+    The column's value comes right after the kind of gap, so that it stays in
+    view beside the (long) theme labels."""
     table = cell_table(matrix)
     kinds = matrix.cells["gap"]
     keep = kinds.isin([ABSOLUTE, EVIDENCE])
     order = kinds[keep].map({ABSOLUTE: 0, EVIDENCE: 1}).sort_values(kind="stable").index
-    return table.loc[order, ["Gap", "Theme", "Focus area", matrix.column_label, "Submissions"]].reset_index(drop=True)
+    return table.loc[order, ["Gap", matrix.column_label, "Focus area", "Theme", "Submissions"]].reset_index(drop=True)
 
 
 def describe_cell(matrix: CoverageMatrix, row_key: str, column_code: str) -> str:

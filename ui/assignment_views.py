@@ -11,6 +11,7 @@ import streamlit as st
 from data_access import assignments as assignments_da
 from data_access.db import Database
 from scoring.assignment import AssignmentPlan
+from scoring.review_queue import STATUS_LABELS
 from scoring.visibility import Viewer
 from ui import render
 
@@ -150,7 +151,7 @@ def edit_by_hand(db: Database, viewer: Viewer) -> None:
                 {
                     "Reviewer": m.name,
                     "Assigned": m.assigned,
-                    "Review": m.review_status or "",
+                    "Review": STATUS_LABELS.get(m.review_status, m.review_status) if m.review_status else "",
                     "Conflict": {"reviewer": "declared", "admin": "recorded by the coordinator"}.get(m.conflict, ""),
                     "Conflict reason": m.conflict_reason,
                     "Load": m.load,

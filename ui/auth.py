@@ -35,6 +35,7 @@ from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import utcnow
 from scoring.visibility import Viewer
+from ui.render import ROLE_LABELS
 
 SESSION_KEY = "auth_session_id"
 NOTICE_KEY = "auth_notice"
@@ -316,7 +317,7 @@ def write_pending_cookie(cookies: stauth.Authenticate, settings: Settings) -> No
 def account_sidebar(db: Database, cookies: stauth.Authenticate, viewer: Viewer) -> bool:
     """Who is signed in, and a sign-out button; True when this run signed out."""
     st.sidebar.caption("Signed in as")
-    st.sidebar.text(f"{viewer.name} ({viewer.role})")
+    st.sidebar.text(f"{viewer.name} ({ROLE_LABELS.get(viewer.role, viewer.role)})")
     if not st.sidebar.button("Sign out", icon=":material/logout:", key="sign_out"):
         return False
     session_id = st.session_state.get(SESSION_KEY)

@@ -9,8 +9,6 @@ never in labels, captions or Markdown. Widget labels are our own words
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 
 import pandas as pd
@@ -35,15 +33,12 @@ from scoring.importing.reading import column_letter
 from scoring.importing.template import codes_csv, template_csv, template_xlsx
 from scoring.importing.values import LEAVE_OUT
 from scoring.visibility import Viewer
+from ui.render import digest, table_key
 
 NOT_IMPORTED = "(not imported)"
 CHOOSE = "(choose a code)"
 MAX_VALUE_EDITORS = 40
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def digest(*parts: object) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def refused(exc: Exception) -> None:
@@ -257,7 +252,12 @@ def duplicate_decisions(db: Database, viewer: Viewer) -> None:
         ]
     )
     event = st.dataframe(
-        frame, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="import.flags"
+        frame,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=table_key("import.flags", [f.id for f in flags]),
     )
     picked = flags[event.selection.rows[0]] if event.selection.rows else None
     cols = st.columns(2)

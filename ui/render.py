@@ -8,6 +8,8 @@ and colour directives in a submission stay inert characters.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 
 import streamlit as st
@@ -16,6 +18,24 @@ from config import CallConfig
 from ui.tables import HEADERS
 
 EMPTY = "—"
+ROLE_LABELS = {"admin": "Admin", "office": "Office", "reviewer": "Reviewer"}
+
+
+def digest(*parts: object) -> str:
+    """A short, stable digest of plain values (for widget keys)."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def table_key(prefix: str, *rows_depend_on: object) -> str:
+    """The key of a selectable table whose rows depend on `rows_depend_on`
+    (filters, sort order, the rows' ids).
+
+    Streamlit keeps a table's row selection as row positions: if the same
+    widget showed other rows (a new search, another sort, a decided flag
+    gone), the selection would silently point at a row the person never
+    chose. A table with other rows gets another key, so it starts unselected.
+    """
+    return f"{prefix}.{digest(*rows_depend_on)}"
 
 
 def field(label: str, value: object, *, container=None) -> None:

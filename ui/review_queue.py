@@ -2,9 +2,10 @@
 the queue, Previous / Next, or a `?submission=REF` link.
 
 The open submission is UI state (`CURRENT`, a reference). A reference from the
-URL that is not in the reviewer's own queue is refused and logged; the data
-layer checks every read and save again, so editing widget state reaches
-nothing either.
+URL that is not in the reviewer's own queue is refused and logged, and the
+refusal stays on the page (across the reruns that a fresh page load brings)
+until the person opens another submission; the data layer checks every read
+and save again, so editing widget state reaches nothing either.
 """
 
 from __future__ import annotations
@@ -21,11 +22,18 @@ from ui.review_form import NOT_ASSIGNED, has_unsaved
 
 CURRENT = "my_reviews.current"
 SEEN_PARAM = "my_reviews.seen_param"
+REFUSED_LINK = "my_reviews.refused_link"
 PARAM = "submission"
 
 
 def _go(reference: str) -> None:
     st.session_state[CURRENT] = reference
+    _moved()
+
+
+def _moved() -> None:
+    """The person opened another submission: a refused link's message has been read."""
+    st.session_state.pop(REFUSED_LINK, None)
 
 
 def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> None:
@@ -51,6 +59,11 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
             _go(wanted)
         else:
             _refuse(db, viewer, wanted, "not in the reviewer's queue")
+            st.session_state[REFUSED_LINK] = True
+    elif st.session_state.get(REFUSED_LINK):
+        # Shown again (not logged again) on the next runs, e.g. the one the
+        # sign-in cookie's component starts right after a page load.
+        st.error(NOT_ASSIGNED, icon=":material/block:")
     selected = st.session_state.get(CURRENT)
     if selected not in refs:
         if selected is not None:
@@ -61,11 +74,11 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
                 "not in the reviewer's queue (assignment removed meanwhile, or widget state edited)",
             )
         unfinished = [r for r, s in zip(refs, statuses, strict=True) if s in UNFINISHED]
-        _go(unfinished[0] if unfinished else refs[0])
+        st.session_state[CURRENT] = unfinished[0] if unfinished else refs[0]  # not a move by the person
     # The options are the references alone: Streamlit keeps a selectbox's
     # state as the option's label, so a label that changed with the status
     # would lose the selection when the review is saved elsewhere.
-    current = st.selectbox("Submission", refs, key=CURRENT)
+    current = st.selectbox("Submission", refs, key=CURRENT, on_change=_moved)
     if current not in refs:  # widget state edited to name something else
         _refuse(db, viewer, current, "widget state outside the reviewer's queue")
         st.stop()

@@ -79,3 +79,45 @@ def test_audit_log_lists_and_filters_entries(db, db_url):
     at = rerun(at, db_url)
     assert set(at.dataframe[0].value["action"]) == {"user.create"}
     assert at.download_button  # the table is one click away as CSV
+
+
+def test_downloading_the_audit_log_is_itself_logged(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="someone")
+    at = run_app(db_url, admin, page="pages/audit_log.py")
+    [download] = at.download_button
+    download.click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.audit-log"))
+    assert entries["actor"].tolist() == ["boss"]
+    assert entries.iloc[0]["detail"] == "Audit log page"
+    assert entries.iloc[0]["new"]["file"].endswith(".csv") and entries.iloc[0]["new"]["rows"] >= 2
+
+
+def test_users_table_reads_in_words_and_a_saved_change_is_confirmed(db, db_url):
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="helper")
+    at = run_app(db_url, admin, page="pages/users.py")
+    table = at.dataframe[0].value.set_index("Username")
+    assert table.loc["helper", "Role"] == "Reviewer" and table.loc["boss", "Role"] == "Admin"
+    assert table.loc["helper", "Most reviews"] == "no limit"
+    assert "None" not in set(table.loc["helper"].astype(str))
+    at.selectbox(key="users.edit.username").select("helper")
+    at = rerun(at, db_url)
+    at.number_input(key=f"users.capacity.{users_id(db, 'helper')}").set_value(5)
+    at.button(key="users.save").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert [m.value for m in at.success] == ["Saved the changes to helper."]
+    assert at.dataframe[0].value.set_index("Username").loc["helper", "Most reviews"] == "5"
+    with db.read() as s:
+        assert users.get_user_by_username(s, "helper").capacity == 5
+
+
+def users_id(db, username):
+    with db.read() as s:
+        return users.get_user_by_username(s, username).id

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from data_access.call_state import reviewing_closed
 from data_access.models import Assignment, ConflictOfInterest
 from data_access.users import set_active
-from tests.factories import make_submission, make_user
+from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
 
 PAGE = "pages/assignments.py"
@@ -95,3 +95,15 @@ def test_close_and_reopen_reviewing(db, db_url, call):
     rerun(at, db_url)
     with db.read() as s:
         assert not reviewing_closed(s)
+
+
+def test_edit_by_hand_shows_review_statuses_in_words(db, db_url, call, call_config):
+    first, reviewer = call["subs"][0], call["reviewers"][0]
+    with db.write() as s:
+        assign(s, first, reviewer)
+        submit_review(s, call_config, first, reviewer, scores=dict.fromkeys(call_config.criterion_ids, 3))
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
+    rerun(at, db_url)
+    panel = next(df.value for df in at.dataframe if "Cannot be added because" in df.value.columns)
+    assert panel.set_index("Reviewer").loc["Reviewer A", "Review"] == "Submitted"

@@ -12,6 +12,7 @@ from tests.factories import make_user
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
+from ui.render import table_key
 
 PAGE = "pages/import_submissions.py"
 
@@ -143,7 +144,9 @@ def test_a_person_decides_on_a_likely_duplicate(db, db_url, admin, call_config):
         )
     at = run_app(db_url, admin, page=PAGE)
     assert "Evidence number 1" in at.dataframe[0].value.to_csv()
-    at.session_state["import.flags"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    with db.read() as session:
+        flag_ids = session.scalars(select(DuplicateFlag.id).order_by(DuplicateFlag.id)).all()
+    at.session_state[table_key("import.flags", flag_ids)] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     rerun(at, db_url)
     at.button(key="import.flag.duplicate").click()
     rerun(at, db_url)

@@ -244,3 +244,19 @@ def test_once_reviewing_is_closed_nothing_can_be_changed(db, db_url, panel):
     assert at.button(key=f"review.{first}.save").disabled
     assert at.button(key=f"review.{first}.submit").disabled
     assert at.radio(key=f"review.{panel['subs'][0]}.promise").disabled
+
+
+def test_a_refused_link_stays_said_across_reruns_until_another_submission_is_opened(db, db_url, panel):
+    at = run_app(db_url, panel["ann"], page=PAGE)
+    at.query_params["submission"] = "CFE-0099"
+    rerun(at, db_url)
+    assert "not assigned to you" in texts(at)
+    # A fresh page load reruns the page at once (the sign-in cookie's component):
+    # the refusal must still be there, and is not logged twice.
+    rerun(at, db_url)
+    assert "not assigned to you" in texts(at)
+    with db.read() as s:
+        denied = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied"))
+    assert denied["entity_id"].tolist() == ["CFE-0099"]
+    click(at, "my_reviews.next", db_url)
+    assert "not assigned to you" not in texts(at)

@@ -6,8 +6,10 @@ import pytest
 
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
+from ui.render import table_key
 
 PAGE = "pages/rankings.py"
+DEFAULT_TABLE = table_key("rankings.table", "calibrated", False)  # sorted by calibrated score, all rows
 TRICKY_TITLE = "**Bold** <script>alert(1)</script> [link](http://x.example)"
 COMMENT = "See _this_ <b>comment</b>"
 
@@ -51,6 +53,8 @@ def test_rankings_sorted_by_calibrated_score_with_means_flags_and_charts(db_url,
     assert [t.value for t in at.title] == ["Rankings"]
     shown = texts(at)
     assert "Sorted by the calibrated score, highest first." in shown
+    # The threshold (1.0, a standard deviation) is said in words a panel member can check.
+    assert "standard deviation of the reviewers' scores is 1 or more: for two reviewers, scores 2 or more" in shown
     table = main_table(at)
     # Reviewed submissions only, highest calibrated score first, title as a plain cell.
     assert len(table) == 4
@@ -84,7 +88,7 @@ def test_admin_reads_the_reviews_behind_a_row(db_url, panel):
     at = run_app(db_url, panel["admin"], page=PAGE)
     table = main_table(at)
     row = list(table["Title"]).index("Fourth evidence")
-    at.session_state["rankings.table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     rerun(at, db_url)
     assert not at.exception, at.exception
     assert "Reviews behind the selected row" in [h.value for h in at.subheader]
@@ -97,7 +101,7 @@ def test_admin_reads_the_reviews_behind_a_row(db_url, panel):
 
 def test_office_cannot_open_reviews_through_the_selection_state(db_url, panel):
     at = run_app(db_url, panel["office"], page=PAGE)
-    at.session_state["rankings.table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     rerun(at, db_url)
     assert not at.exception, at.exception
     assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
@@ -119,3 +123,17 @@ def test_no_reviews_yet(db_url, db):
     at = run_app(db_url, office, page=PAGE)
     assert not at.exception, at.exception
     assert any("No submitted reviews yet" in i.value for i in at.info)
+
+
+def test_a_row_selected_before_another_sort_does_not_open_another_submission(db_url, panel):
+    at = run_app(db_url, panel["admin"], page=PAGE)
+    row = list(main_table(at)["Title"]).index("Fourth evidence")
+    at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    rerun(at, db_url)
+    assert "Reviews behind the selected row" in [h.value for h in at.subheader]
+    at.radio(key="rankings.sort").set_value("mean")
+    rerun(at, db_url)
+    # Another order is another table: nothing is selected in it, rather than
+    # whichever submission now stands at the selected row's position.
+    assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
+    assert "Select a row to read the reviews behind it." in texts(at)

@@ -3,8 +3,10 @@
 from streamlit.testing.v1 import AppTest
 
 from data_access import audit
+from data_access.submissions import SubmissionFilter
 from tests.factories import assign, make_submission, make_user
 from tests.support.apptest import database_env, run_app, texts
+from ui.render import table_key
 
 NASTY = "<script>alert(1)</script> [click](javascript:alert(2)) ![x](https://img.example/x.png) $x^2$ :red[red]"
 
@@ -88,3 +90,23 @@ def test_search_box_filters_the_table(db, db_url, call_config):
     with database_env(db_url):
         at.run()
     assert list(at.dataframe[0].value["Reference"]) == ["CFE-0003"]
+
+
+def test_a_row_selected_before_a_new_search_does_not_open_another_submission(db, db_url, call_config):
+    _reviewer, office = _setup(db, call_config)
+    at = run_app(db_url, office, page="pages/submissions.py")
+    # The office selects the third row (CFE-0003)...
+    at.session_state[table_key("submissions.table", SubmissionFilter())] = {
+        "selection": {"rows": [2], "columns": [], "cells": []}
+    }
+    with database_env(db_url):
+        at.run()
+    assert "Submission CFE-0003" in texts(at)
+    # ...then searches: the search lists other rows, and the selection must not
+    # now name whichever submission stands third (or first) among them.
+    at.text_input(key="submissions.search").set_value("anonymous")
+    with database_env(db_url):
+        at.run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["Reference"]) == ["CFE-0002"]
+    assert "Submission CFE-0003" in texts(at) and "Submission CFE-0002" not in texts(at)

@@ -244,6 +244,7 @@ def test_cell_table_and_gap_list_carry_counts_and_labels_only(call_config):
     assert set(whole_theme["Theme"]) == {c.label for c in call_config.vocabulary("themes").codes}
 
     gaps = cov.gap_list(matrix)
+    assert list(gaps.columns) == ["Gap", "Form of exploitation", "Focus area", "Theme", "Submissions"]
     kinds = list(gaps["Gap"])
     assert kinds == sorted(kinds, key=lambda k: not k.startswith("Absolute"))
     assert kinds.count("Evidence gap: none reaches evidence strength 3") == 3  # all, its theme, its focus area
@@ -344,3 +345,30 @@ def test_coverage_export_has_every_cell_for_every_choice_of_columns(call_config)
     wales = table[(table["Columns"] == "Nation") & (table["Value"] == "Wales") & (table["Theme"] == "All themes")]
     assert wales[["Submissions", "Reviewed", "Mean calibrated score"]].iloc[0].tolist() == [1, 1, 3.5]
     assert "Organisation 1" not in table.to_csv() and "Title 1" not in table.to_csv()
+
+
+def test_gap_summary_says_one_gap_and_several_gaps(call_config):
+    # Perpetrators x England: one weak submission (the only evidence gap: a strong one
+    # in Contexts lifts its theme and 'All'); Guardianship x England: one not yet scored
+    # (a strong one in Trauma-informed practice lifts its theme).
+    support = {"themes": ["support_responses"]}
+    one_of_each = build(
+        [
+            submission(1),
+            submission(2, focus_areas=["contexts"]),
+            submission(3, focus_areas=["guardianship"], **support),
+            submission(4, focus_areas=["trauma_informed"], **support),
+        ],
+        {1: (3, 3.0, 2.0), 2: (3, 4.0, 4.0), 4: (3, 4.0, 4.0)},
+    )
+    matrix = cov.coverage_matrix(one_of_each, call_config, column="nation", level=3)
+    counts = cov.gap_counts(matrix)
+    assert (counts[cov.EVIDENCE], counts[cov.AWAITING]) == (1, 1)
+    summary = cov.gap_summary(matrix)
+    assert f"**{counts[cov.ABSOLUTE]}** absolute gaps (×: nothing came in)" in summary
+    assert "**1** evidence gap (rings: submissions came in, but none reaches evidence strength 3)" in summary
+    assert "**1** cell awaiting review (grey)" in summary
+
+    none_awaiting = cov.coverage_matrix(build([submission(1)], {1: (3, 3.0, 2.0)}), call_config, column="nation")
+    assert "**3** evidence gaps" in cov.gap_summary(none_awaiting)
+    assert "**0** cells awaiting review" in cov.gap_summary(none_awaiting)
