@@ -31,6 +31,7 @@ from scoring.ranking import ranking_table
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from scoring.visibility import Viewer
 from tests.browser.conftest import screenshot
+from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
@@ -127,24 +128,6 @@ def ranking_position(db: Database, submission_id: int) -> int:
     return list(table.index).index(submission_id)
 
 
-# The point of the gap map whose cell holds the hostile submissions (perpetrators × forced labour).
-CELL_POSITION = """() => {
-    const gd = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-    if (!gd || !gd._fullLayout || !gd._fullData) return null;
-    const box = gd.getBoundingClientRect();
-    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
-    for (const trace of gd._fullData) {
-        const cells = trace.customdata || [];
-        for (let i = 0; i < cells.length; i++) {
-            if (String(cells[i][0]).includes('perpetrators') && cells[i][1] === 'forced_labour') {
-                return {x: box.left + xa._offset + xa.l2p(trace.x[i]), y: box.top + ya._offset + ya.l2p(trace.y[i])};
-            }
-        }
-    }
-    return null;
-}"""
-
-
 class Visit:
     """One signed-in browser whose every page is checked for rendered payload and foreign requests."""
 
@@ -209,14 +192,16 @@ def test_admin_sees_hostile_text_inert_on_every_page(chromium, hostile):
     visit.check("rankings", texts=(f"{NAMED}: {NAMED_FIELDS['title']}", f"{REVIEWER_NAME}:\n{COMMENT}"))
 
     visit.open("/coverage", "Evidence and gap map")
-    where = page.wait_for_function(CELL_POSITION).json_value()
+    where = page.wait_for_function(CELL_POSITION, arg=["focus:perpetrators", "forced_labour"]).json_value()
     page.mouse.click(where["x"], where["y"])
-    page.get_by_role("heading", name="Submissions in the selected cells").wait_for()
+    page.locator('[data-testid="stText"]').filter(has_text="Perpetrators of exploitation × Forced labour").wait_for()
     wait_idle(page)
+    page.get_by_role("heading", name="Submissions in the selected cells").scroll_into_view_if_needed()
+    visit.check("coverage-cell")
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Mark a saved line-up").click()
     page.get_by_role("option", name=LINE_UP_NAME, exact=False).first.click()
-    wait_idle(page)
-    visit.check("coverage")
+    page.locator('[data-testid="stText"]').filter(has_text="★ marks the cells").wait_for()
+    visit.check("coverage-line-up", texts=(f"★ marks the cells of the saved line-up “{LINE_UP_NAME}” (version 1).",))
 
     for path, heading in (
         ("/selection", "Selection"),
