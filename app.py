@@ -20,7 +20,10 @@ from ui.navigation import DEFAULT_PAGE, pages_for
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-st.set_page_config(page_title="Evidence review", page_icon=":material/fact_check:", layout="wide")
+# An emoji icon becomes an inline data: URL; a ":material/...:" page icon would
+# make every browser fetch the favicon from a font CDN, telling a third party
+# who uses the app and when (tests/browser/test_security_inert.py watches).
+st.set_page_config(page_title="Evidence review", page_icon="📋", layout="wide")
 
 settings = context.settings()
 if not settings.demo_mode:

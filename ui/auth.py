@@ -242,7 +242,10 @@ def sign_in_form(db: Database, settings: Settings) -> None:
     """Render the sign-in form. The sign-in itself runs in the submit
     button's callback, before the script, so a rerun that Streamlit starts
     meanwhile (a component reporting back) cannot cut it short."""
-    notice = st.session_state.pop(NOTICE_KEY, None)
+    # Kept until the next sign-in attempt: ending a session deletes the
+    # cookie through a component, whose mounting reruns the script at once,
+    # and a notice shown only once would vanish with that rerun.
+    notice = st.session_state.get(NOTICE_KEY)
     if notice:
         st.info(notice)
     with st.form("sign_in", clear_on_submit=False):
@@ -256,6 +259,7 @@ def sign_in_form(db: Database, settings: Settings) -> None:
 
 
 def _on_submit(db: Database, settings: Settings) -> None:
+    st.session_state.pop(NOTICE_KEY, None)
     username = st.session_state.get("sign_in.username", "")
     password = st.session_state.get("sign_in.password", "")
     st.session_state["sign_in.password"] = ""  # never keep a password in session state

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from data_access import audit
 from scoring.visibility import Viewer
 from ui import auth, context
 from ui.navigation import PAGES_BY_KEY
+
+FRONT_DOOR = Path(__file__).resolve().parent.parent / "app.py"
 
 
 def _through_front_door() -> None:
@@ -19,10 +24,25 @@ def _through_front_door() -> None:
     app and runs a requested page file directly, skipping app.py's sign-in,
     sign-out and cookie handling, and listing every file in the sidebar.
     Switch that mode off and rerun: the rerun goes through app.py.
+
+    The switch is process-wide, but runs that started before it was flipped
+    (visitors arriving together at a fresh server) are still in the older
+    mode; they are recognised by their navigation, which lists app.py itself
+    as a page (app.py never does), and rerun as well.
     """
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _front_door_listed_as_a_page():
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _front_door_listed_as_a_page() -> bool:
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    return any(
+        info.get("script_path") and Path(info["script_path"]).resolve() == FRONT_DOOR
+        for info in ctx.pages_manager.get_pages().values()
+    )
 
 
 def require_page(key: str) -> Viewer:

@@ -1,0 +1,94 @@
+"""Errors show a plain message, never a traceback or SQL.
+
+Each failure is provoked through real input: a table missing from the
+database (a page's query fails: on SQLite an OperationalError, on PostgreSQL a
+ProgrammingError, which takes the "anything else" branch of
+`ui.errors.run_safely`), a database that cannot be reached, and a failure in
+the front door itself, outside any page (there Streamlit's own handler shows
+the error, redacted because app.py sets `client.showErrorDetails` to "none"
+outside demo mode, even when the deployment's configuration says otherwise).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from tests.factories import make_submission, make_user
+from tests.support.apptest import APP, database_env, run_app
+from tests.support.postgres import free_port
+
+# What must never reach the person: SQL, driver and table names, file paths, tracebacks.
+BETRAYALS = re.compile(
+    r"select |insert |from |where |no such table|relation|sqlite|psycopg|sqlalchemy|traceback|"
+    r"submission_codes|auth_sessions|\.py|line \d+|password|secret-pw|127\.0\.0\.1|5432",
+    re.IGNORECASE,
+)
+REDACTED = "The original error message is redacted to prevent data leaks."
+
+
+def shown_messages(at: AppTest) -> list[str]:
+    return [e.value for e in at.error] + [w.value for w in at.warning]
+
+
+@pytest.fixture
+def full_error_details():
+    """A deployment whose configuration shows full error details (Streamlit's default)."""
+    saved = st.get_option("client.showErrorDetails")
+    st.set_option("client.showErrorDetails", "full")
+    yield
+    st.set_option("client.showErrorDetails", saved)
+
+
+def test_a_failing_query_on_a_page_shows_a_plain_message_with_a_reference(db, db_url, call_config, caplog):
+    with db.write() as s:
+        office = make_user(s, role="office")
+        make_submission(s, call_config)
+    with db.write() as s:
+        s.execute(text("DROP TABLE submission_codes"))
+    with caplog.at_level(logging.ERROR, logger="evidence_review"):
+        at = run_app(db_url, office, page="pages/submissions.py")
+    assert not at.exception
+    [message] = [e.value for e in at.error]
+    reference = re.search(r"reference ([0-9a-f]{8})", message)
+    assert reference, message
+    assert not BETRAYALS.search(message), message
+    assert message.startswith(
+        (
+            "The database cannot be reached at the moment.",
+            "Something went wrong on this page and nothing more was done.",
+        )
+    )
+    # The details are in the server's log, under the same reference.
+    [record] = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    assert record.exc_info is not None and "submission_codes" in str(record.exc_info[1])
+
+
+def test_a_database_that_cannot_be_reached_shows_a_plain_message(full_error_details):
+    unreachable = f"postgresql+psycopg://evidence:secret-pw@127.0.0.1:{free_port()}/evidence"
+    at = AppTest.from_file(APP, default_timeout=30)
+    with database_env(unreachable):
+        at.run()
+    assert not at.exception
+    [message] = shown_messages(at)
+    assert message.startswith("The database cannot be reached at the moment."), message
+    assert not BETRAYALS.search(message), message
+    assert not at.text_input  # nothing else: no sign-in form against a database that is not there
+
+
+def test_an_error_outside_any_page_is_redacted_even_if_the_deployment_shows_details(db, db_url, full_error_details):
+    with db.write() as s:
+        office = make_user(s, role="office")
+    with db.write() as s:
+        s.execute(text("DROP TABLE auth_sessions"))
+    at = run_app(db_url, office)  # binding the sign-in to a server-side session fails in app.py
+    assert st.get_option("client.showErrorDetails") == "none"
+    [exception] = at.exception
+    assert REDACTED in exception.message
+    assert not exception.stack_trace
+    assert not BETRAYALS.search(exception.message + " " + exception.value), exception.message
