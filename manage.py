@@ -28,10 +28,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
-from data_access.db import Database, describe_operational_error
+from data_access.db import Database, describe_operational_error, is_database_unavailable
 
 
 class CommandError(Exception):
@@ -431,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        if not is_database_unavailable(exc):
+            raise
         print(f"error: {describe_operational_error(exc)}", file=sys.stderr)
         return 1
     finally:

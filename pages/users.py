@@ -52,14 +52,22 @@ st.dataframe(
 )
 
 add_tab, edit_tab = st.tabs(["Add a user", "Change a user"])
-with add_tab, st.form("users.add", clear_on_submit=True):
+# The form keeps its input until the person is added (a refused or failed add
+# leaves it to correct); a fresh form, under new keys, follows each addition.
+form_number = st.session_state.setdefault("users.add.form", 0)
+with add_tab, st.form(f"users.add.{form_number}"):
     cols = st.columns(2)
-    username = cols[0].text_input("Username")
-    name = cols[1].text_input("Full name")
-    role = cols[0].selectbox("Role", ROLES, index=2)
-    email = cols[1].text_input("Email (optional)")
-    organisation = cols[0].text_input("Organisation (reviewers: used to avoid same-organisation conflicts)")
-    capacity = cols[1].number_input("Most reviews (reviewers; 0 = no limit)", min_value=0, value=0, step=1)
+    key = f"users.add.{form_number}."
+    username = cols[0].text_input("Username", key=key + "username")
+    name = cols[1].text_input("Full name", key=key + "name")
+    role = cols[0].selectbox("Role", ROLES, index=2, key=key + "role")
+    email = cols[1].text_input("Email (optional)", key=key + "email")
+    organisation = cols[0].text_input(
+        "Organisation (reviewers: used to avoid same-organisation conflicts)", key=key + "organisation"
+    )
+    capacity = cols[1].number_input(
+        "Most reviews (reviewers; 0 = no limit)", min_value=0, value=0, step=1, key=key + "capacity"
+    )
     if st.form_submit_button("Add user", type="primary"):
         password = new_password()
         try:
@@ -79,6 +87,7 @@ with add_tab, st.form("users.add", clear_on_submit=True):
             st.error(str(exc))
         else:
             st.session_state["users.password_notice"] = (users_da.normalise_username(username), password)
+            st.session_state["users.add.form"] = form_number + 1
             st.rerun()
 
 with edit_tab:

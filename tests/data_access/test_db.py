@@ -137,3 +137,21 @@ def test_times_come_back_timezone_aware(db, call_config):
         from data_access.users import get_user
 
         assert get_user(s, user.user_id).created_at.tzinfo is not None
+
+
+def test_a_read_only_sqlite_uri_reads_refuses_writes_plainly_and_makes_no_folders(sqlite_url, tmp_path, monkeypatch):
+    from data_access.db import describe_operational_error, is_database_unavailable
+
+    monkeypatch.chdir(tmp_path)
+    path = sqlite_url.removeprefix("sqlite:///")
+    db = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM users")).scalar() == 0
+        with pytest.raises(Exception) as refused, db.write() as s:
+            s.execute(text("INSERT INTO call_state (key, value, updated_by, updated_at) VALUES ('k', '1', 'x', '')"))
+        assert is_database_unavailable(refused.value)
+        assert "read-only" in describe_operational_error(refused.value)
+    finally:
+        db.dispose()
+    assert not (tmp_path / "file:").exists()
