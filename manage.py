@@ -200,7 +200,11 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         dst = sqlite3.connect(target)
         try:
             with dst:
-                src.backup(dst, pages=1024)
+                # All pages in one step, i.e. one read transaction: a consistent
+                # moment that (WAL) never blocks the app's writers. In steps, every
+                # commit between two steps restarts the copy, and a large database
+                # under steady writes may never finish.
+                src.backup(dst)
             check = dst.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             src.close()
