@@ -38,7 +38,7 @@ system-deps:
 	@bash .ci/system-deps.sh
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

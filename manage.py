@@ -6,7 +6,9 @@
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
-    python manage.py backup FILE             online backup of the SQLite database
+    python manage.py backup FILE             online backup of the database
+    python manage.py erase-submission REF --reason R   erase one submission everywhere
+    python manage.py purge-expired [--dry-run]          remove contact details after the retention period
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
@@ -406,6 +408,65 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         print("nothing was written: every row is already stored as it is in this file")
     else:
         print(f"import batch {result.batch_id}, sha256 {result.sha256}")
+    return 0
+
+
+def _erase_args(p: argparse.ArgumentParser) -> None:
+    from data_access.privacy import ERASURE_REASONS
+
+    p.add_argument("reference", help="the submission's reference, e.g. CFE-0042")
+    p.add_argument("--reason", required=True, choices=list(ERASURE_REASONS), help="why it is erased")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+
+@command("erase-submission", "erase one submission everywhere (reviews, files, audit details); cannot be undone")
+@arguments(_erase_args)
+def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import privacy
+    from data_access.submissions import submission_id_for_reference
+
+    with ctx.db.read() as session:
+        submission_id = submission_id_for_reference(session, args.reference)
+    if submission_id is None:
+        raise CommandError(f"There is no submission {args.reference!r}; nothing was erased.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CommandError("Add --yes to erase without a question; nothing was erased.")
+        if input(f"Type {args.reference} to erase it for good: ").strip() != args.reference:
+            raise CommandError("Not confirmed; nothing was erased.")
+    try:
+        with ctx.db.write() as session:
+            report = privacy.erase_submission(
+                session, submission_id=submission_id, actor="manage.py", reason=args.reason
+            )
+    except privacy.ErasureError as exc:
+        raise CommandError(f"{exc} Nothing was erased.") from None
+    print(
+        f"erased {report.reference}: {report.reviews} reviews, {report.assignments} assignments, "
+        f"{report.conflicts} conflicts, {report.line_up_places} line-up places, "
+        f"{report.import_files_emptied} stored import files emptied, "
+        f"{report.audit_entries_redacted} audit entries stripped of its details"
+    )
+    return 0
+
+
+def _purge_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
+
+
+@command("purge-expired", "remove contact details older than the call's retention period")
+@arguments(_purge_args)
+def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import privacy
+
+    with ctx.db.write() as session:
+        report = privacy.purge_expired(session, config=ctx.config, actor="manage.py", dry_run=args.dry_run)
+    verb = "would remove" if report.dry_run else "removed"
+    print(
+        f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
+        f"the contact details of {report.submissions} submissions and {report.import_files_emptied} stored "
+        f"import files" + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+    )
     return 0
 
 

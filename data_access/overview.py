@@ -97,9 +97,21 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
     }
     steps: list[NextStep] = []
     if viewer.role == "reviewer":
+        # Only reviews of submissions still assigned to them without a conflict.
         own = dict(
             session.execute(
-                select(Review.status, func.count()).where(Review.reviewer_id == viewer.user_id).group_by(Review.status)
+                select(Review.status, func.count())
+                .join(
+                    Assignment,
+                    (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+                )
+                .outerjoin(
+                    ConflictOfInterest,
+                    (ConflictOfInterest.submission_id == Review.submission_id)
+                    & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
+                )
+                .where(Review.reviewer_id == viewer.user_id, ConflictOfInterest.id.is_(None))
+                .group_by(Review.status)
             ).all()
         )
         due = _due_assignments(session, viewer.user_id)

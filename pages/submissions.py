@@ -17,6 +17,7 @@ from data_access.submissions import (
 )
 from ui import context, render
 from ui.guard import refuse, require_page
+from ui.privacy import erase_panel, show_notice
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("submissions")
@@ -24,6 +25,7 @@ config = context.call_config()
 db = context.database()
 
 st.title("Submissions")
+show_notice()
 if viewer.is_reviewer:
     st.caption(
         "The submissions assigned to you."
@@ -91,6 +93,7 @@ if selected_ref:
         )
         st.stop()
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    erase_panel(db, viewer, submission_id=sub.id, reference=sub.reference)
     if not sub.restricted:
         with db.read() as session:
             reviews = reviews_of_submission(
