@@ -1,22 +1,29 @@
 """The database layer on both backends: constraints, transactions, migrations."""
 
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from data_access.db import Database
 from data_access.migrate import current_revision, head_revision
-from data_access.models import Base, Review, ReviewScore, utcnow
+from data_access.models import Review, ReviewScore, utcnow
 from tests.factories import make_submission, make_user
+from tests.support.schema import schema_differences
 
 
 def test_migrations_reach_head_and_match_the_models(db):
     assert current_revision(db) == head_revision(db)
-    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
-    assert tables == set(Base.metadata.tables)
-    for table in Base.metadata.sorted_tables:
-        live = {c["name"] for c in inspect(db.engine).get_columns(table.name)}
-        assert live == {c.name for c in table.columns}, table.name
+    assert schema_differences(db.engine) == []  # tables, columns and indexes
+
+
+def test_the_schema_comparison_sees_a_missing_index(db):
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE INDEX ix_extra_probe ON reviews (status)"))
+        conn.execute(text("DROP INDEX ix_submissions_import_batch_id"))
+    assert sorted(schema_differences(db.engine)) == [
+        "index ('ix_extra_probe', ('status',), False) on reviews is only in the database",
+        "index ('ix_submissions_import_batch_id', ('import_batch_id',), False) on submissions is missing from the database",
+    ]
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, 100])
