@@ -10,19 +10,17 @@ reached over a network).
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from sqlalchemy.engine import make_url
 
 from data_access.reviews import get_own_review
 from data_access.users import get_user_by_username
 from tests.factories import TEST_PASSWORD, assign, make_submission, make_user
-from tests.faults.conftest import MANAGE_CWD, manage_command, manage_env
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.dbdump import table_contents
 from tests.support.outages import TcpProxy, read_only
 from tests.support.spreadsheets import template_csv, valid_row
+from tests.test_manage import manage
 
 REVIEWS = "pages/my_reviews.py"
 USERS = "pages/users.py"
@@ -226,14 +224,7 @@ def test_an_import_into_a_read_only_database_says_so_and_changes_nothing(db, db_
     path.write_bytes(template_csv([valid_row(1), valid_row(2)]))
     before = table_contents(db)
     with read_only(db_url) as url:
-        result = subprocess.run(
-            manage_command("import-submissions", path),
-            cwd=MANAGE_CWD,
-            env=manage_env(url),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = manage("import-submissions", str(path), db_url=url)
     assert result.returncode == 1
     assert "The database is read-only at the moment, so nothing can be saved." in result.stderr
     assert "Traceback" not in result.stderr and "INSERT" not in result.stderr

@@ -13,10 +13,12 @@ printing its summary, and the content must equal the snapshot taken before.
 
 from __future__ import annotations
 
+import os
 import secrets
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -24,9 +26,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from data_access.db import Database
-from tests.faults.conftest import MANAGE_CWD, manage_command, manage_env
+from tests.conftest import ROOT
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import template_csv, valid_row
+from tests.test_manage import manage
 
 ROWS = 15_000
 WAIT_SECONDS = 240  # the machine may be busy; the import itself takes seconds
@@ -97,9 +100,15 @@ def test_an_import_killed_while_writing_leaves_the_database_as_before(populated,
     db.dispose()
 
     proc = subprocess.Popen(
-        manage_command("import-submissions", path),
-        cwd=MANAGE_CWD,
-        env=manage_env(db_url, EVIDENCE_MAX_UPLOAD_MB="50", PGAPPNAME=app_name),
+        [sys.executable, "manage.py", "import-submissions", str(path)],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "EVIDENCE_MAX_UPLOAD_MB": "50",
+            "PGAPPNAME": app_name,  # to find its server process
+            "PYTHONUNBUFFERED": "1",  # what it printed is all there when it is killed
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -131,14 +140,7 @@ def test_an_import_killed_while_writing_leaves_the_database_as_before(populated,
         # and nothing is left locked: the next import goes through
         small = tmp_path / "small.csv"
         small.write_bytes(template_csv([valid_row(200_000), valid_row(200_001)]))
-        done = subprocess.run(
-            manage_command("import-submissions", small),
-            cwd=MANAGE_CWD,
-            env=manage_env(db_url),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = manage("import-submissions", str(small), db_url=db_url)
         assert done.returncode == 0, done.stderr
         assert "added 2, updated 0" in done.stdout
         with fresh.read() as session:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import sqlite3
-import subprocess
 
 import pytest
 from alembic.config import Config
@@ -30,9 +29,9 @@ from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import Base, LineUp, LineUpMember, Submission, User, utcnow
 from scoring.importing import propose_mapping, read_table
-from tests.faults.conftest import MANAGE_CWD, manage_command, manage_env
 from tests.support.schema import schema_differences
 from tests.support.spreadsheets import template_csv, valid_row
+from tests.test_manage import manage
 
 
 def _later_revisions() -> list[tuple[str, str]]:
@@ -171,9 +170,7 @@ def test_upgrading_a_populated_copy_keeps_every_row(
         cluster._admin(f"CREATE DATABASE {copy_name} TEMPLATE {old_name}")
         request.addfinalizer(lambda: cluster.drop_database(copy_name))
         copy_url = cluster.url(copy_name)
-    result = subprocess.run(
-        manage_command("migrate"), cwd=MANAGE_CWD, env=manage_env(copy_url), capture_output=True, text=True, timeout=300
-    )
+    result = manage("migrate", db_url=copy_url)
     assert result.returncode == 0, result.stderr
     copy = Database(copy_url)
     try:

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from data_access.db import Database
 from data_access.models import Assignment, AuditEntry, ConflictOfInterest, ImportBatch, Review, ReviewScore, User
 from data_access.reviews import ReviewDraft, save_review
-from tests.faults.conftest import MANAGE_CWD, manage_command, manage_env
+from tests.test_manage import manage
 
 SAVERS = 4
 REVIEW_ACTIONS = ("review.save_draft", "review.submit", "review.reopen")
@@ -201,14 +201,7 @@ def run_backup_during_saves(populated, call_config, target: Path, db_url: str) -
     savers.start()
     savers.wait_for(20)
     started = time.monotonic()
-    result = subprocess.run(
-        manage_command("backup", target),
-        cwd=MANAGE_CWD,
-        env=manage_env(db_url),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    result = manage("backup", str(target), db_url=db_url)
     ended = time.monotonic()
     assert result.returncode == 0, result.stderr
     at_end = len(savers.commits)
