@@ -150,12 +150,13 @@ def is_database_unavailable(exc: BaseException) -> bool:
 
 
 def describe_operational_error(exc: BaseException) -> str:
-    """A sentence for people, without SQL, paths or passwords."""
+    """A sentence for people, without SQL, paths or passwords (pages add what
+    happened to the person's input: `ui.errors`)."""
     message = str(getattr(exc, "orig", exc)).lower()
     if "readonly" in message or "read-only" in message or "read only" in message:
-        return "The database is read-only at the moment, so nothing can be saved. Your input is kept on this page; try again later or tell the call's administrator."
+        return "The database is read-only at the moment, so nothing can be saved."
     if "locked" in message or "busy" in message:
-        return "The database is busy. Nothing was saved; please try again in a moment."
+        return "The database is busy, so nothing was saved; try again in a moment."
     if "disk" in message and "full" in message:
         return "The database's disk is full, so nothing can be saved. Tell the call's administrator."
-    return "The database cannot be reached at the moment. Nothing was saved; your input is kept on this page. Try again later or tell the call's administrator."
+    return "The database cannot be reached at the moment, so nothing was saved."
