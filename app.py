@@ -29,35 +29,65 @@ settings = context.settings()
 if not settings.demo_mode:
     st.set_option("client.showErrorDetails", "none")
 config = context.call_config()
-db = context.database()
 
-viewer = auth.authenticate(db, settings)
-if viewer is not None:
-    cookies = auth.cookie_authenticator(settings)
-    if auth.account_sidebar(db, cookies, viewer):
-        viewer = None
-    else:
-        auth.write_pending_cookie(cookies, settings)
 
-if viewer is None:
-    st.title("Evidence review")
-    st.caption(config.title)
-    if settings.demo_mode:
-        st.info(
-            "Demo call with synthetic data. The demo sign-ins are printed in the console by `make run`.",
-            icon=":material/science:",
+def navigation(role: str | None):
+    """This role's pages from ui.navigation.PAGES; signed out, one hidden placeholder.
+
+    Every run must declare the navigation, or Streamlit would list the files in
+    pages/ for a signed-out visitor."""
+    if role is None:
+        return st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
+    sections: dict[str, list[st.Page]] = {}
+    for spec in pages_for(role):
+        sections.setdefault(spec.section, []).append(
+            st.Page(
+                spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.key == DEFAULT_PAGE
+            )
         )
-    auth.sign_in_form(db, settings)
-    # Every run must declare the navigation, or Streamlit would list the
-    # files in pages/ for a signed-out visitor. (A successful sign-in happens
-    # in the form's callback, so the next run starts signed in.)
-    st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden").run()
-    st.stop()
+    return st.navigation(sections)
 
-sections: dict[str, list[st.Page]] = {}
-for spec in pages_for(viewer.role):
-    sections.setdefault(spec.section, []).append(
-        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.key == DEFAULT_PAGE)
-    )
-page = st.navigation(sections)
-run_safely(page.run)
+
+drawn = {"cookies": False}  # this run's cookie component (app.py runs afresh every time)
+
+
+def keep_place() -> None:
+    """The database is down: declare the navigation the person last had (the
+    role last verified), without running a page, so that they stay on their
+    page and find their unsaved input there when the database is back. The
+    cookie component stays drawn too: drawn afresh on the next run, it would
+    ask for a rerun while the page's widgets are still taking their values."""
+    roles = st.session_state.get("roles") if st.session_state.get(auth.SESSION_KEY) is not None else None
+    navigation(roles[0] if roles else None)
+    if roles and not drawn["cookies"]:
+        auth.cookie_authenticator(settings)
+
+
+def front_door() -> None:
+    db = context.database()
+    viewer = auth.authenticate(db, settings)
+    if viewer is not None:
+        cookies = auth.cookie_authenticator(settings)
+        drawn["cookies"] = True
+        if auth.account_sidebar(db, cookies, viewer):
+            viewer = None
+        else:
+            auth.write_pending_cookie(cookies, settings)
+
+    if viewer is None:
+        st.title("Evidence review")
+        st.caption(config.title)
+        if settings.demo_mode:
+            st.info(
+                "Demo call with synthetic data. The demo sign-ins are printed in the console by `make run`.",
+                icon=":material/science:",
+            )
+        auth.sign_in_form(db, settings)
+        # (A successful sign-in happens in the form's callback, so the next run starts signed in.)
+        navigation(None).run()
+        st.stop()
+
+    run_safely(navigation(viewer.role).run)
+
+
+run_safely(front_door, on_database_down=keep_place)

@@ -30,10 +30,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
-from data_access.db import Database, describe_operational_error
+from data_access.db import Database, describe_operational_error, is_database_unavailable
 
 
 class CommandError(Exception):
@@ -202,7 +202,11 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
         dst = sqlite3.connect(target)
         try:
             with dst:
-                src.backup(dst, pages=1024)
+                # All pages in one step, i.e. one read transaction: a consistent
+                # moment that (WAL) never blocks the app's writers. In steps, every
+                # commit between two steps restarts the copy, and a large database
+                # under steady writes may never finish.
+                src.backup(dst)
             check = dst.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             src.close()
@@ -492,7 +496,9 @@ def main(argv: list[str] | None = None) -> int:
     except CommandError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        if not is_database_unavailable(exc):
+            raise
         print(f"error: {describe_operational_error(exc)}", file=sys.stderr)
         return 1
     finally:

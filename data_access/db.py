@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -61,7 +61,8 @@ def _configure_sqlite(engine: Engine) -> None:
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        # A plain path gets its folder made; a URI (`file:...?mode=ro&uri=true`) names an existing file.
+        if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
@@ -135,13 +136,27 @@ class Database:
         self.engine.dispose()
 
 
+# PostgreSQL's SQLSTATE for a write in a read-only transaction (a standby, or a
+# database switched to read-only); psycopg raises it as an InternalError.
+READ_ONLY_SQLSTATE = "25006"
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached or written at the
+    moment (a condition to tell people about), rather than a bug."""
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == READ_ONLY_SQLSTATE
+
+
 def describe_operational_error(exc: BaseException) -> str:
-    """A sentence for people, without SQL, paths or passwords."""
+    """A sentence for people, without SQL, paths or passwords (pages add what
+    happened to the person's input: `ui.errors`)."""
     message = str(getattr(exc, "orig", exc)).lower()
     if "readonly" in message or "read-only" in message or "read only" in message:
-        return "The database is read-only at the moment, so nothing can be saved. Your input is kept on this page; try again later or tell the call's administrator."
+        return "The database is read-only at the moment, so nothing can be saved."
     if "locked" in message or "busy" in message:
-        return "The database is busy. Nothing was saved; please try again in a moment."
+        return "The database is busy, so nothing was saved; try again in a moment."
     if "disk" in message and "full" in message:
         return "The database's disk is full, so nothing can be saved. Tell the call's administrator."
-    return "The database cannot be reached at the moment. Nothing was saved; your input is kept on this page. Try again later or tell the call's administrator."
+    return "The database cannot be reached at the moment, so nothing was saved."

@@ -13,6 +13,7 @@ import streamlit as st
 from data_access import users as users_da
 from data_access.models import ROLES
 from ui import context
+from ui.errors import kept
 from ui.guard import require_page
 from ui.render import ROLE_LABELS, flash, format_when, show_flash
 
@@ -55,14 +56,23 @@ st.dataframe(
 )
 
 add_tab, edit_tab = st.tabs(["Add a user", "Change a user"])
-with add_tab, st.form("users.add", clear_on_submit=True):
+# The form keeps its input until the person is added (a refused or failed add
+# leaves it to correct); a fresh form, under new keys, follows each addition.
+form_number = st.session_state.setdefault("users.add.form", 0)
+key = f"users.add.{form_number}."
+st.session_state.setdefault(key + "role", "reviewer")
+with add_tab, st.form(f"users.add.{form_number}"):
     cols = st.columns(2)
-    username = cols[0].text_input("Username")
-    name = cols[1].text_input("Full name")
-    role = cols[0].selectbox("Role", ROLES, index=2, format_func=ROLE_LABELS.get)
-    email = cols[1].text_input("Email (optional)")
-    organisation = cols[0].text_input("Organisation (reviewers: used to avoid same-organisation conflicts)")
-    capacity = cols[1].number_input("Most reviews (reviewers; 0 = no limit)", min_value=0, value=0, step=1)
+    username = cols[0].text_input("Username", key=kept(key + "username"))
+    name = cols[1].text_input("Full name", key=kept(key + "name"))
+    role = cols[0].selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key=kept(key + "role"))
+    email = cols[1].text_input("Email (optional)", key=kept(key + "email"))
+    organisation = cols[0].text_input(
+        "Organisation (reviewers: used to avoid same-organisation conflicts)", key=kept(key + "organisation")
+    )
+    capacity = cols[1].number_input(
+        "Most reviews (reviewers; 0 = no limit)", min_value=0, step=1, key=kept(key + "capacity")
+    )
     if st.form_submit_button("Add user", type="primary"):
         password = new_password()
         try:
@@ -82,6 +92,7 @@ with add_tab, st.form("users.add", clear_on_submit=True):
             st.error(str(exc))
         else:
             st.session_state["users.password_notice"] = (users_da.normalise_username(username), password)
+            st.session_state["users.add.form"] = form_number + 1
             st.rerun()
 
 with edit_tab:

@@ -20,22 +20,26 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import logging
 import secrets
 
 import bcrypt
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from sqlalchemy.exc import DBAPIError
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
 from config import Settings
 from data_access import auth as auth_da
 from data_access import users as users_da
-from data_access.db import Database
+from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
 from scoring.visibility import Viewer
 from ui.render import ROLE_LABELS
+
+log = logging.getLogger("evidence_review")
 
 SESSION_KEY = "auth_session_id"
 NOTICE_KEY = "auth_notice"
@@ -45,6 +49,10 @@ FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
 LOCKED_MESSAGE = (
     "Too many failed sign-ins for this username. For your security it is locked until "
     "{until} (UTC); try again then, or ask the call's administrator."
+)
+UNAVAILABLE_MESSAGE = (
+    "Signing in is not possible at the moment: the database cannot be reached. "
+    "Try again in a while, or tell the call's administrator."
 )
 ENDED_MESSAGES = {
     "signed out": "You have signed out.",
@@ -266,7 +274,14 @@ def _on_submit(db: Database, settings: Settings) -> None:
     if not username.strip() or not password:
         st.session_state[ERROR_KEY] = "Enter your username and password."
         return
-    viewer, message = attempt_sign_in(db, settings, username, password)
+    try:
+        viewer, message = attempt_sign_in(db, settings, username, password)
+    except DBAPIError as exc:
+        if not is_database_unavailable(exc):
+            raise
+        log.error("database error during sign-in", exc_info=exc)
+        st.session_state[ERROR_KEY] = UNAVAILABLE_MESSAGE
+        return
     if viewer is None:
         st.session_state[ERROR_KEY] = message
 

@@ -12,7 +12,7 @@ import logging
 import streamlit as st
 
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
-from data_access.db import Database, DatabaseUnavailable
+from data_access.db import Database
 from data_access.migrate import head_revision, is_up_to_date
 
 log = logging.getLogger("evidence_review")
@@ -49,12 +49,10 @@ def _database(url: str) -> Database:
 
 
 def database() -> Database:
+    """The app's database. Raises `DatabaseUnavailable` if it cannot be reached
+    (`ui.errors.run_safely`, around app.py and every page, says so plainly)."""
     db = _database(settings().database_url)
-    try:
-        _check_schema(db.url)
-    except DatabaseUnavailable as exc:
-        st.error(str(exc), icon=":material/cloud_off:")
-        st.stop()
+    _check_schema(db.url)
     return db
 
 

@@ -5,9 +5,9 @@ Unsaved input lives in `st.session_state[DRAFTS]`, a dict of plain values per
 submission id (UI state only, never an ORM object). Every widget copies its
 value there when it changes (an `on_change` callback, which Streamlit runs
 even when the person moves to another submission or page in the same click),
-and widgets are seeded from there when they appear again. So input survives
-reruns, moving between submissions and visiting other pages, until it is
-saved. Each entry remembers the version of the review it started from; a save
+and widgets are seeded from there when they appear again (and after a failed
+run: `ui.errors`). So input survives reruns, moving between submissions,
+visiting other pages and a database outage, until it is saved. Each entry remembers the version of the review it started from; a save
 passes it as `expected_version`, so a review changed meanwhile in another tab
 is reported with both versions side by side instead of being overwritten.
 """
@@ -31,6 +31,7 @@ from data_access.reviews import (
 from data_access.submissions import AccessDenied
 from scoring.visibility import Viewer
 from ui import render
+from ui.errors import failed_since_drawn, kept
 from ui.guard import refuse
 
 DRAFTS = "my_reviews.drafts"
@@ -134,7 +135,9 @@ def _capture(submission_id: int, name: str) -> None:
 def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: bool) -> None:
     """The rubric's criteria with their descriptors beside the choices, the
     comment, recommendation and confidence."""
-    force = entry.pop("seed", False)
+    # Set the widgets from the form state when it starts afresh, and after a
+    # failed run (the browser forgot what they held: ui.errors).
+    force = entry.pop("seed", False) | failed_since_drawn(f"review.{submission_id}")
     for key, value in _widget_values(entry["values"], config, submission_id).items():
         if force or key not in st.session_state:
             st.session_state[key] = value
@@ -316,9 +319,9 @@ def conflict_panel(db: Database, viewer: Viewer, submission_id: int, *, closed: 
             "Your review ends there: what you saved is not counted, the coordinator assigns "
             "someone else, and you will see nothing more of this submission."
         )
-        reason = st.text_input("Reason (optional; seen by the coordinator)", key=widget_key(submission_id, "coi"))
+        reason = st.text_input("Reason (optional; seen by the coordinator)", key=kept(widget_key(submission_id, "coi")))
         sure = st.checkbox(
-            "I have a conflict of interest with this submission", key=widget_key(submission_id, "coi_sure")
+            "I have a conflict of interest with this submission", key=kept(widget_key(submission_id, "coi_sure"))
         )
         if st.button("Declare the conflict", key=widget_key(submission_id, "coi_go"), disabled=closed or not sure):
             try:

@@ -17,6 +17,7 @@ from data_access.db import Database
 from scoring.review_queue import STATUS_LABELS, UNFINISHED, neighbours
 from scoring.visibility import Viewer
 from ui import render
+from ui.errors import kept
 from ui.guard import refuse
 from ui.review_form import NOT_ASSIGNED, has_unsaved
 
@@ -78,7 +79,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
     # The options are the references alone: Streamlit keeps a selectbox's
     # state as the option's label, so a label that changed with the status
     # would lose the selection when the review is saved elsewhere.
-    current = st.selectbox("Submission", refs, key=CURRENT, on_change=_moved)
+    current = st.selectbox("Submission", refs, key=kept(CURRENT), on_change=_moved)
     if current not in refs:  # widget state edited to name something else
         _refuse(db, viewer, current, "widget state outside the reviewer's queue")
         st.stop()

@@ -1,22 +1,29 @@
 """The database layer on both backends: constraints, transactions, migrations."""
 
 import pytest
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from data_access.db import Database
 from data_access.migrate import current_revision, head_revision
-from data_access.models import Base, Review, ReviewScore, utcnow
+from data_access.models import Review, ReviewScore, utcnow
 from tests.factories import make_submission, make_user
+from tests.support.schema import schema_differences
 
 
 def test_migrations_reach_head_and_match_the_models(db):
     assert current_revision(db) == head_revision(db)
-    tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
-    assert tables == set(Base.metadata.tables)
-    for table in Base.metadata.sorted_tables:
-        live = {c["name"] for c in inspect(db.engine).get_columns(table.name)}
-        assert live == {c.name for c in table.columns}, table.name
+    assert schema_differences(db.engine) == []  # tables, columns and indexes
+
+
+def test_the_schema_comparison_sees_a_missing_index(db):
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE INDEX ix_extra_probe ON reviews (status)"))
+        conn.execute(text("DROP INDEX ix_submissions_import_batch_id"))
+    assert sorted(schema_differences(db.engine)) == [
+        "index ('ix_extra_probe', ('status',), False) on reviews is only in the database",
+        "index ('ix_submissions_import_batch_id', ('import_batch_id',), False) on submissions is missing from the database",
+    ]
 
 
 @pytest.mark.parametrize("score", [0, 6, -1, 100])
@@ -137,3 +144,21 @@ def test_times_come_back_timezone_aware(db, call_config):
         from data_access.users import get_user
 
         assert get_user(s, user.user_id).created_at.tzinfo is not None
+
+
+def test_a_read_only_sqlite_uri_reads_refuses_writes_plainly_and_makes_no_folders(sqlite_url, tmp_path, monkeypatch):
+    from data_access.db import describe_operational_error, is_database_unavailable
+
+    monkeypatch.chdir(tmp_path)
+    path = sqlite_url.removeprefix("sqlite:///")
+    db = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with db.read() as s:
+            assert s.execute(text("SELECT count(*) FROM users")).scalar() == 0
+        with pytest.raises(Exception) as refused, db.write() as s:
+            s.execute(text("INSERT INTO call_state (key, value, updated_by, updated_at) VALUES ('k', '1', 'x', '')"))
+        assert is_database_unavailable(refused.value)
+        assert "read-only" in describe_operational_error(refused.value)
+    finally:
+        db.dispose()
+    assert not (tmp_path / "file:").exists()
