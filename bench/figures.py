@@ -39,6 +39,32 @@ def target_text(target: tuple[str, float] | None, unit: str) -> str:
     return f"{op} {number} {unit}".strip()
 
 
+def record(
+    name: str,
+    value: float | None,
+    unit: str = "",
+    *,
+    target: tuple[str, float] | None = None,
+    cpu: float | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """One figure as the dict a FIGURE line carries."""
+    if target is not None and target[0] not in OPERATORS:
+        raise ValueError(f"unknown operator {target[0]!r}")
+    out: dict[str, Any] = {
+        "name": name,
+        "value": value,
+        "unit": unit,
+        "target": target_text(target, unit) or None,
+        "ok": None if target is None else meets(value, target),
+        "note": note,
+    }
+    if cpu is not None:
+        out["cpu"] = cpu
+        out["cpu_ok"] = None if target is None else meets(cpu, target)
+    return out
+
+
 def figure(
     name: str,
     value: float | None,
@@ -48,23 +74,10 @@ def figure(
     cpu: float | None = None,
     note: str = "",
 ) -> bool:
-    """Print one figure; returns False only when it has a target and misses it."""
-    if target is not None and target[0] not in OPERATORS:
-        raise ValueError(f"unknown operator {target[0]!r}")
-    ok = None if target is None else meets(value, target)
-    record: dict[str, Any] = {
-        "name": name,
-        "value": value,
-        "unit": unit,
-        "target": target_text(target, unit) or None,
-        "ok": ok,
-        "note": note,
-    }
-    if cpu is not None:
-        record["cpu"] = cpu
-        record["cpu_ok"] = None if target is None else meets(cpu, target)
-    print(PREFIX + json.dumps(record), flush=True)
-    return ok is not False
+    """Print one figure as a FIGURE line; returns False only when it has a target and misses it."""
+    out = record(name, value, unit, target=target, cpu=cpu, note=note)
+    print(PREFIX + json.dumps(out), flush=True)
+    return out["ok"] is not False
 
 
 def parse(line: str) -> dict[str, Any] | None:
