@@ -35,8 +35,9 @@ def offer(table: ExportTable, label: str, key: str) -> None:
 @st.cache_data(show_spinner="Building the scores table…", max_entries=4)
 def scores_export(url: str, version: tuple[int, int], weights: tuple, threshold: float, today: dt.date) -> ExportTable:
     """Shared, viewer-independent (admin and office see the same file): the scores table with its CSV."""
-    calibrated = ui_scores.current_scores(db, config, version)
-    with context.database().read() as session:
+    database = context.database()
+    calibrated = ui_scores.current_scores(database, config, version)
+    with database.read() as session:
         table = exports_da.scores_table(session, config=config, scores=calibrated, today=today)
     table.to_csv()  # written once, kept with the table
     return table

@@ -1,10 +1,10 @@
 """Rankings (admin, office): submissions by calibrated score, beside the plain mean.
 
 The scores come from `scoring.calibrate` over the submitted reviews, computed
-once per database and data version for every page (`ui.scores`). Titles and comments are contributor or reviewer
-text and are shown in dataframe cells or with st.text only. The reviewers'
-leniency and the reviews behind a row are for the admin alone, checked here on
-the server.
+once per database and data version for every page (`ui.scores`). Titles and
+comments are contributor or reviewer text and are shown in dataframe cells or
+with st.text only. The reviewers' leniency and the reviews behind a row are for
+the admin alone, checked here on the server.
 """
 
 import pandas as pd
