@@ -17,7 +17,7 @@ help:
 	@echo "make test    run the whole suite (PostgreSQL and Chromium tests included)"
 	@echo "make lint    ruff check and format check"
 	@echo "make format  ruff format and fix"
-	@echo "make bench   seed a 10,000-submission call and run every benchmark"
+	@echo "make bench   seed a 10,000-submission call, run every benchmark, write docs/benchmarks.md"
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'

@@ -6,7 +6,7 @@
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
-    python manage.py backup FILE             online backup of the database
+    python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
     python manage.py purge-expired [--dry-run]          remove contact details after the retention period
     python manage.py export-presenters --line-up NAME --out FILE
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -218,10 +219,17 @@ def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     if shutil.which("pg_dump") is None:
         raise CommandError("PostgreSQL backups use pg_dump, which is not installed here (see docs/deploy.md).")
     url = db.engine.url.set(drivername="postgresql")
+    # The password goes to pg_dump in its environment, never on its command line, where
+    # any local user could read it (ps, /proc/<pid>/cmdline).
+    env = dict(os.environ)
+    if url.password is not None:
+        env["PGPASSWORD"] = str(url.password)
+        url = url._replace(password=None)  # (URL.set treats None as "leave it")
     result = subprocess.run(
         ["pg_dump", "--format=custom", f"--file={target}", f"--dbname={url.render_as_string(hide_password=False)}"],
         capture_output=True,
         text=True,
+        env=env,
     )
     if result.returncode != 0:
         raise CommandError(

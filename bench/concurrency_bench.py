@@ -24,7 +24,8 @@ successful saves made from the same opened version. Prints per backend:
 `stale_refused=` (of the race's saves, exactly half must be refused), and the median and p95 save latency in milliseconds of the
 saves in steps 1 and 2 (`median_ms=`, `p95_ms=`) and of the race (`race_`).
 Targets: no lost updates, no errors, p95 under 50 ms (SQLite) and 100 ms
-(PostgreSQL).
+(PostgreSQL); each figure is also printed as a FIGURE line (`bench/figures.py`)
+and the exit status is 1 when one misses its target.
 """
 
 from __future__ import annotations
@@ -42,10 +43,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.databases import migrated_database  # noqa: E402
+from bench.figures import figure  # noqa: E402
 from config import load_call_config  # noqa: E402
 from data_access.db import Database  # noqa: E402
 from data_access.reviews import ReviewDraft, StaleReview, get_own_review, save_review  # noqa: E402
 from tests.factories import assign, make_submission, make_user  # noqa: E402
+
+P95_TARGET_MS = {"sqlite": 50.0, "postgresql": 100.0}
+NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Outcome:
 
     successes: dict[tuple[int, int], list[tuple[int | None, int, dict]]] = field(default_factory=dict)
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)  # per step
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # per step: this process's CPU time
     errors: list[str] = field(default_factory=list)
     stale: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -142,7 +148,9 @@ def run(db: Database, config, n_reviewers: int, n_reviews: int) -> Outcome:
                 if tab == 1 and name != "race":
                     versions[(sub, person.user_id)] = version
 
+        cpu_started = time.process_time()
         _run_threads([(worker, job) for job in jobs])
+        outcome.cpu_seconds[name] = time.process_time() - cpu_started
 
     step("draft", [(i, p, m, 1) for i, (p, m) in enumerate(people)])
     step("submit", [(i, p, m, 1) for i, (p, m) in enumerate(people)])
@@ -188,7 +196,7 @@ def _percentiles(values: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
-def report(backend: str, outcome: Outcome, lost: int) -> None:
+def report(backend: str, outcome: Outcome, lost: int, n_reviewers: int) -> bool:
     steady = outcome.latencies_ms.get("draft", []) + outcome.latencies_ms.get("submit", [])
     race = outcome.latencies_ms.get("race", [])
     median, p95 = _percentiles(steady)
@@ -201,16 +209,36 @@ def report(backend: str, outcome: Outcome, lost: int) -> None:
     )
     for error in outcome.errors[:5]:
         print(f"  error: {error}", flush=True)
+    name = f"saves on {NAMES[backend]}, {n_reviewers} reviewers at once"
+    ok = figure(f"{name}: lost updates", lost, "", target=("==", 0))
+    ok &= figure(f"{name}: errors", len(outcome.errors), "", target=("==", 0))
+    ok &= figure(
+        f"{name}: two tabs racing, saves refused as stale",
+        outcome.stale,
+        "",
+        target=("==", len(race) // 2),
+        note="exactly one tab of each pair must be refused",
+    )
+    ok &= figure(f"{name}: median latency", round(median, 1), "ms")
+    cpu_ms = 1000 * (outcome.cpu_seconds.get("draft", 0) + outcome.cpu_seconds.get("submit", 0)) / max(1, len(steady))
+    ok &= figure(
+        f"{name}: CPU time of the app per save",
+        round(cpu_ms, 2),
+        "ms",
+        note=f"{n_reviewers} saves at once queue for one Python process: the last waits about {n_reviewers} times this",
+    )
+    ok &= figure(f"{name}: p95 latency", round(p95, 1), "ms", target=("<", P95_TARGET_MS[backend]))
+    ok &= figure(f"{name}: two tabs racing, p95 latency", round(race_p95, 1), "ms")
+    return ok
 
 
 def bench_backend(backend: str, n_reviewers: int, n_reviews: int, workdir: Path) -> bool:
     with migrated_database(backend, workdir) as db:
         if db is None:
-            return False
+            return figure(f"saves on {NAMES[backend]}", None, "", note="the database could not start", target=("==", 0))
         outcome = run(db, load_call_config(), n_reviewers, n_reviews)
         lost = lost_updates(db, n_reviewers * n_reviews, outcome)
-        report(backend, outcome, lost)
-        return lost == 0 and not outcome.errors
+        return report(backend, outcome, lost, n_reviewers)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,8 +16,14 @@ next to an empty page's (the sign-in check and the navigation that every page
 pays), and the difference. Last, the process's peak resident memory (what the
 server needs, with every page's shared caches filled).
 
+With BENCH_SQLITE_URL and/or BENCH_POSTGRESQL_URL set (by `bench/run_all.py`,
+which seeds them), it runs the pages against each of those calls instead, each
+in a process of its own. The CPU column is the process's CPU time during a
+run: on a busy machine the wall-clock time grows, the CPU time hardly.
+
 Targets (issue 6): the Coverage page's median run under 1 s at 10,000
-submissions, and the server under 500 MB.
+submissions, and the server under 500 MB. Each figure is also printed as a
+FIGURE line (`bench/figures.py`); the exit status is 1 when one misses.
 """
 
 from __future__ import annotations
@@ -35,6 +41,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.figures import figure  # noqa: E402
+
 os.environ.setdefault("EVIDENCE_COOKIE_KEY", "bench-" + "k" * 48)
 os.environ["EVIDENCE_DEMO"] = "0"
 os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
@@ -64,12 +73,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", nargs="*", help="only these page keys (default: every page)")
     args = parser.parse_args(argv)
 
-    workdir = tempfile.TemporaryDirectory(prefix="pages-bench-")
-    url = args.url or f"sqlite:///{workdir.name}/bench.db"
-    if not args.url:
+    if args.url:
+        return bench_pages(args.url, args)
+    seeded = [os.environ[env] for env in ("BENCH_SQLITE_URL", "BENCH_POSTGRESQL_URL") if os.environ.get(env)]
+    if seeded:
+        # Calls seeded by bench/run_all.py: each database in a process of its own, so that each
+        # peak memory is one server's.
+        status = 0
+        for url in seeded:
+            command = [sys.executable, __file__, "--url", url, "--runs", str(args.runs)]
+            command += ["--pages", *args.pages] if args.pages else []
+            status |= subprocess.run(command, check=False, cwd=ROOT).returncode
+        return status
+    with tempfile.TemporaryDirectory(prefix="pages-bench-") as workdir:
+        url = f"sqlite:///{workdir}/bench.db"
         started = time.perf_counter()
         seed(url, args)
         print(f"(seeding took {time.perf_counter() - started:.1f} s)")
+        return bench_pages(url, args)
+
+
+def bench_pages(url: str, args: argparse.Namespace) -> int:
+    """Every page against the seeded database at `url`, in this process; 1 when a target is missed."""
     os.environ["DATABASE_URL"] = url
     logging.disable(logging.WARNING)  # Streamlit's bare-mode warnings, the app's INFO lines
 
@@ -94,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     navigation.PAGES_BY_KEY[empty.key] = empty
 
     db = Database(url)
+    label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(db.dialect, db.dialect)
     with db.read() as session:
         n_subs = session.scalar(select(func.count(Submission.id)))
         n_reviews = session.scalar(select(func.count(Review.id)))
@@ -103,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
             if user is not None:
                 viewers[role] = Viewer(user.id, user.username, user.name, user.role)
     db.dispose()
-    print(f"{n_subs} submissions, {n_reviews} reviews; {args.runs} timed runs per page after the first")
+    print(f"{label}: {n_subs} submissions, {n_reviews} reviews; {args.runs} timed runs per page after the first")
     print(f"peak memory before any page: {peak_rss_mb():.0f} MB")
-    print(f"{'page':<14}{'as':<10}{'first run':>11}{'median':>10}{'- empty':>10}  target")
+    print(f"{'page':<14}{'as':<10}{'first run':>11}{'median':>10}{'- empty':>10}{'CPU':>9}  target")
 
+    ok = True
     results: dict[str, tuple[float, float]] = {}
     chosen = [p for p in navigation.PAGES if p.key != empty.key and (not args.pages or p.key in args.pages)]
     for spec in (empty, *chosen):
@@ -114,27 +141,55 @@ def main(argv: list[str] | None = None) -> int:
         if role is None:
             print(f"{spec.key:<14}(nobody in the database may open it)")
             continue
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         at = run_app(url, viewers[role], page=spec.path)
-        first = time.perf_counter() - started
+        first, first_cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        name = f"{label}, {spec.title} page"
         if at.exception:
             print(f"{spec.key:<14}{role:<10}FAILED: {at.exception}")
+            ok &= figure(f"{name}: median run", None, "s", target=("<", 0), note=f"the page failed: {at.exception}")
             continue
-        times = []
+        times, cpus = [], []
         for _ in range(args.runs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             rerun(at, url)
             times.append(time.perf_counter() - started)
-        results[spec.key] = (first, statistics.median(times))
-        over = results[spec.key][1] - results[empty.key][1]
+            cpus.append(time.process_time() - cpu_started)
+        median, cpu = statistics.median(times), statistics.median(cpus)
+        results[spec.key] = (first, median)
+        over = median - results[empty.key][1]
         target = TARGETS.get(spec.key)
-        verdict = "" if target is None else f"< {target:g} s: {'PASS' if results[spec.key][1] < target else 'FAIL'}"
-        print(f"{spec.key:<14}{role:<10}{first:>10.3f}s{results[spec.key][1]:>9.3f}s{over:>+9.3f}s  {verdict}")
+        verdict = "" if target is None else f"< {target:g} s: {'PASS' if median < target else 'FAIL'}"
+        print(f"{spec.key:<14}{role:<10}{first:>10.3f}s{median:>9.3f}s{over:>+9.3f}s{cpu:>8.3f}s  {verdict}")
+        as_whom = f"as {role}"
+        if spec.key == empty.key:
+            figure(
+                f"{label}, empty page (sign-in check and navigation): median run",
+                round(median, 3),
+                "s",
+                cpu=round(cpu, 3),
+            )
+            continue
+        figure(f"{name}: first run after a change", round(first, 3), "s", cpu=round(first_cpu, 3), note=as_whom)
+        ok &= figure(
+            f"{name}: median run",
+            round(median, 3),
+            "s",
+            target=None if target is None else ("<", target),
+            cpu=round(cpu, 3),
+            note=f"{as_whom}; {over:+.3f} s against the empty page",
+        )
 
     peak = peak_rss_mb()
     print(f"peak memory: {peak:.0f} MB (< {MEMORY_TARGET_MB} MB: {'PASS' if peak < MEMORY_TARGET_MB else 'FAIL'})")
-    workdir.cleanup()
-    return 0
+    ok &= figure(
+        f"{label}, server's peak memory after every page",
+        round(peak),
+        "MB",
+        target=("<", MEMORY_TARGET_MB),
+        note="resident set size of the one process that ran every page, with every shared cache filled",
+    )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ SQLAlchemy, so `scoring/` and `data_access/` can both take a `CallConfig`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -84,11 +85,16 @@ class Vocabulary:
     def ids(self) -> list[str]:
         return [c.id for c in self.codes]
 
-    def label(self, code_id: str) -> str:
+    @functools.cached_property
+    def _label_of(self) -> dict[str, str]:
+        by_id: dict[str, str] = {}
         for c in self.codes:
-            if c.id == code_id:
-                return c.label
-        return code_id
+            by_id.setdefault(c.id, c.label)
+        return by_id
+
+    def label(self, code_id: str) -> str:
+        """The code's label (the code itself when it is not in the vocabulary)."""
+        return self._label_of.get(code_id, code_id)
 
     def labels(self) -> dict[str, str]:
         return {c.id: c.label for c in self.codes}

@@ -64,11 +64,16 @@ def review_times(session: Session) -> list[dt.datetime]:
     )
 
 
-def coverage_inputs(session: Session) -> CoverageInputs:
+_NO_SCORES = pd.DataFrame({"submission_id": [], "reviewer_id": [], "criterion": [], "score": []})
+
+
+def coverage_inputs(session: Session, *, with_scores: bool = True) -> CoverageInputs:
+    """Everything the coverage page counts. `with_scores=False` leaves `scores` empty, for a caller that
+    has today's calibration already (the app's shared one, `ui.scores`)."""
     frame = load_submission_frame(session, scalars=SINGLE_VALUED)
     return CoverageInputs(
         submissions=frame[["id", *CODE_COLUMNS]].copy(),
-        scores=scores_frame(session),
+        scores=scores_frame(session) if with_scores else _NO_SCORES.copy(),
         review_times=review_times(session),
         reviews_due=_due_assignments(session),
         line_ups=saved_line_ups(session),

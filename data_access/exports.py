@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +43,13 @@ class ExportTable:
     filename: str
     notes: tuple[str, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)  # for the audit entry
+    _csv: bytes | None = field(default=None, init=False, repr=False, compare=False)
 
     def to_csv(self) -> bytes:
-        return to_csv_bytes(self.field_names, self.rows)
+        """The file (written once per table and kept: a table is never changed after it is made)."""
+        if self._csv is None:
+            object.__setattr__(self, "_csv", to_csv_bytes(self.field_names, self.rows))
+        return self._csv
 
 
 def _missing(value: Any) -> bool:
@@ -89,16 +94,18 @@ def _score_fields(config: CallConfig) -> list[str]:
     return ["Calibrated score", *(f"{c.label} (mean)" for c in config.criteria), "Reviews"]
 
 
-def _score_values(config: CallConfig, scores: pd.DataFrame, submission_id: int) -> dict[str, Any]:
-    row = scores.loc[submission_id] if submission_id in scores.index else None
-
-    def get(column: str) -> Any:
-        return None if row is None or column not in row.index else row[column]
-
-    values = {"Calibrated score": _number(get(SCORE_COLUMN)), "Reviews": _number(get("n_reviews"))}
+def _score_values(config: CallConfig, row: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The score columns from one row of `score_submissions` (as a mapping; None: not scored)."""
+    row = row or {}
+    values = {"Calibrated score": _number(row.get(SCORE_COLUMN)), "Reviews": _number(row.get("n_reviews"))}
     for c in config.criteria:
-        values[f"{c.label} (mean)"] = _number(get(f"mean_{c.id}"))
+        values[f"{c.label} (mean)"] = _number(row.get(f"mean_{c.id}"))
     return values
+
+
+def _score_rows(scores: pd.DataFrame) -> dict[int, dict[str, Any]]:
+    """`score_submissions` output as {submission_id: {column: value}}: one pass, no per-row lookups."""
+    return {int(i): row for i, row in scores.to_dict("index").items()}
 
 
 PRESENTER_FIELDS_BEFORE_SCORES = [
@@ -121,6 +128,7 @@ def presenter_list(
     """The presenter list of a saved line-up, with today's scores."""
     record = get_line_up(session, line_up_id=line_up_id)
     frame = load_submission_frame(session, ids={m.submission_id for m in record.members}).set_index("id")
+    score_rows = _score_rows(scores.loc[scores.index.isin([m.submission_id for m in record.members])])
     rows = []
     for m in record.members:
         sub = frame.loc[m.submission_id]
@@ -134,7 +142,7 @@ def presenter_list(
                 "Themes": _labels(config, "themes", sub["themes"]),
                 "Focus areas": _labels(config, "focus_areas", sub["focus_areas"]),
                 "Forms of exploitation": _labels(config, "exploitation_types", sub["exploitation_types"]),
-                **_score_values(config, scores, m.submission_id),
+                **_score_values(config, score_rows.get(m.submission_id)),
             }
         )
     return ExportTable(
@@ -170,16 +178,16 @@ def scores_table(
     session: Session, *, config: CallConfig, scores: pd.DataFrame, today: dt.date | None = None
 ) -> ExportTable:
     """Every scored submission, highest calibrated score first; anonymous ones without organisation."""
-    scored = [int(i) for i in scores.index]
-    frame = load_submission_frame(session, ids=set(scored)).set_index("id")
+    score_rows = _score_rows(scores)
+    subs = {int(row["id"]): row for row in load_submission_frame(session, ids=set(score_rows)).to_dict("records")}
     ordered = sorted(
-        (i for i in scored if i in frame.index),
-        key=lambda i: (-_sortable(scores.loc[i].get(SCORE_COLUMN)), frame.loc[i, "reference"]),
+        (i for i in score_rows if i in subs),
+        key=lambda i: (-_sortable(score_rows[i].get(SCORE_COLUMN)), subs[i]["reference"]),
     )
     rows = []
     for rank, sid in enumerate(ordered, start=1):
-        sub = frame.loc[sid]
-        score_row = scores.loc[sid]
+        sub = subs[sid]
+        score_row = score_rows[sid]
         rows.append(
             {
                 "Rank": rank,
@@ -196,7 +204,7 @@ def scores_table(
                 "Stage": _labels(config, "stage", sub["stage"]),
                 "Reported impact": _labels(config, "reported_impact", sub["reported_impact"]),
                 "Can present": _labels(config, "presentation_preference", sub["presentation_preference"]),
-                **_score_values(config, scores, sid),
+                **_score_values(config, score_row),
                 "Overall (mean)": _number(score_row.get("overall_mean")),
                 "Disagreement": _number(score_row.get("disagreement")),
                 "Flagged for discussion": _flag(score_row.get("flagged")),

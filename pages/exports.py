@@ -6,6 +6,8 @@ contributor's identity. Each download is written to the audit log by the
 button's callback, with the file's name, row count and SHA-256.
 """
 
+import datetime as dt
+
 import streamlit as st
 
 from data_access import audit
@@ -15,6 +17,7 @@ from data_access.exports import ExportTable
 from scoring import coverage as cov
 from scoring.csv_export import export_filename
 from ui import context
+from ui import scores as ui_scores
 from ui.coverage import coverage_data
 from ui.exports import export_button
 from ui.guard import require_page
@@ -29,18 +32,22 @@ def offer(table: ExportTable, label: str, key: str) -> None:
     st.caption(f"{len(table.rows)} rows · {table.filename} · UTF-8 CSV that Excel opens directly.")
 
 
-@st.cache_data(show_spinner="Scoring…", max_entries=4)
-def current_scores(url: str, version: tuple[int, int], weights: tuple, threshold: float):
-    """Shared, viewer-independent: today's calibrated scores."""
-    with context.database().read() as session:
-        return lineups_da.current_scores(session, config=config)
+@st.cache_data(show_spinner="Building the scores table…", max_entries=4)
+def scores_export(url: str, version: tuple[int, int], weights: tuple, threshold: float, today: dt.date) -> ExportTable:
+    """Shared, viewer-independent (admin and office see the same file): the scores table with its CSV."""
+    database = context.database()
+    calibrated = ui_scores.current_scores(database, config, version)
+    with database.read() as session:
+        table = exports_da.scores_table(session, config=config, scores=calibrated, today=today)
+    table.to_csv()  # written once, kept with the table
+    return table
 
 
 st.title("Exports")
 with db.read() as session:
     summaries = lineups_da.list_line_ups(session)
     version = audit.data_version(session)
-scores = current_scores(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+scores = ui_scores.current_scores(db, config, version)
 
 st.header("Presenter list")
 if not summaries:
@@ -65,9 +72,10 @@ else:
     offer(presenters, "Download the presenter list", "exports.presenters")
 
 st.header("Scores")
-with db.read() as session:
-    scores_export = exports_da.scores_table(session, config=config, scores=scores)
-if not scores_export.rows:
+scores_table = scores_export(
+    db.url, version, tuple(config.weights.items()), config.disagreement_threshold, dt.date.today()
+)
+if not scores_table.rows:
     st.info("No submission has a submitted review yet.", icon=":material/hourglass_empty:")
 else:
     st.caption(
@@ -75,7 +83,7 @@ else:
         "the reviewers' disagreement and whether it is flagged for discussion. Organisations of anonymous "
         "submissions are left out; contact details are only in the presenter list."
     )
-    offer(scores_export, "Download the scores", "exports.scores")
+    offer(scores_table, "Download the scores", "exports.scores")
 
 st.header("Coverage table")
 coverage = coverage_data(db, config).frame

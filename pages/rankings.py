@@ -1,10 +1,10 @@
 """Rankings (admin, office): submissions by calibrated score, beside the plain mean.
 
-The scores come from `scoring.calibrate` over the submitted reviews, cached per
-database and data version. Titles and comments are contributor or reviewer
-text and are shown in dataframe cells or with st.text only. The reviewers'
-leniency and the reviews behind a row are for the admin alone, checked here on
-the server.
+The scores come from `scoring.calibrate` over the submitted reviews, computed
+once per database and data version for every page (`ui.scores`). Titles and
+comments are contributor or reviewer text and are shown in dataframe cells or
+with st.text only. The reviewers' leniency and the reviews behind a row are for
+the admin alone, checked here on the server.
 """
 
 import pandas as pd
@@ -13,11 +13,10 @@ import streamlit as st
 from data_access import audit
 from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
-from scoring import calibrate
 from scoring.agreement import agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
 from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
-from ui import context
+from ui import context, scores
 from ui.guard import require_page
 from ui.render import table_key
 
@@ -27,18 +26,18 @@ db = context.database()
 labels = {c.id: c.label for c in config.criteria}
 
 
-@st.cache_data(show_spinner="Scoring…", max_entries=4)
-def scored(url: str, version: tuple[int, int], weights: tuple, threshold: float):
+@st.cache_data(show_spinner="Reading the reviews…", max_entries=4)
+def ranking_data(url: str, version: tuple[int, int], criteria: tuple[str, ...]):
     """Shared, viewer-independent: the same for every admin and office user."""
     with context.database().read() as session:
         inputs = ranking_inputs(session)
-    calibration = calibrate(inputs.scores, dict(weights), disagreement_threshold=threshold)
-    return inputs, calibration, agreement_table(inputs.scores, list(dict(weights)))
+    return inputs, agreement_table(inputs.scores, list(criteria))
 
 
 with db.read() as session:
     version = audit.data_version(session)
-inputs, cal, agreement = scored(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+inputs, agreement = ranking_data(db.url, version, tuple(config.weights))
+cal = scores.calibration(db, config, version)
 
 st.title("Rankings")
 if cal.submissions.empty:

@@ -17,7 +17,7 @@ from data_access import lineups as lineups_da
 from data_access.submissions import AccessDenied
 from scoring.selection import SelectionError, SelectionRules, SolverDidNotFinish, labels_from_config, select_presenters
 from scoring.selection_tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
-from ui import context
+from ui import context, scores
 from ui.guard import require_page
 from ui.selection import form_picks, rules_form, saved_line_ups
 
@@ -31,8 +31,10 @@ seen_versions = st.session_state.get("selection.seen_versions", {})
 @st.cache_data(show_spinner="Scoring…", max_entries=4)
 def candidates(url: str, version: tuple[int, int], weights: tuple, threshold: float):
     """Shared, viewer-independent (admin only): every submission with its calibrated score."""
-    with context.database().read() as session:
-        return lineups_da.candidate_frame(session, scores=lineups_da.current_scores(session, config=config))
+    db = context.database()
+    calibrated = scores.current_scores(db, config, version)
+    with db.read() as session:
+        return lineups_da.candidate_frame(session, scores=calibrated)
 
 
 @st.cache_data(show_spinner="Finding the best balanced line-up…", max_entries=16)

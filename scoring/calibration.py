@@ -52,8 +52,9 @@ a weak prior worth `Priors.weight` pseudo-observations that keeps it off 0.
 
 The model is fitted by variational Bayes (structured mean field): each
 reviewer's (a, d, b) is a Gaussian block, each q_sc a Gaussian. One sweep
-solves every reviewer's small ridge regression in one batched call and every
-submission's weighted mean in one `bincount`, then re-estimates the variances
+solves every reviewer's small ridge regression at once (in closed form: the d
+block is diagonal, see `_solve_reviewer_blocks`) and every submission's
+weighted mean in one `bincount`, then re-estimates the variances
 and takes a parameter-expansion step along the one direction (b larger, q
 smaller) that the data cannot tell apart. It is deterministic (no randomness)
 and stops when no quality moves by more than `FitOptions.tolerance` standard
@@ -362,66 +363,60 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
     cnt_k = np.bincount(k, minlength=n_cells).astype(float)
     q = np.bincount(k, weights=y, minlength=n_cells) / cnt_k
     v = T[cell_crit] / (1.0 + cnt_k)
-    dj = np.arange(1, n_crit + 1)
     size = n_rev * n_crit
     sweeps = 0
+    rho_r = rho[r]  # per score: gathered once per sweep and reused (the arrays are as long as the scores)
     while sweeps < options.max_sweeps:
         sweeps += 1
-        lam = 1.0 / (sigma2[c] * rho[r])
-        qk, eq2 = q[k], q[k] ** 2 + v[k]
+        sigma2_c = sigma2[c]
+        lam = 1.0 / (sigma2_c * rho_r)
+        qk = q[k]
+        eq2 = qk * qk + v[k]
+        lam_y = lam * y
 
         # Reviewer blocks: precision matrix and right-hand side, all reviewers at once.
         n_rc = np.bincount(rc, weights=lam, minlength=size).reshape(n_rev, n_crit)
         sq_rc = np.bincount(rc, weights=lam * qk, minlength=size).reshape(n_rev, n_crit)
         sqq_rc = np.bincount(rc, weights=lam * eq2, minlength=size).reshape(n_rev, n_crit)
-        sy_rc = np.bincount(rc, weights=lam * y, minlength=size).reshape(n_rev, n_crit)
-        syq_rc = np.bincount(rc, weights=lam * y * qk, minlength=size).reshape(n_rev, n_crit)
-        prec = np.zeros((n_rev, n_par, n_par))
-        prec[:, 0, 0] = n_rc.sum(axis=1) + 1.0 / A
-        prec[:, 0, 1:-1] = prec[:, 1:-1, 0] = n_rc
-        prec[:, dj, dj] = n_rc + 1.0 / D
-        prec[:, 0, -1] = prec[:, -1, 0] = sq_rc.sum(axis=1)
-        prec[:, 1:-1, -1] = prec[:, -1, 1:-1] = sq_rc
-        prec[:, -1, -1] = sqq_rc.sum(axis=1) + 1.0 / B
-        rhs = np.empty((n_rev, n_par))
-        rhs[:, 0] = sy_rc.sum(axis=1)
-        rhs[:, 1:-1] = sy_rc
-        rhs[:, -1] = syq_rc.sum(axis=1) + 1.0 / B
-        cov = np.linalg.inv(prec)
-        theta = np.einsum("rij,rj->ri", cov, rhs)
+        sy_rc = np.bincount(rc, weights=lam_y, minlength=size).reshape(n_rev, n_crit)
+        syq_rc = np.bincount(rc, weights=lam_y * qk, minlength=size).reshape(n_rev, n_crit)
+        block = _solve_reviewer_blocks(n_rc, sq_rc, sqq_rc, sy_rc, syq_rc, A, D, B)
+        theta = block.theta
 
         # Submission qualities, given the reviewers.
         u_rc = (theta[:, [0]] + theta[:, 1:-1]).reshape(-1)  # a + d
-        cov_ub_rc = (cov[:, [0], -1] + cov[:, 1:-1, -1]).reshape(-1)  # Cov(a + d, b)
-        var_u_rc = (cov[:, [0], [0]] + cov[:, dj, dj] + 2 * cov[:, 0, 1:-1]).reshape(-1)
+        cov_ub_rc = (block.cov_ab[:, None] + block.cov_db).reshape(-1)  # Cov(a + d, b)
+        var_u_rc = (block.var_a[:, None] + block.var_d + 2 * block.cov_ad).reshape(-1)
         u, cov_ub, var_u = u_rc[rc], cov_ub_rc[rc], var_u_rc[rc]  # per score
         b_rev = theta[:, -1]
-        b, eb2 = b_rev[r], (b_rev * b_rev + cov[:, -1, -1])[r]
+        b, eb2 = b_rev[r], (b_rev * b_rev + block.var_b)[r]
         prec_k = np.bincount(k, weights=lam * eb2, minlength=n_cells) + 1.0 / T[cell_crit]
         num_k = np.bincount(k, weights=lam * (b * (y - u) - cov_ub), minlength=n_cells)
         q_new = num_k / prec_k
         v = 1.0 / prec_k
         q_old, q = q, q_new
-        qk, eq2 = q[k], q[k] ** 2 + v[k]
+        qk = q[k]
+        eq2 = qk * qk + v[k]
 
         # Variance components (empirical Bayes, weak priors worth `nu` pseudo-observations).
         resid = y - u - b * qk
         e_sq = resid**2 + var_u + eb2 * eq2 - b * b * qk * qk + 2 * qk * cov_ub
-        rho = (np.bincount(r, weights=e_sq / sigma2[c], minlength=n_rev) + pri.noise_weight) / (n_r + pri.noise_weight)
-        sigma2 = (np.bincount(c, weights=e_sq / rho[r], minlength=n_crit) + nu * pri.noise) / (n_c + nu)
+        rho = (np.bincount(r, weights=e_sq / sigma2_c, minlength=n_rev) + pri.noise_weight) / (n_r + pri.noise_weight)
+        rho_r = rho[r]
+        sigma2 = (np.bincount(c, weights=e_sq / rho_r, minlength=n_crit) + nu * pri.noise) / (n_c + nu)
         T = (np.bincount(cell_crit, weights=q**2 + v, minlength=n_crit) + nu * pri.quality) / (
             np.bincount(cell_crit, minlength=n_crit) + nu
         )
-        A = (np.sum(theta[:, 0] ** 2 + cov[:, 0, 0]) + nu * pri.leniency) / (n_rev + nu)
-        D = (np.sum(theta[:, 1:-1] ** 2 + cov[:, dj, dj]) + nu * pri.criterion_leniency) / (n_rev * n_crit + nu)
-        B = (np.sum((theta[:, -1] - 1.0) ** 2 + cov[:, -1, -1]) + nu * pri.scale) / (n_rev + nu)
+        A = (np.sum(theta[:, 0] ** 2 + block.var_a) + nu * pri.leniency) / (n_rev + nu)
+        D = (np.sum(theta[:, 1:-1] ** 2 + block.var_d) + nu * pri.criterion_leniency) / (n_rev * n_crit + nu)
+        B = (np.sum((theta[:, -1] - 1.0) ** 2 + block.var_b) + nu * pri.scale) / (n_rev + nu)
 
         # Parameter expansion: the data fix only b * q, so move along (b * g,
         # q / g) to the g the priors prefer (the root of g^2 sum E[b^2] -
         # g sum b - R B = 0, which maximises the variational bound along that
         # line). Without it, sweeps creep along that line for hundreds of rounds.
         b_all = theta[:, -1]
-        s1, s2 = b_all.sum(), (b_all**2 + cov[:, -1, -1]).sum()
+        s1, s2 = b_all.sum(), (b_all**2 + block.var_b).sum()
         g = (s1 + np.sqrt(s1 * s1 + 4 * n_rev * B * s2)) / (2 * s2)
         q, v, T = q / g, v / g**2, T / g**2
         change = np.max(np.abs(q - q_old))
@@ -437,6 +432,67 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
         **{f"noise_{j}": float(s2) for j, s2 in enumerate(sigma2)},
     }
     return _Fit(centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, sweeps)
+
+
+@dataclass
+class _Blocks:
+    """Every reviewer's Gaussian block (a, d_1..d_C, b): its mean and the covariances the sweep uses."""
+
+    theta: np.ndarray  # reviewers x (2 + criteria): the means of a, d_1..d_C, b
+    var_a: np.ndarray  # reviewers
+    var_b: np.ndarray  # reviewers
+    cov_ab: np.ndarray  # reviewers
+    var_d: np.ndarray  # reviewers x criteria
+    cov_ad: np.ndarray  # reviewers x criteria
+    cov_db: np.ndarray  # reviewers x criteria
+
+
+def _solve_reviewer_blocks(
+    n_rc: np.ndarray,
+    sq_rc: np.ndarray,
+    sqq_rc: np.ndarray,
+    sy_rc: np.ndarray,
+    syq_rc: np.ndarray,
+    A: float,
+    D: float,
+    B: float,
+) -> _Blocks:
+    """Solve every reviewer's (C + 2) x (C + 2) system at once, using its shape.
+
+    Each reviewer's precision matrix over (a, d_1..d_C, b) is
+
+        [ sum n + 1/A    n_1 .. n_C          sum sq        ]
+        [ n_c            diag(n_c + 1/D)     sq_c          ]
+        [ sum sq         sq_1 .. sq_C        sum sqq + 1/B ]
+
+    (`n`, `sq`, `sqq`: the reviewer's precision-weighted counts, sums of q and
+    of E[q^2] per criterion), with right-hand side (sum sy, sy_c, sum syq + 1/B).
+    The d block is diagonal, so eliminating it leaves a 2 x 2 system in (a, b)
+    (the Schur complement), solved in closed form; the d's and every
+    covariance follow from the block-inverse formulas. The same numbers as
+    inverting each matrix, without a general inverse of thousands of small
+    matrices in every sweep.
+    """
+    dg = n_rc + 1.0 / D  # reviewers x criteria: the diagonal d block
+    # Coupling of (a, b) to the d's, scaled by the d block's inverse.
+    na, nb = n_rc / dg, sq_rc / dg
+    s_aa = n_rc.sum(axis=1) + 1.0 / A - (n_rc * na).sum(axis=1)
+    s_ab = sq_rc.sum(axis=1) - (n_rc * nb).sum(axis=1)
+    s_bb = sqq_rc.sum(axis=1) + 1.0 / B - (sq_rc * nb).sum(axis=1)
+    det = s_aa * s_bb - s_ab * s_ab
+    var_a, var_b, cov_ab = s_bb / det, s_aa / det, -s_ab / det  # the inverse of the Schur complement
+    # Right-hand side of the (a, b) system once the d's are eliminated.
+    r_a = sy_rc.sum(axis=1) - (na * sy_rc).sum(axis=1)
+    r_b = syq_rc.sum(axis=1) + 1.0 / B - (nb * sy_rc).sum(axis=1)
+    a = var_a * r_a + cov_ab * r_b
+    b = cov_ab * r_a + var_b * r_b
+    d = (sy_rc - n_rc * a[:, None] - sq_rc * b[:, None]) / dg
+    # Cov((a, b), d_c) = -Sinv (n_c, sq_c) / dg_c; Var(d_c) = 1/dg_c + (n_c, sq_c) Sinv (n_c, sq_c)' / dg_c^2.
+    cov_ad = -(var_a[:, None] * na + cov_ab[:, None] * nb)
+    cov_db = -(cov_ab[:, None] * na + var_b[:, None] * nb)
+    var_d = 1.0 / dg + var_a[:, None] * na * na + 2 * cov_ab[:, None] * na * nb + var_b[:, None] * nb * nb
+    theta = np.column_stack([a, d, b])
+    return _Blocks(theta, var_a, var_b, cov_ab, var_d, cov_ad, cov_db)
 
 
 def _reviewer_table(data: _Data, fit: _Fit, w: np.ndarray, n_crit: int) -> pd.DataFrame:

@@ -5,6 +5,7 @@ every submission with its calibrated score and evidence strength
 (`scoring.coverage.coverage_frame`), the review progress per day, the reviews
 due and the saved line-ups' members. Anything shown of a submission itself is
 read afterwards, masked for the viewer (`data_access.coverage.cell_submissions`).
+The scores come from the calibration all pages share (`ui.scores`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from data_access import coverage as coverage_da
 from data_access.coverage import SavedLineUp
 from data_access.db import Database
 from scoring import coverage as cov
-from scoring import score_submissions
-from ui import context
+from ui import context, scores
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,10 @@ class CoverageData:
 
 @st.cache_data(show_spinner="Counting the evidence…", max_entries=4)
 def _coverage_data(url: str, version: tuple[int, int], weights: tuple, threshold: float) -> CoverageData:
-    with context.database().read() as session:
-        data = coverage_da.coverage_inputs(session)
-    scored = score_submissions(data.scores, dict(weights), disagreement_threshold=threshold)
+    db = context.database()
+    with db.read() as session:
+        data = coverage_da.coverage_inputs(session, with_scores=False)
+    scored = scores.current_scores(db, context.call_config(), version)
     return CoverageData(
         frame=cov.coverage_frame(data.submissions, scored),
         progress=cov.review_progress(data.review_times, due=data.reviews_due),
