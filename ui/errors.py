@@ -32,7 +32,7 @@ DRAWN_AT = "errors.drawn_at"  # widget key or group -> FAILED_RUNS when it was l
 DRAWING = "errors.drawing"  # the same for this run, moved to DRAWN_AT when the page ends normally
 INPUT_KEPT = (
     "What you entered is kept in this window: keep it open and try again in a while, by opening the page again "
-    "from the menu (reloading the browser page would lose it). If it lasts, tell the call's administrator."
+    "in the menu (reloading the browser page would lose it). If it lasts, tell the call's administrator."
 )
 
 

@@ -34,8 +34,9 @@ REVIEWED_CACHES = {
     ("ui/context.py", "_database"): ("url",),
     ("ui/context.py", "_schema_ok"): ("url",),
     ("ui/coverage.py", "_coverage_data"): ("url", "version", "weights", "threshold"),
-    ("pages/exports.py", "current_scores"): ("url", "version", "weights", "threshold"),
-    ("pages/rankings.py", "scored"): ("url", "version", "weights", "threshold"),
+    ("ui/scores.py", "_calibration"): ("url", "version", "weights", "threshold"),
+    ("pages/exports.py", "scores_export"): ("url", "version", "weights", "threshold", "today"),
+    ("pages/rankings.py", "ranking_data"): ("url", "version", "criteria"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     ("pages/selection.py", "propose"): ("url", "version", "weights", "threshold", "rules_json", "labels_json"),
 }
@@ -121,7 +122,7 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     assert "Quentin Quill" in "\n".join(s for c in admin_view.get("plotly_chart") for s in figure_strings(c.proto.spec))
     stats = get_data_cache_stats_provider().get_stats().values()
     cached = {stat.cache_name.rsplit(".", 1)[-1] for family in stats for stat in family}
-    assert {"_coverage_data", "current_scores", "scored", "candidates"} <= cached  # the caches are warm
+    assert {"_coverage_data", "_calibration", "scores_export", "ranking_data", "candidates"} <= cached  # the caches are warm
 
     shown = []
     for page in ("pages/overview.py", "pages/submissions.py", "pages/my_reviews.py"):
