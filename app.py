@@ -48,31 +48,22 @@ def navigation(role: str | None):
     return st.navigation(sections)
 
 
-drawn = {"cookies": False}  # this run's cookie component (app.py runs afresh every time)
-
-
 def keep_place() -> None:
     """The database is down: declare the navigation the person last had (the
     role last verified), without running a page, so that they stay on their
-    page and find their unsaved input there when the database is back. The
-    cookie component stays drawn too: drawn afresh on the next run, it would
-    ask for a rerun while the page's widgets are still taking their values."""
+    page and find their unsaved input there when the database is back."""
     roles = st.session_state.get("roles") if st.session_state.get(auth.SESSION_KEY) is not None else None
     navigation(roles[0] if roles else None)
-    if roles and not drawn["cookies"]:
-        auth.cookie_authenticator(settings)
 
 
 def front_door() -> None:
     db = context.database()
     viewer = auth.authenticate(db, settings)
     if viewer is not None:
-        cookies = auth.cookie_authenticator(settings)
-        drawn["cookies"] = True
-        if auth.account_sidebar(db, cookies, viewer):
+        if auth.account_sidebar(db, settings, viewer):
             viewer = None
         else:
-            auth.write_pending_cookie(cookies, settings)
+            auth.write_pending_cookie(settings)
 
     if viewer is None:
         st.title("Evidence review")

@@ -13,7 +13,7 @@ import streamlit as st
 from data_access import users as users_da
 from data_access.models import ROLES
 from ui import context
-from ui.errors import kept
+from ui.errors import renewed
 from ui.guard import require_page
 from ui.render import ROLE_LABELS, flash, format_when, show_flash
 
@@ -59,19 +59,26 @@ add_tab, edit_tab = st.tabs(["Add a user", "Change a user"])
 # The form keeps its input until the person is added (a refused or failed add
 # leaves it to correct); a fresh form, under new keys, follows each addition.
 form_number = st.session_state.setdefault("users.add.form", 0)
-key = f"users.add.{form_number}."
-st.session_state.setdefault(key + "role", "reviewer")
+key, typed = renewed(f"users.add.{form_number}", ("username", "name", "role", "email", "organisation", "capacity"))
 with add_tab, st.form(f"users.add.{form_number}"):
     cols = st.columns(2)
-    username = cols[0].text_input("Username", key=kept(key + "username"))
-    name = cols[1].text_input("Full name", key=kept(key + "name"))
-    role = cols[0].selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key=kept(key + "role"))
-    email = cols[1].text_input("Email (optional)", key=kept(key + "email"))
+    username = cols[0].text_input("Username", value=typed.get("username", ""), key=key + "username")
+    name = cols[1].text_input("Full name", value=typed.get("name", ""), key=key + "name")
+    role = cols[0].selectbox(
+        "Role", ROLES, index=ROLES.index(typed.get("role", "reviewer")), format_func=ROLE_LABELS.get, key=key + "role"
+    )
+    email = cols[1].text_input("Email (optional)", value=typed.get("email", ""), key=key + "email")
     organisation = cols[0].text_input(
-        "Organisation (reviewers: used to avoid same-organisation conflicts)", key=kept(key + "organisation")
+        "Organisation (reviewers: used to avoid same-organisation conflicts)",
+        value=typed.get("organisation", ""),
+        key=key + "organisation",
     )
     capacity = cols[1].number_input(
-        "Most reviews (reviewers; 0 = no limit)", min_value=0, step=1, key=kept(key + "capacity")
+        "Most reviews (reviewers; 0 = no limit)",
+        min_value=0,
+        value=typed.get("capacity", 0),
+        step=1,
+        key=key + "capacity",
     )
     if st.form_submit_button("Add user", type="primary"):
         password = new_password()

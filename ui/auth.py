@@ -65,10 +65,12 @@ ENDED_MESSAGES = {
 def cookie_authenticator(settings: Settings) -> stauth.Authenticate:
     """The run's one Authenticate object: it owns the cookie component.
 
-    Create it at most once per run, and only when someone is signed in (or
-    being signed out): the component triggers reruns as it mounts, and on the
-    sign-in page those reruns could swallow what a person is typing. Reading
-    the cookie needs no component (`st.context.cookies`).
+    Create it only when the cookie must change: a fresh sign-in's cookie to
+    write, or a sign-out to delete it. The component asks for a rerun as it
+    mounts: drawn on every run, it would run each freshly loaded page twice
+    (logging a refused link twice, say), and on the sign-in page those reruns
+    could swallow what a person is typing. Reading the cookie needs no
+    component (`st.context.cookies`).
     """
     return stauth.Authenticate(
         {"usernames": {}},
@@ -325,15 +327,15 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
     return current_viewer(db), ""
 
 
-def write_pending_cookie(cookies: stauth.Authenticate, settings: Settings) -> None:
+def write_pending_cookie(settings: Settings) -> None:
     """Write the cookie of a fresh sign-in through the library's component,
-    on every run until the browser confirms it."""
+    on every run until the browser confirms it (and draw no component once it has)."""
     token = st.session_state.get(PENDING_COOKIE_KEY)
-    if token and _write_cookie(cookies, settings, token):
+    if token and _write_cookie(cookie_authenticator(settings), settings, token):
         st.session_state.pop(PENDING_COOKIE_KEY, None)
 
 
-def account_sidebar(db: Database, cookies: stauth.Authenticate, viewer: Viewer) -> bool:
+def account_sidebar(db: Database, settings: Settings, viewer: Viewer) -> bool:
     """Who is signed in, and a sign-out button; True when this run signed out."""
     st.sidebar.caption("Signed in as")
     st.sidebar.text(f"{viewer.name} ({ROLE_LABELS.get(viewer.role, viewer.role)})")
@@ -343,5 +345,5 @@ def account_sidebar(db: Database, cookies: stauth.Authenticate, viewer: Viewer) 
     if session_id is not None:
         with db.write() as session:
             auth_da.revoke_session(session, auth_session_id=session_id, reason="signed out")
-    _end(cookies, "signed out")
+    _end(cookie_authenticator(settings), "signed out")
     return True

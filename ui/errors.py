@@ -10,7 +10,7 @@ it was: Streamlit drops the state of widgets a run did not draw only when the
 run ends normally, so input on the page survives a failed run on the server.
 The browser, though, forgets what the widgets it no longer shows held, and
 would show (and send back) their defaults: a form whose input matters keys its
-widgets with `kept(...)`, or seeds them from its own store when
+widgets with `renewed(...)` or `kept(...)`, or seeds them from its own store when
 `failed_since_drawn`, as the review form does, so that after a failed run they
 show that input again.
 """
@@ -97,6 +97,26 @@ def failed_since_drawn(name: str) -> bool:
     failures = st.session_state.get(FAILED_RUNS, 0)
     st.session_state.setdefault(DRAWING, {})[name] = failures
     return st.session_state.get(DRAWN_AT, {}).get(name, failures) != failures
+
+
+def renewed(name: str, fields: tuple[str, ...]) -> tuple[str, dict]:
+    """A key prefix for a group of widgets (a form) that changes after each
+    failed run, and what the person had entered in them before it.
+
+    Draw the widgets under the prefix with those values as their defaults
+    (`value=`, `index=`): new keys make new widgets in the browser, drawn with
+    what the server kept. Sturdier than setting the old widgets again through
+    session state (`kept`), which a selectbox in a form can ignore, showing
+    one value and sending another."""
+    prefix = f"{name}.{st.session_state.get(FAILED_RUNS, 0)}."
+    store = f"errors.renewed.{name}"
+    previous = st.session_state.get(store)
+    if previous is None or previous[0] != prefix:
+        carried = dict(previous[1]) if previous is not None else {}
+        if previous is not None:
+            carried |= {f: st.session_state[previous[0] + f] for f in fields if previous[0] + f in st.session_state}
+        st.session_state[store] = (prefix, carried)
+    return st.session_state[store]
 
 
 def kept(key: str) -> str:

@@ -110,6 +110,7 @@ def test_a_new_user_typed_while_the_database_is_down_is_kept_and_added_later(pag
     go_to(page, "Users")
     for label, value in fields.items():
         expect(page.get_by_label(label)).to_have_value(value)
+    expect(page.get_by_role("combobox", name="Role")).to_have_value("Reviewer")
     page.get_by_role("button", name="Add user").click()
     page.get_by_text("Password for latecomer").wait_for()
     with db.read() as s:

@@ -18,11 +18,13 @@ from collections.abc import Iterator
 
 import jwt
 import pytest
+from sqlalchemy import select
 
 from config import load_settings
 from data_access import auth as auth_da
 from data_access import users
 from data_access.db import Database
+from data_access.models import Assignment, AuditEntry, Submission
 from tests.browser.conftest import screenshot
 from tests.factories import TEST_PASSWORD, make_user, password_hash
 from tests.support.browser import nav_links, sign_in, wait_idle
@@ -233,3 +235,38 @@ def test_a_cookie_is_refused_in_a_new_browser_after_a_password_change_or_deactiv
     assert change.split()[0] in page.locator('[data-testid="stAlert"]').first.inner_text()
     screenshot(page, f"replay-{change.split()[0]}")
     context.close()
+
+
+def test_a_reviewer_opening_a_link_to_a_submission_not_theirs_is_refused_once(chromium, live_server, demo_db_url):
+    """A fresh page load runs the page once: the refusal is shown and logged
+    exactly once (the cookie component, which asks for a rerun as it mounts,
+    is drawn only when the cookie changes)."""
+    db = Database(demo_db_url)
+    try:
+        with db.read() as s:
+            reviewer = users.get_user_by_username(s, "reviewer2")
+            theirs = select(Assignment.submission_id).where(Assignment.reviewer_id == reviewer.id)
+            reference = s.scalars(select(Submission.reference).where(Submission.id.not_in(theirs)).limit(1)).one()
+        token = issued_token(demo_db_url, "reviewer2")
+        context = chromium.new_context(viewport={"width": 1200, "height": 900})
+        context.add_cookies([{"name": COOKIE, "value": token, "url": live_server.url}])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/submissions?ref={reference}")
+        page.get_by_text("That submission is not available to you.").wait_for()
+        wait_idle(page)
+        time.sleep(1.0)  # a second run, if one were coming, would have started by now
+        wait_idle(page)
+        body = page.locator("body").inner_text()
+        context.close()
+        with db.read() as s:
+            denied = s.execute(
+                select(AuditEntry.at, AuditEntry.detail).where(
+                    AuditEntry.action == "access.denied",
+                    AuditEntry.actor == "reviewer2",
+                    AuditEntry.entity_id == reference,
+                )
+            ).all()
+    finally:
+        db.dispose()
+    assert reference not in body
+    assert len(denied) == 1, denied
