@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import streamlit as st
@@ -16,7 +17,7 @@ from ui.navigation import PAGES_BY_KEY
 FRONT_DOOR = Path(__file__).resolve().parent.parent / "app.py"
 
 
-def _through_front_door() -> None:
+def through_front_door() -> None:
     """Make sure this run went through app.py.
 
     Until the first `st.navigation` call in a server process (and on every
@@ -28,7 +29,8 @@ def _through_front_door() -> None:
     The switch is process-wide, but runs that started before it was flipped
     (visitors arriving together at a fresh server) are still in the older
     mode; they are recognised by their navigation, which lists app.py itself
-    as a page (app.py never does), and rerun as well.
+    as a page (app.py never does), and rerun as well. (app.py itself calls
+    `front_door_first`.)
     """
     if PagesManager.uses_pages_directory or _front_door_listed_as_a_page():
         PagesManager.uses_pages_directory = False
@@ -45,13 +47,27 @@ def _front_door_listed_as_a_page() -> bool:
     )
 
 
+def front_door_first() -> None:
+    """app.py's part of `through_front_door`: in the older mode a visit to "/"
+    runs app.py as the first of the listed files, after Streamlit has sent the
+    browser its list of every file. Such a run is recognised by Streamlit's
+    function for that mode on the call stack (the navigation of the previous
+    run, still registered at this point, cannot tell), and rerun."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "_mpa_v1" and frame.f_code.co_filename.endswith("script_runner.py"):
+            PagesManager.uses_pages_directory = False
+            st.rerun()
+        frame = frame.f_back
+
+
 def require_page(key: str) -> Viewer:
     """The verified viewer if their role may open page `key`; otherwise stop.
 
     Runs on every run of the page, independently of the navigation menu, so a
     page's URL opened by the wrong role (or by nobody) shows nothing of it.
     """
-    _through_front_door()
+    through_front_door()
     spec = PAGES_BY_KEY[key]
     db = context.database()
     viewer = auth.current_viewer(db)

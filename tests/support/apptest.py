@@ -27,7 +27,7 @@ class _ServerPagesManager(PagesManager):
     would run a page file directly (Streamlit's older `pages/` mode) on every
     run after the first. A real server forgets it only until the first
     st.navigation call; reproduce that. (The app also guards against the
-    direct run itself: see ui.guard._through_front_door.)"""
+    direct run itself: see ui.guard.through_front_door.)"""
 
 
 app_test_module.PagesManager = _ServerPagesManager
