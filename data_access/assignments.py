@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from data_access import audit
@@ -172,7 +172,10 @@ def declare_conflict(
 ) -> int:
     """Record a conflict of interest: declared by the reviewer on a submission
     assigned to them (their review ends there), or recorded by the admin at
-    any time, assigned or not. Returns the conflict's id."""
+    any time, assigned or not. A review the reviewer already submitted must be
+    reopened by them first; when the admin records the conflict, it is set
+    aside (back to a draft, audited), so its scores stop counting. Returns
+    the conflict's id."""
     _lock(session)
     existing = session.scalar(
         select(ConflictOfInterest).where(
@@ -198,10 +201,32 @@ def declare_conflict(
     review = session.scalar(
         select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id)
     )
-    if review is not None and review.status == "submitted":
+    set_aside = review is not None and review.status == "submitted"
+    if set_aside and source == "reviewer":
         raise AssignmentError(
             f"{reviewer.name} has submitted a review of {sub.reference}; it must be reopened "
             "before a conflict of interest can be recorded, so that its scores stop counting."
+        )
+    if set_aside:
+        # Found by the coordinator after the review was in: the review is set
+        # aside (back to a draft, which counts nowhere), whether or not
+        # reviewing is closed, so that a conflicted reviewer's scores never rank.
+        session.execute(
+            update(Review)
+            .where(Review.id == review.id)
+            .values(status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(review)
+        audit.record(
+            session,
+            actor=actor,
+            action="review.set_aside",
+            entity="review",
+            entity_id=review.id,
+            old={"status": "submitted"},
+            new={"status": "draft"},
+            detail="conflict of interest recorded by the coordinator",
         )
     row = ConflictOfInterest(
         submission_id=submission_id,
@@ -225,7 +250,8 @@ def declare_conflict(
             "source": source,
             "reason": row.reason,
             "was_assigned": assigned is not None,
-            "had_draft": review is not None,
+            "had_draft": review is not None and not set_aside,
+            "set_aside_submitted_review": set_aside,
         },
     )
     return row.id

@@ -195,11 +195,19 @@ def edit_by_hand(db: Database, viewer: Viewer) -> None:
     with conflict_col.container(border=True):
         free = [m.reviewer_id for m in panel if m.conflict is None]
         who = st.selectbox("Record a conflict", free, index=None, format_func=lambda r: ids[r].name, key="asg.coi")
+        submitted = who is not None and ids[who].review_status == "submitted"
+        if submitted:
+            st.warning(
+                f"{ids[who].name} has submitted a review of {reference}. Recording the conflict sets that "
+                "review aside: it goes back to a draft, its scores stop counting, and the audit log says why.",
+                icon=":material/warning:",
+            )
         reason = st.text_input("Reason", key="asg.coi.reason")
         if st.button("Record conflict", disabled=who is None, key="asg.coi.go"):
             _act(
                 db,
-                f"Recorded a conflict of interest for {ids[who].name} on {reference}.",
+                f"Recorded a conflict of interest for {ids[who].name} on {reference}"
+                + ("; their submitted review is set aside." if submitted else "."),
                 assignments_da.declare_conflict,
                 reviewer_id=who,
                 source="admin",

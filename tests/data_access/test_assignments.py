@@ -273,6 +273,35 @@ def test_a_conflict_ends_a_draft_but_not_a_submitted_review(db, call, call_confi
         assert progress.loc[dan.user_id, ["assigned", "conflicts", "drafts", "not_started"]].tolist() == [1, 1, 0, 0]
 
 
+def test_a_conflict_the_admin_records_sets_a_submitted_review_aside_even_when_closed(db, call, call_config):
+    from data_access.reviews import get_own_review, scores_frame
+
+    eve, dan = call["people"]["eve"], call["people"]["dan"]
+    with db.write() as s:
+        for person in (eve, dan):
+            assign(s, call["castle"], person)
+            submit_review(s, call_config, call["castle"], person)
+        set_reviewing_closed(s, closed=True, actor="admin")
+    with db.read() as s:
+        counted_before = set(scores_frame(s)["reviewer_id"])
+        version_before = get_own_review(s, submission_id=call["castle"], reviewer_id=eve.user_id).version
+    assert {eve.user_id, dan.user_id} <= counted_before
+    with db.write() as s:
+        da.declare_conflict(
+            s, submission_id=call["castle"], reviewer_id=eve.user_id, actor="admin", source="admin", reason="Sister"
+        )
+    with db.read() as s:
+        review = get_own_review(s, submission_id=call["castle"], reviewer_id=eve.user_id)
+        assert review.status == "draft" and review.version == version_before + 1  # kept, not deleted
+        counted = set(scores_frame(s)["reviewer_id"])
+        assert eve.user_id not in counted and dan.user_id in counted  # her scores stop counting, his do not
+        aside = audit.list_entries(s, filters=audit.AuditFilter(action="review.set_aside")).iloc[0]
+        assert aside["actor"] == "admin" and aside["old"] == {"status": "submitted"}
+        assert aside["new"] == {"status": "draft"} and "conflict" in aside["detail"]
+        declared = audit.list_entries(s, filters=audit.AuditFilter(action="conflict.declare")).iloc[0]
+        assert declared["new"]["set_aside_submitted_review"] is True
+
+
 def test_reviewers_cannot_declare_conflicts_once_reviewing_is_closed(db, call):
     dan = call["people"]["dan"]
     with db.write() as s:

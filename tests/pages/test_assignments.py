@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from data_access.call_state import reviewing_closed
-from data_access.models import Assignment, ConflictOfInterest
+from data_access.models import Assignment, ConflictOfInterest, Review
 from data_access.users import set_active
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
@@ -107,3 +107,24 @@ def test_edit_by_hand_shows_review_statuses_in_words(db, db_url, call, call_conf
     rerun(at, db_url)
     panel = next(df.value for df in at.dataframe if "Cannot be added because" in df.value.columns)
     assert panel.set_index("Reviewer").loc["Reviewer A", "Review"] == "Submitted"
+
+
+def test_recording_a_conflict_over_a_submitted_review_warns_then_sets_it_aside(db, db_url, call, call_config):
+    first, reviewer = call["subs"][0], call["reviewers"][0]
+    with db.write() as s:
+        assign(s, first, reviewer)
+        submit_review(s, call_config, first, reviewer)
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
+    rerun(at, db_url)
+    at.selectbox(key="asg.coi").set_value(reviewer.user_id)
+    rerun(at, db_url)
+    assert any("sets that review aside" in w.value for w in at.warning)
+    at.button(key="asg.coi.go").click()
+    rerun(at, db_url)
+    assert "their submitted review is set aside" in texts(at)
+    with db.read() as s:
+        status = s.scalar(
+            select(Review.status).where(Review.submission_id == first, Review.reviewer_id == reviewer.user_id)
+        )
+    assert status == "draft"
