@@ -411,9 +411,18 @@ def submission_panel(session: Session, *, submission_id: int) -> list[PanelMembe
 
 
 def submissions_short(session: Session, *, k: int) -> int:
-    """How many submissions have fewer than k reviewers without a conflict."""
+    """How many submissions have fewer than k reviewers who count: without a
+    conflict, and active or with their review submitted (a deactivated
+    reviewer's unfinished assignment will never be done; the automatic
+    assignment replaces it, as `scoring.assignment` does)."""
     counts = (
         _without_conflict(select(Assignment.submission_id, func.count(Assignment.id).label("n")))
+        .join(User, User.id == Assignment.reviewer_id)
+        .outerjoin(
+            Review,
+            (Review.submission_id == Assignment.submission_id) & (Review.reviewer_id == Assignment.reviewer_id),
+        )
+        .where(User.active.is_(True) | (Review.status == "submitted"))
         .group_by(Assignment.submission_id)
         .subquery()
     )

@@ -55,3 +55,22 @@ def test_submissions_short_of_k_count_conflicts_as_missing(db, call_config):
         assert submissions_short(s, k=1) == 1
         assert submissions_to_reassign(s, k=2) == 1  # only the one that lost a reviewer
         assert submissions_to_reassign(s, k=1) == 0  # it still has one
+
+
+def test_a_deactivated_reviewers_unfinished_assignment_leaves_the_submission_short(db, call_config):
+    from data_access.users import set_active
+    from tests.factories import submit_review
+
+    with db.write() as s:
+        subs = [make_submission(s, call_config) for _ in range(2)]
+        stays, leaves = make_user(s), make_user(s)
+        for sub in subs:
+            assign(s, sub, stays)
+            assign(s, sub, leaves)
+        submit_review(s, call_config, subs[0], leaves)  # finished before leaving: still counts
+    with db.read() as s:
+        assert submissions_short(s, k=2) == 0
+    with db.write() as s:
+        set_active(s, user_id=leaves.user_id, active=False, actor="admin")
+    with db.read() as s:
+        assert submissions_short(s, k=2) == 1  # the second: its review will never come
