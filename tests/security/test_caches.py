@@ -122,7 +122,13 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     assert "Quentin Quill" in "\n".join(s for c in admin_view.get("plotly_chart") for s in figure_strings(c.proto.spec))
     stats = get_data_cache_stats_provider().get_stats().values()
     cached = {stat.cache_name.rsplit(".", 1)[-1] for family in stats for stat in family}
-    assert {"_coverage_data", "_calibration", "scores_export", "ranking_data", "candidates"} <= cached  # the caches are warm
+    assert {
+        "_coverage_data",
+        "_calibration",
+        "scores_export",
+        "ranking_data",
+        "candidates",
+    } <= cached  # the caches are warm
 
     shown = []
     for page in ("pages/overview.py", "pages/submissions.py", "pages/my_reviews.py"):
