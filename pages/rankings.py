@@ -15,8 +15,16 @@ from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
 from scoring.agreement import agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
-from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
+from scoring.ranking_charts import (
+    leniency_figure,
+    leniency_table,
+    rank_shift_figure,
+    rank_shift_table,
+    score_distribution_figure,
+    score_distribution_table,
+)
 from ui import context, scores
+from ui.charts import chart
 from ui.guard import require_page
 from ui.render import table_key
 
@@ -132,8 +140,15 @@ if not flagged_only and n_flagged:
     )
 
 st.subheader("Scores and agreement")
-st.plotly_chart(score_distribution_figure(inputs.scores, labels), width="stretch")
-st.caption("How often each score was given on each criterion, including 'cannot judge'.")
+chart(
+    score_distribution_figure(inputs.scores, labels),
+    caption="How often each score was given on each criterion, including 'cannot judge'.",
+    table=lambda: score_distribution_table(inputs.scores, labels),
+    what="scores-given",
+    key="rankings.distribution",
+    viewer=viewer,
+    via="Rankings page",
+)
 shown = agreement.assign(criterion=agreement["criterion"].map(labels), alpha=agreement["alpha"].round(2))
 st.dataframe(
     shown.rename(
@@ -151,16 +166,30 @@ st.caption(
     "Inter-rater agreement per criterion on the raw scores: 1 is perfect, 0 no better than chance; from 0.8 "
     "agreement is good, from 0.667 moderate. Leniency differences lower it; calibration corrects for them."
 )
-st.plotly_chart(rank_shift_figure(table), width="stretch")
-st.caption(
-    "Each dot is a submission: its rank by the plain mean (across) and by the calibrated score (down). Dots off "
-    "the dotted line moved because of who happened to review them."
+chart(
+    rank_shift_figure(table),
+    caption=(
+        "Each dot is a submission: its rank by the plain mean (across) and by the calibrated score (down). Dots "
+        "off the dotted line moved because of who happened to review them."
+    ),
+    table=lambda: rank_shift_table(table),
+    what="rank-shift",
+    key="rankings.shift",
+    viewer=viewer,
+    via="Rankings page",
 )
 
 if viewer.is_admin:
     st.subheader("Reviewers' leniency (admin only)")
-    st.plotly_chart(leniency_figure(cal.reviewers, inputs.reviewer_names), width="stretch")
-    st.caption(
-        "How many points above (lenient) or below (harsh) a typical panel member each reviewer scores the same "
-        "submission, as estimated by the calibration; the calibrated score removes this."
+    chart(
+        leniency_figure(cal.reviewers, inputs.reviewer_names),
+        caption=(
+            "How many points above (lenient) or below (harsh) a typical panel member each reviewer scores the "
+            "same submission, as estimated by the calibration; the calibrated score removes this."
+        ),
+        table=lambda: leniency_table(cal.reviewers, inputs.reviewer_names),
+        what="reviewer-leniency",
+        key="rankings.leniency",
+        viewer=viewer,
+        via="Rankings page (admin)",
     )

@@ -34,15 +34,15 @@ def _layout(fig: go.Figure, title: str, x: str, y: str, *, height: int = 380) ->
 def score_distribution_figure(reviews: pd.DataFrame, criterion_labels: Mapping[str, str]) -> go.Figure:
     """How often each score (and "cannot judge") was given, per criterion."""
     fig = go.Figure()
-    for i, (criterion, label) in enumerate(criterion_labels.items()):
-        scores = reviews.loc[reviews["criterion"] == criterion, "score"]
-        counts = [int((scores == s).sum()) for s in range(1, 6)] + [int(scores.isna().sum())]
+    counts = score_distribution_table(reviews, criterion_labels)
+    for i, row in enumerate(counts.itertuples(index=False)):
+        label = html.escape(row[0])
         fig.add_bar(
             x=list(SCORE_LABELS),
-            y=counts,
-            name=html.escape(label),
+            y=list(row[1:]),
+            name=label,
             marker_color=OKABE_ITO[i % len(OKABE_ITO)],
-            hovertemplate=f"{html.escape(label)}<br>score %{{x}}: %{{y}} scores<extra></extra>",
+            hovertemplate=f"{label}<br>score %{{x}}: %{{y}} scores<extra></extra>",
         )
     fig.update_layout(barmode="group")
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(SCORE_LABELS))
@@ -118,3 +118,43 @@ def rank_shift_figure(table: pd.DataFrame) -> go.Figure:
     )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, "Rank by plain mean and by calibrated score", "Rank by plain mean", "Rank by calibrated score")
+
+
+# --- the tables behind the figures (shown under each chart, with a CSV) ---------
+
+
+def score_distribution_table(reviews: pd.DataFrame, criterion_labels: Mapping[str, str]) -> pd.DataFrame:
+    """The counts behind `score_distribution_figure`: one row per criterion."""
+    rows = []
+    for criterion, label in criterion_labels.items():
+        scores = reviews.loc[reviews["criterion"] == criterion, "score"]
+        counts = [int((scores == s).sum()) for s in range(1, 6)] + [int(scores.isna().sum())]
+        rows.append({"Criterion": label, **dict(zip(SCORE_LABELS, counts, strict=True))})
+    return pd.DataFrame(rows, columns=["Criterion", *SCORE_LABELS])
+
+
+def rank_shift_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The points of `rank_shift_figure`: reference, both ranks, places moved."""
+    return pd.DataFrame(
+        {
+            "Reference": table["Reference"],
+            "Rank by plain mean": table["Rank"] + table["Moved"],
+            "Rank by calibrated score": table["Rank"],
+            "Moved": table["Moved"],
+            "Flagged for discussion": table["Discuss"],
+        }
+    ).sort_values("Rank by calibrated score")
+
+
+def leniency_table(reviewers: pd.DataFrame, names: Mapping[int, str]) -> pd.DataFrame:
+    """The bars of `leniency_figure`, with what the hover text shows."""
+    frame = reviewers.dropna(subset=["leniency"]).sort_values("leniency", ascending=False)
+    return pd.DataFrame(
+        {
+            "Reviewer": [names.get(rid, f"Reviewer {rid}") for rid in frame.index],
+            "Leniency (points)": frame["leniency"].round(2).to_numpy(),
+            "Use of the scale (1 = like the panel)": frame["scale"].round(2).to_numpy(),
+            "Reviews": frame["n_reviews"].to_numpy(),
+            "Average score given": frame["mean_score"].round(2).to_numpy(),
+        }
+    )

@@ -8,7 +8,14 @@ import pytest
 from scoring import score_submissions
 from scoring.calibration import calibrate
 from scoring.ranking import ranking_table
-from scoring.ranking_charts import leniency_figure, rank_shift_figure, score_distribution_figure
+from scoring.ranking_charts import (
+    leniency_figure,
+    leniency_table,
+    rank_shift_figure,
+    rank_shift_table,
+    score_distribution_figure,
+    score_distribution_table,
+)
 
 LABELS = {
     "promise": "Promise",
@@ -94,3 +101,28 @@ def test_figures_have_titles_axes_and_escaped_text(data):
     survivor = next(t for t in distribution.data if t.name == "Survivor involvement")
     assert list(survivor.y) == [1, 0, 0, 1, 2, 2]  # scores 1..5, then 'cannot judge'
     assert distribution.layout.xaxis.type == "category"  # so that 'cannot judge' is on the axis
+
+
+def test_the_tables_behind_the_figures_hold_the_figures_data(data):
+    frame, subs = data
+    cal = calibrate(frame, WEIGHTS)
+    table = ranking_table(cal.submissions, subs, criterion_labels=LABELS, impact_labels=IMPACTS)
+
+    counts = score_distribution_table(frame, LABELS).set_index("Criterion")
+    assert list(counts.columns) == ["1", "2", "3", "4", "5", "cannot judge"]
+    assert counts.loc["Survivor involvement"].tolist() == [1, 0, 0, 1, 2, 2]
+    figure = score_distribution_figure(frame, LABELS)
+    assert [list(t.y) for t in figure.data] == counts.to_numpy().tolist()
+
+    shift = rank_shift_table(table)
+    assert list(shift["Rank by calibrated score"]) == [1, 2, 3]
+    assert (shift["Rank by plain mean"] - shift["Rank by calibrated score"]).tolist() == shift["Moved"].tolist()
+    assert set(shift["Reference"]) == {"R-1", "R-2", "R-3"}
+
+    names = {10: "Ann", 11: "Bea", 12: "Cy"}
+    lenient = leniency_table(cal.reviewers, names)
+    assert set(lenient["Reviewer"]) == {"Ann", "Bea", "Cy"}
+    assert list(lenient["Leniency (points)"]) == sorted(lenient["Leniency (points)"], reverse=True)
+    bars = leniency_figure(cal.reviewers, names).data[0]
+    assert sorted(bars.x) == sorted(lenient["Leniency (points)"])
+    assert lenient["Reviews"].sum() == frame[["submission_id", "reviewer_id"]].drop_duplicates().shape[0]
