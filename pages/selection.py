@@ -10,6 +10,7 @@ text (titles, organisations) is shown in dataframe cells or with st.text.
 
 import json
 
+import pandas as pd
 import streamlit as st
 
 from data_access import audit
@@ -72,8 +73,9 @@ if viewer.is_admin:
         cols[2].metric("Given up for balance", f"{result.given_up_vs_top_n:.2f}")
         st.subheader("Proposed line-up")
         number = st.column_config.NumberColumn
+        picks = picks_table(result, frame)
         st.dataframe(
-            picks_table(result, frame),
+            picks,
             hide_index=True,
             width="stretch",
             column_config={
@@ -87,6 +89,17 @@ if viewer.is_admin:
             "Best replacement: the submission that would come in if this pick were excluded, with every rule kept "
             "(sometimes another pick makes way too); the change is to the total score."
         )
+        with st.expander("Why each pick is there, in full", icon=":material/notes:"):
+            for _, row in picks.iterrows():
+                # Contributor text: shown with st.text, never as Markdown.
+                change = row["Score change if replaced"]
+                st.text(
+                    f"{row['Reference']}: {row['Title']} ({row['Format'].lower()}, score {row['Score']:.2f}"
+                    f"{', pinned' if row['Pinned'] else ''})\n"
+                    f"  Why: {row['Why it is there']}\n"
+                    f"  Best replacement: {row['Best replacement (every rule kept)'] or 'none'}"
+                    + ("" if pd.isna(change) else f" ({change:+.2f} to the total)")
+                )
         st.subheader("What each rule cost")
         st.dataframe(rule_costs_table(result), hide_index=True, width="stretch")
         st.caption(

@@ -74,6 +74,10 @@ def test_admin_gets_a_balanced_line_up_that_explains_itself(db_url, call):
     assert not refs & {f"CFE-{n:04d}" for n in (13, 14)}  # anonymous and not available: never picked
     assert table["Why it is there"].str.contains("score").all()
     assert table["Best replacement (every rule kept)"].str.len().gt(0).all()
+    in_full = [t.value for t in at.text if t.value.split(":")[0] in refs]  # the reasons as text, one per pick
+    assert len(in_full) == 6
+    for ref, why in zip(table["Reference"], table["Why it is there"], strict=True):
+        assert any(t.startswith(f"{ref}:") and f"Why: {why}" in t for t in in_full), ref
     costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
     assert "at most 2 per sector" in costs["Rule"].tolist()
     assert [m.label for m in at.metric] == ["Total calibrated score", "Plain top 6 by score", "Given up for balance"]
