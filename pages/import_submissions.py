@@ -18,8 +18,8 @@ db = context.database()
 st.title("Import")
 st.caption(
     f"A CSV file or an Excel workbook (.xlsx) of up to {settings.max_upload_mb} MB: the server refuses larger "
-    "files (the administrator sets the limit with EVIDENCE_MAX_UPLOAD_MB). Nothing is written until you confirm "
-    "a preview without problems, and then the whole file is imported in one go, or nothing."
+    "files (the limit is a deployment setting: ask the call's administrator to raise it). Nothing is written "
+    "until you confirm a preview without problems, and then the whole file is imported in one go, or nothing."
 )
 ui.template_downloads(config)
 

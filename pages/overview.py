@@ -37,8 +37,8 @@ st.progress(
 closed_text = "closed" if today > config.submissions_close else "closes"
 deadline_text = "was" if today > config.review_deadline else "is"
 st.caption(
-    f"The call {closed_text} on {config.submissions_close:%d %B %Y}. "
-    f"The review deadline {deadline_text} {config.review_deadline:%d %B %Y}."
+    f"The call {closed_text} on {config.submissions_close.day} {config.submissions_close:%B %Y}. "
+    f"The review deadline {deadline_text} {config.review_deadline.day} {config.review_deadline:%B %Y}."
     + (" Reviewing is closed." if ov.reviewing_closed else "")
 )
 
