@@ -95,6 +95,7 @@ class AuditFilter:
     entity: str | None = None
     entity_id: str | None = None
     since: dt.datetime | None = None
+    until: dt.datetime | None = None  # exclusive
     limit: int = 500
 
 
@@ -110,6 +111,8 @@ def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> p
         stmt = stmt.where(AuditEntry.entity_id == filters.entity_id)
     if filters.since:
         stmt = stmt.where(AuditEntry.at >= filters.since)
+    if filters.until:
+        stmt = stmt.where(AuditEntry.at < filters.until)
     rows = [
         {
             "id": e.id,

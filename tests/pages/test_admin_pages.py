@@ -121,3 +121,22 @@ def test_users_table_reads_in_words_and_a_saved_change_is_confirmed(db, db_url):
 def users_id(db, username):
     with db.read() as s:
         return users.get_user_by_username(s, username).id
+
+
+def test_audit_log_filters_by_day_and_names_its_columns_in_words(db, db_url):
+    import datetime as dt
+    import json
+
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        make_user(s, username="someone")
+    at = run_app(db_url, admin, page="pages/audit_log.py")
+    labels = {name: cfg.get("label") for name, cfg in json.loads(at.dataframe[0].proto.columns).items()}
+    assert labels["at"] == "When (UTC)" and labels["actor"] == "Who" and labels["old"] == "Before"
+    today = dt.datetime.now(dt.UTC).date()
+    at.date_input(key="audit.days").set_value((today - dt.timedelta(days=3), today - dt.timedelta(days=1)))
+    at = rerun(at, db_url)
+    assert at.dataframe[0].value.empty  # nothing happened in those days
+    at.date_input(key="audit.days").set_value((today,))
+    at = rerun(at, db_url)
+    assert {"user.create"} <= set(at.dataframe[0].value["action"])
