@@ -161,6 +161,7 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    column_config={"Krippendorff's alpha": number(format="%.2f")},
 )
 st.caption(
     "Inter-rater agreement per criterion on the raw scores: 1 is perfect, 0 no better than chance; from 0.8 "

@@ -4,17 +4,20 @@ call. Screenshots go to test-artifacts/screenshots/ (ignored by git)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from config import load_call_config
 from data_access.db import Database
 from data_access.demo import seed_demo
 from data_access.migrate import upgrade
 from tests.conftest import ROOT, unavailable
+from tests.support.browser import wait_idle
 from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -72,6 +75,18 @@ def page(chromium) -> Iterator:
 
 
 def screenshot(page, name: str) -> Path:
+    """A full-page picture once the run has finished and, as far as it goes
+    within a few seconds, every visible table has drawn its grid (a canvas):
+    a picture of loading placeholders shows nothing. The picture is for people;
+    the tests assert on the page itself."""
+    wait_idle(page)
+    with contextlib.suppress(PlaywrightTimeout):  # an empty or hidden table may draw no canvas
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+                      .filter(frame => frame.getClientRects().length > 0)
+                      .every(frame => frame.querySelector('canvas'))""",
+            timeout=3_000,
+        )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

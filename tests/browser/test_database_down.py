@@ -69,6 +69,7 @@ def test_a_review_written_while_the_database_is_down_is_kept_and_saved_later(pag
     sign_in(page, server.url, username, PASSWORD)
     open_review(page, server.url, reference)
     score(page, "4", "Cannot judge", "2", COMMENT)
+    wait_idle(page)  # the last choice's run has finished: the outage starts with the form on screen
 
     proxy.cut()
     page.get_by_role("button", name="Submit review").click()
@@ -101,6 +102,7 @@ def test_a_new_user_typed_while_the_database_is_down_is_kept_and_added_later(pag
     fields = {"Username": "latecomer", "Full name": "Late Comer", "Organisation (reviewers": "Larkfield Trust"}
     for label, value in fields.items():
         page.get_by_label(label).fill(value)
+    wait_idle(page)
     proxy.cut()
     page.get_by_role("button", name="Add user").click()
     assert_plain_outage(page, "faults-database-down-users")

@@ -80,6 +80,7 @@ class Browsers:
 
 
 def assert_only_the_sign_in_page(page, what: str) -> None:
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()  # the form, drawn last
     wait_idle(page)
     assert nav_links(page) == [], what
     headings = {h.strip() for h in page.locator("h1, h2, h3").all_inner_texts()}
