@@ -15,12 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from data_access import audit
 from data_access.call_state import reviewing_closed
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
+from data_access.reviews import back_to_draft
 from data_access.submissions import AccessDenied
 from scoring.assignment import (
     AssignmentPlan,
@@ -211,21 +212,11 @@ def declare_conflict(
         # Found by the coordinator after the review was in: the review is set
         # aside (back to a draft, which counts nowhere), whether or not
         # reviewing is closed, so that a conflicted reviewer's scores never rank.
-        session.execute(
-            update(Review)
-            .where(Review.id == review.id)
-            .values(status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        session.expire(review)
-        audit.record(
+        back_to_draft(
             session,
+            review,
             actor=actor,
             action="review.set_aside",
-            entity="review",
-            entity_id=review.id,
-            old={"status": "submitted"},
-            new={"status": "draft"},
             detail="conflict of interest recorded by the coordinator",
         )
     row = ConflictOfInterest(

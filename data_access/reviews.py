@@ -297,26 +297,40 @@ def reopen_review(
     )
     if existing is None or existing.status != "submitted":
         raise ReviewError(["Only a submitted review can be reopened."])
-    result = session.execute(
-        update(Review)
-        .where(Review.id == existing.id, Review.version == expected_version)
-        .values(status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.expire(existing)
+    if not back_to_draft(session, existing, actor=actor, action="review.reopen", expected_version=expected_version):
         raise StaleReview(get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id))
-    session.expire(existing)
+    return _record(existing)
+
+
+def back_to_draft(
+    session: Session, review: Review, *, actor: str, action: str, detail: str = "", expected_version: int | None = None
+) -> bool:
+    """Turn a submitted review back into a draft (which counts nowhere), with
+    its audit entry: reopened by its reviewer (`expected_version` from their
+    form; False, and nothing changed, if it moved since) or set aside by the
+    coordinator."""
+    stmt = update(Review).where(Review.id == review.id)
+    if expected_version is not None:
+        stmt = stmt.where(Review.version == expected_version)
+    result = session.execute(
+        stmt.values(
+            status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow()
+        ).execution_options(synchronize_session=False)
+    )
+    session.expire(review)
+    if result.rowcount != 1:
+        return False
     audit.record(
         session,
         actor=actor,
-        action="review.reopen",
+        action=action,
         entity="review",
-        entity_id=existing.id,
+        entity_id=review.id,
         old={"status": "submitted"},
         new={"status": "draft"},
+        detail=detail,
     )
-    return _record(existing)
+    return True
 
 
 def reviews_of_submission(
