@@ -1,10 +1,12 @@
 """Server-side sign-in records and the per-username throttle."""
 
 import datetime as dt
+import threading
 
 import pytest
 
 from data_access import auth
+from data_access.db import Database
 from data_access.models import utcnow
 from tests.factories import make_user
 
@@ -12,8 +14,13 @@ T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
 
 def _fail(db, username, when, *, max_failures=3, lock_minutes=15):
+    """An attempt whose password turns out wrong: the lock it leaves, if any."""
     with db.write() as s:
-        return auth.record_failure(s, username=username, max_failures=max_failures, lock_minutes=lock_minutes, now=when)
+        attempt = auth.reserve_attempt(
+            s, username=username, max_failures=max_failures, lock_minutes=lock_minutes, now=when
+        )
+    assert attempt.allowed
+    return attempt.locked_until
 
 
 def _locked(db, username, when):
@@ -99,3 +106,28 @@ def test_tokens_are_stored_only_as_digests(db):
         stored = s.execute(text("SELECT token_sha256 FROM auth_sessions")).scalars().all()
     assert stored == [auth.token_digest("secret-token-value")]
     assert "secret-token-value" not in stored[0]
+
+
+def test_attempts_at_the_same_moment_on_separate_connections_let_through_only_the_limit(db_url):
+    """The first attempts on a username race to create its row, the rest to read
+    it; each on its own engine (as on separate replicas)."""
+    start = threading.Barrier(16)
+    answers = []
+
+    def attempt():
+        database = Database(db_url)
+        try:
+            start.wait(timeout=30)
+            with database.write() as s:
+                answers.append(auth.reserve_attempt(s, username="target", max_failures=5, lock_minutes=15, now=T0))
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 16
+    assert sum(a.allowed for a in answers) == 5
+    assert {a.locked_until for a in answers if not a.allowed} == {T0 + dt.timedelta(minutes=15)}
