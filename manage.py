@@ -4,11 +4,13 @@
     python manage.py migrate                 bring the database schema up to date
     python manage.py check-config            validate settings and config/call.toml
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
+    python manage.py set-password NAME       set a user's password (prompted or read from stdin); signs them out
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
-    python manage.py purge-expired [--dry-run]          remove contact details after the retention period
+    python manage.py purge-expired [--dry-run]          remove contact details after the retention period,
+                                             expired sign-in sessions and old sign-in throttle rows
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
@@ -135,7 +137,9 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
 
     password = _read_password()
     try:
-        password_hash = users.hash_password(password, rounds=ctx.settings.bcrypt_rounds)
+        password_hash = users.hash_password(
+            password, username=args.username, rounds=ctx.settings.bcrypt_rounds, demo_mode=ctx.settings.demo_mode
+        )
         with ctx.db.write() as session:
             record = users.create_user(
                 session,
@@ -154,6 +158,32 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_password_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("username")
+
+
+@command("set-password", "set a user's password (prompted, or read from standard input); ends their sign-ins")
+@arguments(_set_password_args)
+def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import users
+
+    with ctx.db.read() as session:
+        user = users.get_user_by_username(session, args.username)
+    if user is None:
+        raise CommandError(f"There is no user {args.username!r}; nothing was changed.")
+    password = _read_password()
+    try:
+        password_hash = users.hash_password(
+            password, username=user.username, rounds=ctx.settings.bcrypt_rounds, demo_mode=ctx.settings.demo_mode
+        )
+        with ctx.db.write() as session:
+            users.set_password(session, user_id=user.id, password_hash=password_hash, actor="manage.py")
+    except users.UserError as exc:
+        raise CommandError(f"{exc} Nothing was changed.") from None
+    print(f"set the password of {user.username}; their existing sign-ins have ended")
+    return 0
+
+
 def _seed_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--if-empty", action="store_true", help="do nothing (successfully) if the database has data")
 
@@ -163,6 +193,11 @@ def _seed_args(p: argparse.ArgumentParser) -> None:
 def cmd_seed_demo(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import demo, submissions, users
 
+    if not ctx.settings.demo_mode:
+        raise CommandError(
+            "The demo call's accounts have published passwords, so seed-demo runs only in demo mode "
+            "(EVIDENCE_DEMO=1, as `make run` sets it); nothing was written."
+        )
     with ctx.db.read() as session:
         empty = not users.count_users(session) and not submissions.count_submissions(session)
     if not empty:
