@@ -36,6 +36,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
+from config.private_files import create_private_file
 from data_access.db import Database, describe_operational_error, is_database_unavailable
 
 
@@ -228,12 +229,23 @@ def _backup_args(p: argparse.ArgumentParser) -> None:
 @arguments(_backup_args)
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     target: Path = args.target
-    if target.exists():
-        raise CommandError(f"{target} exists; choose a new file name.")
     db = ctx.db
+    # The file is made first, empty and readable by its owner alone (folders made
+    # for it: 0700); SQLite's backup and pg_dump then write into it.
+    try:
+        create_private_file(target)
+    except FileExistsError:
+        raise CommandError(f"{target} exists; choose a new file name.") from None
+    try:
+        return _backup_into(db, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _backup_into(db: Database, target: Path) -> int:
     if db.dialect == "sqlite":
         source_path = db.engine.url.database
-        target.parent.mkdir(parents=True, exist_ok=True)
         src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=15)
         dst = sqlite3.connect(target)
         try:
@@ -497,18 +509,28 @@ def _purge_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
 
 
-@command("purge-expired", "remove contact details older than the call's retention period")
+@command(
+    "purge-expired",
+    "remove contact details older than the call's retention period, expired sign-in sessions "
+    "and old sign-in throttle rows",
+)
 @arguments(_purge_args)
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import privacy
+    from data_access import auth, privacy
 
     with ctx.db.write() as session:
         report = privacy.purge_expired(session, config=ctx.config, actor="manage.py", dry_run=args.dry_run)
+        sessions = auth.purge_expired_sessions(session, dry_run=args.dry_run)
+        throttle = auth.purge_old_throttle(session, lock_minutes=ctx.settings.login_lock_minutes, dry_run=args.dry_run)
     verb = "would remove" if report.dry_run else "removed"
     print(
         f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
         f"the contact details of {report.submissions} submissions and {report.import_files_emptied} stored "
         f"import files" + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+    )
+    print(
+        f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
+        f"throttle rows that no longer count"
     )
     return 0
 

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -94,10 +94,37 @@ def revoke_session(session: Session, *, auth_session_id: int, reason: str = "sig
     )
 
 
-def purge_expired_sessions(session: Session, *, older_than_days: int = 30) -> int:
-    cutoff = utcnow() - dt.timedelta(days=older_than_days)
-    result = session.execute(delete(AuthSession).where(AuthSession.expires_at < cutoff))
-    return result.rowcount or 0
+def _purge(session: Session, model, condition, *, dry_run: bool) -> int:
+    if dry_run:
+        return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+    return session.execute(delete(model).where(condition)).rowcount or 0
+
+
+def purge_expired_sessions(
+    session: Session, *, older_than_days: float = 1, now: dt.datetime | None = None, dry_run: bool = False
+) -> int:
+    """Remove sign-in records that expired more than `older_than_days` ago,
+    signed out or not; how many (would be) removed. Their cookies carry the
+    same expiry and are refused without them; the day's grace keeps the
+    "your sign-in has expired" notice for a browser left open."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=older_than_days)
+    return _purge(session, AuthSession, AuthSession.expires_at < cutoff, dry_run=dry_run)
+
+
+def purge_old_throttle(
+    session: Session, *, lock_minutes: int, now: dt.datetime | None = None, dry_run: bool = False
+) -> int:
+    """Remove throttle rows that no longer count: a lock that has ended, or
+    failures older than the window (`reserve_attempt` would start them again
+    from zero). A row being counted at the same moment is kept: on PostgreSQL
+    the delete waits for its row lock and then sees it is live."""
+    now = now or utcnow()
+    window_start = now - dt.timedelta(minutes=lock_minutes)
+    dead = or_(
+        LoginThrottle.locked_until <= now,
+        and_(LoginThrottle.locked_until.is_(None), LoginThrottle.first_failure_at < window_start),
+    )
+    return _purge(session, LoginThrottle, dead, dry_run=dry_run)
 
 
 # --- throttle ---------------------------------------------------------------

@@ -4,10 +4,11 @@ import datetime as dt
 import threading
 
 import pytest
+from sqlalchemy import select
 
 from data_access import auth
 from data_access.db import Database
-from data_access.models import utcnow
+from data_access.models import AuthSession, LoginThrottle, utcnow
 from tests.factories import make_user
 
 T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -131,3 +132,52 @@ def test_attempts_at_the_same_moment_on_separate_connections_let_through_only_th
     assert len(answers) == 16
     assert sum(a.allowed for a in answers) == 5
     assert {a.locked_until for a in answers if not a.allowed} == {T0 + dt.timedelta(minutes=15)}
+
+
+def test_purging_removes_expired_sessions_and_old_throttle_rows_and_keeps_live_ones(db):
+    now = utcnow()
+    with db.write() as s:
+        person = make_user(s)
+    live = _start(db, person.user_id, "live")
+    signed_out_live = _start(db, person.user_id, "signed-out-live")
+    with db.write() as s:
+        auth.revoke_session(s, auth_session_id=signed_out_live)
+    just_expired = _start(db, person.user_id, "just-expired", days=-0.5)  # within the day's grace
+    expired = _start(db, person.user_id, "expired", days=-3)
+    signed_out_expired = _start(db, person.user_id, "signed-out-expired", days=-5)
+    with db.write() as s:
+        auth.revoke_session(s, auth_session_id=signed_out_expired)
+    minutes = dt.timedelta(minutes=1)
+    for _ in range(3):  # locked now
+        _fail(db, "locked-now", now - 2 * minutes)
+    for _ in range(3):  # locked, and the lock has ended
+        _fail(db, "lock-ended", now - 20 * minutes)
+    _fail(db, "recent-failure", now - 5 * minutes)
+    _fail(db, "old-failure", now - 16 * minutes)
+
+    def rows():
+        with db.read() as s:
+            return (
+                set(s.scalars(select(AuthSession.id))),
+                set(s.scalars(select(LoginThrottle.username))),
+            )
+
+    before = rows()
+    with db.write() as s:
+        assert auth.purge_expired_sessions(s, dry_run=True) == 2
+        assert auth.purge_old_throttle(s, lock_minutes=15, dry_run=True) == 2
+    assert rows() == before
+    with db.write() as s:
+        assert auth.purge_expired_sessions(s) == 2
+        assert auth.purge_old_throttle(s, lock_minutes=15) == 2
+    sessions, throttle = rows()
+    assert sessions == {live, signed_out_live, just_expired}
+    assert expired not in sessions and signed_out_expired not in sessions
+    assert throttle == {"locked-now", "recent-failure"}
+    with db.read() as s:
+        assert auth.check_token(s, token="live")[1].viewer.username == person.username
+        assert auth.check_token(s, token="signed-out-live")[1].reason == "signed out"
+        assert auth.locked_until(s, username="locked-now") is not None
+    # The failure that stayed still counts towards the lock.
+    assert _fail(db, "recent-failure", now) is None
+    assert _fail(db, "recent-failure", now) is not None
