@@ -4,11 +4,13 @@
     python manage.py migrate                 bring the database schema up to date
     python manage.py check-config            validate settings and config/call.toml
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
+    python manage.py set-password NAME       set a user's password (prompted or read from stdin); signs them out
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
-    python manage.py purge-expired [--dry-run]          remove contact details after the retention period
+    python manage.py purge-expired [--dry-run]          remove contact details after the retention period,
+                                             expired sign-in sessions and old sign-in throttle rows
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
@@ -34,6 +36,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
+from config.private_files import create_private_file
 from data_access.db import Database, describe_operational_error, is_database_unavailable
 
 
@@ -135,7 +138,9 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
 
     password = _read_password()
     try:
-        password_hash = users.hash_password(password, rounds=ctx.settings.bcrypt_rounds)
+        password_hash = users.hash_password(
+            password, username=args.username, rounds=ctx.settings.bcrypt_rounds, demo_mode=ctx.settings.demo_mode
+        )
         with ctx.db.write() as session:
             record = users.create_user(
                 session,
@@ -154,6 +159,32 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _set_password_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("username")
+
+
+@command("set-password", "set a user's password (prompted, or read from standard input); ends their sign-ins")
+@arguments(_set_password_args)
+def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import users
+
+    with ctx.db.read() as session:
+        user = users.get_user_by_username(session, args.username)
+    if user is None:
+        raise CommandError(f"There is no user {args.username!r}; nothing was changed.")
+    password = _read_password()
+    try:
+        password_hash = users.hash_password(
+            password, username=user.username, rounds=ctx.settings.bcrypt_rounds, demo_mode=ctx.settings.demo_mode
+        )
+        with ctx.db.write() as session:
+            users.set_password(session, user_id=user.id, password_hash=password_hash, actor="manage.py")
+    except users.UserError as exc:
+        raise CommandError(f"{exc} Nothing was changed.") from None
+    print(f"set the password of {user.username}; their existing sign-ins have ended")
+    return 0
+
+
 def _seed_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--if-empty", action="store_true", help="do nothing (successfully) if the database has data")
 
@@ -163,6 +194,11 @@ def _seed_args(p: argparse.ArgumentParser) -> None:
 def cmd_seed_demo(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import demo, submissions, users
 
+    if not ctx.settings.demo_mode:
+        raise CommandError(
+            "The demo call's accounts have published passwords, so seed-demo runs only in demo mode "
+            "(EVIDENCE_DEMO=1, as `make run` sets it); nothing was written."
+        )
     with ctx.db.read() as session:
         empty = not users.count_users(session) and not submissions.count_submissions(session)
     if not empty:
@@ -193,12 +229,23 @@ def _backup_args(p: argparse.ArgumentParser) -> None:
 @arguments(_backup_args)
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     target: Path = args.target
-    if target.exists():
-        raise CommandError(f"{target} exists; choose a new file name.")
     db = ctx.db
+    # The file is made first, empty and readable by its owner alone (folders made
+    # for it: 0700); SQLite's backup and pg_dump then write into it.
+    try:
+        create_private_file(target)
+    except FileExistsError:
+        raise CommandError(f"{target} exists; choose a new file name.") from None
+    try:
+        return _backup_into(db, target)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _backup_into(db: Database, target: Path) -> int:
     if db.dialect == "sqlite":
         source_path = db.engine.url.database
-        target.parent.mkdir(parents=True, exist_ok=True)
         src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=15)
         dst = sqlite3.connect(target)
         try:
@@ -462,18 +509,28 @@ def _purge_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
 
 
-@command("purge-expired", "remove contact details older than the call's retention period")
+@command(
+    "purge-expired",
+    "remove contact details older than the call's retention period, expired sign-in sessions "
+    "and old sign-in throttle rows",
+)
 @arguments(_purge_args)
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import privacy
+    from data_access import auth, privacy
 
     with ctx.db.write() as session:
         report = privacy.purge_expired(session, config=ctx.config, actor="manage.py", dry_run=args.dry_run)
+        sessions = auth.purge_expired_sessions(session, dry_run=args.dry_run)
+        throttle = auth.purge_old_throttle(session, lock_minutes=ctx.settings.login_lock_minutes, dry_run=args.dry_run)
     verb = "would remove" if report.dry_run else "removed"
     print(
         f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
         f"the contact details of {report.submissions} submissions and {report.import_files_emptied} stored "
         f"import files" + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+    )
+    print(
+        f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
+        f"throttle rows that no longer count"
     )
     return 0
 

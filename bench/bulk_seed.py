@@ -46,7 +46,7 @@ from data_access.models import (
 )
 from data_access.users import hash_password
 
-PASSWORD = "bench-pass"  # noqa: S105 - synthetic accounts of a throwaway database
+PASSWORD = "bench-seed-sign-in"  # noqa: S105 - synthetic accounts of a throwaway database
 ACTOR = "bench-seed"
 CHUNK = 5_000
 
@@ -70,7 +70,7 @@ def seed_bulk(
     rng = random.Random(seed)
     now = utcnow()
     closed = dt.datetime.combine(config.submissions_close, dt.time(10), tzinfo=dt.UTC)
-    password = hash_password(PASSWORD, rounds=4)
+    password = hash_password(PASSWORD, username=None, rounds=4)
     people = [("admin", "Bench Admin", "admin"), ("office", "Bench Office", "office")]
     people += [(f"bench-reviewer-{i + 1:02d}", f"Bench Reviewer {i + 1:02d}", "reviewer") for i in range(reviewers)]
     inputs = generate_demo(config, n=submissions, seed=seed).submissions

@@ -5,25 +5,35 @@ Streamlit's secrets file (`.streamlit/secrets.toml` in the project, then
 `~/.streamlit/secrets.toml`, under its `secret` name), then its default.
 `docs/settings.md` documents each one; a test checks that it does.
 
-Outside demo mode, a missing, default or short cookie key is refused: the app
-and `manage.py` stop with a message instead of signing people in with a key
-that anybody could know.
+Outside demo mode, a missing, default, short or low-entropy cookie key is
+refused: the app and `manage.py` stop with a message instead of signing people
+in with a key that anybody could know or guess (`cookie_key_problem`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets as _secrets
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from config.call_config import ConfigError
+from config.private_files import FILE_MODE, make_private_dir, restrict_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_COOKIE_KEY_LENGTH = 32
+# A key's entropy, estimated as its length times the Shannon entropy of its own
+# characters (bits per character): `secrets.token_hex(16)`, the weakest random
+# key of 32 characters in common use, estimates at 91 bits or more in 200,000
+# draws (median 116); `"ab" * 32` at 64, `"a" * 64` at 0.
+MIN_COOKIE_KEY_BITS = 80
+# Distinct characters: 32 hex digits from token_hex(16) have 9 or more.
+MIN_COOKIE_KEY_DISTINCT = 8
 # Keys that appear in documentation, examples or library defaults.
 KNOWN_DEFAULT_KEYS = {
     "some_key",
@@ -263,12 +273,9 @@ def load_settings(
                 "EVIDENCE_COOKIE_KEY",
                 "the cookie key is a published default; anyone could forge sign-ins. Set a random key.",
             )
-        if len(cookie_key) < MIN_COOKIE_KEY_LENGTH:
-            raise SettingsError(
-                key_source,
-                "EVIDENCE_COOKIE_KEY",
-                f"the cookie key has {len(cookie_key)} characters; it needs at least {MIN_COOKIE_KEY_LENGTH}.",
-            )
+        problem = cookie_key_problem(cookie_key)
+        if problem:
+            raise SettingsError(key_source, "EVIDENCE_COOKIE_KEY", problem)
     if values["bcrypt_rounds"] < 4 or values["bcrypt_rounds"] > 16:
         raise SettingsError(sources["bcrypt_rounds"], "EVIDENCE_BCRYPT_ROUNDS", "must be between 4 and 16")
 
@@ -288,16 +295,53 @@ def load_settings(
     )
 
 
+def estimated_key_bits(key: str) -> float:
+    """The key's length times the Shannon entropy of its characters."""
+    counts = Counter(key)
+    return -sum(n * math.log2(n / len(key)) for n in counts.values())
+
+
+def _repeats_a_block(key: str) -> bool:
+    """True when the key is a shorter block written out again and again ("abcabcabc...")."""
+    return any(len(key) % size == 0 and key == key[:size] * (len(key) // size) for size in range(1, len(key) // 2 + 1))
+
+
+def cookie_key_problem(key: str) -> str | None:
+    """Why a cookie key is too weak to sign sign-ins with, or None."""
+    make_one = ' Make a random one: python -c "import secrets; print(secrets.token_urlsafe(48))".'
+    if len(key) < MIN_COOKIE_KEY_LENGTH:
+        return f"the cookie key has {len(key)} characters; it needs at least {MIN_COOKIE_KEY_LENGTH}." + make_one
+    distinct = len(set(key))
+    if distinct < MIN_COOKIE_KEY_DISTINCT:
+        return (
+            f"the cookie key uses only {distinct} different character{'s' if distinct != 1 else ''}; "
+            f"a random key uses at least "
+            f"{MIN_COOKIE_KEY_DISTINCT}." + make_one
+        )
+    if _repeats_a_block(key):
+        return "the cookie key is one short sequence of characters repeated, which is easy to guess." + make_one
+    bits = estimated_key_bits(key)
+    if bits < MIN_COOKIE_KEY_BITS:
+        return (
+            f"the cookie key's entropy is about {bits:.0f} bits (its length times the entropy of its characters); "
+            f"it needs at least {MIN_COOKIE_KEY_BITS}." + make_one
+        )
+    return None
+
+
 def _demo_cookie_key(data_dir: Path) -> str:
-    """A random key kept in the data folder, so demo sign-ins survive restarts."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """A random key kept in the data folder (0600, in a folder made 0700), so
+    demo sign-ins survive restarts."""
+    make_private_dir(data_dir)
     path = data_dir / ".demo-cookie-key"
     if path.exists():
+        restrict_file(path)
         key = path.read_text().strip()
-        if len(key) >= MIN_COOKIE_KEY_LENGTH:
+        if cookie_key_problem(key) is None:
             return key
     key = _secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
+    restrict_file(path)  # a file that existed keeps its mode through O_TRUNC
     return key

@@ -7,8 +7,9 @@ record is still valid: not signed out, not expired, the user still active and
 their password unchanged since. A cookie signed with the right key but never
 issued by this server is refused as well.
 
-Failed sign-ins are counted per username, whether or not it exists, and lock
-that username for a while; the caller shows one message for every failure.
+Sign-in attempts are counted per username, whether or not it exists, before
+the password is checked (a success clears the count), and lock that username
+for a while; the caller shows one message for every failure.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from data_access.models import AuthSession, LoginThrottle, User, utcnow
@@ -91,10 +94,37 @@ def revoke_session(session: Session, *, auth_session_id: int, reason: str = "sig
     )
 
 
-def purge_expired_sessions(session: Session, *, older_than_days: int = 30) -> int:
-    cutoff = utcnow() - dt.timedelta(days=older_than_days)
-    result = session.execute(delete(AuthSession).where(AuthSession.expires_at < cutoff))
-    return result.rowcount or 0
+def _purge(session: Session, model, condition, *, dry_run: bool) -> int:
+    if dry_run:
+        return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+    return session.execute(delete(model).where(condition)).rowcount or 0
+
+
+def purge_expired_sessions(
+    session: Session, *, older_than_days: float = 1, now: dt.datetime | None = None, dry_run: bool = False
+) -> int:
+    """Remove sign-in records that expired more than `older_than_days` ago,
+    signed out or not; how many (would be) removed. Their cookies carry the
+    same expiry and are refused without them; the day's grace keeps the
+    "your sign-in has expired" notice for a browser left open."""
+    cutoff = (now or utcnow()) - dt.timedelta(days=older_than_days)
+    return _purge(session, AuthSession, AuthSession.expires_at < cutoff, dry_run=dry_run)
+
+
+def purge_old_throttle(
+    session: Session, *, lock_minutes: int, now: dt.datetime | None = None, dry_run: bool = False
+) -> int:
+    """Remove throttle rows that no longer count: a lock that has ended, or
+    failures older than the window (`reserve_attempt` would start them again
+    from zero). A row being counted at the same moment is kept: on PostgreSQL
+    the delete waits for its row lock and then sees it is live."""
+    now = now or utcnow()
+    window_start = now - dt.timedelta(minutes=lock_minutes)
+    dead = or_(
+        LoginThrottle.locked_until <= now,
+        and_(LoginThrottle.locked_until.is_(None), LoginThrottle.first_failure_at < window_start),
+    )
+    return _purge(session, LoginThrottle, dead, dry_run=dry_run)
 
 
 # --- throttle ---------------------------------------------------------------
@@ -113,31 +143,60 @@ def locked_until(session: Session, *, username: str, now: dt.datetime | None = N
     return None
 
 
-def record_failure(
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt as the throttle saw it, before its password is checked."""
+
+    allowed: bool  # False: the username is locked; check no password
+    locked_until: dt.datetime | None  # the lock in force now (armed by this attempt, if it was the last allowed)
+
+
+_INSERT_THROTTLE = {
+    "sqlite": sqlite_insert(LoginThrottle).on_conflict_do_nothing(),
+    "postgresql": postgresql_insert(LoginThrottle).on_conflict_do_nothing(),
+}
+
+
+def _locked_row(session: Session, key: str, now: dt.datetime) -> LoginThrottle:
+    """The username's throttle row, created if need be, locked until the unit of work ends.
+
+    On PostgreSQL two first attempts meet at the primary key (the loser inserts
+    nothing) and then queue for the row lock; a row deleted meanwhile by a
+    success is made again. On SQLite the write unit holds the database's one
+    write lock (BEGIN IMMEDIATE) already."""
+    insert_row = _INSERT_THROTTLE[session.bind.dialect.name]
+    for_update = session.bind.dialect.name != "sqlite"
+    while True:
+        session.execute(insert_row.values(username=key, failures=0, first_failure_at=now))
+        row = session.get(LoginThrottle, key, with_for_update=for_update, populate_existing=True)
+        if row is not None:
+            return row
+
+
+def reserve_attempt(
     session: Session, *, username: str, max_failures: int, lock_minutes: int, now: dt.datetime | None = None
-) -> dt.datetime | None:
-    """Count a failed sign-in; return the lock's end if this failure locks it."""
+) -> Attempt:
+    """Count a sign-in attempt as a failure *before* its password is checked.
+
+    Counting and checking the lock happen in one transaction on a locked row,
+    so attempts sent at the same moment queue here and at most `max_failures`
+    of them within the window go on to a password check: the one that reaches
+    the limit locks the username for everyone else straight away. A success
+    then clears the count (`clear_failures`), lock included."""
     now = now or utcnow()
-    key = throttle_key(username)
     window = dt.timedelta(minutes=lock_minutes)
-    row = session.get(LoginThrottle, key, with_for_update=session.bind.dialect.name != "sqlite")
-    if row is None:
-        row = LoginThrottle(username=key, failures=0, first_failure_at=now)
-        session.add(row)
-    if row.locked_until is not None and row.locked_until <= now:
+    row = _locked_row(session, throttle_key(username), now)
+    if row.locked_until is not None and row.locked_until > now:
+        return Attempt(allowed=False, locked_until=row.locked_until)
+    if row.locked_until is not None or now - row.first_failure_at > window:
         row.locked_until = None
-        row.failures = 0
-        row.first_failure_at = now
-    if now - row.first_failure_at > window:
         row.failures = 0
         row.first_failure_at = now
     row.failures += 1
     if row.failures >= max_failures:
         row.locked_until = now + window
-        row.failures = 0
-        row.first_failure_at = now
     session.flush()
-    return row.locked_until
+    return Attempt(allowed=True, locked_until=row.locked_until)
 
 
 def clear_failures(session: Session, *, username: str) -> None:

@@ -30,6 +30,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.private_files import create_private_file, make_private_dir, restrict_file
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -58,12 +60,28 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _private_sqlite_file(path: Path) -> None:
+    """Create the database file with mode 0600 (SQLite gives its -wal and -shm
+    files the same mode), or narrow an existing one of ours to 0600. A file
+    that cannot be made here is left to SQLite, which reports the problem."""
+    try:
+        create_private_file(path)
+        return
+    except (FileExistsError, PermissionError):
+        pass
+    for existing in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+        restrict_file(existing)
+
+
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A plain path gets its folder made; a URI (`file:...?mode=ro&uri=true`) names an existing file.
+        # The file and the folders made for it are its owner's alone (config.private_files).
+        private_file = None
         if parsed.database and parsed.database != ":memory:" and not parsed.query.get("uri"):
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file = Path(parsed.database)
+            make_private_dir(private_file.parent)
         engine = create_engine(
             url,
             echo=echo,
@@ -71,6 +89,9 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             pool_pre_ping=False,
         )
         _configure_sqlite(engine)
+        if private_file is not None:
+            # Before each connection: SQLite would create a missing file with the umask's mode.
+            event.listen(engine, "do_connect", lambda *_args: _private_sqlite_file(private_file))
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(

@@ -490,7 +490,11 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
         user_ids: dict[str, int] = {}
         for u in DEMO_USERS:
             if u.password not in hashes:
-                hashes[u.password] = users_da.hash_password(u.password, rounds=bcrypt_rounds)
+                # The demo's published passwords: accepted here, the demo call itself, and
+                # refused everywhere else outside demo mode (`manage.py seed-demo` needs it on).
+                hashes[u.password] = users_da.hash_password(
+                    u.password, username=u.username, rounds=bcrypt_rounds, demo_mode=True
+                )
             user_ids[u.username] = users_da.create_user(
                 session,
                 username=u.username,

@@ -16,13 +16,11 @@ import bcrypt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from data_access import audit
+from data_access import audit, passwords
 from data_access.models import ROLES, AuthSession, User, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5 refuses) anything longer
 
 
 class UserError(ValueError):
@@ -53,19 +51,17 @@ def normalise_username(username: str) -> str:
     return (username or "").strip().lower()
 
 
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
-        raise UserError(f"The password must be at most {MAX_PASSWORD_BYTES} bytes long.")
-    if password != password.strip():
-        raise UserError("The password must not start or end with a space.")
-    if len(set(password)) < 4:
-        raise UserError("The password is too repetitive.")
+def check_password_rules(password: str, *, username: str | None, demo_mode: bool = False) -> None:
+    """Refuse a password the policy does not accept (`data_access.passwords`), saying why."""
+    problem = passwords.password_problem(password, username=username, demo_mode=demo_mode)
+    if problem is not None:
+        raise UserError(problem)
 
 
-def hash_password(password: str, *, rounds: int = 12) -> str:
-    check_password_rules(password)
+def hash_password(password: str, *, username: str | None, rounds: int = 12, demo_mode: bool = False) -> str:
+    """The bcrypt hash of a password the policy accepts for `username`
+    (the demo call's passwords only in demo mode); UserError otherwise."""
+    check_password_rules(password, username=username, demo_mode=demo_mode)
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 

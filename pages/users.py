@@ -1,15 +1,15 @@
 """Users (admin): add people, change roles, deactivate, reset passwords.
 
-New and reset passwords are generated and shown once, for the admin to pass on
-through a safe channel; changing a password or deactivating signs the person
+New and reset passwords are generated (16 random characters that the password
+policy accepts, `data_access.passwords`) and shown once, for the admin to pass
+on through a safe channel; changing a password or deactivating signs the person
 out everywhere at their next action.
 """
-
-import secrets
 
 import pandas as pd
 import streamlit as st
 
+from data_access import passwords
 from data_access import users as users_da
 from data_access.models import ROLES
 from ui import context
@@ -20,10 +20,6 @@ from ui.render import ROLE_LABELS, flash, format_when, show_flash
 viewer = require_page("users")
 settings = context.settings()
 db = context.database()
-
-
-def new_password() -> str:
-    return secrets.token_urlsafe(12)
 
 
 FLASH = "users.flash"
@@ -81,7 +77,7 @@ with add_tab, st.form(f"users.add.{form_number}"):
         key=key + "capacity",
     )
     if st.form_submit_button("Add user", type="primary"):
-        password = new_password()
+        password = passwords.generate_password(username=username)
         try:
             with db.write() as session:
                 users_da.create_user(
@@ -89,7 +85,9 @@ with add_tab, st.form(f"users.add.{form_number}"):
                     username=username,
                     name=name,
                     role=role,
-                    password_hash=users_da.hash_password(password, rounds=settings.bcrypt_rounds),
+                    password_hash=users_da.hash_password(
+                        password, username=username, rounds=settings.bcrypt_rounds, demo_mode=settings.demo_mode
+                    ),
                     email=email,
                     organisation=organisation,
                     capacity=capacity or None,
@@ -143,13 +141,18 @@ with edit_tab:
                 )
                 st.rerun()
             if actions[2].button("Reset password", key="users.reset"):
-                password = new_password()
+                password = passwords.generate_password(username=user.username)
                 with db.write() as session:
                     users_da.set_password(
                         session,
                         user_id=user.id,
                         actor=viewer.username,
-                        password_hash=users_da.hash_password(password, rounds=settings.bcrypt_rounds),
+                        password_hash=users_da.hash_password(
+                            password,
+                            username=user.username,
+                            rounds=settings.bcrypt_rounds,
+                            demo_mode=settings.demo_mode,
+                        ),
                     )
                 st.session_state["users.password_notice"] = (user.username, password)
                 st.rerun()

@@ -17,13 +17,13 @@ from scoring.visibility import Viewer
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct-horse-battery"
-_HASH: dict[str, str] = {}
+_HASH: dict[tuple[str, str | None], str] = {}
 
 
-def password_hash(password: str = TEST_PASSWORD) -> str:
-    if password not in _HASH:
-        _HASH[password] = users.hash_password(password, rounds=4)
-    return _HASH[password]
+def password_hash(password: str = TEST_PASSWORD, *, username: str | None = None) -> str:
+    if (password, username) not in _HASH:
+        _HASH[password, username] = users.hash_password(password, username=username, rounds=4)
+    return _HASH[password, username]
 
 
 def make_user(
@@ -44,7 +44,7 @@ def make_user(
         username=username,
         name=name or f"Test {role.title()} {n}",
         role=role,
-        password_hash=password_hash(password),
+        password_hash=password_hash(password, username=username),
         organisation=organisation,
         email=email,
         capacity=capacity,

@@ -14,6 +14,8 @@ from data_access.migrate import is_up_to_date
 from data_access.users import get_user_by_username, password_hash_for
 from tests.conftest import ROOT, unavailable
 
+DEMO_MODE = {"EVIDENCE_DEMO": "1"}
+
 
 def manage(*args: str, db_url: str, stdin: str | None = None, env: dict | None = None):
     return subprocess.run(
@@ -61,7 +63,7 @@ def test_create_user_reads_the_password_from_stdin_never_an_argument(db_url):
 @pytest.mark.parametrize(
     ("args", "stdin", "words"),
     [
-        (["create-user", "weak", "--name", "W", "--role", "office"], "short\n", "at least 10"),
+        (["create-user", "weak", "--name", "W", "--role", "office"], "short\n", "at least 12"),
         (["create-user", "Bad Name", "--name", "W", "--role", "office"], "a-strong-password-1\n", "username"),
     ],
 )
@@ -76,17 +78,17 @@ def test_create_user_refuses_bad_input_and_changes_nothing(db_url, args, stdin, 
 
 
 def test_seed_demo_if_empty_is_idempotent(sqlite_url):
-    first = manage("seed-demo", "--if-empty", db_url=sqlite_url)
+    first = manage("seed-demo", "--if-empty", db_url=sqlite_url, env=DEMO_MODE)
     assert first.returncode == 0, first.stderr
     assert "300 submissions" in first.stdout
-    second = manage("seed-demo", "--if-empty", db_url=sqlite_url)
+    second = manage("seed-demo", "--if-empty", db_url=sqlite_url, env=DEMO_MODE)
     assert second.returncode == 0 and "not written" in second.stdout
-    third = manage("seed-demo", db_url=sqlite_url)
+    third = manage("seed-demo", db_url=sqlite_url, env=DEMO_MODE)
     assert third.returncode == 1 and "not empty" in third.stderr
 
 
 def test_backup_makes_a_consistent_copy(sqlite_url, tmp_path):
-    manage("seed-demo", db_url=sqlite_url)
+    manage("seed-demo", db_url=sqlite_url, env=DEMO_MODE)
     target = tmp_path / "backup.db"
     result = manage("backup", str(target), db_url=sqlite_url)
     assert result.returncode == 0, result.stderr
@@ -121,7 +123,7 @@ def test_a_postgresql_backup_restores_into_a_new_database(pg_cluster, tmp_path):
         unavailable("pg_dump and pg_restore are not installed (apt-get install -y postgresql-client)")
     name = pg_cluster.create_database()
     url = pg_cluster.url(name)
-    assert manage("seed-demo", db_url=url).returncode == 0
+    assert manage("seed-demo", db_url=url, env=DEMO_MODE).returncode == 0
     target = tmp_path / "evidence.dump"
     result = manage("backup", str(target), db_url=url)
     assert result.returncode == 0, result.stderr

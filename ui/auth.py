@@ -10,8 +10,9 @@ trusts whatever roles it was given; so around it:
   checks that record: a deactivated user, a changed password or a sign-out ends
   the session at the next action, and a cookie is accepted only if this server
   issued it and has not revoked it;
-* failed sign-ins lock the username for a while, existing or not, and the
-  message is the same whether or not the account exists;
+* sign-in attempts are counted per username before the password is checked
+  (a success clears the count), and too many lock it for a while, existing or
+  not; the message is the same whether or not the account exists;
 * the role always comes from the database, never from session state.
 """
 
@@ -289,13 +290,24 @@ def _on_submit(db: Database, settings: Settings) -> None:
 
 
 def attempt_sign_in(db: Database, settings: Settings, username: str, password: str) -> tuple[Viewer | None, str]:
-    """Check the throttle and the password; on success record the session and
-    queue the cookie (written by `write_pending_cookie` on the next runs)."""
+    """Count the attempt against the throttle, then check the password; on
+    success record the session and queue the cookie (written by
+    `write_pending_cookie` on the next runs).
+
+    The attempt is counted as a failure before bcrypt runs, in one transaction
+    with the lock check: attempts sent at the same moment from many browsers
+    cannot all read "not locked" and then all check a password."""
     now = utcnow()
-    with db.read() as session:
-        until = auth_da.locked_until(session, username=username, now=now)
-    if until is not None:
-        return None, LOCKED_MESSAGE.format(until=until.strftime("%H:%M"))
+    with db.write() as session:
+        attempt = auth_da.reserve_attempt(
+            session,
+            username=username,
+            max_failures=settings.login_max_failures,
+            lock_minutes=settings.login_lock_minutes,
+            now=now,
+        )
+    if not attempt.allowed:
+        return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
     credentials = _credentials_for(db, username)
     if not credentials["usernames"]:
         _equalise_timing(password, settings.bcrypt_rounds)
@@ -304,16 +316,8 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
         ok = bool(_controller(settings, credentials).login(username, password))
     if not ok:
         st.session_state["authentication_status"] = None
-        with db.write() as session:
-            until = auth_da.record_failure(
-                session,
-                username=username,
-                max_failures=settings.login_max_failures,
-                lock_minutes=settings.login_lock_minutes,
-                now=now,
-            )
-        if until is not None:
-            return None, LOCKED_MESSAGE.format(until=until.strftime("%H:%M"))
+        if attempt.locked_until is not None:
+            return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
         return None, FAILED_MESSAGE
     name = users_da.normalise_username(username)
     token, expires = _new_token(settings, name)

@@ -1,14 +1,16 @@
 """Deployment settings: the cookie key rules, sources, and documentation."""
 
 import re
+import secrets
+import uuid
 
 import pytest
 
 from config import SETTINGS, SettingsError, load_settings
-from config.settings import MIN_COOKIE_KEY_LENGTH
+from config.settings import MIN_COOKIE_KEY_BITS, MIN_COOKIE_KEY_LENGTH, estimated_key_bits
 from tests.conftest import ROOT
 
-GOOD_KEY = "k" * 8 + "Zq81-_" * 6
+GOOD_KEY = "s5Pu4pYGBLssrRVv-P0TXGCLuSwRCSXeqmu6-d9FEPrm"  # secrets.token_urlsafe(33), once
 
 
 def settings(env: dict, *, secrets: dict | None = None, tmp_path=None):
@@ -29,6 +31,36 @@ def test_published_default_keys_are_refused(key):
 def test_short_keys_are_refused():
     with pytest.raises(SettingsError, match=f"needs at least {MIN_COOKIE_KEY_LENGTH}"):
         settings({"EVIDENCE_COOKIE_KEY": "x" * (MIN_COOKIE_KEY_LENGTH - 1)})
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("a" * 64, "only 1 different character;"),
+        ("ab" * 32, "only 2 different characters"),
+        ("abcd" * 16, "only 4 different characters"),
+        ("k" * 8 + "Zq81-_" * 6, "only 7 different characters"),
+        ("0123456789abcdef" * 4, "one short sequence of characters repeated"),
+        ("Tr0ub4dor&3" * 4, "one short sequence of characters repeated"),
+        ("a" * 56 + "bcdefghi", "entropy is about 59 bits"),
+    ],
+)
+def test_keys_with_too_little_entropy_are_refused_like_short_ones(key, words):
+    assert len(key) >= MIN_COOKIE_KEY_LENGTH
+    with pytest.raises(SettingsError, match=words) as refused:
+        settings({"EVIDENCE_COOKIE_KEY": key})
+    assert "EVIDENCE_COOKIE_KEY" in str(refused.value) and "token_urlsafe" in str(refused.value)
+    with pytest.raises(SettingsError, match=words):
+        settings({}, secrets={"cookie_key": key})
+
+
+def test_random_keys_of_the_usual_kinds_are_accepted():
+    for _ in range(2000):
+        for key in (secrets.token_hex(16), secrets.token_urlsafe(24), secrets.token_urlsafe(48), uuid.uuid4().hex):
+            assert settings({"EVIDENCE_COOKIE_KEY": key}).cookie_key == key
+    assert estimated_key_bits("a" * 64) == 0
+    assert estimated_key_bits("ab" * 32) == pytest.approx(64)
+    assert estimated_key_bits(GOOD_KEY) > MIN_COOKIE_KEY_BITS
 
 
 def test_a_long_random_key_is_accepted_from_the_environment_or_secrets():

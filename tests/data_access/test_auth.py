@@ -1,19 +1,27 @@
 """Server-side sign-in records and the per-username throttle."""
 
 import datetime as dt
+import threading
 
 import pytest
+from sqlalchemy import select
 
 from data_access import auth
-from data_access.models import utcnow
+from data_access.db import Database
+from data_access.models import AuthSession, LoginThrottle, utcnow
 from tests.factories import make_user
 
 T0 = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
 
 def _fail(db, username, when, *, max_failures=3, lock_minutes=15):
+    """An attempt whose password turns out wrong: the lock it leaves, if any."""
     with db.write() as s:
-        return auth.record_failure(s, username=username, max_failures=max_failures, lock_minutes=lock_minutes, now=when)
+        attempt = auth.reserve_attempt(
+            s, username=username, max_failures=max_failures, lock_minutes=lock_minutes, now=when
+        )
+    assert attempt.allowed
+    return attempt.locked_until
 
 
 def _locked(db, username, when):
@@ -99,3 +107,77 @@ def test_tokens_are_stored_only_as_digests(db):
         stored = s.execute(text("SELECT token_sha256 FROM auth_sessions")).scalars().all()
     assert stored == [auth.token_digest("secret-token-value")]
     assert "secret-token-value" not in stored[0]
+
+
+def test_attempts_at_the_same_moment_on_separate_connections_let_through_only_the_limit(db_url):
+    """The first attempts on a username race to create its row, the rest to read
+    it; each on its own engine (as on separate replicas)."""
+    start = threading.Barrier(16)
+    answers = []
+
+    def attempt():
+        database = Database(db_url)
+        try:
+            start.wait(timeout=30)
+            with database.write() as s:
+                answers.append(auth.reserve_attempt(s, username="target", max_failures=5, lock_minutes=15, now=T0))
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=attempt) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(answers) == 16
+    assert sum(a.allowed for a in answers) == 5
+    assert {a.locked_until for a in answers if not a.allowed} == {T0 + dt.timedelta(minutes=15)}
+
+
+def test_purging_removes_expired_sessions_and_old_throttle_rows_and_keeps_live_ones(db):
+    now = utcnow()
+    with db.write() as s:
+        person = make_user(s)
+    live = _start(db, person.user_id, "live")
+    signed_out_live = _start(db, person.user_id, "signed-out-live")
+    with db.write() as s:
+        auth.revoke_session(s, auth_session_id=signed_out_live)
+    just_expired = _start(db, person.user_id, "just-expired", days=-0.5)  # within the day's grace
+    expired = _start(db, person.user_id, "expired", days=-3)
+    signed_out_expired = _start(db, person.user_id, "signed-out-expired", days=-5)
+    with db.write() as s:
+        auth.revoke_session(s, auth_session_id=signed_out_expired)
+    minutes = dt.timedelta(minutes=1)
+    for _ in range(3):  # locked now
+        _fail(db, "locked-now", now - 2 * minutes)
+    for _ in range(3):  # locked, and the lock has ended
+        _fail(db, "lock-ended", now - 20 * minutes)
+    _fail(db, "recent-failure", now - 5 * minutes)
+    _fail(db, "old-failure", now - 16 * minutes)
+
+    def rows():
+        with db.read() as s:
+            return (
+                set(s.scalars(select(AuthSession.id))),
+                set(s.scalars(select(LoginThrottle.username))),
+            )
+
+    before = rows()
+    with db.write() as s:
+        assert auth.purge_expired_sessions(s, dry_run=True) == 2
+        assert auth.purge_old_throttle(s, lock_minutes=15, dry_run=True) == 2
+    assert rows() == before
+    with db.write() as s:
+        assert auth.purge_expired_sessions(s) == 2
+        assert auth.purge_old_throttle(s, lock_minutes=15) == 2
+    sessions, throttle = rows()
+    assert sessions == {live, signed_out_live, just_expired}
+    assert expired not in sessions and signed_out_expired not in sessions
+    assert throttle == {"locked-now", "recent-failure"}
+    with db.read() as s:
+        assert auth.check_token(s, token="live")[1].viewer.username == person.username
+        assert auth.check_token(s, token="signed-out-live")[1].reason == "signed out"
+        assert auth.locked_until(s, username="locked-now") is not None
+    # The failure that stayed still counts towards the lock.
+    assert _fail(db, "recent-failure", now) is None
+    assert _fail(db, "recent-failure", now) is not None

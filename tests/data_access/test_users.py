@@ -7,8 +7,10 @@ import secrets
 import bcrypt
 import pytest
 
-from data_access import audit, auth, users
+from data_access import audit, auth, passwords, users
+from data_access.demo import DEMO_USERS
 from data_access.models import utcnow
+from data_access.passwords import DEMO_PASSWORDS
 from tests.factories import make_user, password_hash
 
 
@@ -26,7 +28,7 @@ def test_create_user_stores_a_bcrypt_hash_and_a_lower_case_username(db):
             username="  Asha.K ",
             name="Asha K",
             role="reviewer",
-            password_hash=users.hash_password("a-long-password", rounds=4),
+            password_hash=users.hash_password("a-long-password", username="asha.k", rounds=4),
             actor="admin",
         )
     assert record.username == "asha.k"
@@ -72,15 +74,59 @@ def test_usernames_are_unique_whatever_their_case(db):
 @pytest.mark.parametrize(
     ("password", "words"),
     [
-        ("short", "at least 10"),
+        ("short", "has 5 characters; it needs at least 12"),
+        ("password12", "has 10 characters; it needs at least 12"),
         ("x" * 73, "at most 72"),
         (" leading-space-pw", "start or end"),
         ("aaaaaaaaaaaa", "repetitive"),
+        ("abababababab", "repetitive"),
+        ("password1234", "list of the most common passwords"),
+        ("QwertyUiop123", "list of the most common passwords"),  # compared whatever the case
+        ("Sunshine2026!!", "common password with digits or symbols added"),
+        ("admin-demo-pass", "demo call's published passwords"),
+        ("reviewer-demo-pass", "demo call's published passwords"),
+        ("my-name-is-Asha.K-ok", "contains the username"),
     ],
 )
-def test_password_rules(password, words):
+def test_password_rules_refuse_and_say_why(password, words):
     with pytest.raises(users.UserError, match=words):
-        users.hash_password(password, rounds=4)
+        users.hash_password(password, username="asha.k", rounds=4)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["correct-horse-battery", "three unrelated words", "kettle-glacier-7", "Zebra-Ladder-Quince"],
+)
+def test_long_uncommon_passwords_are_accepted(password):
+    assert bcrypt.checkpw(password.encode(), users.hash_password(password, username="asha.k", rounds=4).encode())
+
+
+def test_demo_passwords_are_accepted_in_demo_mode_only_and_are_the_demo_accounts_passwords():
+    assert {u.password for u in DEMO_USERS} == DEMO_PASSWORDS
+    for u in DEMO_USERS:
+        with pytest.raises(users.UserError, match="only in demo mode"):
+            users.hash_password(u.password, username=u.username, rounds=4)
+        assert users.hash_password(u.password, username=u.username, rounds=4, demo_mode=True).startswith("$2")
+
+
+def test_the_common_password_list_is_shipped_and_read():
+    common = passwords.common_passwords()
+    assert len(common) == 19640
+    assert {"password", "password12", "password1234", "qwertyuiop123"} <= common
+    assert all(p == p.lower() for p in common)
+
+
+def test_a_username_of_two_characters_is_not_searched_for():
+    # Otherwise one generated password in a few dozen would be refused by chance.
+    assert users.hash_password("an-ok-kettle-glacier", username="ok", rounds=4).startswith("$2")
+
+
+def test_generated_passwords_pass_the_policy():
+    for username in ("asha.k", "ab", "reviewer1"):
+        for _ in range(50):
+            password = passwords.generate_password(username=username)
+            assert passwords.password_problem(password, username=username) is None
+            assert len(password) == 16
 
 
 def test_deactivating_ends_every_session_and_hides_the_hash(db):

@@ -52,7 +52,7 @@ def fill_every_table(db: Database, config) -> None:
         admin = s.scalar(select(User).where(User.role == "admin"))
         admin_id, admin_name = admin.id, admin.username
         auth.start_session(s, user_id=admin_id, expires_at=utcnow() + dt.timedelta(days=1), token="t-admin")
-        auth.record_failure(s, username="someone", max_failures=5, lock_minutes=15)
+        auth.reserve_attempt(s, username="someone", max_failures=5, lock_minutes=15)
         call_state.set_value(s, key="fault_test_switch", value={"on": True}, actor=admin_name)
         ids = list(s.scalars(select(Submission.id).order_by(Submission.id).limit(2)))
         line_up = LineUp(name="Plan A", rules={}, created_by=admin_name, notes="", version=1)
