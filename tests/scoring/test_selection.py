@@ -211,7 +211,7 @@ def test_restricted_solves_are_still_exact(instance):
     # Force the restricted first solve (normally 150 candidates) down to 1, so
     # that its LP certificate and growth are exercised on small instances.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(selection, "RESTRICT_START", 1)
+        mp.setattr(selection.model, "RESTRICT_START", 1)
         _assert_optimal(*instance)
 
 
