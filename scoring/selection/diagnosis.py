@@ -29,7 +29,7 @@ def blocker_message(model: Model, units: list[Unit], whole: set[str]) -> str:
             message = family.blocker_message(model, units, whole)
             if message:
                 return message
-    parts = [_describe(model, u, whole) for u in units]
+    parts = dict.fromkeys(_describe(model, u, whole) for u in units)  # a family named as a whole, once
     return "These rules cannot all be met together: " + "; ".join(parts) + "."
 
 
