@@ -104,8 +104,8 @@ class RuleFamily:
     # Deletion filtering tries families in increasing rank: a family tried first is the likeliest to be
     # found innocent when several minimal blocking sets exist.
     filter_rank: ClassVar[int] = 0
-    # Rules about named submissions (pins, exclusions): their reasons come first, a pick's own unit is
-    # let go when asking who would replace it, and saved rule sets list their submissions.
+    # Rules about named submissions (pins, exclusions): their reasons come first, and a pick's own unit
+    # is let go when asking who would replace it.
     by_hand: ClassVar[bool] = False
     # False for the slots: always on, never costed.
     switchable: ClassVar[bool] = True
