@@ -283,109 +283,24 @@ def _read_simple_vocab(r: _Reader, key: str) -> Vocabulary:
 
 
 def load_call_config(path: Path | str | None = None) -> CallConfig:
-    """Read and validate the call configuration; raise ConfigError on any problem."""
+    """Read and validate the call configuration; raise ConfigError on any problem.
+
+    Sections are read in a fixed order, so the first problem reported is always the same one."""
     path = Path(path) if path else DEFAULT_CALL_PATH
-    if not path.exists():
-        raise ConfigError(path, "(file)", "the configuration file does not exist")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(path, "(file)", "is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "(file)", f"is not valid TOML: {exc}") from None
+    data = _read_toml(path)
     r = _Reader(path, data)
-
-    vocabularies = {key: _read_codes(r, key) for key in FIELD_VOCABULARY.values()}
-    theme_ids = set(vocabularies["themes"].ids)
-    for i, code in enumerate(vocabularies["focus_areas"].codes):
-        if code.parent not in theme_ids:
-            raise r.fail(
-                f"taxonomy.focus_areas[{i}].theme",
-                f"must name one of the themes ({', '.join(sorted(theme_ids))}), not {code.parent!r}",
-            )
-    missing = REQUIRED_PRESENTATION_CODES - set(vocabularies["presentation_preferences"].ids)
-    if missing:
-        raise r.fail("taxonomy.presentation_preferences", f"must include {', '.join(sorted(missing))}")
-    missing = REQUIRED_IMPACT_CODES - set(vocabularies["reported_impacts"].ids)
-    if missing:
-        raise r.fail("taxonomy.reported_impacts", f"must include {', '.join(sorted(missing))}")
-
-    criteria_raw = r.get("rubric.criteria", list)
-    if not criteria_raw:
-        raise r.fail("rubric.criteria", "must list at least one criterion")
-    criteria = []
-    for i, c in enumerate(criteria_raw):
-        ckey = f"rubric.criteria[{i}]"
-        if not isinstance(c, dict):
-            raise r.fail(ckey, "must be a table")
-        cid = c.get("id")
-        if not isinstance(cid, str) or not _ID_RE.match(cid):
-            raise r.fail(f"{ckey}.id", f"must be a lower-case identifier, not {cid!r}")
-        descriptors = c.get("descriptors")
-        if (
-            not isinstance(descriptors, list)
-            or len(descriptors) != 5
-            or not all(isinstance(d, str) and d.strip() for d in descriptors)
-        ):
-            raise r.fail(f"{ckey}.descriptors", "must list exactly five descriptors, one for each score 1 to 5")
-        for name in ("label", "question"):
-            if not isinstance(c.get(name), str) or not c[name].strip():
-                raise r.fail(f"{ckey}.{name}", "is missing or empty")
-        criteria.append(Criterion(cid, c["label"], c["question"], tuple(descriptors), c.get("note", "")))
-    if len({c.id for c in criteria}) != len(criteria):
-        raise r.fail("rubric.criteria", "has the same criterion id twice")
-
-    weights_raw = r.get("scoring.weights", dict)
-    weights: dict[str, float] = {}
-    for c in criteria:
-        w = r.get(f"scoring.weights.{c.id}", float)
-        if w < 0:
-            raise r.fail(f"scoring.weights.{c.id}", f"must not be negative, not {w}")
-        weights[c.id] = w
-    extra = set(weights_raw) - {c.id for c in criteria}
-    if extra:
-        raise r.fail("scoring.weights", f"names criteria that the rubric does not have: {', '.join(sorted(extra))}")
-    if sum(weights.values()) <= 0:
-        raise r.fail("scoring.weights", "must give at least one criterion a positive weight")
-
-    submissions_close = r.get("call.submissions_close", dt.date)
-    review_deadline = r.get("call.review_deadline", dt.date)
-    if review_deadline < submissions_close:
-        raise r.fail("call.review_deadline", "must not be before call.submissions_close")
-
+    vocabularies = _read_taxonomy(r)
+    criteria = _read_criteria(r)
+    weights = _read_weights(r, criteria)
+    submissions_close, review_deadline = _read_dates(r)
     threshold = r.get("review.disagreement_threshold", float)
     if threshold <= 0:
         raise r.fail("review.disagreement_threshold", f"must be above 0, not {threshold}")
     level = r.get("coverage.evidence_strength_level", float)
     if not 1 <= level <= 5:
         raise r.fail("coverage.evidence_strength_level", f"must be between 1 and 5, not {level}")
-
-    selection = SelectionDefaults(
-        slots=r.positive_int("selection.slots"),
-        max_in_person=r.positive_int("selection.max_in_person", minimum=0),
-        max_virtual=r.positive_int("selection.max_virtual", minimum=0),
-        min_per_theme=r.positive_int("selection.min_per_theme", minimum=0),
-        one_per_exploitation_type=r.get("selection.one_per_exploitation_type", bool),
-        min_survivor_involved=r.positive_int("selection.min_survivor_involved", minimum=0),
-        max_per_sector=r.positive_int("selection.max_per_sector"),
-        max_per_organisation=r.positive_int("selection.max_per_organisation"),
-    )
-    if selection.max_in_person + selection.max_virtual < selection.slots:
-        raise r.fail(
-            "selection.slots",
-            f"{selection.slots} slots cannot be filled with at most "
-            f"{selection.max_in_person} in person and {selection.max_virtual} virtual",
-        )
-
-    prefix = r.text("call.reference_prefix")
-    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
-        raise r.fail("call.reference_prefix", f"must be 1 to 10 capital letters or digits, not {prefix!r}")
-    call_id = r.text("call.id")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", call_id):
-        raise r.fail(
-            "call.id", f"must be lower-case letters, digits and dashes (it names exported files), not {call_id!r}"
-        )
-
+    selection = _read_selection(r)
+    prefix, call_id = _read_names(r)
     return CallConfig(
         path=str(path),
         call_id=call_id,
@@ -408,3 +323,123 @@ def load_call_config(path: Path | str | None = None) -> CallConfig:
         confidence_levels=_read_simple_vocab(r, "rubric.confidence_levels"),
         raw=data,
     )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise ConfigError(path, "(file)", "the configuration file does not exist")
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(path, "(file)", "is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(file)", f"is not valid TOML: {exc}") from None
+
+
+def _read_taxonomy(r: _Reader) -> dict[str, Vocabulary]:
+    """`[taxonomy]`: every coded field's vocabulary; focus areas under known themes; required codes present."""
+    vocabularies = {key: _read_codes(r, key) for key in FIELD_VOCABULARY.values()}
+    theme_ids = set(vocabularies["themes"].ids)
+    for i, code in enumerate(vocabularies["focus_areas"].codes):
+        if code.parent not in theme_ids:
+            raise r.fail(
+                f"taxonomy.focus_areas[{i}].theme",
+                f"must name one of the themes ({', '.join(sorted(theme_ids))}), not {code.parent!r}",
+            )
+    for key, required in (
+        ("presentation_preferences", REQUIRED_PRESENTATION_CODES),
+        ("reported_impacts", REQUIRED_IMPACT_CODES),
+    ):
+        missing = required - set(vocabularies[key].ids)
+        if missing:
+            raise r.fail(f"taxonomy.{key}", f"must include {', '.join(sorted(missing))}")
+    return vocabularies
+
+
+def _read_criteria(r: _Reader) -> list[Criterion]:
+    """`rubric.criteria`: at least one, each with an id, a label, a question and five descriptors."""
+    criteria_raw = r.get("rubric.criteria", list)
+    if not criteria_raw:
+        raise r.fail("rubric.criteria", "must list at least one criterion")
+    criteria = [_read_criterion(r, f"rubric.criteria[{i}]", c) for i, c in enumerate(criteria_raw)]
+    if len({c.id for c in criteria}) != len(criteria):
+        raise r.fail("rubric.criteria", "has the same criterion id twice")
+    return criteria
+
+
+def _read_criterion(r: _Reader, ckey: str, c: Any) -> Criterion:
+    if not isinstance(c, dict):
+        raise r.fail(ckey, "must be a table")
+    cid = c.get("id")
+    if not isinstance(cid, str) or not _ID_RE.match(cid):
+        raise r.fail(f"{ckey}.id", f"must be a lower-case identifier, not {cid!r}")
+    descriptors = c.get("descriptors")
+    if (
+        not isinstance(descriptors, list)
+        or len(descriptors) != 5
+        or not all(isinstance(d, str) and d.strip() for d in descriptors)
+    ):
+        raise r.fail(f"{ckey}.descriptors", "must list exactly five descriptors, one for each score 1 to 5")
+    for name in ("label", "question"):
+        if not isinstance(c.get(name), str) or not c[name].strip():
+            raise r.fail(f"{ckey}.{name}", "is missing or empty")
+    return Criterion(cid, c["label"], c["question"], tuple(descriptors), c.get("note", ""))
+
+
+def _read_weights(r: _Reader, criteria: list[Criterion]) -> dict[str, float]:
+    """`scoring.weights`: one non-negative weight per criterion, no others, not all zero."""
+    weights_raw = r.get("scoring.weights", dict)
+    weights: dict[str, float] = {}
+    for c in criteria:
+        w = r.get(f"scoring.weights.{c.id}", float)
+        if w < 0:
+            raise r.fail(f"scoring.weights.{c.id}", f"must not be negative, not {w}")
+        weights[c.id] = w
+    extra = set(weights_raw) - {c.id for c in criteria}
+    if extra:
+        raise r.fail("scoring.weights", f"names criteria that the rubric does not have: {', '.join(sorted(extra))}")
+    if sum(weights.values()) <= 0:
+        raise r.fail("scoring.weights", "must give at least one criterion a positive weight")
+    return weights
+
+
+def _read_dates(r: _Reader) -> tuple[dt.date, dt.date]:
+    submissions_close = r.get("call.submissions_close", dt.date)
+    review_deadline = r.get("call.review_deadline", dt.date)
+    if review_deadline < submissions_close:
+        raise r.fail("call.review_deadline", "must not be before call.submissions_close")
+    return submissions_close, review_deadline
+
+
+def _read_selection(r: _Reader) -> SelectionDefaults:
+    """`[selection]`: the presenter selection's defaults; the slots must fit the two formats."""
+    selection = SelectionDefaults(
+        slots=r.positive_int("selection.slots"),
+        max_in_person=r.positive_int("selection.max_in_person", minimum=0),
+        max_virtual=r.positive_int("selection.max_virtual", minimum=0),
+        min_per_theme=r.positive_int("selection.min_per_theme", minimum=0),
+        one_per_exploitation_type=r.get("selection.one_per_exploitation_type", bool),
+        min_survivor_involved=r.positive_int("selection.min_survivor_involved", minimum=0),
+        max_per_sector=r.positive_int("selection.max_per_sector"),
+        max_per_organisation=r.positive_int("selection.max_per_organisation"),
+    )
+    if selection.max_in_person + selection.max_virtual < selection.slots:
+        raise r.fail(
+            "selection.slots",
+            f"{selection.slots} slots cannot be filled with at most "
+            f"{selection.max_in_person} in person and {selection.max_virtual} virtual",
+        )
+    return selection
+
+
+def _read_names(r: _Reader) -> tuple[str, str]:
+    """`call.reference_prefix` and `call.id`, which name references and exported files."""
+    prefix = r.text("call.reference_prefix")
+    if not re.fullmatch(r"[A-Z][A-Z0-9]{0,9}", prefix):
+        raise r.fail("call.reference_prefix", f"must be 1 to 10 capital letters or digits, not {prefix!r}")
+    call_id = r.text("call.id")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", call_id):
+        raise r.fail(
+            "call.id", f"must be lower-case letters, digits and dashes (it names exported files), not {call_id!r}"
+        )
+    return prefix, call_id

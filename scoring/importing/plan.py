@@ -35,7 +35,7 @@ from typing import Any
 from config.call_config import MULTI_VALUED, CallConfig
 from scoring.importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
 from scoring.importing.mapping import ColumnMapping
-from scoring.importing.reading import Table, column_letter
+from scoring.importing.reading import RawRow, Table, column_letter
 from scoring.importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
 from scoring.submission_rules import SubmissionInput, check_submission
 from scoring.visibility import IDENTITY_FIELDS
@@ -252,45 +252,95 @@ def build_plan(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Every problem, and what importing `table` through `mapping` would do."""
-    problems: list[RowProblem] = []
+    problems = _mapping_problems(table, mapping)
     warnings: list[RowProblem] = []
-    for message in mapping.check(table):
-        problems.append(RowProblem(None, "", "", message, "Choose the columns again."))
-    unmapped_required = [name for name in REQUIRED_FIELDS if name not in mapping.columns]
-    for name in unmapped_required:
-        problems.append(
-            RowProblem(
-                None,
-                FIELDS_BY_NAME[name].label,
-                "",
-                f"No column of the file is chosen for {FIELDS_BY_NAME[name].label}, which every submission needs.",
-                "Choose the column that holds it, or add one to the file.",
-            )
-        )
-    reader = _RowReader(table, mapping, config)
-    mapped = set(reader.index)
-    by_reference = {e.reference: e for e in existing}
+    checker = _RowChecker(table, mapping, config, existing, warnings)
     candidates: list[tuple[int, dict[str, Any], ExistingSubmission | None]] = []
     total = max(1, len(table.rows))
     for n, raw_row in enumerate(table.rows):
         if progress and n % 500 == 0:
             progress(0.8 * n / total, f"Checking row {raw_row.number}")
-        number = raw_row.number
-        row_problems: list[RowProblem] = []
-        if raw_row.extra:
-            row_problems.append(
+        row_problems, values, match = checker.check(raw_row)
+        problems.extend(row_problems)
+        if not row_problems:
+            candidates.append((raw_row.number, values, match))
+    repeated, repeat_problems = _repeated_references(table, checker.reader)
+    problems.extend(repeat_problems)
+    candidates = [c for c in candidates if (c[1]["reference"] or "") not in repeated]
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+
+    if progress:
+        progress(0.85, "Comparing with the submissions already stored")
+    rows = _decide(candidates, mapped=set(checker.reader.index), existing=existing, config=config)
+    duplicates = _likely_duplicates(rows, existing, {frozenset(p) for p in existing_flag_pairs})
+    plan = ImportPlan(table, mapping, rows, problems, warnings, duplicates)
+    plan.fingerprint = fingerprint(plan)
+    if progress:
+        progress(1.0, "Checked")
+    return plan
+
+
+def _mapping_problems(table: Table, mapping: ColumnMapping) -> list[RowProblem]:
+    """Problems of the mapping as a whole: its own checks, and required fields with no column."""
+    problems = [RowProblem(None, "", "", message, "Choose the columns again.") for message in mapping.check(table)]
+    for name in REQUIRED_FIELDS:
+        if name not in mapping.columns:
+            label = FIELDS_BY_NAME[name].label
+            problems.append(
                 RowProblem(
-                    number,
-                    f"after column {column_letter(len(table.headers) - 1)}",
-                    shown("; ".join(raw_row.extra)),
-                    f"This row has {len(raw_row.extra)} filled cell{'s' if len(raw_row.extra) != 1 else ''} beyond "
-                    "the last column of the header.",
-                    "A value may contain a comma or line break without quotes, or the header lacks a column. "
-                    "Correct the row or add a header for those cells.",
+                    None,
+                    label,
+                    "",
+                    f"No column of the file is chosen for {label}, which every submission needs.",
+                    "Choose the column that holds it, or add one to the file.",
                 )
             )
-        parsed = reader.read(raw_row.cells, number, row_problems)
-        match = by_reference.get(parsed.get("reference") or "")
+    return problems
+
+
+class _RowChecker:
+    """Checks one row of the file: its cells, its values merged over the stored submission it
+    updates, and the submission rules. Warnings go to the plan's shared list."""
+
+    def __init__(
+        self,
+        table: Table,
+        mapping: ColumnMapping,
+        config: CallConfig,
+        existing: Sequence[ExistingSubmission],
+        warnings: list[RowProblem],
+    ) -> None:
+        self.table = table
+        self.config = config
+        self.reader = _RowReader(table, mapping, config)
+        self.mapped = set(self.reader.index)
+        self.unmapped_required = {name for name in REQUIRED_FIELDS if name not in mapping.columns}
+        self.by_reference = {e.reference: e for e in existing}
+        self.warnings = warnings
+
+    def check(self, raw_row: RawRow) -> tuple[list[RowProblem], dict[str, Any], ExistingSubmission | None]:
+        number = raw_row.number
+        row_problems = [self._extra_cells(raw_row)] if raw_row.extra else []
+        parsed = self.reader.read(raw_row.cells, number, row_problems)
+        match = self.by_reference.get(parsed.get("reference") or "")
+        values = self._values(parsed, match, number)
+        self._submission_problems(SubmissionInput(**values), raw_row, row_problems)
+        return row_problems, values, match
+
+    def _extra_cells(self, raw_row: RawRow) -> RowProblem:
+        extra = raw_row.extra
+        return RowProblem(
+            raw_row.number,
+            f"after column {column_letter(len(self.table.headers) - 1)}",
+            shown("; ".join(extra)),
+            f"This row has {len(extra)} filled cell{'s' if len(extra) != 1 else ''} beyond "
+            "the last column of the header.",
+            "A value may contain a comma or line break without quotes, or the header lacks a column. "
+            "Correct the row or add a header for those cells.",
+        )
+
+    def _values(self, parsed: dict[str, Any], match: ExistingSubmission | None, number: int) -> dict[str, Any]:
+        """The file's values over the stored submission's (or the defaults); purged contact details stay purged."""
         values = (
             dict(match.values) if match else {k: (list(v) if isinstance(v, list) else v) for k, v in DEFAULTS.items()}
         )
@@ -299,10 +349,10 @@ def build_plan(
                 continue
             if match and match.contact_purged and name in IDENTITY_FIELDS:
                 if value and value != values.get(name):
-                    warnings.append(
+                    self.warnings.append(
                         RowProblem(
                             number,
-                            reader.column(name),
+                            self.reader.column(name),
                             "",
                             "This submission's contact details were removed under the retention policy; "
                             "they are not restored from the file.",
@@ -311,33 +361,37 @@ def build_plan(
                 continue
             values[name] = value
         values["reference"] = parsed.get("reference")
-        data = SubmissionInput(**values)
-        for p in check_submission(data, config):
-            if p.field in unmapped_required:
-                continue  # said once for the whole file
-            if p.field == "organisation" and "organisation" not in mapped and "contact_name" not in mapped:
-                column = "Organisation / Contact name"
-            else:
-                column = reader.column(p.field)
-            raw = raw_row.cells[reader.index[p.field]] if p.field in reader.index else p.value
-            problem = RowProblem(number, column, shown(raw), p.problem, p.suggestion)
-            if p.severity == "error" and any(q.column == column for q in row_problems):
-                continue  # one problem per cell: "unknown theme" already says why there is none
-            if p.severity == "error":
-                row_problems.append(problem)
-            else:
-                warnings.append(problem)
-        problems.extend(row_problems)
-        if not row_problems:
-            candidates.append((number, values, match))
+        return values
 
+    def _submission_problems(self, data: SubmissionInput, raw_row: RawRow, row_problems: list[RowProblem]) -> None:
+        """The submission rules' problems: errors to the row (one per cell), the rest to the warnings."""
+        for p in check_submission(data, self.config):
+            if p.field in self.unmapped_required:
+                continue  # said once for the whole file
+            column = self._column_of(p.field)
+            raw = raw_row.cells[self.reader.index[p.field]] if p.field in self.reader.index else p.value
+            problem = RowProblem(raw_row.number, column, shown(raw), p.problem, p.suggestion)
+            if p.severity != "error":
+                self.warnings.append(problem)
+            elif not any(q.column == column for q in row_problems):
+                row_problems.append(problem)  # else "unknown theme" already says why there is none
+
+    def _column_of(self, field: str) -> str:
+        if field == "organisation" and "organisation" not in self.mapped and "contact_name" not in self.mapped:
+            return "Organisation / Contact name"
+        return self.reader.column(field)
+
+
+def _repeated_references(table: Table, reader: _RowReader) -> tuple[set[str], list[RowProblem]]:
+    """References used by more than one row of the file, and a problem for each such row."""
     rows_by_reference: dict[str, list[int]] = defaultdict(list)
-    for raw_row in table.rows:
-        if "reference" in reader.index:
+    if "reference" in reader.index:
+        for raw_row in table.rows:
             reference = clean_text(raw_row.cells[reader.index["reference"]])
             if reference:
                 rows_by_reference[reference].append(raw_row.number)
     repeated = {ref: numbers for ref, numbers in rows_by_reference.items() if len(numbers) > 1}
+    problems = []
     for ref, numbers in repeated.items():
         for number in numbers:
             others = ", ".join(str(x) for x in numbers if x != number)
@@ -350,18 +404,7 @@ def build_plan(
                     "Each submission needs its own reference; leave it empty to have one generated.",
                 )
             )
-    candidates = [c for c in candidates if (c[1]["reference"] or "") not in repeated]
-    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
-
-    if progress:
-        progress(0.85, "Comparing with the submissions already stored")
-    rows = _decide(candidates, mapped=mapped, existing=existing, config=config)
-    duplicates = _likely_duplicates(rows, existing, {frozenset(p) for p in existing_flag_pairs})
-    plan = ImportPlan(table, mapping, rows, problems, warnings, duplicates)
-    plan.fingerprint = fingerprint(plan)
-    if progress:
-        progress(1.0, "Checked")
-    return plan
+    return set(repeated), problems
 
 
 def _decide(
@@ -424,14 +467,30 @@ def _fill_references(rows: list[PlannedRow], existing: Sequence[ExistingSubmissi
             following += 1
 
 
+# identity, reference, title, changed by this import, row of the file
+_Member = tuple[tuple[str, int], str, str, bool, int | None]
+
+
 def _likely_duplicates(
     rows: list[PlannedRow], existing: Sequence[ExistingSubmission], flagged: set[frozenset[int]]
 ) -> list[DuplicateMatch]:
     """Rows that add or change a submission and look like another one
     (pairs of stored submissions already flagged, open or decided, are not flagged again)."""
+    members, groups = _after_import(rows, existing)
+    found: dict[frozenset, DuplicateMatch] = {}
+    for key, indexes in groups.items():
+        if len(indexes) >= 2:
+            _flag_group(key[0], [members[i] for i in indexes], flagged, found)
+    return sorted(found.values(), key=lambda d: (d.row, d.other_reference))
+
+
+def _after_import(
+    rows: list[PlannedRow], existing: Sequence[ExistingSubmission]
+) -> tuple[list[_Member], dict[tuple[str, str, str], list[int]]]:
+    """Everything after this import (untouched stored submissions, then the file's rows), and the
+    positions of those sharing each duplicate key."""
     touched = {r.submission_id for r in rows if r.submission_id is not None}
-    # Everything after this import: untouched stored submissions, then the file's rows.
-    members: list[tuple[tuple[str, int], str, str, bool, int | None]] = []  # identity, reference, title, changed, row
+    members: list[_Member] = []
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for e in existing:
         if e.id in touched:
@@ -444,36 +503,36 @@ def _likely_duplicates(
         for key in duplicate_keys(vars(r.data)):
             groups[key].append(len(members))
         members.append((identity, r.data.reference or "", r.data.title, r.action != "unchanged", r.row))
-    found: dict[frozenset, DuplicateMatch] = {}
-    for key, indexes in groups.items():
-        if len(indexes) < 2:
+    return members, groups
+
+
+def _flag_group(
+    reason: str, group: list[_Member], flagged: set[frozenset[int]], found: dict[frozenset, DuplicateMatch]
+) -> None:
+    """Pair each changed member of a group sharing one key with those before it (a few at most)."""
+    for pos, (identity, reference, title, changed, row) in enumerate(group):
+        if not changed:
             continue
-        for pos, i in enumerate(indexes):
-            identity, reference, title, changed, row = members[i]
-            if not changed:
+        partners = [other for other in group[:pos] if other[0] != identity][:MAX_DUPLICATE_PARTNERS]
+        for other in partners:
+            pair = frozenset((identity, other[0]))
+            ids = frozenset(x[1] for x in pair if x[0] == "submission")
+            if len(ids) == 2 and ids in flagged:
                 continue
-            partners = [j for j in indexes[:pos] if members[j][0] != identity][:MAX_DUPLICATE_PARTNERS]
-            for j in partners:
-                other = members[j]
-                pair = frozenset((identity, other[0]))
-                ids = frozenset(x[1] for x in pair if x[0] == "submission")
-                if len(ids) == 2 and ids in flagged:
-                    continue
-                if pair in found:
-                    if key[0] not in found[pair].reason:
-                        found[pair] = dataclasses.replace(found[pair], reason=f"{found[pair].reason}; {key[0]}")
-                    continue
-                found[pair] = DuplicateMatch(
-                    row=row or 0,
-                    reference=reference,
-                    title=title,
-                    other_reference=other[1],
-                    other_title=other[2],
-                    reason=key[0],
-                    other_submission_id=other[0][1] if other[0][0] == "submission" else None,
-                    other_row=other[4] if other[0][0] == "row" else None,
-                )
-    return sorted(found.values(), key=lambda d: (d.row, d.other_reference))
+            if pair in found:
+                if reason not in found[pair].reason:
+                    found[pair] = dataclasses.replace(found[pair], reason=f"{found[pair].reason}; {reason}")
+                continue
+            found[pair] = DuplicateMatch(
+                row=row or 0,
+                reference=reference,
+                title=title,
+                other_reference=other[1],
+                other_title=other[2],
+                reason=reason,
+                other_submission_id=other[0][1] if other[0][0] == "submission" else None,
+                other_row=other[4] if other[0][0] == "row" else None,
+            )
 
 
 def display_value(value: Any) -> str:

@@ -211,7 +211,7 @@ def test_restricted_solves_are_still_exact(instance):
     # Force the restricted first solve (normally 150 candidates) down to 1, so
     # that its LP certificate and growth are exercised on small instances.
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(selection, "RESTRICT_START", 1)
+        mp.setattr(selection.model, "RESTRICT_START", 1)
         _assert_optimal(*instance)
 
 
@@ -521,3 +521,16 @@ def test_independent_blocks_are_all_reported_with_labels(call_config):
 
 def test_nobody_eligible_at_all_is_explained():
     assert "only 0 eligible submissions" in blocked([cand(1, 5.0, anonymous=True)], rules(slots=1))[0].message
+
+
+def test_a_family_named_as_a_whole_is_said_once():
+    # 70 organisations with two submissions each (no one stands in for another: one sector each), and
+    # both of the first organisation's pinned: the organisation cap has more units than are refined
+    # one by one, so it is named as a whole, once, not once per organisation.
+    rows = [cand(sid, 5.0 - sid / 1000, org=f"Org {(sid + 1) // 2}", sector=f"s{sid}") for sid in range(1, 141)]
+    r = rules(slots=3, max_per_organisation=1, max_per_sector=1, pinned=(1, 2))
+    blockers = blocked(rows, r)
+    assert [b.families for b in blockers] == [("organisation", "pinned")]
+    assert blockers[0].message == (
+        "These rules cannot all be met together: at most 1 per organisation; R-001 pinned; R-002 pinned."
+    )
