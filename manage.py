@@ -365,7 +365,7 @@ def _printable(value: object, width: int | None = None) -> str:
 @arguments(_import_args)
 def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import imports
-    from scoring.importing import (
+    from importing import (
         FIELDS_BY_NAME,
         ImportRefused,
         check_size,

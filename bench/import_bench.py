@@ -44,8 +44,8 @@ MAX_MB = 500
 def write_file(path: Path, rows: int) -> None:
     from config import load_call_config
     from data_access.demo import generate_demo
-    from scoring.csv_export import to_csv_bytes
-    from scoring.importing import FIELD_NAMES
+    from formats.csv_export import to_csv_bytes
+    from importing import FIELD_NAMES
 
     config = load_call_config()
     subs = generate_demo(config, n=rows).submissions
@@ -88,7 +88,7 @@ def child(url: str, file: Path, mode: str) -> None:
     from config import load_call_config
     from data_access import imports
     from data_access.db import Database
-    from scoring.importing import propose_mapping, read_table
+    from importing import propose_mapping, read_table
 
     config = load_call_config()
     db = Database(url)

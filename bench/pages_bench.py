@@ -100,9 +100,9 @@ def bench_pages(url: str, args: argparse.Namespace) -> int:
 
     from sqlalchemy import func, select
 
+    from access.visibility import Viewer
     from data_access.db import Database
     from data_access.models import Review, Submission, User
-    from scoring.visibility import Viewer
     from tests.support.apptest import rerun, run_app
     from ui import navigation
 

@@ -23,8 +23,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.visibility import Viewer
 from data_access.models import AuthSession, LoginThrottle, User, utcnow
-from scoring.visibility import Viewer
 
 
 def token_digest(token: str) -> str:

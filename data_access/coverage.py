@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.visibility import Viewer
 from config.call_config import SINGLE_VALUED, CallConfig
 from data_access import lineups as lineups_da
 from data_access.models import Review
@@ -25,7 +26,6 @@ from data_access.overview import _due_assignments
 from data_access.reviews import scores_frame
 from data_access.submissions import AccessDenied, load_submission_frame, mask_for_viewer
 from scoring.coverage import CODE_COLUMNS
-from scoring.visibility import Viewer
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from data_access import submissions as submissions_da
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import Review
+from importing.submission_rules import SubmissionInput
 from scoring.assignment import ReviewerToAssign, SubmissionToAssign, solve_assignment
-from scoring.submission_rules import SubmissionInput
 
 SEED = 42
 N_SUBMISSIONS = 300

@@ -1,7 +1,7 @@
 """Exports: the presenter list and the scores table, and their audit entries.
 
 Exporters return an `ExportTable` (field names, rows, notes, file name); the
-one writer, `scoring.csv_export.to_csv_bytes`, makes the file: UTF-8 with a
+one writer, `formats.csv_export.to_csv_bytes`, makes the file: UTF-8 with a
 byte-order mark, RFC 4180 quoting, formula cells neutralised. No export
 carries an anonymous contributor's identity (`identity_exportable`), whatever a
 saved line-up holds. `record_export` writes the audit entry (who, what, the
@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from access.visibility import identity_exportable
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
 from data_access.submissions import load_submission_frame
-from scoring.csv_export import export_filename, slug, to_csv_bytes
+from formats.csv_export import export_filename, slug, to_csv_bytes
 from scoring.selection import FORMAT_LABELS
-from scoring.visibility import identity_exportable
 
 SCORE_DECIMALS = 3
 

@@ -1,4 +1,4 @@
-"""Importing submissions: the database side of `scoring.importing`.
+"""Importing submissions: the database side of `importing`.
 
     plan = preview_import(session, content=..., filename=..., mapping=..., config=..., max_bytes=...)
     result = apply_import(session, content=..., ..., actor=..., expected_fingerprint=plan.fingerprint)
@@ -43,7 +43,7 @@ from data_access.models import (
     utcnow,
 )
 from data_access.submissions import SCALAR_COLUMNS
-from scoring.importing import (
+from importing import (
     ColumnMapping,
     ExistingSubmission,
     ImportPlan,
@@ -51,7 +51,7 @@ from scoring.importing import (
     build_plan,
     read_table,
 )
-from scoring.importing.plan import Progress
+from importing.plan import Progress
 
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
@@ -200,7 +200,7 @@ def preview_import(
 ) -> ImportPlan:
     """What importing the file would do, with every problem; writes nothing.
 
-    Raises `scoring.importing.ImportRefused` for a file that cannot be read at all."""
+    Raises `importing.ImportRefused` for a file that cannot be read at all."""
     with _bulk_work():
         table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet)
         return build_plan(

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
@@ -30,7 +31,6 @@ from data_access.reviews import scores_frame
 from data_access.submissions import AccessDenied, load_submission_frame
 from scoring import score_submissions
 from scoring.selection import SelectionResult, SelectionRules, rule_violations
-from scoring.visibility import Viewer
 
 SCORE_COLUMN = "overall_calibrated"
 NAME_MAX = 200

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access.assignments import submissions_to_reassign
 from data_access.call_state import reviewing_closed
@@ -20,7 +21,6 @@ from data_access.models import (
     SubmissionCode,
     User,
 )
-from scoring.visibility import Viewer
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.visibility import review_author_label, reviewer_names_visible
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.call_state import REVIEWING_CLOSED, reviewing_closed
@@ -39,7 +40,6 @@ from data_access.models import (
 from data_access.submissions import AccessDenied
 from scoring.review_queue import queue_status
 from scoring.rubric import check_review
-from scoring.visibility import review_author_label, reviewer_names_visible
 
 
 class ReviewError(ValueError):

@@ -2,7 +2,7 @@
 
 Reading always goes through a `Viewer`: a reviewer gets only the submissions
 assigned to them (a conflicted one as its reference alone), and identities are
-masked by `scoring.visibility` before anything leaves this module, so search,
+masked by `access.visibility` before anything leaves this module, so search,
 filters, tables and charts built on the result cannot leak them.
 """
 
@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.visibility import IDENTITY_FIELDS, Viewer, identity_visible, masked_identity
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
 from data_access.models import (
@@ -27,8 +28,7 @@ from data_access.models import (
     SubmissionLink,
     utcnow,
 )
-from scoring.submission_rules import Problem, SubmissionInput, check_submission
-from scoring.visibility import IDENTITY_FIELDS, Viewer, identity_visible, masked_identity
+from importing.submission_rules import Problem, SubmissionInput, check_submission
 
 SCALAR_COLUMNS = (
     "title",

@@ -10,9 +10,9 @@ from functools import partial
 
 import streamlit as st
 
+from charts.coverage import category_figure, gap_map_figure, review_progress_figure, score_distribution_figure
 from data_access import coverage as coverage_da
 from scoring import coverage as cov
-from scoring.coverage_charts import category_figure, gap_map_figure, review_progress_figure, score_distribution_figure
 from ui import context
 from ui.charts import chart, selected_points
 from ui.coverage import coverage_data

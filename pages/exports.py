@@ -1,6 +1,6 @@
 """Exports (admin, office): the presenter list of a saved line-up, the scores and the coverage table, as CSV.
 
-Every file comes from `scoring.csv_export.to_csv_bytes` (UTF-8 with BOM for
+Every file comes from `formats.csv_export.to_csv_bytes` (UTF-8 with BOM for
 Excel, RFC 4180 quoting, formula cells neutralised) and carries no anonymous
 contributor's identity. Each download is written to the audit log by the
 button's callback, with the file's name, row count and SHA-256.
@@ -14,8 +14,8 @@ from data_access import audit
 from data_access import exports as exports_da
 from data_access import lineups as lineups_da
 from data_access.exports import ExportTable
+from formats.csv_export import export_filename
 from scoring import coverage as cov
-from scoring.csv_export import export_filename
 from ui import context
 from ui import scores as ui_scores
 from ui.coverage import coverage_data

@@ -1,11 +1,11 @@
 """Import submissions (admin): upload, map the columns and values, preview
 every problem at once, confirm. A file imports whole or not at all; the
-engine is `scoring.importing`, the writing `data_access.imports`."""
+engine is `importing`, the writing `data_access.imports`."""
 
 import streamlit as st
 
 from data_access import imports as imports_da
-from scoring.importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
+from importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
 from ui import context
 from ui import importing as ui
 from ui.guard import require_page

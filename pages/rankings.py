@@ -10,12 +10,7 @@ the admin alone, checked here on the server.
 import pandas as pd
 import streamlit as st
 
-from data_access import audit
-from data_access.rankings import ranking_inputs
-from data_access.reviews import reviews_of_submission
-from scoring.agreement import agreement_table
-from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
-from scoring.ranking_charts import (
+from charts.ranking import (
     leniency_figure,
     leniency_table,
     rank_shift_figure,
@@ -23,6 +18,11 @@ from scoring.ranking_charts import (
     score_distribution_figure,
     score_distribution_table,
 )
+from data_access import audit
+from data_access.rankings import ranking_inputs
+from data_access.reviews import reviews_of_submission
+from scoring.agreement import agreement_table
+from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
 from ui import context, scores
 from ui.charts import chart
 from ui.guard import require_page

@@ -17,7 +17,7 @@ from data_access import audit
 from data_access import lineups as lineups_da
 from data_access.submissions import AccessDenied
 from scoring.selection import SelectionError, SelectionRules, SolverDidNotFinish, labels_from_config, select_presenters
-from scoring.selection_tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
+from scoring.selection.tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
 from ui import context, scores
 from ui.guard import require_page
 from ui.selection import form_picks, rules_form, saved_line_ups

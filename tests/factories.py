@@ -8,12 +8,12 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from access.visibility import Viewer
 from config import CallConfig
 from data_access import assignments, users
 from data_access import submissions as submissions_da
 from data_access.reviews import ReviewDraft, save_review
-from scoring.submission_rules import SubmissionInput
-from scoring.visibility import Viewer
+from importing.submission_rules import SubmissionInput
 
 _counter = itertools.count(1)
 TEST_PASSWORD = "correct-horse-battery"

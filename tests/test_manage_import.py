@@ -7,7 +7,7 @@ from sqlalchemy import select
 import manage
 from data_access import imports
 from data_access.models import ImportBatch, Submission
-from scoring.importing import propose_mapping, read_table
+from importing import propose_mapping, read_table
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
 

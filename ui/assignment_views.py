@@ -8,11 +8,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.visibility import Viewer
 from data_access import assignments as assignments_da
 from data_access.db import Database
 from scoring.assignment import AssignmentPlan
 from scoring.review_queue import STATUS_LABELS
-from scoring.visibility import Viewer
 from ui import render
 
 FLASH = "assignments.flash"

@@ -32,12 +32,12 @@ from sqlalchemy.exc import DBAPIError
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
+from access.visibility import Viewer
 from config import Settings
 from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
-from scoring.visibility import Viewer
 from ui.render import ROLE_LABELS
 
 log = logging.getLogger("evidence_review")

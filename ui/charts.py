@@ -8,7 +8,7 @@ The figure comes from a pure builder in `scoring/` (title, labelled axes,
 colour-blind-safe colours). The caption is our own words (it renders
 Markdown: never put contributor text in it). The table is shown in a
 dataframe (cells are plain text) and downloaded with
-`ui.exports.table_download` (written by `scoring.csv_export.to_csv_bytes`,
+`ui.exports.table_download` (written by `formats.csv_export.to_csv_bytes`,
 each download in the audit log). Tables behind charts carry counts and
 scores, never identities.
 """
@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from scoring.visibility import Viewer
+from access.visibility import Viewer
 from ui.exports import table_download
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}

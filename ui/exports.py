@@ -1,7 +1,7 @@
 """Download buttons for CSV exports, each download written to the audit log.
 
 `export_button` offers an `ExportTable` (`data_access.exports`; the file is
-written by `scoring.csv_export.to_csv_bytes`); its callback records who
+written by `formats.csv_export.to_csv_bytes`); its callback records who
 downloaded what (file name, rows, SHA-256) before anything else runs.
 `table_download` does the same for a plain DataFrame, such as the table
 behind a chart.
@@ -12,9 +12,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.visibility import Viewer
 from data_access.exports import ExportTable, record_export
-from scoring.csv_export import export_filename
-from scoring.visibility import Viewer
+from formats.csv_export import export_filename
 from ui import context
 
 

@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from access.visibility import Viewer
 from data_access import audit
-from scoring.visibility import Viewer
 from ui import auth, context
 from ui.navigation import PAGES_BY_KEY
 

@@ -14,11 +14,12 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from access.visibility import Viewer
 from config import CallConfig
 from data_access import imports as imports_da
 from data_access.db import Database
-from scoring.csv_export import export_filename
-from scoring.importing import (
+from formats.csv_export import export_filename
+from importing import (
     FIELD_NAMES,
     FIELDS_BY_NAME,
     ColumnMapping,
@@ -29,10 +30,9 @@ from scoring.importing import (
     problems_csv,
     unmatched_values,
 )
-from scoring.importing.reading import column_letter
-from scoring.importing.template import codes_csv, template_csv, template_xlsx
-from scoring.importing.values import LEAVE_OUT
-from scoring.visibility import Viewer
+from importing.reading import column_letter
+from importing.template import codes_csv, template_csv, template_xlsx
+from importing.values import LEAVE_OUT
 from ui.render import digest, table_key
 
 NOT_IMPORTED = "(not imported)"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.visibility import Viewer
 from data_access.db import Database
 from data_access.privacy import ERASURE_REASONS, ErasureError, erase_submission
-from scoring.visibility import Viewer
 
 NOTICE_KEY = "submissions.erased"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from access.visibility import Viewer
 from config import CallConfig
 from data_access.assignments import AssignmentError, declare_conflict
 from data_access.db import Database
@@ -29,7 +30,6 @@ from data_access.reviews import (
     save_review,
 )
 from data_access.submissions import AccessDenied
-from scoring.visibility import Viewer
 from ui import render
 from ui.errors import failed_since_drawn, kept
 from ui.guard import refuse

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.visibility import Viewer
 from data_access.db import Database
 from scoring.review_queue import STATUS_LABELS, UNFINISHED, neighbours
-from scoring.visibility import Viewer
 from ui import render
 from ui.errors import kept
 from ui.guard import refuse

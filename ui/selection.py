@@ -10,12 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from access.visibility import Viewer
 from config import CallConfig
 from data_access import lineups as lineups_da
 from data_access.db import Database
 from scoring.selection import FORMAT_LABELS, SelectionRules
-from scoring.selection_tables import rules_summary
-from scoring.visibility import Viewer
+from scoring.selection.tables import rules_summary
 from ui.render import field, format_when
 
 PREFIX = "selection."

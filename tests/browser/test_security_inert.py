@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from access.visibility import Viewer
 from config import load_call_config
 from data_access import lineups as lineups_da
 from data_access import users as users_da
@@ -29,7 +30,6 @@ from data_access.rankings import ranking_inputs
 from scoring import calibrate
 from scoring.ranking import ranking_table
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
-from scoring.visibility import Viewer
 from tests.browser.conftest import screenshot
 from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from data_access import reviews
 from data_access.demo import DELIBERATE_GAPS, DEMO_USERS, NATION_GAPS, generate_demo, seed_demo
-from scoring.submission_rules import check_submission
+from importing.submission_rules import check_submission
 
 
 def test_the_generator_is_deterministic(call_config):

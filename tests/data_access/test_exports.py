@@ -16,7 +16,7 @@ from data_access import audit
 from data_access import exports as exports_da
 from data_access import lineups as lineups_da
 from data_access.models import Submission
-from scoring.csv_export import BOM
+from formats.csv_export import BOM
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.factories import make_submission, make_user, scores_frame_for
 

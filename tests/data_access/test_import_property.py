@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from data_access import imports
 from data_access.models import Submission
-from scoring.importing import ImportRefused, propose_mapping, read_table, unmatched_values
+from importing import ImportRefused, propose_mapping, read_table, unmatched_values
 from tests.support.dbdump import sqlite_dump, table_contents
 from tests.support.spreadsheets import csv_bytes
 

@@ -17,7 +17,7 @@ from data_access.models import (
     SubmissionCode,
     SubmissionLink,
 )
-from scoring.importing import ColumnMapping, ImportRefused, propose_mapping, read_table
+from importing import ColumnMapping, ImportRefused, propose_mapping, read_table
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import (
     FORM_HEADERS,

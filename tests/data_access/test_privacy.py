@@ -10,8 +10,8 @@ from data_access import audit, exports, imports, privacy
 from data_access.assignments import declare_conflict
 from data_access.models import Base, ImportBatch, Submission
 from data_access.reviews import ReviewDraft, save_review, scores_frame
+from importing import propose_mapping, read_table
 from scoring import score_submissions
-from scoring.importing import propose_mapping, read_table
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.spreadsheets import template_csv, valid_row
 

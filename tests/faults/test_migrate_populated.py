@@ -28,7 +28,7 @@ from data_access import auth, call_state, imports
 from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import Base, LineUp, LineUpMember, Submission, User, utcnow
-from scoring.importing import propose_mapping, read_table
+from importing import propose_mapping, read_table
 from tests.support.schema import schema_differences
 from tests.support.spreadsheets import template_csv, valid_row
 from tests.test_manage import manage

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from data_access import imports
 from data_access.models import AuditEntry, DuplicateFlag, Submission
-from scoring.importing import propose_mapping, read_table
+from importing import propose_mapping, read_table
 from tests.factories import make_user
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.dbdump import table_contents

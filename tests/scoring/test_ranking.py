@@ -5,10 +5,7 @@ import html
 import pandas as pd
 import pytest
 
-from scoring import score_submissions
-from scoring.calibration import calibrate
-from scoring.ranking import ranking_table
-from scoring.ranking_charts import (
+from charts.ranking import (
     leniency_figure,
     leniency_table,
     rank_shift_figure,
@@ -16,6 +13,9 @@ from scoring.ranking_charts import (
     score_distribution_figure,
     score_distribution_table,
 )
+from scoring import score_submissions
+from scoring.calibration import calibrate
+from scoring.ranking import ranking_table
 
 LABELS = {
     "promise": "Promise",

@@ -2,8 +2,8 @@
 
 import pytest
 
+from access.visibility import review_author_label, reviewer_names_visible
 from scoring.review_queue import neighbours, queue_status
-from scoring.visibility import review_author_label, reviewer_names_visible
 
 ORDER = ["A", "B", "C", "D", "E"]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from scoring.selection import SelectionRules, select_presenters
-from scoring.selection_tables import choice_labels, picks_table, rule_costs_table, rules_summary
+from scoring.selection.tables import choice_labels, picks_table, rule_costs_table, rules_summary
 
 
 def cand(sid, score, **kw):

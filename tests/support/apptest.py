@@ -16,7 +16,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from scoring.visibility import Viewer
+from access.visibility import Viewer
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")

@@ -8,7 +8,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from scoring.importing import FIELD_NAMES
+from importing import FIELD_NAMES
 
 # An online form's export: its own headers, its own wording of the options.
 FORM_HEADERS = [

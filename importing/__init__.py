@@ -9,8 +9,8 @@ Nothing here touches the database (see `data_access.imports`), and nothing
 imports Streamlit or SQLAlchemy.
 """
 
-from scoring.importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS, TEMPLATE_FIELDS, VALUE_MAPPED_FIELDS
-from scoring.importing.mapping import (
+from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS, TEMPLATE_FIELDS, VALUE_MAPPED_FIELDS
+from importing.mapping import (
     ColumnMapping,
     UnmatchedValue,
     best_saved_mapping,
@@ -18,7 +18,7 @@ from scoring.importing.mapping import (
     propose_mapping,
     unmatched_values,
 )
-from scoring.importing.plan import (
+from importing.plan import (
     PROBLEM_COLUMNS,
     DuplicateMatch,
     ExistingSubmission,
@@ -30,7 +30,7 @@ from scoring.importing.plan import (
     duplicate_keys,
     problems_csv,
 )
-from scoring.importing.reading import ImportRefused, RawRow, Table, check_size, describe_size, read_table
+from importing.reading import ImportRefused, RawRow, Table, check_size, describe_size, read_table
 
 __all__ = [
     "FIELDS_BY_NAME",

@@ -1,6 +1,6 @@
 """Figures for the coverage page: data in (the tables of `scoring.coverage`), plotly figure out.
 
-House style as in `scoring.ranking_charts`: a title and labelled axes on every
+House style as in `charts.ranking`: a title and labelled axes on every
 figure, Okabe-Ito colours for categories and viridis (readable with every
 common colour-vision deficiency, and in grey) for scores, its ends fitted to
 the values shown (`colour_range`) so that cell means that differ by a few
@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from charts.ranking import OKABE_ITO, _layout
 from scoring.coverage import ABSOLUTE, COLOUR_BY, EVIDENCE, CoverageMatrix, gap_label
-from scoring.ranking_charts import OKABE_ITO, _layout
 
 BLUE, ORANGE, SKY, VERMILLION, GREY = OKABE_ITO[0], OKABE_ITO[1], OKABE_ITO[4], OKABE_ITO[5], "#9E9E9E"
 SCALE = "viridis"

@@ -20,7 +20,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from config.call_config import CallConfig, normalise_term
-from scoring.importing.fields import (
+from importing.fields import (
     CODED_FIELDS,
     FIELDS_BY_NAME,
     MULTI_VALUED,
@@ -30,9 +30,9 @@ from scoring.importing.fields import (
     VALUE_MAPPED_FIELDS,
     YES_WORDS,
 )
-from scoring.importing.reading import Table
-from scoring.importing.values import CodeResolver, ValueProblem, parse_date, parse_yes_no
-from scoring.submission_rules import EMAIL_RE
+from importing.reading import Table
+from importing.submission_rules import EMAIL_RE
+from importing.values import CodeResolver, ValueProblem, parse_date, parse_yes_no
 
 SAMPLE = 200
 THRESHOLD = 0.5

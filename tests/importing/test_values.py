@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from scoring.importing.values import (
+from importing.values import (
     LEAVE_OUT,
     CodeResolver,
     ValueProblem,

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from difflib import SequenceMatcher
 
 from config.call_config import Vocabulary, normalise_term
-from scoring.importing.fields import NO_WORDS, YES_WORDS
+from importing.fields import NO_WORDS, YES_WORDS
 
 LEAVE_OUT = ""  # a value mapped to this is dropped from the cell
 _STRONG_SEPARATORS = re.compile(r"[;\r\n]+")

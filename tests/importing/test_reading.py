@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from scoring.importing import ImportRefused, read_table
-from scoring.importing.reading import cell_text, column_letter
+from importing import ImportRefused, read_table
+from importing.reading import cell_text, column_letter
 from tests.support.spreadsheets import csv_bytes, xlsx_bytes
 
 MB = 1024 * 1024
@@ -200,7 +200,7 @@ def test_file_over_the_limit_is_refused_before_reading():
 
 
 def test_files_far_too_long_or_wide_are_refused_before_they_fill_the_memory(monkeypatch):
-    from scoring.importing import reading
+    from importing import reading
 
     long = b"title,summary,themes\r\n" + b"t,s,1\r\n" * reading.MAX_ROWS
     with pytest.raises(ImportRefused, match="more than 200,000 rows"):

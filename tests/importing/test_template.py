@@ -6,8 +6,8 @@ import io
 from openpyxl import load_workbook
 
 from config import MULTI_VALUED, SINGLE_VALUED
-from scoring.importing import FIELD_NAMES, build_plan, propose_mapping, read_table
-from scoring.importing.template import codes_csv, template_csv, template_xlsx
+from importing import FIELD_NAMES, build_plan, propose_mapping, read_table
+from importing.template import codes_csv, template_csv, template_xlsx
 
 
 def test_csv_template_is_the_header_row():

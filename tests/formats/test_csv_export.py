@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from scoring.csv_export import BOM, export_filename, neutralise, slug, to_csv_bytes
+from formats.csv_export import BOM, export_filename, neutralise, slug, to_csv_bytes
 
 
 @pytest.mark.parametrize(

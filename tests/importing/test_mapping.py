@@ -2,8 +2,8 @@
 
 import pytest
 
-from scoring.importing import ColumnMapping, best_saved_mapping, propose_mapping, read_table, unmatched_values
-from scoring.importing.mapping import header_score, saved_mapping_fit
+from importing import ColumnMapping, best_saved_mapping, propose_mapping, read_table, unmatched_values
+from importing.mapping import header_score, saved_mapping_fit
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 
 from config.call_config import CallConfig
-from scoring.csv_export import neutralise, to_csv_bytes
-from scoring.importing.fields import CODED_FIELDS, FIELD_NAMES, FIELDS_BY_NAME, NO_WORDS, TEMPLATE_FIELDS, YES_WORDS
+from formats.csv_export import neutralise, to_csv_bytes
+from importing.fields import CODED_FIELDS, FIELD_NAMES, FIELDS_BY_NAME, NO_WORDS, TEMPLATE_FIELDS, YES_WORDS
 
 CODE_COLUMNS = ["column", "code", "label", "also accepted"]
 COLUMN_COLUMNS = ["column", "required", "what it holds"]

@@ -1,7 +1,7 @@
 """What an import would do, worked out before anything is written.
 
 `build_plan(table, mapping=..., config=..., existing=...)` reads every row
-through the mapping, checks it (`scoring.submission_rules.check_submission`
+through the mapping, checks it (`importing.submission_rules.check_submission`
 plus the file's own rules), and decides for each row whether it adds a
 submission, updates one (matched by `reference`, with the changes field by
 field), or changes nothing. It finds two rows with the same reference and
@@ -32,13 +32,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from access.visibility import IDENTITY_FIELDS
 from config.call_config import MULTI_VALUED, CallConfig
-from scoring.importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
-from scoring.importing.mapping import ColumnMapping
-from scoring.importing.reading import RawRow, Table, column_letter
-from scoring.importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
-from scoring.submission_rules import SubmissionInput, check_submission
-from scoring.visibility import IDENTITY_FIELDS
+from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
+from importing.mapping import ColumnMapping
+from importing.reading import RawRow, Table, column_letter
+from importing.submission_rules import SubmissionInput, check_submission
+from importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
 
 assert set(FIELD_NAMES) == {f.name for f in dataclasses.fields(SubmissionInput)}
 
@@ -583,6 +583,6 @@ PROBLEM_COLUMNS = ["row", "column", "value", "problem", "suggestion"]
 
 def problems_csv(problems: Iterable[RowProblem]) -> bytes:
     """The problem table as a CSV file (formula cells neutralised by the shared writer)."""
-    from scoring.csv_export import to_csv_bytes
+    from formats.csv_export import to_csv_bytes
 
     return to_csv_bytes(PROBLEM_COLUMNS, [p.as_dict() for p in problems])

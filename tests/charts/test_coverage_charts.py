@@ -8,15 +8,15 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from config.call_config import Vocabulary
-from scoring import coverage as cov
-from scoring.coverage_charts import (
+from charts.coverage import (
     category_figure,
     colour_range,
     gap_map_figure,
     review_progress_figure,
     score_distribution_figure,
 )
+from config.call_config import Vocabulary
+from scoring import coverage as cov
 from tests.scoring.test_coverage import build, submission
 from tests.support.figures import figure_strings
 

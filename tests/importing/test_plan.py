@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from scoring.importing import (
+from importing import (
     ColumnMapping,
     ExistingSubmission,
     build_plan,
