@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from access.visibility import identity_exportable
+from access.visibility import Viewer, identity_exportable
 from config.call_config import CallConfig
 from data_access import audit
+from data_access import auth as auth_da
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
 from data_access.submissions import load_submission_frame
 from formats.csv_export import export_filename, slug, to_csv_bytes
@@ -221,6 +222,35 @@ def scores_table(
 def _sortable(value: Any) -> float:
     number = _number(value)
     return -math.inf if number is None else float(number)
+
+
+def authorise_download(
+    session: Session, *, auth_session_id: int | None, roles: frozenset[str], actor: str, what: str
+) -> Viewer | None:
+    """The person behind a download, checked at the moment of the click.
+
+    Their sign-in record must still be valid (not signed out, expired,
+    deactivated or outdated by a password change) and their role, read from
+    the database now, one of `roles`. Otherwise the refusal is logged
+    (as `actor`, the name the page was drawn for) and None returned.
+    """
+    check = (
+        auth_da.check_session(session, auth_session_id=auth_session_id)
+        if auth_session_id is not None
+        else auth_da.SessionCheck(None, "not signed in")
+    )
+    viewer = check.viewer
+    if viewer is not None and viewer.role in roles:
+        return viewer
+    audit.record_denied(
+        session,
+        actor=viewer.username if viewer is not None else actor,
+        attempted=f"download {what}",
+        entity="download",
+        entity_id=what,
+        detail=f"role {viewer.role}" if viewer is not None else check.reason,
+    )
+    return None
 
 
 def record_export(session: Session, *, actor: str, table: ExportTable, content: bytes, via: str) -> None:

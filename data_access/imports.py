@@ -250,13 +250,16 @@ def batch_file(session: Session, *, batch_id: int, actor: str) -> tuple[str, byt
     return row[0], row[1]
 
 
-def record_problems_download(session: Session, *, actor: str, filename: str, count: int) -> None:
-    """The problem table of a file was downloaded (it quotes the file's cells)."""
+def record_problems_download(
+    session: Session, *, actor: str, filename: str, count: int, content: bytes | None = None
+) -> None:
+    """The problem table of a file was downloaded (it quotes the file's cells); with its SHA-256 when given."""
     audit.record(
         session,
         actor=actor,
         action="export.import_problems",
         entity="import_file",
+        new={"rows": count, "sha256": hashlib.sha256(content).hexdigest()} if content is not None else None,
         detail=f"{count} problems of {filename[:200]}",
     )
 

@@ -3,9 +3,12 @@
 Exporters return `(field_names, rows)`; `to_csv_bytes` makes the file:
 UTF-8 with a byte-order mark so that Excel opens it cleanly, RFC 4180 quoting
 (CRLF line ends, fields with commas, quotes or line breaks quoted), and every
-text cell that a spreadsheet would run as a formula (starting with `=`, `+`,
-`-`, `@`, tab or carriage return) neutralised with a leading apostrophe.
-Numbers stay numbers.
+text cell that a spreadsheet would run as a formula neutralised with a
+leading apostrophe: one that starts with a tab or a carriage return, or whose
+first character after any leading whitespace and control or format
+characters (spaces, line breaks, NUL, zero-width space, byte-order mark...)
+is `=`, `+`, `-` or `@` (OWASP's CSV injection guidance; spreadsheets skip
+such leading characters before they read a formula). Numbers stay numbers.
 """
 
 from __future__ import annotations
@@ -19,13 +22,28 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = ("=", "+", "-", "@")
+LEADING_TRIGGERS = ("\t", "\r")  # a cell that starts with one is neutralised whatever follows
 BOM = "\ufeff"
+
+
+def _skippable(ch: str) -> bool:
+    """Whitespace, control and format characters: what may stand before a formula's trigger."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def is_formula_like(value: str) -> bool:
+    if value.startswith(LEADING_TRIGGERS):
+        return True
+    for ch in value:
+        if not _skippable(ch):
+            return ch in FORMULA_TRIGGERS
+    return False
 
 
 def neutralise(value: str) -> str:
     """Make a text cell inert in Excel, LibreOffice and Google Sheets."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+    return "'" + value if is_formula_like(value) else value
 
 
 def cell(value: Any) -> str:

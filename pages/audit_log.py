@@ -59,4 +59,12 @@ st.dataframe(
     },
 )
 # Downloading the log is itself an export, written to the log like every other.
-table_download(entries, what="audit-log", key="audit.csv", viewer=viewer, via="Audit log page", label="Download as CSV")
+table_download(
+    entries,
+    what="audit-log",
+    key="audit.csv",
+    viewer=viewer,
+    page="audit_log",
+    via="Audit log page",
+    label="Download as CSV",
+)

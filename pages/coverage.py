@@ -23,7 +23,7 @@ viewer = require_page("coverage")
 config = context.call_config()
 db = context.database()
 LEVEL = config.evidence_strength_level
-show = partial(chart, viewer=viewer, via="Coverage page")  # every chart: figure, caption, table, CSV
+show = partial(chart, viewer=viewer, page="coverage", via="Coverage page")  # every chart: figure, caption, table, CSV
 
 data = coverage_data(db, config)
 frame, progress, due, line_ups = data.frame, data.progress, data.reviews_due, data.line_ups

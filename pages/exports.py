@@ -2,8 +2,9 @@
 
 Every file comes from `formats.csv_export.to_csv_bytes` (UTF-8 with BOM for
 Excel, RFC 4180 quoting, formula cells neutralised) and carries no anonymous
-contributor's identity. Each download is written to the audit log by the
-button's callback, with the file's name, row count and SHA-256.
+contributor's identity. Each file is made when the person clicks, after their
+role is checked again, and written to the audit log then, with the file's
+name, row count and SHA-256 (`ui.exports`).
 """
 
 import datetime as dt
@@ -28,7 +29,7 @@ db = context.database()
 
 
 def offer(table: ExportTable, label: str, key: str) -> None:
-    export_button(table, label=label, key=key, viewer=viewer, via="Exports page", primary=True)
+    export_button(table, label=label, key=key, viewer=viewer, page="exports", via="Exports page", primary=True)
     st.caption(f"{len(table.rows)} rows · {table.filename} · UTF-8 CSV that Excel opens directly.")
 
 

@@ -21,7 +21,7 @@ st.caption(
     "files (the limit is a deployment setting: ask the call's administrator to raise it). Nothing is written "
     "until you confirm a preview without problems, and then the whole file is imported in one go, or nothing."
 )
-ui.template_downloads(config)
+ui.template_downloads(config, viewer)
 
 done = st.session_state.pop("import.done", None)
 if done:

@@ -147,6 +147,7 @@ chart(
     what="scores-given",
     key="rankings.distribution",
     viewer=viewer,
+    page="rankings",
     via="Rankings page",
 )
 shown = agreement.assign(criterion=agreement["criterion"].map(labels), alpha=agreement["alpha"].round(2))
@@ -177,6 +178,7 @@ chart(
     what="rank-shift",
     key="rankings.shift",
     viewer=viewer,
+    page="rankings",
     via="Rankings page",
 )
 
@@ -192,5 +194,7 @@ if viewer.is_admin:
         what="reviewer-leniency",
         key="rankings.leniency",
         viewer=viewer,
+        page="rankings",
+        roles={"admin"},  # checked again at the click, like the page's own check above
         via="Rankings page (admin)",
     )

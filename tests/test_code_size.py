@@ -12,7 +12,18 @@ from radon.complexity import cc_visit
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = [ROOT / "app.py", ROOT / "manage.py"] + [
     path
-    for folder in ("pages", "ui", "data_access", "scoring", "importing", "charts", "formats", "access", "config", "bench")
+    for folder in (
+        "pages",
+        "ui",
+        "data_access",
+        "scoring",
+        "importing",
+        "charts",
+        "formats",
+        "access",
+        "config",
+        "bench",
+    )
     for path in (ROOT / folder).rglob("*.py")
 ]
 MAX_LINES = 700

@@ -29,7 +29,7 @@ def saved(db, call_config):
                 s,
                 call_config,
                 contact_name=name,
-                organisation=f"Trust {i}",
+                organisation=f"\u200b-Trust {i}",  # a formula trigger after a zero-width space
                 presentation_preference="either",
                 themes=["sources_of_harm"],
                 focus_areas=["perpetrators"],
@@ -60,6 +60,7 @@ def test_export_presenters_writes_the_list_and_logs_it(db, db_url, saved, tmp_pa
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
     assert [r["Contact name"] for r in rows] == ["Ffion Llŷr", "'=cmd|' /C calc'!A0"]
+    assert [r["Organisation"] for r in rows] == ["'\u200b-Trust 0", "'\u200b-Trust 1"]
     assert "Hidden Name" not in content.decode("utf-8-sig")
     with db.read() as s:
         entry = audit.list_entries(s, filters=audit.AuditFilter(action="export.presenters")).iloc[0]

@@ -38,6 +38,7 @@ from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
+from ui import downloads
 from ui.render import ROLE_LABELS
 
 log = logging.getLogger("evidence_review")
@@ -181,6 +182,7 @@ def _end(cookies: stauth.Authenticate, reason: str) -> None:
     The cookie is deleted through the component; if the browser never runs
     it, the cookie is still refused, because its server record is revoked."""
     st.session_state.pop(PENDING_COOKIE_KEY, None)
+    downloads.forget_session()  # files this browser downloaded stop being served now
     cookies.authentication_controller.logout()
     cookies.cookie_controller.delete_cookie()
     _clear_session_state()

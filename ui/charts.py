@@ -2,20 +2,21 @@
 the table behind it one click away with a CSV download.
 
     event = chart(fig, caption="...", table=frame, what="coverage", key="coverage.map",
-                  viewer=viewer, via="Coverage page", selectable=True)
+                  viewer=viewer, page="coverage", via="Coverage page", selectable=True)
 
 The figure comes from a pure builder in `scoring/` (title, labelled axes,
 colour-blind-safe colours). The caption is our own words (it renders
 Markdown: never put contributor text in it). The table is shown in a
 dataframe (cells are plain text) and downloaded with
-`ui.exports.table_download` (written by `formats.csv_export.to_csv_bytes`,
-each download in the audit log). Tables behind charts carry counts and
+`ui.exports.table_download` (written by `formats.csv_export.to_csv_bytes`
+when the person clicks, after their role is checked again, and audit-logged
+then; `roles` narrows who may have it below the page's roles). Tables behind charts carry counts and
 scores, never identities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -35,7 +36,9 @@ def chart(
     what: str,
     key: str,
     viewer: Viewer,
+    page: str,
     via: str,
+    roles: Iterable[str] | None = None,
     selectable: bool = False,
     column_config: dict | None = None,
 ):
@@ -64,7 +67,7 @@ def chart(
         with expander:
             frame = table() if callable(table) else table
             st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config)
-            table_download(frame, what=what, key=f"{key}.csv", viewer=viewer, via=via)
+            table_download(frame, what=what, key=f"{key}.csv", viewer=viewer, page=page, via=via, roles=roles)
     return event if selectable else None
 
 

@@ -1,48 +1,137 @@
-"""Download buttons for CSV exports, each download written to the audit log.
+"""Download buttons whose file is made, checked and audit-logged at the click.
+
+Nothing is written when the page is drawn. When the person clicks, one unit
+of work (`checked`) re-reads their sign-in record and role from the database
+(`data_access.exports.authorise_download`), and only then makes the file and
+writes its audit entry; the file Streamlit serves is the bytes that entry
+describes (SHA-256). A refusal is logged and serves nothing. The button and
+the file's short life are `ui.downloads`.
 
 `export_button` offers an `ExportTable` (`data_access.exports`; the file is
-written by `formats.csv_export.to_csv_bytes`); its callback records who
-downloaded what (file name, rows, SHA-256) before anything else runs.
-`table_download` does the same for a plain DataFrame, such as the table
-behind a chart.
+written by `formats.csv_export.to_csv_bytes`); `table_download` a plain
+DataFrame, such as the table behind a chart; `checked_button` anything else.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
-from data_access.exports import ExportTable, record_export
+from data_access.db import Database
+from data_access.exports import ExportTable, authorise_download, record_export
 from formats.csv_export import export_filename
-from ui import context
+from ui import auth, context, downloads
+from ui.navigation import PAGES_BY_KEY
+
+CSV_MIME = "text/csv"
 
 
-def _log_download(actor: str, export: ExportTable, content: bytes, via: str) -> None:
-    """The download button's callback: the export is in the audit log before anything else runs."""
-    with context.database().write() as session:
-        record_export(session, actor=actor, table=export, content=content, via=via)
+class DownloadRefused(Exception):
+    """The person may not have this file any more (signed out, deactivated, another role)."""
+
+
+def roles_for(page: str, roles: Iterable[str] | None = None) -> frozenset[str]:
+    """Who may have a file offered on `page`: the page's roles, narrowed to `roles` if given."""
+    allowed = PAGES_BY_KEY[page].roles
+    return allowed if roles is None else allowed & frozenset(roles)
+
+
+def checked(
+    db: Database,
+    *,
+    auth_session_id: int | None,
+    actor: str,
+    roles: frozenset[str],
+    what: str,
+    build: Callable[[Session, Viewer], bytes],
+) -> Callable[[], bytes]:
+    """The click's work: check the person behind `auth_session_id` now, then `build(session, viewer)`
+    (which writes the audit entry) in the same unit of work, whose commit comes before the file is
+    served. Runs outside the script run: everything it needs is given here, while the page is drawn."""
+
+    def run() -> bytes:
+        content = None
+        with db.write() as session:
+            current = authorise_download(session, auth_session_id=auth_session_id, roles=roles, actor=actor, what=what)
+            if current is not None:
+                content = build(session, current)
+        if content is None:
+            raise DownloadRefused(f"download of {what} refused")  # the refusal is in the audit log
+        return content
+
+    return run
+
+
+def checked_button(
+    label: str,
+    build: Callable[[Session, Viewer], bytes],
+    *,
+    what: str,
+    file_name: str,
+    mime: str,
+    key: str,
+    viewer: Viewer,
+    page: str,
+    roles: Iterable[str] | None = None,
+    **options,
+) -> None:
+    """A download button of `page` whose file `build` makes at the click, for `roles` (default: the page's)."""
+    run = checked(
+        context.database(),
+        auth_session_id=st.session_state.get(auth.SESSION_KEY),
+        actor=viewer.username,
+        roles=roles_for(page, roles),
+        what=what,
+        build=build,
+    )
+    downloads.button(label, run, file_name=file_name, mime=mime, key=key, **options)
 
 
 def export_button(
-    export: ExportTable, *, label: str, key: str, viewer: Viewer, via: str, primary: bool = False
+    export: ExportTable,
+    *,
+    label: str,
+    key: str,
+    viewer: Viewer,
+    page: str,
+    via: str,
+    roles: Iterable[str] | None = None,
+    primary: bool = False,
 ) -> None:
-    content = export.to_csv()
-    st.download_button(
+    def build(session: Session, current: Viewer) -> bytes:
+        content = export.to_csv()
+        record_export(session, actor=current.username, table=export, content=content, via=via)
+        return content
+
+    checked_button(
         label,
-        content,
+        build,
+        what=export.what,
         file_name=export.filename,
-        mime="text/csv",
+        mime=CSV_MIME,
         key=key,
-        on_click=_log_download,
-        args=(viewer.username, export, content, via),
+        viewer=viewer,
+        page=page,
+        roles=roles,
         icon=":material/download:",
         type="primary" if primary else "secondary",
     )
 
 
 def table_download(
-    table: pd.DataFrame, *, what: str, key: str, viewer: Viewer, via: str, label: str = "Download the table as CSV"
+    table: pd.DataFrame,
+    *,
+    what: str,
+    key: str,
+    viewer: Viewer,
+    page: str,
+    via: str,
+    roles: Iterable[str] | None = None,
+    label: str = "Download the table as CSV",
 ) -> None:
     """`table` as a CSV named after `what`; its columns are the header."""
     export = ExportTable(
@@ -51,4 +140,4 @@ def table_download(
         rows=table.to_dict("records"),
         filename=export_filename(context.call_config().call_id, what),
     )
-    export_button(export, label=label, key=key, viewer=viewer, via=via)
+    export_button(export, label=label, key=key, viewer=viewer, page=page, via=via, roles=roles)

@@ -33,6 +33,7 @@ from importing import (
 from importing.reading import column_letter
 from importing.template import codes_csv, template_csv, template_xlsx
 from importing.values import LEAVE_OUT
+from ui.exports import CSV_MIME, checked_button
 from ui.render import digest, table_key
 
 NOT_IMPORTED = "(not imported)"
@@ -49,7 +50,12 @@ def refused(exc: Exception) -> None:
     st.stop()
 
 
-def template_downloads(config: CallConfig) -> None:
+def _no_audit(content: Callable[[], bytes]) -> Callable:
+    """A builder for a file with nothing personal in it (the template): checked at the click, not logged."""
+    return lambda _session, _viewer: content()
+
+
+def template_downloads(config: CallConfig, viewer: Viewer) -> None:
     with st.expander("Template and coded values", icon=":material/download:"):
         st.caption(
             "Start from the template, or import the spreadsheet you already have: its columns are mapped below. "
@@ -57,28 +63,24 @@ def template_downloads(config: CallConfig) -> None:
             "synonym, several separated by ; or line breaks."
         )
         cols = st.columns(3)
-        cols[0].download_button(
-            "Template (Excel, with the codes)",
-            template_xlsx(config),
-            file_name=export_filename(config.call_id, "import-template", ext="xlsx"),
-            mime=XLSX_MIME,
-            icon=":material/table:",
-            on_click="ignore",
+        offered = (
+            ("Template (Excel, with the codes)", lambda: template_xlsx(config), "import-template", "xlsx", XLSX_MIME),
+            ("Template (CSV)", template_csv, "import-template", "csv", CSV_MIME),
+            ("Coded values (CSV)", lambda: codes_csv(config), "import-codes", "csv", CSV_MIME),
         )
-        cols[1].download_button(
-            "Template (CSV)",
-            template_csv(),
-            file_name=export_filename(config.call_id, "import-template"),
-            mime="text/csv",
-            on_click="ignore",
-        )
-        cols[2].download_button(
-            "Coded values (CSV)",
-            codes_csv(config),
-            file_name=export_filename(config.call_id, "import-codes"),
-            mime="text/csv",
-            on_click="ignore",
-        )
+        for col, (label, make, what, ext, mime) in zip(cols, offered, strict=True):
+            with col:
+                checked_button(
+                    label,
+                    _no_audit(make),
+                    what=what,
+                    file_name=export_filename(config.call_id, what, ext=ext),
+                    mime=mime,
+                    key=f"import.{what}.{ext}",
+                    viewer=viewer,
+                    page="import",
+                    icon=":material/table:" if ext == "xlsx" else None,
+                )
 
 
 def _field_label(name: str) -> str:
@@ -165,11 +167,6 @@ def progress_bar(text: str) -> tuple[Callable[[float, str], None], Callable[[], 
     return (lambda fraction, message: bar.progress(min(max(fraction, 0.0), 1.0), text=message)), bar.empty
 
 
-def _audit_problems_download(db: Database, viewer: Viewer, filename: str, count: int) -> None:
-    with db.write() as session:
-        imports_da.record_problems_download(session, actor=viewer.username, filename=filename, count=count)
-
-
 def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewer) -> None:
     counts = plan.counts
     cols = st.columns(6)
@@ -189,14 +186,25 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
         )
         frame = pd.DataFrame([p.as_dict() for p in plan.problems]).rename(columns=str.capitalize)
         st.dataframe(frame, hide_index=True, width="stretch", key="import.problems")
-        st.download_button(
+        problems, source = plan.problems, plan.table.filename
+
+        def problem_table(session, current: Viewer) -> bytes:  # at the click: made, then logged with its digest
+            content = problems_csv(problems)
+            imports_da.record_problems_download(
+                session, actor=current.username, filename=source, count=len(problems), content=content
+            )
+            return content
+
+        checked_button(
             "Download the problems (CSV)",
-            problems_csv(plan.problems),
+            problem_table,
+            what="import-problems",
             file_name=export_filename(config.call_id, "import-problems"),
-            mime="text/csv",
+            mime=CSV_MIME,
+            key="import.problems.csv",
+            viewer=viewer,
+            page="import",
             icon=":material/download:",
-            on_click=_audit_problems_download,
-            args=(db, viewer, plan.table.filename, len(plan.problems)),
         )
     if plan.warnings:
         st.warning("Warnings (these rows will still be imported):", icon=":material/warning:")
@@ -286,19 +294,22 @@ def recent_imports(db: Database, viewer: Viewer) -> None:
         "Original file of", list(by_id), format_func=lambda i: f"import {i}", key="import.original"
     )
 
-    def original() -> bytes:  # runs on click: the download is fetched and logged then
-        with db.write() as session:
-            _name, content = imports_da.batch_file(session, batch_id=chosen, actor=viewer.username)
+    def original(session, current: Viewer) -> bytes:  # at the click: read and logged then
+        _name, content = imports_da.batch_file(session, batch_id=chosen, actor=current.username)
         return bytes(content or b"")
 
-    cols[1].download_button(
-        "Download the original file",
-        original,
-        file_name=by_id[chosen].filename,
-        icon=":material/download:",
-        on_click="ignore",
-        key="import.original_download",
-    )
+    with cols[1]:
+        checked_button(
+            "Download the original file",
+            original,
+            what="import-original",
+            file_name=by_id[chosen].filename,
+            mime="application/octet-stream",
+            key="import.original_download",
+            viewer=viewer,
+            page="import",
+            icon=":material/download:",
+        )
     st.dataframe(
         pd.DataFrame(
             [

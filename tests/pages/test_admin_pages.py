@@ -1,10 +1,14 @@
 """Users and Audit log pages (admin)."""
 
+import csv
+import hashlib
+import io
+
 import bcrypt
 
 from data_access import audit, users
 from tests.factories import make_user
-from tests.support.apptest import database_env, run_app
+from tests.support.apptest import database_env, download, run_app, serves, stored_file_ids
 
 
 def field(at, label_start):
@@ -85,16 +89,26 @@ def test_downloading_the_audit_log_is_itself_logged(db, db_url):
     with db.write() as s:
         admin = make_user(s, role="admin", username="boss")
         make_user(s, username="someone")
+        audit.record(s, actor="someone", action="note", entity="test", detail=" =1+1")  # the outside test's cell
+    stored = stored_file_ids()
     at = run_app(db_url, admin, page="pages/audit_log.py")
-    [download] = at.download_button
-    download.click()
-    at = rerun(at, db_url)
-    assert not at.exception, at.exception
+    [button_] = at.download_button
+    assert stored_file_ids() == stored  # drawing the page stored no file
+    with db.read() as s:
+        assert audit.list_entries(s, filters=audit.AuditFilter(action="export.audit-log")).empty
+    url, content = download(button_)
     with db.read() as s:
         entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.audit-log"))
     assert entries["actor"].tolist() == ["boss"]
     assert entries.iloc[0]["detail"] == "Audit log page"
     assert entries.iloc[0]["new"]["file"].endswith(".csv") and entries.iloc[0]["new"]["rows"] >= 2
+    assert entries.iloc[0]["new"]["sha256"] == hashlib.sha256(content).hexdigest()
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"), newline="")))
+    assert "' =1+1" in [r["detail"] for r in rows]
+    assert serves(url)
+    button(at, "Sign out").click()
+    rerun(at, db_url)
+    assert not serves(url)  # signing out drops the files this session downloaded
 
 
 def test_users_table_reads_in_words_and_a_saved_change_is_confirmed(db, db_url):

@@ -2,14 +2,16 @@
 import; bad files refused in words; file text never rendered as Markdown;
 likely duplicates decided by a person."""
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
-from data_access import imports
+from data_access import audit, imports
 from data_access.models import AuditEntry, DuplicateFlag, Submission
-from importing import propose_mapping, read_table
+from importing import propose_mapping, read_table, template
 from tests.factories import make_user
-from tests.support.apptest import rerun, run_app, texts
+from tests.support.apptest import download, rerun, run_app, texts
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
 from ui.render import table_key
@@ -51,6 +53,14 @@ def test_upload_map_fix_a_value_preview_and_import(db, db_url, admin):
     rerun(at, db_url)
     assert any("1 problem in 1 row" in e.value for e in at.error)
     assert "Did you mean “Responses to the sources of harm”?" in at.dataframe[0].value.to_csv()
+    problems = next(b for b in at.download_button if b.label == "Download the problems (CSV)")
+    _url, content = download(problems)  # made at the click, and logged then with its digest
+    assert "Did you mean “Responses to the sources of harm”?" in content.decode("utf-8-sig")
+    with db.read() as session:
+        [entry] = audit.list_entries(session, filters=audit.AuditFilter(action="export.import_problems")).to_dict(
+            "records"
+        )
+    assert entry["actor"] == admin.username and entry["new"]["sha256"] == hashlib.sha256(content).hexdigest()
     assert "import.confirm" not in [b.key for b in at.button]
     assert table_contents(db)["submissions"] == []
 
@@ -133,6 +143,26 @@ def test_text_from_the_file_is_shown_as_text_never_markdown(db, db_url, admin):
     assert not any("evil.example" in m or "<b>x</b>" in m for m in markdown_like)
     assert header in [t.value for t in at.text]
     assert any("<b>x</b> :red[y]" in t.value for t in at.text)
+
+
+def test_templates_and_an_imports_original_file_are_made_at_the_click(db, db_url, admin, call_config):
+    content = template_csv([valid_row(1)])
+    mapping = propose_mapping(read_table(content, "f.csv", max_bytes=10**7), call_config)
+    with db.write() as session:
+        imports.apply_import(
+            session, content=content, filename="f.csv", mapping=mapping, config=call_config, max_bytes=10**7, actor="x"
+        )
+    at = run_app(db_url, admin, page=PAGE)
+    buttons = {b.label: b for b in at.download_button}
+    assert download(buttons["Template (CSV)"])[1] == template.template_csv()
+    assert download(buttons["Coded values (CSV)"])[1] == template.codes_csv(call_config)
+    assert download(buttons["Template (Excel, with the codes)"])[1].startswith(b"PK")
+    with db.read() as session:
+        assert audit.list_entries(session, filters=audit.AuditFilter(action="import.download_original")).empty
+    assert download(buttons["Download the original file"])[1] == content
+    with db.read() as session:
+        logged = audit.list_entries(session, filters=audit.AuditFilter(action="import.download_original"))
+    assert logged["actor"].tolist() == [admin.username]
 
 
 def test_a_person_decides_on_a_likely_duplicate(db, db_url, admin, call_config):

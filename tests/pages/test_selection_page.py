@@ -9,7 +9,7 @@ import pytest
 from data_access import audit
 from data_access import lineups as lineups_da
 from tests.factories import assign, make_submission, make_user, submit_review
-from tests.support.apptest import rerun, run_app, texts
+from tests.support.apptest import download, rerun, run_app, texts
 
 SELECTION = "pages/selection.py"
 EXPORTS = "pages/exports.py"
@@ -154,10 +154,8 @@ def test_exports_page_offers_both_files_and_logs_each_download(db, db_url, call)
     preview = next(df.value for df in at.dataframe if "Contact email" in df.value.columns)
     assert len(preview) == 6
     assert "Secret Anonymous Org" not in texts(at)
-    at.download_button[0].click()
-    at = rerun(at, db_url)
-    at.download_button[1].click()
-    at = rerun(at, db_url)
+    download(at.download_button[0])
+    download(at.download_button[1])
     with db.read() as s:
         entries = audit.list_entries(s, filters=audit.AuditFilter(actor=call["office"].username))
     exports = entries[entries["action"].str.startswith("export.")]

@@ -13,6 +13,8 @@ import os
 from contextlib import contextmanager
 
 import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -32,6 +34,35 @@ class _ServerPagesManager(PagesManager):
 
 app_test_module.PagesManager = _ServerPagesManager
 PagesManager.uses_pages_directory = False
+
+# AppTest makes a new media file manager for every run and forgets it after;
+# a server keeps one. Keep one, so that a download made after a run (as the
+# browser asks for it after the page is drawn) and a later sign-out meet the
+# same files.
+MEDIA = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
+app_test_module.MediaFileManager = lambda _storage: MEDIA
+
+
+def stored_file_ids() -> set[str]:
+    """The ids of every file the media file manager holds, downloadable at /media/<id>."""
+    return set(MEDIA._file_metadata)
+
+
+def download(button) -> tuple[str, bytes]:
+    """Click a download button as the browser does: ask the server for the file
+    (Streamlit runs the button's callable, outside the script run) and fetch it.
+    Returns the file's URL and content; raises if the server refused."""
+    file_id = button.proto.deferred_file_id
+    assert file_id and not button.proto.url, "the button carries its file: it is at a URL before the click"
+    url = MEDIA.execute_deferred(file_id)
+    stored = MEDIA.read_file(url.rsplit("/", 1)[-1])
+    assert stored is not None
+    return url, stored.content
+
+
+def serves(url: str) -> bool:
+    """Whether a GET of `url` would return a file now."""
+    return MEDIA.read_file(url.rsplit("/", 1)[-1]) is not None
 
 
 @contextmanager
