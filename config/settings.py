@@ -1,31 +1,79 @@
 """Deployment settings: one typed object, every setting declared once.
 
-A setting is read from the environment first (its `env` name), then from
-Streamlit's secrets file (`.streamlit/secrets.toml` in the project, then
-`~/.streamlit/secrets.toml`, under its `secret` name), then its default.
-`docs/settings.md` documents each one; a test checks that it does.
+`Settings` is a pydantic-settings model. Each field is one setting: its
+validation alias is the environment variable, its name is the key in
+Streamlit's secrets file, its default and description are the documented
+default and help (`SETTINGS` lists them; `docs/settings.md` documents each one
+and a test checks that it does).
 
-Outside demo mode, a missing, default, short or low-entropy cookie key is
+A setting is read from the environment first, then from Streamlit's secrets
+file (`.streamlit/secrets.toml` in the project, then `~/.streamlit/secrets.toml`),
+then its default. An empty value counts as unset and falls through to the next
+place. Outside demo mode, a missing, default, short or low-entropy cookie key is
 refused: the app and `manage.py` stop with a message instead of signing people
 in with a key that anybody could know or guess (`cookie_key_problem`).
+
+Misspellings are refused rather than ignored: an `EVIDENCE_` environment
+variable that is not a setting, and a top-level key in the project's secrets
+file that is not a setting, stop the app with a message suggesting the nearest
+setting. Tables in that file (`[connections.x]`, `[auth]`: Streamlit's own
+sections) are left alone, and so is every key of `~/.streamlit/secrets.toml`,
+which the service user's other Streamlit apps may share.
+
+What pydantic-settings does here and what it does not, and why:
+
+* `EnvSettingsSource` reads the environment (case-sensitive, empty values
+  ignored), subclassed only so that `load_settings(environ)` can pass a mapping
+  instead of `os.environ` (tests and `manage.py` rely on that).
+* The secrets files have their own source (`StreamlitSecretsSource`) instead
+  of the built-in `TomlConfigSettingsSource`, which merges files without
+  recording which file a value came from; the messages name the file, and the
+  unknown-key rule applies to the project's file only.
+* pydantic-settings does not record where a value came from, so the two
+  sources record it (`_Loading.origins`) for messages and `cookie_key_source`.
+* Booleans use this project's words (1/true/yes/on, 0/false/no/off) rather
+  than pydantic's, which also take t/f/y/n.
+* pydantic's `ValidationError` is turned into `SettingsError` (a
+  `ConfigError`) with the wording the app has always shown: the environment
+  variable, where the value came from, and the problem.
+* Two edge cases change with pydantic's number and text parsing: a fractional
+  TOML number for a whole-number setting (`login_max_failures = 2.5`) is now
+  refused instead of cut to 2, and a TOML `true`/`false` or list where text is
+  expected is refused instead of turned into text. Whole numbers written as
+  "12.0" are now accepted.
+
+Fields are validated in order and later validators read earlier fields
+(`database_url` and the demo cookie key need `demo_mode` and `data_dir`), so
+those two come first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import math
 import os
 import secrets as _secrets
 import tomllib
+import types
+import typing
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field, PositiveFloat, PositiveInt, PrivateAttr, ValidationError, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.call_config import ConfigError
 from config.private_files import FILE_MODE, make_private_dir, restrict_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "EVIDENCE_"
 MIN_COOKIE_KEY_LENGTH = 32
 # A key's entropy, estimated as its length times the Shannon entropy of its own
 # characters (bits per character): `secrets.token_hex(16)`, the weakest random
@@ -47,113 +95,9 @@ KNOWN_DEFAULT_KEYS = {
     "replace-me",
     "replace-with-a-long-random-key",
 }
-
-
-@dataclass(frozen=True)
-class SettingSpec:
-    name: str
-    env: str
-    secret: str | None
-    default: Any
-    kind: type
-    help: str
-
-
-SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec(
-        "database_url",
-        "DATABASE_URL",
-        "database_url",
-        None,
-        str,
-        "SQLAlchemy URL of the call's database. Empty means the SQLite file "
-        "data/evidence.db in the project. For PostgreSQL use "
-        "postgresql+psycopg://user:password@host:5432/dbname.",
-    ),
-    SettingSpec(
-        "call_config",
-        "EVIDENCE_CALL_CONFIG",
-        "call_config",
-        "config/call.toml",
-        str,
-        "Path of the call's configuration (taxonomy, rubric, weights, panel rules), "
-        "relative to the project or absolute.",
-    ),
-    SettingSpec(
-        "demo_mode",
-        "EVIDENCE_DEMO",
-        "demo_mode",
-        False,
-        bool,
-        "Demo mode: allows a generated cookie key and shows error details. "
-        "`make run` switches it on; never use it with real submissions.",
-    ),
-    SettingSpec(
-        "cookie_key",
-        "EVIDENCE_COOKIE_KEY",
-        "cookie_key",
-        None,
-        str,
-        f"Secret that signs the sign-in cookie; at least {MIN_COOKIE_KEY_LENGTH} random "
-        "characters, the same on every replica. Required outside demo mode.",
-    ),
-    SettingSpec(
-        "cookie_name",
-        "EVIDENCE_COOKIE_NAME",
-        "cookie_name",
-        "evidence_review_session",
-        str,
-        "Name of the sign-in cookie.",
-    ),
-    SettingSpec(
-        "cookie_expiry_days",
-        "EVIDENCE_COOKIE_EXPIRY_DAYS",
-        "cookie_expiry_days",
-        1.0,
-        float,
-        "How long a browser stays signed in without a password, in days.",
-    ),
-    SettingSpec(
-        "login_max_failures",
-        "EVIDENCE_LOGIN_MAX_FAILURES",
-        "login_max_failures",
-        5,
-        int,
-        "Failed sign-ins for one username before it is locked.",
-    ),
-    SettingSpec(
-        "login_lock_minutes",
-        "EVIDENCE_LOGIN_LOCK_MINUTES",
-        "login_lock_minutes",
-        15,
-        int,
-        "How long a username stays locked after too many failed sign-ins, in minutes.",
-    ),
-    SettingSpec(
-        "bcrypt_rounds",
-        "EVIDENCE_BCRYPT_ROUNDS",
-        "bcrypt_rounds",
-        12,
-        int,
-        "bcrypt cost for new password hashes (12 takes about 0.3 s; only tests lower it).",
-    ),
-    SettingSpec(
-        "max_upload_mb",
-        "EVIDENCE_MAX_UPLOAD_MB",
-        "max_upload_mb",
-        10,
-        int,
-        "Largest spreadsheet that may be imported, in megabytes; checked by the server.",
-    ),
-    SettingSpec(
-        "data_dir",
-        "EVIDENCE_DATA_DIR",
-        "data_dir",
-        "data",
-        str,
-        "Folder for the default SQLite database, backups and the demo cookie key.",
-    ),
-)
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 
 
 class SettingsError(ConfigError):
@@ -168,131 +112,403 @@ class SettingsError(ConfigError):
 
 
 @dataclass(frozen=True)
-class Settings:
-    database_url: str
-    call_config: Path
-    demo_mode: bool
-    cookie_key: str
-    cookie_name: str
-    cookie_expiry_days: float
-    login_max_failures: int
-    login_lock_minutes: int
-    bcrypt_rounds: int
-    max_upload_mb: int
-    data_dir: Path
-    cookie_key_source: str
+class SettingSpec:
+    """One setting as documented: field name, environment variable, secrets key, default, type, help."""
+
+    name: str
+    env: str
+    secret: str | None
+    default: Any
+    kind: type
+    help: str
+
+
+@dataclass
+class _Loading:
+    """What one `load_settings` call reads, and where each value came from."""
+
+    environ: Mapping[str, str]
+    root: Path
+    secrets: Mapping[str, Any] | None
+    origins: dict[str, str] = field(default_factory=dict)  # field -> "environment variable X" / "<file> key x"
+    places: dict[str, str] = field(default_factory=dict)  # field -> "environment" / the secrets file
+    generated_key: bool = False
+
+    def record(self, name: str, origin: str, place: str) -> None:
+        self.origins.setdefault(name, origin)
+        self.places.setdefault(name, place)
+
+
+_LOADING: ContextVar[_Loading | None] = ContextVar("settings_loading", default=None)
+
+
+@contextlib.contextmanager
+def _loading(environ: Mapping[str, str], root: Path, secrets: Mapping[str, Any] | None) -> Iterator[_Loading]:
+    loading = _Loading(environ, root, secrets)
+    token = _LOADING.set(loading)
+    try:
+        yield loading
+    finally:
+        _LOADING.reset(token)
+
+
+def _current() -> _Loading:
+    loading = _LOADING.get()
+    if loading is None:  # only when validation is called bypassing Settings.__init__
+        raise RuntimeError("Settings are built by load_settings() or Settings(), not by model_validate()")
+    return loading
+
+
+def _refuse(problem: str, origin: str | None = None, *, policy: bool = False) -> PydanticCustomError:
+    """A validation error in the app's own wording, with where the value came from if given.
+
+    `policy` marks the checks made once every value reads (the cookie key, the
+    bcrypt range): a value that does not read at all is reported before them.
+    """
+    return PydanticCustomError("setting", "{problem}", {"problem": problem, "origin": origin, "policy": policy})
+
+
+def _yes_or_no(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise _refuse(f"must be true or false, not {raw!r}")
+
+
+class Settings(BaseSettings):
+    """The deployment's settings, read and checked; see `docs/settings.md`."""
+
+    model_config = SettingsConfigDict(
+        case_sensitive=True,
+        env_ignore_empty=True,
+        coerce_numbers_to_str=True,
+        frozen=True,
+        extra="forbid",
+    )
+
+    # demo_mode and data_dir first: later validators read them.
+    demo_mode: bool = Field(
+        False,
+        validation_alias="EVIDENCE_DEMO",
+        description="Demo mode: allows a generated cookie key and shows error details. "
+        "`make run` switches it on; never use it with real submissions.",
+    )
+    data_dir: Path = Field(
+        Path("data"),
+        validation_alias="EVIDENCE_DATA_DIR",
+        description="Folder for the default SQLite database, backups and the demo cookie key.",
+    )
+    database_url: str = Field(
+        "",
+        validation_alias="DATABASE_URL",
+        repr=False,  # may hold the database password
+        description="SQLAlchemy URL of the call's database. Empty means the SQLite file "
+        "data/evidence.db in the project. For PostgreSQL use "
+        "postgresql+psycopg://user:password@host:5432/dbname.",
+    )
+    call_config: Path = Field(
+        Path("config/call.toml"),
+        validation_alias="EVIDENCE_CALL_CONFIG",
+        description="Path of the call's configuration (taxonomy, rubric, weights, panel rules), "
+        "relative to the project or absolute.",
+    )
+    cookie_key: str | None = Field(
+        None,
+        validation_alias="EVIDENCE_COOKIE_KEY",
+        repr=False,
+        description=f"Secret that signs the sign-in cookie; at least {MIN_COOKIE_KEY_LENGTH} random "
+        "characters, the same on every replica. Required outside demo mode.",
+    )
+    cookie_name: str = Field(
+        "evidence_review_session",
+        validation_alias="EVIDENCE_COOKIE_NAME",
+        description="Name of the sign-in cookie.",
+    )
+    cookie_expiry_days: PositiveFloat = Field(
+        1.0,
+        validation_alias="EVIDENCE_COOKIE_EXPIRY_DAYS",
+        description="How long a browser stays signed in without a password, in days.",
+    )
+    login_max_failures: PositiveInt = Field(
+        5,
+        validation_alias="EVIDENCE_LOGIN_MAX_FAILURES",
+        description="Failed sign-ins for one username before it is locked.",
+    )
+    login_lock_minutes: PositiveInt = Field(
+        15,
+        validation_alias="EVIDENCE_LOGIN_LOCK_MINUTES",
+        description="How long a username stays locked after too many failed sign-ins, in minutes.",
+    )
+    bcrypt_rounds: PositiveInt = Field(
+        12,
+        validation_alias="EVIDENCE_BCRYPT_ROUNDS",
+        description="bcrypt cost for new password hashes (12 takes about 0.3 s; only tests lower it).",
+    )
+    max_upload_mb: PositiveInt = Field(
+        10,
+        validation_alias="EVIDENCE_MAX_UPLOAD_MB",
+        description="Largest spreadsheet that may be imported, in megabytes; checked by the server.",
+    )
+
+    _cookie_key_source: str = PrivateAttr("default")
+
+    def __init__(self) -> None:
+        """Read the settings from this process's environment and the project's secrets files.
+
+        `load_settings()` does the same (or reads a given mapping) and reports a
+        bad value as a `SettingsError` naming the setting and where it came from.
+        """
+        if _LOADING.get() is not None:
+            super().__init__()
+            return
+        with _loading(os.environ, PROJECT_ROOT, None):
+            super().__init__()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment, then the secrets files; pydantic-settings adds the defaults last.
+        loading = _current()
+        return (EnvironmentSource(settings_cls, loading), StreamlitSecretsSource(settings_cls, loading))
+
+    @field_validator("demo_mode", mode="before")
+    @classmethod
+    def _demo_mode_words(cls, raw: Any) -> bool:
+        return _yes_or_no(raw)
+
+    @field_validator("data_dir", "call_config")
+    @classmethod
+    def _in_the_project(cls, path: Path) -> Path:
+        return path if path.is_absolute() else _current().root / path
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, url: str, info: ValidationInfo) -> str:
+        if not url:
+            data_dir = info.data.get("data_dir")
+            if data_dir is None:  # data_dir itself is refused; that error is reported
+                return url
+            return f"sqlite:///{data_dir / 'evidence.db'}"
+        if url.startswith(("postgresql://", "postgres://")):
+            # psycopg 3 is the driver we ship.
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @field_validator("cookie_key")
+    @classmethod
+    def _cookie_key(cls, key: str | None, info: ValidationInfo) -> str | None:
+        loading = _current()
+        demo_mode = info.data.get("demo_mode", False)
+        if not key:
+            if not demo_mode:
+                raise _refuse(
+                    "no cookie key is set. Set EVIDENCE_COOKIE_KEY or cookie_key in "
+                    ".streamlit/secrets.toml to at least "
+                    f"{MIN_COOKIE_KEY_LENGTH} random characters ({MAKE_A_KEY}).",
+                    origin="neither the environment nor secrets.toml",
+                    policy=True,
+                )
+            data_dir = info.data.get("data_dir")
+            if data_dir is None:
+                return key
+            loading.generated_key = True
+            return _demo_cookie_key(data_dir)
+        if not demo_mode:
+            origin = loading.origins["cookie_key"]
+            if key.strip().lower() in KNOWN_DEFAULT_KEYS:
+                raise _refuse(
+                    "the cookie key is a published default; anyone could forge sign-ins. Set a random key.",
+                    origin=origin,
+                    policy=True,
+                )
+            problem = cookie_key_problem(key)
+            if problem:
+                raise _refuse(problem, origin=origin, policy=True)
+        return key
+
+    @field_validator("bcrypt_rounds")
+    @classmethod
+    def _bcrypt_rounds(cls, rounds: int) -> int:
+        if rounds < 4 or rounds > 16:
+            raise _refuse("must be between 4 and 16", origin=_current().origins.get("bcrypt_rounds"), policy=True)
+        return rounds
+
+    def model_post_init(self, context: Any, /) -> None:
+        loading = _current()
+        if loading.generated_key:
+            self._cookie_key_source = "generated for demo mode"
+        else:
+            self._cookie_key_source = loading.origins.get("cookie_key", "default")
+
+    @property
+    def cookie_key_source(self) -> str:
+        """Where the cookie key came from, for `manage.py check-config`."""
+        return self._cookie_key_source
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
 
 
-def _secrets_files(root: Path) -> list[Path]:
+def _kind(info: FieldInfo) -> type:
+    annotation = info.annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
+    return str if annotation is Path else annotation
+
+
+SETTINGS: tuple[SettingSpec, ...] = tuple(
+    SettingSpec(name, str(info.validation_alias), name, info.default, _kind(info), info.description or "")
+    for name, info in Settings.model_fields.items()
+)
+_BY_ENV = {spec.env: spec for spec in SETTINGS}
+_BY_NAME = {spec.name: spec for spec in SETTINGS}
+_BY_SECRET = {spec.secret: spec for spec in SETTINGS if spec.secret}
+
+
+def _nearest(name: str, names: list[str], prefix: str = "") -> str:
+    """ "; did you mean X?" for the closest of `names` (compared without their common prefix), or "."."""
+    close = difflib.get_close_matches(name.removeprefix(prefix), [n.removeprefix(prefix) for n in names], n=1)
+    return f"; did you mean {prefix}{close[0]}?" if close else "."
+
+
+class EnvironmentSource(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping (normally `os.environ`).
+
+    An `EVIDENCE_` variable that is not a setting is refused: a misspelt name
+    would otherwise be ignored and its default used without a word.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], loading: _Loading) -> None:
+        self._loading = loading
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {
+            name: value for name, value in self._loading.environ.items() if not (self.env_ignore_empty and value == "")
+        }
+
+    def __call__(self) -> dict[str, Any]:
+        known = sorted(env for env in _BY_ENV if env.startswith(ENV_PREFIX))
+        for name in sorted(self.env_vars):
+            if name.startswith(ENV_PREFIX) and name not in _BY_ENV:
+                raise SettingsError(
+                    "environment",
+                    name,
+                    f"is not a setting of this app{_nearest(name, known, ENV_PREFIX)} Every setting is listed in docs/settings.md.",
+                )
+        data = super().__call__()
+        for env in data:
+            self._loading.record(_BY_ENV[env].name, f"environment variable {env}", "environment")
+        return data
+
+
+def secrets_files(root: Path = PROJECT_ROOT) -> list[Path]:
+    """Streamlit's secrets files, the one that wins first."""
     return [root / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"]
 
 
-def read_secrets(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """Merged Streamlit secrets (project file wins over the home one)."""
-    merged: dict[str, Any] = {}
-    for path in reversed(_secrets_files(root)):
-        if path.is_file():
-            try:
-                merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise SettingsError(path, "(file)", f"is not valid TOML: {exc}") from None
-    return merged
-
-
-def _convert(spec: SettingSpec, raw: Any, where: str) -> Any:
-    if spec.kind is bool:
-        if isinstance(raw, bool):
-            return raw
-        text = str(raw).strip().lower()
-        if text in {"1", "true", "yes", "on"}:
-            return True
-        if text in {"0", "false", "no", "off", ""}:
-            return False
-        raise SettingsError(where, spec.env, f"must be true or false, not {raw!r}")
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        value = spec.kind(raw)
-    except (TypeError, ValueError):
-        raise SettingsError(where, spec.env, f"must be a {spec.kind.__name__}, not {raw!r}") from None
-    if spec.kind in (int, float) and value <= 0:
-        raise SettingsError(where, spec.env, f"must be above 0, not {raw!r}")
-    return value
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(path, "(file)", f"is not valid TOML: {exc}") from None
+
+
+class StreamlitSecretsSource(PydanticBaseSettingsSource):
+    """Settings from Streamlit's secrets files, under their secrets keys.
+
+    A key in the project's `.streamlit/secrets.toml` replaces the same key in
+    `~/.streamlit/secrets.toml`; then an empty value counts as unset, as in the
+    environment. A key of the project's file that is neither a setting nor a
+    table is refused; the home file may hold other apps' secrets and is not
+    checked.
+    """
+
+    def __init__(self, settings_cls: type[BaseSettings], loading: _Loading) -> None:
+        super().__init__(settings_cls)
+        self._loading = loading
+        if loading.secrets is not None:
+            # Given by the caller (tests): checked like the project's file.
+            files: list[tuple[str, Mapping[str, Any], bool]] = [("secrets.toml", loading.secrets, True)]
+        else:
+            project, home = secrets_files(loading.root)
+            files = [(str(path), _read_toml(path), path == project) for path in (home, project) if path.is_file()]
+        self._checked = [(where, values) for where, values, checked in files if checked]
+        self._values: dict[str, Any] = {}
+        self._where: dict[str, str] = {}
+        for where, values, _checked in files:  # the home file first, so the project's wins
+            for key, value in values.items():
+                self._values[key] = value
+                self._where[key] = where
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        value = self._values.get(field_name)
+        return (None if value == "" else value), str(field.validation_alias), False
+
+    def __call__(self) -> dict[str, Any]:
+        for where, values in self._checked:
+            for key, value in values.items():
+                if key not in _BY_SECRET and not isinstance(value, Mapping):
+                    raise SettingsError(
+                        where,
+                        key,
+                        f"is not a setting of this app{_nearest(key, sorted(_BY_SECRET))} "
+                        "Every setting and its secrets key is listed in docs/settings.md.",
+                    )
+        data: dict[str, Any] = {}
+        for name, info in self.settings_cls.model_fields.items():
+            value, alias, _complex = self.get_field_value(info, name)
+            if value is not None:
+                data[alias] = value
+                where = self._where[name]
+                self._loading.record(name, f"{where} key {name}", where)
+        return data
+
+
+def _settings_error(exc: ValidationError, loading: _Loading) -> SettingsError:
+    """The first problem pydantic found, in the app's wording: values that do not
+    read come first, in the order of `SETTINGS`, then the policy checks."""
+    errors = exc.errors()
+    error = min(errors, key=lambda e: bool((e.get("ctx") or {}).get("policy")))
+    # A value read from a source is located by its alias, a default by its field name.
+    loc = str(error["loc"][0]) if error["loc"] else "(settings)"
+    spec = _BY_ENV.get(loc) or _BY_NAME.get(loc)
+    env = spec.env if spec else loc
+    place = loading.places.get(spec.name, "default") if spec else "default"
+    ctx = error.get("ctx") or {}
+    raw = error.get("input")
+    if error["type"] == "setting":
+        return SettingsError(ctx.get("origin") or place, env, ctx["problem"])
+    if error["type"] == "greater_than":
+        return SettingsError(place, env, f"must be above {ctx['gt']:g}, not {raw!r}")
+    kind = spec.kind.__name__ if spec else "value"
+    return SettingsError(place, env, f"must be a {kind}, not {raw!r}")
 
 
 def load_settings(
     environ: Mapping[str, str] | None = None, *, root: Path = PROJECT_ROOT, secrets: Mapping[str, Any] | None = None
 ) -> Settings:
-    """Read every setting; raise SettingsError naming the source and problem."""
-    environ = os.environ if environ is None else environ
-    secrets = read_secrets(root) if secrets is None else secrets
-    values: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for spec in SETTINGS:
-        if environ.get(spec.env, "") != "":
-            values[spec.name] = _convert(spec, environ[spec.env], "environment")
-            sources[spec.name] = f"environment variable {spec.env}"
-        elif spec.secret and secrets.get(spec.secret) not in (None, ""):
-            values[spec.name] = _convert(spec, secrets[spec.secret], "secrets.toml")
-            sources[spec.name] = f"secrets.toml key {spec.secret}"
-        else:
-            values[spec.name] = spec.default
-            sources[spec.name] = "default"
+    """Read every setting; raise SettingsError naming the setting, its source and the problem.
 
-    data_dir = Path(values["data_dir"])
-    if not data_dir.is_absolute():
-        data_dir = root / data_dir
-    call_config = Path(values["call_config"])
-    if not call_config.is_absolute():
-        call_config = root / call_config
-    database_url = values["database_url"] or f"sqlite:///{data_dir / 'evidence.db'}"
-    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
-        # psycopg 3 is the driver we ship.
-        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
-
-    cookie_key = values["cookie_key"]
-    key_source = sources["cookie_key"]
-    if not cookie_key:
-        if not values["demo_mode"]:
-            raise SettingsError(
-                "neither the environment nor secrets.toml",
-                "EVIDENCE_COOKIE_KEY",
-                "no cookie key is set. Set EVIDENCE_COOKIE_KEY or cookie_key in "
-                ".streamlit/secrets.toml to at least "
-                f"{MIN_COOKIE_KEY_LENGTH} random characters (python -c "
-                '"import secrets; print(secrets.token_urlsafe(48))").',
-            )
-        cookie_key = _demo_cookie_key(data_dir)
-        key_source = "generated for demo mode"
-    elif not values["demo_mode"]:
-        if cookie_key.strip().lower() in KNOWN_DEFAULT_KEYS:
-            raise SettingsError(
-                key_source,
-                "EVIDENCE_COOKIE_KEY",
-                "the cookie key is a published default; anyone could forge sign-ins. Set a random key.",
-            )
-        problem = cookie_key_problem(cookie_key)
-        if problem:
-            raise SettingsError(key_source, "EVIDENCE_COOKIE_KEY", problem)
-    if values["bcrypt_rounds"] < 4 or values["bcrypt_rounds"] > 16:
-        raise SettingsError(sources["bcrypt_rounds"], "EVIDENCE_BCRYPT_ROUNDS", "must be between 4 and 16")
-
-    return Settings(
-        database_url=database_url,
-        call_config=call_config,
-        demo_mode=values["demo_mode"],
-        cookie_key=cookie_key,
-        cookie_name=values["cookie_name"],
-        cookie_expiry_days=values["cookie_expiry_days"],
-        login_max_failures=values["login_max_failures"],
-        login_lock_minutes=values["login_lock_minutes"],
-        bcrypt_rounds=values["bcrypt_rounds"],
-        max_upload_mb=values["max_upload_mb"],
-        data_dir=data_dir,
-        cookie_key_source=key_source,
-    )
+    `environ` defaults to `os.environ`; `secrets`, when given, stands for the
+    secrets files (which are then not read).
+    """
+    with _loading(os.environ if environ is None else environ, root, secrets) as loading:
+        try:
+            return Settings()
+        except ValidationError as exc:
+            raise _settings_error(exc, loading) from None
 
 
 def estimated_key_bits(key: str) -> float:
@@ -308,7 +524,7 @@ def _repeats_a_block(key: str) -> bool:
 
 def cookie_key_problem(key: str) -> str | None:
     """Why a cookie key is too weak to sign sign-ins with, or None."""
-    make_one = ' Make a random one: python -c "import secrets; print(secrets.token_urlsafe(48))".'
+    make_one = f" Make a random one: {MAKE_A_KEY}."
     if len(key) < MIN_COOKIE_KEY_LENGTH:
         return f"the cookie key has {len(key)} characters; it needs at least {MIN_COOKIE_KEY_LENGTH}." + make_one
     distinct = len(set(key))

@@ -119,3 +119,103 @@ def test_every_setting_is_documented():
         assert re.search(rf"`{spec.env}`", doc), f"{spec.env} is not in docs/settings.md"
         if spec.secret:
             assert f"`{spec.secret}`" in doc, f"secret {spec.secret} is not in docs/settings.md"
+
+
+def test_a_misspelt_evidence_variable_is_refused_with_the_nearest_setting():
+    with pytest.raises(SettingsError) as refused:
+        settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY, "EVIDENCE_LOGIN_MAX_FAILURE": "3"})
+    message = str(refused.value)
+    assert "setting EVIDENCE_LOGIN_MAX_FAILURE (from environment): is not a setting" in message
+    assert "did you mean EVIDENCE_LOGIN_MAX_FAILURES?" in message
+    with pytest.raises(SettingsError, match=r"EVIDENCE_NONSENSE .*is not a setting of this app\. Every setting"):
+        settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY, "EVIDENCE_NONSENSE": "1"})
+    # An empty variable sets nothing; names outside EVIDENCE_ (or in another case) are not ours.
+    s = settings(
+        {"EVIDENCE_COOKIE_KEY": GOOD_KEY, "EVIDENCE_UNUSED": "", "STREAMLIT_SERVER_PORT": "1", "evidence_demo": "1"}
+    )
+    assert s.demo_mode is False
+
+
+def write_secrets(folder, text):
+    (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
+    path = folder / ".streamlit" / "secrets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project_and_home(tmp_path, monkeypatch):
+    """A project folder and a home folder (Path.home() follows $HOME), each without secrets yet."""
+    project, home = tmp_path / "project", tmp_path / "home"
+    project.mkdir()
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return project, home
+
+
+def test_the_project_secrets_file_wins_over_the_home_one_and_is_named(project_and_home):
+    project, home = project_and_home
+    write_secrets(
+        home, f'cookie_key = "{secrets.token_urlsafe(40)}"\ncookie_name = "from_home"\nlogin_lock_minutes = 30\n'
+    )
+    project_file = write_secrets(project, f'cookie_key = "{GOOD_KEY}"\n')
+    s = load_settings({}, root=project)
+    assert s.cookie_key == GOOD_KEY
+    assert s.cookie_key_source == f"{project_file} key cookie_key"
+    assert (s.cookie_name, s.login_lock_minutes) == ("from_home", 30)
+    assert load_settings({"EVIDENCE_LOGIN_LOCK_MINUTES": "45"}, root=project).login_lock_minutes == 45
+    # A key the project's file sets, even to nothing, replaces the home file's; empty means the default.
+    write_secrets(project, f'cookie_key = "{GOOD_KEY}"\ncookie_name = ""\n')
+    assert load_settings({}, root=project).cookie_name == "evidence_review_session"
+
+
+def test_an_unknown_key_in_the_project_secrets_file_is_refused_naming_the_file(project_and_home):
+    project, _home = project_and_home
+    path = write_secrets(project, f'cookie_key = "{GOOD_KEY}"\ncookie_expiry_day = 3\n')
+    with pytest.raises(SettingsError) as refused:
+        load_settings({}, root=project)
+    assert f"setting cookie_expiry_day (from {path}): is not a setting" in str(refused.value)
+    assert "did you mean cookie_expiry_days?" in str(refused.value)
+    with pytest.raises(SettingsError, match=r"setting cookie_kee \(from secrets\.toml\).*did you mean cookie_key"):
+        settings({}, secrets={"cookie_kee": GOOD_KEY})
+
+
+def test_tables_and_other_apps_keys_in_the_home_file_are_left_alone(project_and_home):
+    project, home = project_and_home
+    write_secrets(home, 'other_apps_api_token = "x"\n')
+    write_secrets(project, f'cookie_key = "{GOOD_KEY}"\n\n[connections.warehouse]\nurl = "sqlite:///w.db"\n')
+    assert load_settings({}, root=project).cookie_key == GOOD_KEY
+
+
+def test_a_broken_secrets_file_is_refused_naming_it(project_and_home):
+    project, _home = project_and_home
+    path = write_secrets(project, "cookie_key = \n")
+    with pytest.raises(SettingsError, match=f"from {re.escape(str(path))}\\): is not valid TOML"):
+        load_settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY}, root=project)
+
+
+@pytest.mark.parametrize(("word", "value"), [("on", True), (" YES ", True), ("1", True), ("off", False), ("no", False)])
+def test_demo_mode_takes_these_words_only(word, value, tmp_path):
+    assert (
+        settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY, "EVIDENCE_DEMO": word, "EVIDENCE_DATA_DIR": str(tmp_path)}).demo_mode
+        is value
+    )
+    for other in ("t", "y", "2", "enabled"):  # pydantic's own booleans take t and y; these settings never did
+        with pytest.raises(
+            SettingsError, match=f"EVIDENCE_DEMO \\(from environment\\): must be true or false, not '{other}'"
+        ):
+            settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY, "EVIDENCE_DEMO": other})
+
+
+def test_a_fraction_for_a_whole_number_is_refused_not_cut():
+    with pytest.raises(
+        SettingsError, match=re.escape("EVIDENCE_LOGIN_MAX_FAILURES (from secrets.toml): must be a int, not 2.5")
+    ):
+        settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY}, secrets={"login_max_failures": 2.5})
+
+
+def test_the_cookie_key_and_database_password_stay_out_of_repr():
+    s = settings({"EVIDENCE_COOKIE_KEY": GOOD_KEY, "DATABASE_URL": "postgresql://u:hunter2-secret@h:5432/d"})
+    assert s.database_url == "postgresql+psycopg://u:hunter2-secret@h:5432/d"
+    assert GOOD_KEY not in repr(s) and "hunter2-secret" not in repr(s)
+    assert "evidence_review_session" in repr(s)
