@@ -196,6 +196,9 @@ class Submission(Base):
     presentation_preference: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Versions of identity fields that name nobody, published by the admin for
+    # reviewers who may not see the real ones ({field: text, "links": [text]}).
+    redactions: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
     )

@@ -18,6 +18,7 @@ from data_access.submissions import (
 from ui import context, render
 from ui.guard import refuse, require_page
 from ui.privacy import erase_panel, show_notice
+from ui.redaction import redaction_panel
 from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
@@ -94,6 +95,7 @@ if selected_ref:
         )
         st.stop()
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    redaction_panel(db, viewer, sub)
     erase_panel(db, viewer, submission_id=sub.id, reference=sub.reference)
     if not sub.restricted:
         with db.read() as session:
