@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -236,6 +237,21 @@ class SubmissionLink(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
+
+
+class SubmissionDetailView(Base):
+    """Who opened a submission's detail on which (UTC) day: one row per person,
+    submission and day, so that the audit log has one entry for them (the
+    primary key makes two views at once write one)."""
+
+    __tablename__ = "submission_views"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    first_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DuplicateFlag(Base):

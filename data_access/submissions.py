@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
@@ -26,6 +28,7 @@ from data_access.models import (
     ConflictOfInterest,
     Submission,
     SubmissionCode,
+    SubmissionDetailView,
     SubmissionLink,
     User,
     utcnow,
@@ -491,3 +494,42 @@ def publish_redactions(
 
 def submission_version(session: Session, *, submission_id: int) -> int | None:
     return session.scalar(select(Submission.version).where(Submission.id == submission_id))
+
+
+# --- who opened which submission's detail ------------------------------------------
+
+
+def record_detail_view(
+    session: Session, *, viewer: Viewer, view: SubmissionView, at: dt.datetime | None = None
+) -> bool:
+    """Record that `viewer` opened this submission's detail: one audit entry
+    (`submission.view`: who, when, which, and whether the identity was shown)
+    per person, submission and UTC day. The day's row in `submission_views` is
+    inserted with ON CONFLICT DO NOTHING and the entry written only when the
+    row is new, so views at the same moment (two tabs, two servers) write one
+    entry, and never a read-then-write race. True when this view was recorded."""
+    at = at or utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(SubmissionDetailView.__table__)
+        .values(user_id=viewer.user_id, submission_id=view.id, day=at.astimezone(dt.UTC).date(), first_at=at)
+        .on_conflict_do_nothing()
+        .returning(SubmissionDetailView.day)
+    )
+    if session.execute(statement).first() is None:  # the day's row was there already
+        return False
+    if view.restricted:
+        shown = "reference only (conflict of interest declared)"
+    else:
+        shown = "with the contributor's identity" if view.identity_visible else "identity hidden"
+    audit.record(
+        session,
+        actor=viewer.username,
+        action="submission.view",
+        entity="submission",
+        entity_id=view.id,
+        new={"reference": view.reference, "identity_shown": bool(view.identity_visible and not view.restricted)},
+        detail=f"opened the detail, {shown}; first view on {at.astimezone(dt.UTC).date().isoformat()} (UTC)",
+    )
+    return True

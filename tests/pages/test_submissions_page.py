@@ -167,3 +167,32 @@ def test_the_admin_publishes_a_version_of_the_region_and_links_that_reviewers_se
     with db.read() as s:
         logged = audit.list_entries(s, filters=audit.AuditFilter(action="submission.redactions"))
     assert list(logged["actor"]) == [admin.username]
+
+
+def test_every_view_of_a_submissions_detail_is_logged_once_a_day_per_person(db, db_url, call_config):
+    reviewer, office = _setup(db, call_config)
+
+    def views():
+        with db.read() as s:
+            logged = audit.list_entries(s, filters=audit.AuditFilter(action="submission.view"))
+        return sorted(zip(logged["actor"], (n["reference"] for n in logged["new"]), strict=True))
+
+    at = run_app(db_url, reviewer, page=PAGE)
+    assert views() == []  # the list alone is not a detail view
+    at = open_detail(at, db_url, "CFE-0002")
+    assert views() == [(reviewer.username, "CFE-0002")]
+    rerun(at, db_url)  # a rerun, and the same again in a new session: the same day, nothing more
+    open_detail(run_app(db_url, reviewer, page=PAGE), db_url, "CFE-0002")
+    assert views() == [(reviewer.username, "CFE-0002")]
+    mine = run_app(db_url, reviewer, page="pages/my_reviews.py")  # opens the first of the queue, CFE-0001
+    assert views() == sorted([(reviewer.username, "CFE-0002"), (reviewer.username, "CFE-0001")])
+    mine.query_params["submission"] = "CFE-0002"  # seen today already, from the Submissions page
+    rerun(mine, db_url)
+    assert "Submission CFE-0002" in texts(mine)
+    open_detail(run_app(db_url, office, page=PAGE), db_url, "CFE-0002")  # another person
+    assert views() == sorted(
+        [(reviewer.username, "CFE-0002"), (reviewer.username, "CFE-0001"), (office.username, "CFE-0002")]
+    )
+    with db.read() as s:
+        logged = audit.list_entries(s, filters=audit.AuditFilter(action="submission.view", actor=office.username))
+    assert logged["new"].iloc[0]["identity_shown"] is True and logged["entity"].iloc[0] == "submission"
