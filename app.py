@@ -4,8 +4,9 @@ Run with `make run` (demo) or `streamlit run app.py`. Every run:
 1. reads the settings and the call's configuration (stopping with a message
    naming the file, key and problem if either is broken);
 2. resolves who is signed in, checking the server-side session record;
-3. builds `st.navigation` from `ui.navigation.PAGES` for that person's role,
-   and runs the page, which checks the role again itself.
+3. builds `st.navigation` from `ui.navigation.PAGES` for that person's role
+   (the other pages registered but hidden, so that their guard refuses and
+   logs a typed URL), and runs the page, which checks the role again itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 from ui import auth, context
 from ui.errors import run_safely
 from ui.guard import front_door_first
-from ui.navigation import DEFAULT_PAGE, pages_for
+from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 front_door_first()  # a first visit to a fresh server: never Streamlit's list of the files in pages/
@@ -34,10 +35,14 @@ config = context.call_config()
 
 
 def navigation(role: str | None):
-    """This role's pages from ui.navigation.PAGES; signed out, one hidden placeholder.
+    """This role's pages from ui.navigation.PAGES, and every other page hidden;
+    signed out, one hidden placeholder.
 
-    Every run must declare the navigation, or Streamlit would list the files in
-    pages/ for a signed-out visitor."""
+    The other pages are registered (hidden from the menu) so that one opened
+    by its URL runs its guard, which logs the refusal and says so in words,
+    instead of Streamlit's "Page not found". Every run must declare the
+    navigation, or Streamlit would list the files in pages/ for a signed-out
+    visitor."""
     if role is None:
         return st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden")
     sections: dict[str, list[st.Page]] = {}
@@ -46,6 +51,11 @@ def navigation(role: str | None):
             st.Page(
                 spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.key == DEFAULT_PAGE
             )
+        )
+    first_section = next(iter(sections))  # hidden pages go with visible ones: no empty section heading
+    for spec in pages_refused(role):
+        sections[first_section].append(
+            st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         )
     return st.navigation(sections)
 

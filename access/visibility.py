@@ -7,10 +7,61 @@ the rule.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from config.call_config import MULTI_VALUED, SINGLE_VALUED
+
+# The contributor's contact fields (the importer's rule for purged contact
+# details uses them). Every field that can name a contributor is classified
+# IDENTITY in FIELD_CLASSES below.
 IDENTITY_FIELDS = ("organisation", "contact_name", "contact_email")
 ROLES = ("admin", "office", "reviewer")
+
+# Every field of a submission, as stored (`data_access.models.Submission`) and
+# as the data layer hands it out (`SubmissionView`, the `list_submissions`
+# frame), is in one of these classes. A field missing from FIELD_CLASSES is
+# treated as IDENTITY: masked by default, never shown by default
+# (tests/scoring/test_visibility.py fails until it is classified).
+SAFE = "safe"  # shown to everyone who may read the submission: what a reviewer assesses
+IDENTITY = "identity"  # can name the contributor: masked for reviewers (anonymous or blind review)
+OFFICE = "office"  # for the admin and the office only, never for reviewers
+
+FIELD_CLASSES: dict[str, str] = {
+    "id": SAFE,
+    "reference": SAFE,
+    "title": SAFE,
+    "summary": SAFE,
+    "received_at": SAFE,
+    "anonymous": SAFE,
+    **dict.fromkeys(SINGLE_VALUED, SAFE),
+    **dict.fromkeys(MULTI_VALUED, SAFE),
+    "codes": SAFE,  # the multi-valued codes, by field (SubmissionView)
+    "single": SAFE,  # the single-valued codes, by field (SubmissionView)
+    "restricted": SAFE,  # the viewer declared a conflict: the reference alone
+    "identity_visible": SAFE,  # whether this viewer sees the identity
+    "redacted_fields": SAFE,  # which identity fields show the admin's published version
+    "organisation": IDENTITY,
+    "contact_name": IDENTITY,
+    "contact_email": IDENTITY,
+    "region": IDENTITY,
+    "links": IDENTITY,  # documents and links, e.g. https://<their domain>/report.pdf
+    "notes": OFFICE,
+    "redactions": OFFICE,  # the published versions, as stored (shown through redacted_fields)
+    "import_batch_id": OFFICE,
+    "contact_purged_at": OFFICE,
+    "created_at": OFFICE,
+    "updated_at": OFFICE,
+    "version": OFFICE,
+}
+# Identity fields for which the admin may publish a version that names nobody.
+REDACTABLE_FIELDS = tuple(name for name, kind in FIELD_CLASSES.items() if kind == IDENTITY)
+
+
+def field_class(name: str) -> str:
+    """The class of a submission field; an unclassified field is identity-bearing."""
+    return FIELD_CLASSES.get(name, IDENTITY)
 
 
 @dataclass(frozen=True)
@@ -55,14 +106,52 @@ HIDDEN = "(hidden)"
 ANONYMOUS = "(anonymous)"
 
 
-def masked_identity(
-    role: str, *, anonymous: bool, blind_review: bool, identity: dict[str, str | None]
-) -> dict[str, str | None]:
-    """The identity fields as this role may see them."""
-    if identity_visible(role, anonymous=anonymous, blind_review=blind_review):
-        return dict(identity)
-    placeholder = ANONYMOUS if anonymous else HIDDEN
-    return {key: (placeholder if key == "organisation" else None) for key in identity}
+def _placeholder(name: str, value: Any, *, anonymous: bool) -> Any:
+    if name == "organisation":
+        return ANONYMOUS if anonymous else HIDDEN
+    if isinstance(value, list | tuple):
+        return []
+    if isinstance(value, dict):
+        return {}
+    return None
+
+
+def shown_fields(
+    role: str,
+    *,
+    anonymous: bool,
+    blind_review: bool,
+    values: Mapping[str, Any],
+    redactions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A submission's fields as someone in `role` may see them.
+
+    SAFE fields as they are; OFFICE fields to the admin and the office only;
+    IDENTITY fields (and any field not classified) as they are where the
+    identity is visible, otherwise the version the admin published in
+    `redactions`, or nothing ("(anonymous)"/"(hidden)" for the organisation).
+    Also `redacted_fields`: the fields shown as the admin's published version.
+    """
+    redactions = redactions or {}
+    visible = identity_visible(role, anonymous=anonymous, blind_review=blind_review)
+    office = role in ("admin", "office")
+    out: dict[str, Any] = {}
+    redacted: list[str] = []
+    for name, value in values.items():
+        kind = field_class(name)
+        if kind == SAFE:
+            out[name] = value
+        elif kind == OFFICE:
+            out[name] = value if office else _placeholder(name, value, anonymous=anonymous)
+        elif visible:
+            out[name] = value
+        elif redactions.get(name) not in (None, "", []):
+            out[name] = list(redactions[name]) if isinstance(redactions[name], list) else redactions[name]
+            redacted.append(name)
+        else:
+            out[name] = _placeholder(name, value, anonymous=anonymous)
+    out["redacted_fields"] = tuple(redacted)
+    return out
 
 
 def reviewer_names_visible(role: str) -> bool:

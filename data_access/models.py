@@ -21,6 +21,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -196,6 +197,9 @@ class Submission(Base):
     presentation_preference: Mapped[str | None] = mapped_column(String(64))
     region: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # Versions of identity fields that name nobody, published by the admin for
+    # reviewers who may not see the real ones ({field: text, "links": [text]}).
+    redactions: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     import_batch_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
     )
@@ -233,6 +237,21 @@ class SubmissionLink(Base):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(Text)
+
+
+class SubmissionDetailView(Base):
+    """Who opened a submission's detail on which (UTC) day: one row per person,
+    submission and day, so that the audit log has one entry for them (the
+    primary key makes two views at once write one)."""
+
+    __tablename__ = "submission_views"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    first_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class DuplicateFlag(Base):

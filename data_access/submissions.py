@@ -11,13 +11,24 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
+from urllib.parse import urlsplit
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from access.visibility import IDENTITY_FIELDS, Viewer, identity_visible, masked_identity
+from access.visibility import (
+    IDENTITY,
+    REDACTABLE_FIELDS,
+    Viewer,
+    field_class,
+    identity_visible,
+    shown_fields,
+)
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
 from data_access.models import (
@@ -25,7 +36,9 @@ from data_access.models import (
     ConflictOfInterest,
     Submission,
     SubmissionCode,
+    SubmissionDetailView,
     SubmissionLink,
+    User,
     utcnow,
 )
 from importing.submission_rules import Problem, SubmissionInput, check_submission
@@ -42,6 +55,8 @@ SCALAR_COLUMNS = (
     "region",
     "notes",
 )
+# What the data layer reads of each submission: the values above and the admin's published versions.
+READ_COLUMNS = (*SCALAR_COLUMNS, "redactions")
 LIST_COLUMNS = [
     "id",
     "reference",
@@ -55,7 +70,11 @@ LIST_COLUMNS = [
     *SINGLE_VALUED,
     "region",
     *MULTI_VALUED,
+    "notes",
+    "redactions",
+    "links",
     "identity_visible",
+    "redacted_fields",
 ]
 
 
@@ -71,6 +90,9 @@ class SubmissionError(ValueError):
 
 @dataclass(frozen=True)
 class SubmissionView:
+    """One submission as a viewer may see it (every field classified in
+    `access.visibility.FIELD_CLASSES`; built through `shown_fields`)."""
+
     id: int
     reference: str
     restricted: bool  # True: a conflicted reviewer, who sees the reference only
@@ -87,6 +109,8 @@ class SubmissionView:
     region: str | None = None
     links: list[str] = field(default_factory=list)
     notes: str | None = None
+    redactions: dict[str, Any] = field(default_factory=dict)  # admin and office only
+    redacted_fields: tuple[str, ...] = ()  # identity fields shown as the admin's published version
 
 
 def next_reference(session: Session, prefix: str, *, taken: set[str] | None = None) -> str:
@@ -193,13 +217,14 @@ def reviewer_access(session: Session, *, reviewer_id: int) -> tuple[set[int], se
 
 
 def load_submission_frame(
-    session: Session, *, ids: set[int] | None = None, scalars: Sequence[str] = SCALAR_COLUMNS
+    session: Session, *, ids: set[int] | None = None, scalars: Sequence[str] = READ_COLUMNS, links: bool = False
 ) -> pd.DataFrame:
     """All (or the given) submissions with their codes as lists, unmasked.
 
     Internal: callers must mask it with `mask_for_viewer` before showing it to
     anyone, or use `list_submissions`. `scalars` narrows the plain columns read
-    besides id and reference (e.g. `SINGLE_VALUED` alone for counting codes).
+    besides id and reference (e.g. `SINGLE_VALUED` alone for counting codes);
+    `links=True` adds the documents and links (a list per submission).
     """
     cols = [Submission.id, Submission.reference, *(getattr(Submission, c) for c in scalars)]
     stmt = select(*cols).order_by(Submission.reference)
@@ -209,7 +234,7 @@ def load_submission_frame(
     if ids is not None:
         id_list = sorted(ids)
         if not id_list:
-            return pd.DataFrame(columns=LIST_COLUMNS[:-1])
+            return pd.DataFrame(columns=["id", "reference", *scalars, *MULTI_VALUED, *(["links"] if links else [])])
         stmt = stmt.where(Submission.id.in_(id_list))
         code_stmt = code_stmt.where(SubmissionCode.submission_id.in_(id_list))
     frame = pd.DataFrame(session.execute(stmt).all(), columns=["id", "reference", *scalars])
@@ -219,33 +244,51 @@ def load_submission_frame(
     for name in MULTI_VALUED:
         mapping = codes[name]
         frame[name] = [list(mapping.get(sid, [])) for sid in frame["id"]]
+    if links:
+        link_stmt = select(SubmissionLink.submission_id, SubmissionLink.url).order_by(
+            SubmissionLink.submission_id, SubmissionLink.position
+        )
+        if ids is not None:
+            link_stmt = link_stmt.where(SubmissionLink.submission_id.in_(id_list))
+        urls: dict[int, list[str]] = {}
+        for sid, url in session.execute(link_stmt):
+            urls.setdefault(sid, []).append(url)
+        frame["links"] = [list(urls.get(sid, [])) for sid in frame["id"]]
     if "anonymous" in frame:
         frame["anonymous"] = frame["anonymous"].astype(bool)
     return frame
 
 
+def _redactions(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def mask_for_viewer(frame: pd.DataFrame, *, viewer: Viewer, blind_review: bool) -> pd.DataFrame:
-    """A copy with identity fields hidden where the viewer may not see them."""
-    out = frame.copy()
-    visible = [
-        identity_visible(viewer.role, anonymous=bool(anon), blind_review=blind_review) for anon in out["anonymous"]
-    ]
-    out["identity_visible"] = visible
-    hidden = ~out["identity_visible"]
-    if hidden.any():
-        for fname in IDENTITY_FIELDS:
-            out[fname] = out[fname].astype(object)
-        placeholder = out["anonymous"].map(
-            lambda a: masked_identity(
-                viewer.role, anonymous=bool(a), blind_review=blind_review, identity=dict.fromkeys(IDENTITY_FIELDS)
-            )["organisation"]
+    """A copy with every field as the viewer may see it (`access.visibility.shown_fields`):
+    identity-bearing and unclassified fields masked, or the admin's published version;
+    office fields removed for reviewers. Adds `identity_visible` and `redacted_fields`."""
+    if viewer.role in ("admin", "office"):
+        # shown_fields gives the admin and the office every field as it is: no per-row work.
+        out = frame.copy()
+        out["identity_visible"] = True
+        out["redacted_fields"] = [()] * len(out)
+        return out
+    rows = []
+    for record in frame.to_dict("records"):
+        anonymous = bool(record["anonymous"])
+        shown = shown_fields(
+            viewer.role,
+            anonymous=anonymous,
+            blind_review=blind_review,
+            values=record,
+            redactions=_redactions(record.get("redactions")),
         )
-        out.loc[hidden, "organisation"] = placeholder[hidden]
-        out.loc[hidden, "contact_name"] = None
-        out.loc[hidden, "contact_email"] = None
-    if viewer.role == "reviewer":
-        out["notes"] = None
-    return out
+        shown["identity_visible"] = identity_visible(viewer.role, anonymous=anonymous, blind_review=blind_review)
+        rows.append(shown)
+    columns = [*frame.columns, "identity_visible", "redacted_fields"]
+    # Object columns: a masked value stays None (a string column would turn it into NaN).
+    out = pd.DataFrame(rows, columns=columns, index=frame.index, dtype=object)
+    return out.astype({"id": int, "anonymous": bool, "identity_visible": bool})
 
 
 @dataclass(frozen=True)
@@ -279,13 +322,17 @@ def apply_filter(frame: pd.DataFrame, flt: SubmissionFilter) -> pd.DataFrame:
         mask &= frame["anonymous"] == flt.anonymous
     needle = flt.search.strip().casefold()
     if needle:
-        searchable = ["reference", "title", "summary", "region"]
-        searchable += [c for c in ("organisation", "contact_name") if c in frame]
+        searchable = [
+            c for c in ("reference", "title", "summary", "region", "organisation", "contact_name") if c in frame
+        ]
         hay = pd.Series("", index=frame.index)
         for col in searchable:
             values = frame[col].fillna("").astype(str)
-            if col in ("organisation", "contact_name") and "identity_visible" in frame:
-                values = values.where(frame["identity_visible"], "")
+            if field_class(col) == IDENTITY and "identity_visible" in frame:
+                # A hidden identity field holds a placeholder or the admin's published version:
+                # only the latter is searched.
+                published = frame["redacted_fields"].map(lambda names, c=col: c in names)
+                values = values.where(frame["identity_visible"] | published, "")
             hay = hay + " " + values.str.casefold()
         mask &= hay.str.contains(needle, regex=False)
     return frame[mask]
@@ -297,9 +344,9 @@ def list_submissions(
     """The submissions this viewer may list, masked and filtered."""
     if viewer.role == "reviewer":
         allowed, _conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
-        frame = load_submission_frame(session, ids=allowed)
+        frame = load_submission_frame(session, ids=allowed, links=True)
     elif viewer.role in ("admin", "office"):
-        frame = load_submission_frame(session)
+        frame = load_submission_frame(session, links=True)
     else:
         raise AccessDenied("unknown role")
     return apply_filter(mask_for_viewer(frame, viewer=viewer, blind_review=config.blind_review), flt)
@@ -318,28 +365,171 @@ def get_submission(session: Session, *, submission_id: int, viewer: Viewer, conf
             raise AccessDenied("not assigned")
     elif viewer.role not in ("admin", "office"):
         raise AccessDenied("unknown role")
-    identity = masked_identity(
-        viewer.role,
-        anonymous=sub.anonymous,
-        blind_review=config.blind_review,
-        identity={f: getattr(sub, f) for f in IDENTITY_FIELDS},
-    )
     codes: dict[str, list[str]] = {name: [] for name in MULTI_VALUED}
     for c in sub.codes:
         codes[c.field].append(c.code)
-    return SubmissionView(
-        id=sub.id,
-        reference=sub.reference,
-        restricted=False,
-        title=sub.title,
-        summary=sub.summary,
-        received_at=sub.received_at,
+    values = {attr.key: getattr(sub, attr.key) for attr in Submission.__mapper__.column_attrs}
+    values |= {
+        "codes": codes,
+        "single": {name: getattr(sub, name) for name in SINGLE_VALUED},
+        "links": [link.url for link in sub.links],
+        "redactions": _redactions(sub.redactions),
+    }
+    shown = shown_fields(
+        viewer.role,
         anonymous=sub.anonymous,
-        identity_visible=identity_visible(viewer.role, anonymous=sub.anonymous, blind_review=config.blind_review),
-        codes=codes,
-        single={name: getattr(sub, name) for name in SINGLE_VALUED},
-        region=sub.region,
-        links=[link.url for link in sub.links],
-        notes=sub.notes if viewer.role != "reviewer" else None,
-        **identity,
+        blind_review=config.blind_review,
+        values=values,
+        redactions=_redactions(sub.redactions),
     )
+    shown["identity_visible"] = identity_visible(viewer.role, anonymous=sub.anonymous, blind_review=config.blind_review)
+    shown["restricted"] = False
+    return SubmissionView(**{f.name: shown[f.name] for f in fields(SubmissionView) if f.name in shown})
+
+
+# --- redacted versions of identity fields ----------------------------------------
+
+REDACTION_MAX = 1000  # characters per value (per line for links)
+REDACTION_LINKS_MAX = 50
+
+
+class StaleSubmission(Exception):
+    """The submission changed since the form was opened: nothing was saved."""
+
+
+def _require_admin(session: Session, viewer: Viewer) -> None:
+    user = session.get(User, viewer.user_id)
+    if user is None or not user.active or user.role != "admin" or user.username != viewer.username:
+        raise AccessDenied("only an active admin may publish redacted values")
+
+
+def _clean_redaction(name: str, value: Any) -> str | list[str] | None:
+    if name == "links":
+        lines = value.splitlines() if isinstance(value, str) else list(value or [])
+        cleaned = [line.strip() for line in lines if isinstance(line, str) and line.strip()]
+        return cleaned or None
+    if value is not None and not isinstance(value, str):
+        raise SubmissionError([Problem(name, str(value), "Write the published version as text.")])
+    return _clean(value)
+
+
+def _own_values(sub: Submission) -> list[str]:
+    """The submission's real identity values, its links' host names and its email's domain
+    (those of at least three characters), casefolded."""
+    values = [getattr(sub, name) for name in REDACTABLE_FIELDS if name != "links"]
+    values += [link.url for link in sub.links]
+    values += [urlsplit(link.url.strip()).hostname for link in sub.links]
+    if sub.contact_email and "@" in sub.contact_email:
+        values.append(sub.contact_email.rsplit("@", 1)[1])
+    return [v.strip().casefold() for v in values if isinstance(v, str) and len(v.strip()) >= 3]
+
+
+def publish_redactions(
+    session: Session,
+    *,
+    submission_id: int,
+    values: dict[str, Any],
+    viewer: Viewer,
+    expected_version: int,
+) -> dict[str, Any]:
+    """Publish (or withdraw, with an empty value) the versions of identity fields
+    that reviewers see instead of the masked ones. Admin only; each value is
+    checked (known field, length, and it must not contain any of the
+    submission's real identity values); a problem refuses all of it
+    (SubmissionError), and a submission changed meanwhile raises
+    StaleSubmission. Returns what is published now."""
+    _require_admin(session, viewer)
+    sub = session.get(Submission, submission_id)
+    if sub is None:
+        raise AccessDenied("no such submission")
+    problems: list[Problem] = []
+    cleaned: dict[str, Any] = {}
+    own = _own_values(sub)
+    for name, raw in values.items():
+        if name not in REDACTABLE_FIELDS:
+            problems.append(Problem(name, str(raw), "Only identity fields can have a published version."))
+            continue
+        try:
+            value = _clean_redaction(name, raw)
+        except SubmissionError as exc:
+            problems.extend(exc.problems)
+            continue
+        if value is None:
+            continue
+        texts = value if isinstance(value, list) else [value]
+        if name == "links" and len(texts) > REDACTION_LINKS_MAX:
+            problems.append(Problem(name, "", f"Publish at most {REDACTION_LINKS_MAX} lines."))
+        if any(len(t) > REDACTION_MAX for t in texts):
+            problems.append(Problem(name, "", f"Each value has at most {REDACTION_MAX} characters."))
+        if any(real in t.casefold() for t in texts for real in own):
+            problems.append(
+                Problem(name, "", "This contains the contributor's own details; write a version that names nobody.")
+            )
+        cleaned[name] = value
+    if problems:
+        raise SubmissionError(problems)
+    old = _redactions(sub.redactions)
+    new = {name: cleaned[name] for name in REDACTABLE_FIELDS if name in cleaned}
+    if new == old:
+        return old
+    result = session.execute(
+        update(Submission)
+        .where(Submission.id == submission_id, Submission.version == expected_version)
+        .values(redactions=new or None, version=Submission.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise StaleSubmission("This submission was changed in another window since you opened it; nothing was saved.")
+    audit.record(
+        session,
+        actor=viewer.username,
+        action="submission.redactions",
+        entity="submission",
+        entity_id=submission_id,
+        old={"reference": sub.reference, "redactions": old},
+        new={"reference": sub.reference, "redactions": new},
+    )
+    return new
+
+
+def submission_version(session: Session, *, submission_id: int) -> int | None:
+    return session.scalar(select(Submission.version).where(Submission.id == submission_id))
+
+
+# --- who opened which submission's detail ------------------------------------------
+
+
+def record_detail_view(
+    session: Session, *, viewer: Viewer, view: SubmissionView, at: dt.datetime | None = None
+) -> bool:
+    """Record that `viewer` opened this submission's detail: one audit entry
+    (`submission.view`: who, when, which, and whether the identity was shown)
+    per person, submission and UTC day. The day's row in `submission_views` is
+    inserted with ON CONFLICT DO NOTHING and the entry written only when the
+    row is new, so views at the same moment (two tabs, two servers) write one
+    entry, and never a read-then-write race. True when this view was recorded."""
+    at = at or utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(SubmissionDetailView.__table__)
+        .values(user_id=viewer.user_id, submission_id=view.id, day=at.astimezone(dt.UTC).date(), first_at=at)
+        .on_conflict_do_nothing()
+        .returning(SubmissionDetailView.day)
+    )
+    if session.execute(statement).first() is None:  # the day's row was there already
+        return False
+    if view.restricted:
+        shown = "reference only (conflict of interest declared)"
+    else:
+        shown = "with the contributor's identity" if view.identity_visible else "identity hidden"
+    audit.record(
+        session,
+        actor=viewer.username,
+        action="submission.view",
+        entity="submission",
+        entity_id=view.id,
+        new={"reference": view.reference, "identity_shown": bool(view.identity_visible and not view.restricted)},
+        detail=f"opened the detail, {shown}; first view on {at.astimezone(dt.UTC).date().isoformat()} (UTC)",
+    )
+    return True

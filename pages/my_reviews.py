@@ -11,7 +11,7 @@ from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
 from ui import context, render, review_form, review_queue
-from ui.guard import require_page
+from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
 config = context.call_config()
@@ -45,6 +45,7 @@ except AccessDenied as exc:
     review_form.refuse_save(db, viewer, submission_id, str(exc))
     st.stop()
 
+log_detail_view(db, viewer, sub)
 if sub.restricted:
     render.submission_detail(sub, config, viewer_role=viewer.role)
     st.stop()

@@ -16,8 +16,9 @@ from data_access.submissions import (
     submission_id_for_reference,
 )
 from ui import context, render
-from ui.guard import refuse, require_page
+from ui.guard import log_detail_view, refuse, require_page
 from ui.privacy import erase_panel, show_notice
+from ui.redaction import redaction_panel
 from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
@@ -93,7 +94,9 @@ if selected_ref:
             message="That submission is not available to you.",
         )
         st.stop()
+    log_detail_view(db, viewer, sub)
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    redaction_panel(db, viewer, sub)
     erase_panel(db, viewer, submission_id=sub.id, reference=sub.reference)
     if not sub.restricted:
         with db.read() as session:

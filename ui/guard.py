@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from access.visibility import Viewer
 from data_access import audit
+from data_access.submissions import SubmissionView, record_detail_view
 from ui import auth, context
 from ui.navigation import PAGES_BY_KEY
 
 FRONT_DOOR = Path(__file__).resolve().parent.parent / "app.py"
+NO_ACCESS = "You do not have access to this page."
 
 
 def through_front_door() -> None:
@@ -65,7 +68,8 @@ def require_page(key: str) -> Viewer:
     """The verified viewer if their role may open page `key`; otherwise stop.
 
     Runs on every run of the page, independently of the navigation menu, so a
-    page's URL opened by the wrong role (or by nobody) shows nothing of it.
+    page's URL opened by the wrong role (or by nobody) shows nothing of it; a
+    signed-in person's refusal is written to the audit log (`access.denied`).
     """
     through_front_door()
     spec = PAGES_BY_KEY[key]
@@ -82,7 +86,7 @@ def require_page(key: str) -> Viewer:
                     entity_id=key,
                     detail=f"role {viewer.role}",
                 )
-        st.error("This page is not available to you.", icon=":material/block:")
+        st.error(NO_ACCESS, icon=":material/block:")
         st.stop()
     return viewer
 
@@ -95,3 +99,19 @@ def refuse(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object
             session, actor=viewer.username, attempted=attempted, entity=entity, entity_id=entity_id, detail=detail
         )
     st.error(message, icon=":material/block:")
+
+
+VIEWS_RECORDED = "guard.detail_views_recorded"
+
+
+def log_detail_view(db, viewer: Viewer, sub: SubmissionView) -> None:
+    """Record this view of a submission's detail (once per person, submission
+    and UTC day, in the audit log: `data_access.submissions.record_detail_view`).
+    A session remembers what it recorded today, so its reruns write nothing."""
+    key = (viewer.user_id, sub.id, dt.datetime.now(dt.UTC).date().isoformat())
+    done = st.session_state.setdefault(VIEWS_RECORDED, set())
+    if key in done:
+        return
+    with db.write() as session:
+        record_detail_view(session, viewer=viewer, view=sub)
+    done.add(key)

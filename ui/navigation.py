@@ -1,8 +1,10 @@
 """Every page of the app, with the roles that may open it.
 
 This table is the single source of truth: `app.py` builds each role's
-navigation from it, and every page calls `ui.guard.require_page(key)`, which
-checks the role against it again on the server.
+navigation from it (the pages a role may not open are registered too, hidden
+from the menu, so that their URL reaches the guard), and every page calls
+`ui.guard.require_page(key)`, which checks the role against it again on the
+server, and logs and refuses a wrong role.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ DEFAULT_PAGE = "overview"
 
 def pages_for(role: str) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def pages_refused(role: str) -> list[PageSpec]:
+    return [p for p in PAGES if role not in p.roles]
 
 
 def allowed(role: str, key: str) -> bool:

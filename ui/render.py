@@ -76,19 +76,25 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
         )
         return
     st.text(sub.title)
+    published = set(sub.redacted_fields)
+
+    def label(caption: str, name: str) -> str:
+        return f"{caption} (the version published for reviewers)" if name in published else caption
+
     left, right = st.columns([3, 2])
     with left:
         field("Summary", sub.summary)
         if sub.links:
-            field("Documents and links (shown as text; copy them to open)", "\n".join(sub.links))
+            field(label("Documents and links (shown as text; copy them to open)", "links"), "\n".join(sub.links))
         if sub.notes:
             field("Office notes", sub.notes)
     with right:
         if sub.identity_visible:
             if sub.anonymous:
                 st.warning(
-                    "Anonymous submission: these contact details are kept only so that the office can "
-                    "reach the contributor. They are never shown to reviewers, on charts or in exports.",
+                    "Anonymous submission: its contact details, region, documents and links are kept only so "
+                    "that the office can reach the contributor. Reviewers never see them (only a version the admin "
+                    "publishes for them), nor do charts or exports.",
                     icon=":material/visibility_off:",
                 )
             field("Organisation", sub.organisation)
@@ -97,15 +103,24 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
         else:
             st.info(
                 "The contributor's identity is hidden from reviewers"
-                + (" (anonymous submission)." if sub.anonymous else " (blind review)."),
+                + (" (anonymous submission)" if sub.anonymous else " (blind review)")
+                + ": their organisation, contact, region, documents and links.",
                 icon=":material/visibility_off:",
             )
+            for name, caption in (
+                ("organisation", "Organisation"),
+                ("contact_name", "Contact"),
+                ("contact_email", "Email"),
+            ):
+                if name in published:
+                    field(label(caption, name), getattr(sub, name))
         field("Received", format_when(sub.received_at))
         for name in ("themes", "focus_areas", "exploitation_types", "evidence_forms"):
             field(HEADERS[name], labels(config, name, sub.codes.get(name, [])) or EMPTY)
         for name, value in sub.single.items():
             field(HEADERS[name], labels(config, name, value) if value else EMPTY)
-        field("Region", sub.region)
+        if sub.identity_visible or "region" in published:
+            field(label("Region", "region"), sub.region)
 
 
 CANNOT_JUDGE_LABEL = "Cannot judge"

@@ -238,6 +238,6 @@ def test_a_reviewer_sees_hostile_text_inert_and_no_anonymous_identity(chromium, 
         visit.check(path.strip("/").split("?")[0] + "-" + path[-4:], texts=texts)
         content = page.content()
         # No anonymous identity, no office notes, no other reviewer's name (the same text stands in each).
-        for secret in ("ANONORG", "ANONCONTACT", "NAMEDNOTES", "REVIEWERNAME"):
+        for secret in ("ANONORG", "ANONCONTACT", "ANONREGION", "NAMEDNOTES", "REVIEWERNAME"):
             assert secret not in content, (path, secret)
     visit.close()

@@ -27,7 +27,7 @@ from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, t
 from data_access import auth, call_state, imports
 from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
-from data_access.models import Base, LineUp, LineUpMember, Submission, User, utcnow
+from data_access.models import Base, LineUp, LineUpMember, Submission, SubmissionDetailView, User, utcnow
 from importing import propose_mapping, read_table
 from tests.support.schema import schema_differences
 from tests.support.spreadsheets import template_csv, valid_row
@@ -60,6 +60,9 @@ def fill_every_table(db: Database, config) -> None:
             LineUpMember(submission_id=sid, format="in_person", position=i + 1) for i, sid in enumerate(ids)
         ]
         s.add(line_up)
+        # who opened which detail on which day; a version of the region published for reviewers
+        s.add(SubmissionDetailView(user_id=admin_id, submission_id=ids[0], day=dt.date(2026, 12, 6), first_at=utcnow()))
+        s.get(Submission, ids[1]).redactions = {"region": "A coastal town", "links": ["The report (address withheld)"]}
     content = template_csv(
         [
             valid_row(5001),

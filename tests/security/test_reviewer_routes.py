@@ -20,9 +20,11 @@ from data_access.coverage import coverage_inputs
 from data_access.models import Submission
 from scoring import coverage as cov
 from scoring import score_submissions
+from tests.conftest import ROOT
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
 from tests.support.figures import figure_strings
+from tests.support.identity import marked_submission
 
 PAGE = "pages/submissions.py"
 ANONYMOUS_IDENTITY = ("Hidden Harbour Trust", "Hidden Hana", "hana@hidden.example")
@@ -149,3 +151,103 @@ def test_charts_and_export_files_never_carry_an_anonymous_identity(db, db_url, c
     for content in (scores_file.to_csv().decode("utf-8-sig"), coverage_file):
         for secret in ANONYMOUS_IDENTITY:
             assert secret not in content
+
+
+# --- every field: a marker in each text field of an anonymous (or, in blind review, a named) submission -----
+
+
+@pytest.fixture
+def marked(db, call_config):
+    with db.write() as s:
+        people = {role: make_user(s, role=role) for role in ("admin", "office", "reviewer")}
+        anon = marked_submission(s, call_config, "anon", anonymous=True, reference="CFE-0701")
+        named = marked_submission(s, call_config, "named", reference="CFE-0702")
+        for sub in (anon, named):
+            assign(s, sub.id, people["reviewer"])
+            for _ in range(2):
+                reviewer = make_user(s, role="reviewer")
+                assign(s, sub.id, reviewer)
+                submit_review(s, call_config, sub.id, reviewer)
+    return people, anon, named
+
+
+@pytest.fixture
+def blind_config(tmp_path, monkeypatch, call_config):
+    """The app run with blind review on (a copy of call.toml that says so)."""
+    path = tmp_path / "call.toml"
+    text_ = (ROOT / "config" / "call.toml").read_text(encoding="utf-8")
+    assert "blind = false" in text_
+    path.write_text(text_.replace("blind = false", "blind = true"), encoding="utf-8")
+    monkeypatch.setenv("EVIDENCE_CALL_CONFIG", str(path))
+    return path
+
+
+def reviewer_pages(db_url, reviewer, sub, reference) -> str:
+    """Everything the reviewer's pages show of the submission: the table, the detail, My reviews."""
+    at = run_app(db_url, reviewer, page=PAGE)
+    shown = [texts(at)]
+    at = open_ref(at, db_url, reference)
+    shown.append(texts(at))
+    assert f"Submission {reference}" in shown[-1]
+    mine = run_app(db_url, reviewer, page="pages/my_reviews.py")
+    mine.query_params["submission"] = reference
+    shown.append(texts(rerun(mine, db_url)))
+    assert f"Submission {reference}" in shown[-1]
+    return "\n".join(shown)
+
+
+def assert_nothing_hidden_reaches_the_reviewer(db_url, reviewer, sub, reference):
+    shown = reviewer_pages(db_url, reviewer, sub, reference)
+    for m in sub.hidden():
+        assert m not in shown, m
+    for m in sub.safe():  # control: what a reviewer assesses is on the page
+        assert m in shown, m
+    at = run_app(db_url, reviewer, page=PAGE)
+    for m in sub.all():
+        at.text_input(key="submissions.search").set_value(m)
+        at = rerun(at, db_url)
+        assert references(at) == ([reference] if m in sub.safe() else []), m
+
+
+def test_no_marker_of_an_anonymous_submission_reaches_a_reviewers_pages(db_url, marked):
+    people, anon, named = marked
+    assert_nothing_hidden_reaches_the_reviewer(db_url, people["reviewer"], anon, "CFE-0701")
+    # Control: without blind review, a named submission's identity (not its notes) is on the page.
+    shown = reviewer_pages(db_url, people["reviewer"], named, "CFE-0702")
+    for name, ms in named.markers.items():
+        for m in ms:
+            assert (m in shown) == (name != "notes"), m
+
+
+def test_no_marker_of_a_named_submission_reaches_a_reviewer_in_blind_review(db_url, marked, blind_config):
+    people, _anon, named = marked
+    assert_nothing_hidden_reaches_the_reviewer(db_url, people["reviewer"], named, "CFE-0702")
+
+
+@pytest.mark.parametrize("role", ["admin", "office"])
+def test_the_admin_and_the_office_see_every_marker(db_url, marked, blind_config, role):
+    people, anon, named = marked
+    for sub, reference in ((anon, "CFE-0701"), (named, "CFE-0702")):
+        shown = texts(open_ref(run_app(db_url, people[role], page=PAGE), db_url, reference))
+        for m in sub.all():
+            assert m in shown, (role, m)
+
+
+def test_no_marker_of_an_anonymous_submission_is_in_charts_or_export_files(db, db_url, marked, call_config):
+    people, anon, _named = marked
+    for page in ("pages/rankings.py", "pages/coverage.py"):
+        at = run_app(db_url, people["admin"], page=page)
+        assert not at.exception
+        charts = "\n".join(s for c in at.get("plotly_chart") for s in figure_strings(c.proto.spec))
+        assert charts
+        for m in anon.hidden():
+            assert m not in charts and m not in texts(at), (page, m)
+    with db.read() as s:
+        scores = lineups_da.current_scores(s, config=call_config)
+        scores_file = exports_da.scores_table(s, config=call_config, scores=scores).to_csv().decode("utf-8-sig")
+        data = coverage_inputs(s)
+    assert anon.markers["title"][0] in scores_file  # control: it is in the file, without its identity
+    frame = cov.coverage_frame(data.submissions, score_submissions(data.scores, call_config.weights))
+    for content in (scores_file, cov.coverage_export(frame, call_config).to_csv()):
+        for m in anon.hidden():
+            assert m not in content, m
