@@ -57,7 +57,6 @@ from urllib.parse import urlsplit
 
 log = logging.getLogger("evidence_review")
 
-STREAM_PATH = "/_stcore/stream"
 UPLOAD_ROUTE = "/_stcore/upload_file/{session_id}/{file_id}"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UPLOAD_METHODS = frozenset({"PUT", "DELETE"})
