@@ -12,7 +12,11 @@ trusts whatever roles it was given; so around it:
   issued it and has not revoked it;
 * failed sign-ins lock the username for a while, existing or not, and the
   message is the same whether or not the account exists;
-* the role always comes from the database, never from session state.
+* the role always comes from the database, never from session state;
+* a signed-in session is used only by the connection that holds its sign-in:
+  one whose WebSocket handshake carried the sign-in's cookie, or the one the
+  sign-in form was sent on. A client that resumes the session by its id
+  (Streamlit allows that; serve.py's gate stops it first) is signed out.
 """
 
 from __future__ import annotations
