@@ -1,6 +1,8 @@
 """The front door: configuration, sign-in, and the role-filtered navigation.
 
-Run with `make run` (demo) or `streamlit run app.py`. Every run:
+Run with `make run` (demo) or `streamlit run serve.py`, which serves this
+script behind `ui.streamlit_adapter`'s gate (and this script refuses to run
+behind a server started without it). Every run:
 1. reads the settings and the call's configuration (stopping with a message
    naming the file, key and problem if either is broken);
 2. resolves who is signed in, checking the server-side session record;
@@ -15,7 +17,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context
+from ui import auth, context, streamlit_adapter
 from ui.errors import run_safely
 from ui.guard import front_door_first
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
@@ -27,6 +29,13 @@ front_door_first()  # a first visit to a fresh server: never Streamlit's list of
 # make every browser fetch the favicon from a font CDN, telling a third party
 # who uses the app and when (tests/browser/test_security_inert.py watches).
 st.set_page_config(page_title="Evidence review", page_icon="📋", layout="wide")
+
+if streamlit_adapter.unguarded_server():
+    # Without serve.py's gate, a signed-in session could be resumed without its
+    # cookie, uploads would be taken from anyone and origins on any local port
+    # accepted: refuse to serve rather than serve that way.
+    st.error("This server was started the wrong way: start it with `streamlit run serve.py` (docs/deploy.md).")
+    st.stop()
 
 settings = context.settings()
 if not settings.demo_mode:
@@ -64,7 +73,8 @@ def keep_place() -> None:
     """The database is down: declare the navigation the person last had (the
     role last verified), without running a page, so that they stay on their
     page and find their unsaved input there when the database is back."""
-    roles = st.session_state.get("roles") if st.session_state.get(auth.SESSION_KEY) is not None else None
+    signed_in = st.session_state.get(auth.SESSION_KEY) is not None and auth.signed_in_here(settings)
+    roles = st.session_state.get("roles") if signed_in else None
     navigation(roles[0] if roles else None)
 
 

@@ -47,6 +47,7 @@ def start_session(session: Session, *, user_id: int, expires_at: dt.datetime, to
 class SessionCheck:
     viewer: Viewer | None
     reason: str = ""  # why it is not valid: signed out, expired, deactivated, password changed
+    token_sha256: str | None = None  # the SHA-256 of the sign-in's cookie token (None: no cookie issued)
 
 
 def check_session(session: Session, *, auth_session_id: int, now: dt.datetime | None = None) -> SessionCheck:
@@ -83,7 +84,10 @@ def _judge(record: AuthSession, user: User, now: dt.datetime) -> SessionCheck:
         return SessionCheck(None, "deactivated")
     if record.issued_at < user.sessions_valid_after:
         return SessionCheck(None, "password changed")
-    return SessionCheck(Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role))
+    return SessionCheck(
+        Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role),
+        token_sha256=record.token_sha256,
+    )
 
 
 def revoke_session(session: Session, *, auth_session_id: int, reason: str = "signed out") -> None:

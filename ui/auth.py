@@ -13,7 +13,11 @@ trusts whatever roles it was given; so around it:
 * sign-in attempts are counted per username before the password is checked
   (a success clears the count), and too many lock it for a while, existing or
   not; the message is the same whether or not the account exists;
-* the role always comes from the database, never from session state.
+* the role always comes from the database, never from session state;
+* a signed-in session is used only by the connection that holds its sign-in:
+  one whose WebSocket handshake carried the sign-in's cookie, or the one the
+  sign-in form was sent on. A client that resumes the session by its id
+  (Streamlit allows that; serve.py's gate stops it first) is signed out.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import hmac
 import logging
 import secrets
+from collections.abc import Mapping
 
 import bcrypt
 import jwt
@@ -34,11 +40,14 @@ from streamlit_authenticator.utilities import LoginError
 
 from access.visibility import Viewer
 from config import Settings
+from data_access import audit
 from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
 from ui import downloads
+from ui import streamlit_adapter as adapter
+from ui.navigation import allowed
 from ui.render import ROLE_LABELS
 
 log = logging.getLogger("evidence_review")
@@ -47,6 +56,8 @@ SESSION_KEY = "auth_session_id"
 NOTICE_KEY = "auth_notice"
 ERROR_KEY = "sign_in.error"
 PENDING_COOKIE_KEY = "auth_pending_cookie"
+CONNECTION_KEY = "auth_connection"  # the connection a form sign-in happened on (its cookie comes later)
+SIGN_IN_KEY = "auth_sign_in"  # what the server's gate knows of this signed-in session
 FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
 LOCKED_MESSAGE = (
     "Too many failed sign-ins for this username. For your security it is locked until "
@@ -62,6 +73,7 @@ ENDED_MESSAGES = {
     "deactivated": "Your account has been deactivated, so you have been signed out.",
     "expired": "Your sign-in has expired. Please sign in again.",
 }
+ENDED_DEFAULT = "Your sign-in has ended. Please sign in again."
 
 
 def cookie_authenticator(settings: Settings) -> stauth.Authenticate:
@@ -153,9 +165,16 @@ def _write_cookie(cookies: stauth.Authenticate, settings: Settings, token: str) 
     return bool(done)
 
 
+def _handshake_cookies() -> Mapping[str, str]:
+    """The cookies that came with the handshake of the WebSocket connection
+    driving this run (not the browser's cookies now: a cookie written since
+    reaches the server only with the next connection)."""
+    return st.context.cookies or {}
+
+
 def _decode_cookie(settings: Settings) -> str | None:
     """The raw cookie token if it is well-formed, correctly signed and unexpired."""
-    token = st.context.cookies.get(settings.cookie_name) if st.context.cookies else None
+    token = _handshake_cookies().get(settings.cookie_name)
     if not token:
         return None
     try:
@@ -171,8 +190,9 @@ def _decode_cookie(settings: Settings) -> str | None:
 
 
 def _clear_session_state() -> None:
-    for key in (SESSION_KEY, "name", "username", "email", "roles"):
+    for key in (SESSION_KEY, CONNECTION_KEY, SIGN_IN_KEY, "name", "username", "email", "roles"):
         st.session_state.pop(key, None)
+    adapter.forget_sign_in()
     st.session_state["authentication_status"] = None
 
 
@@ -186,7 +206,7 @@ def _end(cookies: stauth.Authenticate, reason: str) -> None:
     cookies.authentication_controller.logout()
     cookies.cookie_controller.delete_cookie()
     _clear_session_state()
-    st.session_state[NOTICE_KEY] = ENDED_MESSAGES.get(reason, "Your sign-in has ended. Please sign in again.")
+    st.session_state[NOTICE_KEY] = ENDED_MESSAGES.get(reason, ENDED_DEFAULT)
 
 
 def current_viewer(db: Database) -> Viewer | None:
@@ -200,7 +220,15 @@ def current_viewer(db: Database) -> Viewer | None:
 
 
 def authenticate(db: Database, settings: Settings) -> Viewer | None:
-    """Resolve who is signed in for this run, or None. Never renders the form."""
+    """Resolve who is signed in for this run, or None. Never renders the form.
+
+    A signed-in session is used only by the browser that signed in: the
+    connection driving this run must carry that sign-in's cookie (the cookies
+    of its WebSocket handshake, `st.context.cookies`), or be the very
+    connection the sign-in form was sent on (whose handshake predates the
+    cookie). Any other connection (one that offered this session's id to
+    resume it) is signed out, and the session's state wiped, before anything
+    else of the run."""
     session_id = st.session_state.get(SESSION_KEY)
     if session_id is not None:
         with db.read() as session:
@@ -208,13 +236,22 @@ def authenticate(db: Database, settings: Settings) -> Viewer | None:
         if check.viewer is None:
             _end(cookie_authenticator(settings), check.reason)
             return None
-        _sync_state(check.viewer)
-        return check.viewer
+        if _driven_by_its_browser(settings, check.token_sha256):
+            _sync_state(check.viewer)
+            _register(db, settings, session_id, check.token_sha256)
+            return check.viewer
+        _refuse_connection(db, check.viewer)
+        # Falls through: this connection's own cookie, if it has a valid one, signs it in as its owner.
 
-    # Signed in by other means within this server process (e.g. a test harness
-    # setting session state): bind it to a fresh server-side session so that
+    # Signed in by other means within this server process (AppTest setting
+    # session state; never a connection from a browser, where state is only
+    # ever set by this module): bind it to a fresh server-side session so that
     # revocation applies to it as well.
-    if st.session_state.get("authentication_status") and st.session_state.get("username"):
+    elif (
+        st.session_state.get("authentication_status")
+        and st.session_state.get("username")
+        and adapter.connection() is None
+    ):
         with db.write() as session:
             user = users_da.get_user_by_username(session, st.session_state["username"])
             if user is None or not user.active:
@@ -222,6 +259,7 @@ def authenticate(db: Database, settings: Settings) -> Viewer | None:
                 return None
             expires = utcnow() + dt.timedelta(days=settings.cookie_expiry_days)
             st.session_state[SESSION_KEY] = auth_da.start_session(session, user_id=user.id, expires_at=expires)
+        st.session_state[CONNECTION_KEY] = adapter.Binding.here()
         return authenticate(db, settings)
 
     token = _decode_cookie(settings)
@@ -239,7 +277,74 @@ def authenticate(db: Database, settings: Settings) -> Viewer | None:
         return None
     st.session_state[SESSION_KEY] = session_id
     _sync_state(check.viewer)
+    _register(db, settings, session_id, check.token_sha256)
     return check.viewer
+
+
+def _driven_by_its_browser(settings: Settings, token_sha256: str | None) -> bool:
+    """True if this run's connection may use the signed-in session whose
+    cookie token has digest `token_sha256`."""
+    token = _decode_cookie(settings)
+    if token is not None and token_sha256 and hmac.compare_digest(auth_da.token_digest(token), token_sha256):
+        return True
+    binding = st.session_state.get(CONNECTION_KEY)
+    if binding is None:
+        # The first run after a sign-in through the form (its callback has just
+        # queued the cookie): bind the sign-in to this connection, once.
+        pending = st.session_state.get(PENDING_COOKIE_KEY)
+        if pending and token_sha256 and hmac.compare_digest(auth_da.token_digest(pending), token_sha256):
+            binding = st.session_state[CONNECTION_KEY] = adapter.Binding.here()
+        else:
+            return False
+    return binding.holds()
+
+
+def signed_in_here(settings: Settings) -> bool:
+    """Whether this run's connection holds the session's sign-in, judged from
+    what the last verified run recorded (no database: `app.keep_place` uses it
+    while the database is down)."""
+    sign_in = st.session_state.get(SIGN_IN_KEY)
+    return sign_in is not None and _driven_by_its_browser(settings, sign_in.token_sha256)
+
+
+def _refuse_connection(db: Database, viewer: Viewer) -> None:
+    """A connection without the sign-in's cookie is driving a signed-in
+    session (it offered the session's id when it connected). Wipe the
+    session's state: nothing of it is shown, and no unsaved input is left
+    for it to read. The sign-in itself stays valid for its own browser."""
+    log.warning("a connection without its sign-in cookie tried to use %s's session; signed out", viewer.username)
+    adapter.forget_sign_in()
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["authentication_status"] = None
+    st.session_state[NOTICE_KEY] = ENDED_DEFAULT
+    with db.write() as session:
+        audit.record_denied(
+            session,
+            actor=viewer.username,
+            attempted="use the session from a connection without its sign-in cookie",
+            entity="session",
+        )
+
+
+def _register(db: Database, settings: Settings, auth_session_id: int, token_sha256: str | None) -> None:
+    """Tell the server's gate that this Streamlit session is signed in, with
+    which cookie, and how to check at an upload's moment that it may upload."""
+    sign_in = adapter.SignIn(
+        cookie_name=settings.cookie_name,
+        token_sha256=token_sha256,
+        may_upload=functools.partial(_may_upload, db, auth_session_id),
+    )
+    st.session_state[SIGN_IN_KEY] = sign_in  # the gate's entry lives as long as this
+    adapter.register_sign_in(sign_in)
+
+
+def _may_upload(db: Database, auth_session_id: int) -> bool:
+    """Checked by the gate for each upload: the sign-in is still valid and its
+    user may open the Import page (the only page with an uploader)."""
+    with db.read() as session:
+        check = auth_da.check_session(session, auth_session_id=auth_session_id)
+    return check.viewer is not None and allowed(check.viewer.role, "import")
 
 
 def _sync_state(viewer: Viewer) -> None:

@@ -1,0 +1,117 @@
+"""What ui.streamlit_adapter relies on in Streamlit, pinned: if an upgrade
+changes any of it, these fail before anything else does. (The gate's effect on
+a real server is in tests/browser/test_security_server.py and
+test_security_session.py.)"""
+
+from __future__ import annotations
+
+import inspect
+import socket
+
+import pytest
+import streamlit as st
+from starlette.datastructures import Headers
+from streamlit import net_util
+from streamlit.runtime import Runtime
+from streamlit.web.server import server, server_util
+from streamlit.web.server.starlette import starlette_websocket
+
+from ui import streamlit_adapter as adapter
+
+
+def test_the_handshake_offers_the_session_to_resume_third_in_the_subprotocol_header():
+    headers = Headers({"sec-websocket-protocol": "streamlit, xsrf-token, 1234-session"})
+    assert starlette_websocket._parse_subprotocols(headers) == ("streamlit", "xsrf-token", "1234-session")
+    src = inspect.getsource(starlette_websocket.create_websocket_handler)
+    assert "existing_session_id=existing_session_id" in src
+
+
+def test_the_upload_route_is_the_one_the_gate_matches():
+    from starlette.routing import Match
+
+    assert server.UPLOAD_FILE_ENDPOINT + "/{session_id}/{file_id}" == adapter.UPLOAD_ROUTE
+    src = inspect.getsource(__import__("streamlit.web.server.starlette.starlette_routes", fromlist=["x"]))
+    assert '"/{session_id}/{file_id}"' in src or "{session_id}/{file_id}" in src
+    gate = adapter.Gate(app=None)
+    scope = {"type": "http", "method": "PUT", "path": "/_stcore/upload_file/abc-1/f9", "root_path": "", "headers": []}
+    match, child = gate._upload_route.matches(scope)
+    assert match is Match.FULL and child["path_params"] == {"session_id": "abc-1", "file_id": "f9"}
+
+
+def test_a_runs_client_is_found_through_the_runtime_and_is_the_starlette_client():
+    assert "session_id" in inspect.signature(Runtime.get_client).parameters
+    assert hasattr(starlette_websocket.StarletteSessionClient, "client_context")
+    # One client object per WebSocket: the handler makes it after the handshake.
+    src = inspect.getsource(starlette_websocket.create_websocket_handler)
+    assert "client = StarletteSessionClient(websocket)" in src
+
+
+def test_st_app_takes_middleware_and_runs_it_before_its_own():
+    assert "middleware" in inspect.signature(st.App).parameters
+    assert "User middleware runs before" in inspect.getdoc(st.App)
+
+
+def test_streamlits_origin_check_looks_up_addresses_through_net_util_and_the_adapter_stops_it(monkeypatch):
+    """Unpatched, an unknown origin makes Streamlit open a socket towards
+    8.8.8.8 and request checkip.amazonaws.com; after `install_no_lookups`
+    it answers without touching the network."""
+    attempts: list[object] = []
+
+    def no_connect(self, address):
+        attempts.append(address)
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", no_connect)
+    import requests
+
+    monkeypatch.setattr(requests, "get", lambda url, **kw: attempts.append(url) or (_ for _ in ()).throw(OSError()))
+    monkeypatch.setattr(net_util, "_internal_ip", None)
+    monkeypatch.setattr(net_util, "_external_ip", None)
+    monkeypatch.setattr(net_util, "get_internal_ip", net_util.get_internal_ip)
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+
+    assert server_util.is_url_from_allowed_origins("https://evil.example") is False
+    assert ("8.8.8.8", 1) in attempts and any("checkip" in str(a) for a in attempts)  # what Streamlit does
+
+    attempts.clear()
+    adapter.install_no_lookups()
+    assert server_util.is_url_from_allowed_origins("https://evil.example") is False
+    assert net_util.get_internal_ip() is None and net_util.get_external_ip() is None
+    assert attempts == []
+    # ...and Streamlit still accepts any localhost port by itself: the gate must refuse those first.
+    assert server_util.is_url_from_allowed_origins("http://localhost:9999") is True
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "accepted"),
+    [
+        ("http://127.0.0.1:8501", "127.0.0.1:8501", True),
+        ("https://evidence.example.org", "evidence.example.org", True),
+        ("HTTPS://Evidence.Example.org", "evidence.example.org", True),
+        ("https://evidence.example.org", "127.0.0.1:8501", True),  # listed
+        ("https://evidence.example.org:443", "127.0.0.1:8501", True),  # listed, default port
+        ("http://evidence.example.org", "127.0.0.1:8501", False),  # listed for https only
+        ("https://evidence.example.org:8443", "127.0.0.1:8501", False),
+        ("http://localhost:9999", "127.0.0.1:8501", False),
+        ("http://127.0.0.1:1234", "127.0.0.1:8501", False),
+        ("http://localhost:8501", "127.0.0.1:8501", False),
+        ("https://evil.example", "127.0.0.1:8501", False),
+        ("https://evidence.example.org.evil.example", "127.0.0.1:8501", False),
+        ("null", "127.0.0.1:8501", False),
+        ("", "127.0.0.1:8501", False),
+        (None, "127.0.0.1:8501", False),
+        ("file://", "127.0.0.1:8501", False),
+    ],
+)
+def test_only_the_apps_own_origin_and_listed_origins_are_accepted(monkeypatch, origin, host, accepted):
+    from streamlit import config
+
+    real_get_option = config.get_option
+
+    def get_option(key):
+        if key == "server.corsAllowedOrigins":
+            return ["https://evidence.example.org"]
+        return real_get_option(key)
+
+    monkeypatch.setattr(config, "get_option", get_option)
+    assert adapter.origin_accepted(origin, host) is accepted

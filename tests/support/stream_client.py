@@ -1,0 +1,121 @@
+"""A raw client speaking Streamlit's own protocol, as an attacker would.
+
+It opens `/_stcore/stream` with the `websockets` package (a dependency of
+Streamlit itself), sends protobuf `BackMsg`s and collects the `ForwardMsg`s the
+server answers with; no browser, no JavaScript, and only the headers and
+cookies it is given. Streamlit's frontend offers a session id to resume in the
+third entry of `Sec-WebSocket-Protocol` (after the subprotocol and the XSRF
+token); `session_id=` does the same.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.sync.client import connect
+
+
+@dataclass
+class Run:
+    """What one run sent back: the session id and every message, raw and parsed."""
+
+    session_id: str = ""
+    messages: list[ForwardMsg] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
+
+    def carries(self, text: str) -> bool:
+        """True if any message holds `text` (UTF-8), wherever it is: an
+        element, a table's Arrow bytes, the navigation."""
+        needle = text.encode("utf-8")
+        return any(needle in frame for frame in self.raw)
+
+    def headings(self) -> list[str]:
+        return [
+            m.delta.new_element.heading.body
+            for m in self.messages
+            if m.WhichOneof("type") == "delta" and m.delta.new_element.WhichOneof("type") == "heading"
+        ]
+
+    def page_titles(self) -> list[str]:
+        """The pages the navigation offers (titles)."""
+        return [
+            p.page_name for m in self.messages if m.WhichOneof("type") == "navigation" for p in m.navigation.app_pages
+        ]
+
+
+class Refused(Exception):
+    """The server refused the WebSocket handshake."""
+
+
+def open_stream(
+    base_url: str,
+    *,
+    origin: str | None,
+    cookies: dict[str, str] | None = None,
+    session_id: str | None = None,
+    timeout: float = 10,
+):
+    """A WebSocket on the app's stream; raises `Refused` if the handshake is refused."""
+    url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+    headers = {}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    protocols = ["streamlit", "xsrf-placeholder"] + ([session_id] if session_id else [])
+    try:
+        return connect(
+            url,
+            origin=origin,
+            additional_headers=headers,
+            subprotocols=protocols,
+            open_timeout=timeout,
+            max_size=None,
+        )
+    except InvalidStatus as exc:
+        raise Refused(f"HTTP {exc.response.status_code}") from exc
+    except ConnectionClosed as exc:
+        raise Refused(str(exc)) from exc
+
+
+def run_page(ws, page_name: str = "", *, timeout: float = 30) -> Run:
+    """Ask for a run of `page_name` (a page's URL path; "" the default page)
+    and collect everything until the run finishes (or `timeout`)."""
+    msg = BackMsg()
+    msg.rerun_script.page_name = page_name
+    msg.rerun_script.query_string = ""
+    ws.send(msg.SerializeToString())
+    run = Run()
+    deadline = time.monotonic() + timeout
+    finished = 0
+    while time.monotonic() < deadline:
+        try:
+            frame = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+        except TimeoutError:
+            break
+        except ConnectionClosed:
+            break
+        if isinstance(frame, str):
+            continue
+        fwd = ForwardMsg()
+        fwd.ParseFromString(frame)
+        run.raw.append(frame)
+        run.messages.append(fwd)
+        kind = fwd.WhichOneof("type")
+        if kind == "new_session":
+            run.session_id = fwd.new_session.initialize.session_id
+        if kind == "script_finished":
+            finished += 1
+            # The app may rerun itself once at once (st.rerun): wait briefly for it.
+            try:
+                more = ws.recv(timeout=1.5)
+            except (TimeoutError, ConnectionClosed):
+                break
+            if isinstance(more, bytes):
+                nxt = ForwardMsg()
+                nxt.ParseFromString(more)
+                run.raw.append(more)
+                run.messages.append(nxt)
+    return run
