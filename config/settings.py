@@ -136,6 +136,32 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Largest spreadsheet that may be imported, in megabytes; checked by the server.",
     ),
     SettingSpec(
+        "import_max_expanded_mb",
+        "EVIDENCE_IMPORT_MAX_EXPANDED_MB",
+        "import_max_expanded_mb",
+        100,
+        int,
+        "Largest uncompressed size of an Excel workbook's contents, in megabytes (an .xlsx file is a zip "
+        "archive); counted from the archive's listing and again while it is unpacked.",
+    ),
+    SettingSpec(
+        "import_max_cells",
+        "EVIDENCE_IMPORT_MAX_CELLS",
+        "import_max_cells",
+        1_000_000,
+        int,
+        "Most cells a spreadsheet may hold (rows times columns as read, empty formatted cells included), and "
+        "most entries in a workbook's table of texts.",
+    ),
+    SettingSpec(
+        "import_max_seconds",
+        "EVIDENCE_IMPORT_MAX_SECONDS",
+        "import_max_seconds",
+        60,
+        int,
+        "Longest time reading one spreadsheet may take, in seconds, before it is given up.",
+    ),
+    SettingSpec(
         "data_dir",
         "EVIDENCE_DATA_DIR",
         "data_dir",
@@ -144,6 +170,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Folder for the default SQLite database, backups and the demo cookie key.",
     ),
 )
+
+
+def _default(name: str) -> Any:
+    return next(spec.default for spec in SETTINGS if spec.name == name)
 
 
 class SettingsError(ConfigError):
@@ -171,10 +201,37 @@ class Settings:
     max_upload_mb: int
     data_dir: Path
     cookie_key_source: str
+    import_max_expanded_mb: int
+    import_max_cells: int
+    import_max_seconds: int
 
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def import_limits(self) -> ImportLimits:
+        """The bounds on reading one spreadsheet (`scoring.importing.read_table`)."""
+        return ImportLimits(
+            max_bytes=self.max_upload_bytes,
+            max_expanded_bytes=self.import_max_expanded_mb * 1024 * 1024,
+            max_cells=self.import_max_cells,
+            max_seconds=self.import_max_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds on reading one spreadsheet, each one a setting (docs/settings.md).
+
+    The defaults are the settings' defaults: far beyond a real form export (a
+    few thousand rows of about a hundred columns), far below what would take
+    the server's memory or minutes of its time."""
+
+    max_bytes: int = _default("max_upload_mb") * 1024 * 1024
+    max_expanded_bytes: int = _default("import_max_expanded_mb") * 1024 * 1024
+    max_cells: int = _default("import_max_cells")
+    max_seconds: float = _default("import_max_seconds")
 
 
 def _secrets_files(root: Path) -> list[Path]:
@@ -283,6 +340,9 @@ def load_settings(
         login_lock_minutes=values["login_lock_minutes"],
         bcrypt_rounds=values["bcrypt_rounds"],
         max_upload_mb=values["max_upload_mb"],
+        import_max_expanded_mb=values["import_max_expanded_mb"],
+        import_max_cells=values["import_max_cells"],
+        import_max_seconds=values["import_max_seconds"],
         data_dir=data_dir,
         cookie_key_source=key_source,
     )
