@@ -1,9 +1,9 @@
 """The longest text each free-text input may hold, in characters: one place.
 
 The data layer refuses a longer value with `too_long`'s message and changes
-nothing (a raw WebSocket client can send any widget value, so a widget's
-`max_chars` alone proves nothing); the widgets show the same limit as their
-`max_chars`. docs/security.md ("Bounds on free text") lists them.
+nothing, whoever calls it; the widgets show the same limit as their
+`max_chars` (which Streamlit's server also applies, cutting a longer value).
+docs/security.md ("Bounds on free text") lists them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ USER_NAME = 200
 USER_EMAIL = 320  # the longest address the email standards allow
 USER_ORGANISATION = 300
 USERNAME = 64  # also the username rule in data_access.users
-PASSWORD = 200  # the widget's bound; data_access.users refuses more than 72 bytes
 LINE_UP_NAME = 200
 LINE_UP_NOTES = 5_000
 MAPPING_NAME = 200

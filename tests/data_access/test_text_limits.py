@@ -1,7 +1,7 @@
 """Every free-text writer refuses a value over its limit (config.limits) with
 a message naming the limit, and changes nothing; a value at the limit is
-kept (line-ups: tests/data_access/test_lineups.py). On SQLite and PostgreSQL: the data layer is the bound, whatever a
-widget's max_chars says (a raw WebSocket client can send any value)."""
+kept (line-ups: tests/data_access/test_lineups.py). On SQLite and PostgreSQL: the data layer is the bound for every caller,
+not only the pages' widgets."""
 
 from __future__ import annotations
 

@@ -149,3 +149,22 @@ def test_a_real_form_export_sized_workbook_is_read_within_the_default_bounds():
     rows = [[f"h{c}" for c in range(100)]] + [[f"r{r}c{c}" for c in range(100)] for r in range(3_000)]
     table = read_table(xlsx_bytes({"Responses": rows}), "export.xlsx", max_bytes=10 * MB)
     assert len(table.rows) == 3_000 and table.rows[-1].cells[99] == "r2999c99"
+
+
+def test_a_styles_part_with_too_many_entries_is_refused_before_openpyxl_parses_it_whole(tmp_path):
+    from scoring.importing.reading import MAX_PART_ELEMENTS
+
+    small = zipfile.ZipFile(io.BytesIO(hostile_xlsx.styled_empty_cells(1, 1)))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in small.infolist():
+            data = small.read(info)
+            if info.filename == "xl/styles.xml":
+                data = data.replace(
+                    b"</styleSheet>", b"<extra>" + b"<x/>" * MAX_PART_ELEMENTS + b"</extra></styleSheet>"
+                )
+            archive.writestr(info.filename, data)
+    assert len(buffer.getvalue()) < MB
+    result = refusal_in_a_fresh_process(tmp_path, buffer.getvalue())
+    assert f"part xl/styles.xml holds more than {MAX_PART_ELEMENTS:,} entries" in result["message"]
+    assert result["seconds"] < 5 and result["peak_mb"] < 300, result
