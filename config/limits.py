@@ -10,9 +10,9 @@ from __future__ import annotations
 
 REVIEW_COMMENT = 20_000
 CONFLICT_REASON = 1_000
-USER_NAME = 200
-USER_EMAIL = 320  # the longest address the email standards allow
-USER_ORGANISATION = 300
+USER_NAME = 200  # the users.name column (VARCHAR(200))
+USER_EMAIL = 320  # the longest address the email standards allow; the users.email column
+USER_ORGANISATION = 300  # the users.organisation column
 USERNAME = 64  # also the username rule in data_access.users
 LINE_UP_NAME = 200
 LINE_UP_NOTES = 5_000
