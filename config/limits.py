@@ -27,7 +27,7 @@ IMPORTED_FIELD = {
     "summary": 32_767,
     "notes": 32_767,  # the office's notes on a submission
     "links": 10_000,
-    "reference": 100,
+    "reference": 64,  # also scoring.submission_rules.REFERENCE_RE and the column
     "contact_email": USER_EMAIL,
 }
 IMPORTED_DEFAULT = 2_000  # any other field (names, organisations, regions, codes, dates...)
