@@ -378,13 +378,10 @@ def check_workbook(archive: zipfile.ZipFile, limits: ImportLimits, deadline: _De
         name = info.filename.lower()
         sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
         strings = name.endswith("sharedstrings.xml")
-        whole = (
-            not sheet
-            and not strings
-            and name.endswith((".xml", ".rels"))
-            and not name.startswith(
-                ("xl/pivotcache", "xl/pivottables", "xl/drawings", "xl/charts", "xl/externallinks", "customxml")
-            )
+        # The parts openpyxl parses whole in a read-only workbook (others, such as
+        # comments or calcChain, it does not read).
+        whole = name in ("[content_types].xml", "xl/workbook.xml", "xl/styles.xml") or (
+            name.endswith(".rels") or name.startswith(("docprops/", "xl/chartsheets/"))
         )
         cells = rows = entries = elements = 0
         carry = b""

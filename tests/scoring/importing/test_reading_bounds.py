@@ -168,3 +168,11 @@ def test_a_styles_part_with_too_many_entries_is_refused_before_openpyxl_parses_i
     result = refusal_in_a_fresh_process(tmp_path, buffer.getvalue())
     assert f"part xl/styles.xml holds more than {MAX_PART_ELEMENTS:,} entries" in result["message"]
     assert result["seconds"] < 5 and result["peak_mb"] < 300, result
+    # A part openpyxl does not read (here a calculation chain) is only counted in the unpacked size.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in small.infolist():
+            archive.writestr(info.filename, small.read(info))
+        archive.writestr("xl/calcChain.xml", b"<calcChain>" + b'<c r="A1"/>' * MAX_PART_ELEMENTS + b"</calcChain>")
+    with pytest.raises(ImportRefused, match="header row but no submissions"):
+        read_table(buffer.getvalue(), "chain.xlsx", max_bytes=MB)
