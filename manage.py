@@ -382,7 +382,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     try:
         check_size(path.stat().st_size, max_bytes)
         content = path.read_bytes()
-        table = read_table(content, path.name, max_bytes=max_bytes, sheet=args.sheet)
+        table = read_table(content, path.name, max_bytes=max_bytes, sheet=args.sheet, limits=ctx.settings.import_limits)
     except ImportRefused as exc:
         raise CommandError(f"{exc} Nothing was imported.") from None
     if args.mapping:
@@ -411,6 +411,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "config": ctx.config,
         "max_bytes": max_bytes,
         "sheet": table.sheet,
+        "limits": ctx.settings.import_limits,
     }
     result = None
     try:

@@ -15,7 +15,10 @@ run --repeat times; it prints the best wall-clock seconds and rows per second
 the highest peak memory of the process (resident set size, interpreter
 included).
 Targets (issue 3): 5,000 rows/s on SQLite, 2,000 rows/s on PostgreSQL, under
-500 MB. Figures are printed (and as FIGURE lines, `bench/figures.py`), never
+500 MB. First, it refuses hostile workbooks under 1 MB that expand to millions
+of cells or strings (tests/support/hostile_xlsx.py), each in a fresh process:
+the slowest refusal's wall-clock seconds (target under 2 s, issue 12) and the
+highest peak memory of those processes (VmHWM; target under 300 MB). Figures are printed (and as FIGURE lines, `bench/figures.py`), never
 asserted; the exit status is 1 when one misses its target.
 """
 
@@ -123,6 +126,76 @@ def child(url: str, file: Path, mode: str) -> None:
     )
 
 
+BOMBS = {
+    "2,000,000 styled empty cells": ("styled_empty_cells", (20_000, 100)),
+    "50,000 rows of one cell in column ALK": ("far_cells", (50_000, 999)),
+    "3,000,000 shared strings": ("shared_strings_bomb", (3_000_000,)),
+    "10,000,000 repeated cells (200 MB of XML)": ("repeated_cells", (100_000, 100)),
+}
+BOMB_SECONDS, BOMB_MB = 2, 300
+
+
+def bomb_child(file: Path) -> None:
+    """Refuse one hostile workbook; its wall and CPU seconds and this process's own peak memory."""
+    from importing import ImportRefused, read_table
+
+    content = file.read_bytes()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    try:
+        read_table(content, file.name, max_bytes=10 * 1024 * 1024)
+        refused = ""
+    except ImportRefused as exc:
+        refused = str(exc)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    # VmHWM, not ru_maxrss: a spawned child's ru_maxrss starts from its parent's peak.
+    status = Path("/proc/self/status").read_text()
+    peak_mb = int(status.split("VmHWM:")[1].split()[0]) / 1024
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "refused": refused}))
+
+
+def refuse_bombs(base: Path, repeat: int) -> bool:
+    """Time and memory of refusing each hostile workbook; False when a target is missed."""
+    from tests.support import hostile_xlsx
+
+    slowest = peak = 0.0
+    slowest_cpu = 0.0
+    print(f"refusing hostile workbooks, best of {repeat}")
+    for label, (builder, args) in BOMBS.items():
+        path = base / f"{builder}.xlsx"
+        path.write_bytes(getattr(hostile_xlsx, builder)(*args))
+        runs = []
+        for _ in range(repeat):
+            done = subprocess.run(
+                [sys.executable, "-W", "ignore", __file__, "--bomb", str(path)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"refusing {label} failed:\n{done.stderr[-3000:]}")
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        best = min(runs, key=lambda r: r["seconds"])
+        if not best["refused"]:
+            raise SystemExit(f"{label} was not refused")
+        size = path.stat().st_size / 1024
+        print(
+            f"  {label:<44} {size:>6.0f} KB {best['seconds']:>6.2f} s ({best['cpu']:.2f} CPU s) "
+            f"{max(r['peak_mb'] for r in runs):>5.0f} MB  {best['refused'][:60]}..."
+        )
+        if best["seconds"] > slowest:
+            slowest, slowest_cpu = best["seconds"], best["cpu"]
+        peak = max(peak, *(r["peak_mb"] for r in runs))
+    ok = figure(
+        "import: refusing a workbook bomb (slowest)",
+        round(slowest, 2),
+        "s",
+        target=("<", BOMB_SECONDS),
+        cpu=round(slowest_cpu, 2),
+        note="files under 1 MB expanding to millions of cells or strings; CPU seconds of that run",
+    )
+    return figure("import: refusing a workbook bomb, peak memory", round(peak), "MB", target=("<", BOMB_MB)) and ok
+
+
 def measure(url: str, file: Path, mode: str) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", url, str(file), mode], capture_output=True, text=True, cwd=ROOT
@@ -150,9 +223,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement; the best is shown")
     parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "MODE"), help=argparse.SUPPRESS)
+    parser.add_argument("--bomb", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--bombs-only", action="store_true", help="only the refusal of hostile workbooks")
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]), args.child[2])
+        return 0
+    if args.bomb:
+        bomb_child(args.bomb)
         return 0
 
     from tests.support.postgres import PostgresCluster, PostgresUnavailable
@@ -160,6 +238,9 @@ def main() -> int:
     missed = False
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         base = Path(tmp)
+        missed |= not refuse_bombs(base, args.repeat)
+        if args.bombs_only:
+            return 1 if missed else 0
         file = base / "submissions.csv"
         write_file(file, args.rows)
         print(f"import of {args.rows:,} rows ({file.stat().st_size / 1024 / 1024:.1f} MB CSV, UTF-8 with BOM)")

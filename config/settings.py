@@ -253,6 +253,23 @@ class Settings(BaseSettings):
         validation_alias="EVIDENCE_MAX_UPLOAD_MB",
         description="Largest spreadsheet that may be imported, in megabytes; checked by the server.",
     )
+    import_max_expanded_mb: PositiveInt = Field(
+        100,
+        validation_alias="EVIDENCE_IMPORT_MAX_EXPANDED_MB",
+        description="Largest uncompressed size of an Excel workbook's contents, in megabytes (an .xlsx file is a "
+        "zip archive); counted from the archive's listing and again while it is unpacked.",
+    )
+    import_max_cells: PositiveInt = Field(
+        1_000_000,
+        validation_alias="EVIDENCE_IMPORT_MAX_CELLS",
+        description="Most cells a spreadsheet may hold (rows times columns as read, empty formatted cells "
+        "included), and most entries in a workbook's table of texts.",
+    )
+    import_max_seconds: PositiveInt = Field(
+        60,
+        validation_alias="EVIDENCE_IMPORT_MAX_SECONDS",
+        description="Longest time reading one spreadsheet may take, in seconds, before it is given up.",
+    )
 
     _cookie_key_source: str = PrivateAttr("default")
 
@@ -358,6 +375,34 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def import_limits(self) -> ImportLimits:
+        """The bounds on reading one spreadsheet (`importing.read_table`)."""
+        return ImportLimits(
+            max_bytes=self.max_upload_bytes,
+            max_expanded_bytes=self.import_max_expanded_mb * 1024 * 1024,
+            max_cells=self.import_max_cells,
+            max_seconds=self.import_max_seconds,
+        )
+
+
+def _default(name: str) -> Any:
+    return Settings.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """Bounds on reading one spreadsheet, each one a setting (docs/settings.md).
+
+    The defaults are the settings' defaults: far beyond a real form export (a
+    few thousand rows of about a hundred columns), far below what would take
+    the server's memory or minutes of its time."""
+
+    max_bytes: int = _default("max_upload_mb") * 1024 * 1024
+    max_expanded_bytes: int = _default("import_max_expanded_mb") * 1024 * 1024
+    max_cells: int = _default("import_max_cells")
+    max_seconds: float = _default("import_max_seconds")
 
 
 def _kind(info: FieldInfo) -> type:

@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from config import limits
 from data_access import audit
 from data_access.call_state import reviewing_closed
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
@@ -177,6 +178,8 @@ def declare_conflict(
     reopened by them first; when the admin records the conflict, it is set
     aside (back to a draft, audited), so its scores stop counting. Returns
     the conflict's id."""
+    if problem := limits.too_long("The reason", reason.strip(), limits.CONFLICT_REASON):
+        raise AssignmentError(problem)
     _lock(session)
     existing = session.scalar(
         select(ConflictOfInterest).where(

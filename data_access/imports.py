@@ -31,7 +31,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
+from config import limits
 from config.call_config import MULTI_VALUED, CallConfig
+from config.settings import ImportLimits
 from data_access import audit
 from data_access.models import (
     DuplicateFlag,
@@ -55,7 +57,7 @@ from importing.plan import Progress
 
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
-MAX_MAPPING_NAME = 200
+MAX_MAPPING_NAME = limits.MAPPING_NAME
 FLAG_STATUSES = ("open", "not_duplicate", "duplicate")
 # Serialises imports on PostgreSQL (SQLite's write units are serial already).
 IMPORT_LOCK_KEY = 7_310_240_001
@@ -196,13 +198,14 @@ def preview_import(
     config: CallConfig,
     max_bytes: int,
     sheet: str | None = None,
+    limits: ImportLimits | None = None,
     progress: Progress | None = None,
 ) -> ImportPlan:
     """What importing the file would do, with every problem; writes nothing.
 
     Raises `importing.ImportRefused` for a file that cannot be read at all."""
     with _bulk_work():
-        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet)
+        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits)
         return build_plan(
             table,
             mapping=mapping,
@@ -278,6 +281,7 @@ def apply_import(
     actor: str,
     actor_id: int | None = None,
     sheet: str | None = None,
+    limits: ImportLimits | None = None,
     mapping_name: str | None = None,
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
@@ -302,6 +306,7 @@ def apply_import(
         config=config,
         max_bytes=max_bytes,
         sheet=sheet,
+        limits=limits,
         progress=planning,
     )
     if not plan.ok:

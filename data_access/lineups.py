@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
+from config import limits
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
@@ -33,7 +34,7 @@ from scoring import score_submissions
 from scoring.selection import SelectionResult, SelectionRules, rule_violations
 
 SCORE_COLUMN = "overall_calibrated"
-NAME_MAX = 200
+NAME_MAX = limits.LINE_UP_NAME
 CANDIDATE_COLUMNS = [
     "submission_id",
     "reference",
@@ -178,6 +179,8 @@ def save_line_up(
     """
     require_admin(session, viewer)
     name = _normalise_name(name)
+    if problem := limits.too_long("The notes", notes.strip(), limits.LINE_UP_NOTES):
+        raise LineUpError(problem)
     if not result.feasible or not result.picks:
         raise LineUpError("Only a line-up that keeps every rule can be saved.")
     members = result.members

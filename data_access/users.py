@@ -16,6 +16,7 @@ import bcrypt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from config import limits
 from data_access import audit, passwords
 from data_access.models import ROLES, AuthSession, User, utcnow
 
@@ -65,7 +66,16 @@ def hash_password(password: str, *, username: str | None, rounds: int = 12, demo
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
 
 
-def _check_fields(*, username: str, name: str, role: str, email: str | None, capacity: int | None) -> None:
+def _check_fields(
+    *, username: str, name: str, role: str, email: str | None, capacity: int | None, organisation: str | None = None
+) -> None:
+    for what, value, limit in (
+        ("The name", name, limits.USER_NAME),
+        ("The email address", email, limits.USER_EMAIL),
+        ("The organisation", organisation, limits.USER_ORGANISATION),
+    ):
+        if problem := limits.too_long(what, value, limit):
+            raise UserError(problem)
     if not USERNAME_RE.match(username):
         raise UserError(
             "A username has 2 to 64 characters: lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit."
@@ -94,7 +104,7 @@ def create_user(
 ) -> UserRecord:
     username = normalise_username(username)
     email = (email or "").strip() or None
-    _check_fields(username=username, name=name, role=role, email=email, capacity=capacity)
+    _check_fields(username=username, name=name, role=role, email=email, capacity=capacity, organisation=organisation)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(f"The username {username!r} is taken.")
     user = User(
@@ -259,7 +269,14 @@ def update_details(
     new_name = user.name if name is None else name.strip()
     new_email = user.email if email is None else (email.strip() or None)
     new_capacity = None if clear_capacity else (user.capacity if capacity is None else capacity)
-    _check_fields(username=user.username, name=new_name, role=user.role, email=new_email, capacity=new_capacity)
+    _check_fields(
+        username=user.username,
+        name=new_name,
+        role=user.role,
+        email=new_email,
+        capacity=new_capacity,
+        organisation=None if organisation is None else organisation.strip(),
+    )
     user.name, user.email, user.capacity = new_name, new_email, new_capacity
     if organisation is not None:
         user.organisation = organisation.strip() or None

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from access.visibility import IDENTITY_FIELDS
+from config import limits
 from config.call_config import MULTI_VALUED, CallConfig
 from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
 from importing.mapping import ColumnMapping
@@ -42,7 +43,7 @@ from importing.values import CodeResolver, ValueProblem, clean_text, parse_date,
 
 assert set(FIELD_NAMES) == {f.name for f in dataclasses.fields(SubmissionInput)}
 
-MAX_EMAIL = 320
+MAX_EMAIL = limits.imported_field("contact_email")
 MAX_SHOWN_VALUE = 300
 MAX_DUPLICATE_PARTNERS = 5
 DEFAULTS: dict[str, Any] = {
@@ -204,11 +205,30 @@ class _RowReader:
         values: dict[str, Any] = {}
         for name, i, kind, column in self.fields:
             raw = cells[i]
+            longest = limits.imported_field(name)
+            if kind != "email" and len(raw) > longest:
+                problems.append(
+                    RowProblem(
+                        number,
+                        column,
+                        shown(raw),
+                        f"This cell has {len(raw):,} characters; the most for {FIELDS_BY_NAME[name].label.lower()} "
+                        f"is {longest:,}.",
+                        "Shorten it in the file and import it again.",
+                    )
+                )
             if kind in ("text", "reference", "email"):
                 text = clean_text(raw)
                 values[name] = (text or "") if name in ("title", "summary") else text
                 if kind == "email" and text and len(text) > MAX_EMAIL:
-                    problems.append(RowProblem(number, column, shown(raw), "This email address is too long."))
+                    problems.append(
+                        RowProblem(
+                            number,
+                            column,
+                            shown(raw),
+                            f"This email address is too long: {len(text):,} characters; the most is {MAX_EMAIL:,}.",
+                        )
+                    )
             elif kind == "date":
                 try:
                     values[name] = parse_date(raw)

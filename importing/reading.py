@@ -8,6 +8,15 @@ the headers and every non-blank row with its row number as a spreadsheet
 would show it. Anything that is not a readable spreadsheet raises
 `ImportRefused` with a sentence a non-programmer can act on.
 
+Before a workbook is parsed, its archive is checked against the bounds in
+`config.settings.ImportLimits` (each one a setting): the uncompressed size
+of its parts (as the archive lists them, and again as they are unpacked), the
+cells of its sheets and the entries of its table of texts (counted in the
+unpacked bytes, without parsing them), and the time taken; the cells are
+counted again as the sheet is read. A file past a bound is refused with a
+message naming the bound and its limit, before it can take the server's
+memory or minutes of its time.
+
 Cells are kept as typed: a cell reading `=SUM(A1)` stays exactly that (in an
 XLSX workbook, a formula's text is read, never its result). Only numbers,
 dates and true/false cells of a workbook are turned into text.
@@ -23,16 +32,26 @@ import io
 import itertools
 import re
 import threading
+import time
 import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from config.settings import ImportLimits
+
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
-# An XLSX file is a zip archive; refuse one that would expand to more than
-# this many times the upload limit (a "zip bomb" or a sheet of empty rows).
-MAX_EXPANSION = 40
+# An XLSX file is a zip archive of XML parts. Parts that openpyxl parses
+# whole into a tree (workbook, styles, relationships, properties, chart
+# sheets) may hold at most this many elements: a real workbook's styles hold a
+# few thousand (Excel's own limit is 64,000 cell formats).
+MAX_PART_ELEMENTS = 300_000
+_CHUNK = 1024 * 1024
+_TAG_PREFIX = rb"<(?:[A-Za-z_][\w.\-]*:)?"
+_CELL_TAG = re.compile(_TAG_PREFIX + rb"c[\s/>]")
+_ROW_TAG = re.compile(_TAG_PREFIX + rb"row[\s/>]")
+_STRING_TAG = re.compile(_TAG_PREFIX + rb"si[\s/>]")
 # In a workbook, this many blank rows in a row end the sheet (formatted but
 # empty rows can run to the bottom of the sheet).
 MAX_BLANK_RUN = 10_000
@@ -105,8 +124,10 @@ def sniff_kind(content: bytes) -> str:
                 names = set(archive.namelist())
                 if "xl/workbook.xml" in names:
                     return "xlsx"
-                if "mimetype" in names and b"opendocument.spreadsheet" in archive.read("mimetype"):
-                    return "ods"
+                if "mimetype" in names:
+                    with archive.open("mimetype") as part:  # only its start: it could be a bomb
+                        if b"opendocument.spreadsheet" in part.read(200):
+                            return "ods"
         except (zipfile.BadZipFile, OSError, KeyError, ValueError):
             return "zip"
         return "zip"
@@ -125,19 +146,25 @@ def check_size(n_bytes: int, max_bytes: int) -> None:
         )
 
 
-def read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | None = None) -> Table:
+def read_table(
+    content: bytes, filename: str, *, max_bytes: int, sheet: str | None = None, limits: ImportLimits | None = None
+) -> Table:
     """The file as a `Table`; `ImportRefused` with a plain message if it cannot be read.
 
+    `max_bytes` is the upload limit; `limits` the other bounds (the settings'
+    defaults when not given; `Settings.import_limits` gives the deployment's).
+
     The last few tables read are kept, keyed by the bytes' SHA-256, file name,
-    sheet and limit: the Import page reads the same upload on every rerun, and
+    sheet and limits: the Import page reads the same upload on every rerun, and
     a preview and its import read it again (a `Table` is immutable)."""
     check_size(len(content), max_bytes)
-    key = (hashlib.sha256(content).hexdigest(), filename, sheet or None, max_bytes)
+    limits = limits or ImportLimits()
+    key = (hashlib.sha256(content).hexdigest(), filename, sheet or None, max_bytes, limits)
     with _RECENT_LOCK:
         if key in _RECENT:
             _RECENT.move_to_end(key)
             return _RECENT[key]
-    table = _read_table(content, filename, max_bytes=max_bytes, sheet=sheet)
+    table = _read_table(content, filename, limits=limits, sheet=sheet, deadline=_Deadline(limits.max_seconds))
     with _RECENT_LOCK:
         _RECENT[key] = table
         while len(_RECENT) > RECENT_TABLES:
@@ -145,7 +172,33 @@ def read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | No
     return table
 
 
-def _read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | None) -> Table:
+class _Deadline:
+    """Refuses the file once reading it has taken longer than the limit."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.ends:
+            raise ImportRefused(
+                f"Reading this file took longer than {self.seconds:g} seconds, the limit, so it was stopped. Check "
+                "that it is the right file, or save the sheet you need as CSV and import that (setting "
+                "EVIDENCE_IMPORT_MAX_SECONDS)."
+            )
+
+
+def _too_many_cells(limits: ImportLimits, where: str = "The file") -> ImportRefused:
+    return ImportRefused(
+        f"{where} holds more than {limits.max_cells:,} cells (rows times columns, empty formatted cells "
+        f"included); the limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Check that this is "
+        "the right file, delete the unused rows and columns, or split it into smaller files."
+    )
+
+
+def _read_table(
+    content: bytes, filename: str, *, limits: ImportLimits, sheet: str | None, deadline: _Deadline
+) -> Table:
     if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise ImportRefused("The file is empty: it has no header row and no submissions.")
     kind = sniff_kind(content)
@@ -171,7 +224,7 @@ def _read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | N
                 f"This file is named {ext} but it is an Excel workbook. Rename it to .xlsx (or save it as CSV "
                 "from your spreadsheet) and import it again."
             )
-        return _read_xlsx(content, filename, max_bytes=max_bytes, sheet=sheet)
+        return _read_xlsx(content, filename, limits=limits, sheet=sheet, deadline=deadline)
     text, encoding = decode_text(content)
     if ext in XLSX_EXTENSIONS:
         raise ImportRefused(
@@ -180,7 +233,7 @@ def _read_table(content: bytes, filename: str, *, max_bytes: int, sheet: str | N
         )
     if sheet not in (None, ""):
         raise ImportRefused("A CSV file has no sheets; choose a sheet only for an Excel workbook.")
-    return _read_csv(text, filename, encoding)
+    return _read_csv(text, filename, encoding, limits=limits, deadline=deadline)
 
 
 def decode_text(content: bytes) -> tuple[str, str]:
@@ -250,24 +303,35 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(text: str, filename: str, encoding: str) -> Table:
+def _read_csv(text: str, filename: str, encoding: str, *, limits: ImportLimits, deadline: _Deadline) -> Table:
     delimiter = _pick_delimiter(text)
     records: list[tuple[int, list[str]]] = []
+    total = 0
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
             _check_shape(number, len(cells))
+            total += len(cells)
+            if total > limits.max_cells:
+                raise _too_many_cells(limits)
+            if number % 256 == 0:
+                deadline.check()
             records.append((number, cells))
+        deadline.check()
     except csv.Error as exc:
         raise ImportRefused(f"The file cannot be read as CSV ({exc}). Save it again from your spreadsheet.") from None
     return _build_table(records, filename=filename, kind="csv", encoding=encoding, delimiter=delimiter)
 
 
+def _too_many_rows(where: str = "The file") -> ImportRefused:
+    return ImportRefused(
+        f"{where} has more than {MAX_ROWS:,} rows, far more than a call for evidence receives. Check that "
+        "this is the right file, or split it into smaller files."
+    )
+
+
 def _check_shape(row_number: int, n_cells: int) -> None:
     if row_number > MAX_ROWS:
-        raise ImportRefused(
-            f"The file has more than {MAX_ROWS:,} rows, far more than a call for evidence receives. Check that "
-            "this is the right file, or split it into smaller files."
-        )
+        raise _too_many_rows()
     if n_cells > MAX_COLUMNS:
         raise ImportRefused(
             f"Row {row_number} has {n_cells:,} cells; more than {MAX_COLUMNS:,} columns cannot be a list of "
@@ -297,19 +361,92 @@ def cell_text(value: object) -> str:
     return text if isinstance(text, str) else str(value)
 
 
-def _read_xlsx(content: bytes, filename: str, *, max_bytes: int, sheet: str | None) -> Table:
+def check_workbook(archive: zipfile.ZipFile, limits: ImportLimits, deadline: _Deadline) -> None:
+    """Refuse a workbook past a bound before openpyxl parses any of it.
+
+    The parts' uncompressed sizes as the archive lists them are added up
+    first; then every part is unpacked in pieces (never whole), counting the
+    bytes it really gives (a listing can lie), and, without parsing the XML,
+    its sheets' cells and rows, the entries of its table of texts, and the
+    elements of the parts openpyxl would parse whole."""
+    infos = archive.infolist()
+    declared = sum(info.file_size for info in infos)
+    if declared > limits.max_expanded_bytes:
+        raise _too_large(declared, limits)
+    unpacked = 0
+    for info in infos:
+        name = info.filename.lower()
+        sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
+        strings = name.endswith("sharedstrings.xml")
+        # The parts openpyxl parses whole in a read-only workbook (others, such as
+        # comments or calcChain, it does not read).
+        whole = name in ("[content_types].xml", "xl/workbook.xml", "xl/styles.xml") or (
+            name.endswith(".rels") or name.startswith(("docprops/", "xl/chartsheets/"))
+        )
+        cells = rows = entries = elements = 0
+        carry = b""
+        try:
+            with archive.open(info) as part:
+                while chunk := part.read(_CHUNK):
+                    unpacked += len(chunk)
+                    if unpacked > limits.max_expanded_bytes:
+                        raise _too_large(unpacked, limits)
+                    deadline.check()
+                    data = carry + chunk
+                    # Count up to the last "<": every tag before it is whole.
+                    cut = data.rfind(b"<")
+                    body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
+                    if sheet:
+                        cells += len(_CELL_TAG.findall(body))
+                        rows += len(_ROW_TAG.findall(body))
+                        if cells > limits.max_cells:
+                            raise _too_many_cells(limits, "A sheet of this workbook")
+                        if rows > MAX_ROWS:
+                            raise _too_many_rows("A sheet of this workbook")
+                    elif strings:
+                        entries += len(_STRING_TAG.findall(body))
+                        if entries > limits.max_cells:
+                            raise ImportRefused(
+                                f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
+                                f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
+                                "you need as CSV, or copy it into a new workbook, and import that."
+                            )
+                    elif whole:
+                        elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
+                        if elements > MAX_PART_ELEMENTS:
+                            raise ImportRefused(
+                                f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
+                                "entries (formatting, names or links), far more than a real workbook. Save the "
+                                "sheet you need as CSV, or copy it into a new workbook, and import that."
+                            )
+        except ImportRefused:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+            raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
+        # What is left after the last piece is the part's last tag.
+        if sheet and len(_CELL_TAG.findall(carry)) + cells > limits.max_cells:
+            raise _too_many_cells(limits, "A sheet of this workbook")
+
+
+def _too_large(n_bytes: int, limits: ImportLimits) -> ImportRefused:
+    return ImportRefused(
+        f"This workbook unpacks to more than {describe_size(limits.max_expanded_bytes)} (at least "
+        f"{describe_size(n_bytes)}); the limit is {describe_size(limits.max_expanded_bytes)} (setting "
+        "EVIDENCE_IMPORT_MAX_EXPANDED_MB). Save the sheet you need as CSV, or copy it into a new workbook, and "
+        "import that."
+    )
+
+
+def _read_xlsx(content: bytes, filename: str, *, limits: ImportLimits, sheet: str | None, deadline: _Deadline) -> Table:
     import openpyxl  # imported here: CSV-only callers need not load it
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            expanded = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
+            check_workbook(archive, limits, deadline)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if isinstance(exc, ImportRefused):
+            raise
         raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
-    if expanded > MAX_EXPANSION * max(max_bytes, 1024 * 1024):
-        raise ImportRefused(
-            "This workbook expands to far more data than its size suggests, so it is not read. Save the sheet "
-            "you need as CSV, or copy it into a new workbook, and import that."
-        )
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error on a damaged workbook
@@ -333,10 +470,15 @@ def _read_xlsx(content: bytes, filename: str, *, max_bytes: int, sheet: str | No
             )
         worksheet.reset_dimensions()  # some tools write a wrong size; read what is there
         records: list[tuple[int, list[str]]] = []
-        blank_run = 0
+        blank_run = total = 0
         try:
             for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
                 _check_shape(number, len(values))
+                # Rows are padded to their last cell: count what is really made.
+                total += len(values)
+                if total > limits.max_cells:
+                    raise _too_many_cells(limits, f"The sheet \u201c{chosen}\u201d")
+                deadline.check()
                 cells = [cell_text(v) for v in values]
                 if any(c.strip() for c in cells):
                     blank_run = 0

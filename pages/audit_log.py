@@ -5,6 +5,7 @@ import json
 
 import streamlit as st
 
+from config import limits
 from data_access import audit
 from ui import context
 from ui.exports import table_download
@@ -18,7 +19,7 @@ with db.read() as session:
     actions = audit.distinct_actions(session)
 cols = st.columns([2, 2, 2, 1])
 action = cols[0].selectbox("Action", ["(all)", *actions], key="audit.action")
-actor = cols[1].text_input("Who (username)", key="audit.actor").strip().lower()
+actor = cols[1].text_input("Who (username)", max_chars=limits.USERNAME, key="audit.actor").strip().lower()
 days = cols[2].date_input("Between (UTC days)", value=(), format="DD/MM/YYYY", key="audit.days")
 limit = cols[3].number_input("Newest entries", min_value=10, max_value=20_000, value=500, step=100, key="audit.limit")
 first, last = (*days, None, None)[:2] if days else (None, None)

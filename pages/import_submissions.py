@@ -4,6 +4,7 @@ engine is `importing`, the writing `data_access.imports`."""
 
 import streamlit as st
 
+from config import limits
 from data_access import imports as imports_da
 from importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
 from ui import context
@@ -45,6 +46,7 @@ try:
         filename,
         max_bytes=settings.max_upload_bytes,
         sheet=st.session_state.get(f"import.sheet.{file_key}"),
+        limits=settings.import_limits,
     )
     refusal, sheets = None, table.sheets
 except ImportRefused as exc:
@@ -82,7 +84,10 @@ ui.value_editor(table, mapping, base, config, key)
 
 with st.expander("Save this mapping for the next file", icon=":material/save:"):
     name = st.text_input(
-        "Name", value="" if start == proposed else start, max_chars=200, key=f"import.mapping_name.{round_}"
+        "Name",
+        value="" if start == proposed else start,
+        max_chars=limits.MAPPING_NAME,
+        key=f"import.mapping_name.{round_}",
     )
     if st.button("Save mapping", key="import.save_mapping", disabled=bool(mapping_problems)):
         try:
@@ -112,6 +117,7 @@ common = {
     "config": config,
     "max_bytes": settings.max_upload_bytes,
     "sheet": sheet,
+    "limits": settings.import_limits,
 }
 report, clear = ui.progress_bar("Checking the file")
 try:

@@ -13,6 +13,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from config import limits
 from data_access import audit
 from data_access import lineups as lineups_da
 from data_access.submissions import AccessDenied
@@ -109,8 +110,8 @@ if viewer.is_admin:
 
         with st.form("selection.save", border=True):
             st.subheader("Save this line-up")
-            name = st.text_input("Name", max_chars=lineups_da.NAME_MAX, placeholder="e.g. Conference line-up")
-            notes = st.text_area("Notes (optional)", height=80)
+            name = st.text_input("Name", max_chars=limits.LINE_UP_NAME, placeholder="e.g. Conference line-up")
+            notes = st.text_area("Notes (optional)", height=80, max_chars=limits.LINE_UP_NOTES)
             replace = st.checkbox(
                 "Replace the saved line-up with this name (a new version; the old one stays in the history)"
             )

@@ -6,7 +6,7 @@ what their role may see (a reviewer: their assignments; identities masked).
 
 import streamlit as st
 
-from config import MULTI_VALUED, SINGLE_VALUED
+from config import MULTI_VALUED, SINGLE_VALUED, limits
 from data_access.reviews import reviews_of_submission
 from data_access.submissions import (
     AccessDenied,
@@ -35,7 +35,10 @@ if viewer.is_reviewer:
     )
 
 search = st.text_input(
-    "Search", placeholder="Reference, title, summary, region or organisation", key="submissions.search"
+    "Search",
+    placeholder="Reference, title, summary, region or organisation",
+    max_chars=limits.SEARCH,
+    key="submissions.search",
 )
 with st.expander("Filters", icon=":material/filter_list:"):
     chosen: dict[str, tuple[str, ...]] = {}

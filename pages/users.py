@@ -9,6 +9,7 @@ out everywhere at their next action.
 import pandas as pd
 import streamlit as st
 
+from config import limits
 from data_access import passwords
 from data_access import users as users_da
 from data_access.models import ROLES
@@ -58,15 +59,20 @@ form_number = st.session_state.setdefault("users.add.form", 0)
 key, typed = renewed(f"users.add.{form_number}", ("username", "name", "role", "email", "organisation", "capacity"))
 with add_tab, st.form(f"users.add.{form_number}"):
     cols = st.columns(2)
-    username = cols[0].text_input("Username", value=typed.get("username", ""), key=key + "username")
-    name = cols[1].text_input("Full name", value=typed.get("name", ""), key=key + "name")
+    username = cols[0].text_input(
+        "Username", value=typed.get("username", ""), max_chars=limits.USERNAME, key=key + "username"
+    )
+    name = cols[1].text_input("Full name", value=typed.get("name", ""), max_chars=limits.USER_NAME, key=key + "name")
     role = cols[0].selectbox(
         "Role", ROLES, index=ROLES.index(typed.get("role", "reviewer")), format_func=ROLE_LABELS.get, key=key + "role"
     )
-    email = cols[1].text_input("Email (optional)", value=typed.get("email", ""), key=key + "email")
+    email = cols[1].text_input(
+        "Email (optional)", value=typed.get("email", ""), max_chars=limits.USER_EMAIL, key=key + "email"
+    )
     organisation = cols[0].text_input(
         "Organisation (reviewers: used to avoid same-organisation conflicts)",
         value=typed.get("organisation", ""),
+        max_chars=limits.USER_ORGANISATION,
         key=key + "organisation",
     )
     capacity = cols[1].number_input(
@@ -112,7 +118,12 @@ with edit_tab:
         new_capacity = cols[1].number_input(
             "Most reviews (0 = no limit)", min_value=0, value=user.capacity or 0, key=f"users.capacity.{user.id}"
         )
-        new_org = cols[2].text_input("Organisation", value=user.organisation or "", key=f"users.org.{user.id}")
+        new_org = cols[2].text_input(
+            "Organisation",
+            value=user.organisation or "",
+            max_chars=limits.USER_ORGANISATION,
+            key=f"users.org.{user.id}",
+        )
         actions = st.columns(3)
         try:
             if actions[0].button("Save changes", key="users.save"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from config import limits
 from config.call_config import CallConfig
 
 SCALE = (1, 2, 3, 4, 5)
@@ -26,6 +27,8 @@ def check_review(
 ) -> list[str]:
     """Every problem with a review, in words; empty when it may be saved."""
     problems: list[str] = []
+    if problem := limits.too_long("The comment", comment, limits.REVIEW_COMMENT):
+        problems.append(problem)
     known = set(config.criterion_ids)
     for criterion, score in scores.items():
         if criterion not in known:

@@ -121,3 +121,19 @@ def test_a_saved_mapping_and_a_sheet_are_used(db, cli, call_config):
         assert len(session.scalars(select(Submission.id)).all()) == 3
     code, _, err = cli(content, "--sheet", "Responses", "--mapping", "Nope", name="form.xlsx")
     assert code == 1 and "no saved mapping called 'Nope'" in err and "Online form" in err
+
+
+def test_the_import_bounds_are_the_deployments_settings(db, cli, monkeypatch):
+    from tests.support.hostile_xlsx import styled_empty_cells
+
+    content = styled_empty_cells(100, 100)  # 10,000 styled empty cells
+    monkeypatch.setenv("EVIDENCE_IMPORT_MAX_CELLS", "5000")
+    before = table_contents(db)
+    code, _, err = cli(content, name="styled.xlsx")
+    assert code == 1
+    assert "the limit is 5,000 (setting EVIDENCE_IMPORT_MAX_CELLS)" in err and "Nothing was imported" in err
+    assert table_contents(db) == before
+    monkeypatch.setenv("EVIDENCE_IMPORT_MAX_CELLS", "20000")
+    code, _, err = cli(content, name="styled.xlsx")
+    assert "EVIDENCE_IMPORT_MAX_CELLS" not in err  # within the bound: read, then found to hold no submissions
+    assert "no submissions" in err

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from access.visibility import Viewer
+from config import limits
 from data_access import assignments as assignments_da
 from data_access.db import Database
 from scoring.assignment import AssignmentPlan
@@ -202,7 +203,7 @@ def edit_by_hand(db: Database, viewer: Viewer) -> None:
                 "review aside: it goes back to a draft, its scores stop counting, and the audit log says why.",
                 icon=":material/warning:",
             )
-        reason = st.text_input("Reason", key="asg.coi.reason")
+        reason = st.text_input("Reason", max_chars=limits.CONFLICT_REASON, key="asg.coi.reason")
         if st.button("Record conflict", disabled=who is None, key="asg.coi.go"):
             _act(
                 db,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from access.visibility import Viewer
+from config import limits
 from data_access.db import Database
 from data_access.privacy import ERASURE_REASONS, ErasureError, erase_submission
 
@@ -33,7 +34,9 @@ def erase_panel(db: Database, viewer: Viewer, *, submission_id: int, reference: 
             format_func=lambda k: ERASURE_REASONS[k].capitalize(),
             key=f"erase.reason.{submission_id}",
         )
-        typed = st.text_input(f"Type {reference} to confirm", key=f"erase.confirm.{submission_id}")
+        typed = st.text_input(
+            f"Type {reference} to confirm", max_chars=limits.CONFIRMATION, key=f"erase.confirm.{submission_id}"
+        )
         if st.button("Erase for good", type="primary", key=f"erase.go.{submission_id}"):
             if typed.strip() != reference:
                 st.error(f"Type the reference {reference} exactly to confirm; nothing was erased.")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import streamlit as st
 
 from access.visibility import Viewer
-from config import CallConfig
+from config import CallConfig, limits
 from data_access.assignments import AssignmentError, declare_conflict
 from data_access.db import Database
 from data_access.reviews import (
@@ -164,6 +164,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
         args=(submission_id, "comment"),
         disabled=disabled,
         height=140,
+        max_chars=limits.REVIEW_COMMENT,
     )
     left, right = st.columns(2)
     for column, name, label, vocab in (
@@ -319,7 +320,11 @@ def conflict_panel(db: Database, viewer: Viewer, submission_id: int, *, closed: 
             "Your review ends there: what you saved is not counted, the coordinator assigns "
             "someone else, and you will see nothing more of this submission."
         )
-        reason = st.text_input("Reason (optional; seen by the coordinator)", key=kept(widget_key(submission_id, "coi")))
+        reason = st.text_input(
+            "Reason (optional; seen by the coordinator)",
+            max_chars=limits.CONFLICT_REASON,
+            key=kept(widget_key(submission_id, "coi")),
+        )
         sure = st.checkbox(
             "I have a conflict of interest with this submission", key=kept(widget_key(submission_id, "coi_sure"))
         )

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pytest
 
 from access.visibility import Viewer
-from config import load_call_config
+from config import limits, load_call_config
 from data_access import lineups as lineups_da
 from data_access import users as users_da
 from data_access.db import Database
@@ -56,7 +56,7 @@ ANONYMOUS_FIELDS = {
     "region": payload("ANONREGION"),
 }
 COMMENT = payload("COMMENT")
-REVIEWER_NAME = payload("REVIEWERNAME")
+REVIEWER_NAME = payload("REVIEWERNAME", longest=limits.USER_NAME)  # the first four tricks
 LINE_UP_NAME = "Hostile line-up <script>window.__xss=1</script> :red[x]"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
+from config import limits
 from data_access import audit
 from data_access import lineups as lineups_da
 from data_access.models import LineUp, Submission
@@ -13,6 +14,7 @@ from data_access.submissions import AccessDenied
 from data_access.users import set_active
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.factories import make_submission, make_user, scores_frame_for
+from tests.support.dbdump import table_contents
 
 
 @pytest.fixture
@@ -176,3 +178,28 @@ def test_warnings_when_a_saved_member_changed(db, call_config, call):
     assert any(first.reference in w and "anonymous" in w for w in warnings)
     assert any(second.reference in w and "only " + other.replace("_", " ") in w for w in warnings)
     assert any(saved.members[2].reference in w and "not available" in w for w in warnings)
+
+
+def test_a_line_up_name_or_notes_over_their_limit_are_refused_and_nothing_changes(db, call_config, call):
+    result = propose(db, call_config, call["scores"])
+    assert result.feasible
+    before = table_contents(db)
+    for name, notes, words in (
+        ("x" * (limits.LINE_UP_NAME + 1), "", f"at most {limits.LINE_UP_NAME} characters"),
+        (
+            "Plan",
+            "x" * (limits.LINE_UP_NOTES + 1),
+            f"The notes has {limits.LINE_UP_NOTES + 1:,} characters; the most allowed is {limits.LINE_UP_NOTES:,}",
+        ),
+    ):
+        with pytest.raises(lineups_da.LineUpError, match=words):
+            with db.write() as s:
+                lineups_da.save_line_up(
+                    s, viewer=call["admin"], name=name, result=result, scores=call["scores"], notes=notes
+                )
+        assert table_contents(db) == before
+    with db.write() as s:
+        saved = lineups_da.save_line_up(
+            s, viewer=call["admin"], name="Plan", result=result, scores=call["scores"], notes="x" * limits.LINE_UP_NOTES
+        )
+    assert saved.notes == "x" * limits.LINE_UP_NOTES

@@ -208,11 +208,12 @@ def test_files_far_too_long_or_wide_are_refused_before_they_fill_the_memory(monk
     wide = csv_bytes([f"c{i}" for i in range(1001)], [["x"] * 1001])
     with pytest.raises(ImportRefused, match="1,001 cells"):
         read(wide)
-    # The same limit while a workbook is read (lowered here: 200,000 rows take long to write).
+    # The same limit in a workbook, counted before it is parsed (lowered here: 200,000 rows take long to
+    # write); the workbook as a whole is refused, so no other sheet is offered.
     monkeypatch.setattr(reading, "MAX_ROWS", 50)
-    with pytest.raises(ImportRefused, match="more than 50 rows") as refused:
-        read(xlsx_bytes({"S": [HEADERS] + [["t", "s", "1"]] * 60}), "f.xlsx")
-    assert refused.value.sheets == ("S",)
+    with pytest.raises(ImportRefused, match="A sheet of this workbook has more than 50 rows") as refused:
+        read(xlsx_bytes({"S": [HEADERS] + [["t", "s", "1"]] * 60, "T": [HEADERS]}), "f.xlsx")
+    assert refused.value.sheets == ()
 
 
 def test_the_same_upload_is_read_once_per_sheet():

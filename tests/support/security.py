@@ -36,9 +36,16 @@ PAYLOAD_LINKS = [
 ]
 
 
-def payload(marker: str) -> str:
-    """The hostile text for one field; `marker` (letters and digits only) says which field it is."""
-    return f"{marker} {PAYLOAD}"
+def payload(marker: str, longest: int | None = None) -> str:
+    """The hostile text for one field; `marker` (letters and digits only) says which field it is.
+
+    With `longest` (a field's limit, config/limits.py), as many tricks as fit, in order."""
+    text = marker
+    for trick in TRICKS:
+        if longest is not None and len(text) + 1 + len(trick) > longest:
+            break
+        text += " " + trick
+    return text
 
 
 # What each frame of the page holds that would betray rendered payload text.
