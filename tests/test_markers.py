@@ -1,28 +1,27 @@
-"""`-m browser` and `-m postgres` select what they claim: pytest itself, in a
-subprocess, selects by marker, and every selected item has the property the
-marker names, and every item with that property is selected."""
+"""The `browser` and `postgres` markers are on exactly the tests they name, and
+`make check`'s marker expression (CHECK_MARKERS in the Makefile) selects
+exactly the rest, less the tests marked slow. pytest itself collects and
+selects, in a subprocess, as `make check` would."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
 
 from tests.conftest import ROOT
 
+QUICK = re.search(r"^CHECK_MARKERS := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).strip()
 
-def collect(expression: str, tmp_path: Path) -> tuple[dict, dict]:
-    report = tmp_path / "collection.json"
-    env = {**os.environ, "EVIDENCE_COLLECTION_REPORT": str(report)}
+
+def collect(expression: str, report) -> tuple[dict, dict]:
     plugins = ["-p", "no:cacheprovider", "-p", "no:xdist", "-p", "tests.support.collection"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", *plugins, "-m", expression, "tests"],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "EVIDENCE_COLLECTION_REPORT": str(report)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -40,24 +39,17 @@ def uses_postgresql(facts: dict) -> bool:
     return "pg_cluster" in facts["fixtures"] or "postgresql" in facts["params"].values()
 
 
-def neither(facts: dict) -> bool:
-    return not in_browser_folder(facts) and not uses_postgresql(facts)
+def test_markers_name_exactly_the_browser_and_postgresql_tests_and_m_selects_by_them(tmp_path):
+    selected, deselected = collect(QUICK, tmp_path / "collection.json")
+    items = {**selected, **deselected}
+    browser = {node for node, facts in items.items() if in_browser_folder(facts)}
+    postgres = {node for node, facts in items.items() if uses_postgresql(facts)}
+    assert browser and postgres and len(browser | postgres) < len(items)
 
-
-@pytest.mark.parametrize(
-    ("expression", "claim"),
-    [
-        ("browser", in_browser_folder),
-        ("postgres", uses_postgresql),
-        ("not browser and not postgres", neither),
-    ],
-    ids=["browser", "postgres", "neither"],
-)
-def test_a_marker_expression_selects_exactly_the_tests_it_names(expression, claim, tmp_path):
-    selected, deselected = collect(expression, tmp_path)
-    assert selected, f"-m {expression!r} selected nothing"
-    assert deselected, f"-m {expression!r} deselected nothing"
-    wrongly_selected = sorted(node for node, facts in selected.items() if not claim(facts))
-    wrongly_left_out = sorted(node for node, facts in deselected.items() if claim(facts))
-    assert not wrongly_selected, f"-m {expression!r} selected: {wrongly_selected[:10]}"
-    assert not wrongly_left_out, f"-m {expression!r} left out: {wrongly_left_out[:10]}"
+    assert {node for node, facts in items.items() if "browser" in facts["markers"]} == browser
+    assert {node for node, facts in items.items() if "postgres" in facts["markers"]} == postgres
+    slow = {node for node, facts in items.items() if "slow" in facts["markers"]}
+    wrongly_selected = sorted(set(selected) & (browser | postgres | slow))
+    wrongly_left_out = sorted(set(deselected) - (browser | postgres | slow))
+    assert not wrongly_selected, f"-m {QUICK!r} selected: {wrongly_selected[:10]}"
+    assert not wrongly_left_out, f"-m {QUICK!r} left out: {wrongly_left_out[:10]}"

@@ -1,7 +1,7 @@
 """A pytest plugin for tests/test_markers.py: after collection, write what `-m`
-selected and deselected, and for every item the facts its markers should
-follow (its file, its fixtures, its parameters), as JSON to the file named by
-EVIDENCE_COLLECTION_REPORT. Loaded with `-p tests.support.collection`."""
+selected and deselected, with each item's marker names and the facts its
+markers should follow (its file, its fixtures, its parameters), as JSON to the
+file named by EVIDENCE_COLLECTION_REPORT. Loaded with `-p tests.support.collection`."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def _facts(item: pytest.Item, root: Path) -> dict:
     callspec = getattr(item, "callspec", None)
     return {
         "path": item.path.relative_to(root).as_posix(),
+        "markers": sorted({marker.name for marker in item.iter_markers()}),
         "fixtures": sorted(getattr(item, "fixturenames", ())),
         "params": {k: v for k, v in callspec.params.items() if isinstance(v, str)} if callspec else {},
     }
