@@ -110,14 +110,6 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def snapshot(data: SubmissionInput) -> dict:
-    """A submission's values as stored, for comparisons and the audit log."""
-    out = data.as_dict()
-    for name in MULTI_VALUED:
-        out[name] = list(out[name])
-    return out
-
-
 def create_submission(
     session: Session,
     *,
