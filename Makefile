@@ -20,9 +20,10 @@ CHECK_MARKERS := not browser and not postgres and not slow
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: help run test check lint format lock lock-upgrade bench system-deps clean
+.PHONY: help install run test check lint format lock lock-upgrade bench system-deps clean
 
 help:
+	@echo "make install       create .venv and install the app's locked requirements (no test tools)"
 	@echo "make run           set up, seed the demo call if empty, start on http://$(HOST):$(PORT)"
 	@echo "make test          run the whole suite (PostgreSQL and Chromium tests included)"
 	@echo "make check         the quick signal: every test but the browser and PostgreSQL ones"
@@ -43,6 +44,8 @@ $(RUNTIME_STAMP): requirements.txt | $(PY)
 $(DEV_STAMP): requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
 	@touch $@
+
+install: $(RUNTIME_STAMP)
 
 run: $(RUNTIME_STAMP)
 	EVIDENCE_DEMO=1 $(PY) manage.py migrate
