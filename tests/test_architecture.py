@@ -59,13 +59,10 @@ MYPY_RATCHET = {
     "scoring.selection",
     "data_access.assignments",
     "data_access.auth",
-    "data_access.exports",
     "data_access.imports",
     "data_access.lineups",
     "data_access.migrations.env",
-    "data_access.overview",
     "data_access.reviews",
-    "data_access.users",
 }
 
 
