@@ -1,32 +1,53 @@
 # Two commands on a fresh machine:
 #   make run    set everything up, seed the demo call if the database is empty, start the app
 #   make test   set up the test environment and run the whole suite
+# Everything is installed from the hashed lock files (requirements.txt for the
+# app, requirements-dev.txt for the app plus tests and tooling) with
+# `pip install --require-hashes`: two machines get the same code. `make lock`
+# regenerates them from pyproject.toml.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8501
+# The quick signal: everything but the real-browser tests, the PostgreSQL
+# variants and the tests marked slow (`make test` and CI run them all).
+CHECK_MARKERS := not browser and not postgres and not slow
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock"
 
-.PHONY: help run test lint format bench system-deps clean
+.PHONY: help install run test check lint format lock lock-upgrade bench system-deps clean
 
 help:
-	@echo "make run     set up, seed the demo call if empty, start on http://$(HOST):$(PORT)"
-	@echo "make test    run the whole suite (PostgreSQL and Chromium tests included)"
-	@echo "make lint    ruff check and format check"
-	@echo "make format  ruff format and fix"
-	@echo "make bench   seed a 10,000-submission call, run every benchmark, write docs/benchmarks.md"
+	@echo "make install       create .venv and install the app's locked requirements (no test tools)"
+	@echo "make run           set up, seed the demo call if empty, start on http://$(HOST):$(PORT)"
+	@echo "make test          run the whole suite (PostgreSQL and Chromium tests included)"
+	@echo "make check         the quick signal: every test but the browser and PostgreSQL ones"
+	@echo "make lint          ruff check and format check, import-linter layer contracts, mypy"
+	@echo "make format        ruff format and fix"
+	@echo "make lock          regenerate requirements.txt and requirements-dev.txt from pyproject.toml"
+	@echo "make lock-upgrade  the same, moving every unpinned dependency to its newest version"
+	@echo "make bench         seed a 10,000-submission call, run every benchmark, write docs/benchmarks.md"
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements.txt
 	@touch $@
 
-run: $(STAMP)
+$(DEV_STAMP): requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.txt
+	@touch $@
+
+install: $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
 	EVIDENCE_DEMO=1 $(PY) manage.py migrate
 	EVIDENCE_DEMO=1 $(PY) manage.py seed-demo --if-empty
 	@EVIDENCE_DEMO=1 $(PY) manage.py demo-info
@@ -37,19 +58,34 @@ run: $(STAMP)
 system-deps:
 	@bash .ci/system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(DEV_STAMP) system-deps
 	$(PY) -m pytest -n 2
 
-lint: $(STAMP)
+check: $(DEV_STAMP)
+	$(PY) -m pytest -n 2 -m "$(CHECK_MARKERS)"
+
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
-format: $(STAMP)
+format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: $(STAMP) system-deps
+# The runtime lock first; the dev lock is constrained to it, so the two agree
+# on every package they share. Versions already in a lock are kept while they
+# still fit pyproject.toml.
+lock: $(DEV_STAMP)
+	$(LOCK) $(LOCK_ARGS) -o requirements.txt
+	$(LOCK) $(LOCK_ARGS) --extra dev --constraint requirements.txt -o requirements-dev.txt
+
+lock-upgrade:
+	$(MAKE) lock LOCK_ARGS=--upgrade
+
+bench: $(DEV_STAMP) system-deps
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .mypy_cache test-artifacts

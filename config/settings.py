@@ -409,7 +409,7 @@ def _kind(info: FieldInfo) -> type:
     annotation = info.annotation
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
         annotation = next(arg for arg in typing.get_args(annotation) if arg is not type(None))
-    return str if annotation is Path else annotation
+    return str if annotation is Path else typing.cast(type, annotation)
 
 
 SETTINGS: tuple[SettingSpec, ...] = tuple(

@@ -498,24 +498,3 @@ def conflicts_overview(session: Session) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns)
     frame["was_assigned"] = frame["was_assigned"].astype(bool)
     return frame
-
-
-def assignments_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
-        select(Assignment.submission_id, Assignment.reviewer_id, Assignment.source, Assignment.created_at)
-    ).all()
-    return pd.DataFrame(rows, columns=["submission_id", "reviewer_id", "source", "created_at"])
-
-
-def conflicts_frame(session: Session) -> pd.DataFrame:
-    rows = session.execute(
-        select(
-            ConflictOfInterest.submission_id,
-            ConflictOfInterest.reviewer_id,
-            ConflictOfInterest.source,
-            ConflictOfInterest.reason,
-            ConflictOfInterest.declared_by,
-            ConflictOfInterest.created_at,
-        )
-    ).all()
-    return pd.DataFrame(rows, columns=["submission_id", "reviewer_id", "source", "reason", "declared_by", "created_at"])

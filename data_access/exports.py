@@ -48,9 +48,11 @@ class ExportTable:
 
     def to_csv(self) -> bytes:
         """The file (written once per table and kept: a table is never changed after it is made)."""
-        if self._csv is None:
-            object.__setattr__(self, "_csv", to_csv_bytes(self.field_names, self.rows))
-        return self._csv
+        csv = self._csv
+        if csv is None:
+            csv = to_csv_bytes(self.field_names, self.rows)
+            object.__setattr__(self, "_csv", csv)
+        return csv
 
 
 def _missing(value: Any) -> bool:

@@ -8,7 +8,7 @@ may use other codes), and multi-valued fields live in `submission_codes`, one
 row per value, never as comma-joined text.
 
 Times are stored in UTC. Schema changes are Alembic migrations in
-`data_access/migrations/versions/`; `tests/data_access/test_migrations.py`
+`data_access/migrations/versions/`; `tests/data_access/test_db.py`
 checks that the models and the migrations agree.
 """
 

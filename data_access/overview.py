@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -85,7 +86,7 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
     )
     fully = int(session.scalar(select(func.count()).select_from(per_sub)) or 0)
     closed = reviewing_closed(session)
-    overview = {
+    overview: dict[str, Any] = {
         "submissions": n_subs,
         "by_theme": by_theme,
         "reviewers": int(session.scalar(select(func.count(User.id)).where(User.role == "reviewer", User.active)) or 0),

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from access.visibility import (
@@ -132,14 +133,6 @@ def _clean(value: str | None) -> str | None:
         return None
     value = value.strip()
     return value or None
-
-
-def snapshot(data: SubmissionInput) -> dict:
-    """A submission's values as stored, for comparisons and the audit log."""
-    out = data.as_dict()
-    for name in MULTI_VALUED:
-        out[name] = list(out[name])
-    return out
 
 
 def create_submission(
@@ -472,7 +465,7 @@ def publish_redactions(
     new = {name: cleaned[name] for name in REDACTABLE_FIELDS if name in cleaned}
     if new == old:
         return old
-    result = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor's
         update(Submission)
         .where(Submission.id == submission_id, Submission.version == expected_version)
         .values(redactions=new or None, version=Submission.version + 1, updated_at=utcnow())
@@ -512,7 +505,7 @@ def record_detail_view(
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
-        insert(SubmissionDetailView.__table__)
+        insert(SubmissionDetailView)
         .values(user_id=viewer.user_id, submission_id=view.id, day=at.astimezone(dt.UTC).date(), first_at=at)
         .on_conflict_do_nothing()
         .returning(SubmissionDetailView.day)

@@ -169,7 +169,7 @@ def count_users(session: Session) -> int:
 
 
 def _load(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id, with_for_update=session.bind.dialect.name != "sqlite")
+    user = session.get(User, user_id, with_for_update=session.get_bind().dialect.name != "sqlite")
     if user is None:
         raise UserError("No such user.")
     return user

@@ -63,9 +63,6 @@ class ColumnMapping:
         }
         return cls(columns, values)
 
-    def header_for(self, field_name: str) -> str | None:
-        return self.columns.get(field_name)
-
     def field_for(self, header: str) -> str | None:
         for name, mapped in self.columns.items():
             if mapped == header:

@@ -130,7 +130,7 @@ class ImportPlan:
 
     @property
     def counts(self) -> dict[str, int]:
-        actions = defaultdict(int)
+        actions: defaultdict[str, int] = defaultdict(int)
         for r in self.rows:
             actions[r.action] += 1
         return {

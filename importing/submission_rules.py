@@ -18,7 +18,6 @@ EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-TEXT_FIELDS = ("title", "summary", "organisation", "contact_name", "contact_email", "region", "notes")
 MAX_TITLE = 1000
 MAX_SUMMARY = 100_000
 

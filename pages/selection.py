@@ -1,7 +1,7 @@
 """Selection (admin; the office views saved line-ups): a balanced presenter line-up.
 
 The admin sets the rules (the call's defaults to start), pins and excludes;
-`scoring.select_presenters` proposes the best line-up that keeps every rule,
+`scoring.selection.select_presenters` proposes the best line-up that keeps every rule,
 says why each pick is there, its best replacement and what each rule cost, or
 which rules block every line-up. Saving re-checks on the server that the
 person is an admin and that the line-up still keeps its rules. Contributor

@@ -474,7 +474,7 @@ def _deal(members: np.ndarray, per_reviewer: np.ndarray, rng: np.random.Generato
         return []
     left = per_reviewer.astype(np.int64).copy()
     base, extra = divmod(total, len(members))
-    pairs = []
+    pairs: list[tuple[int, int]] = []
     for pos, i in enumerate(members):
         want = base + (1 if pos < extra else 0)
         if want == 0:

@@ -33,6 +33,21 @@ from data_access.db import Database  # noqa: E402
 from data_access.migrate import upgrade  # noqa: E402
 from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
 
+BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Make the markers true of what they name, so that `-m` selects by them:
+    every test under tests/browser/ is `browser`, and every test that uses
+    the PostgreSQL cluster (directly, or as the `postgresql` case of the
+    `db_url` fixture, which is marked where it is declared) is `postgres`.
+    A `pytestmark` in a conftest.py has no effect; this hook is what marks."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
+        if "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
 
 def unavailable(reason: str) -> None:
     """Skip locally; fail under CI=true, where nothing may be skipped."""

@@ -62,7 +62,10 @@ class _FormatCap(RuleFamily):
 
     def constraints(self, model: Model) -> Iterable[Row]:
         yield Row(
-            Unit(self.name), -np.inf, self.cap(model.rules), variables=np.flatnonzero(model.var_fmt == self.format)
+            Unit(self.name),
+            -np.inf,
+            self.cap(model.rules),
+            variables=np.flatnonzero(model.var_fmt == self.format).tolist(),
         )
 
     def stand_in(self, eligible: pd.DataFrame, rules: SelectionRules) -> StandIn:
@@ -252,7 +255,8 @@ class Survivor(RuleFamily):
         yield Row(Unit(self.name), model.rules.min_survivor_involved, np.inf, members=members)
 
     def stand_in(self, eligible: pd.DataFrame, rules: SelectionRules) -> StandIn:
-        yes, no = frozenset({True}), frozenset()
+        yes: frozenset[bool] = frozenset({True})
+        no: frozenset[bool] = frozenset()
         return StandIn(covers=[yes if s else no for s in eligible["survivor"].tolist()])
 
     def describe_unit(self, model: Model, unit: Unit) -> str:
@@ -302,6 +306,7 @@ class _GroupCap(RuleFamily):
 
     def constraints(self, model: Model) -> Iterable[Row]:
         cap = self.cap(model.rules)
+        assert cap is not None, "an inactive family adds no rows"
         spelled = model.cand["organisation"].tolist()
         display = model.facts.setdefault(self.name, {}).setdefault("display", {})
         for key, members in model.cand.groupby(self.column, sort=True).indices.items():

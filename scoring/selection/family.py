@@ -57,8 +57,8 @@ class Row:
     unit: Unit
     lb: float
     ub: float
-    members: Sequence[int] | None = None
-    variables: Sequence[int] | None = None
+    members: Sequence[Any] | None = None  # ints, or numpy integers from np.flatnonzero
+    variables: Sequence[Any] | None = None
 
 
 @dataclass(frozen=True)

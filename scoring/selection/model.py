@@ -149,7 +149,9 @@ class Model:
 
     def _rows(self) -> None:
         # Structural: a presenter takes at most one place.
-        rows = [(None, mine, 0.0, 1.0) for mine in self.cand_vars if len(mine) > 1]
+        rows: list[tuple[Unit | None, list[int], float, float]] = [
+            (None, list(mine), 0.0, 1.0) for mine in self.cand_vars if len(mine) > 1
+        ]
         units: dict[Unit, None] = {}
         for family in self.active:
             for row in family.constraints(self):
@@ -169,6 +171,7 @@ class Model:
     def _row_variables(self, row: Row) -> list[int]:
         if row.variables is not None:
             return list(row.variables)
+        assert row.members is not None, "a row names its members or its variables"
         return [v for i in row.members for v in self.cand_vars[i]]
 
     def family(self, name: str) -> RuleFamily:

@@ -33,8 +33,6 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture(scope="session")
 def chromium():
