@@ -364,46 +364,11 @@ def _printable(value: object, width: int | None = None) -> str:
 @command("import-submissions", "import submissions from a CSV or XLSX file: the whole file, or nothing")
 @arguments(_import_args)
 def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import imports
-    from importing import (
-        FIELDS_BY_NAME,
-        ImportRefused,
-        check_size,
-        display_value,
-        problems_csv,
-        propose_mapping,
-        read_table,
-    )
-
     path: Path = args.file
     max_bytes = ctx.settings.max_upload_bytes
-    if not path.is_file():
-        raise CommandError(f"{path} does not exist or is not a file.")
-    try:
-        check_size(path.stat().st_size, max_bytes)
-        content = path.read_bytes()
-        table = read_table(content, path.name, max_bytes=max_bytes, sheet=args.sheet, limits=ctx.settings.import_limits)
-    except ImportRefused as exc:
-        raise CommandError(f"{exc} Nothing was imported.") from None
-    if args.mapping:
-        with ctx.db.read() as session:
-            saved = imports.list_mappings(session)
-        if args.mapping not in saved:
-            known = ", ".join(saved) or "none yet"
-            raise CommandError(f"There is no saved mapping called {args.mapping!r} (saved mappings: {known}).")
-        mapping = saved[args.mapping]
-        print(f"mapping {args.mapping!r}:")
-    else:
-        mapping = propose_mapping(table, ctx.config)
-        print("mapping proposed from the file's headers and contents:")
-    where = f", sheet {table.sheet!r}" if table.sheet else f", {table.encoding}"
-    print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
-    for name, header in mapping.columns.items():
-        print(f"  {name:<24} <- {_printable(header, 60)}")
-    ignored = [h for h in table.headers if mapping.field_for(h) is None]
-    if ignored:
-        print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
-
+    content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits)
+    mapping = _import_mapping(ctx, args.mapping, table)
+    _print_mapping(path, table, mapping)
     common = {
         "content": content,
         "filename": path.name,
@@ -413,6 +378,72 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "sheet": table.sheet,
         "limits": ctx.settings.import_limits,
     }
+    plan, result = _run_import(ctx, args, common)
+    if args.problems_csv and plan.problems:
+        from importing import problems_csv
+
+        args.problems_csv.write_bytes(problems_csv(plan.problems))
+    if not plan.ok:
+        _refuse_with_problems(plan, args.problems_csv)
+    _print_import_plan(plan, dry_run=args.dry_run)
+    if result is None:
+        print("dry run: nothing was written")
+    elif result.batch_id is None:
+        print("nothing was written: every row is already stored as it is in this file")
+    else:
+        print(f"import batch {result.batch_id}, sha256 {result.sha256}")
+    return 0
+
+
+def _read_import_file(path: Path, sheet: str | None, max_bytes: int, limits):
+    """The file's bytes and its parsed table; a refused file stops the command."""
+    from importing import ImportRefused, check_size, read_table
+
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist or is not a file.")
+    try:
+        check_size(path.stat().st_size, max_bytes)
+        content = path.read_bytes()
+        table = read_table(content, path.name, max_bytes=max_bytes, sheet=sheet, limits=limits)
+    except ImportRefused as exc:
+        raise CommandError(f"{exc} Nothing was imported.") from None
+    return content, table
+
+
+def _import_mapping(ctx: Context, name: str | None, table):
+    """The saved mapping called `name`, or one proposed from the file."""
+    from data_access import imports
+    from importing import propose_mapping
+
+    if not name:
+        mapping = propose_mapping(table, ctx.config)
+        print("mapping proposed from the file's headers and contents:")
+        return mapping
+    with ctx.db.read() as session:
+        saved = imports.list_mappings(session)
+    if name not in saved:
+        known = ", ".join(saved) or "none yet"
+        raise CommandError(f"There is no saved mapping called {name!r} (saved mappings: {known}).")
+    print(f"mapping {name!r}:")
+    return saved[name]
+
+
+def _print_mapping(path: Path, table, mapping) -> None:
+    where = f", sheet {table.sheet!r}" if table.sheet else f", {table.encoding}"
+    print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
+    for name, header in mapping.columns.items():
+        print(f"  {name:<24} <- {_printable(header, 60)}")
+    ignored = [h for h in table.headers if mapping.field_for(h) is None]
+    if ignored:
+        print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
+
+
+def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
+    """(plan, result): a dry run's plan and no result, or the import's; a file
+    with problems gives its plan and no result."""
+    from data_access import imports
+    from importing import ImportRefused
+
     result = None
     try:
         if args.dry_run:
@@ -426,26 +457,33 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         raise CommandError(f"{exc} Nothing was imported.") from None
     except imports.ImportHasProblems as exc:
         plan = exc.plan
-    if args.problems_csv and plan.problems:
-        args.problems_csv.write_bytes(problems_csv(plan.problems))
-    if not plan.ok:
-        print(f"\n{'row':>6}  {'column':<28} {'value':<32} problem")
-        for p in plan.problems:
-            advice = f" {p.suggestion}" if p.suggestion else ""
-            print(
-                f"{'' if p.row is None else p.row:>6}  {_printable(p.column, 28):<28} "
-                f"{_printable(p.value, 32):<32} {_printable(p.problem)}{_printable(advice)}"
-            )
-        raise CommandError(
-            f"{len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''} in "
-            f"{plan.counts['rows_with_problems']} row{'s' if plan.counts['rows_with_problems'] != 1 else ''}; "
-            "nothing was imported." + (f" The problem table is in {args.problems_csv}." if args.problems_csv else "")
+    return plan, result
+
+
+def _refuse_with_problems(plan, problems_csv: Path | None) -> None:
+    """Print the problem table and stop: nothing was imported."""
+    print(f"\n{'row':>6}  {'column':<28} {'value':<32} problem")
+    for p in plan.problems:
+        advice = f" {p.suggestion}" if p.suggestion else ""
+        print(
+            f"{'' if p.row is None else p.row:>6}  {_printable(p.column, 28):<28} "
+            f"{_printable(p.value, 32):<32} {_printable(p.problem)}{_printable(advice)}"
         )
+    raise CommandError(
+        f"{len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''} in "
+        f"{plan.counts['rows_with_problems']} row{'s' if plan.counts['rows_with_problems'] != 1 else ''}; "
+        "nothing was imported." + (f" The problem table is in {problems_csv}." if problems_csv else "")
+    )
+
+
+def _print_import_plan(plan, *, dry_run: bool) -> None:
+    """Counts, then each update's changes, likely duplicates and warnings."""
+    from importing import FIELDS_BY_NAME, display_value
 
     counts = plan.counts
     print(
-        f"\n{'would add' if args.dry_run else 'added'} {counts['added']}, "
-        f"{'would update' if args.dry_run else 'updated'} {counts['updated']}, unchanged {counts['unchanged']}, "
+        f"\n{'would add' if dry_run else 'added'} {counts['added']}, "
+        f"{'would update' if dry_run else 'updated'} {counts['updated']}, unchanged {counts['unchanged']}, "
         f"blank rows skipped {counts['skipped_blank']}, likely duplicates flagged {counts['likely_duplicates']}"
     )
     for row in plan.rows_with("update"):
@@ -458,13 +496,6 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         print(f"  likely duplicate: {d.reference} (row {d.row}) and {other}: {d.reason}")
     for w in plan.warnings:
         print(f"  warning, row {w.row}, {_printable(w.column, 28)}: {_printable(w.problem)}")
-    if result is None:
-        print("dry run: nothing was written")
-    elif result.batch_id is None:
-        print("nothing was written: every row is already stored as it is in this file")
-    else:
-        print(f"import batch {result.batch_id}, sha256 {result.sha256}")
-    return 0
 
 
 def _erase_args(p: argparse.ArgumentParser) -> None:

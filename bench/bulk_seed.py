@@ -84,77 +84,21 @@ def seed_bulk(
         ]
         session.execute(insert(User), user_rows)
         reviewer_ids = [row["id"] for row in user_rows if row["role"] == "reviewer"]
-
-        sub_rows, code_rows = [], []
-        for i, data in enumerate(inputs, start=1):
-            sub_rows.append(
-                {
-                    "id": i,
-                    "reference": f"{config.reference_prefix}-{i:05d}",
-                    "title": data.title,
-                    "summary": data.summary,
-                    "received_at": data.received_at,
-                    "organisation": data.organisation,
-                    "contact_name": data.contact_name,
-                    "contact_email": data.contact_email,
-                    "anonymous": bool(data.anonymous),
-                    "region": data.region,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                    **{name: getattr(data, name) for name in SINGLE_VALUED},
-                }
-            )
-            for name in MULTI_VALUED:
-                code_rows += [
-                    {"submission_id": i, "field": name, "code": code, "position": p}
-                    for p, code in enumerate(getattr(data, name))
-                ]
-        for rows in _chunks(sub_rows):
-            session.execute(insert(Submission), rows)
-        for rows in _chunks(code_rows):
-            session.execute(insert(SubmissionCode), rows)
-
-        leniency = {r: rng.gauss(0, 0.6) for r in reviewer_ids}
-        spread = {r: rng.lognormvariate(0, 0.3) for r in reviewer_ids}
-        k = min(per_submission, len(reviewer_ids))
-        assignment_rows, review_rows, score_rows = [], [], []
-        review_id = 0
-        for sid in range(1, len(inputs) + 1):
-            quality = {c: rng.gauss(0, 1) for c in config.criterion_ids}
-            for reviewer in rng.sample(reviewer_ids, k):
-                assignment_rows.append(
-                    {"submission_id": sid, "reviewer_id": reviewer, "source": "auto", "created_by": ACTOR}
-                )
-                if rng.random() >= reviewed_share:
-                    continue
-                review_id += 1
-                when = closed + dt.timedelta(days=rng.random() * 18)
-                review_rows.append(
-                    {
-                        "id": review_id,
-                        "submission_id": sid,
-                        "reviewer_id": reviewer,
-                        "status": "submitted",
-                        "comment": "",
-                        "recommendation": "feature",
-                        "confidence": "medium",
-                        "version": 1,
-                        "created_at": when,
-                        "updated_at": when,
-                        "submitted_at": when,
-                    }
-                )
-                for c in config.criterion_ids:
-                    raw = 3 + leniency[reviewer] + spread[reviewer] * quality[c] + rng.gauss(0, 0.6)
-                    score = None if rng.random() < 0.04 else max(1, min(5, round(raw)))
-                    score_rows.append({"review_id": review_id, "criterion": c, "score": score})
-        for rows in _chunks(assignment_rows):
-            session.execute(insert(Assignment), rows)
-        for rows in _chunks(review_rows):
-            session.execute(insert(Review), rows)
-        for rows in _chunks(score_rows):
-            session.execute(insert(ReviewScore), rows)
+        sub_rows, code_rows = _submission_rows(inputs, config, now)
+        _insert(session, Submission, sub_rows)
+        _insert(session, SubmissionCode, code_rows)
+        assignment_rows, review_rows, score_rows = _review_rows(
+            rng,
+            reviewer_ids,
+            len(inputs),
+            config=config,
+            per_submission=per_submission,
+            reviewed_share=reviewed_share,
+            closed=closed,
+        )
+        _insert(session, Assignment, assignment_rows)
+        _insert(session, Review, review_rows)
+        _insert(session, ReviewScore, score_rows)
         if db.dialect == "postgresql":  # explicit ids: move the sequences past them
             for table in ("users", "submissions", "reviews"):
                 session.execute(
@@ -170,6 +114,90 @@ def seed_bulk(
         }
         audit.record(session, actor=ACTOR, action="bench.seed", entity="call", new=counts)
     return counts
+
+
+def _insert(session, model, rows: list[dict]) -> None:
+    for chunk in _chunks(rows):
+        session.execute(insert(model), chunk)
+
+
+def _submission_rows(inputs, config: CallConfig, now: dt.datetime) -> tuple[list[dict], list[dict]]:
+    """Rows of `submissions` and of `submission_codes` for the generated inputs (ids from 1)."""
+    sub_rows, code_rows = [], []
+    for i, data in enumerate(inputs, start=1):
+        sub_rows.append(
+            {
+                "id": i,
+                "reference": f"{config.reference_prefix}-{i:05d}",
+                "title": data.title,
+                "summary": data.summary,
+                "received_at": data.received_at,
+                "organisation": data.organisation,
+                "contact_name": data.contact_name,
+                "contact_email": data.contact_email,
+                "anonymous": bool(data.anonymous),
+                "region": data.region,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+                **{name: getattr(data, name) for name in SINGLE_VALUED},
+            }
+        )
+        for name in MULTI_VALUED:
+            code_rows += [
+                {"submission_id": i, "field": name, "code": code, "position": p}
+                for p, code in enumerate(getattr(data, name))
+            ]
+    return sub_rows, code_rows
+
+
+def _review_rows(
+    rng: random.Random,
+    reviewer_ids: list[int],
+    n_submissions: int,
+    *,
+    config: CallConfig,
+    per_submission: int,
+    reviewed_share: float,
+    closed: dt.datetime,
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Rows of `assignments`, `reviews` and `review_scores`: lenient and harsh
+    reviewers, drawn from `rng` in a fixed order."""
+    leniency = {r: rng.gauss(0, 0.6) for r in reviewer_ids}
+    spread = {r: rng.lognormvariate(0, 0.3) for r in reviewer_ids}
+    k = min(per_submission, len(reviewer_ids))
+    assignment_rows, review_rows, score_rows = [], [], []
+    review_id = 0
+    for sid in range(1, n_submissions + 1):
+        quality = {c: rng.gauss(0, 1) for c in config.criterion_ids}
+        for reviewer in rng.sample(reviewer_ids, k):
+            assignment_rows.append(
+                {"submission_id": sid, "reviewer_id": reviewer, "source": "auto", "created_by": ACTOR}
+            )
+            if rng.random() >= reviewed_share:
+                continue
+            review_id += 1
+            when = closed + dt.timedelta(days=rng.random() * 18)
+            review_rows.append(
+                {
+                    "id": review_id,
+                    "submission_id": sid,
+                    "reviewer_id": reviewer,
+                    "status": "submitted",
+                    "comment": "",
+                    "recommendation": "feature",
+                    "confidence": "medium",
+                    "version": 1,
+                    "created_at": when,
+                    "updated_at": when,
+                    "submitted_at": when,
+                }
+            )
+            for c in config.criterion_ids:
+                raw = 3 + leniency[reviewer] + spread[reviewer] * quality[c] + rng.gauss(0, 0.6)
+                score = None if rng.random() < 0.04 else max(1, min(5, round(raw)))
+                score_rows.append({"review_id": review_id, "criterion": c, "score": score})
+    return assignment_rows, review_rows, score_rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -233,78 +233,93 @@ def main() -> int:
         bomb_child(args.bomb)
         return 0
 
-    from tests.support.postgres import PostgresCluster, PostgresUnavailable
-
-    missed = False
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         base = Path(tmp)
-        missed |= not refuse_bombs(base, args.repeat)
+        missed = not refuse_bombs(base, args.repeat)
         if args.bombs_only:
             return 1 if missed else 0
         file = base / "submissions.csv"
         write_file(file, args.rows)
         print(f"import of {args.rows:,} rows ({file.stat().st_size / 1024 / 1024:.1f} MB CSV, UTF-8 with BOM)")
-        kinds = ["sqlite"]
-        cluster = None
         # The cluster's own folder, outside `tmp` (private to this user): as
         # root the server runs as `postgres`, which must reach it.
         pg_base = Path(tempfile.mkdtemp(prefix="import-bench-pg-"))
-        try:
-            cluster = PostgresCluster.start(pg_base)
-            cluster.create_template()
-            kinds.append("postgresql")
-        except PostgresUnavailable as exc:
-            print(f"PostgreSQL skipped: {exc}")
-            figure("import, PostgreSQL", None, "rows/s", target=(">=", TARGETS["postgresql"]), note=str(exc))
-            missed = True
-        runs = ("dry run", "import", "import the same again")
+        cluster, available = _start_cluster(pg_base)
+        kinds = ["sqlite", "postgresql"] if available else ["sqlite"]
+        missed |= not available
         try:
             print(f"best of {args.repeat}")
             print(f"{'database':<11} {'run':<22} {'seconds':>8} {'rows/s':>8} {'CPU s':>6} {'peak MB':>8}  target")
             for kind in kinds:
-                results: dict[str, list[dict]] = {run: [] for run in runs}
-                for n in range(args.repeat):
-                    url = fresh_database(kind, base, cluster, n)
-                    for run in runs:
-                        results[run].append(measure(url, file, "dry run" if run == "dry run" else "import"))
-                if kind == "sqlite":
-                    workbook = base / "submissions.xlsx"
-                    write_workbook(file, workbook)
-                    runs_here = (*runs, "dry run, XLSX")
-                    results["dry run, XLSX"] = [measure(url, workbook, "dry run") for _ in range(args.repeat)]
-                else:
-                    runs_here = runs
-                for run in runs_here:
-                    best = min(results[run], key=lambda f: f["seconds"])
-                    peak = max(f["peak_mb"] for f in results[run])
-                    rate = best["rows"] / best["seconds"]
-                    cpu_rate = best["rows"] / max(best["cpu"], 1e-9)
-                    target = None
-                    if run == "import the same again":
-                        note = f"{best['counts']['unchanged']:,} unchanged, nothing written"
-                    elif run == "dry run, XLSX":
-                        note = "the same rows as a workbook (no target)"
-                    else:
-                        met = rate >= TARGETS[kind] and peak < MAX_MB
-                        note = f"{'met' if met else 'MISSED'} ({TARGETS[kind]:,} rows/s, < {MAX_MB} MB)"
-                        target = (">=", TARGETS[kind])
-                    print(
-                        f"{kind:<11} {run:<22} {best['seconds']:>8.2f} {rate:>8,.0f} {best['cpu']:>6.2f} {peak:>8.0f}  {note}"
-                    )
-                    label = f"import, {NAMES[kind]}: {run}"
-                    cpu_note = "CPU rate counts this process only" + (", not the server" if kind != "sqlite" else "")
-                    missed |= not figure(
-                        label, round(rate), "rows/s", target=target, cpu=round(cpu_rate), note=cpu_note
-                    )
-                peak_csv = max(f["peak_mb"] for run in runs for f in results[run])
-                missed |= not figure(
-                    f"import, {NAMES[kind]}: peak memory (CSV)", round(peak_csv), "MB", target=("<", MAX_MB)
-                )
+                missed |= _bench_kind(kind, base, cluster, file, args.repeat)
         finally:
             if cluster is not None:
                 cluster.stop()
             shutil.rmtree(pg_base, ignore_errors=True)
     return 1 if missed else 0
+
+
+def _start_cluster(pg_base: Path) -> tuple[object | None, bool]:
+    """(cluster, whether it is usable): a throwaway PostgreSQL cluster (None when
+    it did not start; stop it whenever it is not None). When it is unusable, that
+    is said and recorded as a missed figure."""
+    from tests.support.postgres import PostgresCluster, PostgresUnavailable
+
+    cluster = None
+    try:
+        cluster = PostgresCluster.start(pg_base)
+        cluster.create_template()
+    except PostgresUnavailable as exc:
+        print(f"PostgreSQL skipped: {exc}")
+        figure("import, PostgreSQL", None, "rows/s", target=(">=", TARGETS["postgresql"]), note=str(exc))
+        return cluster, False
+    return cluster, True
+
+
+RUNS = ("dry run", "import", "import the same again")
+
+
+def _bench_kind(kind: str, base: Path, cluster, file: Path, repeat: int) -> bool:
+    """Every run on one kind of database, best of `repeat`; True when a target was missed."""
+    results: dict[str, list[dict]] = {run: [] for run in RUNS}
+    for n in range(repeat):
+        url = fresh_database(kind, base, cluster, n)
+        for run in RUNS:
+            results[run].append(measure(url, file, "dry run" if run == "dry run" else "import"))
+    if kind == "sqlite":
+        workbook = base / "submissions.xlsx"
+        write_workbook(file, workbook)
+        runs_here = (*RUNS, "dry run, XLSX")
+        results["dry run, XLSX"] = [measure(url, workbook, "dry run") for _ in range(repeat)]
+    else:
+        runs_here = RUNS
+    missed = False
+    for run in runs_here:
+        missed |= not _report_run(kind, run, results[run])
+    peak_csv = max(f["peak_mb"] for run in RUNS for f in results[run])
+    missed |= not figure(f"import, {NAMES[kind]}: peak memory (CSV)", round(peak_csv), "MB", target=("<", MAX_MB))
+    return missed
+
+
+def _report_run(kind: str, run: str, results: list[dict]) -> bool:
+    """Print one run's best figures and record them; False when its target was missed."""
+    best = min(results, key=lambda f: f["seconds"])
+    peak = max(f["peak_mb"] for f in results)
+    rate = best["rows"] / best["seconds"]
+    cpu_rate = best["rows"] / max(best["cpu"], 1e-9)
+    target = None
+    if run == "import the same again":
+        note = f"{best['counts']['unchanged']:,} unchanged, nothing written"
+    elif run == "dry run, XLSX":
+        note = "the same rows as a workbook (no target)"
+    else:
+        met = rate >= TARGETS[kind] and peak < MAX_MB
+        note = f"{'met' if met else 'MISSED'} ({TARGETS[kind]:,} rows/s, < {MAX_MB} MB)"
+        target = (">=", TARGETS[kind])
+    print(f"{kind:<11} {run:<22} {best['seconds']:>8.2f} {rate:>8,.0f} {best['cpu']:>6.2f} {peak:>8.0f}  {note}")
+    label = f"import, {NAMES[kind]}: {run}"
+    cpu_note = "CPU rate counts this process only" + (", not the server" if kind != "sqlite" else "")
+    return figure(label, round(rate), "rows/s", target=target, cpu=round(cpu_rate), note=cpu_note)
 
 
 if __name__ == "__main__":

@@ -279,16 +279,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", type=Path, help=f"the report (default {DEFAULT_OUTPUT.relative_to(ROOT)})")
     args = parser.parse_args(argv)
-    scripts = sorted(HERE.glob("*_bench.py"))
-    if args.only:
-        scripts = [s for s in scripts if s.name.removesuffix("_bench.py") in args.only or s.name in args.only]
-        if not scripts:
-            parser.error(f"no bench script matches {args.only}")
+    scripts = _scripts(parser, args.only)
     output = args.output or (None if args.only else DEFAULT_OUTPUT)
-    rest = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "bench/run_all.py", *rest])
-    if os.environ.get("MAKELEVEL") and not rest:
-        command = "make bench"
+    command = _command_line(argv)
 
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
     facts = machine()
@@ -303,6 +296,33 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - clock
 
     problems = failures(runs)
+    _print_summary(runs, problems, seconds)
+    if output is not None:
+        output.write_text(report(facts, runs, started=started, seconds=seconds, command=command), encoding="utf-8")
+        print(f"written: {output}")
+    return 1 if problems else 0
+
+
+def _scripts(parser: argparse.ArgumentParser, only: list[str] | None) -> list[Path]:
+    """The bench scripts to run: all of them, or those named by --only."""
+    scripts = sorted(HERE.glob("*_bench.py"))
+    if only:
+        scripts = [s for s in scripts if s.name.removesuffix("_bench.py") in only or s.name in only]
+        if not scripts:
+            parser.error(f"no bench script matches {only}")
+    return scripts
+
+
+def _command_line(argv: list[str] | None) -> str:
+    """How this run was started, for the report."""
+    rest = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "bench/run_all.py", *rest])
+    if os.environ.get("MAKELEVEL") and not rest:
+        command = "make bench"
+    return command
+
+
+def _print_summary(runs: list[ScriptRun], problems: list[str], seconds: float) -> None:
     targeted = [f for r in runs for f in r.figures if f.get("ok") is not None]
     print(f"\n== summary ({seconds / 60:.1f} minutes, load average at the end {show_load(load())})")
     width = max((len(f["name"]) for r in runs for f in r.figures), default=10)
@@ -313,10 +333,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{sum(1 for f in targeted if f['ok'])} of {len(targeted)} figures with a target meet it.")
     for problem in problems:
         print(f"PROBLEM: {problem}")
-    if output is not None:
-        output.write_text(report(facts, runs, started=started, seconds=seconds, command=command), encoding="utf-8")
-        print(f"written: {output}")
-    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import update
@@ -271,25 +272,62 @@ class DemoCall:
     reviews: list[DemoReview] = field(default_factory=list)
 
 
-def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
+def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
     keys = list(weights)
     return rng.choices(keys, weights=[weights[k] for k in keys])[0]
 
 
-def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInput:
+FOCUS_WEIGHTS = {
+    "perpetrators": 5,
+    "contexts": 6,
+    "structural_drivers": 1.2,
+    "trauma_informed": 7,
+    "advocacy": 3,
+    "guardianship": 2,
+    "non_criminalisation": 3,
+    "culturally_competent": 1,
+}
+SECTOR_WEIGHTS = {
+    "childrens_social_care": 14,
+    "education": 8,
+    "health": 5,
+    "local_authority": 7,
+    "police": 9,
+    "youth_justice": 5,
+    "first_responder": 3,
+    "service_provider": 6,
+    "ngo": 16,
+    "community": 6,
+    "survivor_led": 4,
+    "academia": 10,
+    "government": 2,
+    "legal": 2,
+    "other": 2,
+}
+SOURCE_OF_SECTOR = {
+    "survivor_led": "survivor_led",
+    "academia": "academic_ngo",
+    "community": "community",
+    "childrens_social_care": "multi_agency",
+    "local_authority": "multi_agency",
+    "police": "multi_agency",
+}
+FINDINGS = {
+    "positive": "Early monitoring suggests fewer missing episodes and more disclosures.",
+    "mixed": "Results were mixed: engagement improved but outcomes varied between sites.",
+    "negative": "The evaluation found the approach increased some children's contact with exploiters; "
+    "it was stopped and the learning shared.",
+    "not_yet_known": "Outcomes are not yet known; an evaluation is planned.",
+}
+
+
+# The steps of one synthetic submission. Each draws from `rng` in a fixed order:
+# `_submission` calls them in that order, so a seed gives the same call every time.
+
+
+def _focus_and_themes(rng: random.Random, config: CallConfig) -> tuple[list[str], list[str]]:
     theme_of = config.focus_area_theme()
-    focus_pool = list(theme_of)
-    focus_weights = {
-        "perpetrators": 5,
-        "contexts": 6,
-        "structural_drivers": 1.2,
-        "trauma_informed": 7,
-        "advocacy": 3,
-        "guardianship": 2,
-        "non_criminalisation": 3,
-        "culturally_competent": 1,
-    }
-    focus_weights = {k: focus_weights.get(k, 1.0) for k in focus_pool}
+    focus_weights = {k: FOCUS_WEIGHTS.get(k, 1.0) for k in theme_of}
     focus = [_weighted(rng, focus_weights)]
     if rng.random() < 0.35:
         second = _weighted(rng, focus_weights)
@@ -298,9 +336,10 @@ def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInp
     themes = sorted({theme_of[f] for f in focus}, key=lambda t: config.vocabulary("themes").ids.index(t))
     if len(themes) == 1 and rng.random() < 0.12:
         themes = config.vocabulary("themes").ids[:]
-    nation = _weighted(
-        rng, {"england": 62, "scotland": 12, "wales": 9, "northern_ireland": 4, "uk_wide": 10, "outside_uk": 3}
-    )
+    return focus, themes
+
+
+def _exploitation_types(rng: random.Random, focus: list[str], nation: str) -> list[str]:
     exploitation = [
         _weighted(
             rng, {"criminal_exploitation": 9, "sexual_exploitation": 7, "forced_labour": 2.5, "domestic_servitude": 1}
@@ -313,39 +352,21 @@ def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInp
         if extra not in exploitation:
             exploitation.append(extra)
     blocked = {e for f in focus for (g, e) in DELIBERATE_GAPS if g == f} | NATION_GAPS.get(nation, set())
-    exploitation = [e for e in exploitation if e not in blocked] or (
+    return [e for e in exploitation if e not in blocked] or (
         ["criminal_exploitation"] if "criminal_exploitation" not in blocked else ["sexual_exploitation"]
     )
-    sector = _weighted(
-        rng,
-        {
-            "childrens_social_care": 14,
-            "education": 8,
-            "health": 5,
-            "local_authority": 7,
-            "police": 9,
-            "youth_justice": 5,
-            "first_responder": 3,
-            "service_provider": 6,
-            "ngo": 16,
-            "community": 6,
-            "survivor_led": 4,
-            "academia": 10,
-            "government": 2,
-            "legal": 2,
-            "other": 2,
-        },
-    )
-    source = {
-        "survivor_led": "survivor_led",
-        "academia": "academic_ngo",
-        "community": "community",
-        "childrens_social_care": "multi_agency",
-        "local_authority": "multi_agency",
-        "police": "multi_agency",
-    }.get(sector, "practitioner")
+
+
+def _sector_and_source(rng: random.Random, config: CallConfig) -> tuple[str, str]:
+    sector = _weighted(rng, SECTOR_WEIGHTS)
+    source = SOURCE_OF_SECTOR.get(sector, "practitioner")
     if rng.random() < 0.15:
         source = rng.choice(config.vocabulary("evidence_source").ids)
+    return sector, source
+
+
+def _forms_stage_impact(rng: random.Random) -> tuple[list[str], str, str, bool]:
+    """Evidence forms, stage, reported impact, and whether the submission is anonymous."""
     forms = [
         _weighted(rng, {"guide_toolkit": 6, "research_evaluation": 5, "programme": 6, "initiative": 4, "other": 0.5})
     ]
@@ -362,28 +383,49 @@ def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInp
     if stage == "early" and impact == "negative":
         impact = "not_yet_known"
     anonymous = (impact == "negative" and rng.random() < 0.6) or rng.random() < 0.03
-    town = rng.choice(TOWNS)
-    org = f"{town} {rng.choice(ORG_KINDS[sector])}"
-    first, last = rng.choice(FIRST), rng.choice(LAST)
-    slug = "".join(ch for ch in town.lower() if ch.isalpha())
-    email_user = "".join(ch for ch in first.lower() if ch.isascii() and ch.isalpha()) or "contact"
+    return forms, stage, impact, anonymous
+
+
+def _title_and_summary(
+    rng: random.Random,
+    i: int,
+    config: CallConfig,
+    *,
+    town: str,
+    focus: list[str],
+    forms: list[str],
+    exploitation: list[str],
+    impact: str,
+) -> tuple[str, str]:
     activity = rng.choice(ACTIVITIES[focus[0]])
     product = PRODUCTS[forms[0]]
     title = f"{activity}: {town} {product}"
     if i % 17 == 0:
         title += f" (phase {rng.randint(2, 3)})"
-    findings = {
-        "positive": "Early monitoring suggests fewer missing episodes and more disclosures.",
-        "mixed": "Results were mixed: engagement improved but outcomes varied between sites.",
-        "negative": "The evaluation found the approach increased some children's contact with exploiters; "
-        "it was stopped and the learning shared.",
-        "not_yet_known": "Outcomes are not yet known; an evaluation is planned.",
-    }[impact]
     exploitation_text = " and ".join(config.vocabulary("exploitation_types").label(e).lower() for e in exploitation)
     summary = (
         f"{activity} in {town}, focused on {exploitation_text}. "
         f"Developed with {rng.choice(['young people', 'parents and carers', 'practitioners', 'survivors', 'schools'])}.\n"
-        f"{findings}\n(Synthetic demo data: this organisation and project do not exist.)"
+        f"{FINDINGS[impact]}\n(Synthetic demo data: this organisation and project do not exist.)"
+    )
+    return title, summary
+
+
+def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInput:
+    focus, themes = _focus_and_themes(rng, config)
+    nation = _weighted(
+        rng, {"england": 62, "scotland": 12, "wales": 9, "northern_ireland": 4, "uk_wide": 10, "outside_uk": 3}
+    )
+    exploitation = _exploitation_types(rng, focus, nation)
+    sector, source = _sector_and_source(rng, config)
+    forms, stage, impact, anonymous = _forms_stage_impact(rng)
+    town = rng.choice(TOWNS)
+    org = f"{town} {rng.choice(ORG_KINDS[sector])}"
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    slug = "".join(ch for ch in town.lower() if ch.isalpha())
+    email_user = "".join(ch for ch in first.lower() if ch.isascii() and ch.isalpha()) or "contact"
+    title, summary = _title_and_summary(
+        rng, i, config, town=town, focus=focus, forms=forms, exploitation=exploitation, impact=impact
     )
     pref = _weighted(rng, {"either": 40, "in_person": 20, "virtual": 25, "not_available": 15})
     received = dt.datetime(2021, 7, 5, 9, tzinfo=dt.UTC) + dt.timedelta(
@@ -413,10 +455,10 @@ def _submission(rng: random.Random, i: int, config: CallConfig) -> SubmissionInp
     )
 
 
-def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEED) -> DemoCall:
-    rng = random.Random(seed)
-    subs = [_submission(rng, i, config) for i in range(n)]
-    reviewers = [u for u in DEMO_USERS if u.role == "reviewer"]
+def _assign(
+    subs: list[SubmissionInput], reviewers: list[DemoUser], config: CallConfig, seed: int
+) -> list[tuple[int, str]]:
+    """(submission index, reviewer username) pairs, from the app's own solver."""
     plan = solve_assignment(
         [
             SubmissionToAssign(i, sub.reference or str(i), sub.organisation, sub.contact_email)
@@ -426,19 +468,70 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
         k=config.reviewers_per_submission,
         seed=seed,
     )
-    assignments: list[tuple[int, str]] = [(i, reviewers[j].username) for i, j in plan.new]
-    by_reviewer: dict[str, list[int]] = {}
-    for i, name in assignments:
-        by_reviewer.setdefault(name, []).append(i)
+    return [(i, reviewers[j].username) for i, j in plan.new]
+
+
+def _declared_conflicts(by_reviewer: dict[str, list[int]]) -> list[tuple[int, str, str]]:
     declared = [
         ("reviewer4", 7, "I advised this project in 2020."),
         ("reviewer2", 21, "A close colleague leads this work."),
     ]
-    conflicts = [
+    return [
         (by_reviewer[r][min(pos, len(by_reviewer[r]) - 1)], r, reason)
         for r, pos, reason in declared
         if by_reviewer.get(r)
     ]
+
+
+def _review_scores(
+    rng: random.Random, u: DemoUser, quality: dict[str, float], config: CallConfig
+) -> dict[str, int | None]:
+    scores: dict[str, int | None] = {}
+    for c in config.criterion_ids:
+        if rng.random() < 0.04:
+            scores[c] = None
+            continue
+        raw = 3 + u.leniency + u.spread * quality[c] + rng.gauss(0, 0.5)
+        scores[c] = max(1, min(5, round(raw)))
+    return scores
+
+
+def _review(
+    rng: random.Random, u: DemoUser, i: int, *, submitted: bool, quality: dict[str, float], config: CallConfig
+) -> DemoReview:
+    """One reviewer's review of submission `i`, submitted or a draft."""
+    scores = _review_scores(rng, u, quality, config)
+    extreme = any(v in (1, 5) for v in scores.values())
+    comment = (
+        "Strong, well-evidenced work that others could adopt."
+        if max(v or 0 for v in scores.values()) >= 4
+        else "Promising but the evidence is thin so far."
+    )
+    if not extreme and rng.random() < 0.3:
+        comment = ""
+    mean = sum(v for v in scores.values() if v) / max(1, sum(1 for v in scores.values() if v))
+    recommendation = "invite" if mean >= 4 else ("feature" if mean >= 3 else "note")
+    return DemoReview(
+        i,
+        u.username,
+        scores if submitted else dict(list(scores.items())[:2]),
+        comment,
+        recommendation,
+        rng.choice(["low", "medium", "high", "high"]),
+        submitted,
+        day=1 + int(rng.random() * 17),
+    )
+
+
+def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEED) -> DemoCall:
+    rng = random.Random(seed)
+    subs = [_submission(rng, i, config) for i in range(n)]
+    reviewers = [u for u in DEMO_USERS if u.role == "reviewer"]
+    assignments = _assign(subs, reviewers, config, seed)
+    by_reviewer: dict[str, list[int]] = {}
+    for i, name in assignments:
+        by_reviewer.setdefault(name, []).append(i)
+    conflicts = _declared_conflicts(by_reviewer)
     conflicted = {(i, r) for i, r, _ in conflicts}
     quality = {i: {c: rng.gauss(0, 1) for c in config.criterion_ids} for i in range(n)}
     reviews: list[DemoReview] = []
@@ -446,37 +539,10 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
         mine = [i for i in by_reviewer.get(u.username, []) if (i, u.username) not in conflicted]
         n_done = round(u.completion * len(mine))
         n_draft = min(len(mine) - n_done, max(1, len(mine) // 20))
-        for pos, i in enumerate(mine[: n_done + n_draft]):
-            scores: dict[str, int | None] = {}
-            for c in config.criterion_ids:
-                if rng.random() < 0.04:
-                    scores[c] = None
-                    continue
-                raw = 3 + u.leniency + u.spread * quality[i][c] + rng.gauss(0, 0.5)
-                scores[c] = max(1, min(5, round(raw)))
-            submitted = pos < n_done
-            extreme = any(v in (1, 5) for v in scores.values())
-            comment = (
-                "Strong, well-evidenced work that others could adopt."
-                if max(v or 0 for v in scores.values()) >= 4
-                else "Promising but the evidence is thin so far."
-            )
-            if not extreme and rng.random() < 0.3:
-                comment = ""
-            mean = sum(v for v in scores.values() if v) / max(1, sum(1 for v in scores.values() if v))
-            recommendation = "invite" if mean >= 4 else ("feature" if mean >= 3 else "note")
-            reviews.append(
-                DemoReview(
-                    i,
-                    u.username,
-                    scores if submitted else dict(list(scores.items())[:2]),
-                    comment,
-                    recommendation,
-                    rng.choice(["low", "medium", "high", "high"]),
-                    submitted,
-                    day=1 + int(rng.random() * 17),
-                )
-            )
+        reviews += [
+            _review(rng, u, i, submitted=pos < n_done, quality=quality[i], config=config)
+            for pos, i in enumerate(mine[: n_done + n_draft])
+        ]
     return DemoCall(subs, assignments, conflicts, reviews)
 
 

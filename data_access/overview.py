@@ -96,95 +96,105 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
         "fully_reviewed": fully,
         "reviewing_closed": closed,
     }
-    steps: list[NextStep] = []
     if viewer.role == "reviewer":
-        # Only reviews of submissions still assigned to them without a conflict.
-        own = dict(
-            session.execute(
-                select(Review.status, func.count())
-                .join(
-                    Assignment,
-                    (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
-                )
-                .outerjoin(
-                    ConflictOfInterest,
-                    (ConflictOfInterest.submission_id == Review.submission_id)
-                    & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-                )
-                .where(Review.reviewer_id == viewer.user_id, ConflictOfInterest.id.is_(None))
-                .group_by(Review.status)
-            ).all()
-        )
-        due = _due_assignments(session, viewer.user_id)
-        overview.update(own_due=due, own_draft=own.get("draft", 0), own_submitted=own.get("submitted", 0))
-        left = due - own.get("submitted", 0)
-        if closed:
-            steps.append(NextStep("Reviewing is closed: your reviews can no longer change."))
-        elif due == 0:
-            steps.append(NextStep("Nothing is assigned to you yet. The coordinator will assign submissions."))
-        elif left > 0:
-            steps.append(
-                NextStep(
-                    f"Review {left} more submission{'s' if left != 1 else ''} ({own.get('draft', 0)} saved as drafts).",
-                    "my_reviews",
-                )
-            )
-            if today <= config.review_deadline:
-                days = (config.review_deadline - today).days
-                steps.append(NextStep(f"The review deadline is in {days} day{'s' if days != 1 else ''}."))
-        else:
-            steps.append(
-                NextStep(
-                    "All your reviews are submitted. Thank you! You can now read the other reviews "
-                    "of the submissions you reviewed.",
-                    "my_reviews",
-                )
-            )
+        steps = _reviewer_steps(session, viewer=viewer, config=config, today=today, overview=overview)
     elif viewer.role == "admin":
-        if n_subs == 0:
-            steps.append(NextStep("Import the submissions from your spreadsheet.", "import"))
-        unassigned = int(
-            session.scalar(
-                select(func.count(Submission.id)).where(~Submission.id.in_(select(Assignment.submission_id)))
-            )
-            or 0
-        )
-        if unassigned:
-            steps.append(
-                NextStep(
-                    f"{unassigned} submission{'s have' if unassigned != 1 else ' has'} no reviewer yet: "
-                    "run the assignment.",
-                    "assignments",
-                )
-            )
-        conflicts = submissions_to_reassign(session, k=k)
-        if conflicts:
-            steps.append(
-                NextStep(
-                    f"{conflicts} submission{'s' if conflicts != 1 else ''} lost a reviewer to a declared "
-                    "conflict of interest: reassign them.",
-                    "assignments",
-                )
-            )
-        flags = int(session.scalar(select(func.count(DuplicateFlag.id)).where(DuplicateFlag.status == "open")) or 0)
-        if flags:
-            steps.append(
-                NextStep(f"Decide on {flags} likely duplicate submission{'s' if flags != 1 else ''}.", "import")
-            )
-        if n_subs and fully >= n_subs and not closed:
-            steps.append(
-                NextStep("Every submission is fully reviewed: close reviewing and pick the line-up.", "selection")
-            )
-        elif n_subs:
-            steps.append(
-                NextStep(
-                    f"{overview['reviews_submitted']} of {overview['assignments_due']} reviews are in; "
-                    "follow up with reviewers who are behind.",
-                    "assignments",
-                )
-            )
+        steps = _admin_steps(session, k=k, overview=overview)
     else:
-        steps.append(NextStep("See what the evidence covers and where the gaps are.", "coverage"))
-        steps.append(NextStep(f"{fully} of {n_subs} submissions are fully reviewed; see the rankings.", "rankings"))
+        steps = [
+            NextStep("See what the evidence covers and where the gaps are.", "coverage"),
+            NextStep(f"{fully} of {n_subs} submissions are fully reviewed; see the rankings.", "rankings"),
+        ]
     overview["next_steps"] = steps
     return Overview(**overview)
+
+
+def _reviewer_steps(
+    session: Session, *, viewer: Viewer, config: CallConfig, today: dt.date, overview: dict
+) -> list[NextStep]:
+    """A reviewer's own counts (added to `overview`) and what they should do next."""
+    # Only reviews of submissions still assigned to them without a conflict.
+    own = dict(
+        session.execute(
+            select(Review.status, func.count())
+            .join(
+                Assignment,
+                (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+            )
+            .outerjoin(
+                ConflictOfInterest,
+                (ConflictOfInterest.submission_id == Review.submission_id)
+                & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
+            )
+            .where(Review.reviewer_id == viewer.user_id, ConflictOfInterest.id.is_(None))
+            .group_by(Review.status)
+        ).all()
+    )
+    due = _due_assignments(session, viewer.user_id)
+    overview.update(own_due=due, own_draft=own.get("draft", 0), own_submitted=own.get("submitted", 0))
+    left = due - own.get("submitted", 0)
+    if overview["reviewing_closed"]:
+        return [NextStep("Reviewing is closed: your reviews can no longer change.")]
+    if due == 0:
+        return [NextStep("Nothing is assigned to you yet. The coordinator will assign submissions.")]
+    if left <= 0:
+        return [
+            NextStep(
+                "All your reviews are submitted. Thank you! You can now read the other reviews "
+                "of the submissions you reviewed.",
+                "my_reviews",
+            )
+        ]
+    steps = [
+        NextStep(
+            f"Review {left} more submission{'s' if left != 1 else ''} ({own.get('draft', 0)} saved as drafts).",
+            "my_reviews",
+        )
+    ]
+    if today <= config.review_deadline:
+        days = (config.review_deadline - today).days
+        steps.append(NextStep(f"The review deadline is in {days} day{'s' if days != 1 else ''}."))
+    return steps
+
+
+def _admin_steps(session: Session, *, k: int, overview: dict) -> list[NextStep]:
+    """What the coordinator should do next, in the order of the work."""
+    n_subs, fully, closed = overview["submissions"], overview["fully_reviewed"], overview["reviewing_closed"]
+    steps: list[NextStep] = []
+    if n_subs == 0:
+        steps.append(NextStep("Import the submissions from your spreadsheet.", "import"))
+    unassigned = int(
+        session.scalar(select(func.count(Submission.id)).where(~Submission.id.in_(select(Assignment.submission_id))))
+        or 0
+    )
+    if unassigned:
+        steps.append(
+            NextStep(
+                f"{unassigned} submission{'s have' if unassigned != 1 else ' has'} no reviewer yet: "
+                "run the assignment.",
+                "assignments",
+            )
+        )
+    conflicts = submissions_to_reassign(session, k=k)
+    if conflicts:
+        steps.append(
+            NextStep(
+                f"{conflicts} submission{'s' if conflicts != 1 else ''} lost a reviewer to a declared "
+                "conflict of interest: reassign them.",
+                "assignments",
+            )
+        )
+    flags = int(session.scalar(select(func.count(DuplicateFlag.id)).where(DuplicateFlag.status == "open")) or 0)
+    if flags:
+        steps.append(NextStep(f"Decide on {flags} likely duplicate submission{'s' if flags != 1 else ''}.", "import"))
+    if n_subs and fully >= n_subs and not closed:
+        steps.append(NextStep("Every submission is fully reviewed: close reviewing and pick the line-up.", "selection"))
+    elif n_subs:
+        steps.append(
+            NextStep(
+                f"{overview['reviews_submitted']} of {overview['assignments_due']} reviews are in; "
+                "follow up with reviewers who are behind.",
+                "assignments",
+            )
+        )
+    return steps

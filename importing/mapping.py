@@ -129,6 +129,27 @@ def content_scores(
     if not n:
         return {}
     resolvers = resolvers or {name: CodeResolver(config.vocabulary(name)) for name in CODED_FIELDS}
+    scores = _pattern_scores(sample, n)
+    lengths = sorted(len(v) for v in sample.elements())
+    if lengths[n // 2] >= 150:
+        scores["summary"] = 0.55
+        return scores  # long free text: not codes
+    for name in CODED_FIELDS:
+        matched, total = _code_match(sample, name, resolvers[name])
+        if total and matched / total >= 0.5:
+            scores[name] = 0.5 + 0.4 * matched / total
+    return scores
+
+
+def _is_date(v: str) -> bool:
+    try:
+        return parse_date(v) is not None
+    except ValueProblem:
+        return False
+
+
+def _pattern_scores(sample: Counter, n: int) -> dict[str, float]:
+    """Scores for the fields recognised by their shape: emails, dates, yes/no, links, references."""
     scores: dict[str, float] = {}
 
     def share(test) -> float:
@@ -137,14 +158,7 @@ def content_scores(
     emails = share(lambda v: bool(EMAIL_RE.match(v.strip())))
     if emails >= 0.6:
         scores["contact_email"] = 0.9 * emails
-
-    def is_date(v: str) -> bool:
-        try:
-            return parse_date(v) is not None
-        except ValueProblem:
-            return False
-
-    dates = share(is_date)
+    dates = share(_is_date)
     if dates >= 0.8:
         scores["received_at"] = 0.7 * dates
     words = YES_WORDS + NO_WORDS
@@ -157,26 +171,23 @@ def content_scores(
     refs = share(lambda v: bool(_REFERENCE_LIKE.match(v.strip())))
     if refs >= 0.9 and len(sample) == n:
         scores["reference"] = 0.6
-    lengths = sorted(len(v) for v in sample.elements())
-    if lengths[n // 2] >= 150:
-        scores["summary"] = 0.55
-        return scores  # long free text: not codes
-    for name in CODED_FIELDS:
-        resolver = resolvers[name]
-        matched = total = 0.0
-        for v, count in sample.items():
-            # Bare numbers are ids, counts or yes/no as often as codes: no evidence either way.
-            if all(p.strip().isdigit() for p in _SEPARATORS.split(v) if p.strip()):
-                continue
-            total += count
-            if name in MULTI_VALUED:
-                codes, unknown = resolver.many(v)
-                matched += count * len(codes) / max(1, len(codes) + len(unknown))
-            else:
-                matched += count if resolver.one(v)[0] else 0
-        if total and matched / total >= 0.5:
-            scores[name] = 0.5 + 0.4 * matched / total
     return scores
+
+
+def _code_match(sample: Counter, name: str, resolver: CodeResolver) -> tuple[float, float]:
+    """How many cells read as codes of `name`, out of how many could (weighed by count)."""
+    matched = total = 0.0
+    for v, count in sample.items():
+        # Bare numbers are ids, counts or yes/no as often as codes: no evidence either way.
+        if all(p.strip().isdigit() for p in _SEPARATORS.split(v) if p.strip()):
+            continue
+        total += count
+        if name in MULTI_VALUED:
+            codes, unknown = resolver.many(v)
+            matched += count * len(codes) / max(1, len(codes) + len(unknown))
+        else:
+            matched += count if resolver.one(v)[0] else 0
+    return matched, total
 
 
 def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:

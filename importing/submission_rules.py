@@ -61,6 +61,17 @@ class Problem:
 
 def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]:
     """Every problem with `data`; those with severity "error" must block saving."""
+    return [
+        *_text_problems(data),
+        *_identity_problems(data),
+        *_code_problems(data, config),
+        *_focus_theme_problems(data, config),
+        *_time_problems(data),
+    ]
+
+
+def _text_problems(data: SubmissionInput) -> list[Problem]:
+    """Title, summary and themes present and not too long."""
     problems: list[Problem] = []
     if not (data.title or "").strip():
         problems.append(Problem("title", "", "A title is required."))
@@ -74,6 +85,12 @@ def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]
         )
     if not data.themes:
         problems.append(Problem("themes", "", "At least one theme is required."))
+    return problems
+
+
+def _identity_problems(data: SubmissionInput) -> list[Problem]:
+    """The reference, the contact email, and who the submission is from."""
+    problems: list[Problem] = []
     if data.reference is not None and not REFERENCE_RE.match(data.reference):
         problems.append(
             Problem(
@@ -88,6 +105,12 @@ def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]
         problems.append(
             Problem("organisation", "", "Give an organisation or a contact name, or mark the submission anonymous.")
         )
+    return problems
+
+
+def _code_problems(data: SubmissionInput, config: CallConfig) -> list[Problem]:
+    """Every coded field against the call's taxonomy: known codes, none twice."""
+    problems: list[Problem] = []
     for name in MULTI_VALUED:
         values = getattr(data, name)
         vocab = config.vocabulary(name)
@@ -100,6 +123,12 @@ def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]
         code = getattr(data, name)
         if code is not None and code not in config.vocabulary(name).ids:
             problems.append(Problem(name, code, f"Unknown {name.replace('_', ' ')} code."))
+    return problems
+
+
+def _focus_theme_problems(data: SubmissionInput, config: CallConfig) -> list[Problem]:
+    """Warnings: a focus area whose theme the submission does not have."""
+    problems: list[Problem] = []
     focus_theme = config.focus_area_theme()
     for code in data.focus_areas:
         theme = focus_theme.get(code)
@@ -113,6 +142,10 @@ def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]
                     severity="warning",
                 )
             )
-    if data.received_at is not None and data.received_at.tzinfo is None:
-        problems.append(Problem("received_at", str(data.received_at), "The time has no time zone."))
     return problems
+
+
+def _time_problems(data: SubmissionInput) -> list[Problem]:
+    if data.received_at is not None and data.received_at.tzinfo is None:
+        return [Problem("received_at", str(data.received_at), "The time has no time zone.")]
+    return []

@@ -201,12 +201,47 @@ def solve_assignment(
     revs = sorted(reviewers, key=lambda r: r.id)
     s_at = {s.id: i for i, s in enumerate(subs)}
     r_at = {r.id: j for j, r in enumerate(revs)}
-    n_s, n_r = len(subs), len(revs)
     conflict_pairs = {(s, r) for s, r in conflicts if s in s_at and r in r_at}
 
     active = np.array([r.active for r in revs], dtype=bool)
     capacity = np.array([r.capacity if r.capacity is not None else 10**9 for r in revs], dtype=np.int64)
-    load = np.zeros(n_r, dtype=np.int64)
+    load, counted, assigned = _count_existing(existing, revs, s_at, r_at, conflict_pairs, len(subs))
+    room = np.where(active, np.maximum(0, capacity - load), 0)
+    need = np.maximum(0, k - counted)
+
+    rows = np.flatnonzero(need > 0)  # submissions that need reviewers, in reference order
+    allowed = _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at)
+    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed)
+    new_load = np.zeros(len(revs), dtype=np.int64)
+    got = np.zeros(len(subs), dtype=np.int64)
+    for i, j in new_pairs:
+        new_load[j] += 1
+        got[i] += 1
+
+    after = load + new_load
+    new_ids = [(subs[i].id, revs[j].id) for i, j in new_pairs]
+    new_at = {(s_at[s], r_at[r]) for s, r in new_ids}
+    shortfalls = _shortfalls(subs, revs, k, counted + got, after, capacity, assigned, new_at, conflict_pairs)
+    return _plan(k, revs, new_ids, shortfalls, load, after, capacity, active)
+
+
+def _plan(k, revs, new_ids, shortfalls, load, after, capacity, active) -> AssignmentPlan:
+    return AssignmentPlan(
+        k=k,
+        new=tuple(sorted(new_ids)),
+        loads_before={r.id: int(load[j]) for j, r in enumerate(revs)},
+        loads_after={r.id: int(after[j]) for j, r in enumerate(revs)},
+        shortfalls=tuple(shortfalls),
+        notes=tuple(_balance_notes(revs, load, after, capacity, active)),
+        active_reviewers=tuple(r.id for r in revs if r.active),
+        at_capacity=tuple(r.id for j, r in enumerate(revs) if r.active and after[j] >= capacity[j]),
+    )
+
+
+def _count_existing(existing, revs, s_at, r_at, conflict_pairs, n_s) -> tuple[np.ndarray, np.ndarray, set]:
+    """Loads per reviewer, reviewers counted per submission, and the (row, reviewer)
+    pairs already assigned, from the existing assignments."""
+    load = np.zeros(len(revs), dtype=np.int64)
     counted = np.zeros(n_s, dtype=np.int64)
     assigned: set[tuple[int, int]] = set()
     for e in existing:
@@ -219,45 +254,25 @@ def solve_assignment(
         load[j] += 1
         if revs[j].active or e.finished:
             counted[i] += 1
-    room = np.where(active, np.maximum(0, capacity - load), 0)
-    need = np.maximum(0, k - counted)
+    return load, counted, assigned
 
-    rows = np.flatnonzero(need > 0)  # submissions that need reviewers, in reference order
-    allowed = _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at)
-    new_pairs: list[tuple[int, int]] = []
-    new_load = np.zeros(n_r, dtype=np.int64)
-    got = np.zeros(n_s, dtype=np.int64)
-    if len(rows):
-        keys = np.concatenate([np.packbits(allowed, axis=1), need[rows, None].astype(np.uint8)], axis=1)
-        _, class_of = np.unique(keys, axis=0, return_inverse=True)
-        class_of = class_of.ravel()
-        n_c = int(class_of.max()) + 1
-        members = [rows[class_of == c] for c in range(n_c)]
-        size = np.array([len(m) for m in members], dtype=np.int64)
-        demand = np.array([need[m[0]] for m in members], dtype=np.int64)
-        eligible = np.zeros((n_c, n_r), dtype=bool)
-        eligible[class_of] = allowed  # rows of one class are equal
-        flow = _spread_shortfalls(_balanced_flow(size, demand, eligible, load, room), size, demand, eligible, k)
-        rng = np.random.default_rng(seed)
-        for c in range(n_c):
-            for i, j in _deal(members[c], flow[c], rng):
-                new_pairs.append((subs[i].id, revs[j].id))
-                new_load[j] += 1
-                got[i] += 1
 
-    after = load + new_load
-    new_at = {(s_at[s], r_at[r]) for s, r in new_pairs}
-    shortfalls = _shortfalls(subs, revs, k, counted + got, after, capacity, assigned, new_at, conflict_pairs)
-    return AssignmentPlan(
-        k=k,
-        new=tuple(sorted(new_pairs)),
-        loads_before={r.id: int(load[j]) for j, r in enumerate(revs)},
-        loads_after={r.id: int(after[j]) for j, r in enumerate(revs)},
-        shortfalls=tuple(shortfalls),
-        notes=tuple(_balance_notes(revs, load, after, capacity, active)),
-        active_reviewers=tuple(r.id for r in revs if r.active),
-        at_capacity=tuple(r.id for j, r in enumerate(revs) if r.active and after[j] >= capacity[j]),
-    )
+def _new_pairs(rows, allowed, need, load, room, k, seed) -> list[tuple[int, int]]:
+    """(row, reviewer position) pairs to add: classes, a balanced flow, dealt out."""
+    if not len(rows):
+        return []
+    keys = np.concatenate([np.packbits(allowed, axis=1), need[rows, None].astype(np.uint8)], axis=1)
+    _, class_of = np.unique(keys, axis=0, return_inverse=True)
+    class_of = class_of.ravel()
+    n_c = int(class_of.max()) + 1
+    members = [rows[class_of == c] for c in range(n_c)]
+    size = np.array([len(m) for m in members], dtype=np.int64)
+    demand = np.array([need[m[0]] for m in members], dtype=np.int64)
+    eligible = np.zeros((n_c, len(load)), dtype=bool)
+    eligible[class_of] = allowed  # rows of one class are equal
+    flow = _spread_shortfalls(_balanced_flow(size, demand, eligible, load, room), size, demand, eligible, k)
+    rng = np.random.default_rng(seed)
+    return [(int(i), int(j)) for c in range(n_c) for i, j in _deal(members[c], flow[c], rng)]
 
 
 def _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at) -> np.ndarray:

@@ -26,9 +26,20 @@ def check_review(
     config: CallConfig,
 ) -> list[str]:
     """Every problem with a review, in words; empty when it may be saved."""
-    problems: list[str] = []
+    problems = []
     if problem := limits.too_long("The comment", comment, limits.REVIEW_COMMENT):
         problems.append(problem)
+    problems += _value_problems(scores, recommendation, confidence, config)
+    if submit:
+        problems += _submit_problems(scores, comment, recommendation, confidence, config)
+    return problems
+
+
+def _value_problems(
+    scores: Mapping[str, int | None], recommendation: str | None, confidence: str | None, config: CallConfig
+) -> list[str]:
+    """Scores, recommendation and confidence that are not the rubric's."""
+    problems: list[str] = []
     known = set(config.criterion_ids)
     for criterion, score in scores.items():
         if criterion not in known:
@@ -41,15 +52,28 @@ def check_review(
         problems.append(f"Unknown recommendation {recommendation!r}.")
     if confidence is not None and confidence not in config.confidence_levels.ids:
         problems.append(f"Unknown confidence {confidence!r}.")
-    if submit:
-        for c in config.criteria:
-            if c.id not in scores:
-                problems.append(f"{c.label}: choose a score or 'cannot judge' before submitting.")
-        if recommendation is None:
-            problems.append("Choose a recommendation before submitting.")
-        if confidence is None:
-            problems.append("Choose your confidence before submitting.")
-        extremes = [config.criterion(k).label for k, v in scores.items() if k in known and v in (1, 5)]
-        if extremes and not comment.strip():
-            problems.append(f"A comment is required when a score is 1 or 5 ({', '.join(extremes)}).")
+    return problems
+
+
+def _submit_problems(
+    scores: Mapping[str, int | None],
+    comment: str,
+    recommendation: str | None,
+    confidence: str | None,
+    config: CallConfig,
+) -> list[str]:
+    """What a submitted review needs beyond a draft: every criterion answered, a
+    recommendation, a confidence, and a comment when a score is 1 or 5."""
+    problems: list[str] = []
+    known = set(config.criterion_ids)
+    for c in config.criteria:
+        if c.id not in scores:
+            problems.append(f"{c.label}: choose a score or 'cannot judge' before submitting.")
+    if recommendation is None:
+        problems.append("Choose a recommendation before submitting.")
+    if confidence is None:
+        problems.append("Choose your confidence before submitting.")
+    extremes = [config.criterion(k).label for k, v in scores.items() if k in known and v in (1, 5)]
+    if extremes and not comment.strip():
+        problems.append(f"A comment is required when a score is 1 or 5 ({', '.join(extremes)}).")
     return problems

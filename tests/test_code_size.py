@@ -1,6 +1,6 @@
 """Code that stays readable: no source file over 700 lines, and no function over cyclomatic
-complexity 20 (radon) in the modules that were split to get there (the selection package, the
-import plan, the call configuration loader)."""
+complexity 20 (radon) in any source file (app.py, manage.py and every package of the app and
+the bench scripts)."""
 
 from __future__ import annotations
 
@@ -10,31 +10,20 @@ import pytest
 from radon.complexity import cc_visit
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = [ROOT / "app.py", ROOT / "manage.py"] + [
-    path
-    for folder in (
-        "pages",
-        "ui",
-        "data_access",
-        "scoring",
-        "importing",
-        "charts",
-        "formats",
-        "access",
-        "config",
-        "bench",
-    )
-    for path in (ROOT / folder).rglob("*.py")
-]
+FOLDERS = ("pages", "ui", "data_access", "scoring", "importing", "charts", "formats", "access", "config", "bench")
+SOURCE = sorted(
+    [ROOT / "app.py", ROOT / "manage.py"] + [path for folder in FOLDERS for path in (ROOT / folder).rglob("*.py")]
+)
 MAX_LINES = 700
 MAX_COMPLEXITY = 20
-KEPT_SIMPLE = sorted(
-    [
-        *(ROOT / "scoring" / "selection").glob("*.py"),
-        ROOT / "importing" / "plan.py",
-        ROOT / "config" / "call_config.py",
-    ]
-)
+# Files not yet held to the complexity limit. TEMPORARY: importing/reading.py (`_build_table`)
+# is being changed in a parallel branch; it comes off this list when that change lands.
+NOT_YET_SIMPLE = {ROOT / "importing" / "reading.py"}
+KEPT_SIMPLE = [p for p in SOURCE if p not in NOT_YET_SIMPLE]
+
+
+def _over_limit(source: str) -> dict[str, int]:
+    return {b.fullname: b.complexity for b in cc_visit(source) if b.complexity > MAX_COMPLEXITY}
 
 
 def test_no_source_file_is_over_700_lines():
@@ -46,8 +35,19 @@ def test_no_source_file_is_over_700_lines():
     assert long == {}
 
 
+def test_every_package_is_covered():
+    """The lists above reach every package and the bench scripts, so that a new file is checked."""
+    covered = {p.relative_to(ROOT).parts[0] for p in KEPT_SIMPLE}
+    assert covered >= {"app.py", "manage.py", *FOLDERS}
+    assert all(p.is_file() for p in NOT_YET_SIMPLE)
+
+
+def test_the_complexity_check_finds_a_complex_function():
+    branches = "\n".join(f"    if x == {i}:\n        return {i}" for i in range(MAX_COMPLEXITY - 1))
+    assert _over_limit(f"def f(x):\n{branches}\n    if x:\n        return -1\n") == {"f": MAX_COMPLEXITY + 1}
+    assert _over_limit(f"def f(x):\n{branches}\n") == {}  # exactly 20 is allowed
+
+
 @pytest.mark.parametrize("path", KEPT_SIMPLE, ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_function_is_over_complexity_20(path):
-    blocks = cc_visit(path.read_text(encoding="utf-8"))
-    complex_ = {b.fullname: b.complexity for b in blocks if b.complexity > MAX_COMPLEXITY}
-    assert complex_ == {}
+    assert _over_limit(path.read_text(encoding="utf-8")) == {}

@@ -146,85 +146,102 @@ def edit_by_hand(db: Database, viewer: Viewer) -> None:
     submission_id = references[reference]
     with db.read() as session:
         panel = assignments_da.submission_panel(session, submission_id=submission_id)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Reviewer": m.name,
-                    "Assigned": m.assigned,
-                    "Review": STATUS_LABELS.get(m.review_status, m.review_status) if m.review_status else "",
-                    "Conflict": {"reviewer": "declared", "admin": "recorded by the coordinator"}.get(m.conflict, ""),
-                    "Conflict reason": m.conflict_reason,
-                    "Load": m.load,
-                    "Capacity": "no limit" if m.capacity is None else str(m.capacity),
-                    "Cannot be added because": "" if m.assigned else (m.excluded or ""),
-                }
-                for m in panel
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(_panel_table(panel), hide_index=True, width="stretch")
     ids = {m.reviewer_id: m for m in panel}
     add_col, remove_col, conflict_col = st.columns(3)
     common = {"submission_id": submission_id, "actor": viewer.username}
-
     with add_col.container(border=True):
-        addable = [m.reviewer_id for m in panel if not m.assigned and m.excluded is None]
-        who = st.selectbox("Add a reviewer", addable, index=None, format_func=lambda r: ids[r].name, key="asg.add")
-        if st.button("Assign", disabled=who is None, key="asg.add.go"):
-            _act(
-                db,
-                f"Assigned {reference} to {ids[who].name}.",
-                assignments_da.add_assignment,
-                reviewer_id=who,
-                **common,
-            )
-
+        _pick_and_act(
+            db,
+            ids,
+            common,
+            label="Add a reviewer",
+            choices=[m.reviewer_id for m in panel if not m.assigned and m.excluded is None],
+            key="asg.add",
+            button="Assign",
+            success=lambda name: f"Assigned {reference} to {name}.",
+            fn=assignments_da.add_assignment,
+        )
     with remove_col.container(border=True):
-        removable = [m.reviewer_id for m in panel if m.assigned and m.review_status != "submitted"]
-        who = st.selectbox("Remove a reviewer", removable, index=None, format_func=lambda r: ids[r].name, key="asg.rm")
-        if st.button("Remove", disabled=who is None, key="asg.rm.go"):
-            _act(
-                db,
-                f"Removed {ids[who].name} from {reference}.",
-                assignments_da.remove_assignment,
-                reviewer_id=who,
-                **common,
-            )
-
+        _pick_and_act(
+            db,
+            ids,
+            common,
+            label="Remove a reviewer",
+            choices=[m.reviewer_id for m in panel if m.assigned and m.review_status != "submitted"],
+            key="asg.rm",
+            button="Remove",
+            success=lambda name: f"Removed {name} from {reference}.",
+            fn=assignments_da.remove_assignment,
+        )
     with conflict_col.container(border=True):
-        free = [m.reviewer_id for m in panel if m.conflict is None]
-        who = st.selectbox("Record a conflict", free, index=None, format_func=lambda r: ids[r].name, key="asg.coi")
-        submitted = who is not None and ids[who].review_status == "submitted"
-        if submitted:
-            st.warning(
-                f"{ids[who].name} has submitted a review of {reference}. Recording the conflict sets that "
-                "review aside: it goes back to a draft, its scores stop counting, and the audit log says why.",
-                icon=":material/warning:",
-            )
-        reason = st.text_input("Reason", max_chars=limits.CONFLICT_REASON, key="asg.coi.reason")
-        if st.button("Record conflict", disabled=who is None, key="asg.coi.go"):
+        _record_conflict(db, panel, ids, reference, common)
+        _withdraw_conflict(db, panel, ids, reference, common)
+
+
+def _panel_table(panel: list[assignments_da.PanelMember]) -> pd.DataFrame:
+    """Who reviews the submission, who could, and why the others cannot."""
+    return pd.DataFrame(
+        [
+            {
+                "Reviewer": m.name,
+                "Assigned": m.assigned,
+                "Review": STATUS_LABELS.get(m.review_status, m.review_status) if m.review_status else "",
+                "Conflict": {"reviewer": "declared", "admin": "recorded by the coordinator"}.get(m.conflict, ""),
+                "Conflict reason": m.conflict_reason,
+                "Load": m.load,
+                "Capacity": "no limit" if m.capacity is None else str(m.capacity),
+                "Cannot be added because": "" if m.assigned else (m.excluded or ""),
+            }
+            for m in panel
+        ]
+    )
+
+
+def _pick_and_act(db: Database, ids: dict, common: dict, *, label, choices, key, button, success, fn) -> None:
+    """A reviewer picked from `choices` and a button that applies `fn` to them."""
+    who = st.selectbox(label, choices, index=None, format_func=lambda r: ids[r].name, key=key)
+    if st.button(button, disabled=who is None, key=f"{key}.go"):
+        _act(db, success(ids[who].name), fn, reviewer_id=who, **common)
+
+
+def _record_conflict(
+    db: Database, panel: list[assignments_da.PanelMember], ids: dict, reference: str, common: dict
+) -> None:
+    free = [m.reviewer_id for m in panel if m.conflict is None]
+    who = st.selectbox("Record a conflict", free, index=None, format_func=lambda r: ids[r].name, key="asg.coi")
+    submitted = who is not None and ids[who].review_status == "submitted"
+    if submitted:
+        st.warning(
+            f"{ids[who].name} has submitted a review of {reference}. Recording the conflict sets that "
+            "review aside: it goes back to a draft, its scores stop counting, and the audit log says why.",
+            icon=":material/warning:",
+        )
+    reason = st.text_input("Reason", max_chars=limits.CONFLICT_REASON, key="asg.coi.reason")
+    if st.button("Record conflict", disabled=who is None, key="asg.coi.go"):
+        _act(
+            db,
+            f"Recorded a conflict of interest for {ids[who].name} on {reference}"
+            + ("; their submitted review is set aside." if submitted else "."),
+            assignments_da.declare_conflict,
+            reviewer_id=who,
+            source="admin",
+            reason=reason,
+            **common,
+        )
+
+
+def _withdraw_conflict(
+    db: Database, panel: list[assignments_da.PanelMember], ids: dict, reference: str, common: dict
+) -> None:
+    mine = [m.reviewer_id for m in panel if m.conflict == "admin"]
+    if mine:
+        who = st.selectbox("Withdraw a conflict you recorded", mine, format_func=lambda r: ids[r].name, key="asg.wd")
+        if st.button("Withdraw", key="asg.wd.go"):
             _act(
                 db,
-                f"Recorded a conflict of interest for {ids[who].name} on {reference}"
-                + ("; their submitted review is set aside." if submitted else "."),
-                assignments_da.declare_conflict,
+                f"Withdrew the conflict of {ids[who].name} on {reference}.",
+                assignments_da.withdraw_conflict,
                 reviewer_id=who,
-                source="admin",
-                reason=reason,
                 **common,
             )
-        mine = [m.reviewer_id for m in panel if m.conflict == "admin"]
-        if mine:
-            who = st.selectbox(
-                "Withdraw a conflict you recorded", mine, format_func=lambda r: ids[r].name, key="asg.wd"
-            )
-            if st.button("Withdraw", key="asg.wd.go"):
-                _act(
-                    db,
-                    f"Withdrew the conflict of {ids[who].name} on {reference}.",
-                    assignments_da.withdraw_conflict,
-                    reviewer_id=who,
-                    **common,
-                )

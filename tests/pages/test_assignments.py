@@ -128,3 +128,32 @@ def test_recording_a_conflict_over_a_submitted_review_warns_then_sets_it_aside(d
             select(Review.status).where(Review.submission_id == first, Review.reviewer_id == reviewer.user_id)
         )
     assert status == "draft"
+
+
+def test_edit_by_hand_removes_a_reviewer_and_withdraws_a_conflict(db, db_url, call):
+    first = call["subs"][0]
+    reviewer_a, reviewer_b = call["reviewers"][:2]
+    with db.write() as s:
+        assign(s, first, reviewer_a)
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
+    rerun(at, db_url)
+    assert at.selectbox(key="asg.rm").options == ["Reviewer A"]  # only the assigned, without a submitted review
+    at.selectbox(key="asg.rm").set_value(reviewer_a.user_id)
+    rerun(at, db_url)
+    at.button(key="asg.rm.go").click()
+    rerun(at, db_url)
+    assert "Removed Reviewer A from CFE-0001." in texts(at)
+    assert _count(db, Assignment, submission_id=first) == 0
+
+    at.selectbox(key="asg.coi").set_value(reviewer_b.user_id)
+    at.text_input(key="asg.coi.reason").set_value("Former employee")
+    rerun(at, db_url)
+    at.button(key="asg.coi.go").click()
+    rerun(at, db_url)
+    assert _count(db, ConflictOfInterest, submission_id=first, reviewer_id=reviewer_b.user_id) == 1
+    assert at.selectbox(key="asg.wd").value == reviewer_b.user_id
+    at.button(key="asg.wd.go").click()
+    rerun(at, db_url)
+    assert "Withdrew the conflict of Reviewer B on CFE-0001." in texts(at)
+    assert _count(db, ConflictOfInterest, submission_id=first, reviewer_id=reviewer_b.user_id) == 0
