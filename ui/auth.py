@@ -40,9 +40,8 @@ from streamlit_authenticator.utilities import LoginError
 
 from access.visibility import Viewer
 from config import Settings
-from data_access import audit
+from data_access import audit, passwords
 from data_access import auth as auth_da
-from data_access import passwords
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
