@@ -59,7 +59,7 @@ PENDING_COOKIE_KEY = "auth_pending_cookie"
 CONNECTION_KEY = "auth_connection"  # the connection a form sign-in happened on (its cookie comes later)
 SIGN_IN_KEY = "auth_sign_in"  # what the server's gate knows of this signed-in session
 FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
-DEMO_PASSWORD_MESSAGE = (
+DEMO_PASSWORD_MESSAGE = (  # noqa: S105 - a message about passwords, not one
     "This account still has one of the demo call's published passwords, which sign in only in demo mode. "
     "Ask the call's administrator to set a new password (python manage.py set-password USERNAME)."
 )
