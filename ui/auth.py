@@ -59,7 +59,7 @@ PENDING_COOKIE_KEY = "auth_pending_cookie"
 CONNECTION_KEY = "auth_connection"  # the connection a form sign-in happened on (its cookie comes later)
 SIGN_IN_KEY = "auth_sign_in"  # what the server's gate knows of this signed-in session
 FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
-DEMO_PASSWORD_MESSAGE = (  # noqa: S105 - a message about passwords, not one
+DEMO_ACCOUNT_MESSAGE = (
     "This account still has one of the demo call's published passwords, which sign in only in demo mode. "
     "Ask the call's administrator to set a new password (python manage.py set-password USERNAME)."
 )
@@ -434,7 +434,7 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
         # A database seeded in demo mode and then served for real: its accounts'
         # passwords are published in the README. The attempt stays counted.
         st.session_state["authentication_status"] = None
-        return None, DEMO_PASSWORD_MESSAGE
+        return None, DEMO_ACCOUNT_MESSAGE
     name = users_da.normalise_username(username)
     token, expires = _new_token(settings, name)
     with db.write() as session:

@@ -21,7 +21,7 @@ from config import load_settings
 from data_access import users
 from data_access.models import AuthSession, LoginThrottle
 from tests.factories import make_user
-from ui.auth import DEMO_PASSWORD_MESSAGE, FAILED_MESSAGE, attempt_sign_in
+from ui.auth import DEMO_ACCOUNT_MESSAGE, FAILED_MESSAGE, attempt_sign_in
 
 DEMO_PASSWORD = "admin-demo-pass"
 
@@ -62,7 +62,7 @@ def test_a_demo_password_is_refused_outside_demo_mode_with_a_plain_message(db, d
     assert not settings.demo_mode
     viewer, message = attempt_sign_in(db, settings, "admin", DEMO_PASSWORD)
     assert viewer is None
-    assert message == DEMO_PASSWORD_MESSAGE
+    assert message == DEMO_ACCOUNT_MESSAGE
     assert "set-password" in message
     assert sessions(db) == 0
     assert counted_attempts(db) == 1  # it counts against the throttle like a failure

@@ -1,7 +1,7 @@
 """Sign-ins for the app servers the browser tests start.
 
 Those servers run as a deployment does, with demo mode off, where the demo
-call's published passwords do not sign in (`ui.auth.DEMO_PASSWORD_MESSAGE`).
+call's published passwords do not sign in (`ui.auth.DEMO_ACCOUNT_MESSAGE`).
 So after seeding the demo call, a test gives each demo account a password of
 its own with `give_test_passwords`, and signs in with `password_of`.
 """
