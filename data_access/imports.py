@@ -58,7 +58,6 @@ from importing.plan import Progress
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
 MAX_MAPPING_NAME = limits.MAPPING_NAME
-FLAG_STATUSES = ("open", "not_duplicate", "duplicate")
 # Serialises imports on PostgreSQL (SQLite's write units are serial already).
 IMPORT_LOCK_KEY = 7_310_240_001
 
