@@ -12,6 +12,7 @@ are applied one after the other; on SQLite, write units already are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -205,19 +206,20 @@ def declare_conflict(
     review = session.scalar(
         select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id)
     )
-    set_aside = review is not None and review.status == "submitted"
+    submitted_review = review if review is not None and review.status == "submitted" else None
+    set_aside = submitted_review is not None
     if set_aside and source == "reviewer":
         raise AssignmentError(
             f"{reviewer.name} has submitted a review of {sub.reference}; it must be reopened "
             "before a conflict of interest can be recorded, so that its scores stop counting."
         )
-    if set_aside:
+    if submitted_review is not None:
         # Found by the coordinator after the review was in: the review is set
         # aside (back to a draft, which counts nowhere), whether or not
         # reviewing is closed, so that a conflicted reviewer's scores never rank.
         back_to_draft(
             session,
-            review,
+            submitted_review,
             actor=actor,
             action="review.set_aside",
             detail="conflict of interest recorded by the coordinator",
@@ -307,7 +309,7 @@ def run_auto_assignment(session: Session, *, k: int, actor: str) -> AssignmentPl
     _lock(session)
     plan = plan_assignments(session, k=k)
     now = utcnow()
-    ids = []
+    ids: Sequence[int] = []
     if plan.new:
         ids = session.scalars(
             insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, Executable, create_engine, event, text
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -181,3 +182,14 @@ def describe_operational_error(exc: BaseException) -> str:
     if "disk" in message and "full" in message:
         return "The database's disk is full, so nothing can be saved. Tell the call's administrator."
     return "The database cannot be reached at the moment, so nothing was saved."
+
+
+def rows_matched(
+    session: Session, statement: Executable, params: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
+) -> int:
+    """Run an UPDATE or DELETE in the session (once, or once per set of
+    `params`) and return how many rows its WHERE matched.
+
+    `Session.execute` is typed as returning a `Result`; for an UPDATE or DELETE
+    it is a `CursorResult`, the only kind that carries `rowcount`."""
+    return cast(CursorResult[Any], session.execute(statement, params)).rowcount

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,6 +27,7 @@ from access.visibility import review_author_label, reviewer_names_visible
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.call_state import REVIEWING_CLOSED, reviewing_closed
+from data_access.db import rows_matched
 from data_access.models import (
     Assignment,
     CallState,
@@ -113,7 +114,8 @@ def _record(review: Review, name: str = "") -> ReviewRecord:
 
 # Statements of the save path, built once: a burst of reviewers saving at the
 # same moment queues on the database, so each save should hold it briefly.
-_SID, _RID = bindparam("sid"), bindparam("rid")
+_SID: BindParameter[int] = bindparam("sid")
+_RID: BindParameter[int] = bindparam("rid")
 _MAY_REVIEW = (
     select(Assignment.id, ConflictOfInterest.id)
     .outerjoin(
@@ -225,13 +227,14 @@ def save_review(
         raise ReviewError(problems)
     now = utcnow()
     status = "submitted" if submit else "draft"
+    submitted_at = now if submit else None
     values = {
         "status": status,
         "comment": draft.comment,
         "recommendation": draft.recommendation,
         "confidence": draft.confidence,
         "updated_at": now,
-        "submitted_at": now if submit else None,
+        "submitted_at": submitted_at,
     }
     existing = get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id)
     if existing is None:
@@ -270,7 +273,7 @@ def save_review(
         confidence=draft.confidence,
         version=version,
         updated_at=now,
-        submitted_at=values["submitted_at"],
+        submitted_at=submitted_at,
     )
     audit.record(
         session,
@@ -312,13 +315,14 @@ def back_to_draft(
     stmt = update(Review).where(Review.id == review.id)
     if expected_version is not None:
         stmt = stmt.where(Review.version == expected_version)
-    result = session.execute(
+    matched = rows_matched(
+        session,
         stmt.values(
             status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow()
-        ).execution_options(synchronize_session=False)
+        ).execution_options(synchronize_session=False),
     )
     session.expire(review)
-    if result.rowcount != 1:
+    if matched != 1:
         return False
     audit.record(
         session,
@@ -365,14 +369,14 @@ def reviews_of_submission(
     out = []
     others = 0
     for review, name in rows:
-        own = review.reviewer_id == viewer_id
-        if not own and review.status != "submitted":
+        is_own = review.reviewer_id == viewer_id
+        if not is_own and review.status != "submitted":
             continue
-        others += 0 if own else 1
+        others += 0 if is_own else 1
         record = replace(
-            _record(review, review_author_label(viewer_role, own=own, name=name, position=others)), own=own
+            _record(review, review_author_label(viewer_role, own=is_own, name=name, position=others)), own=is_own
         )
-        if not own and not reviewer_names_visible(viewer_role):
+        if not is_own and not reviewer_names_visible(viewer_role):
             record = replace(record, reviewer_id=0)
         out.append(record)
     return out

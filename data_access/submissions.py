@@ -19,7 +19,6 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from access.visibility import (
@@ -32,6 +31,7 @@ from access.visibility import (
 )
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
+from data_access.db import rows_matched
 from data_access.models import (
     Assignment,
     ConflictOfInterest,
@@ -465,13 +465,14 @@ def publish_redactions(
     new = {name: cleaned[name] for name in REDACTABLE_FIELDS if name in cleaned}
     if new == old:
         return old
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor's
+    matched = rows_matched(
+        session,
         update(Submission)
         .where(Submission.id == submission_id, Submission.version == expected_version)
         .values(redactions=new or None, version=Submission.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if matched != 1:
         raise StaleSubmission("This submission was changed in another window since you opened it; nothing was saved.")
     audit.record(
         session,
