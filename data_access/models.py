@@ -37,7 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("admin", "office", "reviewer")
+from access.roles import ROLES
+
 REVIEW_STATUSES = ("draft", "submitted")
 CODE_FIELDS = ("themes", "focus_areas", "exploitation_types", "evidence_forms")
 CONFLICT_SOURCES = ("reviewer", "admin")
@@ -82,7 +83,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.roles import Role
 from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access.assignments import submissions_to_reassign
@@ -89,16 +90,18 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
     overview: dict[str, Any] = {
         "submissions": n_subs,
         "by_theme": by_theme,
-        "reviewers": int(session.scalar(select(func.count(User.id)).where(User.role == "reviewer", User.active)) or 0),
+        "reviewers": int(
+            session.scalar(select(func.count(User.id)).where(User.role == Role.REVIEWER, User.active)) or 0
+        ),
         "assignments_due": _due_assignments(session),
         "reviews_submitted": statuses.get("submitted", 0),
         "reviews_draft": statuses.get("draft", 0),
         "fully_reviewed": fully,
         "reviewing_closed": closed,
     }
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         steps = _reviewer_steps(session, viewer=viewer, config=config, today=today, overview=overview)
-    elif viewer.role == "admin":
+    elif viewer.role == Role.ADMIN:
         steps = _admin_steps(session, k=k, overview=overview)
     else:
         steps = [

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF, Role
 from access.visibility import review_author_label, reviewer_names_visible
 from config.call_config import CallConfig
 from data_access import audit
@@ -344,7 +345,7 @@ def reviews_of_submission(
     (`reviewer_name` is "Reviewer A", "Reviewer B"..., `reviewer_id` 0); a
     reviewer in conflict with the submission, or not assigned it, reads none.
     """
-    if viewer_role == "reviewer":
+    if viewer_role == Role.REVIEWER:
         if not may_review(session, submission_id=submission_id, reviewer_id=viewer_id):
             return []
         own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
@@ -354,7 +355,7 @@ def reviews_of_submission(
             return [
                 replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0), own=True)
             ]
-    elif viewer_role not in ("admin", "office"):
+    elif viewer_role not in STAFF:
         return []
     rows = session.execute(
         select(Review, User.name)
@@ -474,7 +475,7 @@ def review_progress(session: Session) -> pd.DataFrame:
     drafts = {r: n for r, s, n in status_counts if s == "draft"}
     submitted = {r: n for r, s, n in status_counts if s == "submitted"}
     rows = []
-    for user in session.scalars(select(User).where(User.role == "reviewer").order_by(User.name)):
+    for user in session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.name)):
         n = assigned.get(user.id, 0)
         rows.append(
             {

@@ -10,6 +10,7 @@ the admin alone, checked here on the server.
 import pandas as pd
 import streamlit as st
 
+from access.roles import Role
 from charts.ranking import (
     leniency_figure,
     leniency_table,
@@ -195,6 +196,6 @@ if viewer.is_admin:
         key="rankings.leniency",
         viewer=viewer,
         page="rankings",
-        roles={"admin"},  # checked again at the click, like the page's own check above
+        roles={Role.ADMIN},  # checked again at the click, like the page's own check above
         via="Rankings page (admin)",
     )
