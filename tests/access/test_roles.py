@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_roles_are_the_strings_the_database_stores():
     assert [str(r) for r in ROLES] == ["admin", "office", "reviewer"]
     assert Role.ADMIN == "admin" and f"{Role.REVIEWER}" == "reviewer"
-    assert STAFF == {"admin", "office"}
+    assert {"admin", "office"} == STAFF
 
 
 def test_the_check_constraint_lists_the_same_values_as_migration_0001():
