@@ -10,6 +10,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from data_access import audit_actions
 from data_access.models import AuditEntry, utcnow
 
 
@@ -35,7 +36,10 @@ def record(
     new: Any = None,
     detail: str = "",
 ) -> None:
-    """Add one audit entry to the caller's unit of work (written at once)."""
+    """Add one audit entry to the caller's unit of work (written at once).
+
+    `action` is a code declared in `data_access.audit_actions`; any other
+    raises `UnknownAuditAction` before anything is written."""
     record_many(
         session,
         actor=actor,
@@ -55,6 +59,8 @@ def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) 
     `old`, `new` and `detail`, as for `record`."""
     if not entries:
         return
+    for e in entries:
+        audit_actions.lookup(e["action"])  # raises for an action nobody declared
     at = utcnow()
     session.connection().execute(
         _INSERT,
