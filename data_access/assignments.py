@@ -24,6 +24,7 @@ from data_access import audit
 from data_access.call_state import reviewing_closed
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
 from data_access.reviews import back_to_draft
+from data_access.standing import standing_assignments
 from data_access.submissions import AccessDenied
 from scoring.assignment import (
     AssignmentPlan,
@@ -77,11 +78,7 @@ def _is_conflicted(session: Session, submission_id: int, reviewer_id: int) -> bo
 
 def _without_conflict(stmt):
     """`stmt` (selecting from assignments) limited to assignments without a conflict."""
-    return stmt.outerjoin(
-        ConflictOfInterest,
-        (ConflictOfInterest.submission_id == Assignment.submission_id)
-        & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
-    ).where(ConflictOfInterest.id.is_(None))
+    return standing_assignments(stmt)
 
 
 def reviewer_loads(session: Session) -> dict[int, int]:

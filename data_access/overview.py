@@ -16,13 +16,13 @@ from data_access.assignments import submissions_to_reassign
 from data_access.call_state import reviewing_closed
 from data_access.models import (
     Assignment,
-    ConflictOfInterest,
     DuplicateFlag,
     Review,
     Submission,
     SubmissionCode,
     User,
 )
+from data_access.standing import standing_assignments, standing_reviews
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,7 @@ class Overview:
 
 
 def _due_assignments(session: Session, reviewer_id: int | None = None) -> int:
-    stmt = (
-        select(func.count(Assignment.id))
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Assignment.submission_id)
-            & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
-        )
-        .where(ConflictOfInterest.id.is_(None))
-    )
+    stmt = standing_assignments(select(func.count(Assignment.id)))
     if reviewer_id is not None:
         stmt = stmt.where(Assignment.reviewer_id == reviewer_id)
     return int(session.scalar(stmt) or 0)
@@ -119,17 +111,8 @@ def _reviewer_steps(
     # Only reviews of submissions still assigned to them without a conflict.
     own = dict(
         session.execute(
-            select(Review.status, func.count())
-            .join(
-                Assignment,
-                (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
-            )
-            .outerjoin(
-                ConflictOfInterest,
-                (ConflictOfInterest.submission_id == Review.submission_id)
-                & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-            )
-            .where(Review.reviewer_id == viewer.user_id, ConflictOfInterest.id.is_(None))
+            standing_reviews(select(Review.status, func.count()))
+            .where(Review.reviewer_id == viewer.user_id)
             .group_by(Review.status)
         ).all()
     )

@@ -38,6 +38,7 @@ from data_access.models import (
     User,
     utcnow,
 )
+from data_access.standing import standing_reviews
 from data_access.submissions import AccessDenied
 from scoring.review_queue import queue_status
 from scoring.rubric import check_review
@@ -459,18 +460,9 @@ def review_progress(session: Session) -> pd.DataFrame:
     )
     # Reviews of assignments that stand (not removed, no conflict since).
     status_counts = session.execute(
-        select(Review.reviewer_id, Review.status, func.count())
-        .join(
-            Assignment,
-            (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+        standing_reviews(select(Review.reviewer_id, Review.status, func.count())).group_by(
+            Review.reviewer_id, Review.status
         )
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Review.submission_id)
-            & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-        )
-        .where(ConflictOfInterest.id.is_(None))
-        .group_by(Review.reviewer_id, Review.status)
     ).all()
     drafts = {r: n for r, s, n in status_counts if s == "draft"}
     submitted = {r: n for r, s, n in status_counts if s == "submitted"}
