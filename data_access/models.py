@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -404,3 +405,15 @@ class AuditEntry(Base):
     old: Mapped[Any | None] = mapped_column(JSONType)
     new: Mapped[Any | None] = mapped_column(JSONType)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataVersion(Base):
+    """One row: a number that goes up, in the same transaction, with every
+    unit of work (`Database.write`) that changed data people share. Caches of
+    shared data are keyed by it (`audit.data_version`)."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

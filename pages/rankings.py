@@ -36,7 +36,7 @@ labels = {c.id: c.label for c in config.criteria}
 
 
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=4)
-def ranking_data(url: str, version: tuple[int, int], criteria: tuple[str, ...]):
+def ranking_data(url: str, version: int, criteria: tuple[str, ...]):
     """Shared, viewer-independent: the same for every admin and office user."""
     with context.database().read() as session:
         inputs = ranking_inputs(session)
