@@ -39,7 +39,10 @@ def start_session(session: Session, *, user_id: int, expires_at: dt.datetime, to
         user_id=user_id, token_sha256=token_digest(token) if token else None, issued_at=now, expires_at=expires_at
     )
     session.add(record)
-    session.execute(update(User).where(User.id == user_id).values(last_sign_in_at=now))
+    # The time of a sign-in is bookkeeping: it leaves the data version (and the shared caches) be.
+    session.execute(
+        update(User).where(User.id == user_id).values(last_sign_in_at=now).execution_options(shared_data=False)
+    )
     session.flush()
     return record.id
 

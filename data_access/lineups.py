@@ -23,6 +23,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.roles import Role
 from access.visibility import Viewer
 from config import limits
 from config.call_config import CallConfig
@@ -129,7 +130,7 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
 def require_admin(session: Session, viewer: Viewer) -> None:
     """Re-check on the server that the viewer is an active admin; AccessDenied if not."""
     user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != "admin" or user.username != viewer.username:
+    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
         raise AccessDenied("only an active admin may change line-ups")
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF, Role
 from access.visibility import review_author_label, reviewer_names_visible
 from config.call_config import CallConfig
 from data_access import audit
@@ -38,6 +39,7 @@ from data_access.models import (
     User,
     utcnow,
 )
+from data_access.standing import standing_reviews
 from data_access.submissions import AccessDenied
 from scoring.review_queue import queue_status
 from scoring.rubric import check_review
@@ -348,7 +350,7 @@ def reviews_of_submission(
     (`reviewer_name` is "Reviewer A", "Reviewer B"..., `reviewer_id` 0); a
     reviewer in conflict with the submission, or not assigned it, reads none.
     """
-    if viewer_role == "reviewer":
+    if viewer_role == Role.REVIEWER:
         if not may_review(session, submission_id=submission_id, reviewer_id=viewer_id):
             return []
         own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
@@ -358,7 +360,7 @@ def reviews_of_submission(
             return [
                 replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0), own=True)
             ]
-    elif viewer_role not in ("admin", "office"):
+    elif viewer_role not in STAFF:
         return []
     rows = session.execute(
         select(Review, User.name)
@@ -462,23 +464,14 @@ def review_progress(session: Session) -> pd.DataFrame:
     )
     # Reviews of assignments that stand (not removed, no conflict since).
     status_counts = session.execute(
-        select(Review.reviewer_id, Review.status, func.count())
-        .join(
-            Assignment,
-            (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+        standing_reviews(select(Review.reviewer_id, Review.status, func.count())).group_by(
+            Review.reviewer_id, Review.status
         )
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Review.submission_id)
-            & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-        )
-        .where(ConflictOfInterest.id.is_(None))
-        .group_by(Review.reviewer_id, Review.status)
     ).all()
     drafts = {r: n for r, s, n in status_counts if s == "draft"}
     submitted = {r: n for r, s, n in status_counts if s == "submitted"}
     rows = []
-    for user in session.scalars(select(User).where(User.role == "reviewer").order_by(User.name)):
+    for user in session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.name)):
         n = assigned.get(user.id, 0)
         rows.append(
             {

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF, Role
 from access.visibility import (
     IDENTITY,
     REDACTABLE_FIELDS,
@@ -260,7 +261,7 @@ def mask_for_viewer(frame: pd.DataFrame, *, viewer: Viewer, blind_review: bool) 
     """A copy with every field as the viewer may see it (`access.visibility.shown_fields`):
     identity-bearing and unclassified fields masked, or the admin's published version;
     office fields removed for reviewers. Adds `identity_visible` and `redacted_fields`."""
-    if viewer.role in ("admin", "office"):
+    if viewer.role in STAFF:
         # shown_fields gives the admin and the office every field as it is: no per-row work.
         out = frame.copy()
         out["identity_visible"] = True
@@ -335,10 +336,10 @@ def list_submissions(
     session: Session, *, viewer: Viewer, config: CallConfig, flt: SubmissionFilter = SubmissionFilter()
 ) -> pd.DataFrame:
     """The submissions this viewer may list, masked and filtered."""
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         allowed, _conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         frame = load_submission_frame(session, ids=allowed, links=True)
-    elif viewer.role in ("admin", "office"):
+    elif viewer.role in STAFF:
         frame = load_submission_frame(session, links=True)
     else:
         raise AccessDenied("unknown role")
@@ -350,13 +351,13 @@ def get_submission(session: Session, *, submission_id: int, viewer: Viewer, conf
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise AccessDenied("no such submission")
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         allowed, conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         if submission_id in conflicted:
             return SubmissionView(id=sub.id, reference=sub.reference, restricted=True)
         if submission_id not in allowed:
             raise AccessDenied("not assigned")
-    elif viewer.role not in ("admin", "office"):
+    elif viewer.role not in STAFF:
         raise AccessDenied("unknown role")
     codes: dict[str, list[str]] = {name: [] for name in MULTI_VALUED}
     for c in sub.codes:
@@ -392,7 +393,7 @@ class StaleSubmission(Exception):
 
 def _require_admin(session: Session, viewer: Viewer) -> None:
     user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != "admin" or user.username != viewer.username:
+    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
         raise AccessDenied("only an active admin may publish redacted values")
 
 
