@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from config import load_settings
 from data_access.db import Database
+from data_access.migrate import upgrade
 from tests.conftest import unavailable
 from tests.test_manage import manage
 
@@ -34,6 +35,7 @@ def test_a_new_sqlite_database_its_wal_files_and_the_folders_made_for_it_are_pri
     path = tmp_path / "srv" / "data" / "evidence.db"
     db = Database(f"sqlite:///{path}")
     try:
+        upgrade(db)  # a new database is made by `manage.py migrate`; a write unit needs its tables
         with db.write() as s:
             s.execute(text("CREATE TABLE t (x INTEGER)"))
             s.execute(text("INSERT INTO t VALUES (1)"))
