@@ -38,7 +38,11 @@ so that an upgrade which changes it fails loudly:
   `runtime.get_instance().get_client(ctx.session_id)`, one per WebSocket;
 * `streamlit.net_util.get_internal_ip` / `get_external_ip` are looked up on the
   module at each call (`server_util.is_url_from_allowed_origins`, the banner in
-  `bootstrap`).
+  `bootstrap`);
+* the older `pages/` mode is one process-wide flag,
+  `PagesManager.uses_pages_directory`, decided by the first session's
+  `PagesManager` only while it is None, and read by the script runner before
+  every run (see `no_pages_directory_mode`).
 """
 
 from __future__ import annotations
@@ -192,6 +196,46 @@ def install_no_lookups() -> None:
 
     net_util.get_internal_ip = _no_address
     net_util.get_external_ip = _no_address
+
+
+# --- no pages/ directory mode -----------------------------------------------
+
+
+def no_pages_directory_mode() -> None:
+    """Never run Streamlit's older multipage mode in this process.
+
+    A `pages/` folder beside the main script switches Streamlit to its older
+    multipage app: until the first `st.navigation` call of the process, a
+    requested page file runs directly (skipping app.py's sign-in, sign-out and
+    cookie handling) and every file in pages/ is listed in the sidebar; runs
+    that start together at a fresh server are all in that mode. This app
+    always declares `st.navigation`, so it wants the newer mode from the start.
+
+    No supported switch exists in Streamlit 1.67: `client.showSidebarNavigation`
+    only hides the list (the page files still run directly), `st.navigation`
+    switches the mode off only once a first run has reached it, and the mode is
+    decided from the main script's folder (moving app.py out of the project's
+    root would break its layout). Streamlit's maintainers noted the mixed state
+    of a `pages` folder with `st.navigation` (a flag decided per session that
+    sometimes falls back to the older mode) and proposed one global flag:
+    https://github.com/streamlit/streamlit/pull/10276. So this sets the flag
+    Streamlit itself sets in `st.navigation` (`PagesManager.uses_pages_directory
+    = False`), once, when the server starts (`middleware()`, from serve.py),
+    before any session exists: a session's `PagesManager` decides the mode only
+    while the flag is None, so none ever enters the older mode.
+    `tests/security/test_streamlit_adapter.py` pins that.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+def pages_directory_mode() -> bool:
+    """True if this process is in Streamlit's older `pages/` mode (only a
+    server started without serve.py, or before `no_pages_directory_mode`)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    return bool(PagesManager.uses_pages_directory)
 
 
 # --- the gate -----------------------------------------------------------------
@@ -359,8 +403,10 @@ def _without_foreign_resume(scope: dict) -> dict:
 
 
 def middleware() -> list:
-    """The middleware for `st.App` (serve.py); also switches the lookups off."""
+    """The middleware for `st.App` (serve.py); also switches the lookups and
+    the older `pages/` mode off, before the server takes its first session."""
     from starlette.middleware import Middleware
 
     install_no_lookups()
+    no_pages_directory_mode()
     return [Middleware(Gate)]
