@@ -39,6 +39,12 @@ so that an upgrade which changes it fails loudly:
 * `streamlit.net_util.get_internal_ip` / `get_external_ip` are looked up on the
   module at each call (`server_util.is_url_from_allowed_origins`, the banner in
   `bootstrap`);
+* the media file manager (`runtime.get_instance().media_file_mgr`) stores a
+  download under the id `memory_media_file_storage._calculate_file_id` gives
+  its bytes, type and name, and is emptied of one file under its `_lock` by
+  its storage's `delete_file` and its `_file_metadata` (`ui.downloads` uses
+  this through `media_file_manager`, `media_file_id` and `drop_media_file`;
+  pinned by `tests/ui/test_downloads.py`);
 * the older `pages/` mode is one process-wide flag,
   `PagesManager.uses_pages_directory`, decided by the first session's
   `PagesManager` only while it is None, and read by the script runner before
@@ -177,6 +183,31 @@ def unguarded_server() -> bool:
     """True when a browser drives this run through a server without the gate
     (started as `streamlit run app.py` rather than `streamlit run serve.py`)."""
     return connection() is not None and not gate_installed()
+
+
+# --- files served at /media/ ------------------------------------------------
+
+
+def media_file_manager() -> Any | None:
+    """The server's media file manager (what serves `/media/<id>`), or None without a runtime."""
+    from streamlit import runtime
+
+    return runtime.get_instance().media_file_mgr if runtime.exists() else None
+
+
+def media_file_id(content: bytes, mime: str, file_name: str) -> str:
+    """The id under which the media file manager stores these bytes (its URL is `/media/<id>.<ext>`)."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    return _calculate_file_id(content, mime, file_name)
+
+
+def drop_media_file(manager: Any, file_id: str) -> None:
+    """Delete a stored file now; its URL answers 404 from here on. (Streamlit
+    has no public call for it: its own clean-up waits for two script runs.)"""
+    with manager._lock:
+        manager._storage.delete_file(file_id)
+        manager._file_metadata.pop(file_id, None)
 
 
 # --- no outbound requests ---------------------------------------------------
