@@ -41,15 +41,9 @@ class Run:
         ]
 
     def page_titles(self) -> list[str]:
-        """The pages the navigation offers (titles). Pages registered hidden
-        (every page the role may not open, so that its URL reaches its guard)
-        are not offered."""
+        """The pages the navigation offers (titles)."""
         return [
-            p.page_name
-            for m in self.messages
-            if m.WhichOneof("type") == "navigation"
-            for p in m.navigation.app_pages
-            if not p.is_hidden
+            p.page_name for m in self.messages if m.WhichOneof("type") == "navigation" for p in m.navigation.app_pages
         ]
 
 
