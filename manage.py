@@ -35,6 +35,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
+from access.roles import Role
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
 from config.private_files import create_private_file
 from data_access.db import Database, describe_operational_error, is_database_unavailable
@@ -115,7 +116,7 @@ def cmd_check_config(ctx: Context, args: argparse.Namespace) -> int:
 def _create_user_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("username")
     p.add_argument("--name", required=True, help="the person's full name")
-    p.add_argument("--role", required=True, choices=["admin", "office", "reviewer"])
+    p.add_argument("--role", required=True, choices=list(Role))
     p.add_argument("--email")
     p.add_argument("--organisation", help="reviewers: used to avoid same-organisation conflicts")
     p.add_argument("--capacity", type=int, help="reviewers: most submissions to review")

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from access.roles import STAFF, Role
 from config.call_config import MULTI_VALUED, SINGLE_VALUED
 
 # The contributor's contact fields (the importer's rule for purged contact
 # details uses them). Every field that can name a contributor is classified
 # IDENTITY in FIELD_CLASSES below.
 IDENTITY_FIELDS = ("organisation", "contact_name", "contact_email")
-ROLES = ("admin", "office", "reviewer")
 
 # Every field of a submission, as stored (`data_access.models.Submission`) and
 # as the data layer hands it out (`SubmissionView`, the `list_submissions`
@@ -75,11 +75,11 @@ class Viewer:
 
     @property
     def is_reviewer(self) -> bool:
-        return self.role == "reviewer"
+        return self.role == Role.REVIEWER
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
 
 def identity_visible(role: str, *, anonymous: bool, blind_review: bool) -> bool:
@@ -90,9 +90,9 @@ def identity_visible(role: str, *, anonymous: bool, blind_review: bool) -> bool:
     contact details so that the office can reach the contributor; exports and
     charts never carry them (see `identity_exportable`).
     """
-    if role in ("admin", "office"):
+    if role in STAFF:
         return True
-    if role == "reviewer":
+    if role == Role.REVIEWER:
         return not anonymous and not blind_review
     return False
 
@@ -134,7 +134,7 @@ def shown_fields(
     """
     redactions = redactions or {}
     visible = identity_visible(role, anonymous=anonymous, blind_review=blind_review)
-    office = role in ("admin", "office")
+    office = role in STAFF
     out: dict[str, Any] = {}
     redacted: list[str] = []
     for name, value in values.items():
@@ -157,7 +157,7 @@ def shown_fields(
 def reviewer_names_visible(role: str) -> bool:
     """Admin and office see who wrote each review; reviewers see the other
     reviews of a submission without their authors' names."""
-    return role in ("admin", "office")
+    return role in STAFF
 
 
 def review_author_label(role: str, *, own: bool, name: str, position: int) -> str:

@@ -12,17 +12,20 @@ are applied one after the other; on SQLite, write units already are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from access.roles import Role
 from config import limits
 from data_access import audit
 from data_access.call_state import reviewing_closed
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
 from data_access.reviews import back_to_draft
+from data_access.standing import standing_assignments
 from data_access.submissions import AccessDenied
 from scoring.assignment import (
     AssignmentPlan,
@@ -76,11 +79,7 @@ def _is_conflicted(session: Session, submission_id: int, reviewer_id: int) -> bo
 
 def _without_conflict(stmt):
     """`stmt` (selecting from assignments) limited to assignments without a conflict."""
-    return stmt.outerjoin(
-        ConflictOfInterest,
-        (ConflictOfInterest.submission_id == Assignment.submission_id)
-        & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
-    ).where(ConflictOfInterest.id.is_(None))
+    return standing_assignments(stmt)
 
 
 def reviewer_loads(session: Session) -> dict[int, int]:
@@ -101,7 +100,7 @@ def add_assignment(
     automatic run. Returns the assignment's id (the existing one if already assigned)."""
     _lock(session)
     reviewer = session.get(User, reviewer_id)
-    if reviewer is None or reviewer.role != "reviewer":
+    if reviewer is None or reviewer.role != Role.REVIEWER:
         raise AssignmentError("Only a reviewer can be assigned a submission.")
     if not reviewer.active:
         raise AssignmentError(f"{reviewer.name} is deactivated.")
@@ -189,7 +188,7 @@ def declare_conflict(
     if existing is not None:
         return existing.id
     reviewer = session.get(User, reviewer_id)
-    if reviewer is None or reviewer.role != "reviewer":
+    if reviewer is None or reviewer.role != Role.REVIEWER:
         raise AssignmentError("Conflicts of interest are recorded for reviewers.")
     sub = session.get(Submission, submission_id)
     if sub is None:
@@ -205,19 +204,20 @@ def declare_conflict(
     review = session.scalar(
         select(Review).where(Review.submission_id == submission_id, Review.reviewer_id == reviewer_id)
     )
-    set_aside = review is not None and review.status == "submitted"
+    submitted_review = review if review is not None and review.status == "submitted" else None
+    set_aside = submitted_review is not None
     if set_aside and source == "reviewer":
         raise AssignmentError(
             f"{reviewer.name} has submitted a review of {sub.reference}; it must be reopened "
             "before a conflict of interest can be recorded, so that its scores stop counting."
         )
-    if set_aside:
+    if submitted_review is not None:
         # Found by the coordinator after the review was in: the review is set
         # aside (back to a draft, which counts nowhere), whether or not
         # reviewing is closed, so that a conflicted reviewer's scores never rank.
         back_to_draft(
             session,
-            review,
+            submitted_review,
             actor=actor,
             action="review.set_aside",
             detail="conflict of interest recorded by the coordinator",
@@ -279,7 +279,7 @@ def _solver_inputs(session: Session):
             select(Submission.id, Submission.reference, Submission.organisation, Submission.contact_email)
         )
     ]
-    reviewers = [_reviewer_input(u) for u in session.scalars(select(User).where(User.role == "reviewer"))]
+    reviewers = [_reviewer_input(u) for u in session.scalars(select(User).where(User.role == Role.REVIEWER))]
     existing = [
         ExistingAssignment(submission_id=s, reviewer_id=r, finished=status == "submitted")
         for s, r, status in session.execute(
@@ -307,7 +307,7 @@ def run_auto_assignment(session: Session, *, k: int, actor: str) -> AssignmentPl
     _lock(session)
     plan = plan_assignments(session, k=k)
     now = utcnow()
-    ids = []
+    ids: Sequence[int] = []
     if plan.new:
         ids = session.scalars(
             insert(Assignment).returning(Assignment.id, sort_by_parameter_order=True),
@@ -380,7 +380,7 @@ def submission_panel(session: Session, *, submission_id: int) -> list[PanelMembe
     }
     loads = reviewer_loads(session)
     out = []
-    for user in session.scalars(select(User).where(User.role == "reviewer").order_by(User.name)):
+    for user in session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.name)):
         load = loads.get(user.id, 0)
         reason = exclusion(target, _reviewer_input(user), conflicted=user.id in conflicts)
         excluded = describe_exclusion(reason, user.name) if reason else None

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from data_access.models import AuditEntry, utcnow
+from data_access import audit_actions
+from data_access.models import AuditEntry, DataVersion, utcnow
 
 
 def jsonable(value: Any) -> Any:
@@ -35,7 +36,10 @@ def record(
     new: Any = None,
     detail: str = "",
 ) -> None:
-    """Add one audit entry to the caller's unit of work (written at once)."""
+    """Add one audit entry to the caller's unit of work (written at once).
+
+    `action` is a code declared in `data_access.audit_actions`; any other
+    raises `UnknownAuditAction` before anything is written."""
     record_many(
         session,
         actor=actor,
@@ -45,7 +49,8 @@ def record(
     )
 
 
-_INSERT = insert(AuditEntry)
+# Entries of a change move the data version; entries of views, downloads and refusals do not.
+_INSERT = {changes: insert(AuditEntry).execution_options(shared_data=changes) for changes in (True, False)}
 
 
 def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) -> None:
@@ -55,9 +60,12 @@ def record_many(session: Session, *, actor: str, entries: list[dict[str, Any]]) 
     `old`, `new` and `detail`, as for `record`."""
     if not entries:
         return
+    # Raises for an action nobody declared; an entry of a change moves the data version (`data_access.db`).
+    declared = [audit_actions.lookup(e["action"]) for e in entries]  # every one checked before any is written
+    changes = any(action.changes_data for action in declared)
     at = utcnow()
     session.connection().execute(
-        _INSERT,
+        _INSERT[changes],
         [
             {
                 "at": at,
@@ -134,13 +142,12 @@ def distinct_actions(session: Session) -> list[str]:
     return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
 
 
-def data_version(session: Session) -> tuple[int, int]:
-    """Changes with every recorded change: a cheap key for caches of shared data.
+def data_version(session: Session) -> int:
+    """Goes up with every unit of work that changed shared data: the key for caches of shared data.
 
-    Every write in the app records an audit entry in the same transaction, so
-    the newest entry's id and the number of entries change whenever any data
-    does. The count also moves when a transaction with a lower id commits after
-    one with a higher id (PostgreSQL sequences do not follow commit order).
+    `Database.write` adds one to it in the unit's own transaction when the unit
+    changed data or recorded an action that changes data (not when it wrote
+    only a view, a download, a refusal or a sign-in), so a cache keyed by it
+    is never older than the data it holds.
     """
-    newest, count = session.execute(select(func.max(AuditEntry.id), func.count(AuditEntry.id))).one()
-    return int(newest or 0), int(count or 0)
+    return int(session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0)

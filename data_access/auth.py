@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
+from data_access.db import rows_matched
 from data_access.models import AuthSession, LoginThrottle, User, utcnow
 
 
@@ -38,7 +39,10 @@ def start_session(session: Session, *, user_id: int, expires_at: dt.datetime, to
         user_id=user_id, token_sha256=token_digest(token) if token else None, issued_at=now, expires_at=expires_at
     )
     session.add(record)
-    session.execute(update(User).where(User.id == user_id).values(last_sign_in_at=now))
+    # The time of a sign-in is bookkeeping: it leaves the data version (and the shared caches) be.
+    session.execute(
+        update(User).where(User.id == user_id).values(last_sign_in_at=now).execution_options(shared_data=False)
+    )
     session.flush()
     return record.id
 
@@ -101,7 +105,7 @@ def revoke_session(session: Session, *, auth_session_id: int, reason: str = "sig
 def _purge(session: Session, model, condition, *, dry_run: bool) -> int:
     if dry_run:
         return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
-    return session.execute(delete(model).where(condition)).rowcount or 0
+    return rows_matched(session, delete(model).where(condition)) or 0
 
 
 def purge_expired_sessions(
@@ -168,8 +172,8 @@ def _locked_row(session: Session, key: str, now: dt.datetime) -> LoginThrottle:
     nothing) and then queue for the row lock; a row deleted meanwhile by a
     success is made again. On SQLite the write unit holds the database's one
     write lock (BEGIN IMMEDIATE) already."""
-    insert_row = _INSERT_THROTTLE[session.bind.dialect.name]
-    for_update = session.bind.dialect.name != "sqlite"
+    insert_row = _INSERT_THROTTLE[session.get_bind().dialect.name]
+    for_update = session.get_bind().dialect.name != "sqlite"
     while True:
         session.execute(insert_row.values(username=key, failures=0, first_failure_at=now))
         row = session.get(LoginThrottle, key, with_for_update=for_update, populate_existing=True)

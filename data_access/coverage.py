@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF
 from access.visibility import Viewer
 from config.call_config import SINGLE_VALUED, CallConfig
 from data_access import lineups as lineups_da
@@ -84,7 +85,7 @@ def cell_submissions(
     session: Session, *, submission_ids: Iterable[int], viewer: Viewer, config: CallConfig
 ) -> pd.DataFrame:
     """The given submissions as this viewer may see them (identities masked as on the Submissions page)."""
-    if viewer.role not in ("admin", "office"):
+    if viewer.role not in STAFF:
         raise AccessDenied("the coverage page is for the office and the admin")
     frame = load_submission_frame(session, ids=set(submission_ids))
     return mask_for_viewer(frame, viewer=viewer, blind_review=config.blind_review)

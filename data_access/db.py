@@ -16,23 +16,81 @@ every session as a thread) write units also take a process-wide lock first, so
 that they wait their turn in order instead of polling SQLite's busy handler,
 whose growing sleeps made a burst of simultaneous saves slow. PostgreSQL: psycopg 3, pooled connections with
 pre-ping; concurrent edits of one row are caught by version columns.
+
+The data version: a write unit that changed data people share adds one to the
+`data_version` row just before it commits, in the same transaction, so caches
+keyed by it (`audit.data_version`) are fresh whatever the unit wrote, and a
+unit that wrote only bookkeeping (sign-in records, detail-view marks, audit
+entries of actions that change no data: a view, a download, a refusal) or was
+rolled back leaves them be. What counts is watched on the
+connection (`after_cursor_execute`), so ORM flushes, bulk `update()`/`delete()`
+and Core statements on `session.connection()` are all seen; an UPDATE or
+DELETE that matched no row changed nothing. `UPDATE ... SET version = version
++ 1` takes the row's lock, so two concurrent writers on PostgreSQL both count.
+A statement may say which it is with `.execution_options(shared_data=...)`:
+`audit.record_many` says True when one of its entries is of an action that
+changes data (`audit_actions`), and the time of a sign-in, a bookkeeping column
+of a shared table, says False.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, Executable, create_engine, event, text, update
+from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.private_files import create_private_file, make_private_dir, restrict_file
+from data_access.models import DataVersion
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+# Tables of bookkeeping rather than shared data: writing them leaves the data version be.
+BOOKKEEPING_TABLES = frozenset({"audit_log", "auth_sessions", "login_throttle", "submission_views", "data_version"})
+_DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_CTE_DML = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
+_CHANGED = "data_access.shared_data_changed"  # in the connection's info while its transaction changed data
+_BUMP = update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
+
+
+def changes_shared_data(statement: str, rowcount: int) -> bool:
+    """Whether a statement that ran (its SQL, the rows it touched) changed data people share."""
+    if rowcount == 0:
+        return False
+    if match := _DML.match(statement):
+        return match.group(1).lower() not in BOOKKEEPING_TABLES
+    return bool(_CTE_DML.match(statement))
+
+
+def _after_execute(conn, cursor, statement, _parameters, context, _executemany) -> None:
+    if conn.info.get(_CHANGED):
+        return
+    # A statement may say what it is (`.execution_options(shared_data=...)`); otherwise its table says.
+    said = context.execution_options.get("shared_data") if context is not None else None
+    if said is False:
+        return
+    if changes_shared_data(statement, cursor.rowcount) if said is None else cursor.rowcount != 0:
+        conn.info[_CHANGED] = True
+
+
+def _forget(conn) -> None:
+    conn.info.pop(_CHANGED, None)
+
+
+def _watch_changes(engine: Engine) -> None:
+    """Mark a connection's transaction when one of its statements changes shared data (once per engine)."""
+    if not event.contains(engine, "after_cursor_execute", _after_execute):
+        event.listen(engine, "after_cursor_execute", _after_execute)
+        for name in ("begin", "commit", "rollback"):
+            event.listen(engine, name, _forget)
 
 
 class DatabaseUnavailable(Exception):
@@ -110,6 +168,7 @@ class Database:
         self.url = url
         self.engine = engine or create_db_engine(url)
         self.dialect = self.engine.dialect.name
+        _watch_changes(self.engine)
         write_engine = self.engine
         if self.dialect == "sqlite":
             write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -129,6 +188,7 @@ class Database:
             session = self._write_factory()
             try:
                 yield session
+                _bump_if_changed(session)
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -157,6 +217,16 @@ class Database:
         self.engine.dispose()
 
 
+def _bump_if_changed(session: Session) -> None:
+    """Add one to the data version if this unit of work changed shared data (see the module's notes)."""
+    session.flush()
+    if session.get_transaction() is None:
+        return
+    connection = session.connection()
+    if connection.info.pop(_CHANGED, False):
+        connection.execute(_BUMP)
+
+
 # PostgreSQL's SQLSTATE for a write in a read-only transaction (a standby, or a
 # database switched to read-only); psycopg raises it as an InternalError.
 READ_ONLY_SQLSTATE = "25006"
@@ -181,3 +251,14 @@ def describe_operational_error(exc: BaseException) -> str:
     if "disk" in message and "full" in message:
         return "The database's disk is full, so nothing can be saved. Tell the call's administrator."
     return "The database cannot be reached at the moment, so nothing was saved."
+
+
+def rows_matched(
+    session: Session, statement: Executable, params: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
+) -> int:
+    """Run an UPDATE or DELETE in the session (once, or once per set of
+    `params`) and return how many rows its WHERE matched.
+
+    `Session.execute` is typed as returning a `Result`; for an UPDATE or DELETE
+    it is a `CursorResult`, the only kind that carries `rowcount`."""
+    return cast(CursorResult[Any], session.execute(statement, params)).rowcount

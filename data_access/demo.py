@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
+from access.roles import Role
 from config.call_config import CallConfig
 from data_access import assignments as assignments_da
 from data_access import reviews as reviews_da
@@ -181,12 +182,12 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("admin", "Demo Coordinator", "admin", "admin-demo-pass", "coordinator@iasc-demo.example"),
-    DemoUser("office", "Demo Office Lead", "office", "office-demo-pass", "office@iasc-demo.example"),
+    DemoUser("admin", "Demo Coordinator", Role.ADMIN, "admin-demo-pass", "coordinator@iasc-demo.example"),
+    DemoUser("office", "Demo Office Lead", Role.OFFICE, "office-demo-pass", "office@iasc-demo.example"),
     DemoUser(
         "reviewer1",
         "Asha Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "asha@panel.example",
         "Northbridge Children's Charity",
@@ -197,7 +198,7 @@ DEMO_USERS = (
     DemoUser(
         "reviewer2",
         "Ben Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "ben@panel.example",
         None,
@@ -208,7 +209,7 @@ DEMO_USERS = (
     DemoUser(
         "reviewer3",
         "Carys Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "carys@panel.example",
         "Pennmawr Youth Justice Service",
@@ -219,7 +220,7 @@ DEMO_USERS = (
     DemoUser(
         "reviewer4",
         "Declan Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "declan@panel.example",
         None,
@@ -230,7 +231,7 @@ DEMO_USERS = (
     DemoUser(
         "reviewer5",
         "Esi Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "esi@panel.example",
         "Institute for Child Protection Studies, Castlewick",
@@ -241,7 +242,7 @@ DEMO_USERS = (
     DemoUser(
         "reviewer6",
         "Fergus Demo-Reviewer",
-        "reviewer",
+        Role.REVIEWER,
         "reviewer-demo-pass",
         "fergus@panel.example",
         None,
@@ -526,7 +527,7 @@ def _review(
 def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEED) -> DemoCall:
     rng = random.Random(seed)
     subs = [_submission(rng, i, config) for i in range(n)]
-    reviewers = [u for u in DEMO_USERS if u.role == "reviewer"]
+    reviewers = [u for u in DEMO_USERS if u.role == Role.REVIEWER]
     assignments = _assign(subs, reviewers, config, seed)
     by_reviewer: dict[str, list[int]] = {}
     for i, name in assignments:

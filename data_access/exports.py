@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from access.visibility import Viewer, identity_exportable
 from config.call_config import CallConfig
-from data_access import audit
+from data_access import audit, audit_actions
 from data_access import auth as auth_da
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
 from data_access.submissions import load_submission_frame
@@ -265,7 +265,7 @@ def record_export(session: Session, *, actor: str, table: ExportTable, content: 
     audit.record(
         session,
         actor=actor,
-        action=f"export.{table.what}",
+        action=audit_actions.export_action(table.what),
         entity="line_up" if line_up_id is not None else "export",
         entity_id=line_up_id if line_up_id is not None else table.what,
         new={"file": table.filename, "rows": len(table.rows), "sha256": hashlib.sha256(content).hexdigest()}

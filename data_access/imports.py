@@ -26,15 +26,16 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from config import limits
 from config.call_config import MULTI_VALUED, CallConfig
 from config.settings import ImportLimits
 from data_access import audit
+from data_access.db import rows_matched
 from data_access.models import (
     DuplicateFlag,
     ImportBatch,
@@ -57,8 +58,11 @@ from importing.plan import Progress
 
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
+# The models' tables, for bulk Core statements (typed as any FromClause by the declarative base).
+_SUBMISSIONS, _CODES, _LINKS, _FLAGS = (
+    cast(Table, m.__table__) for m in (Submission, SubmissionCode, SubmissionLink, DuplicateFlag)
+)
 MAX_MAPPING_NAME = limits.MAPPING_NAME
-FLAG_STATUSES = ("open", "not_duplicate", "duplicate")
 # Serialises imports on PostgreSQL (SQLite's write units are serial already).
 IMPORT_LOCK_KEY = 7_310_240_001
 
@@ -398,6 +402,7 @@ def _write(
                     "fields": audit.jsonable({name: {"old": old[name], "new": new[name]} for name in r.changes}),
                 }
             )
+            version = r.stored()[1]
             entries.append(
                 {
                     "action": "submission.update",
@@ -405,7 +410,7 @@ def _write(
                     "entity_id": sid,
                     "old": old,
                     "new": new,
-                    "detail": f"{detail}, row {r.row}, version {r.expected_version} -> {r.expected_version + 1}",
+                    "detail": f"{detail}, row {r.row}, version {version} -> {version + 1}",
                 }
             )
     for flag in flags:
@@ -467,11 +472,11 @@ def _insert_new(session: Session, rows: Sequence[PlannedRow], *, batch_id: int, 
     ]
     # A plain executemany (with RETURNING, SQLAlchemy splices the returned
     # rows batch by batch, slowly); the new ids are read back by reference.
-    session.execute(insert(Submission.__table__), params)
+    session.execute(insert(_SUBMISSIONS), params)
     by_reference = dict(
         session.execute(select(Submission.reference, Submission.id).where(Submission.import_batch_id == batch_id)).all()
     )
-    ids = [by_reference[r.data.reference] for r in rows]
+    ids = [by_reference[r.reference()] for r in rows]
     _insert_codes_and_links(session, list(zip(ids, rows, strict=True)), fields=(*MULTI_VALUED, "links"))
     return {r.row: sid for sid, r in zip(ids, rows, strict=True)}
 
@@ -492,9 +497,9 @@ def _insert_codes_and_links(
         else []
     )
     if code_rows:
-        session.execute(insert(SubmissionCode.__table__), code_rows)
+        session.execute(insert(_CODES), code_rows)
     if link_rows:
-        session.execute(insert(SubmissionLink.__table__), link_rows)
+        session.execute(insert(_LINKS), link_rows)
 
 
 def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.datetime) -> None:
@@ -502,7 +507,7 @@ def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.dat
     update checks the version the plan saw and bumps it."""
     if not rows:
         return
-    table = Submission.__table__
+    table = _SUBMISSIONS
     groups: dict[tuple[str, ...], list[PlannedRow]] = defaultdict(list)
     for r in rows:
         groups[tuple(name for name in SCALAR_FIELDS if name in r.changes)].append(r)
@@ -527,22 +532,17 @@ def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.dat
             }
             for r in members
         ]
-        result = session.execute(stmt, params)
-        if result.rowcount != len(params):
+        if rows_matched(session, stmt, params) != len(params):
             raise StalePreview()
-    codes_table = SubmissionCode.__table__
-    links_table = SubmissionLink.__table__
     for name in (*MULTI_VALUED, "links"):
         changed = [r for r in rows if name in r.changes]
         for start in range(0, len(changed), CHUNK):
             ids = [r.submission_id for r in changed[start : start + CHUNK]]
             if name == "links":
-                session.execute(delete(links_table).where(links_table.c.submission_id.in_(ids)))
+                session.execute(delete(_LINKS).where(_LINKS.c.submission_id.in_(ids)))
             else:
-                session.execute(
-                    delete(codes_table).where(codes_table.c.submission_id.in_(ids), codes_table.c.field == name)
-                )
-        _insert_codes_and_links(session, [(r.submission_id, r) for r in changed], fields=(name,))
+                session.execute(delete(_CODES).where(_CODES.c.submission_id.in_(ids), _CODES.c.field == name))
+        _insert_codes_and_links(session, [(r.stored()[0], r) for r in changed], fields=(name,))
 
 
 def _flag_duplicates(
@@ -569,7 +569,7 @@ def _flag_duplicates(
         )
     if flags:
         session.execute(
-            insert(DuplicateFlag.__table__),
+            insert(_FLAGS),
             [
                 {
                     "submission_id": f["submission_id"],
@@ -612,7 +612,8 @@ def list_flags(session: Session, *, status: str | None = "open") -> list[FlagVie
     )
     if status is not None:
         stmt = stmt.where(DuplicateFlag.status == status)
-    return [FlagView(*row) for row in session.execute(stmt)]
+    # tuple(row): mypy cannot spread a Row of more than ten typed columns into the arguments.
+    return [FlagView(*tuple(row)) for row in session.execute(stmt)]
 
 
 def decide_flag(session: Session, *, flag_id: int, status: str, actor: str) -> None:

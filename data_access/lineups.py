@@ -23,10 +23,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from access.roles import Role
 from access.visibility import Viewer
 from config import limits
 from config.call_config import CallConfig
 from data_access import audit
+from data_access.db import rows_matched
 from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
 from data_access.reviews import scores_frame
 from data_access.submissions import AccessDenied, load_submission_frame
@@ -128,7 +130,7 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
 def require_admin(session: Session, viewer: Viewer) -> None:
     """Re-check on the server that the viewer is an active admin; AccessDenied if not."""
     user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != "admin" or user.username != viewer.username:
+    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
         raise AccessDenied("only an active admin may change line-ups")
 
 
@@ -227,7 +229,8 @@ def save_line_up(
     if existing.version != expected_version:
         raise StaleLineUp(name, existing.version)
     old = _snapshot(session, existing)
-    changed = session.execute(
+    changed = rows_matched(
+        session,
         update(LineUp)
         .where(LineUp.id == existing.id, LineUp.version == expected_version)
         .values(
@@ -237,11 +240,11 @@ def save_line_up(
             updated_at=now,
             version=expected_version + 1,
         )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        .execution_options(synchronize_session=False),
+    )
     if changed != 1:
         session.expire(existing)
-        raise StaleLineUp(name, session.get(LineUp, existing.id).version)
+        raise StaleLineUp(name, session.get_one(LineUp, existing.id).version)
     session.execute(delete(LineUpMember).where(LineUpMember.line_up_id == existing.id))
     session.add_all(_members(members, pinned, line_up_id=existing.id))
     session.flush()
@@ -253,7 +256,7 @@ def save_line_up(
         entity="line_up",
         entity_id=existing.id,
         old=old,
-        new=_snapshot(session, session.get(LineUp, existing.id)),
+        new=_snapshot(session, session.get_one(LineUp, existing.id)),
     )
     return get_line_up(session, line_up_id=existing.id)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -37,7 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ROLES = ("admin", "office", "reviewer")
+from access.roles import ROLES
+
 REVIEW_STATUSES = ("draft", "submitted")
 CODE_FIELDS = ("themes", "focus_areas", "exploitation_types", "evidence_forms")
 CONFLICT_SOURCES = ("reviewer", "admin")
@@ -82,7 +84,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Base(DeclarativeBase):
@@ -403,3 +405,15 @@ class AuditEntry(Base):
     old: Mapped[Any | None] = mapped_column(JSONType)
     new: Mapped[Any | None] = mapped_column(JSONType)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataVersion(Base):
+    """One row: a number that goes up, in the same transaction, with every
+    unit of work (`Database.write`) that changed data people share. Caches of
+    shared data are keyed by it (`audit.data_version`)."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)

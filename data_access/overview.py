@@ -9,19 +9,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from access.roles import Role
 from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access.assignments import submissions_to_reassign
 from data_access.call_state import reviewing_closed
 from data_access.models import (
     Assignment,
-    ConflictOfInterest,
     DuplicateFlag,
     Review,
     Submission,
     SubmissionCode,
     User,
 )
+from data_access.standing import standing_assignments, standing_reviews
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,7 @@ class Overview:
 
 
 def _due_assignments(session: Session, reviewer_id: int | None = None) -> int:
-    stmt = (
-        select(func.count(Assignment.id))
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Assignment.submission_id)
-            & (ConflictOfInterest.reviewer_id == Assignment.reviewer_id),
-        )
-        .where(ConflictOfInterest.id.is_(None))
-    )
+    stmt = standing_assignments(select(func.count(Assignment.id)))
     if reviewer_id is not None:
         stmt = stmt.where(Assignment.reviewer_id == reviewer_id)
     return int(session.scalar(stmt) or 0)
@@ -89,16 +82,18 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
     overview: dict[str, Any] = {
         "submissions": n_subs,
         "by_theme": by_theme,
-        "reviewers": int(session.scalar(select(func.count(User.id)).where(User.role == "reviewer", User.active)) or 0),
+        "reviewers": int(
+            session.scalar(select(func.count(User.id)).where(User.role == Role.REVIEWER, User.active)) or 0
+        ),
         "assignments_due": _due_assignments(session),
         "reviews_submitted": statuses.get("submitted", 0),
         "reviews_draft": statuses.get("draft", 0),
         "fully_reviewed": fully,
         "reviewing_closed": closed,
     }
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         steps = _reviewer_steps(session, viewer=viewer, config=config, today=today, overview=overview)
-    elif viewer.role == "admin":
+    elif viewer.role == Role.ADMIN:
         steps = _admin_steps(session, k=k, overview=overview)
     else:
         steps = [
@@ -116,17 +111,8 @@ def _reviewer_steps(
     # Only reviews of submissions still assigned to them without a conflict.
     own = dict(
         session.execute(
-            select(Review.status, func.count())
-            .join(
-                Assignment,
-                (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
-            )
-            .outerjoin(
-                ConflictOfInterest,
-                (ConflictOfInterest.submission_id == Review.submission_id)
-                & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-            )
-            .where(Review.reviewer_id == viewer.user_id, ConflictOfInterest.id.is_(None))
+            standing_reviews(select(Review.status, func.count()))
+            .where(Review.reviewer_id == viewer.user_id)
             .group_by(Review.status)
         ).all()
     )

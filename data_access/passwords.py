@@ -32,6 +32,11 @@ COMMON_PASSWORDS_FILE = Path(__file__).with_name("common_passwords.txt.gz")
 DEMO_PASSWORDS = frozenset({"admin-demo-pass", "office-demo-pass", "reviewer-demo-pass"})
 
 
+def is_demo_password(password: str) -> bool:
+    """Is this one of the demo call's published passwords (which sign in only in demo mode)?"""
+    return password in DEMO_PASSWORDS
+
+
 @functools.cache
 def common_passwords() -> frozenset[str]:
     """The list of common passwords, lower case."""

@@ -6,7 +6,7 @@ links, assignments, conflicts, reviews and scores, line-up places, duplicate
 flags) in one unit of work, strips its personal data from the audit log and
 from the record of past imports, empties the stored original files that held
 it, and records the erasure itself with the reference and counts only. Caches
-key on `audit.data_version`, which the erasure's own entry changes, so no page
+key on `audit.data_version`, which the erasure's unit of work moves, so no page
 or export shows the submission afterwards.
 
 Retention: `python manage.py purge-expired` removes contact names and emails

@@ -18,15 +18,17 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import BindParameter, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF, Role
 from access.visibility import review_author_label, reviewer_names_visible
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.call_state import REVIEWING_CLOSED, reviewing_closed
+from data_access.db import rows_matched
 from data_access.models import (
     Assignment,
     CallState,
@@ -37,6 +39,7 @@ from data_access.models import (
     User,
     utcnow,
 )
+from data_access.standing import standing_reviews
 from data_access.submissions import AccessDenied
 from scoring.review_queue import queue_status
 from scoring.rubric import check_review
@@ -113,7 +116,8 @@ def _record(review: Review, name: str = "") -> ReviewRecord:
 
 # Statements of the save path, built once: a burst of reviewers saving at the
 # same moment queues on the database, so each save should hold it briefly.
-_SID, _RID = bindparam("sid"), bindparam("rid")
+_SID: BindParameter[int] = bindparam("sid")
+_RID: BindParameter[int] = bindparam("rid")
 _MAY_REVIEW = (
     select(Assignment.id, ConflictOfInterest.id)
     .outerjoin(
@@ -225,13 +229,14 @@ def save_review(
         raise ReviewError(problems)
     now = utcnow()
     status = "submitted" if submit else "draft"
+    submitted_at = now if submit else None
     values = {
         "status": status,
         "comment": draft.comment,
         "recommendation": draft.recommendation,
         "confidence": draft.confidence,
         "updated_at": now,
-        "submitted_at": now if submit else None,
+        "submitted_at": submitted_at,
     }
     existing = get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id)
     if existing is None:
@@ -270,7 +275,7 @@ def save_review(
         confidence=draft.confidence,
         version=version,
         updated_at=now,
-        submitted_at=values["submitted_at"],
+        submitted_at=submitted_at,
     )
     audit.record(
         session,
@@ -312,13 +317,14 @@ def back_to_draft(
     stmt = update(Review).where(Review.id == review.id)
     if expected_version is not None:
         stmt = stmt.where(Review.version == expected_version)
-    result = session.execute(
+    matched = rows_matched(
+        session,
         stmt.values(
             status="draft", submitted_at=None, version=Review.version + 1, updated_at=utcnow()
-        ).execution_options(synchronize_session=False)
+        ).execution_options(synchronize_session=False),
     )
     session.expire(review)
-    if result.rowcount != 1:
+    if matched != 1:
         return False
     audit.record(
         session,
@@ -344,7 +350,7 @@ def reviews_of_submission(
     (`reviewer_name` is "Reviewer A", "Reviewer B"..., `reviewer_id` 0); a
     reviewer in conflict with the submission, or not assigned it, reads none.
     """
-    if viewer_role == "reviewer":
+    if viewer_role == Role.REVIEWER:
         if not may_review(session, submission_id=submission_id, reviewer_id=viewer_id):
             return []
         own = get_own_review(session, submission_id=submission_id, reviewer_id=viewer_id)
@@ -354,7 +360,7 @@ def reviews_of_submission(
             return [
                 replace(own, reviewer_name=review_author_label(viewer_role, own=True, name="", position=0), own=True)
             ]
-    elif viewer_role not in ("admin", "office"):
+    elif viewer_role not in STAFF:
         return []
     rows = session.execute(
         select(Review, User.name)
@@ -365,14 +371,14 @@ def reviews_of_submission(
     out = []
     others = 0
     for review, name in rows:
-        own = review.reviewer_id == viewer_id
-        if not own and review.status != "submitted":
+        is_own = review.reviewer_id == viewer_id
+        if not is_own and review.status != "submitted":
             continue
-        others += 0 if own else 1
+        others += 0 if is_own else 1
         record = replace(
-            _record(review, review_author_label(viewer_role, own=own, name=name, position=others)), own=own
+            _record(review, review_author_label(viewer_role, own=is_own, name=name, position=others)), own=is_own
         )
-        if not own and not reviewer_names_visible(viewer_role):
+        if not is_own and not reviewer_names_visible(viewer_role):
             record = replace(record, reviewer_id=0)
         out.append(record)
     return out
@@ -458,23 +464,14 @@ def review_progress(session: Session) -> pd.DataFrame:
     )
     # Reviews of assignments that stand (not removed, no conflict since).
     status_counts = session.execute(
-        select(Review.reviewer_id, Review.status, func.count())
-        .join(
-            Assignment,
-            (Assignment.submission_id == Review.submission_id) & (Assignment.reviewer_id == Review.reviewer_id),
+        standing_reviews(select(Review.reviewer_id, Review.status, func.count())).group_by(
+            Review.reviewer_id, Review.status
         )
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Review.submission_id)
-            & (ConflictOfInterest.reviewer_id == Review.reviewer_id),
-        )
-        .where(ConflictOfInterest.id.is_(None))
-        .group_by(Review.reviewer_id, Review.status)
     ).all()
     drafts = {r: n for r, s, n in status_counts if s == "draft"}
     submitted = {r: n for r, s, n in status_counts if s == "submitted"}
     rows = []
-    for user in session.scalars(select(User).where(User.role == "reviewer").order_by(User.name)):
+    for user in session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.name)):
         n = assigned.get(user.id, 0)
         rows.append(
             {

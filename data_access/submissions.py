@@ -19,9 +19,9 @@ import pandas as pd
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from access.roles import STAFF, Role
 from access.visibility import (
     IDENTITY,
     REDACTABLE_FIELDS,
@@ -32,6 +32,7 @@ from access.visibility import (
 )
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
+from data_access.db import rows_matched
 from data_access.models import (
     Assignment,
     ConflictOfInterest,
@@ -260,7 +261,7 @@ def mask_for_viewer(frame: pd.DataFrame, *, viewer: Viewer, blind_review: bool) 
     """A copy with every field as the viewer may see it (`access.visibility.shown_fields`):
     identity-bearing and unclassified fields masked, or the admin's published version;
     office fields removed for reviewers. Adds `identity_visible` and `redacted_fields`."""
-    if viewer.role in ("admin", "office"):
+    if viewer.role in STAFF:
         # shown_fields gives the admin and the office every field as it is: no per-row work.
         out = frame.copy()
         out["identity_visible"] = True
@@ -335,10 +336,10 @@ def list_submissions(
     session: Session, *, viewer: Viewer, config: CallConfig, flt: SubmissionFilter = SubmissionFilter()
 ) -> pd.DataFrame:
     """The submissions this viewer may list, masked and filtered."""
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         allowed, _conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         frame = load_submission_frame(session, ids=allowed, links=True)
-    elif viewer.role in ("admin", "office"):
+    elif viewer.role in STAFF:
         frame = load_submission_frame(session, links=True)
     else:
         raise AccessDenied("unknown role")
@@ -350,13 +351,13 @@ def get_submission(session: Session, *, submission_id: int, viewer: Viewer, conf
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise AccessDenied("no such submission")
-    if viewer.role == "reviewer":
+    if viewer.role == Role.REVIEWER:
         allowed, conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         if submission_id in conflicted:
             return SubmissionView(id=sub.id, reference=sub.reference, restricted=True)
         if submission_id not in allowed:
             raise AccessDenied("not assigned")
-    elif viewer.role not in ("admin", "office"):
+    elif viewer.role not in STAFF:
         raise AccessDenied("unknown role")
     codes: dict[str, list[str]] = {name: [] for name in MULTI_VALUED}
     for c in sub.codes:
@@ -392,7 +393,7 @@ class StaleSubmission(Exception):
 
 def _require_admin(session: Session, viewer: Viewer) -> None:
     user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != "admin" or user.username != viewer.username:
+    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
         raise AccessDenied("only an active admin may publish redacted values")
 
 
@@ -465,13 +466,14 @@ def publish_redactions(
     new = {name: cleaned[name] for name in REDACTABLE_FIELDS if name in cleaned}
     if new == old:
         return old
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]  # an UPDATE's result is a cursor's
+    matched = rows_matched(
+        session,
         update(Submission)
         .where(Submission.id == submission_id, Submission.version == expected_version)
         .values(redactions=new or None, version=Submission.version + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if matched != 1:
         raise StaleSubmission("This submission was changed in another window since you opened it; nothing was saved.")
     audit.record(
         session,

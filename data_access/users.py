@@ -16,9 +16,10 @@ import bcrypt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from access.roles import ROLES, Role
 from config import limits
 from data_access import audit, passwords
-from data_access.models import ROLES, AuthSession, User, utcnow
+from data_access.models import AuthSession, User, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -191,9 +192,9 @@ def set_active(session: Session, *, user_id: int, active: bool, actor: str) -> U
         raise UserError("You cannot deactivate your own account.")
     if user.active == active:
         return _record(user)
-    if not active and user.role == "admin":
+    if not active and user.role == Role.ADMIN:
         others = session.scalar(
-            select(func.count(User.id)).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+            select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True), User.id != user.id)
         )
         if not others:
             raise UserError("This is the last active admin; make another admin first.")
@@ -221,7 +222,7 @@ def set_role(session: Session, *, user_id: int, role: str, actor: str) -> UserRe
     user = _load(session, user_id)
     if user.role == role:
         return _record(user)
-    if user.role == "admin" and user.username == actor:
+    if user.role == Role.ADMIN and user.username == actor:
         raise UserError("You cannot change your own role; ask another admin.")
     old = user.role
     user.role = role

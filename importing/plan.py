@@ -96,6 +96,18 @@ class PlannedRow:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # update: field -> (old, new)
     reference_generated: bool = False
 
+    def reference(self) -> str:
+        """The submission's reference, which the plan fills in on every row."""
+        if self.data.reference is None:
+            raise ValueError(f"row {self.row} was planned without a reference")
+        return self.data.reference
+
+    def stored(self) -> tuple[int, int]:
+        """An update's submission id and the version the plan saw, which the plan sets on every update."""
+        if self.submission_id is None or self.expected_version is None:
+            raise ValueError(f"row {self.row} is not an update of a stored submission")
+        return self.submission_id, self.expected_version
+
 
 @dataclass(frozen=True)
 class DuplicateMatch:

@@ -375,57 +375,75 @@ def check_workbook(archive: zipfile.ZipFile, limits: ImportLimits, deadline: _De
         raise _too_large(declared, limits)
     unpacked = 0
     for info in infos:
-        name = info.filename.lower()
-        sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")
-        strings = name.endswith("sharedstrings.xml")
-        # The parts openpyxl parses whole in a read-only workbook (others, such as
-        # comments or calcChain, it does not read).
-        whole = name in ("[content_types].xml", "xl/workbook.xml", "xl/styles.xml") or (
-            name.endswith(".rels") or name.startswith(("docprops/", "xl/chartsheets/"))
-        )
-        cells = rows = entries = elements = 0
-        carry = b""
         try:
-            with archive.open(info) as part:
-                while chunk := part.read(_CHUNK):
-                    unpacked += len(chunk)
-                    if unpacked > limits.max_expanded_bytes:
-                        raise _too_large(unpacked, limits)
-                    deadline.check()
-                    data = carry + chunk
-                    # Count up to the last "<": every tag before it is whole.
-                    cut = data.rfind(b"<")
-                    body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
-                    if sheet:
-                        cells += len(_CELL_TAG.findall(body))
-                        rows += len(_ROW_TAG.findall(body))
-                        if cells > limits.max_cells:
-                            raise _too_many_cells(limits, "A sheet of this workbook")
-                        if rows > MAX_ROWS:
-                            raise _too_many_rows("A sheet of this workbook")
-                    elif strings:
-                        entries += len(_STRING_TAG.findall(body))
-                        if entries > limits.max_cells:
-                            raise ImportRefused(
-                                f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
-                                f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
-                                "you need as CSV, or copy it into a new workbook, and import that."
-                            )
-                    elif whole:
-                        elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
-                        if elements > MAX_PART_ELEMENTS:
-                            raise ImportRefused(
-                                f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
-                                "entries (formatting, names or links), far more than a real workbook. Save the "
-                                "sheet you need as CSV, or copy it into a new workbook, and import that."
-                            )
+            unpacked = _check_part(archive, info, limits, deadline, unpacked=unpacked)
         except ImportRefused:
             raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
             raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
-        # What is left after the last piece is the part's last tag.
-        if sheet and len(_CELL_TAG.findall(carry)) + cells > limits.max_cells:
-            raise _too_many_cells(limits, "A sheet of this workbook")
+
+
+def _part_kind(name: str) -> str | None:
+    """What a workbook's part (its lower-case name) is counted for: "sheet"
+    (cells and rows), "strings" (the table of texts), "whole" (a part
+    openpyxl parses whole in a read-only workbook: its elements), or None
+    (others, such as comments or calcChain, it does not read)."""
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        return "sheet"
+    if name.endswith("sharedstrings.xml"):
+        return "strings"
+    if name in ("[content_types].xml", "xl/workbook.xml", "xl/styles.xml") or (
+        name.endswith(".rels") or name.startswith(("docprops/", "xl/chartsheets/"))
+    ):
+        return "whole"
+    return None
+
+
+def _check_part(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ImportLimits, deadline: _Deadline, *, unpacked: int
+) -> int:
+    """Unpack one part in pieces, refusing it past a bound; returns the bytes
+    unpacked so far, `unpacked` (the parts before it) included."""
+    kind = _part_kind(info.filename.lower())
+    cells = rows = entries = elements = 0
+    carry = b""
+    with archive.open(info) as part:
+        while chunk := part.read(_CHUNK):
+            unpacked += len(chunk)
+            if unpacked > limits.max_expanded_bytes:
+                raise _too_large(unpacked, limits)
+            deadline.check()
+            data = carry + chunk
+            # Count up to the last "<": every tag before it is whole.
+            cut = data.rfind(b"<")
+            body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
+            if kind == "sheet":
+                cells += len(_CELL_TAG.findall(body))
+                rows += len(_ROW_TAG.findall(body))
+                if cells > limits.max_cells:
+                    raise _too_many_cells(limits, "A sheet of this workbook")
+                if rows > MAX_ROWS:
+                    raise _too_many_rows("A sheet of this workbook")
+            elif kind == "strings":
+                entries += len(_STRING_TAG.findall(body))
+                if entries > limits.max_cells:
+                    raise ImportRefused(
+                        f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
+                        f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
+                        "you need as CSV, or copy it into a new workbook, and import that."
+                    )
+            elif kind == "whole":
+                elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
+                if elements > MAX_PART_ELEMENTS:
+                    raise ImportRefused(
+                        f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
+                        "entries (formatting, names or links), far more than a real workbook. Save the "
+                        "sheet you need as CSV, or copy it into a new workbook, and import that."
+                    )
+    # What is left after the last piece is the part's last tag.
+    if kind == "sheet" and len(_CELL_TAG.findall(carry)) + cells > limits.max_cells:
+        raise _too_many_cells(limits, "A sheet of this workbook")
+    return unpacked
 
 
 def _too_large(n_bytes: int, limits: ImportLimits) -> ImportRefused:
@@ -521,22 +539,53 @@ def _build_table(
     sheet: str | None = None,
     sheets: tuple[str, ...] = (),
 ) -> Table:
-    def blank(cells: list[str]) -> bool:
-        return not "".join(cells).strip()
-
+    """The records (row number, cells) read from a file or sheet as a `Table`:
+    the first filled row is the header, then its columns, then the rows under it."""
     where = f"The sheet \u201c{sheet}\u201d" if sheet else "The file"
-    start = next((i for i, (_, cells) in enumerate(records) if not blank(cells)), None)
+    header_row, raw_headers, body = _split_header(records, where)
+    columns, headers = _columns(raw_headers, body)
+    rows, blank_rows = _body_rows(body, columns, n_header=len(raw_headers))
+    return Table(
+        filename=filename,
+        kind=kind,
+        headers=tuple(headers),
+        rows=tuple(rows),
+        header_row=header_row,
+        blank_rows=blank_rows,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        sheets=sheets,
+    )
+
+
+def _blank(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
+
+
+def _split_header(
+    records: list[tuple[int, list[str]]], where: str
+) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
+    """(header row number, header cells, the records under it without trailing
+    blank ones); refused if there is no header, or nothing under it."""
+    start = next((i for i, (_, cells) in enumerate(records) if not _blank(cells)), None)
     if start is None:
         raise ImportRefused(f"{where} is empty: it has no header row and no submissions.")
     header_row, raw_headers = records[start]
     body = records[start + 1 :]
-    while body and blank(body[-1][1]):
+    while body and _blank(body[-1][1]):
         body.pop()
     if not body:
         raise ImportRefused(
             f"{where} has a header row but no submissions under it. Fill in at least one row below the header."
         )
-    # Columns: every named header, plus unnamed ones that hold data.
+    return header_row, raw_headers, body
+
+
+def _columns(raw_headers: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[int], list[str]]:
+    """The columns kept (their indexes) and their headers: every named header,
+    plus unnamed ones that hold data, named by their letter; a repeated name
+    gets its column's letter too."""
     unnamed = {i for i, h in enumerate(raw_headers) if not h.strip()}
     used = {i for i in unnamed if any(i < len(cells) and cells[i].strip() for _, cells in body)}
     columns: list[int] = []
@@ -553,25 +602,19 @@ def _build_table(
         seen.add(name.casefold())
         columns.append(i)
         headers.append(name)
+    return columns, headers
+
+
+def _body_rows(body: list[tuple[int, list[str]]], columns: list[int], *, n_header: int) -> tuple[list[RawRow], int]:
+    """The filled rows (their kept cells, and filled cells beyond the header's
+    last column) and how many blank rows lie between them."""
     rows: list[RawRow] = []
     blank_rows = 0
-    n_header = len(raw_headers)
     for number, cells in body:
-        if blank(cells):
+        if _blank(cells):
             blank_rows += 1
             continue
         picked = tuple(cells[i] if i < len(cells) else "" for i in columns)
         extra = tuple(c for c in cells[n_header:] if c.strip())
         rows.append(RawRow(number, picked, extra))
-    return Table(
-        filename=filename,
-        kind=kind,
-        headers=tuple(headers),
-        rows=tuple(rows),
-        header_row=header_row,
-        blank_rows=blank_rows,
-        encoding=encoding,
-        delimiter=delimiter,
-        sheet=sheet,
-        sheets=sheets,
-    )
+    return rows, blank_rows

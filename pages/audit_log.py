@@ -6,7 +6,7 @@ import json
 import streamlit as st
 
 from config import limits
-from data_access import audit
+from data_access import audit, audit_actions
 from ui import context
 from ui.exports import table_download
 from ui.guard import require_page
@@ -18,7 +18,12 @@ st.title("Audit log")
 with db.read() as session:
     actions = audit.distinct_actions(session)
 cols = st.columns([2, 2, 2, 1])
-action = cols[0].selectbox("Action", ["(all)", *actions], key="audit.action")
+action = cols[0].selectbox(
+    "What happened",
+    ["(all)", *actions],
+    format_func=lambda code: code if code == "(all)" else audit_actions.words(code),
+    key="audit.action",
+)
 actor = cols[1].text_input("Who (username)", max_chars=limits.USERNAME, key="audit.actor").strip().lower()
 days = cols[2].date_input("Between (UTC days)", value=(), format="DD/MM/YYYY", key="audit.days")
 limit = cols[3].number_input("Newest entries", min_value=10, max_value=20_000, value=500, step=100, key="audit.limit")
@@ -36,6 +41,8 @@ with db.read() as session:
             limit=int(limit),
         ),
     )
+# The registry's words for people; the code stays in the CSV and in the filter's value.
+entries.insert(entries.columns.get_loc("action"), "happened", entries["action"].map(audit_actions.words))
 for column in ("old", "new"):
     entries[column] = entries[column].map(lambda v: "" if v is None else json.dumps(v, ensure_ascii=False))
 st.caption(
@@ -51,7 +58,8 @@ st.dataframe(
         "id": st.column_config.NumberColumn("Entry", format="%d"),
         "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
         "actor": text("Who"),
-        "action": text("Action"),
+        "happened": text("What happened"),
+        "action": None,  # the code, in the CSV for whoever searches the log
         "entity": text("What"),
         "entity_id": text("Which"),
         "old": text("Before", width="medium"),

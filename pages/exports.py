@@ -34,7 +34,7 @@ def offer(table: ExportTable, label: str, key: str) -> None:
 
 
 @st.cache_data(show_spinner="Building the scores table…", max_entries=4)
-def scores_export(url: str, version: tuple[int, int], weights: tuple, threshold: float, today: dt.date) -> ExportTable:
+def scores_export(url: str, version: int, weights: tuple, threshold: float, today: dt.date) -> ExportTable:
     """Shared, viewer-independent (admin and office see the same file): the scores table with its CSV."""
     database = context.database()
     calibrated = ui_scores.current_scores(database, config, version)

@@ -4,6 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
+from access.roles import Role
 from data_access.overview import build_overview
 from ui import context
 from ui.guard import require_page
@@ -42,7 +43,7 @@ st.caption(
     + (" Reviewing is closed." if ov.reviewing_closed else "")
 )
 
-if viewer.role == "reviewer":
+if viewer.role == Role.REVIEWER:
     mine = st.columns(3)
     mine[0].metric("Assigned to you", ov.own_due)
     mine[1].metric("Your drafts", ov.own_draft)

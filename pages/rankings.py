@@ -10,6 +10,7 @@ the admin alone, checked here on the server.
 import pandas as pd
 import streamlit as st
 
+from access.roles import Role
 from charts.ranking import (
     leniency_figure,
     leniency_table,
@@ -35,7 +36,7 @@ labels = {c.id: c.label for c in config.criteria}
 
 
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=4)
-def ranking_data(url: str, version: tuple[int, int], criteria: tuple[str, ...]):
+def ranking_data(url: str, version: int, criteria: tuple[str, ...]):
     """Shared, viewer-independent: the same for every admin and office user."""
     with context.database().read() as session:
         inputs = ranking_inputs(session)
@@ -195,6 +196,6 @@ if viewer.is_admin:
         key="rankings.leniency",
         viewer=viewer,
         page="rankings",
-        roles={"admin"},  # checked again at the click, like the page's own check above
+        roles={Role.ADMIN},  # checked again at the click, like the page's own check above
         via="Rankings page (admin)",
     )

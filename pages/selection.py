@@ -31,7 +31,7 @@ seen_versions = st.session_state.get("selection.seen_versions", {})
 
 
 @st.cache_data(show_spinner="Scoring…", max_entries=4)
-def candidates(url: str, version: tuple[int, int], weights: tuple, threshold: float):
+def candidates(url: str, version: int, weights: tuple, threshold: float):
     """Shared, viewer-independent (admin only): every submission with its calibrated score."""
     db = context.database()
     calibrated = scores.current_scores(db, config, version)
@@ -40,7 +40,7 @@ def candidates(url: str, version: tuple[int, int], weights: tuple, threshold: fl
 
 
 @st.cache_data(show_spinner="Finding the best balanced line-up…", max_entries=16)
-def propose(url: str, version: tuple[int, int], weights: tuple, threshold: float, rules_json: str, labels_json: str):
+def propose(url: str, version: int, weights: tuple, threshold: float, rules_json: str, labels_json: str):
     frame = candidates(url, version, weights, threshold)
     rules = SelectionRules.from_dict(json.loads(rules_json))
     return select_presenters(frame, rules, labels=json.loads(labels_json), explain=True)

@@ -9,10 +9,10 @@ out everywhere at their next action.
 import pandas as pd
 import streamlit as st
 
+from access.roles import ROLES, Role
 from config import limits
 from data_access import passwords
 from data_access import users as users_da
-from data_access.models import ROLES
 from ui import context
 from ui.errors import renewed
 from ui.guard import require_page
@@ -64,7 +64,11 @@ with add_tab, st.form(f"users.add.{form_number}"):
     )
     name = cols[1].text_input("Full name", value=typed.get("name", ""), max_chars=limits.USER_NAME, key=key + "name")
     role = cols[0].selectbox(
-        "Role", ROLES, index=ROLES.index(typed.get("role", "reviewer")), format_func=ROLE_LABELS.get, key=key + "role"
+        "Role",
+        ROLES,
+        index=ROLES.index(typed.get("role", Role.REVIEWER)),
+        format_func=ROLE_LABELS.get,
+        key=key + "role",
     )
     email = cols[1].text_input(
         "Email (optional)", value=typed.get("email", ""), max_chars=limits.USER_EMAIL, key=key + "email"

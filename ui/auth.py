@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 
 from access.visibility import Viewer
 from config import Settings
-from data_access import audit
+from data_access import audit, passwords
 from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
@@ -55,6 +55,10 @@ PENDING_COOKIE_KEY = "auth_pending_cookie"
 CONNECTION_KEY = "auth_connection"  # the connection a form sign-in happened on (its cookie comes later)
 SIGN_IN_KEY = "auth_sign_in"  # what the server's gate knows of this signed-in session
 FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
+DEMO_ACCOUNT_MESSAGE = (
+    "This account still has one of the demo call's published passwords, which sign in only in demo mode. "
+    "Ask the call's administrator to set a new password (python manage.py set-password USERNAME)."
+)
 LOCKED_MESSAGE = (
     "Too many failed sign-ins for this username. For your security it is locked until "
     "{until} (UTC); try again then, or ask the call's administrator."
@@ -367,6 +371,11 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
         if attempt.locked_until is not None:
             return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
         return None, FAILED_MESSAGE
+    if not settings.demo_mode and passwords.is_demo_password(password):
+        # A database seeded in demo mode and then served for real: its accounts'
+        # passwords are published in the README. The attempt stays counted.
+        st.session_state["authentication_status"] = None
+        return None, DEMO_ACCOUNT_MESSAGE
     name = users_da.normalise_username(username)
     token, expires = _new_token(settings, name)
     with db.write() as session:

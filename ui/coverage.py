@@ -33,7 +33,7 @@ class CoverageData:
 
 
 @st.cache_data(show_spinner="Counting the evidence…", max_entries=4)
-def _coverage_data(url: str, version: tuple[int, int], weights: tuple, threshold: float) -> CoverageData:
+def _coverage_data(url: str, version: int, weights: tuple, threshold: float) -> CoverageData:
     db = context.database()
     with db.read() as session:
         data = coverage_da.coverage_inputs(session, with_scores=False)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ALL_ROLES = frozenset({"admin", "office", "reviewer"})
+from access.roles import STAFF, Role
+
+ALL_ROLES = frozenset(Role)
 
 
 @dataclass(frozen=True)
@@ -31,25 +33,24 @@ class PageSpec:
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("overview", "pages/overview.py", "Overview", ":material/home:", ALL_ROLES, "Call"),
     PageSpec("submissions", "pages/submissions.py", "Submissions", ":material/description:", ALL_ROLES, "Call"),
+    PageSpec("rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", STAFF, "Call"),
+    PageSpec("coverage", "pages/coverage.py", "Coverage", ":material/bubble_chart:", STAFF, "Call"),
+    PageSpec("selection", "pages/selection.py", "Selection", ":material/how_to_reg:", STAFF, "Call"),
+    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", STAFF, "Call"),
     PageSpec(
-        "rankings", "pages/rankings.py", "Rankings", ":material/leaderboard:", frozenset({"admin", "office"}), "Call"
-    ),
-    PageSpec(
-        "coverage", "pages/coverage.py", "Coverage", ":material/bubble_chart:", frozenset({"admin", "office"}), "Call"
-    ),
-    PageSpec(
-        "selection", "pages/selection.py", "Selection", ":material/how_to_reg:", frozenset({"admin", "office"}), "Call"
-    ),
-    PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", frozenset({"admin", "office"}), "Call"),
-    PageSpec(
-        "my_reviews", "pages/my_reviews.py", "My reviews", ":material/rate_review:", frozenset({"reviewer"}), "Review"
+        "my_reviews",
+        "pages/my_reviews.py",
+        "My reviews",
+        ":material/rate_review:",
+        frozenset({Role.REVIEWER}),
+        "Review",
     ),
     PageSpec(
         "assignments",
         "pages/assignments.py",
         "Assignments",
         ":material/assignment_ind:",
-        frozenset({"admin"}),
+        frozenset({Role.ADMIN}),
         "Review",
     ),
     PageSpec(
@@ -57,12 +58,12 @@ PAGES: tuple[PageSpec, ...] = (
         "pages/import_submissions.py",
         "Import",
         ":material/upload_file:",
-        frozenset({"admin"}),
+        frozenset({Role.ADMIN}),
         "Administration",
     ),
-    PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({"admin"}), "Administration"),
+    PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN}), "Administration"),
     PageSpec(
-        "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({"admin"}), "Administration"
+        "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({Role.ADMIN}), "Administration"
     ),
 )
 PAGES_BY_KEY = {p.key: p for p in PAGES}

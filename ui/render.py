@@ -14,11 +14,12 @@ from collections.abc import Iterable
 
 import streamlit as st
 
+from access.roles import Role
 from config import CallConfig
 from ui.tables import HEADERS
 
 EMPTY = "—"
-ROLE_LABELS = {"admin": "Admin", "office": "Office", "reviewer": "Reviewer"}
+ROLE_LABELS = {Role.ADMIN: "Admin", Role.OFFICE: "Office", Role.REVIEWER: "Reviewer"}
 
 
 def digest(*parts: object) -> str:
@@ -163,7 +164,7 @@ def reviews_section(records: list, config: CallConfig, *, viewer_role: str) -> N
     filtered and labelled by `data_access.reviews.reviews_of_submission`)."""
     st.subheader("Reviews")
     own_submitted = any(r.own and r.status == "submitted" for r in records)
-    if viewer_role == "reviewer" and not own_submitted:
+    if viewer_role == Role.REVIEWER and not own_submitted:
         st.caption("The other reviews of this submission appear here once you have submitted your own.")
     elif not records:
         st.caption("No review of this submission has been submitted yet.")

@@ -24,13 +24,13 @@ from ui import context
 
 
 @st.cache_data(show_spinner="Scoring…", max_entries=4)
-def _calibration(url: str, version: tuple[int, int], weights: tuple, threshold: float) -> Calibration:
+def _calibration(url: str, version: int, weights: tuple, threshold: float) -> Calibration:
     with context.database().read() as session:
         frame = scores_frame(session)
     return calibrate(frame, dict(weights), disagreement_threshold=threshold)
 
 
-def calibration(db: Database, config: CallConfig, version: tuple[int, int] | None = None) -> Calibration:
+def calibration(db: Database, config: CallConfig, version: int | None = None) -> Calibration:
     """The calibration of the submitted reviews as they are now (`version`: `audit.data_version`, if read already)."""
     if version is None:
         with db.read() as session:
@@ -38,6 +38,6 @@ def calibration(db: Database, config: CallConfig, version: tuple[int, int] | Non
     return _calibration(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
 
 
-def current_scores(db: Database, config: CallConfig, version: tuple[int, int] | None = None) -> pd.DataFrame:
+def current_scores(db: Database, config: CallConfig, version: int | None = None) -> pd.DataFrame:
     """`scoring.score_submissions` of the submitted reviews as they are now, indexed by submission_id."""
     return calibration(db, config, version).submissions

@@ -67,7 +67,6 @@ from scoring.selection.results import Blocker, Pick, Replacement, RuleCost, Sele
 from scoring.selection.rules import (
     ABLE_TO_DO,
     FORMAT_LABELS,
-    FORMATS,
     SCORE_DECIMALS,
     SCORE_UNIT,
     SURVIVOR_CODE,
@@ -81,7 +80,6 @@ from scoring.selection.words import labels_from_config
 __all__ = [
     "ABLE_TO_DO",
     "FAMILIES",
-    "FORMATS",
     "FORMAT_LABELS",
     "REQUIRED_COLUMNS",
     "RULE_FAMILIES",

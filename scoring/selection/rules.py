@@ -12,7 +12,6 @@ from config.call_config import CallConfig, SelectionDefaults
 SCORE_DECIMALS = 6
 SCORE_UNIT = 10.0**-SCORE_DECIMALS
 SURVIVOR_CODE = "survivor_led"
-FORMATS = ("in_person", "virtual")
 FORMAT_LABELS = {"in_person": "In person", "virtual": "Virtual"}
 ABLE_TO_DO = {"in_person": ("in_person",), "virtual": ("virtual",), "either": ("in_person", "virtual")}
 

@@ -17,6 +17,7 @@ from data_access.db import Database
 from data_access.demo import seed_demo
 from data_access.migrate import upgrade
 from tests.conftest import ROOT, unavailable
+from tests.support.accounts import give_test_passwords
 from tests.support.browser import wait_idle
 from tests.support.live import LiveServer
 
@@ -52,6 +53,7 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     db = Database(f"sqlite:///{path}")
     upgrade(db)
     seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+    give_test_passwords(db)
     db.dispose()
     return f"sqlite:///{path}"
 

@@ -15,6 +15,7 @@ from data_access.demo import DEMO_USERS
 from scoring import coverage as cov
 from scoring import score_submissions
 from tests.browser.conftest import screenshot
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -52,7 +53,7 @@ def expected_description(db_url: str, dimension: str, row: str, code: str) -> st
 
 
 def open_coverage(page, live_server) -> None:
-    sign_in(page, live_server.url, OFFICE.username, OFFICE.password)
+    sign_in(page, live_server.url, OFFICE.username, password_of(OFFICE.username))
     page.locator('[data-testid="stSidebarNav"] a', has_text="Coverage").click()
     page.get_by_role("heading", name="Evidence and gap map").wait_for()
     wait_idle(page)

@@ -20,7 +20,8 @@ from data_access.demo import seed_demo
 from data_access.reviews import get_own_review
 from data_access.users import get_user_by_username
 from tests.browser.conftest import screenshot
-from tests.browser.test_reviewing import COMMENT_LABEL, PASSWORD, _untouched, open_review, score
+from tests.browser.test_reviewing import COMMENT_LABEL, _untouched, open_review, score
+from tests.support.accounts import give_test_passwords, password_of
 from tests.support.browser import go_to, sign_in, wait_idle
 from tests.support.live import LiveServer
 from tests.support.outages import TcpProxy
@@ -50,6 +51,7 @@ def server_behind_proxy(pg_cluster, tmp_path_factory) -> Iterator[tuple[LiveServ
     name = pg_cluster.create_database()
     db = Database(pg_cluster.url(name))
     seed_demo(db, config=load_call_config(), bcrypt_rounds=4, n=40)
+    give_test_passwords(db)
     proxy = TcpProxy(pg_cluster.port)
     server = LiveServer.start(proxy.url(pg_cluster.url(name)), tmp_path_factory.mktemp("outage"))
     try:
@@ -66,7 +68,7 @@ def test_a_review_written_while_the_database_is_down_is_kept_and_saved_later(pag
     username, (submission_id, reference) = next(
         (name, untouched[0]) for name in (f"reviewer{i}" for i in range(1, 7)) if (untouched := _untouched(db, name))
     )
-    sign_in(page, server.url, username, PASSWORD)
+    sign_in(page, server.url, username, password_of(username))
     open_review(page, server.url, reference)
     score(page, "4", "Cannot judge", "2", COMMENT)
     wait_idle(page)  # the last choice's run has finished: the outage starts with the form on screen
@@ -97,7 +99,7 @@ def test_a_review_written_while_the_database_is_down_is_kept_and_saved_later(pag
 
 def test_a_new_user_typed_while_the_database_is_down_is_kept_and_added_later(page, server_behind_proxy):
     server, db, proxy = server_behind_proxy
-    sign_in(page, server.url, "admin", "admin-demo-pass")
+    sign_in(page, server.url, "admin", password_of("admin"))
     go_to(page, "Users")
     fields = {"Username": "latecomer", "Full name": "Late Comer", "Organisation (reviewers": "Larkfield Trust"}
     for label, value in fields.items():

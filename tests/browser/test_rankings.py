@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 
 ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office")}
@@ -14,7 +15,7 @@ ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office")}
 @pytest.mark.parametrize("role", ["admin", "office"])
 def test_rankings_page(page, live_server, role):
     user = ACCOUNTS[role]
-    sign_in(page, live_server.url, user.username, user.password)
+    sign_in(page, live_server.url, user.username, password_of(user.username))
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rankings").click()
     page.get_by_role("heading", name="Rankings").wait_for()
     wait_idle(page)

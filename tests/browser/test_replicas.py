@@ -21,7 +21,8 @@ from data_access.demo import seed_demo
 from data_access.models import User
 from data_access.reviews import get_own_review
 from tests.browser.conftest import screenshot
-from tests.browser.test_reviewing import COMMENT_LABEL, PASSWORD, _untouched, choose, click, open_review, score
+from tests.browser.test_reviewing import COMMENT_LABEL, _untouched, choose, click, open_review, score
+from tests.support.accounts import give_test_passwords, password_of
 from tests.support.browser import nav_links, sign_in, sign_out, wait_for_cookie, wait_idle
 from tests.support.live import LiveServer
 from ui.navigation import pages_for
@@ -37,6 +38,7 @@ def replicas(pg_cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
     name = pg_cluster.create_database()  # a copy of the migrated template
     db = Database(pg_cluster.url(name))
     seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+    give_test_passwords(db)
     folder = tmp_path_factory.mktemp("replicas")
     # EVIDENCE_COOKIE_KEY comes from the environment (tests/conftest.py), as from a shared secrets file.
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
@@ -77,7 +79,7 @@ def test_a_review_saved_through_one_replica_is_seen_through_the_other(chromium, 
     try:
         # A draft saved through replica 1 ...
         through_one = first.new_page()
-        sign_in(through_one, one.url, "reviewer3", PASSWORD)
+        sign_in(through_one, one.url, "reviewer3", password_of("reviewer3"))
         open_review(through_one, one.url, reference)
         score(through_one, "2", "4", "3", "Saved through the first replica.")
         click(through_one, "Save draft")
@@ -85,7 +87,7 @@ def test_a_review_saved_through_one_replica_is_seen_through_the_other(chromium, 
 
         # ... is the reviewer's draft, with its values, through replica 2 (another browser, signed in there).
         through_two = second.new_page()
-        sign_in(through_two, two.url, "reviewer3", PASSWORD)
+        sign_in(through_two, two.url, "reviewer3", password_of("reviewer3"))
         open_review(through_two, two.url, reference)
         through_two.get_by_text("Draft saved").wait_for()
         expect(through_two.get_by_label(COMMENT_LABEL)).to_have_value("Saved through the first replica.")
@@ -106,7 +108,7 @@ def test_a_review_saved_through_one_replica_is_seen_through_the_other(chromium, 
 
         # The admin, signed in through replica 2, reads it with its author's name.
         as_admin = admin.new_page()
-        sign_in(as_admin, two.url, "admin", "admin-demo-pass")
+        sign_in(as_admin, two.url, "admin", password_of("admin"))
         as_admin.goto(f"{two.url}/submissions?ref={reference}")
         as_admin.get_by_text("Saved through the first replica.").wait_for()
         wait_idle(as_admin)
@@ -129,7 +131,7 @@ def test_one_replicas_sign_in_cookie_signs_the_browser_in_on_the_other(chromium,
     context = _context(chromium)
     try:
         page = context.new_page()
-        sign_in(page, one.url, "office", "office-demo-pass")
+        sign_in(page, one.url, "office", password_of("office"))
         wait_for_cookie(page, COOKIE)
         # Both servers are on 127.0.0.1, so the browser sends replica 1's cookie to replica 2 as well:
         # a fresh page there (a new Streamlit session, no state) is signed in by the cookie alone.

@@ -21,6 +21,7 @@ from data_access import audit
 from data_access.db import Database
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
+from tests.support.accounts import password_of
 from tests.support.browser import go_to, sign_in, sign_out, wait_idle
 
 pytestmark = pytest.mark.browser
@@ -64,7 +65,7 @@ def test_a_download_exists_only_after_the_click_is_logged_once_and_dies_at_sign_
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(_as_bytes(payload))))
     page.on("request", lambda request: requests.append(request.url))
     user = USERS[username]
-    sign_in(page, live_server.url, user.username, user.password)
+    sign_in(page, live_server.url, user.username, password_of(user.username))
     go_to(page, page_title)
     button = page.get_by_role("button", name=label)
     button.wait_for()

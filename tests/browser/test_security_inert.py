@@ -24,7 +24,7 @@ from config import limits, load_call_config
 from data_access import lineups as lineups_da
 from data_access import users as users_da
 from data_access.db import Database
-from data_access.demo import DEMO_USERS, seed_demo
+from data_access.demo import seed_demo
 from data_access.migrate import upgrade
 from data_access.rankings import ranking_inputs
 from scoring import calibrate
@@ -33,13 +33,13 @@ from scoring.selection import SelectionRules, labels_from_config, select_present
 from tests.browser.conftest import screenshot
 from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.support.accounts import give_test_passwords, password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
 from tests.support.security import PAYLOAD_LINKS, NetworkWatch, payload, probe
 
 NAMED, ANONYMOUS = "CFE-9001", "CFE-9002"
 HOSTILE_REVIEWER = "hostile-reviewer"
-PASSWORDS = {u.username: u.password for u in DEMO_USERS}
 NAMED_FIELDS = {
     "title": payload("NAMEDTITLE"),
     "summary": payload("NAMEDSUMMARY"),
@@ -76,6 +76,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     db = Database(url)
     upgrade(db)
     seed_demo(db, config=config, bcrypt_rounds=4)
+    give_test_passwords(db)
     codes = {
         "themes": ["sources_of_harm"],
         "focus_areas": ["perpetrators"],
@@ -139,7 +140,7 @@ class Visit:
         self.page = self.context.new_page()
         self.page.set_default_timeout(30_000)
         self.username = username
-        sign_in(self.page, self.base, username, PASSWORDS[username])
+        sign_in(self.page, self.base, username, password_of(username))
 
     def open(self, path: str, heading: str) -> None:
         self.page.goto(self.base + path)

@@ -18,6 +18,7 @@ import pytest
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from data_access.demo import DEMO_USERS
+from tests.support.accounts import password_of
 from tests.support.browser import go_to, sign_in, wait_idle
 from tests.support.stream_client import open_stream, run_page
 
@@ -61,7 +62,7 @@ class SessionIds:
 @pytest.fixture
 def admin_browser(page, live_server) -> Iterator[tuple[object, SessionIds]]:
     ids = SessionIds(page)
-    sign_in(page, live_server.url, ADMIN.username, ADMIN.password)
+    sign_in(page, live_server.url, ADMIN.username, password_of(ADMIN.username))
     go_to(page, "Users")
     yield page, ids
 
@@ -104,7 +105,7 @@ def test_a_client_offering_a_signed_in_session_id_without_the_cookie_gets_nothin
     other = chromium.new_context()
     try:
         reviewer_page = other.new_page()
-        sign_in(reviewer_page, live_server.url, REVIEWER.username, REVIEWER.password)
+        sign_in(reviewer_page, live_server.url, REVIEWER.username, password_of(REVIEWER.username))
         reviewer_cookie = cookie_of(reviewer_page)
     finally:
         other.close()

@@ -8,6 +8,7 @@ from data_access.db import Database
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
 from tests.factories import password_hash
+from tests.support.accounts import password_of
 from tests.support.browser import go_to, nav_links, sign_in, sign_out, wait_idle
 from tests.support.live import LiveServer
 from ui.navigation import pages_for
@@ -18,7 +19,7 @@ ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office", "
 @pytest.mark.parametrize("role", ["admin", "office", "reviewer"])
 def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_server, role):
     user = ACCOUNTS[role]
-    sign_in(page, live_server.url, user.username, user.password)
+    sign_in(page, live_server.url, user.username, password_of(user.username))
     expected = [p.title for p in pages_for(role)]
     assert nav_links(page) == expected
     screenshot(page, f"{role}-overview")
@@ -79,7 +80,7 @@ def test_a_fresh_server_never_runs_a_page_file_past_the_front_door(chromium, dem
 def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(chromium, live_server, demo_db_url):
     context = chromium.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
-    sign_in(page, live_server.url, "reviewer5", "reviewer-demo-pass")
+    sign_in(page, live_server.url, "reviewer5", password_of("reviewer5"))
     cookie = next(c for c in context.cookies() if c["name"] == "evidence_review_session")
 
     # A cookie replayed in another browser after sign-out is refused.
@@ -95,7 +96,7 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
 
     # Signed in again, then the admin changes the password: the next click
     # signs the browser out, and its cookie no longer opens the app.
-    sign_in(page, live_server.url, "reviewer5", "reviewer-demo-pass")
+    sign_in(page, live_server.url, "reviewer5", password_of("reviewer5"))
     db = Database(demo_db_url)
     with db.write() as s:
         user = users.get_user_by_username(s, "reviewer5")

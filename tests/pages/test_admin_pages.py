@@ -89,7 +89,8 @@ def test_downloading_the_audit_log_is_itself_logged(db, db_url):
     with db.write() as s:
         admin = make_user(s, role="admin", username="boss")
         make_user(s, username="someone")
-        audit.record(s, actor="someone", action="note", entity="test", detail=" =1+1")  # the outside test's cell
+        # the outside test's cell
+        audit.record(s, actor="someone", action="call.setting", entity="test", detail=" =1+1")
     stored = stored_file_ids()
     at = run_app(db_url, admin, page="pages/audit_log.py")
     [button_] = at.download_button

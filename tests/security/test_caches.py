@@ -3,8 +3,9 @@
 `st.cache_data` and `st.cache_resource` are shared by every session of the
 server process. The app caches only what is the same for everyone who may
 see it: the engine and configuration (keyed by URL or path) and scores and
-coverage counts (keyed by database URL and data version), used only on pages
-for admin and office. Two proofs:
+coverage counts (keyed by database URL and data version: `audit.data_version`,
+moved by every write unit that changed shared data), used only on pages for
+admin and office. Two proofs:
 
 * the inventory: every cached function in app.py, ui/ and pages/ is listed
   here, takes only those keys (nothing that names a viewer) and reads nothing

@@ -41,9 +41,15 @@ class Run:
         ]
 
     def page_titles(self) -> list[str]:
-        """The pages the navigation offers (titles)."""
+        """The pages the navigation offers in its menu (titles). Pages the role
+        may not open are registered hidden, so that their own guard refuses
+        them in words (app.py); they are not offered."""
         return [
-            p.page_name for m in self.messages if m.WhichOneof("type") == "navigation" for p in m.navigation.app_pages
+            p.page_name
+            for m in self.messages
+            if m.WhichOneof("type") == "navigation"
+            for p in m.navigation.app_pages
+            if not p.is_hidden
         ]
 
 

@@ -1,0 +1,127 @@
+"""Every kind of audit entry, declared once: its code, its words, its kind.
+
+`audit.record` accepts only the codes declared here (anything else raises
+`UnknownAuditAction` at once), the Audit log page shows the words, and
+docs/audit-actions.md lists every action (a test keeps the list, the code and
+this registry in step).
+
+The kind says whether an entry goes with a change of data (`CHANGE`) or
+records an event that changes nothing people share: someone looked
+(`VIEW`), a file left the app (`EXPORT`), an attempt was refused
+(`REFUSAL`). Only changes move the cache version (`data_access.db`).
+
+Exports are one family: `export.<what>` (`export.scores`,
+`export.audit-log`, ...), where `<what>` is the file's name in the export
+(`export_action`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    CHANGE = "change"  # data people share was changed
+    VIEW = "view"  # someone looked at something
+    EXPORT = "export"  # a file was made for someone to take away
+    REFUSAL = "refusal"  # an attempt was refused
+
+    @property
+    def changes_data(self) -> bool:
+        return self is Kind.CHANGE
+
+
+@dataclass(frozen=True)
+class AuditAction:
+    code: str
+    words: str  # for people, on the Audit log page and in the docs
+    kind: Kind
+
+    @property
+    def changes_data(self) -> bool:
+        return self.kind.changes_data
+
+
+class UnknownAuditAction(ValueError):
+    """An audit entry with an action that is not declared in `ACTIONS`."""
+
+
+EXPORT_PREFIX = "export."
+_EXPORT_WHAT = re.compile(r"[a-z0-9][a-z0-9_-]{0,55}")
+
+_C, _V, _E, _R = Kind.CHANGE, Kind.VIEW, Kind.EXPORT, Kind.REFUSAL
+ACTIONS: tuple[AuditAction, ...] = (
+    # Sign-in and access
+    AuditAction("access.denied", "Access refused", _R),
+    # People
+    AuditAction("user.create", "Person added", _C),
+    AuditAction("user.update", "Person's details changed", _C),
+    AuditAction("user.role", "Person's role changed", _C),
+    AuditAction("user.password", "Password set", _C),
+    AuditAction("user.activate", "Person reactivated", _C),
+    AuditAction("user.deactivate", "Person deactivated", _C),
+    # The call
+    AuditAction("call.setting", "Call setting changed", _C),
+    # Importing
+    AuditAction("import.file", "File imported", _C),
+    AuditAction("import.download_original", "Imported file downloaded", _E),
+    AuditAction("import_mapping.save", "Import mapping saved", _C),
+    AuditAction("import_mapping.delete", "Import mapping deleted", _C),
+    AuditAction("duplicate_flag.create", "Possible duplicate flagged", _C),
+    AuditAction("duplicate_flag.decide", "Possible duplicate decided", _C),
+    # Submissions
+    AuditAction("submission.create", "Submission added", _C),
+    AuditAction("submission.update", "Submission changed", _C),
+    AuditAction("submission.redactions", "Versions for reviewers changed", _C),
+    AuditAction("submission.view", "Submission opened", _V),
+    AuditAction("submission.erase", "Submission erased", _C),
+    AuditAction("retention.purge", "Contact details purged", _C),
+    # Assignments and conflicts
+    AuditAction("assignment.add", "Reviewer assigned", _C),
+    AuditAction("assignment.remove", "Assignment removed", _C),
+    AuditAction("assignment.auto_run", "Automatic assignment run", _C),
+    AuditAction("conflict.declare", "Conflict of interest declared", _C),
+    AuditAction("conflict.withdraw", "Conflict of interest withdrawn", _C),
+    # Reviews
+    AuditAction("review.save_draft", "Review draft saved", _C),
+    AuditAction("review.submit", "Review submitted", _C),
+    AuditAction("review.reopen", "Review reopened", _C),
+    AuditAction("review.set_aside", "Review set aside (conflict)", _C),
+    # Selection
+    AuditAction("line_up.save", "Line-up saved", _C),
+    AuditAction("line_up.replace", "Line-up replaced", _C),
+    # Benchmarks (bench/bulk_seed.py)
+    AuditAction("bench.seed", "Benchmark data seeded", _C),
+    # Files (one family: export.<what>)
+    AuditAction(EXPORT_PREFIX + "<what>", "File exported", _E),
+)
+_BY_CODE = {a.code: a for a in ACTIONS}
+_EXPORT = _BY_CODE[EXPORT_PREFIX + "<what>"]
+
+
+def export_action(what: str) -> str:
+    """The code of an export of `what` (`export.scores`); raises for a name that is not one."""
+    if not _EXPORT_WHAT.fullmatch(what):
+        raise UnknownAuditAction(f"not an export's name: {what!r}")
+    return EXPORT_PREFIX + what
+
+
+def lookup(code: str) -> AuditAction:
+    """The declared action of `code`; `UnknownAuditAction` if there is none."""
+    if action := _BY_CODE.get(code):
+        if action is not _EXPORT:
+            return action
+    elif code.startswith(EXPORT_PREFIX) and _EXPORT_WHAT.fullmatch(what := code[len(EXPORT_PREFIX) :]):
+        return AuditAction(code, f"{_EXPORT.words}: {what.replace('_', ' ').replace('-', ' ')}", Kind.EXPORT)
+    raise UnknownAuditAction(f"unknown audit action {code!r}: declare it in data_access/audit_actions.py")
+
+
+def words(code: str) -> str:
+    """What an entry's action means, for people; an entry older than the
+    registry (an action since renamed) shows its code."""
+    try:
+        return lookup(code).words
+    except UnknownAuditAction:
+        return code
