@@ -19,11 +19,9 @@ import streamlit as st
 
 from ui import auth, context, streamlit_adapter
 from ui.errors import run_safely
-from ui.guard import front_door_first
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-front_door_first()  # a first visit to a fresh server: never Streamlit's list of the files in pages/
 
 # An emoji icon becomes an inline data: URL; a ":material/...:" page icon would
 # make every browser fetch the favicon from a font CDN, telling a third party

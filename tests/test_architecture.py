@@ -4,6 +4,7 @@ bad import added fails its contract."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -46,6 +47,13 @@ def test_the_source_keeps_every_import_contract():
         ("ui/_bad.py", "from pages import overview", "Layers import one way"),
         ("data_access/_bad.py", "import manage", "Nothing imports app.py or manage.py"),
         ("ui/_bad.py", "from app import main", "Nothing imports app.py or manage.py"),
+        ("ui/_bad.py", "import streamlit_authenticator as stauth", "Only ui.authenticator_adapter"),
+        ("pages/_bad.py", "from extra_streamlit_components import CookieManager", "Only ui.authenticator_adapter"),
+        (
+            "data_access/_bad.py",
+            "from streamlit_authenticator.utilities import Hasher",
+            "Only ui.authenticator_adapter",
+        ),
     ],
 )
 def test_a_bad_import_breaks_its_contract(tmp_path, module, line, contract):
@@ -57,6 +65,88 @@ def test_a_bad_import_breaks_its_contract(tmp_path, module, line, contract):
     assert result.returncode != 0
     broken = result.stdout.split("Broken contracts", 1)[-1]
     assert contract in broken, result.stdout
+
+
+# Framework internals, and the one module allowed to reach each (docs/architecture.md).
+REACH_INS = {
+    "streamlit.runtime": "ui/streamlit_adapter.py",
+    "streamlit.web": "ui/streamlit_adapter.py",
+    "streamlit_authenticator": "ui/authenticator_adapter.py",
+    "extra_streamlit_components": "ui/authenticator_adapter.py",
+}
+CALL_STACK = {"_getframe", "currentframe", "stack", "getouterframes", "getframeinfo"}
+
+
+def source_files(root: Path) -> list[Path]:
+    """app.py, serve.py, manage.py and every module of our packages."""
+    files = [root / name for name in ("app.py", "serve.py", "manage.py") if (root / name).exists()]
+    for package in PACKAGES:
+        files += sorted(p for p in (root / package).rglob("*.py") if "__pycache__" not in p.parts)
+    return files
+
+
+def _imported(tree: ast.AST) -> list[str]:
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]  # from streamlit import runtime
+    return names
+
+
+def reach_ins(root: Path) -> list[str]:
+    """Each import of a framework internal outside its adapter, and each look
+    at the call stack, as `path: what`."""
+    found = []
+    for path in source_files(root):
+        where = path.relative_to(root).as_posix()
+        tree = ast.parse(path.read_text(), filename=where)
+        for name in _imported(tree):
+            for internal, adapter in REACH_INS.items():
+                if (name == internal or name.startswith(internal + ".")) and where != adapter:
+                    found.append(f"{where}: {name}")
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in CALL_STACK
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("sys", "inspect")
+            ):
+                found.append(f"{where}: {node.value.id}.{node.attr}")
+    return sorted(set(found))
+
+
+def test_framework_internals_are_reached_only_through_their_adapter():
+    assert reach_ins(ROOT) == []
+
+
+@pytest.mark.parametrize(
+    ("module", "line"),
+    [
+        ("ui/_bad.py", "from streamlit.runtime.scriptrunner import get_script_run_ctx"),
+        ("ui/_bad.py", "from streamlit import runtime"),
+        ("pages/_bad.py", "import streamlit.web.server"),
+        ("serve.py", "from streamlit.web.server.starlette import starlette_websocket"),
+        ("app.py", "import streamlit_authenticator"),
+        ("ui/_bad.py", "from extra_streamlit_components import CookieManager"),
+        ("ui/_bad.py", "import sys\nframe = sys._getframe(1)"),
+        ("ui/_bad.py", "import inspect\nframes = inspect.stack()"),
+    ],
+)
+def test_a_reach_in_outside_the_adapters_is_found(tmp_path, module, line):
+    for name in (*PACKAGES, "app.py", "serve.py"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, tmp_path / name)
+    assert reach_ins(tmp_path) == []
+    target = tmp_path / module
+    target.write_text((target.read_text() if target.exists() else "") + f"\n{line}\n")
+    found = reach_ins(tmp_path)
+    assert found and {f.split(":")[0] for f in found} == {module}, found
 
 
 # The modules mypy may skip (pyproject.toml's ratchet). Take a module off both

@@ -22,7 +22,6 @@ trusts whatever roles it was given; so around it:
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
 import hmac
@@ -31,12 +30,8 @@ import secrets
 from collections.abc import Mapping
 
 import bcrypt
-import jwt
 import streamlit as st
-import streamlit_authenticator as stauth
 from sqlalchemy.exc import DBAPIError
-from streamlit_authenticator.controllers import AuthenticationController
-from streamlit_authenticator.utilities import LoginError
 
 from access.visibility import Viewer
 from config import Settings
@@ -45,6 +40,7 @@ from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
+from ui import authenticator_adapter as library
 from ui import downloads
 from ui import streamlit_adapter as adapter
 from ui.navigation import allowed
@@ -80,51 +76,24 @@ ENDED_MESSAGES = {
 ENDED_DEFAULT = "Your sign-in has ended. Please sign in again."
 
 
-def cookie_authenticator(settings: Settings) -> stauth.Authenticate:
-    """The run's one Authenticate object: it owns the cookie component.
-
-    Create it only when the cookie must change: a fresh sign-in's cookie to
-    write, or a sign-out to delete it. The component asks for a rerun as it
-    mounts: drawn on every run, it would run each freshly loaded page twice
-    (logging a refused link twice, say), and on the sign-in page those reruns
-    could swallow what a person is typing. Reading the cookie needs no
-    component (`st.context.cookies`).
-    """
-    return stauth.Authenticate(
-        {"usernames": {}},
-        cookie_name=settings.cookie_name,
-        cookie_key=settings.cookie_key,
-        cookie_expiry_days=settings.cookie_expiry_days,
-        auto_hash=False,
-        login_sleep_time=0,
+def cookie_authenticator(settings: Settings) -> library.CookieComponent:
+    """The run's one cookie component (see `library.CookieComponent`: create it
+    only when the cookie must change)."""
+    return library.CookieComponent(
+        cookie_name=settings.cookie_name, cookie_key=settings.cookie_key, expiry_days=settings.cookie_expiry_days
     )
 
 
-def _controller(settings: Settings, credentials: dict) -> AuthenticationController:
-    """The library's password and session-state logic, without a component.
-
-    It mutates the dict it is given, so it always gets a fresh one.
-    """
-    return AuthenticationController(copy.deepcopy(credentials), auto_hash=False, secret_key=settings.cookie_key)
-
-
-def _credentials_for(db: Database, username: str) -> dict:
-    """The library's credentials dict for one active user (or none)."""
+def _account_for(db: Database, username: str) -> library.Account | None:
+    """One active user with their password hash, or None."""
     with db.read() as session:
         user = users_da.get_user_by_username(session, username)
         password_hash = users_da.password_hash_for(session, username)
     if user is None or password_hash is None:
-        return {"usernames": {}}
-    return {
-        "usernames": {
-            user.username: {
-                "name": user.name,
-                "email": user.email or "",
-                "password": password_hash,
-                "roles": [user.role],
-            }
-        }
-    }
+        return None
+    return library.Account(
+        username=user.username, name=user.name, email=user.email or "", password_hash=password_hash, role=user.role
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -138,35 +107,19 @@ def _equalise_timing(password: str, rounds: int) -> None:
 
 
 def _new_token(settings: Settings, username: str) -> tuple[str, dt.datetime]:
-    """A cookie token in the library's format (username, exp_date), plus a
-    nonce so that two sign-ins never share a token."""
+    """A cookie token in the library's format, and when it expires."""
     expires = utcnow() + dt.timedelta(days=settings.cookie_expiry_days)
-    token = jwt.encode(
-        {"username": username, "exp_date": expires.timestamp(), "jti": secrets.token_hex(16)},
-        settings.cookie_key,
-        algorithm="HS256",
-    )
-    return token, expires
+    return library.new_token(settings.cookie_key, username, expires), expires
 
 
-def _write_cookie(cookies: stauth.Authenticate, settings: Settings, token: str) -> bool:
-    """Render the library's cookie component with `token`; True once the
-    browser has stored it (the component answers true)."""
-    lifetime = dt.timedelta(days=settings.cookie_expiry_days)
-    expires = dt.datetime.now() + lifetime
-    manager = cookies.cookie_controller.cookie_model.cookie_manager
-    options = {"path": "/", "expires": expires.isoformat(), "maxAge": lifetime.total_seconds(), "sameSite": "strict"}
-    if (st.context.url or "").startswith("https://"):
-        options["secure"] = True
-    done = manager.cookie_manager(
-        method="set",
-        cookie=settings.cookie_name,
-        value=token,
-        options=options,
+def _write_cookie(cookies: library.CookieComponent, settings: Settings, token: str) -> bool:
+    """Render the cookie component with `token`; True once the browser has stored it."""
+    return cookies.write(
+        token,
+        lifetime=dt.timedelta(days=settings.cookie_expiry_days),
+        secure=(st.context.url or "").startswith("https://"),
         key=f"auth_cookie_set_{auth_da.token_digest(token)[:16]}",
-        default=False,
     )
-    return bool(done)
 
 
 def _handshake_cookies() -> Mapping[str, str]:
@@ -179,16 +132,7 @@ def _handshake_cookies() -> Mapping[str, str]:
 def _decode_cookie(settings: Settings) -> str | None:
     """The raw cookie token if it is well-formed, correctly signed and unexpired."""
     token = _handshake_cookies().get(settings.cookie_name)
-    if not token:
-        return None
-    try:
-        claims = jwt.decode(token, settings.cookie_key, algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return None
-    exp = claims.get("exp_date")
-    if not isinstance(claims.get("username"), str) or not isinstance(exp, int | float):
-        return None
-    if exp <= utcnow().timestamp():
+    if not token or not library.token_is_current(token, settings.cookie_key, utcnow()):
         return None
     return token
 
@@ -200,15 +144,14 @@ def _clear_session_state() -> None:
     st.session_state["authentication_status"] = None
 
 
-def _end(cookies: stauth.Authenticate, reason: str) -> None:
+def _end(cookies: library.CookieComponent, reason: str) -> None:
     """Sign the browser out locally (the server record is already invalid).
 
     The cookie is deleted through the component; if the browser never runs
     it, the cookie is still refused, because its server record is revoked."""
     st.session_state.pop(PENDING_COOKIE_KEY, None)
     downloads.forget_session()  # files this browser downloaded stop being served now
-    cookies.authentication_controller.logout()
-    cookies.cookie_controller.delete_cookie()
+    cookies.sign_out()
     _clear_session_state()
     st.session_state[NOTICE_KEY] = ENDED_MESSAGES.get(reason, ENDED_DEFAULT)
 
@@ -273,11 +216,9 @@ def authenticate(db: Database, settings: Settings) -> Viewer | None:
         session_id, check = auth_da.check_token(session, token=token)
     if check.viewer is None:
         return None
-    controller = _controller(settings, _credentials_for(db, check.viewer.username))
-    try:
-        controller.login(token={"username": check.viewer.username})
-    except LoginError:  # the library refuses users it does not know (deactivated since)
-        _clear_session_state()
+    username = check.viewer.username
+    if not library.resume(_account_for(db, username), username, secret_key=settings.cookie_key):
+        _clear_session_state()  # the library refuses users it does not know (deactivated since)
         return None
     st.session_state[SESSION_KEY] = session_id
     _sync_state(check.viewer)
@@ -419,12 +360,12 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
         )
     if not attempt.allowed:
         return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
-    credentials = _credentials_for(db, username)
-    if not credentials["usernames"]:
+    account = _account_for(db, username)
+    if account is None:
         _equalise_timing(password, settings.bcrypt_rounds)
         ok = False
     else:
-        ok = bool(_controller(settings, credentials).login(username, password))
+        ok = library.check_password(account, username, password, secret_key=settings.cookie_key)
     if not ok:
         st.session_state["authentication_status"] = None
         if attempt.locked_until is not None:

@@ -3,65 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 
 import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from access.visibility import Viewer
 from data_access import audit
 from data_access.submissions import SubmissionView, record_detail_view
-from ui import auth, context
+from ui import auth, context, streamlit_adapter
 from ui.navigation import PAGES_BY_KEY
 
-FRONT_DOOR = Path(__file__).resolve().parent.parent / "app.py"
 NO_ACCESS = "You do not have access to this page."
 
 
 def through_front_door() -> None:
     """Make sure this run went through app.py.
 
-    Until the first `st.navigation` call in a server process (and on every
-    AppTest run), Streamlit treats a `pages/` folder as its older multipage
-    app and runs a requested page file directly, skipping app.py's sign-in,
-    sign-out and cookie handling, and listing every file in the sidebar.
-    Switch that mode off and rerun: the rerun goes through app.py.
-
-    The switch is process-wide, but runs that started before it was flipped
-    (visitors arriving together at a fresh server) are still in the older
-    mode; they are recognised by their navigation, which lists app.py itself
-    as a page (app.py never does), and rerun as well. (app.py itself calls
-    `front_door_first`.)
-    """
-    if PagesManager.uses_pages_directory or _front_door_listed_as_a_page():
-        PagesManager.uses_pages_directory = False
+    A server started with `streamlit run serve.py` never runs a page file
+    directly: serve.py switches Streamlit's older `pages/` mode off before the
+    first session (`streamlit_adapter.no_pages_directory_mode`, which says why
+    no supported switch exists). Should a process still be in that mode (a
+    server started some other way), switch it off and rerun: the rerun goes
+    through app.py, which refuses such a server."""
+    if streamlit_adapter.pages_directory_mode():
+        streamlit_adapter.no_pages_directory_mode()
         st.rerun()
-
-
-def _front_door_listed_as_a_page() -> bool:
-    ctx = get_script_run_ctx()
-    if ctx is None:
-        return False
-    return any(
-        info.get("script_path") and Path(info["script_path"]).resolve() == FRONT_DOOR
-        for info in ctx.pages_manager.get_pages().values()
-    )
-
-
-def front_door_first() -> None:
-    """app.py's part of `through_front_door`: in the older mode a visit to "/"
-    runs app.py as the first of the listed files, after Streamlit has sent the
-    browser its list of every file. Such a run is recognised by Streamlit's
-    function for that mode on the call stack (the navigation of the previous
-    run, still registered at this point, cannot tell), and rerun."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name == "_mpa_v1" and frame.f_code.co_filename.endswith("script_runner.py"):
-            PagesManager.uses_pages_directory = False
-            st.rerun()
-        frame = frame.f_back
 
 
 def require_page(key: str) -> Viewer:

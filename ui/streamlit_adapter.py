@@ -38,7 +38,17 @@ so that an upgrade which changes it fails loudly:
   `runtime.get_instance().get_client(ctx.session_id)`, one per WebSocket;
 * `streamlit.net_util.get_internal_ip` / `get_external_ip` are looked up on the
   module at each call (`server_util.is_url_from_allowed_origins`, the banner in
-  `bootstrap`).
+  `bootstrap`);
+* the media file manager (`runtime.get_instance().media_file_mgr`) stores a
+  download under the id `memory_media_file_storage._calculate_file_id` gives
+  its bytes, type and name, and is emptied of one file under its `_lock` by
+  its storage's `delete_file` and its `_file_metadata` (`ui.downloads` uses
+  this through `media_file_manager`, `media_file_id` and `drop_media_file`;
+  pinned by `tests/ui/test_downloads.py`);
+* the older `pages/` mode is one process-wide flag,
+  `PagesManager.uses_pages_directory`, decided by the first session's
+  `PagesManager` only while it is None, and read by the script runner before
+  every run (see `no_pages_directory_mode`).
 """
 
 from __future__ import annotations
@@ -175,6 +185,31 @@ def unguarded_server() -> bool:
     return connection() is not None and not gate_installed()
 
 
+# --- files served at /media/ ------------------------------------------------
+
+
+def media_file_manager() -> Any | None:
+    """The server's media file manager (what serves `/media/<id>`), or None without a runtime."""
+    from streamlit import runtime
+
+    return runtime.get_instance().media_file_mgr if runtime.exists() else None
+
+
+def media_file_id(content: bytes, mime: str, file_name: str) -> str:
+    """The id under which the media file manager stores these bytes (its URL is `/media/<id>.<ext>`)."""
+    from streamlit.runtime.memory_media_file_storage import _calculate_file_id
+
+    return _calculate_file_id(content, mime, file_name)
+
+
+def drop_media_file(manager: Any, file_id: str) -> None:
+    """Delete a stored file now; its URL answers 404 from here on. (Streamlit
+    has no public call for it: its own clean-up waits for two script runs.)"""
+    with manager._lock:
+        manager._storage.delete_file(file_id)
+        manager._file_metadata.pop(file_id, None)
+
+
 # --- no outbound requests ---------------------------------------------------
 
 
@@ -192,6 +227,46 @@ def install_no_lookups() -> None:
 
     net_util.get_internal_ip = _no_address
     net_util.get_external_ip = _no_address
+
+
+# --- no pages/ directory mode -----------------------------------------------
+
+
+def no_pages_directory_mode() -> None:
+    """Never run Streamlit's older multipage mode in this process.
+
+    A `pages/` folder beside the main script switches Streamlit to its older
+    multipage app: until the first `st.navigation` call of the process, a
+    requested page file runs directly (skipping app.py's sign-in, sign-out and
+    cookie handling) and every file in pages/ is listed in the sidebar; runs
+    that start together at a fresh server are all in that mode. This app
+    always declares `st.navigation`, so it wants the newer mode from the start.
+
+    No supported switch exists in Streamlit 1.67: `client.showSidebarNavigation`
+    only hides the list (the page files still run directly), `st.navigation`
+    switches the mode off only once a first run has reached it, and the mode is
+    decided from the main script's folder (moving app.py out of the project's
+    root would break its layout). Streamlit's maintainers noted the mixed state
+    of a `pages` folder with `st.navigation` (a flag decided per session that
+    sometimes falls back to the older mode) and proposed one global flag:
+    https://github.com/streamlit/streamlit/pull/10276. So this sets the flag
+    Streamlit itself sets in `st.navigation` (`PagesManager.uses_pages_directory
+    = False`), once, when the server starts (`middleware()`, from serve.py),
+    before any session exists: a session's `PagesManager` decides the mode only
+    while the flag is None, so none ever enters the older mode.
+    `tests/security/test_streamlit_adapter.py` pins that.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
+def pages_directory_mode() -> bool:
+    """True if this process is in Streamlit's older `pages/` mode (only a
+    server started without serve.py, or before `no_pages_directory_mode`)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    return bool(PagesManager.uses_pages_directory)
 
 
 # --- the gate -----------------------------------------------------------------
@@ -359,8 +434,10 @@ def _without_foreign_resume(scope: dict) -> dict:
 
 
 def middleware() -> list:
-    """The middleware for `st.App` (serve.py); also switches the lookups off."""
+    """The middleware for `st.App` (serve.py); also switches the lookups and
+    the older `pages/` mode off, before the server takes its first session."""
     from starlette.middleware import Middleware
 
     install_no_lookups()
+    no_pages_directory_mode()
     return [Middleware(Gate)]

@@ -13,9 +13,11 @@ import streamlit as st
 from starlette.datastructures import Headers
 from streamlit import net_util
 from streamlit.runtime import Runtime
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web.server import server, server_util
 from streamlit.web.server.starlette import starlette_websocket
 
+from tests.conftest import ROOT
 from ui import streamlit_adapter as adapter
 
 
@@ -80,6 +82,44 @@ def test_streamlits_origin_check_looks_up_addresses_through_net_util_and_the_ada
     assert attempts == []
     # ...and Streamlit still accepts any localhost port by itself: the gate must refuse those first.
     assert server_util.is_url_from_allowed_origins("http://localhost:9999") is True
+
+
+def test_the_pages_mode_is_decided_from_the_main_scripts_folder_only_while_unset(tmp_path, monkeypatch):
+    (tmp_path / "pages").mkdir()
+    main = tmp_path / "main.py"
+    main.write_text("")
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    PagesManager(str(main))
+    assert PagesManager.uses_pages_directory is True  # what a fresh server does with pages/ beside app.py
+    assert adapter.pages_directory_mode()
+    adapter.no_pages_directory_mode()
+    PagesManager(str(main))  # a later session's manager
+    assert PagesManager.uses_pages_directory is False
+    assert not adapter.pages_directory_mode()
+
+
+def test_every_session_and_run_reads_that_one_process_wide_flag():
+    from streamlit.commands import navigation
+    from streamlit.runtime import app_session
+    from streamlit.runtime.scriptrunner import script_runner
+
+    assert "PagesManager(" in inspect.getsource(app_session.AppSession.__init__)  # one manager per session
+    assert script_runner.PagesManager is PagesManager and app_session.PagesManager is PagesManager
+    runner = inspect.getsource(script_runner.ScriptRunner)
+    assert "if PagesManager.uses_pages_directory:" in runner and "_mpa_v1(self._main_script_path)" in runner
+    # st.navigation itself switches the older mode off the same way (but only once a run reaches it).
+    assert "PagesManager.uses_pages_directory = False" in inspect.getsource(navigation.navigation)
+
+
+def test_serve_switches_the_pages_mode_off_before_the_first_session(monkeypatch):
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    monkeypatch.setattr(net_util, "get_internal_ip", net_util.get_internal_ip)  # put back after the test
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)
+    assert 'st.App("app.py", middleware=middleware())' in (ROOT / "serve.py").read_text()
+    adapter.middleware()
+    assert (ROOT / "pages").is_dir()
+    PagesManager(str(ROOT / "app.py"))  # the first session's manager, with pages/ beside app.py
+    assert PagesManager.uses_pages_directory is False
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from ui import downloads
+from ui import downloads, streamlit_adapter
 
 MIME = "text/csv"
 
@@ -25,7 +25,7 @@ def made_at_a_click(manager: MediaFileManager, session_id: str, content: bytes, 
     seen: list[str] = []
 
     def deliver() -> bytes:
-        seen.append(downloads._calculate_file_id(content, MIME, name))
+        seen.append(streamlit_adapter.media_file_id(content, MIME, name))
         downloads.remember(manager, session_id, seen[-1])
         return content
 
