@@ -61,9 +61,18 @@ _CHANGED = "data_access.shared_data_changed"  # in the connection's info while i
 _BUMP = update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
 
 
+_RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
+
+
+def _may_have_touched_rows(statement: str, rowcount: int) -> bool:
+    """SQLite reports 0 rows for a statement with RETURNING until its rows are
+    read (after this hook), so such a statement may have touched rows."""
+    return rowcount != 0 or bool(_RETURNING.search(statement))
+
+
 def changes_shared_data(statement: str, rowcount: int) -> bool:
     """Whether a statement that ran (its SQL, the rows it touched) changed data people share."""
-    if rowcount == 0:
+    if not _may_have_touched_rows(statement, rowcount):
         return False
     if match := _DML.match(statement):
         return match.group(1).lower() not in BOOKKEEPING_TABLES
@@ -77,7 +86,11 @@ def _after_execute(conn, cursor, statement, _parameters, context, _executemany) 
     said = context.execution_options.get("shared_data") if context is not None else None
     if said is False:
         return
-    if changes_shared_data(statement, cursor.rowcount) if said is None else cursor.rowcount != 0:
+    if (
+        changes_shared_data(statement, cursor.rowcount)
+        if said is None
+        else _may_have_touched_rows(statement, cursor.rowcount)
+    ):
         conn.info[_CHANGED] = True
 
 

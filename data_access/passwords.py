@@ -33,8 +33,12 @@ DEMO_PASSWORDS = frozenset({"admin-demo-pass", "office-demo-pass", "reviewer-dem
 
 
 def is_demo_password(password: str) -> bool:
-    """Is this one of the demo call's published passwords (which sign in only in demo mode)?"""
-    return password in DEMO_PASSWORDS
+    """Would this sign in as one of the demo call's published passwords (which sign in only in demo mode)?
+
+    streamlit-authenticator strips whitespace (any Unicode whitespace) from a
+    password before checking it, so " admin-demo-pass" signs in where
+    "admin-demo-pass" does: compare as it compares."""
+    return password.strip() in DEMO_PASSWORDS
 
 
 @functools.cache

@@ -22,7 +22,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@")
+# The ASCII triggers, and their full-width forms (U+FF1D, U+FF0B, U+FF0D,
+# U+FF20), which some spreadsheet imports fold to ASCII.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 LEADING_TRIGGERS = ("\t", "\r")  # a cell that starts with one is neutralised whatever follows
 BOM = "\ufeff"
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from data_access import audit, audit_actions
 from data_access.auth import start_session
 from data_access.db import changes_shared_data
-from data_access.models import Submission, User
+from data_access.models import Submission, User, utcnow
 from data_access.submissions import get_submission, record_detail_view
 from tests.factories import make_submission, make_user
 
@@ -135,10 +135,38 @@ def _bump_submission(db, sid, ready, errors) -> None:
         ("UPDATE auth_sessions SET revoked_at = ?", 1, False),
         ("SELECT * FROM submissions", 5, False),
         ("WITH gone AS (SELECT 1) DELETE FROM line_ups", 1, True),
+        # SQLite says 0 rows for a RETURNING statement until its rows are read.
+        ("INSERT INTO reviews (version) VALUES (?) ON CONFLICT DO NOTHING RETURNING id", 0, True),
+        ("INSERT INTO submission_views (day) VALUES (?) ON CONFLICT DO NOTHING RETURNING day", 0, False),
     ],
 )
 def test_which_statements_change_shared_data(statement, rowcount, changed):
     assert changes_shared_data(statement, rowcount) is changed
+
+
+def test_a_first_draft_saved_alone_moves_the_version(db, call_config):
+    """The review's insert uses RETURNING (reviews._INSERT_REVIEW); measured
+    without the audit entry that also marks the change."""
+    from data_access import reviews
+    from tests.factories import assign
+
+    with db.write() as s:
+        reviewer = make_user(s, role="reviewer", username="rita.first")
+        sid = make_submission(s, call_config)
+        assign(s, sid, reviewer)
+    before = version(db)
+    with db.write() as s:
+        s.execute(
+            reviews._INSERT_REVIEW[s.get_bind().dialect.name],
+            {
+                "submission_id": sid,
+                "reviewer_id": reviewer.user_id,
+                "version": 1,
+                "created_at": utcnow(),
+                "status": "draft",
+            },
+        ).scalar_one_or_none()
+    assert version(db) == before + 1
 
 
 def test_an_audit_entry_of_a_change_moves_it_and_one_of_a_view_does_not(db):

@@ -111,7 +111,21 @@ def _is_formula_like(text: str) -> bool:
 
 @pytest.mark.parametrize(
     "value",
-    [" =1+1", "  +44 20", "\n-2", "\u00a0@cmd", "\u200b=HYPERLINK(1)", "\ufeff=1", "\x00=1", " \t =1", "\x0b+1"],
+    [
+        " =1+1",
+        "  +44 20",
+        "\n-2",
+        "\u00a0@cmd",
+        "\u200b=HYPERLINK(1)",
+        "\ufeff=1",
+        "\x00=1",
+        " \t =1",
+        "\x0b+1",
+        "\uff1d1+1",
+        " \uff0bcmd",
+        "\uff0d2",
+        "\uff20SUM(A1)",
+    ],
 )
 def test_a_trigger_after_leading_whitespace_or_control_characters_is_neutralised(value):
     assert neutralise(value) == "'" + value

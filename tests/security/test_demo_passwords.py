@@ -70,6 +70,19 @@ def test_a_demo_password_is_refused_outside_demo_mode_with_a_plain_message(db, d
     assert attempt_sign_in(db, settings, "admin", "not-the-password-at-all")[1] == FAILED_MESSAGE
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [" admin-demo-pass", "admin-demo-pass ", "\tadmin-demo-pass", "admin-demo-pass\u00a0", "\u3000admin-demo-pass"],
+)
+def test_whitespace_around_a_demo_password_does_not_get_round_the_refusal(db, demo_admin, session_state, typed):
+    # The library strips whitespace before checking the password, so these
+    # are the demo password as far as bcrypt is concerned.
+    viewer, message = attempt_sign_in(db, load_settings(), "admin", typed)
+    assert viewer is None
+    assert message == DEMO_ACCOUNT_MESSAGE
+    assert sessions(db) == 0
+
+
 def test_the_same_demo_password_signs_in_in_demo_mode(db, demo_admin, session_state):
     settings = load_settings({**os.environ, "EVIDENCE_DEMO": "1"})
     assert settings.demo_mode
