@@ -26,8 +26,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 # An emoji icon becomes an inline data: URL; a ":material/...:" page icon would
 # make every browser fetch the favicon from a font CDN, telling a third party
 # who uses the app and when (tests/browser/test_security_inert.py watches).
-APP_NAME = "Evidence review"
-st.set_page_config(page_title=APP_NAME, page_icon="📋", layout="wide")
+st.set_page_config(page_title="Evidence review", page_icon="📋", layout="wide")
 
 if streamlit_adapter.unguarded_server():
     # Without serve.py's gate, a signed-in session could be resumed without its
@@ -99,11 +98,7 @@ def front_door() -> None:
         navigation(None).run()
         st.stop()
 
-    page = navigation(viewer.role)
-    # The browser tab names the page ("My reviews · Evidence review"), so a
-    # panel member with several tabs open can tell them apart.
-    st.set_page_config(page_title=f"{page.title} · {APP_NAME}")
-    run_safely(page.run)
+    run_safely(navigation(viewer.role).run)
 
 
 run_safely(front_door, on_database_down=keep_place)
