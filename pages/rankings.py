@@ -7,7 +7,6 @@ with st.text only. The reviewers' leniency and the reviews behind a row are for
 the admin alone, checked here on the server.
 """
 
-import pandas as pd
 import streamlit as st
 
 from access.roles import Role
@@ -22,8 +21,8 @@ from charts.ranking import (
 from data_access import audit
 from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
-from scoring.agreement import agreement_table
-from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, sort_caption
+from scoring.agreement import agreement_display, agreement_table
+from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
 from ui import context, scores
 from ui.charts import chart
 from ui.guard import require_page
@@ -110,19 +109,12 @@ if viewer.is_admin:
         records = [r for r in records if r.status == "submitted"]
         st.subheader("Reviews behind the selected row")
         st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
-        recommendations, confidence = config.recommendations, config.confidence_levels
         st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "Reviewer": r.reviewer_name,
-                        **{labels[c]: CANNOT_JUDGE if r.scores.get(c) is None else r.scores[c] for c in labels},
-                        "Recommendation": recommendations.label(r.recommendation) if r.recommendation else "",
-                        "Confidence": confidence.label(r.confidence) if r.confidence else "",
-                        "Comment": r.comment,
-                    }
-                    for r in records
-                ]
+            reviews_behind_table(
+                records,
+                criterion_labels=labels,
+                recommendation_label=config.recommendations.label,
+                confidence_label=config.confidence_levels.label,
             ),
             hide_index=True,
             width="stretch",
@@ -151,17 +143,8 @@ chart(
     page="rankings",
     via="Rankings page",
 )
-shown = agreement.assign(criterion=agreement["criterion"].map(labels), alpha=agreement["alpha"].round(2))
 st.dataframe(
-    shown.rename(
-        columns={
-            "criterion": "Criterion",
-            "alpha": "Krippendorff's alpha",
-            "reading": "Reading",
-            "submissions": "Submissions with 2+ scores",
-            "scores": "Scores used",
-        }
-    ),
+    agreement_display(agreement, labels),
     hide_index=True,
     column_config={"Krippendorff's alpha": number(format="%.2f")},
 )

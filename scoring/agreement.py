@@ -18,7 +18,7 @@ that is part of what the calibrated score corrects.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -79,3 +79,18 @@ def agreement_table(reviews: pd.DataFrame, criteria: Iterable[str]) -> pd.DataFr
             }
         )
     return pd.DataFrame(rows, columns=["criterion", "alpha", "reading", "submissions", "scores"])
+
+
+def agreement_display(agreement: pd.DataFrame, criterion_labels: Mapping[str, str]) -> pd.DataFrame:
+    """`agreement_table`'s frame for people: criteria by label, alpha to two
+    decimals, columns named in words."""
+    shown = agreement.assign(criterion=agreement["criterion"].map(criterion_labels), alpha=agreement["alpha"].round(2))
+    return shown.rename(
+        columns={
+            "criterion": "Criterion",
+            "alpha": "Krippendorff's alpha",
+            "reading": "Reading",
+            "submissions": "Submissions with 2+ scores",
+            "scores": "Scores used",
+        }
+    )

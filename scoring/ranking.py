@@ -7,7 +7,8 @@ display out. Identities are not an input, so they cannot appear.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,3 +104,30 @@ is flagged for discussion.
 Scores come from the rubric alone. A submission's reported impact is not an input, so
 an evaluation that found no benefit, or harm, is never marked down for its findings.
 """
+
+
+def reviews_behind_table(
+    records: Iterable[Any],
+    *,
+    criterion_labels: Mapping[str, str],
+    recommendation_label: Callable[[str], str],
+    confidence_label: Callable[[str], str],
+) -> pd.DataFrame:
+    """The submitted reviews behind one ranking row, one line each: reviewer,
+    each criterion's score ('cannot judge' for none), recommendation,
+    confidence and comment (reviewer text, for dataframe cells only)."""
+    return pd.DataFrame(
+        [
+            {
+                "Reviewer": r.reviewer_name,
+                **{
+                    label: CANNOT_JUDGE if r.scores.get(c) is None else r.scores[c]
+                    for c, label in criterion_labels.items()
+                },
+                "Recommendation": recommendation_label(r.recommendation) if r.recommendation else "",
+                "Confidence": confidence_label(r.confidence) if r.confidence else "",
+                "Comment": r.comment,
+            }
+            for r in records
+        ]
+    )

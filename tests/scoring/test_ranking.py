@@ -126,3 +126,35 @@ def test_the_tables_behind_the_figures_hold_the_figures_data(data):
     bars = leniency_figure(cal.reviewers, names).data[0]
     assert sorted(bars.x) == sorted(lenient["Leniency (points)"])
     assert lenient["Reviews"].sum() == frame[["submission_id", "reviewer_id"]].drop_duplicates().shape[0]
+
+
+def test_the_reviews_behind_a_row_read_in_words_with_cannot_judge_for_no_score():
+    from types import SimpleNamespace
+
+    from scoring.ranking import CANNOT_JUDGE, reviews_behind_table
+
+    records = [
+        SimpleNamespace(
+            reviewer_name="Rita",
+            scores={"promise": 4, "evidence": None},
+            recommendation="present",
+            confidence=None,
+            comment="=1+1 stays text",
+        )
+    ]
+    frame = reviews_behind_table(
+        records,
+        criterion_labels={"promise": "Promise", "evidence": "Evidence strength"},
+        recommendation_label=lambda code: {"present": "Invite to present"}[code],
+        confidence_label=lambda code: code.upper(),
+    )
+    assert frame.to_dict("records") == [
+        {
+            "Reviewer": "Rita",
+            "Promise": 4,
+            "Evidence strength": CANNOT_JUDGE,
+            "Recommendation": "Invite to present",
+            "Confidence": "",
+            "Comment": "=1+1 stays text",
+        }
+    ]
