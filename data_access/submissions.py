@@ -33,6 +33,7 @@ from access.visibility import (
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
 from data_access.db import rows_matched
+from data_access.errors import AccessDenied
 from data_access.models import (
     Assignment,
     ConflictOfInterest,
@@ -40,9 +41,9 @@ from data_access.models import (
     SubmissionCode,
     SubmissionDetailView,
     SubmissionLink,
-    User,
     utcnow,
 )
+from data_access.users import require_role
 from importing.submission_rules import Problem, SubmissionInput, check_submission
 
 SCALAR_COLUMNS = (
@@ -78,10 +79,6 @@ LIST_COLUMNS = [
     "identity_visible",
     "redacted_fields",
 ]
-
-
-class AccessDenied(Exception):
-    """The viewer may not see or change this."""
 
 
 class SubmissionError(ValueError):
@@ -391,12 +388,6 @@ class StaleSubmission(Exception):
     """The submission changed since the form was opened: nothing was saved."""
 
 
-def _require_admin(session: Session, viewer: Viewer) -> None:
-    user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
-        raise AccessDenied("only an active admin may publish redacted values")
-
-
 def _clean_redaction(name: str, value: Any) -> str | list[str] | None:
     if name == "links":
         lines = value.splitlines() if isinstance(value, str) else list(value or [])
@@ -432,7 +423,7 @@ def publish_redactions(
     submission's real identity values); a problem refuses all of it
     (SubmissionError), and a submission changed meanwhile raises
     StaleSubmission. Returns what is published now."""
-    _require_admin(session, viewer)
+    require_role(session, viewer, Role.ADMIN, to="publish redacted values")
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise AccessDenied("no such submission")
