@@ -61,14 +61,16 @@ CHROMIUM = "/usr/bin/chromium"
 # button away) "Next unfinished". With the button: SUBMIT_AND_NEXT = ("Submit and next",).
 SUBMIT_AND_NEXT: tuple[str, ...] = ("Submit review", "Next unfinished")
 
-# The next submission's form is usable: another submission in the URL, its
-# first score radio there and enabled, nothing stale, the run finished.
-FORM_USABLE = """(before) => {
+# The next submission's form is usable: another submission in the URL, the
+# first criterion's score radio there and enabled, nothing stale, the run finished.
+FORM_USABLE = """([before, criterion]) => {
     const open = new URLSearchParams(window.location.search).get('submission');
     if (!open || open === before) return false;
     if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
     if (document.querySelector('[data-stale="true"]')) return false;
-    const radio = document.querySelector('[data-testid="stRadioGroup"] input[type="radio"]');
+    const group = [...document.querySelectorAll('[role="radiogroup"]')]
+        .find(g => (g.getAttribute('aria-label') || '').includes(criterion));
+    const radio = group && group.querySelector('input[type="radio"]');
     return !!radio && !radio.disabled;
 }"""
 # The empty page's run count ("Run 7"), and its next run drawn.
@@ -234,7 +236,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
                     score(page, config)
                     cpu, started = server_cpu(server.process.pid), time.perf_counter()
                     submit_and_next(page)
-                    page.wait_for_function(FORM_USABLE, arg=open_now, polling="raf")
+                    page.wait_for_function(FORM_USABLE, arg=[open_now, config.criteria[0].label], polling="raf")
                     waits.append(time.perf_counter() - started)
                     cpus.append(server_cpu(server.process.pid) - cpu)
                     print(f"  {open_now}: {waits[-1]:.3f} s (server CPU {cpus[-1]:.2f} s)", flush=True)
