@@ -13,6 +13,7 @@ REASONS = {
     "encrypted": "the file is password-protected",
     "archive_bomb": "the file unpacks to far more than it holds",
     "archive": "the file is an archive of other files",
+    "too_many_files": "the attachments ZIP holds too many files",
     "name_mismatch": "the file's content contradicts its name",
     "legacy_office": "the file is in an old Office format",
     "polyglot": "the file is two kinds of file at once",
