@@ -433,7 +433,7 @@ class DocumentLimits:
     max_bytes: int = _default("document_max_bytes")
     max_per_submission_bytes: int = _default("document_max_per_submission_bytes")
     # A document that is a zip archive (DOCX, PPTX, XLSX, ODT): what it may unpack to.
-    max_expanded_bytes: int = 512 * 1024 * 1024
+    max_expanded_bytes: int = 160 * 1024 * 1024
     max_entries: int = 10_000
     max_ratio: float = 200.0  # uncompressed / compressed, for the whole archive
     # Text extracted for reading and search.

@@ -78,17 +78,14 @@ def jaccard(first: np.ndarray, second: np.ndarray) -> float:
     return common / (len(first) + len(second) - common)
 
 
-def similar_pairs(texts: Mapping[str, str], *, threshold: float = 0.6, seed: int = 15) -> list[SimilarPair]:
-    """Pairs of keys whose texts are at least `threshold` similar, highest score first."""
-    if not 0 < threshold <= 1:
-        raise ValueError("threshold is a similarity between 0 and 1")
+def candidate_pairs(sets: Mapping[str, np.ndarray], *, seed: int = 15) -> set[tuple[str, str]]:
+    """The pairs of keys whose signatures agree on every bin of at least one band
+    (each pair once, keys in sorted order): the only pairs whose sets are compared."""
     rng = np.random.default_rng(seed)
     a, b = int(rng.integers(1, 2**31)), int(rng.integers(0, 2**31))
-    keys = sorted(texts)
-    sets = {key: shingles(texts[key]) for key in keys}
     rows = PERMUTATIONS // BANDS
     buckets: dict[tuple[int, bytes], list[str]] = defaultdict(list)
-    for key in keys:
+    for key in sorted(sets):
         if len(sets[key]) == 0:
             continue
         values = signature(sets[key], a, b)
@@ -96,15 +93,21 @@ def similar_pairs(texts: Mapping[str, str], *, threshold: float = 0.6, seed: int
             part = values[band * rows : (band + 1) * rows]
             if not (part == EMPTY).all():  # short texts' empty bins say nothing
                 buckets[(band, part.tobytes())].append(key)
-    candidates = {
+    return {
         (members[i], members[j])
         for members in buckets.values()
-        if len(members) > 1
         for i in range(len(members))
         for j in range(i + 1, len(members))
     }
+
+
+def similar_pairs(texts: Mapping[str, str], *, threshold: float = 0.6, seed: int = 15) -> list[SimilarPair]:
+    """Pairs of keys whose texts are at least `threshold` similar, highest score first."""
+    if not 0 < threshold <= 1:
+        raise ValueError("threshold is a similarity between 0 and 1")
+    sets = {key: shingles(text) for key, text in texts.items()}
     pairs = []
-    for first, second in candidates:
+    for first, second in candidate_pairs(sets, seed=seed):
         score = jaccard(sets[first], sets[second])
         if score >= threshold:
             pairs.append(SimilarPair(first, second, round(score, 4)))

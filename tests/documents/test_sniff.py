@@ -285,3 +285,12 @@ def test_random_bytes_never_crash_and_are_never_taken_for_a_binary_kind(prefix, 
     assert found.kind == "text"
     text = decode_text(content)
     assert text is not None and text.strip() and "\x00" not in text
+
+
+def test_an_office_listing_with_entity_declarations_is_refused_not_expanded():
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">&b;</Types>'
+    )
+    docx = b.rezip(b.plain_docx(), {"[Content_Types].xml": laughs})
+    assert refused(docx, "report.docx").reason == "damaged"
