@@ -1,6 +1,6 @@
 """Removing identifying metadata from the copy of a document reviewers see.
 
-`clean(content, kind)` returns a `Cleaned`: the new bytes and, in words, what
+`clean(content, kind)` (bytes or a seekable binary file object) returns a `Cleaned`: the new bytes and, in words, what
 was removed (for the admin's notice). The body is left as it is: a report
 that names its organisation in its text still does (docs/documents.md).
 
@@ -34,6 +34,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -41,7 +42,7 @@ from defusedxml.ElementTree import fromstring
 
 from config.settings import DocumentLimits
 from documents.errors import DocumentRefused
-from documents.sniff import PARSER_ERRORS
+from documents.sniff import PARSER_ERRORS, Source, as_stream, stream_size
 from formats.archives import ArchiveTooLarge, UnpackBudget
 
 NEUTRAL_AUTHOR = "Author"
@@ -92,23 +93,26 @@ class Cleaned:
     removed: tuple[str, ...]  # what was removed, in words, one line each
 
 
-def clean(content: bytes, kind: str, *, limits: DocumentLimits | None = None) -> Cleaned:
-    """The document without its identifying metadata, and what was removed."""
+def clean(source: Source, kind: str, *, limits: DocumentLimits | None = None) -> Cleaned:
+    """The document (bytes, or a seekable binary file object read in place)
+    without its identifying metadata, and what was removed."""
     limits = limits or DocumentLimits()
-    cleaners: dict[str, Callable[[bytes, DocumentLimits], Cleaned]] = {
+    stream = as_stream(source)
+    stream.seek(0)
+    cleaners: dict[str, Callable[[BinaryIO, DocumentLimits], Cleaned]] = {
         "pdf": _clean_pdf,
         "docx": _clean_package,
         "pptx": _clean_package,
         "xlsx": _clean_package,
         "odt": _clean_package,
-        "png": lambda data, _: _clean_png(data),
-        "jpeg": lambda data, _: _clean_jpeg(data),
+        "png": lambda data, _: _clean_png(data.read()),
+        "jpeg": lambda data, _: _clean_jpeg(data.read()),
     }
     cleaner = cleaners.get(kind)
     if cleaner is None:
-        return Cleaned(content, ())
+        return Cleaned(stream.read(), ())
     try:
-        return cleaner(content, limits)
+        return cleaner(stream, limits)
     except DocumentRefused:
         raise
     except ArchiveTooLarge:
@@ -126,11 +130,11 @@ def _damaged() -> DocumentRefused:
 # --- PDF ---------------------------------------------------------------------
 
 
-def _clean_pdf(content: bytes, _limits: DocumentLimits) -> Cleaned:
+def _clean_pdf(stream: BinaryIO, _limits: DocumentLimits) -> Cleaned:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
-    reader = PdfReader(io.BytesIO(content))
+    reader = PdfReader(stream)
     removed = [f"PDF document information: {str(key).lstrip('/')}" for key in (reader.metadata or {})]
     if "/Metadata" in reader.root_object:
         removed.append("PDF XMP metadata (the document's)")
@@ -151,11 +155,13 @@ def _clean_pdf(content: bytes, _limits: DocumentLimits) -> Cleaned:
 # --- Zip-based documents (OOXML and OpenDocument) --------------------------------
 
 
-def _clean_package(content: bytes, limits: DocumentLimits) -> Cleaned:
+def _clean_package(stream: BinaryIO, limits: DocumentLimits) -> Cleaned:
     removed: list[str] = []
     out = io.BytesIO()
-    budget = UnpackBudget(limits.max_expanded_bytes, limits.max_entries, limits.max_ratio, packed_bytes=len(content))
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+    budget = UnpackBudget(
+        limits.max_expanded_bytes, limits.max_entries, limits.max_ratio, packed_bytes=stream_size(stream)
+    )
+    with zipfile.ZipFile(stream) as source, zipfile.ZipFile(out, "w") as target:
         budget.check_listing(source.infolist())
         for info in source.infolist():
             data = budget.read(source, info)

@@ -15,17 +15,16 @@ returned, after `documents.sniff.sniff` accepted the original.
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from defusedxml.ElementTree import fromstring
 
 from config.settings import DocumentLimits
 from documents.errors import DocumentRefused
-from documents.sniff import PARSER_ERRORS, decode_text
+from documents.sniff import PARSER_ERRORS, Source, as_stream, decode_text
 from formats.archives import UnpackBudget
 
 IMAGE_NOTE = "An image holds no text to read or search (the app does not read text in pictures)."
@@ -70,8 +69,9 @@ class _Collector:
         return Extracted("\n".join(self.pieces).strip(), self.truncated, note)
 
 
-def extract_text(content: bytes, kind: str, *, limits: DocumentLimits | None = None) -> Extracted:
-    """The document's text, bounded; `DocumentRefused("damaged", ...)` when it cannot be read."""
+def extract_text(source: Source, kind: str, *, limits: DocumentLimits | None = None) -> Extracted:
+    """The document's text (bytes, or a seekable binary file object read in
+    place), bounded; `DocumentRefused("damaged", ...)` when it cannot be read."""
     limits = limits or DocumentLimits()
     if kind in ("png", "jpeg"):
         return Extracted("", note=IMAGE_NOTE)
@@ -81,7 +81,9 @@ def extract_text(content: bytes, kind: str, *, limits: DocumentLimits | None = N
     if reader is None:
         raise ValueError(f"unknown document kind {kind!r}")
     try:
-        note = _fill(collector, reader(content, limits))
+        stream = as_stream(source)
+        stream.seek(0)
+        note = _fill(collector, reader(stream, limits))
     except DocumentRefused:
         raise
     except READ_ERRORS:
@@ -102,10 +104,10 @@ def _fill(collector: _Collector, pieces: Iterable[str]) -> str | None:
     return note
 
 
-def _pdf(content: bytes, limits: DocumentLimits) -> Iterator[str]:
+def _pdf(stream: BinaryIO, limits: DocumentLimits) -> Iterator[str]:
     from pypdf import PdfReader
 
-    reader = PdfReader(io.BytesIO(content))
+    reader = PdfReader(stream)
     pages = reader.pages
     for number, page in enumerate(pages, start=1):
         if number > limits.max_pdf_pages:
@@ -114,12 +116,12 @@ def _pdf(content: bytes, limits: DocumentLimits) -> Iterator[str]:
         yield page.extract_text() or ""
 
 
-def _docx(content: bytes, _limits: DocumentLimits) -> Iterator[str]:
+def _docx(stream: BinaryIO, _limits: DocumentLimits) -> Iterator[str]:
     import docx
     from docx.oxml.ns import qn
     from docx.table import Table
 
-    document = docx.Document(io.BytesIO(content))
+    document = docx.Document(stream)
     for block in document.iter_inner_content():
         if isinstance(block, Table):
             yield from _rows((cell.text for cell in row.cells) for row in block.rows)
@@ -132,10 +134,10 @@ def _rows(rows: Iterable[Iterable[Any]]) -> Iterator[str]:
         yield "\t".join("" if value is None else str(value) for value in row)
 
 
-def _pptx(content: bytes, _limits: DocumentLimits) -> Iterator[str]:
+def _pptx(stream: BinaryIO, _limits: DocumentLimits) -> Iterator[str]:
     import pptx
 
-    deck = pptx.Presentation(io.BytesIO(content))
+    deck = pptx.Presentation(stream)
     for number, slide in enumerate(deck.slides, start=1):
         yield f"Slide {number}"
         for shape in slide.shapes:
@@ -145,10 +147,10 @@ def _pptx(content: bytes, _limits: DocumentLimits) -> Iterator[str]:
                 yield from _rows((cell.text for cell in row.cells) for row in shape.table.rows)
 
 
-def _xlsx(content: bytes, limits: DocumentLimits) -> Iterator[str]:
+def _xlsx(stream: BinaryIO, limits: DocumentLimits) -> Iterator[str]:
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    book = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     cells = 0
     try:
         for sheet in book.worksheets:
@@ -164,9 +166,9 @@ def _xlsx(content: bytes, limits: DocumentLimits) -> Iterator[str]:
         book.close()
 
 
-def _odt(content: bytes, limits: DocumentLimits) -> Iterator[str]:
+def _odt(stream: BinaryIO, limits: DocumentLimits) -> Iterator[str]:
     budget = UnpackBudget(limits.max_expanded_bytes, limits.max_entries)
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+    with zipfile.ZipFile(stream) as archive:
         root = fromstring(budget.read(archive, archive.getinfo("content.xml")))
     body = root.find(f"{{{ODF_OFFICE_NS}}}body")
     if body is None:
@@ -202,8 +204,8 @@ def _odf_inline(element: Any) -> Iterator[str]:
             yield child.tail
 
 
-def _plain(content: bytes, _limits: DocumentLimits) -> Iterator[str]:
-    text = decode_text(content)
+def _plain(stream: BinaryIO, limits: DocumentLimits) -> Iterator[str]:
+    text = decode_text(stream.read(limits.max_bytes + 1))
     if text is None:
         raise DocumentRefused("damaged", "This text file is not UTF-8 or UTF-16 text and cannot be read.")
     yield text

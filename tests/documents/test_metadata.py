@@ -136,3 +136,14 @@ def test_an_external_entity_is_refused_not_fetched():
     docx = b.rezip(b.plain_docx(), {"docProps/app.xml": xxe})
     with pytest.raises(DocumentRefused):
         clean(docx, "docx")
+
+
+@pytest.mark.parametrize(("build", "kind"), [*IDENTIFYING_FILES, (lambda: b.make_png(text_chunk=b"JIdent"), "png")])
+def test_a_file_object_is_cleaned_in_place_like_bytes(build, kind):
+    content = build()
+    from_bytes = clean(content, kind)
+    stream = io.BytesIO(content)
+    stream.read(10)  # wherever it was left, it is read from its start
+    from_stream = clean(stream, kind)
+    assert from_stream.removed == from_bytes.removed
+    assert extract_text(from_stream.content, kind).text == extract_text(from_bytes.content, kind).text

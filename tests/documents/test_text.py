@@ -87,3 +87,13 @@ def test_a_damaged_document_is_refused():
 def test_an_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError, match="unknown document kind"):
         extract_text(b"x", "exe")
+
+
+@pytest.mark.parametrize(("build", "kind"), [(b.plain_pdf, "pdf"), (b.plain_docx, "docx"), (b.plain_xlsx, "xlsx")])
+def test_a_file_object_is_read_in_place_like_bytes(build, kind):
+    import io
+
+    content = build()
+    stream = io.BytesIO(content)
+    stream.seek(5)
+    assert extract_text(stream, kind) == extract_text(content, kind)
