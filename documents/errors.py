@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+
+from pypdf.errors import PyPdfError
+
 # Why a document is refused: a stable code (for the data layer, the audit log
 # and tests) and, on each exception, a sentence for people.
 REASONS = {
@@ -32,3 +37,25 @@ class DocumentRefused(ValueError):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+# What a parser of hostile input may raise besides its own errors: a refusal,
+# never a crash of the page.
+PARSER_ERRORS: tuple[type[Exception], ...] = (
+    PyPdfError,
+    zlib.error,  # a damaged compressed stream (zip entries, PDF streams)
+    zipfile.BadZipFile,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    AssertionError,
+    ZeroDivisionError,
+    OSError,
+    EOFError,
+    RecursionError,
+    NotImplementedError,
+    LookupError,
+    UnicodeError,
+)

@@ -41,8 +41,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from config.settings import DocumentLimits
-from documents.errors import DocumentRefused
-from documents.sniff import PARSER_ERRORS, Source, as_stream, stream_size
+from documents.errors import PARSER_ERRORS, DocumentRefused
+from documents.sniff import Source, as_stream, stream_size
 from formats.archives import ArchiveTooLarge, UnpackBudget
 
 NEUTRAL_AUTHOR = "Author"

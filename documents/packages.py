@@ -20,10 +20,11 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from config.settings import DocumentLimits
-from documents.errors import DocumentRefused
+from documents.errors import PARSER_ERRORS, DocumentRefused
 from documents.kinds import KINDS
 from formats.archives import ArchiveTooLarge, UnpackBudget
 
+ZIP_ERRORS: tuple[type[Exception], ...] = (RuntimeError, *PARSER_ERRORS)  # RuntimeError: an encrypted entry
 OOXML_MAIN = {"word/document.xml": "docx", "ppt/presentation.xml": "pptx", "xl/workbook.xml": "xlsx"}
 OOXML_MACRO_WORDS = ("macroenabled", "vbaproject", "activex")
 ODF_TEXT = b"application/vnd.oasis.opendocument.text"
@@ -80,7 +81,7 @@ def zip_kind(stream: BinaryIO, size: int, limits: DocumentLimits) -> str:
             raise
         except ArchiveTooLarge as exc:
             raise _bomb(exc) from None
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, KeyError):
+        except ZIP_ERRORS:
             raise _damaged() from None
     return kind
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from config.settings import DocumentLimits
-from documents.errors import DocumentRefused
+from documents.errors import PARSER_ERRORS, DocumentRefused
 from documents.kinds import KINDS, extension, kind_of_name
 from documents.packages import OLE_MAGIC, refuse_ole, zip_kind
 
@@ -191,25 +191,6 @@ def _check_pdf(stream: BinaryIO) -> None:
         raise DocumentRefused(
             "damaged", "This PDF is damaged and cannot be read. Save it again (or print it to PDF) and attach that."
         ) from None
-
-
-# What a parser of hostile input may raise besides its own errors: a refusal,
-# never a crash of the page.
-PARSER_ERRORS: tuple[type[Exception], ...] = (
-    ValueError,
-    KeyError,
-    IndexError,
-    TypeError,
-    AttributeError,
-    AssertionError,
-    ZeroDivisionError,
-    OSError,
-    EOFError,
-    RecursionError,
-    NotImplementedError,
-    LookupError,
-    UnicodeError,
-)
 
 
 def _check_image(stream: BinaryIO, fmt: str, kind: str) -> None:

@@ -23,8 +23,8 @@ from typing import Any, BinaryIO
 from defusedxml.ElementTree import fromstring
 
 from config.settings import DocumentLimits
-from documents.errors import DocumentRefused
-from documents.sniff import PARSER_ERRORS, Source, as_stream, decode_text
+from documents.errors import PARSER_ERRORS, DocumentRefused
+from documents.sniff import Source, as_stream, decode_text
 from formats.archives import UnpackBudget
 
 IMAGE_NOTE = "An image holds no text to read or search (the app does not read text in pictures)."
