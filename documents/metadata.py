@@ -5,7 +5,9 @@ was removed (for the admin's notice). The body is left as it is: a report
 that names its organisation in its text still does (docs/documents.md).
 
 * PDF: the document information dictionary and the XMP metadata (the
-  catalog's and every page's) are dropped: the pages (with their outline and
+  catalog's and every page's) are dropped, and so are scripts, launch
+  actions and attached files (the catalog's open action, scripts and
+  embedded files, pages' additional actions, annotations that run them): the pages (with their outline and
   named destinations) are copied into a new file by pypdf, so objects no page
   reaches (an old revision's metadata, say) are not carried over.
 * DOCX, PPTX, XLSX: every property in docProps/core.xml but the two dates; the
@@ -34,7 +36,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
@@ -143,6 +145,7 @@ def _clean_pdf(stream: BinaryIO, _limits: DocumentLimits) -> Cleaned:
             if NameObject(key) in page:
                 del page[NameObject(key)]
                 removed.append(f"PDF {key.lstrip('/')} of page {number}")
+    removed += _strip_pdf_actions(reader)
     writer = PdfWriter()
     writer.append(reader)
     writer.metadata = None
@@ -150,6 +153,39 @@ def _clean_pdf(stream: BinaryIO, _limits: DocumentLimits) -> Cleaned:
     out = io.BytesIO()
     writer.write(out)
     return Cleaned(out.getvalue(), tuple(removed))
+
+
+# Actions a PDF reader runs or opens by itself: scripts, programs, other files.
+PDF_ACTIONS = {"/JavaScript", "/Launch", "/GoToE", "/ImportData", "/SubmitForm", "/Rendition"}
+
+
+def _active(annotation: Any) -> bool:
+    """An annotation that runs something: an action of PDF_ACTIONS, any
+    additional action (/AA: on open, on focus...), or an attached file."""
+    action = annotation.get("/A")
+    kind = action.get_object().get("/S") if action is not None else None
+    return "/AA" in annotation or annotation.get("/Subtype") == "/FileAttachment" or kind in PDF_ACTIONS
+
+
+def _strip_pdf_actions(reader: Any) -> list[str]:
+    """Remove, before the pages are copied, the pages' own additional actions and the
+    annotations that run scripts or programs or carry files (the catalog's open action,
+    scripts and embedded files are not copied at all). Links to web pages stay."""
+    from pypdf.generic import ArrayObject, NameObject
+
+    removed = []
+    for number, page in enumerate(reader.pages, start=1):
+        if NameObject("/AA") in page:
+            del page[NameObject("/AA")]
+            removed.append(f"PDF page action (page {number})")
+        annotations = page.get("/Annots")
+        if annotations is None:
+            continue
+        kept = ArrayObject(a for a in annotations.get_object() if not _active(a.get_object()))
+        if len(kept) != len(annotations.get_object()):
+            page[NameObject("/Annots")] = kept
+            removed.append(f"PDF script, program or attached file (page {number})")
+    return removed
 
 
 # --- Zip-based documents (OOXML and OpenDocument) --------------------------------

@@ -334,3 +334,37 @@ def ole_file(*streams: str) -> bytes:
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     directory = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64 for name in streams)
     return header + directory.ljust(512, b"\x00")
+
+
+def scripted_pdf() -> bytes:
+    """A PDF that runs things: a document-level script, an open action, an attached
+    program, a page action, a link that launches a program; and an ordinary web link."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
+
+    def dictionary(**entries: object) -> DictionaryObject:
+        return DictionaryObject({NameObject(f"/{k}"): v for k, v in entries.items()})
+
+    def link(action: DictionaryObject) -> DictionaryObject:
+        return dictionary(
+            Type=NameObject("/Annot"), Subtype=NameObject("/Link"), Rect=ArrayObject([NumberObject(0)] * 4), A=action
+        )
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf([BODY]))))
+    script = dictionary(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert('document')"))
+    names = dictionary(Names=ArrayObject([TextStringObject("x"), writer._add_object(script)]))
+    writer._root_object[NameObject("/Names")] = dictionary(JavaScript=writer._add_object(names))
+    writer._root_object[NameObject("/OpenAction")] = dictionary(
+        S=NameObject("/JavaScript"), JS=TextStringObject("app.alert('open')")
+    )
+    writer.add_attachment("payload.exe", b"MZpayload")
+    page = writer.pages[0]
+    page[NameObject("/AA")] = dictionary(
+        O=dictionary(S=NameObject("/JavaScript"), JS=TextStringObject("app.alert('page')"))
+    )
+    launch = link(dictionary(S=NameObject("/Launch"), F=TextStringObject("calc.exe")))
+    web = link(dictionary(S=NameObject("/URI"), URI=TextStringObject("https://example.org/report")))
+    page[NameObject("/Annots")] = ArrayObject([writer._add_object(launch), writer._add_object(web)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

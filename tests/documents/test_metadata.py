@@ -147,3 +147,15 @@ def test_a_file_object_is_cleaned_in_place_like_bytes(build, kind):
     from_stream = clean(stream, kind)
     assert from_stream.removed == from_bytes.removed
     assert extract_text(from_stream.content, kind).text == extract_text(from_bytes.content, kind).text
+
+
+def test_pdf_scripts_launch_actions_and_attached_files_are_removed_and_web_links_kept():
+    original = b.scripted_pdf()
+    active = (b"/JavaScript", b"/JS", b"/Launch", b"calc", b"/EmbeddedFile", b"MZpayload", b"/OpenAction", b"/AA")
+    assert all(marker in original for marker in active)
+    cleaned = clean(original, "pdf")
+    # The cleaned file is written by pypdf without object streams: every key is in the plain bytes.
+    assert [marker for marker in active if marker in cleaned.content] == []
+    assert b"/URI" in cleaned.content and b"example" in cleaned.content  # pypdf writes "." as \\056
+    assert "PDF script, program or attached file (page 1)" in cleaned.removed
+    assert b.BODY in extract_text(cleaned.content, "pdf").text
