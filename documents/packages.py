@@ -59,7 +59,7 @@ def zip_kind(stream: BinaryIO, size: int, limits: DocumentLimits) -> str:
     """The kind of a zip-based document ("docx", "pptx", "xlsx" or "odt"), or a refusal."""
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_ERRORS:  # NotImplementedError, say: a damaged "version needed" field
         raise _damaged() from None
     budget = UnpackBudget(limits.max_expanded_bytes, limits.max_entries, limits.max_ratio, packed_bytes=size)
     with archive:

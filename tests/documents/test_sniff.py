@@ -294,3 +294,12 @@ def test_an_office_listing_with_entity_declarations_is_refused_not_expanded():
     )
     docx = b.rezip(b.plain_docx(), {"[Content_Types].xml": laughs})
     assert refused(docx, "report.docx").reason == "damaged"
+
+
+def test_a_zip_needing_an_unknown_version_is_refused_as_damaged():
+    # Found by tests/documents/test_hostile.py: zipfile raises NotImplementedError on opening it.
+    docx = bytearray(b.plain_docx())
+    at = docx.find(b"PK\x01\x02")
+    docx[at + 6] = 64  # "version needed to extract": 6.4 (an encryption zipfile cannot read)
+    docx[at + 8] |= 0x1
+    assert refused(bytes(docx), "report.docx").reason == "damaged"
