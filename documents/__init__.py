@@ -1,7 +1,8 @@
 """Evidence documents, read safely: a pure package (no Streamlit, no SQLAlchemy).
 
-The data layer calls, in this order, for each file attached to a submission
-(docs/documents.md has the whole API and the rules):
+The data layer calls `documents.prepare.prepare(content, filename)` for each
+file attached to a submission, which runs, in this order (docs/documents.md
+has the whole API and the rules):
 
 * `documents.sniff.sniff(content, filename, limits=...)`: the kind, from the
   content, or `DocumentRefused(reason, message)`;
