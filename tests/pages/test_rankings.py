@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_submission_links import page_links
 from tests.support.apptest import rerun, run_app, texts
 from ui.render import table_key
 
@@ -138,3 +139,15 @@ def test_a_row_selected_before_another_sort_does_not_open_another_submission(db_
     # whichever submission now stands at the selected row's position.
     assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
     assert "Select a row to open its submission and read the reviews behind it." in texts(at)
+
+
+@pytest.mark.parametrize("role", ["admin", "office"])
+def test_a_selected_row_links_to_its_submission_on_the_submissions_page(db_url, panel, role):
+    at = run_app(db_url, panel[role], page=PAGE)
+    table = main_table(at)
+    assert page_links(at) == []  # nothing selected, nothing to open
+    row = list(table["Title"]).index("Third evidence")
+    at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert page_links(at) == [("submissions", {"submission": [table["Reference"].iloc[row]]})]
