@@ -18,6 +18,8 @@ PAGE = "pages/submissions.py"
 GOOD_LINK = "https://example.org/report.pdf"
 BAD_LINK = "javascript:alert(1)"
 ANON_LINK = "https://hidden-org.example/annual-report.pdf"
+TITLE = "Mine: see https://title.example/x"  # an address in a title or summary is text, never a link
+SUMMARY = "[summary](https://summary.example/) <a href='https://summary.example/'>s</a>"
 
 
 def page_links(at: AppTest) -> list[tuple[str, dict[str, list[str]]]]:
@@ -35,7 +37,9 @@ def _setup(db, call_config):
     with db.write() as s:
         reviewer = make_user(s, role="reviewer")
         office = make_user(s, role="office")
-        mine = make_submission(s, call_config, reference="CFE-0001", title="Mine", links=[GOOD_LINK, BAD_LINK])
+        mine = make_submission(
+            s, call_config, reference="CFE-0001", title=TITLE, summary=SUMMARY, links=[GOOD_LINK, BAD_LINK]
+        )
         anon = make_submission(
             s, call_config, reference="CFE-0002", title="Anonymous one", anonymous=True, links=[ANON_LINK]
         )
@@ -137,6 +141,8 @@ def test_an_https_link_is_live_and_anything_else_stays_text(db, db_url, call_con
         assert f'href="{GOOD_LINK}"' in live and 'rel="noopener noreferrer"' in live and 'target="_blank"' in live
         assert f">{link.text}</a>" in live and "example.org — " in live
         assert BAD_LINK in [t.value for t in at.text]
+        assert {TITLE, SUMMARY} <= {t.value for t in at.text} and "title.example" not in live
+        assert all("summary.example" not in m.value for m in (*at.markdown, *at.caption))
         assert all(BAD_LINK not in m.value for m in (*at.markdown, *at.caption))
 
 
