@@ -117,6 +117,7 @@ def test_input_already_in_the_session_is_newer_than_the_server_copy(db, db_url, 
     at = run_app(db_url, ann, page=PAGE)
     at.text_area(key=f"review.{first}.comment").set_value("Typed in this tab")
     rerun(at, db_url)
+    assert kept(db, first, ann).draft.comment == "Typed in this tab"
     with db.write() as s:  # another device autosaves meanwhile
         autosave_review(
             s,
@@ -172,6 +173,12 @@ def test_a_submitted_review_is_left_alone(db, db_url, panel, call_config):
     assert not at.exception
     assert get_own_review_of(db, first, ann) == before
     assert kept(db, first, ann) is None
+    second = panel["subs"][1]  # the same report on a draft is kept: the refusal above is the submitted state's
+    at.query_params["submission"] = "CFE-0002"
+    rerun(at, db_url)
+    typed(at, second, "Crafted after submitting")
+    rerun(at, db_url)
+    assert kept(db, second, ann).draft.comment == "Crafted after submitting"
 
 
 def test_once_reviewing_is_closed_nothing_is_autosaved(db, db_url, panel):
@@ -188,6 +195,7 @@ def test_crafted_widget_and_reporter_state_for_another_submission_reaches_nothin
     other = panel["other"]
     ann = panel["ann"]
     at = run_app(db_url, ann, page=PAGE)
+    typed(at, panel["subs"][0], "Into Ann's own")  # the control: her own open submission's report is kept
     typed(at, other, "Into Ben's submission")
     at.session_state[f"review.{other}.comment"] = "Into Ben's submission"
     at.session_state[f"review.{other}.promise"] = 5
@@ -204,8 +212,12 @@ def test_crafted_widget_and_reporter_state_for_another_submission_reaches_nothin
     at.query_params["submission"] = "CFE-0099"
     rerun(at, db_url)
     with db.read() as s:
-        assert s.scalar(select(func.count()).select_from(ReviewAutosave)) == 0
+        assert s.scalar(select(func.count()).select_from(ReviewAutosave)) == 1
+        assert get_autosave(s, submission_id=other, reviewer_id=ann.user_id) is None
         assert get_own_review(s, submission_id=other, reviewer_id=ann.user_id) is None
+        refusals = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied"))
+    assert kept(db, panel["subs"][0], ann).draft.comment == "Into Ann's own"
+    assert len(refusals) == 1  # the link to Ben's submission, refused and logged
 
 
 @pytest.mark.parametrize(
