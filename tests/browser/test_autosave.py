@@ -10,12 +10,14 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 from config import load_call_config
 from data_access.db import Database
 from data_access.demo import seed_demo
 from data_access.drafts import get_autosave
 from data_access.migrate import upgrade
+from data_access.reviews import get_own_review
 from tests.browser.conftest import screenshot
 from tests.browser.test_reviewing import COMMENT_LABEL, _untouched, _user, choose, open_review
 from tests.support.accounts import give_test_passwords, password_of
@@ -89,7 +91,7 @@ def test_typed_input_survives_a_reload_and_a_closed_browser(chromium, autosaving
     page.get_by_role("heading", name="My reviews").wait_for()
     page.get_by_text(f"Submission {reference}").wait_for()
     wait_idle(page)
-    assert page.get_by_label(COMMENT_LABEL).input_value() == "Half a thought about the"
+    expect(page.get_by_label(COMMENT_LABEL)).to_have_value("Half a thought about the", timeout=10_000)
     assert _checked(page, "Promise") == "3"
     assert _checked(page, "Evidence strength") == "Cannot judge"
     page.get_by_text("Your unsaved input from").wait_for()
@@ -107,7 +109,9 @@ def test_typed_input_survives_a_reload_and_a_closed_browser(chromium, autosaving
     try:
         sign_in(page, server.url, REVIEWER, password_of(REVIEWER))
         open_review(page, server.url, reference)
-        assert page.get_by_label(COMMENT_LABEL).input_value() == "Half a thought about the guardians' training"
+        expect(page.get_by_label(COMMENT_LABEL)).to_have_value(
+            "Half a thought about the guardians' training", timeout=10_000
+        )
         assert _checked(page, "Promise") == "3"
         page.get_by_role("button", name="Save draft").click()
         wait_idle(page)
@@ -144,9 +148,39 @@ def test_two_tabs_on_one_review_still_meet_the_side_by_side_panel(chromium, auto
         second.get_by_text("From the first tab.").first.wait_for()
         screenshot(second, "reviewer-autosave-two-tabs")
         with db.read() as s:
-            from data_access.reviews import get_own_review
-
             stored = get_own_review(s, submission_id=submission_id, reviewer_id=reviewer)
         assert (stored.comment, stored.scores) == ("From the first tab.", {"promise": 2})  # nothing overwritten
+    finally:
+        context.close()
+
+
+HOSTILE = (
+    '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script> **bold** [a](javascript:alert(1)) =SUM(A1)'
+)
+
+
+def test_hostile_text_typed_into_the_comment_is_kept_as_text_and_runs_nothing(chromium, autosaving):
+    server, db = autosaving
+    reviewer = _user(db, REVIEWER)
+    submission_id, reference = _untouched(db, REVIEWER)[2]
+    context = chromium.new_context(viewport={"width": 1400, "height": 1800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        sign_in(page, server.url, REVIEWER, password_of(REVIEWER))
+        open_review(page, server.url, reference)
+        _type_without_leaving(page, HOSTILE)
+        _eventually(
+            lambda: (k := _kept(db, submission_id, reviewer)) is not None and k.draft.comment == HOSTILE,
+            "the hostile comment reached the server as typed",
+        )
+        page.reload()
+        page.get_by_text(f"Submission {reference}").wait_for()
+        page.get_by_text("Your unsaved input from").wait_for()
+        wait_idle(page)
+        expect(page.get_by_label(COMMENT_LABEL)).to_have_value(HOSTILE, timeout=10_000)
+        assert page.evaluate("window.__xss") is None
+        assert page.locator('img[src="x"], a[href^="javascript:"]').count() == 0
+        assert page.locator("strong", has_text="bold").count() == 0
     finally:
         context.close()
