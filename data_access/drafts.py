@@ -127,8 +127,13 @@ def autosave_review(
 
 
 def get_autosave(session: Session, *, submission_id: int, reviewer_id: int) -> Autosave | None:
-    """The reviewer's autosaved input for this submission, if any and if they may still review it."""
+    """The reviewer's autosaved input for this submission, if any, while they may
+    still review it and their review is not submitted (an autosave racing a
+    submit on another server may outlive it: it is not brought back then)."""
     if not may_review(session, submission_id=submission_id, reviewer_id=reviewer_id):
+        return None
+    own = get_own_review(session, submission_id=submission_id, reviewer_id=reviewer_id)
+    if own is not None and own.status == "submitted":
         return None
     row = session.scalar(
         select(ReviewAutosave).where(

@@ -3,14 +3,14 @@ a save, never a review, ended by a real save, one audit entry per draft
 session, and invisible to the office's caches; on both backends."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from config import limits
 from data_access import audit
 from data_access.assignments import declare_conflict, remove_assignment
 from data_access.call_state import set_reviewing_closed
 from data_access.drafts import autosave_review, clear_autosave, get_autosave
-from data_access.models import ReviewAutosave
+from data_access.models import Review, ReviewAutosave, utcnow
 from data_access.privacy import erase_submission
 from data_access.reviews import (
     ReviewDraft,
@@ -272,3 +272,17 @@ def test_erasing_the_submission_erases_the_kept_input(db, call_config, setting):
     with db.write() as s:
         erase_submission(s, submission_id=sub, actor="admin", reason="request")
     assert _rows(db) == 0
+
+
+def test_input_that_outlived_a_submit_is_not_brought_back(db, call_config, setting):
+    sub, ann = setting["sub"], setting["ann"]
+    draft = _save(db, call_config, sub, ann, version=None)
+    _autosave(db, call_config, sub, ann, base=draft.version)
+    with db.write() as s:  # as if a submit on another server committed between the autosave's check and its write
+        s.execute(
+            update(Review)
+            .where(Review.id == draft.id)
+            .values(status="submitted", submitted_at=utcnow(), version=Review.version + 1)
+        )
+    assert _rows(db) == 1
+    assert _restored(db, sub, ann) is None
