@@ -532,7 +532,7 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     print(
         f"erased {report.reference}: {report.reviews} reviews, {report.assignments} assignments, "
         f"{report.conflicts} conflicts, {report.line_up_places} line-up places, "
-        f"{report.import_files_emptied} stored import files emptied, "
+        f"{report.import_files_emptied} stored import files emptied, {report.messages} messages deleted, "
         f"{report.audit_entries_redacted} audit entries stripped of its details"
     )
     return 0
@@ -558,8 +558,9 @@ def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     verb = "would remove" if report.dry_run else "removed"
     print(
         f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
-        f"the contact details of {report.submissions} submissions and {report.import_files_emptied} stored "
-        f"import files" + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+        f"the contact details of {report.submissions} submissions, {report.import_files_emptied} stored "
+        f"import files and {report.messages} messages in the outbox"
+        + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
     )
     print(
         f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
