@@ -13,6 +13,7 @@
                                              expired sign-in sessions and old sign-in throttle rows
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
+    python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
                                              import a CSV or XLSX file of submissions, all or nothing
 
@@ -566,6 +567,32 @@ def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
         f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
         f"throttle rows that no longer count"
     )
+    return 0
+
+
+def _send_queued_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch-size", type=int, default=100, help="messages claimed and sent through one connection at a time"
+    )
+
+
+@command("send-queued", "send the outbox's due messages through the SMTP server (for a scheduler)")
+@arguments(_send_queued_args)
+def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import delivery
+
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1; nothing was sent.")
+    try:
+        report = delivery.send_due(ctx.db, ctx.settings, batch_size=args.batch_size, actor="manage.py")
+    except delivery.DeliveryError as exc:
+        raise CommandError(f"{exc} Nothing was sent.") from None
+    print(
+        f"sent {report.sent} messages; {report.failed} failed"
+        + (f" ({report.gave_up} had their last try and stay failed)" if report.gave_up else "")
+    )
+    for message_id, reason in report.failures:
+        print(f"  message {message_id}: {_printable(reason, 200)}")
     return 0
 
 
