@@ -44,6 +44,12 @@ def check_address(value: object) -> str:
             "Give one bare email address (name@example.org): no name, angle brackets, spaces, quotes, "
             "or second address."
         )
+    _check_parts(address)
+    return address
+
+
+def _check_parts(address: str) -> None:
+    """The local part and the domain of an address with no forbidden character."""
     local, at, domain = address.rpartition("@")
     if not at or not local or not domain:
         raise AddressError("An email address needs a name, an @ and a domain (name@example.org).")
@@ -56,7 +62,6 @@ def check_address(value: object) -> str:
     labels = domain.split(".")
     if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         raise AddressError("The domain after the @ is not a domain name (example.org).")
-    return address
 
 
 def mask_address(address: str) -> str:

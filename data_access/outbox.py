@@ -145,6 +145,22 @@ def _checked(message: NewMessage) -> dict[str, Any]:
         address = check_address(message.recipient_email)
     except AddressError as exc:
         raise OutboxError(f"Recipient: {exc}") from None
+    _check_words(message)
+    return {
+        "purpose": message.purpose,
+        "recipient_email": address,
+        "recipient_user_id": message.recipient_user_id,
+        "submission_id": message.submission_id,
+        "template": message.template,
+        "subject": message.subject,
+        "body_text": message.body_text,
+        "body_html": message.body_html or None,
+        "idempotency_key": message.idempotency_key,
+    }
+
+
+def _check_words(message: NewMessage) -> None:
+    """The subject, bodies, key and template's name: `OutboxError` saying what is wrong."""
     subject = message.subject
     if not isinstance(subject, str) or not subject.strip():
         raise OutboxError("The subject is empty.")
@@ -162,17 +178,6 @@ def _checked(message: NewMessage) -> dict[str, Any]:
         raise OutboxError(f"The idempotency key must be 1 to {MAX_KEY_LENGTH} characters on one line.")
     if message.template is not None and len(message.template) > MAX_TEMPLATE_LENGTH:
         raise OutboxError(f"The template's name is longer than {MAX_TEMPLATE_LENGTH} characters.")
-    return {
-        "purpose": message.purpose,
-        "recipient_email": address,
-        "recipient_user_id": message.recipient_user_id,
-        "submission_id": message.submission_id,
-        "template": message.template,
-        "subject": subject,
-        "body_text": message.body_text,
-        "body_html": message.body_html or None,
-        "idempotency_key": key,
-    }
 
 
 def _about(row: dict[str, Any] | OutboxMessage | OutboxRecord) -> dict[str, Any]:
