@@ -111,6 +111,15 @@ def cmd_check_config(ctx: Context, args: argparse.Namespace) -> int:
         f"settings: database {Database(s.database_url).safe_url if s.database_url else '?'}; "
         f"demo mode {'on' if s.demo_mode else 'off'}; cookie key from {s.cookie_key_source}"
     )
+    if s.smtp_host:
+        login = f", login as {s.smtp_username} (password {'set' if s.smtp_password else 'MISSING'})"
+        print(
+            f"mail: SMTP {s.smtp_host}:{s.smtp_port_or_default} ({s.smtp_security})"
+            + (login if s.smtp_username else ", no login")
+            + f"; from {s.mail_from}; at most {s.mail_max_attempts} tries"
+        )
+    else:
+        print("mail: no SMTP server set; messages wait in the outbox (downloadable as .eml files or a CSV)")
     return 0
 
 

@@ -76,3 +76,14 @@ def test_send_queued_without_a_server_or_with_bad_settings_stops_with_a_message(
     assert password not in login.stdout + login.stderr
     assert smtp_server.messages == []
     db.dispose()
+
+
+def test_check_config_names_the_mail_server_never_the_password(db_url, smtp_server):
+    password = "s3cret-Password-never-shown"
+    env = _smtp_env(smtp_server) | {"EVIDENCE_SMTP_USERNAME": "mailer", "EVIDENCE_SMTP_PASSWORD": password}
+    shown = manage("check-config", db_url=db_url, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"mail: SMTP 127.0.0.1:{smtp_server.port} (none), login as mailer (password set)" in shown.stdout
+    assert password not in shown.stdout + shown.stderr
+    unset = manage("check-config", db_url=db_url)
+    assert "mail: no SMTP server set; messages wait in the outbox" in unset.stdout
