@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import ssl
 import threading
 import zipfile
 from email import message_from_bytes, policy
@@ -212,8 +213,6 @@ def test_starttls_is_required_not_tried(db, smtp_server):
 
 
 def test_starttls_with_a_trusted_certificate_sends_encrypted(db, tmp_path):
-    import ssl
-
     cert, key = self_signed_certificate(tmp_path)
     server = SmtpServer.start(tls_context=server_tls_context(cert, key), require_starttls=True)
     try:
@@ -315,3 +314,19 @@ def test_queued_messages_download_as_eml_files_and_a_formula_safe_csv(db, call_c
     with db.read() as s:
         statuses = dict(s.execute(select(OutboxMessage.id, OutboxMessage.status)).all())
     assert statuses == {first.id: "queued", second.id: "queued", sent.id: "sent"}  # downloading sends nothing
+
+
+def test_tls_from_the_start_sends_to_a_server_with_a_trusted_certificate(db, tmp_path):
+    cert, key = self_signed_certificate(tmp_path)
+    server = SmtpServer.start(ssl_context=server_tls_context(cert, key))
+    try:
+        record = queue(db)
+        settings = mail_settings(server, EVIDENCE_SMTP_SECURITY="tls")
+        untrusted = delivery.send_due(db, settings, now=NOW)
+        assert untrusted.failed == 1 and "CERTIFICATE_VERIFY_FAILED" in untrusted.failures[0][1]
+        trusting = ssl.create_default_context(cafile=str(cert))
+        assert delivery.send_due(db, settings, now=NOW + dt.timedelta(minutes=1), ssl_context=trusting).sent == 1
+        assert [m["To"] for m in server.messages] == ["new.reviewer@example.org"]
+        assert stored(db, record.id).status == "sent"
+    finally:
+        server.stop()
