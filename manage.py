@@ -13,6 +13,7 @@
                                              expired sign-in sessions and old sign-in throttle rows
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
+    python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
                                              import a CSV or XLSX file of submissions, all or nothing
 
@@ -110,6 +111,15 @@ def cmd_check_config(ctx: Context, args: argparse.Namespace) -> int:
         f"settings: database {Database(s.database_url).safe_url if s.database_url else '?'}; "
         f"demo mode {'on' if s.demo_mode else 'off'}; cookie key from {s.cookie_key_source}"
     )
+    if s.smtp_host:
+        login = f", login as {s.smtp_username} (password {'set' if s.smtp_password else 'MISSING'})"
+        print(
+            f"mail: SMTP {s.smtp_host}:{s.smtp_port_or_default} ({s.smtp_security})"
+            + (login if s.smtp_username else ", no login")
+            + f"; from {s.mail_from}; at most {s.mail_max_attempts} tries"
+        )
+    else:
+        print("mail: no SMTP server set; messages wait in the outbox (downloadable as .eml files or a CSV)")
     return 0
 
 
@@ -532,7 +542,7 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     print(
         f"erased {report.reference}: {report.reviews} reviews, {report.assignments} assignments, "
         f"{report.conflicts} conflicts, {report.line_up_places} line-up places, "
-        f"{report.import_files_emptied} stored import files emptied, "
+        f"{report.import_files_emptied} stored import files emptied, {report.messages} messages deleted, "
         f"{report.audit_entries_redacted} audit entries stripped of its details"
     )
     return 0
@@ -558,13 +568,40 @@ def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     verb = "would remove" if report.dry_run else "removed"
     print(
         f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
-        f"the contact details of {report.submissions} submissions and {report.import_files_emptied} stored "
-        f"import files" + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+        f"the contact details of {report.submissions} submissions, {report.import_files_emptied} stored "
+        f"import files and {report.messages} messages in the outbox"
+        + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
     )
     print(
         f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
         f"throttle rows that no longer count"
     )
+    return 0
+
+
+def _send_queued_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch-size", type=int, default=100, help="messages claimed and sent through one connection at a time"
+    )
+
+
+@command("send-queued", "send the outbox's due messages through the SMTP server (for a scheduler)")
+@arguments(_send_queued_args)
+def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import delivery
+
+    if args.batch_size < 1:
+        raise CommandError("--batch-size must be at least 1; nothing was sent.")
+    try:
+        report = delivery.send_due(ctx.db, ctx.settings, batch_size=args.batch_size, actor="manage.py")
+    except delivery.DeliveryError as exc:
+        raise CommandError(f"{exc} Nothing was sent.") from None
+    print(
+        f"sent {report.sent} messages; {report.failed} failed"
+        + (f" ({report.gave_up} had their last try and stay failed)" if report.gave_up else "")
+    )
+    for message_id, reason in report.failures:
+        print(f"  message {message_id}: {_printable(reason, 200)}")
     return 0
 
 

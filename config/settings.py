@@ -70,6 +70,7 @@ from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.call_config import ConfigError
+from config.mail_address import AddressError, check_address
 from config.private_files import FILE_MODE, make_private_dir, restrict_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -95,6 +96,8 @@ KNOWN_DEFAULT_KEYS = {
     "replace-me",
     "replace-with-a-long-random-key",
 }
+# How the connection to the SMTP server is protected, and its usual port.
+SMTP_SECURITY_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 MAKE_A_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
@@ -281,6 +284,53 @@ class Settings(BaseSettings):
         description="Most bytes of evidence documents one submission may hold, all its files together.",
     )
 
+    smtp_host: str = Field(
+        "",
+        validation_alias="EVIDENCE_SMTP_HOST",
+        description="Host name of the SMTP server that sends the app's messages. Empty: nothing is sent; "
+        "queued messages wait and can be downloaded as .eml files or a mail-merge CSV.",
+    )
+    smtp_port: PositiveInt | None = Field(
+        None,
+        validation_alias="EVIDENCE_SMTP_PORT",
+        description="Port of the SMTP server. Empty: 587 with starttls, 465 with tls, 25 with none.",
+    )
+    smtp_security: str = Field(
+        "starttls",
+        validation_alias="EVIDENCE_SMTP_SECURITY",
+        description="How the connection to the SMTP server is protected: starttls (upgrade a plain "
+        "connection, refusing a server that cannot), tls (TLS from the start) or none (only for a "
+        "server on the same machine or network).",
+    )
+    smtp_username: str = Field(
+        "",
+        validation_alias="EVIDENCE_SMTP_USERNAME",
+        description="User name for the SMTP server's login. Empty: no login.",
+    )
+    smtp_password: str | None = Field(
+        None,
+        validation_alias="EVIDENCE_SMTP_PASSWORD",
+        repr=False,
+        description="Password for the SMTP server's login (a secret: put it in .streamlit/secrets.toml "
+        "or the environment, never in a file that is committed). Never printed or logged.",
+    )
+    mail_from: str = Field(
+        "",
+        validation_alias="EVIDENCE_MAIL_FROM",
+        description="The From address of every message (one bare address). Required when an SMTP host is set.",
+    )
+    mail_reply_to: str = Field(
+        "",
+        validation_alias="EVIDENCE_MAIL_REPLY_TO",
+        description="The Reply-To address of every message (one bare address). Empty: no Reply-To.",
+    )
+    mail_max_attempts: PositiveInt = Field(
+        5,
+        validation_alias="EVIDENCE_MAIL_MAX_ATTEMPTS",
+        description="How many times a message is tried before it stays failed (each retry waits twice as "
+        "long as the one before, from one minute).",
+    )
+
     _cookie_key_source: str = PrivateAttr("default")
 
     def __init__(self) -> None:
@@ -363,6 +413,33 @@ class Settings(BaseSettings):
                 raise _refuse(problem, origin=origin, policy=True)
         return key
 
+    @field_validator("smtp_security", mode="before")
+    @classmethod
+    def _smtp_security(cls, raw: Any) -> str:
+        word = str(raw).strip().lower()
+        if word not in SMTP_SECURITY_PORTS:
+            raise _refuse(f"must be one of {', '.join(SMTP_SECURITY_PORTS)}, not {raw!r}")
+        return word
+
+    @field_validator("mail_from", "mail_reply_to")
+    @classmethod
+    def _mail_address(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        try:
+            return check_address(value)
+        except AddressError as exc:
+            raise _refuse(str(exc)) from None
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_with_a_host(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("smtp_host") and not value:
+            raise _refuse(
+                "an SMTP host is set (EVIDENCE_SMTP_HOST) but no From address; set EVIDENCE_MAIL_FROM", policy=True
+            )
+        return value
+
     @field_validator("bcrypt_rounds")
     @classmethod
     def _bcrypt_rounds(cls, rounds: int) -> int:
@@ -381,6 +458,11 @@ class Settings(BaseSettings):
     def cookie_key_source(self) -> str:
         """Where the cookie key came from, for `manage.py check-config`."""
         return self._cookie_key_source
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        """The SMTP port: the one set, or the usual one for the connection's security."""
+        return self.smtp_port or SMTP_SECURITY_PORTS[self.smtp_security]
 
     @property
     def max_upload_bytes(self) -> int:

@@ -95,6 +95,12 @@ ACTIONS: tuple[AuditAction, ...] = (
     # Selection
     AuditAction("line_up.save", "Line-up saved", _C),
     AuditAction("line_up.replace", "Line-up replaced", _C),
+    # Messages (the outbox: never the subject or body)
+    AuditAction("outbox.queue", "Message queued", _C),
+    AuditAction("outbox.sent", "Message sent", _C),
+    AuditAction("outbox.failed", "Message failed", _C),
+    AuditAction("outbox.cancel", "Message cancelled", _C),
+    AuditAction("outbox.resend", "Message queued again", _C),
     # Benchmarks (bench/bulk_seed.py)
     AuditAction("bench.seed", "Benchmark data seeded", _C),
     # Files (one family: export.<what>)

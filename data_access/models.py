@@ -44,6 +44,7 @@ REVIEW_STATUSES = ("draft", "submitted")
 CODE_FIELDS = ("themes", "focus_areas", "exploitation_types", "evidence_forms")
 CONFLICT_SOURCES = ("reviewer", "admin")
 PRESENTATION_FORMATS = ("in_person", "virtual")
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -435,3 +436,41 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class OutboxMessage(Base):
+    """One message the app sends, stored before it is sent (`data_access.outbox`).
+
+    Personal data: the recipient's address and the rendered bodies. Erasing a
+    submission deletes its messages, and the retention purge deletes messages
+    older than the retention period (`data_access.privacy`). The idempotency
+    key (purpose and recipient, chosen by whoever queues) is unique, so the
+    same message is queued once however often it is asked for."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOX_STATUSES), name="status_known"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("length(idempotency_key) > 0", name="key_present"),
+        CheckConstraint("status <> 'sent' OR sent_at IS NOT NULL", name="sent_has_time"),
+        Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(64), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(320))
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    template: Mapped[str | None] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))

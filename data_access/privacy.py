@@ -3,7 +3,7 @@ the call's retention period is over.
 
 Erasure removes the submission and everything that hangs off it (codes,
 links, assignments, conflicts, reviews and scores, line-up places, duplicate
-flags) in one unit of work, strips its personal data from the audit log and
+flags, the messages written to its contributor in the outbox) in one unit of work, strips its personal data from the audit log and
 from the record of past imports, empties the stored original files that held
 it, and records the erasure itself with the reference and counts only. Caches
 key on `audit.data_version`, which the erasure's unit of work moves, so no page
@@ -12,7 +12,9 @@ or export shows the submission afterwards.
 Retention: `python manage.py purge-expired` removes contact names and emails
 (and an anonymous contributor's organisation) of submissions received more than
 `call.retention_months` ago, and the stored original files imported before
-then, and strips those details from the audit log.
+then, and strips those details from the audit log. It also deletes the
+outbox's messages (addresses and bodies) queued before then, and the messages
+to the contributors whose details it removes.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from config.call_config import CallConfig
@@ -33,6 +35,7 @@ from data_access.models import (
     DuplicateFlag,
     ImportBatch,
     LineUpMember,
+    OutboxMessage,
     Review,
     Submission,
     utcnow,
@@ -61,9 +64,10 @@ PERSONAL_KEYS = frozenset(
         "other_title",
         "organisations",
         "contact",
+        "recipient",
     }
 )
-CONTACT_KEYS = frozenset({"contact_name", "contact_email"})
+CONTACT_KEYS = frozenset({"contact_name", "contact_email", "recipient"})
 REDACTED = "(erased)"
 
 
@@ -81,6 +85,7 @@ class ErasureReport:
     duplicate_flags: int
     audit_entries_redacted: int
     import_files_emptied: int
+    messages: int = 0
 
 
 def _strip(value: Any, keys: frozenset[str]) -> tuple[Any, bool]:
@@ -119,11 +124,16 @@ def _redact_audit(session: Session, *, submission_ids: dict[int, str], keys: fro
     """Strip `keys` from audit entries about the given submissions."""
     ids_text = [str(i) for i in submission_ids]
     refs = list(submission_ids.values())
+    messages = [
+        str(i)
+        for i in session.scalars(select(OutboxMessage.id).where(OutboxMessage.submission_id.in_(list(submission_ids))))
+    ]
     candidates = session.scalars(
         select(AuditEntry).where(
             or_(
                 (AuditEntry.entity == "submission") & AuditEntry.entity_id.in_(ids_text + refs),
                 AuditEntry.entity.in_(("review", "assignment", "conflict", "duplicate_flag")),
+                (AuditEntry.entity == "outbox_message") & AuditEntry.entity_id.in_(messages),
             )
         )
     )
@@ -190,6 +200,7 @@ def erase_submission(session: Session, *, submission_id: int, actor: str, reason
             )
             or 0
         ),
+        "messages": count(OutboxMessage, OutboxMessage.submission_id),
     }
     batch_ids = {sub.import_batch_id} - {None}
     ids = {submission_id: reference}
@@ -209,6 +220,8 @@ def erase_submission(session: Session, *, submission_id: int, actor: str, reason
                 f"Original file removed on {utcnow():%Y-%m-%d}: it held a submission ({reference}) that was erased."
             )
             emptied += 1
+    # Its contributor's messages hold their address and words: deleted now (the foreign key would cascade too).
+    session.execute(delete(OutboxMessage).where(OutboxMessage.submission_id == submission_id))
     session.delete(sub)  # codes, links, assignments, conflicts, reviews, places and flags cascade
     session.flush()
     report = ErasureReport(reference=reference, audit_entries_redacted=redacted, import_files_emptied=emptied, **counts)
@@ -231,6 +244,7 @@ class PurgeReport:
     audit_entries_redacted: int
     import_files_emptied: int
     dry_run: bool
+    messages: int = 0
 
 
 def retention_cutoff(config: CallConfig, now: dt.datetime) -> dt.datetime:
@@ -266,9 +280,11 @@ def purge_expired(
         )
         or 0
     )
-    if dry_run:
-        return PurgeReport(cutoff, len(expired), 0, int(old_files), True)
     ids = {row.id: row.reference for row in expired}
+    old_messages = or_(OutboxMessage.created_at < cutoff, OutboxMessage.submission_id.in_(list(ids)))
+    messages = int(session.scalar(select(func.count(OutboxMessage.id)).where(old_messages)) or 0)
+    if dry_run:
+        return PurgeReport(cutoff, len(expired), 0, int(old_files), True, messages)
     anonymous = [row.id for row in expired if row.anonymous]
     redacted = 0
     if ids:
@@ -282,6 +298,7 @@ def purge_expired(
         keys = CONTACT_KEYS | ({"organisation"} if anonymous else frozenset())
         redacted = _redact_audit(session, submission_ids=ids, keys=frozenset(keys))
         _redact_batches(session, submission_ids=ids, keys=frozenset(keys), empty_files=False, note="")
+    session.execute(delete(OutboxMessage).where(old_messages))  # after the audit's redaction, which looks them up
     session.execute(
         update(ImportBatch)
         .where(ImportBatch.imported_at < cutoff, ImportBatch.content.is_not(None))
@@ -291,7 +308,7 @@ def purge_expired(
             "end of the call's retention period.",
         )
     )
-    report = PurgeReport(cutoff, len(ids), redacted, int(old_files), False)
+    report = PurgeReport(cutoff, len(ids), redacted, int(old_files), False, messages)
     audit.record(
         session,
         actor=actor,
@@ -303,6 +320,7 @@ def purge_expired(
             "submissions": report.submissions,
             "audit_entries_redacted": redacted,
             "import_files_emptied": report.import_files_emptied,
+            "messages": messages,
         },
         detail=f"contact details older than {config.retention_months} months removed",
     )

@@ -34,6 +34,8 @@ from data_access.migrate import upgrade  # noqa: E402
 from tests.support.postgres import PostgresCluster, PostgresUnavailable  # noqa: E402
 
 BROWSER_TESTS = ROOT / "tests" / "browser"
+# Fixtures shared from tests/support: `smtp_server` (a real local SMTP server).
+pytest_plugins = ["tests.support.smtp"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
