@@ -92,6 +92,9 @@ ACTIONS: tuple[AuditAction, ...] = (
     # Selection
     AuditAction("line_up.save", "Line-up saved", _C),
     AuditAction("line_up.replace", "Line-up replaced", _C),
+    # Messages
+    AuditAction("message_template.save", "Message template saved", _C),
+    AuditAction("message_template.reset", "Message template reset to its default", _C),
     # Benchmarks (bench/bulk_seed.py)
     AuditAction("bench.seed", "Benchmark data seeded", _C),
     # Files (one family: export.<what>)
