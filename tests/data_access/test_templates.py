@@ -10,6 +10,7 @@ import pytest
 
 from data_access import audit
 from data_access import templates as templates_da
+from data_access.assignments import declare_conflict
 from data_access.errors import AccessDenied
 from data_access.templates import StaleTemplate, TemplateError, TemplateRefused
 from data_access.users import set_active
@@ -172,9 +173,13 @@ def test_a_preview_of_the_digest_shows_a_real_reviewers_assignments_and_no_ident
             contact_name="Hidden Person",
             contact_email="hidden@example.org",
         )
-        for sid in (open_id, anon_id):
+        conflicted_id = make_submission(s, call_config, title="Conflicted evidence", contact_name="Colm Conflict")
+        for sid in (open_id, anon_id, conflicted_id):
             assign(s, sid, reviewer)
         submit_review(s, call_config, open_id, reviewer)
+        declare_conflict(
+            s, submission_id=conflicted_id, reviewer_id=reviewer.user_id, actor=reviewer.username, source="reviewer"
+        )
     spec = spec_for(DIGEST)
     with db.read() as s:
         shown = templates_da.preview(
@@ -202,6 +207,7 @@ def test_a_preview_of_the_digest_shows_a_real_reviewers_assignments_and_no_ident
     assert "Anonymous evidence" in out.text and "Open <evidence>" in out.text
     assert out.html is not None and "Open &lt;evidence&gt;" in out.html
     assert "https://evidence.example.org/" in out.text
+    assert "Conflicted evidence" not in out.text  # a conflicted submission shows its reference alone, here nothing
     for secret in ("Survivor Voices Hidden", "Hidden Person", "hidden@example.org", "Visible Org", "Vera Visible"):
         assert secret not in out.subject + out.text + out.html
     assert reminder.rendered.subject == "1 of 2"
