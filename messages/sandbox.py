@@ -34,6 +34,7 @@ can add a mail header.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ import jinja2
 from jinja2 import meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from messages.spec import LIST, NUMBER, TemplateSpec, Variable
+from messages.spec import LINK, LIST, NUMBER, TemplateSpec, Variable
 
 SUBJECT, TEXT, HTML = "subject", "text", "html"
 PART_WORDS = {SUBJECT: "Subject", TEXT: "Plain-text body", HTML: "HTML body"}
@@ -84,10 +85,16 @@ _REFUSED_WORDS: dict[type, str] = {
     nodes.ScopedEvalContextModifier: "{% autoescape %} is not allowed: the HTML body is always escaped",
     nodes.EvalContextModifier: "{% autoescape %} is not allowed: the HTML body is always escaped",
 }
+# Where a value in the HTML body would be code, or a link's address (the text before it ends so).
+_CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>(?:(?!</\1).)*$", re.IGNORECASE | re.DOTALL)
+_CODE_ATTRIBUTE = re.compile(r"""\s(?:on\w+|style)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
+_URL_ATTRIBUTE = re.compile(
+    r"""\s(?:href|src|action|formaction|background|poster|cite|srcset)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
+    re.IGNORECASE,
+)
 # Nodes whose children are checked like any others.
 _PLAIN = (
     nodes.Template,
-    nodes.Output,
     nodes.TemplateData,
     nodes.Const,
     nodes.If,
@@ -169,6 +176,7 @@ class _Checker:
         self.part = part
         self.variables = {v.name: v for v in spec.variables}
         self.problems: list[Problem] = []
+        self.html_so_far: list[str] = []  # the HTML body's text up to here, a value standing as "x"
 
     def refuse(self, node: nodes.Node, message: str) -> None:
         problem = Problem(self.part, node.lineno or None, message)
@@ -184,6 +192,8 @@ class _Checker:
             self._filter_or_test(node, scope)
         elif isinstance(node, nodes.For):
             self._for(node, scope)
+        elif isinstance(node, nodes.Output):
+            self._output(node, scope)
         elif isinstance(node, nodes.Call):
             self.check(node.node, scope)  # names what it would call: `range`, `lipsum`, ...
             self.refuse(node, _REFUSED_WORDS[nodes.Call])
@@ -192,6 +202,28 @@ class _Checker:
                 self.check(child, scope)
         else:
             self.refuse(node, _REFUSED_WORDS.get(type(node), f"{type(node).__name__} is not allowed in a message"))
+
+    def _output(self, node: nodes.Output, scope: _Scope) -> None:
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                self.html_so_far.append(child.data)
+                continue
+            if self.part == HTML:
+                self._html_place(child)
+            self.check(child, scope)
+            self.html_so_far.append("x")
+
+    def _html_place(self, node: nodes.Expr) -> None:
+        """In the HTML body, a value may not go where it would be code, and only a link
+        variable may go where a link's address is (a title could hold `javascript:`)."""
+        before = "".join(self.html_so_far)[-2000:]
+        if _CODE_ELEMENT.search(before) or _CODE_ATTRIBUTE.search(before):
+            self.refuse(node, "a value cannot go inside <script>, <style>, a style attribute or an on... attribute")
+        elif _URL_ATTRIBUTE.search(before):
+            variable = self.variables.get(node.name) if isinstance(node, nodes.Name) else None
+            if variable is None or variable.kind != LINK:
+                links = ", ".join(sorted(v.name for v in self.variables.values() if v.kind == LINK)) or "none here"
+                self.refuse(node, f"only a link variable ({links}) may be a link's address")
 
     def _name(self, node: nodes.Name, scope: _Scope) -> None:
         name = node.name
@@ -315,6 +347,11 @@ def _value(spec: TemplateSpec, variable: Variable, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise TemplateError(f"{spec.purpose}: {variable.name} must be a whole number, not {value!r}")
         return value
+    if variable.kind == LINK:
+        link = _plain(value)
+        if not link.lower().startswith(("https://", "http://")) or one_line(link) != link or " " in link:
+            raise TemplateError(f"{spec.purpose}: {variable.name} must be an http(s) address, not {link!r}")
+        return link
     if variable.kind != LIST:
         return _plain(value)
     if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):

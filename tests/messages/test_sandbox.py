@@ -204,3 +204,40 @@ def test_the_sandbox_has_no_globals_and_no_way_to_mark_text_safe():
     # Even past the checks, the sandbox refuses Python's internals.
     with pytest.raises(Exception, match="unsafe"):
         sandbox._PLAIN_ENV.from_string("{{ x.__class__.__mro__ }}").render(x="")
+
+
+PRESENTER = spec_for("presenter.invitation")
+
+
+@pytest.mark.parametrize(
+    ("html", "words"),
+    [
+        ('<a href="{{ title }}">x</a>', "only a link variable (reply_link) may be a link's address"),
+        ("<a href={{ title }}>x</a>", "only a link variable (reply_link) may be a link's address"),
+        ("<img src='{{ recipient_name }}'>", "only a link variable (reply_link) may be a link's address"),
+        ('<a href="{% if title %}{{ title }}{% endif %}">x</a>', "only a link variable"),
+        ('<p style="color: {{ title }}">x</p>', "a value cannot go inside <script>"),
+        ('<a onclick="{{ reply_link }}">x</a>', "a value cannot go inside <script>"),
+        ('<script>var t = "{{ title }}";</script>', "a value cannot go inside <script>"),
+        ("<style>p { content: '{{ title }}' }</style>", "a value cannot go inside <script>"),
+    ],
+)
+def test_in_the_html_body_a_value_cannot_be_code_or_a_links_address_unless_it_is_a_link(html, words):
+    problems = validate(PRESENTER, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"]
+    assert words in problems[0].message
+
+
+def test_values_in_html_text_and_attributes_and_a_link_in_href_are_allowed():
+    html = (
+        '<p title="{{ title }}">{{ title }}</p><script>1</script><p>{{ reference }}</p><a href="{{ reply_link }}">x</a>'
+    )
+    assert validate(PRESENTER, "Subject", "Text", html) == []
+
+
+@pytest.mark.parametrize(
+    "link", ["javascript:alert(1)", "data:text/html,x", "https://a.example/\nBcc: x", "//evil.example"]
+)
+def test_a_link_value_must_be_an_http_address(link):
+    with pytest.raises(TemplateError, match="reply_link must be an http"):
+        render(PRESENTER, "x", "{{ reply_link }}", None, PRESENTER.examples() | {"reply_link": link})
