@@ -354,6 +354,12 @@ def _value(spec: TemplateSpec, variable: Variable, value: Any) -> Any:
         return link
     if variable.kind != LIST:
         return _plain(value)
+    return _list_value(spec, variable, value)
+
+
+def _list_value(spec: TemplateSpec, variable: Variable, value: Any) -> list[dict[str, str]]:
+    """A list's items, each with exactly its declared fields (so no undeclared field, such
+    as an identity, rides along), as text; at most MAX_LIST_ITEMS of them."""
     if isinstance(value, str | bytes | Mapping) or not hasattr(value, "__iter__"):
         raise TemplateError(f"{spec.purpose}: {variable.name} must be a list")
     items = list(value)
