@@ -34,6 +34,7 @@ can add a mail header.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterator, Mapping
@@ -297,7 +298,12 @@ def _parse(env: SandboxedEnvironment, part: str, source: str) -> tuple[nodes.Tem
         return None, [Problem(part, exc.lineno, f"the template does not read: {exc.message}")]
 
 
-def _check_part(spec: TemplateSpec, part: str, source: str) -> list[Problem]:
+@functools.lru_cache(maxsize=512)  # the same template is checked for every message queued from it
+def _check_part(spec: TemplateSpec, part: str, source: str) -> tuple[Problem, ...]:
+    return tuple(_problems_of_part(spec, part, source))
+
+
+def _problems_of_part(spec: TemplateSpec, part: str, source: str) -> list[Problem]:
     limit = MAX_SUBJECT_SOURCE if part == SUBJECT else MAX_BODY_SOURCE
     if not source.strip():
         return [Problem(part, None, "it is empty")] if part != HTML else []
@@ -330,7 +336,7 @@ def _check_part(spec: TemplateSpec, part: str, source: str) -> list[Problem]:
 
 def validate(spec: TemplateSpec, subject: str, text: str, html: str | None) -> list[Problem]:
     """Everything wrong with a template's three parts; an empty list means it may be saved."""
-    problems = _check_part(spec, SUBJECT, subject) + _check_part(spec, TEXT, text)
+    problems = [*_check_part(spec, SUBJECT, subject), *_check_part(spec, TEXT, text)]
     if html is not None:
         problems += _check_part(spec, HTML, html)
     return problems
@@ -388,8 +394,13 @@ def _context(spec: TemplateSpec, values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _value(spec, variable, values[name]) for name, variable in declared.items()}
 
 
+@functools.lru_cache(maxsize=512)  # compiled once, rendered for every message (a Template is thread-safe)
+def _compiled(env: SandboxedEnvironment, source: str) -> jinja2.Template:
+    return env.from_string(source)
+
+
 def _chunks(env: SandboxedEnvironment, source: str, context: dict[str, Any]) -> Iterator[str]:
-    return env.from_string(source).generate(context)
+    return _compiled(env, source).generate(context)
 
 
 def _render_part(part: str, source: str, context: dict[str, Any], deadline: float) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 TEXT_KIND, NUMBER, DATE, LINK, LIST = "text", "number", "date", "link", "list"
@@ -18,7 +18,7 @@ class Variable:
     name: str
     kind: str
     description: str
-    example: Any
+    example: Any = field(compare=False)  # not part of what a template may use: specs compare and hash without it
     fields: tuple[Variable, ...] = ()
 
     def __post_init__(self) -> None:
