@@ -18,7 +18,11 @@ is saved or rendered:
   `not`, comparisons, `~`, `+` and `-`, and a few filters (`FILTERS`) and
   tests (`TESTS`);
 * nothing that calls a function or method, multiplies, sets a variable,
-  defines a macro or reaches another template.
+  defines a macro or reaches another template;
+* in the HTML body, no value inside `<script>`, `<style>`, a `style` or an
+  `on...` attribute, and no value but a link variable as a link's address
+  (escaping does not stop `javascript:`); a link variable's value must be an
+  http(s) address.
 
 Then it is rendered by a `SandboxedEnvironment` with no globals, only those
 filters and tests, and `StrictUndefined` (a missing value is an error, not an
@@ -30,6 +34,10 @@ source: a title holding `{{ 7*7 }}` is printed as it is. Output is bounded
 its length is the data's. The rendered subject is one line: line breaks and
 control characters that a value brings are turned into spaces, so no value
 can add a mail header.
+
+A template's check and its compiled form are kept (`functools.lru_cache`,
+keyed by the spec and the wording), so queueing many messages from one
+template checks and compiles it once.
 """
 
 from __future__ import annotations
