@@ -63,6 +63,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, PositiveFloat, PositiveInt, PrivateAttr, ValidationError, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
@@ -331,6 +332,13 @@ class Settings(BaseSettings):
         "long as the one before, from one minute).",
     )
 
+    public_url: str = Field(
+        "",
+        validation_alias="EVIDENCE_PUBLIC_URL",
+        description="The app's address as people reach it (https://evidence.example.org), from which the "
+        "links in messages are made. Empty means messages with links cannot be made.",
+    )
+
     _cookie_key_source: str = PrivateAttr("default")
 
     def __init__(self) -> None:
@@ -439,6 +447,14 @@ class Settings(BaseSettings):
                 "an SMTP host is set (EVIDENCE_SMTP_HOST) but no From address; set EVIDENCE_MAIL_FROM", policy=True
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str) -> str:
+        problem = public_url_problem(url) if url else None
+        if problem:
+            raise _refuse(problem, origin=_current().origins.get("public_url"))
+        return url
 
     @field_validator("bcrypt_rounds")
     @classmethod
@@ -706,6 +722,29 @@ def cookie_key_problem(key: str) -> str | None:
             f"the cookie key's entropy is about {bits:.0f} bits (its length times the entropy of its characters); "
             f"it needs at least {MIN_COOKIE_KEY_BITS}." + make_one
         )
+    return None
+
+
+def public_url_problem(url: str) -> str | None:
+    """Why `url` cannot be the app's public address (the base of links in messages), or None.
+
+    It must be an http or https address with a host, and no user name,
+    password, query or fragment (a link's own query is added after it)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks the port)
+    except ValueError as exc:
+        return f"is not a web address ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must begin with http:// or https://"
+    if not parts.hostname:
+        return "has no host name"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password"
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        return "must not contain a query (?) or fragment (#)"
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return "must not contain spaces or control characters"
     return None
 
 

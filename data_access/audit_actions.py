@@ -101,6 +101,9 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("outbox.failed", "Message failed", _C),
     AuditAction("outbox.cancel", "Message cancelled", _C),
     AuditAction("outbox.resend", "Message queued again", _C),
+    # Messages
+    AuditAction("message_template.save", "Message template saved", _C),
+    AuditAction("message_template.reset", "Message template reset to its default", _C),
     # Benchmarks (bench/bulk_seed.py)
     AuditAction("bench.seed", "Benchmark data seeded", _C),
     # Files (one family: export.<what>)

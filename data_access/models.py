@@ -474,3 +474,23 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class MessageTemplate(Base):
+    """A message template the admin edited (`data_access.templates`); a purpose
+    with no row uses its default from `messages.templates`."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (
+        CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("length(trim(subject)) > 0", name="subject_present"),
+        CheckConstraint("length(trim(body_text)) > 0", name="body_text_present"),
+    )
+
+    purpose: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)

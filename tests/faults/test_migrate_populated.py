@@ -27,7 +27,18 @@ from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, t
 from data_access import auth, call_state, imports
 from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
-from data_access.models import Base, LineUp, LineUpMember, Submission, SubmissionDetailView, User, utcnow
+from data_access.models import (
+    Base,
+    LineUp,
+    LineUpMember,
+    MessageTemplate,
+    OutboxMessage,
+    ReviewAutosave,
+    Submission,
+    SubmissionDetailView,
+    User,
+    utcnow,
+)
 from importing import propose_mapping, read_table
 from tests.support.schema import schema_differences
 from tests.support.spreadsheets import template_csv, valid_row
@@ -63,6 +74,38 @@ def fill_every_table(db: Database, config) -> None:
         # who opened which detail on which day; a version of the region published for reviewers
         s.add(SubmissionDetailView(user_id=admin_id, submission_id=ids[0], day=dt.date(2026, 12, 6), first_at=utcnow()))
         s.get(Submission, ids[1]).redactions = {"region": "A coastal town", "links": ["The report (address withheld)"]}
+        # a reviewer's input kept while typing; a message in the outbox
+        reviewer_id = s.scalar(select(User.id).where(User.role == "reviewer"))
+        s.add(
+            ReviewAutosave(
+                reviewer_id=reviewer_id,
+                submission_id=ids[0],
+                base_version=0,
+                values={"scores": {}, "comment": "half a thought", "recommendation": None, "confidence": None},
+            )
+        )
+        s.add(
+            OutboxMessage(
+                purpose="reviewer.reminder",
+                recipient_email="reviewer@example.org",
+                recipient_user_id=reviewer_id,
+                subject="Reviews due on Friday",
+                body_text="Three reviews are waiting for you.",
+                idempotency_key="reviewer.reminder:1:2026-12-06",
+                created_by=admin_name,
+            )
+        )
+        # a message template the admin edited
+        s.add(
+            MessageTemplate(
+                purpose="contributor.acknowledgement",
+                subject="Received: {{ reference }}",
+                body_text="Thank you, {{ recipient_name }}.",
+                body_html=None,
+                updated_by=admin_name,
+                version=1,
+            )
+        )
     content = template_csv(
         [
             valid_row(5001),
@@ -97,6 +140,8 @@ def copy_rows(source: Database, target: Database) -> None:
             narrow = Table(table.name, MetaData(), *[Column(c.name, c.type, primary_key=c.primary_key) for c in common])
             rows = [dict(r._mapping) for r in src.execute(select(*common))]
             if rows:
+                # Rows a migration wrote itself (data_version's one row, from 0005) give way to the copy's.
+                dst.execute(narrow.delete())
                 dst.execute(insert(narrow), rows)
         if target.dialect == "postgresql":
             for table in Base.metadata.sorted_tables:

@@ -4,7 +4,7 @@ idempotency key per purpose and recipient (unique) so that a message is
 queued once however often it is asked for.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-06 18:30:00
 """
 
