@@ -81,7 +81,7 @@ def score(page, promise: str, evidence: str, survivors: str, comment: str) -> No
 
 
 def click(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name=name, exact=True).click()
     wait_idle(page)
 
 
@@ -95,7 +95,7 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(page,
     # the rubric's descriptors are beside the choices
     page.get_by_text("Description or anecdote only; no systematic data.").wait_for()
     score(page, "4", "Cannot judge", "2", "Clear theory of change; no data yet.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Review submitted").wait_for()
     screenshot(page, "reviewer-submitted")
     with db.read() as s:
@@ -106,10 +106,10 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(page,
 
     open_review(page, server.url, ref2)
     score(page, "5", "3", "3", "")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("A comment is required when a score is 1 or 5").wait_for()
     page.get_by_label(COMMENT_LABEL).fill("Delivered in three areas with results kept.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Review submitted").wait_for()
     with db.read() as s:
         assert get_own_review(s, submission_id=second, reviewer_id=reviewer).scores["promise"] == 5
@@ -148,7 +148,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
         sign_in(esi, server.url, "reviewer5", password_of("reviewer5"))
         open_review(esi, server.url, shared)
         score(esi, "3", "4", "2", "Esi's reading: a credible evaluation.")
-        click(esi, "Submit review")
+        click(esi, "Submit")
         esi.get_by_text("Review submitted").wait_for()
     finally:
         first.close()
@@ -158,7 +158,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
     page.get_by_text("appear here once you have submitted yours").wait_for()
     assert page.get_by_text("Esi's reading: a credible evaluation.").count() == 0
     score(page, "3", "3", "3", "Fergus agrees it is promising.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Esi's reading: a credible evaluation.").wait_for()
     page.get_by_text("Reviewer A", exact=True).wait_for()
     assert page.get_by_text("Esi Demo-Reviewer").count() == 0  # no names of other reviewers
@@ -177,7 +177,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
     choose(page, "Promise", "2")
     page.get_by_label(COMMENT_LABEL).fill("Saved in the first tab.")
     click(page, "Save draft")
-    page.get_by_text("saved as a draft").wait_for()
+    page.get_by_text("Draft saved.").wait_for()
 
     choose(second, "Promise", "4")
     second.get_by_label(COMMENT_LABEL).fill("Typed in the second tab.")
@@ -190,7 +190,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
         assert get_own_review(s, submission_id=submission, reviewer_id=reviewer).comment == "Saved in the first tab."
 
     click(second, "Keep my version (save it)")
-    second.get_by_text("saved as a draft").wait_for()
+    second.get_by_text("Draft saved.").wait_for()
     with db.read() as s:
         stored = get_own_review(s, submission_id=submission, reviewer_id=reviewer)
     assert (stored.comment, stored.scores["promise"], stored.version) == ("Typed in the second tab.", 4, 2)
