@@ -12,7 +12,7 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import context, render, review_form, review_queue
+from ui import context, render, review_form, review_queue, workspace
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
@@ -53,11 +53,12 @@ if sub.restricted:
 
 # Side by side on a wide screen (stacked on a phone): the submission scrolls
 # in its own box, so the form beside it stays in view.
+workspace.style()
 reading, scoring = st.columns([1, 1], gap="medium")
-with reading, st.container(height=760, border=True, key="my_reviews.submission"):
+with reading, st.container(border=True, key=workspace.SUBMISSION_KEY):
     render.submission_detail(sub, config, viewer_role=viewer.role)
 
-with scoring:
+with scoring, st.container(key="my_reviews.form"):
     st.subheader("Your review")
     entry = review_form.form_state(submission_id, own)
     submitted = own is not None and own.status == "submitted"

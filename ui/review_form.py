@@ -32,7 +32,7 @@ from data_access.reviews import (
     save_review,
 )
 from data_access.submissions import AccessDenied
-from ui import render
+from ui import render, workspace
 from ui.errors import failed_runs, failed_since_drawn, kept
 from ui.guard import refuse
 
@@ -102,7 +102,10 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
-    render.show_flash(FLASH)
+    """The last action's outcome, brought into view (the person just acted here)."""
+    if FLASH in st.session_state:
+        render.show_flash(FLASH)
+        workspace.bring_outcome_into_view()
 
 
 # --- widgets -------------------------------------------------------------------
@@ -145,9 +148,8 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
     for key, value in _widget_values(entry["values"], config, submission_id).items():
         if force or key not in st.session_state:
             st.session_state[key] = value
-    columns = st.columns(len(config.criteria))
-    for column, c in zip(columns, config.criteria, strict=True):
-        with column:
+    for c in config.criteria:  # one under another, each choice with its descriptor beside it
+        with st.container(border=True):
             st.radio(
                 f"{c.label}: {c.question}",  # plain words: a screen reader would read Markdown's ** aloud
                 SCORE_OPTIONS,
@@ -226,17 +228,13 @@ def actions(
     next opens another submission; each click carries the submission it was
     pressed for, and acts only on that one. `then` is (the next unfinished
     reference or None, a function that opens a reference)."""
-    row = st.columns(3)
-    for column, (action, label, icon, kind) in zip(
-        row,
-        (
-            (SAVE_DRAFT, "Save draft", ":material/save:", "secondary"),
-            (SUBMIT, "Submit", ":material/send:", "secondary"),
-            (SUBMIT_NEXT, "Submit and next", ":material/skip_next:", "primary"),
-        ),
-        strict=True,
+    row = st.container(horizontal=True)
+    for action, label, icon, kind in (
+        (SAVE_DRAFT, "Save draft", ":material/save:", "secondary"),
+        (SUBMIT, "Submit", ":material/send:", "secondary"),
+        (SUBMIT_NEXT, "Submit and next", ":material/skip_next:", "primary"),
     ):
-        column.button(
+        row.button(
             label,
             icon=icon,
             type=kind,
@@ -244,9 +242,8 @@ def actions(
             key=f"my_reviews.{action}",
             on_click=_pressed,
             args=(action, submission_id),
-            width="stretch",
         )
-    with st.container(key="my_reviews.outcome"):
+    with st.container(key=workspace.OUTCOME_KEY):
         show_flash()
         if intent is None or intent[1] != submission_id:
             return
@@ -261,6 +258,7 @@ def actions(
             expected=entry["base_version"],
             then=then if action == SUBMIT_NEXT else None,
         )
+        workspace.bring_outcome_into_view()  # not saved: the reason is shown here
 
 
 def save(

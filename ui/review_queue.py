@@ -127,7 +127,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig
     # label, so a label that changed with the status (a save) would otherwise
     # lose the selection.
     st.session_state[PICKER] = current
-    pick, left, right = st.columns([4, 1, 1], vertical_alignment="bottom")
+    pick, left, right = st.columns([3, 1, 1.3], vertical_alignment="bottom")
     pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked)
     previous, following = neighbours(refs, statuses, current)
     left.button(
@@ -205,6 +205,11 @@ def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
         hide_index=True,
         width="stretch",
         height=min(36 * (len(frame) + 1) + 2, 300),
+        column_config={
+            "Reference": st.column_config.TextColumn(width="small"),
+            "Title": st.column_config.TextColumn(width="medium"),
+            "Themes": st.column_config.TextColumn(width="medium"),
+        },
         on_select=partial(_row_chosen, key, list(rows["reference"])),
         selection_mode="single-row",
         key=key,

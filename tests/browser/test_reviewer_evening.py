@@ -1,0 +1,234 @@
+"""A reviewer's evening in a real browser, keyboard only: sign in, open My
+reviews, and score submission after submission with Tab, the arrow keys,
+typing and Enter on "Submit and next". After each save the outcome message is
+inside the viewport and the keyboard's focus is still in the form. Then the
+same on a 390 x 844 phone, where the submission and the form stack and
+nothing is wider than the screen.
+
+Each step is a small helper, so that the test reads as the evening does."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import select
+
+from config import load_call_config
+from data_access.db import Database
+from data_access.demo import seed_demo
+from data_access.migrate import upgrade
+from data_access.models import Submission, User
+from data_access.reviews import get_own_review
+from tests.conftest import ROOT
+from tests.support.accounts import give_test_passwords, password_of
+from tests.support.browser import go_to, sign_in, wait_idle
+from tests.support.live import LiveServer
+
+REVIEWER = "reviewer6"  # 150 assignments in the demo call, most of them not started
+LAPTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+FORM = ".st-key-my_reviews-form"
+OUTCOME = ".st-key-my_reviews-outcome"
+DOCS_IMG = ROOT / "docs" / "img"
+# Options are chosen by their place in the group (from 0): scores 1..5, then "Cannot judge".
+SCORES = [("Promise", 2), ("Evidence strength", 1), ("Survivor involvement", 3)]  # 3, 2 and 4
+RECOMMENDATION = ("Recommendation", 1)  # "Feature in the report"
+CONFIDENCE = ("Your confidence", 1)  # "Medium"
+
+
+@pytest.fixture(scope="module")
+def evening(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
+    """A server of its own on a fresh demo call, so these reviews change no other test's data."""
+    folder = tmp_path_factory.mktemp("evening")
+    url = f"sqlite:///{folder / 'demo.db'}"
+    db = Database(url)
+    upgrade(db)
+    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+    give_test_passwords(db)
+    server = LiveServer.start(url, folder)
+    try:
+        yield server, db
+    finally:
+        server.stop()
+        db.dispose()
+
+
+def _new_page(chromium, viewport: dict):
+    context = chromium.new_context(viewport=viewport)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    return page
+
+
+def open_my_reviews(page, server: LiveServer) -> None:
+    """Sign in, then open My reviews: from the menu on a wide screen, by its
+    address on a phone (where the menu is folded away)."""
+    sign_in(page, server.url, REVIEWER, password_of(REVIEWER))
+    if page.viewport_size["width"] > PHONE["width"]:
+        go_to(page, "My reviews")
+    else:
+        page.goto(f"{server.url}/my_reviews")
+        page.get_by_role("heading", name="My reviews").wait_for()
+    page.locator(FORM).get_by_text("Your review", exact=True).wait_for()
+
+
+def open_reference(page) -> str:
+    """The reference of the submission open beside the form."""
+    caption = page.get_by_text("Submission CFE-").first
+    caption.wait_for()
+    return caption.inner_text().removeprefix("Submission ").strip()
+
+
+def focus_in(page, selector: str) -> bool:
+    return page.evaluate(
+        "(sel) => { const a = document.activeElement; return !!a && a !== document.body && !!a.closest(sel); }",
+        selector,
+    )
+
+
+def tab_until(page, condition: str, *, backwards: bool = False, limit: int = 120) -> None:
+    """Press Tab (or Shift+Tab) until `condition` (a JS expression about
+    `document.activeElement`, as `a`) holds."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        if page.evaluate(f"(() => {{ const a = document.activeElement; return !!a && ({condition}); }})()"):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{condition} never reached with {key}")
+
+
+def in_group(label: str) -> str:
+    """JS: the focused element is an option of the radio group labelled `label`."""
+    return (
+        "a.type === 'radio' && [...(a.closest('[data-testid=\"stRadio\"]')?.querySelectorAll("
+        "'[data-testid=\"stWidgetLabel\"]') ?? [])].some(l => l.innerText.trim().startsWith("
+        f"{label!r}))"
+    )
+
+
+def choose_with_keys(page, label: str, index: int, *, backwards: bool = False) -> None:
+    """Reach the group with Tab, take the option under focus with Space, then
+    move to the wanted one with the arrow keys (each move chooses it)."""
+    tab_until(page, in_group(label), backwards=backwards)
+    at = page.evaluate(
+        "() => [...document.activeElement.closest('[role=\"radiogroup\"]').querySelectorAll('input')]"
+        ".indexOf(document.activeElement)"
+    )
+    page.keyboard.press("Space")
+    wait_idle(page)
+    key = "ArrowDown" if index > at else "ArrowUp"
+    for _ in range(abs(index - at)):
+        page.keyboard.press(key)
+        wait_idle(page)
+
+
+def score_with_keys(page, comment: str) -> None:
+    """Every score, the comment, the recommendation and the confidence, keyboard only."""
+    for n, (label, index) in enumerate(SCORES):
+        # From "Submit and next" the first group is behind; from there on, ahead.
+        choose_with_keys(page, label, index, backwards=n == 0 and focus_in(page, f"{FORM} button"))
+    tab_until(page, "a.tagName === 'TEXTAREA'")
+    page.keyboard.press("Control+A")  # a draft may hold a comment already: replace it
+    page.keyboard.type(comment)
+    choose_with_keys(page, *RECOMMENDATION)
+    choose_with_keys(page, *CONFIDENCE)
+
+
+def submit_and_next_with_enter(page) -> None:
+    tab_until(page, "a.tagName === 'BUTTON' && a.innerText.trim().endsWith('Submit and next')")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+
+
+def wait_for_another_submission(page, reference: str) -> str:
+    """Wait until a submission other than `reference` is open beside the form; its reference."""
+    page.wait_for_function(
+        """(ref) => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+                    .some(c => /^Submission CFE-/.test(c.innerText.trim()) && c.innerText.trim() !== 'Submission ' + ref)""",
+        arg=reference,
+    )
+    wait_idle(page)
+    return open_reference(page)
+
+
+def assert_outcome_in_view(page, words: str) -> None:
+    """The message is shown under the buttons and, within a moment, inside the viewport."""
+    message = page.locator(OUTCOME).get_by_text(words)
+    message.wait_for()
+    inside = """e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; }"""
+    with contextlib.suppress(PlaywrightTimeout):
+        message.element_handle().wait_for_element_state("stable")
+        page.wait_for_function(f"e => ({inside})(e)", arg=message.element_handle(), timeout=3_000)
+    box = message.evaluate("e => { const r = e.getBoundingClientRect(); return [r.top, r.bottom]; }")
+    assert message.evaluate(inside), (words, box, page.evaluate("() => window.innerHeight"))
+
+
+def assert_focus_in_form(page) -> None:
+    assert focus_in(page, FORM), page.evaluate("() => document.activeElement.outerHTML.slice(0, 200)")
+
+
+def assert_nothing_wider_than_the_screen(page) -> None:
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], widths
+
+
+def picture(page, name: str) -> None:
+    """A picture of what the viewport shows, once drawn, for docs/reviewing.md."""
+    wait_idle(page)
+    page.wait_for_function(  # widgets still loading show grey placeholders
+        """() => !document.querySelector('[data-testid="stSkeleton"], [data-testid="stSkeletonElement"]')"""
+    )
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_IMG / f"{name}.png"))
+
+
+def stored_review(db: Database, reference: str):
+    with db.read() as s:
+        reviewer = s.scalar(select(User.id).where(User.username == REVIEWER))
+        submission = s.scalar(select(Submission.id).where(Submission.reference == reference))
+        return get_own_review(s, submission_id=submission, reviewer_id=reviewer)
+
+
+def score_evening(page, db: Database, count: int, *, shots: str) -> None:
+    """Score `count` submissions in a row with Submit and next."""
+    reference = open_reference(page)
+    for n in range(count):
+        comment = f"Evening review {n + 1} of {reference}."
+        score_with_keys(page, comment)
+        submit_and_next_with_enter(page)
+        following = wait_for_another_submission(page, reference)
+        assert_outcome_in_view(page, f"Review submitted. Now showing {following}, the next unfinished.")
+        assert_focus_in_form(page)
+        stored = stored_review(db, reference)
+        assert (stored.status, stored.comment) == ("submitted", comment)
+        assert stored.scores == {"promise": 3, "evidence_strength": 2, "survivor_involvement": 4}
+        assert (stored.recommendation, stored.confidence) == ("feature", "medium")
+        if n == 0:
+            picture(page, f"reviewing-{shots}")
+        reference = following
+
+
+def test_a_reviewers_evening_on_a_laptop_keyboard_only(evening, chromium):
+    server, db = evening
+    page = _new_page(chromium, LAPTOP)
+    try:
+        open_my_reviews(page, server)
+        picture(page, "reviewing-queue")
+        score_evening(page, db, 15, shots="laptop")
+    finally:
+        page.context.close()
+
+
+def test_a_reviewers_evening_on_a_phone(evening, chromium):
+    server, db = evening
+    page = _new_page(chromium, PHONE)
+    try:
+        open_my_reviews(page, server)
+        assert_nothing_wider_than_the_screen(page)
+        score_evening(page, db, 3, shots="phone")
+        assert_nothing_wider_than_the_screen(page)
+    finally:
+        page.context.close()
