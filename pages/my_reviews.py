@@ -76,7 +76,7 @@ with scoring, st.container(key="my_reviews.form"):
             "Reopen to change it", icon=":material/edit:", key=review_form.widget_key(submission_id, "reopen")
         ):
             review_form.reopen(db, viewer, submission_id, own.version)
-        review_form.show_flash()
+        review_form.outcome()
     else:
         saved = f"Draft saved {render.format_when(own.updated_at)}." if own else "Not saved yet."
         st.caption(saved + (" You have unsaved changes." if dirty else ""))
@@ -89,6 +89,7 @@ with scoring, st.container(key="my_reviews.form"):
             entry,
             closed=closed,
             intent=intent,
+            assigned=set(queue["submission_id"].astype(int)),
             then=(review_queue.next_unfinished(queue, reference), review_queue.go),
         )
         st.caption("Your input here is kept while you visit other submissions or pages, until you save it.")

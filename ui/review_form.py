@@ -14,7 +14,7 @@ is reported with both versions side by side instead of being overwritten.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import streamlit as st
 
@@ -101,11 +101,17 @@ def flash(kind: str, text: str) -> None:
     render.flash(FLASH, kind, text)
 
 
-def show_flash() -> None:
+def outcome() -> None:
+    """The last action's outcome where the buttons are, for a view without them."""
+    with st.container(key=workspace.OUTCOME_KEY):
+        show_flash(focus=True)
+
+
+def show_flash(*, focus: bool = False) -> None:
     """The last action's outcome, brought into view (the person just acted here)."""
     if FLASH in st.session_state:
         render.show_flash(FLASH)
-        workspace.bring_outcome_into_view()
+        workspace.bring_outcome_into_view(focus=focus)
 
 
 # --- widgets -------------------------------------------------------------------
@@ -218,6 +224,7 @@ def actions(
     *,
     closed: bool,
     intent: tuple[str, int] | None,
+    assigned: Collection[int],
     then: tuple[str | None, Callable[[str], None]],
 ) -> None:
     """Save draft, Submit, Submit and next, and right under them the outcome
@@ -227,7 +234,8 @@ def actions(
     pressed stays in place (and keeps the keyboard's focus) when Submit and
     next opens another submission; each click carries the submission it was
     pressed for, and acts only on that one. `then` is (the next unfinished
-    reference or None, a function that opens a reference)."""
+    reference or None, a function that opens a reference). A click for a
+    submission no longer `assigned` saves nothing, and says so here."""
     row = st.container(horizontal=True)
     for action, label, icon, kind in (
         (SAVE_DRAFT, "Save draft", ":material/save:", "secondary"),
@@ -245,6 +253,9 @@ def actions(
         )
     with st.container(key=workspace.OUTCOME_KEY):
         show_flash()
+        if intent is not None and intent[1] not in assigned:
+            st.error(f"Not saved: {NOT_ASSIGNED}", icon=":material/block:")
+            workspace.bring_outcome_into_view()
         if intent is None or intent[1] != submission_id:
             return
         action = intent[0]

@@ -26,14 +26,22 @@ _STYLE = """<style>
 </style>"""
 
 # Scroll the outcome (the message under the buttons) into view once drawn,
-# moving the page as little as possible; the keyboard's focus is not moved.
+# moving the page as little as possible. With FOCUS (where the form has
+# been replaced by the submitted review, so the button pressed is gone), the
+# keyboard's focus goes to the message rather than back to the page's top;
+# otherwise it stays where it is.
 _BRING_INTO_VIEW = """<script>
 (() => {
   let tries = 0;
   const look = () => {
     const box = document.querySelector(".st-key-my_reviews-outcome [data-testid='stAlert']");
-    if (box) { box.scrollIntoView({block: "nearest"}); return; }
-    if (++tries < 40) setTimeout(look, 50);
+    if (box) {  // for a moment, while the page settles; then the person's scrolling is theirs
+      const at = box.getBoundingClientRect();
+      if (at.top < 0 || at.bottom > window.innerHeight) box.scrollIntoView({block: "nearest"});
+      const active = document.activeElement;
+      if (FOCUS && (!active || active === document.body)) { box.setAttribute("tabindex", "-1"); box.focus({preventScroll: true}); }
+    }
+    if (++tries < 20) setTimeout(look, 50);
   };
   look();
 })();
@@ -44,10 +52,11 @@ def style() -> None:
     st.html(_STYLE)
 
 
-def bring_outcome_into_view() -> None:
-    """Call in the run that shows an outcome message."""
+def bring_outcome_into_view(*, focus: bool = False) -> None:
+    """Call in the run that shows an outcome message; `focus` where the form is gone."""
     # A different text each time (the sanitiser drops comments), or the same
     # element would stay in place and its script would not run again.
     nonce = st.session_state.get(NONCE, 0) + 1
     st.session_state[NONCE] = nonce
-    st.html(_BRING_INTO_VIEW.replace("let tries = 0;", f"let tries = 0; /* {nonce} */"), unsafe_allow_javascript=True)
+    script = _BRING_INTO_VIEW.replace("let tries = 0;", f"let tries = 0; /* {nonce} */")
+    st.html(script.replace("FOCUS", "true" if focus else "false"), unsafe_allow_javascript=True)

@@ -16,14 +16,12 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from config import load_call_config
 from data_access.db import Database
-from data_access.demo import seed_demo
-from data_access.migrate import upgrade
 from data_access.models import Submission, User
 from data_access.reviews import get_own_review
+from tests.browser.conftest import own_demo_server
 from tests.conftest import ROOT
-from tests.support.accounts import give_test_passwords, password_of
+from tests.support.accounts import password_of
 from tests.support.browser import go_to, sign_in, wait_idle
 from tests.support.live import LiveServer
 
@@ -42,18 +40,8 @@ CONFIDENCE = ("Your confidence", 1)  # "Medium"
 @pytest.fixture(scope="module")
 def evening(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
     """A server of its own on a fresh demo call, so these reviews change no other test's data."""
-    folder = tmp_path_factory.mktemp("evening")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    server = LiveServer.start(url, folder)
-    try:
-        yield server, db
-    finally:
-        server.stop()
-        db.dispose()
+    with own_demo_server(tmp_path_factory.mktemp("evening")) as served:
+        yield served
 
 
 def _new_page(chromium, viewport: dict):
@@ -137,10 +125,15 @@ def score_with_keys(page, comment: str) -> None:
     choose_with_keys(page, *CONFIDENCE)
 
 
-def submit_and_next_with_enter(page) -> None:
-    tab_until(page, "a.tagName === 'BUTTON' && a.innerText.trim().endsWith('Submit and next')")
+def press_button(page, label: str) -> None:
+    """Tab to the form's button labelled `label` and press Enter."""
+    tab_until(page, f"a.tagName === 'BUTTON' && !!a.closest({FORM!r}) && a.innerText.trim().endsWith({label!r})")
     page.keyboard.press("Enter")
     wait_idle(page)
+
+
+def submit_and_next_with_enter(page) -> None:
+    press_button(page, "Submit and next")
 
 
 def wait_for_another_submission(page, reference: str) -> str:
@@ -211,6 +204,22 @@ def score_evening(page, db: Database, count: int, *, shots: str) -> None:
         reference = following
 
 
+def save_then_submit(page, db: Database) -> None:
+    """The other two buttons: Save draft keeps the form open; Submit shows the
+    submitted review in its place, and the focus moves to the message."""
+    reference = open_reference(page)
+    score_with_keys(page, "Saved for later.")
+    press_button(page, "Save draft")
+    assert_outcome_in_view(page, "Draft saved.")
+    assert_focus_in_form(page)
+    assert stored_review(db, reference).status == "draft"
+    press_button(page, "Submit")
+    assert_outcome_in_view(page, "Review submitted.")
+    assert_focus_in_form(page)
+    assert stored_review(db, reference).status == "submitted"
+    assert open_reference(page) == reference
+
+
 def test_a_reviewers_evening_on_a_laptop_keyboard_only(evening, chromium):
     server, db = evening
     page = _new_page(chromium, LAPTOP)
@@ -218,6 +227,7 @@ def test_a_reviewers_evening_on_a_laptop_keyboard_only(evening, chromium):
         open_my_reviews(page, server)
         picture(page, "reviewing-queue")
         score_evening(page, db, 15, shots="laptop")
+        save_then_submit(page, db)
     finally:
         page.context.close()
 

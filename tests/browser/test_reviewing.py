@@ -10,14 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from config import load_call_config
 from data_access.db import Database
-from data_access.demo import seed_demo
-from data_access.migrate import upgrade
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User
 from data_access.reviews import get_own_review
-from tests.browser.conftest import screenshot
-from tests.support.accounts import give_test_passwords, password_of
+from tests.browser.conftest import own_demo_server, screenshot
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
 
@@ -28,18 +25,8 @@ COMMENT_LABEL = "Comment to the panel (required when a score is 1 or 5)"
 def reviewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
     """A server of its own on a fresh demo call, so these reviews change no
     other test's data."""
-    folder = tmp_path_factory.mktemp("reviewing")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    server = LiveServer.start(url, folder)
-    try:
-        yield server, db
-    finally:
-        server.stop()
-        db.dispose()
+    with own_demo_server(tmp_path_factory.mktemp("reviewing")) as served:
+        yield served
 
 
 def _user(db: Database, username: str) -> int:
