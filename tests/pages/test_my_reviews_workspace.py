@@ -9,6 +9,7 @@ from data_access.assignments import remove_assignment
 from data_access.call_state import set_reviewing_closed
 from data_access.reviews import get_own_review
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_my_reviews import fill
 from tests.support.apptest import rerun, run_app, texts
 
 PAGE = "pages/my_reviews.py"
@@ -42,14 +43,6 @@ def queue(db, db_url, call_config):
     fill(at, subs["CFE-0002"], {"promise": 3}, comment="A first thought.")
     click(at, "my_reviews.draft", db_url)
     return {"subs": subs, "ann": ann, "at": at, "url": db_url}
-
-
-def fill(at, sub, scores, *, comment="", recommendation="feature", confidence="high"):
-    for criterion, value in scores.items():
-        at.radio(key=f"review.{sub}.{criterion}").set_value(value)
-    at.text_area(key=f"review.{sub}.comment").set_value(comment)
-    at.radio(key=f"review.{sub}.recommendation").set_value(recommendation)
-    at.radio(key=f"review.{sub}.confidence").set_value(confidence)
 
 
 def fill_all(at, sub, comment="Reasoned comment."):
