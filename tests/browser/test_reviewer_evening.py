@@ -3,7 +3,8 @@ reviews, and score submission after submission with Tab, the arrow keys,
 typing and Enter on "Submit and next". After each save the outcome message is
 inside the viewport and the keyboard's focus is still in the form. Then the
 same on a 390 x 844 phone, where the submission and the form stack and
-nothing is wider than the screen.
+nothing is wider than the screen. And a click on a row of the queue opens its
+submission.
 
 Each step is a small helper, so that the test reads as the evening does."""
 
@@ -240,5 +241,32 @@ def test_a_reviewers_evening_on_a_phone(evening, chromium):
         assert_nothing_wider_than_the_screen(page)
         score_evening(page, db, 3, shots="phone")
         assert_nothing_wider_than_the_screen(page)
+    finally:
+        page.context.close()
+
+
+def click_queue_row(page, row: int) -> None:
+    """Click the row marker of the queue table's `row` (from 0): the table is drawn on a canvas."""
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.locator("canvas").first.wait_for()
+    box = table.bounding_box()
+    header = row_height = 35
+    page.mouse.click(box["x"] + 18, box["y"] + header + row_height * row + row_height / 2)
+    wait_idle(page)
+
+
+def test_a_row_of_the_queue_opens_its_submission(evening, chromium):
+    server, _db = evening
+    page = _new_page(chromium, LAPTOP)
+    try:
+        open_my_reviews(page, server)
+        rows = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]')]
+                      .map(c => c.textContent.trim()).filter(t => /^CFE-\\d+$/.test(t))"""
+        )
+        assert open_reference(page) == rows[0]  # the first unfinished opens by default
+        click_queue_row(page, 2)
+        assert wait_for_another_submission(page, rows[0]) == rows[2]
+        assert f"submission={rows[2]}" in page.url
     finally:
         page.context.close()
