@@ -419,7 +419,7 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
         .order_by(SubmissionCode.submission_id, SubmissionCode.position)
     ):
         themes.setdefault(sid, []).append(code)
-    out = [
+    out: list[dict[str, object]] = [
         {
             "submission_id": sid,
             "reference": ref,
