@@ -162,6 +162,15 @@ def _status(status: str, submission_id: int) -> str:
     return STATUS_LABELS[status] + (" · unsaved changes" if has_unsaved(int(submission_id)) else "")
 
 
+def _nothing_shown(show: str, search: str) -> str:
+    label = FILTER_LABELS[show]
+    if search:
+        return f"No submission in your queue matches “{search}” ({label.lower()})."
+    if show == UNFINISHED_FILTER:
+        return "Nothing unfinished is left in your queue. Choose “All” to see every submission."
+    return f"No submission in your queue has the status “{label}”."
+
+
 def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
     """The queue, filtered by status (unfinished unless asked) and searched by
     title; clicking a row opens its submission."""
@@ -181,13 +190,7 @@ def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
     ]
     rows = queue[keep]
     if rows.empty:
-        what = FILTER_LABELS[show].lower()
-        st.info(
-            f"No submission in your queue matches “{search.strip()}” ({what})."
-            if (search or "").strip()
-            else f"No submission in your queue is {what}. Choose “All” to see every one.",
-            icon=":material/search_off:",
-        )
+        st.info(_nothing_shown(show, (search or "").strip()), icon=":material/search_off:")
         return
     theme_label = config.vocabulary("themes").label
     frame = pd.DataFrame(

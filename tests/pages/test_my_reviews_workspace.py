@@ -112,6 +112,9 @@ def test_the_queue_shows_all_or_one_status_on_request(db, queue):
     assert shown_refs(at) == ["CFE-0001"]
     choose(at, at.radio(key="my_reviews.show"), "draft", queue["url"])
     assert shown_refs(at) == ["CFE-0002"]
+    choose(at, at.radio(key="my_reviews.show"), "conflict", queue["url"])
+    assert len(at.dataframe) == 0
+    assert "No submission in your queue has the status “Conflict declared”." in [i.value for i in at.info]
 
 
 def test_the_title_search_is_plain_text_ignoring_case(db, queue):
@@ -194,6 +197,9 @@ def test_submit_and_next_on_the_last_unfinished_says_it_was_the_last(db, queue, 
     assert outcome(at) == ["Review submitted. That was the last unfinished submission in your queue."]
     assert at.selectbox(key=PICKER).value == "CFE-0002"
     assert at.progress[0].proto.text == "4 of 4 submitted · 0 drafts · 0 not started"
+    assert "Nothing unfinished is left in your queue. Choose “All” to see every submission." in [
+        i.value for i in at.info
+    ]
 
 
 def test_a_review_that_cannot_be_submitted_says_why_under_the_buttons(db, queue):
