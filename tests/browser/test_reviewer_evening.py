@@ -98,20 +98,40 @@ def in_group(label: str) -> str:
     )
 
 
+# In the group of the focused radio: [the focused option's place, the checked one's (-1: none)].
+GROUP_STATE = """() => {
+    const a = document.activeElement;
+    const group = a && a.type === 'radio' ? a.closest('[role="radiogroup"]') : null;
+    if (!group) return null;
+    const inputs = [...group.querySelectorAll('input')];
+    return [inputs.indexOf(a), inputs.findIndex(i => i.checked)];
+}"""
+
+
 def choose_with_keys(page, label: str, index: int, *, backwards: bool = False) -> None:
     """Reach the group with Tab, take the option under focus with Space, then
-    move to the wanted one with the arrow keys (each move chooses it)."""
+    move to the wanted one with the arrow keys (each move chooses it). Like a
+    person, look at what is chosen after the keys (each key starts a run of
+    the app, and a busy machine may take a key while the page redraws) and
+    correct it with the keys, a few times at most."""
     tab_until(page, in_group(label), backwards=backwards)
-    at = page.evaluate(
-        "() => [...document.activeElement.closest('[role=\"radiogroup\"]').querySelectorAll('input')]"
-        ".indexOf(document.activeElement)"
-    )
-    page.keyboard.press("Space")
-    wait_idle(page)
-    key = "ArrowDown" if index > at else "ArrowUp"
-    for _ in range(abs(index - at)):
-        page.keyboard.press(key)
-        wait_idle(page)
+    for _ in range(4):
+        state = page.evaluate(GROUP_STATE)
+        if state is None:  # the focus left the group while the page redrew: go back to it
+            tab_until(page, in_group(label), backwards=True)
+            continue
+        focused, checked = state
+        if checked == index:
+            return
+        if checked != focused:  # nothing chosen yet, or not the one under focus: take that one
+            page.keyboard.press("Space")
+            wait_idle(page)
+            continue
+        key = "ArrowDown" if index > checked else "ArrowUp"
+        for _ in range(abs(index - checked)):
+            page.keyboard.press(key)
+            wait_idle(page)
+    raise AssertionError(f"could not choose option {index} of {label!r} with the keys: {page.evaluate(GROUP_STATE)}")
 
 
 def score_with_keys(page, comment: str) -> None:
@@ -260,10 +280,13 @@ def test_a_row_of_the_queue_opens_its_submission(evening, chromium):
     page = _new_page(chromium, LAPTOP)
     try:
         open_my_reviews(page, server)
-        rows = page.evaluate(
-            """() => [...document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]')]
-                      .map(c => c.textContent.trim()).filter(t => /^CFE-\\d+$/.test(t))"""
-        )
+        rows = page.wait_for_function(  # the table's references, once its grid has drawn three rows
+            """() => {
+                const refs = [...document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]')]
+                    .map(c => c.textContent.trim()).filter(t => /^CFE-\\d+$/.test(t));
+                return refs.length >= 3 ? refs : null;
+            }"""
+        ).json_value()
         assert open_reference(page) == rows[0]  # the first unfinished opens by default
         click_queue_row(page, 2)
         assert wait_for_another_submission(page, rows[0]) == rows[2]
