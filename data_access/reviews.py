@@ -37,6 +37,7 @@ from data_access.models import (
     ReviewAutosave,
     ReviewScore,
     Submission,
+    SubmissionCode,
     User,
     utcnow,
 )
@@ -402,7 +403,8 @@ def reviews_of_submission(
 
 def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
     """A reviewer's own assignments in reference order: submission_id,
-    reference, title (empty where they declared a conflict), status (see
+    reference, title and themes (a list of codes; both empty where they
+    declared a conflict), status (see
     `scoring.review_queue`), updated_at of their review."""
     rows = session.execute(
         select(
@@ -425,17 +427,26 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
         .where(Assignment.reviewer_id == reviewer_id)
         .order_by(Submission.reference)
     ).all()
-    out = [
+    themes: dict[int, list[str]] = {}
+    for sid, code in session.execute(
+        select(SubmissionCode.submission_id, SubmissionCode.code)
+        .join(Assignment, Assignment.submission_id == SubmissionCode.submission_id)
+        .where(Assignment.reviewer_id == reviewer_id, SubmissionCode.field == "themes")
+        .order_by(SubmissionCode.submission_id, SubmissionCode.position)
+    ):
+        themes.setdefault(sid, []).append(code)
+    out: list[dict[str, object]] = [
         {
             "submission_id": sid,
             "reference": ref,
             "title": "" if conflict_id is not None else title,
+            "themes": [] if conflict_id is not None else themes.get(sid, []),
             "status": queue_status(conflicted=conflict_id is not None, review_status=status),
             "updated_at": None if conflict_id is not None else updated,
         }
         for sid, ref, title, status, updated, conflict_id in rows
     ]
-    return pd.DataFrame(out, columns=["submission_id", "reference", "title", "status", "updated_at"])
+    return pd.DataFrame(out, columns=["submission_id", "reference", "title", "themes", "status", "updated_at"])
 
 
 def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:

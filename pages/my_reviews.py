@@ -1,8 +1,10 @@
-"""My reviews (reviewer): the queue of one's own assignments and the review form.
+"""My reviews (reviewer): progress, the queue of one's own assignments, and
+the submission beside the review form.
 
-Input is kept per submission until saved (`ui.review_form`); the queue,
-Previous / Next and `?submission=REF` choose what is open (`ui.review_queue`).
-Everything read or saved goes through the data layer's access checks.
+Input is kept per submission until saved (`ui.review_form`); the queue's
+table, the picker, Previous / Next, Submit and next and `?submission=REF`
+choose what is open (`ui.review_queue`). Everything read or saved goes
+through the data layer's access checks.
 """
 
 import streamlit as st
@@ -10,15 +12,15 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import autosave, context, render, review_form, review_queue
+from ui import autosave, context, render, review_form, review_queue, workspace
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
 config = context.call_config()
 db = context.database()
+intent = review_form.pressed()
 
 st.title("My reviews")
-review_form.show_flash()
 with db.read() as session:
     queue = reviewer_queue(session, reviewer_id=viewer.user_id)
     closed = reviewing_closed(session)
@@ -28,9 +30,7 @@ if queue.empty:
     st.info("Nothing is assigned to you yet. The coordinator will assign submissions to you.")
     st.stop()
 
-with st.expander(f"Your queue ({len(queue)} submissions)", expanded=False, icon=":material/list:"):
-    review_queue.table(queue)
-reference = review_queue.choose(db, viewer, queue)
+reference = review_queue.choose(db, viewer, queue, config)
 row = queue[queue["reference"] == reference].iloc[0]
 submission_id = int(row["submission_id"])
 
@@ -47,45 +47,54 @@ except AccessDenied as exc:
 
 log_detail_view(db, viewer, sub)
 if sub.restricted:
+    review_form.show_flash()
     render.submission_detail(sub, config, viewer_role=viewer.role)
     st.stop()
-with st.expander("The submission", expanded=True, icon=":material/description:"):
+
+# Side by side on a wide screen (stacked on a phone): the submission scrolls
+# in its own box, so the form beside it stays in view.
+workspace.style()
+reading, scoring = st.columns([1, 1], gap="medium")
+with reading, st.container(border=True, key=workspace.SUBMISSION_KEY):
     render.submission_detail(sub, config, viewer_role=viewer.role)
 
-st.subheader("Your review")
-entry = review_form.form_state(submission_id, own)
-autosave.restore(db, viewer, submission_id, entry)
-submitted = own is not None and own.status == "submitted"
-dirty = entry["values"] != entry["base"]
-if entry["stale"] is not None:
-    review_form.stale_panel(db, viewer, config, submission_id, entry, closed=closed)
+with scoring, st.container(key="my_reviews.form"):
+    st.subheader("Your review")
+    entry = review_form.form_state(submission_id, own)
+    autosave.restore(db, viewer, submission_id, entry)
+    submitted = own is not None and own.status == "submitted"
+    dirty = entry["values"] != entry["base"]
+    if entry["stale"] is not None:
+        review_form.stale_panel(db, viewer, config, submission_id, entry, closed=closed)
 
-if submitted and not dirty and entry["stale"] is None:
-    st.success(
-        f"Submitted {render.format_when(own.submitted_at)}. You can now read the other reviews below.",
-        icon=":material/task_alt:",
-    )
-    render.review_values(own.as_values(), config)
-    if not closed and st.button(
-        "Reopen to change it", icon=":material/edit:", key=review_form.widget_key(submission_id, "reopen")
-    ):
-        review_form.reopen(db, viewer, submission_id, own.version)
-else:
-    saved = f"Draft saved {render.format_when(own.updated_at)}." if own else "Not saved yet."
-    st.caption(saved + (" You have unsaved changes." if dirty else ""))
-    review_form.inputs(submission_id, entry, config, disabled=closed)
-    autosave.keep(db, viewer, config, submission_id, entry, closed=closed)
-    save_col, submit_col, _ = st.columns([1, 1, 3])
-    if save_col.button(
-        "Save draft", icon=":material/save:", disabled=closed, key=review_form.widget_key(submission_id, "save")
-    ):
-        review_form.save(db, viewer, config, submission_id, entry, submit=False, expected=entry["base_version"])
-    if submit_col.button(
-        "Submit review", type="primary", disabled=closed, key=review_form.widget_key(submission_id, "submit")
-    ):
-        review_form.save(db, viewer, config, submission_id, entry, submit=True, expected=entry["base_version"])
-    st.caption("Your input here is kept while you visit other submissions or pages, until you save it.")
-    review_form.conflict_panel(db, viewer, submission_id, closed=closed)
+    if submitted and not dirty and entry["stale"] is None:
+        st.success(
+            f"Submitted {render.format_when(own.submitted_at)}. You can now read the other reviews below.",
+            icon=":material/task_alt:",
+        )
+        render.review_values(own.as_values(), config)
+        if not closed and st.button(
+            "Reopen to change it", icon=":material/edit:", key=review_form.widget_key(submission_id, "reopen")
+        ):
+            review_form.reopen(db, viewer, submission_id, own.version)
+        review_form.outcome()
+    else:
+        saved = f"Draft saved {render.format_when(own.updated_at)}." if own else "Not saved yet."
+        st.caption(saved + (" You have unsaved changes." if dirty else ""))
+        review_form.inputs(submission_id, entry, config, disabled=closed)
+        autosave.keep(db, viewer, config, submission_id, entry, closed=closed)
+        review_form.actions(
+            db,
+            viewer,
+            config,
+            submission_id,
+            entry,
+            closed=closed,
+            intent=intent,
+            assigned=set(queue["submission_id"].astype(int)),
+            then=(review_queue.next_unfinished(queue, reference), review_queue.go),
+        )
+        review_form.conflict_panel(db, viewer, submission_id, closed=closed)
 
 st.subheader("Other reviews")
 others = [r for r in reviews if not r.own]

@@ -40,3 +40,35 @@ def neighbours(order: Sequence[str], statuses: Sequence[str], current: str | Non
         if order[i] != current and statuses[i] in UNFINISHED:
             return previous, order[i]
     return previous, None
+
+
+# What the queue's table shows: a status filter (default: what is left to do).
+UNFINISHED_FILTER, ALL_FILTER = "unfinished", "all"
+FILTER_LABELS = {
+    UNFINISHED_FILTER: "Unfinished",
+    NOT_STARTED: "Not started",
+    DRAFT: "Draft",
+    SUBMITTED: "Submitted",
+    CONFLICT: "Conflict declared",
+    ALL_FILTER: "All",
+}
+
+
+def shown(status: str, title: str, *, show: str, search: str = "") -> bool:
+    """Whether one queue row passes the status filter and the title search.
+
+    The search is a plain piece of text looked for anywhere in the title,
+    ignoring case (never a pattern: `.*` finds only titles containing `.*`)."""
+    if show not in FILTER_LABELS:
+        raise ValueError(f"unknown queue filter {show!r}")
+    wanted = status in UNFINISHED if show == UNFINISHED_FILTER else show in (ALL_FILTER, status)
+    needle = search.strip().casefold()
+    return wanted and (not needle or needle in title.casefold())
+
+
+def progress(statuses: Sequence[str]) -> tuple[int, int, int]:
+    """(submitted, due, drafts): a declared conflict is not due."""
+    submitted = sum(s == SUBMITTED for s in statuses)
+    due = sum(s != CONFLICT for s in statuses)
+    drafts = sum(s == DRAFT for s in statuses)
+    return submitted, due, drafts

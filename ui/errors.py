@@ -85,6 +85,11 @@ def _count_failure() -> None:
     st.session_state[FAILED_RUNS] = st.session_state.get(FAILED_RUNS, 0) + 1
 
 
+def failed_runs() -> int:
+    """How many runs of this session have failed so far."""
+    return st.session_state.get(FAILED_RUNS, 0)
+
+
 def failed_since_drawn(name: str) -> bool:
     """Whether a run failed since the widget (or group of widgets) `name` was
     last drawn. If so, the browser shows it empty (and sends that back on the

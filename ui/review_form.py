@@ -14,6 +14,8 @@ is reported with both versions side by side instead of being overwritten.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 import streamlit as st
 
 from access.visibility import Viewer
@@ -31,12 +33,14 @@ from data_access.reviews import (
     save_review,
 )
 from data_access.submissions import AccessDenied
-from ui import render
-from ui.errors import failed_since_drawn, kept
+from ui import render, workspace
+from ui.errors import failed_runs, failed_since_drawn, kept
 from ui.guard import refuse
 
 DRAFTS = "my_reviews.drafts"
-FLASH = "my_reviews.flash"
+FLASH = "my_reviews.flash"  # the outcome of the last action, shown under the buttons on the next run
+INTENT = "my_reviews.intent"  # (action, submission id) of the button just pressed
+SAVE_DRAFT, SUBMIT, SUBMIT_NEXT = "draft", "submit", "submit_next"
 CANNOT_JUDGE = "cannot_judge"
 SCORE_OPTIONS = (1, 2, 3, 4, 5, CANNOT_JUDGE)
 NOT_ASSIGNED = "That submission is not assigned to you, so it cannot be opened or saved."
@@ -98,8 +102,17 @@ def flash(kind: str, text: str) -> None:
     render.flash(FLASH, kind, text)
 
 
-def show_flash() -> None:
-    render.show_flash(FLASH)
+def outcome() -> None:
+    """The last action's outcome where the buttons are, for a view without them."""
+    with st.container(key=workspace.OUTCOME_KEY):
+        show_flash(focus=True)
+
+
+def show_flash(*, focus: bool = False) -> None:
+    """The last action's outcome, brought into view (the person just acted here)."""
+    if FLASH in st.session_state:
+        render.show_flash(FLASH)
+        workspace.bring_outcome_into_view(focus=focus)
 
 
 # --- widgets -------------------------------------------------------------------
@@ -142,11 +155,10 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
     for key, value in _widget_values(entry["values"], config, submission_id).items():
         if force or key not in st.session_state:
             st.session_state[key] = value
-    columns = st.columns(len(config.criteria))
-    for column, c in zip(columns, config.criteria, strict=True):
-        with column:
+    for c in config.criteria:  # one under another, each choice with its descriptor beside it
+        with st.container(border=True):
             st.radio(
-                f"**{c.label}**: {c.question}",
+                f"{c.label}: {c.question}",  # plain words: a screen reader would read Markdown's ** aloud
                 SCORE_OPTIONS,
                 index=None,
                 format_func=lambda o: render.CANNOT_JUDGE_LABEL if o == CANNOT_JUDGE else str(o),
@@ -190,10 +202,91 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
 # --- actions -------------------------------------------------------------------
 
 
-def save(
-    db: Database, viewer: Viewer, config: CallConfig, submission_id: int, entry: dict, *, submit: bool, expected: int
+def _pressed(action: str, submission_id: int) -> None:
+    """on_click: remember which button, for which submission (the one on screen)."""
+    st.session_state[INTENT] = (action, submission_id, failed_runs())
+
+
+def pressed() -> tuple[str, int] | None:
+    """The button pressed for this run. A click whose run failed (the database
+    down, even before the page ran) is dropped, never acted on in a later run."""
+    intent = st.session_state.pop(INTENT, None)
+    if intent is None or intent[2] != failed_runs():
+        return None
+    return intent[0], intent[1]
+
+
+def actions(
+    db: Database,
+    viewer: Viewer,
+    config: CallConfig,
+    submission_id: int,
+    entry: dict,
+    *,
+    closed: bool,
+    intent: tuple[str, int] | None,
+    assigned: Collection[int],
+    then: tuple[str | None, Callable[[str], None]],
 ) -> None:
-    """Save or submit the form's values; reruns on success, otherwise says why."""
+    """Save draft, Submit, Submit and next, and right under them the outcome
+    (of this run's action, or the last one's, kept across the rerun).
+
+    The buttons' keys are the same for every submission, so the button
+    pressed stays in place (and keeps the keyboard's focus) when Submit and
+    next opens another submission; each click carries the submission it was
+    pressed for, and acts only on that one. `then` is (the next unfinished
+    reference or None, a function that opens a reference). A click for a
+    submission no longer `assigned` saves nothing, and says so here."""
+    row = st.container(horizontal=True)
+    for action, label, icon, kind in (
+        (SAVE_DRAFT, "Save draft", ":material/save:", "secondary"),
+        (SUBMIT, "Submit", ":material/send:", "secondary"),
+        (SUBMIT_NEXT, "Submit and next", ":material/skip_next:", "primary"),
+    ):
+        row.button(
+            label,
+            icon=icon,
+            type=kind,
+            disabled=closed,
+            key=f"my_reviews.{action}",
+            on_click=_pressed,
+            args=(action, submission_id),
+        )
+    with st.container(key=workspace.OUTCOME_KEY):
+        show_flash()
+        if intent is not None and intent[1] not in assigned:
+            st.error(f"Not saved: {NOT_ASSIGNED}", icon=":material/block:")
+            workspace.bring_outcome_into_view()
+        if intent is None or intent[1] != submission_id:
+            return
+        action = intent[0]
+        save(
+            db,
+            viewer,
+            config,
+            submission_id,
+            entry,
+            submit=action != SAVE_DRAFT,
+            expected=entry["base_version"],
+            then=then if action == SUBMIT_NEXT else None,
+        )
+        workspace.bring_outcome_into_view()  # not saved: the reason is shown here
+
+
+def save(
+    db: Database,
+    viewer: Viewer,
+    config: CallConfig,
+    submission_id: int,
+    entry: dict,
+    *,
+    submit: bool,
+    expected: int,
+    then: tuple[str | None, Callable[[str], None]] | None = None,
+) -> None:
+    """Save or submit the form's values; reruns on success (opening the next
+    unfinished submission when `then` is given), otherwise says why, where it
+    is called (under the buttons)."""
     values = entry["values"]
     draft = ReviewDraft(
         scores=dict(values["scores"]),
@@ -203,7 +296,7 @@ def save(
     )
     try:
         with db.write() as session:
-            record = save_review(
+            save_review(
                 session,
                 submission_id=submission_id,
                 reviewer_id=viewer.user_id,
@@ -217,10 +310,10 @@ def save(
         refuse_save(db, viewer, submission_id, str(exc))
         return
     except ReviewingClosed:
-        st.error("Reviewing is closed: reviews can no longer change. Nothing was saved.")
+        st.error("Reviewing is closed: reviews can no longer change. Nothing was saved.", icon=":material/lock:")
         return
     except ReviewError as exc:
-        st.error("Not saved: " + " ".join(exc.problems))
+        st.error("Not saved: " + " ".join(exc.problems), icon=":material/error:")
         return
     except StaleReview as exc:
         current = exc.current
@@ -230,10 +323,27 @@ def save(
             else {**current.as_values(), "version": current.version, "updated_at": current.updated_at}
         )
         entry["intent"] = "submit" if submit else "draft"
+        flash(
+            "error",
+            "Not saved: this review was changed in another window or tab. Nothing was overwritten: "
+            "compare the two above, then keep yours or take the saved one.",
+        )
         st.rerun()
     forget(submission_id)
-    flash("success", f"Review {'submitted' if submit else 'saved as a draft'} (version {record.version}).")
+    flash("success", _saved_message(submit, then))
     st.rerun()
+
+
+def _saved_message(submit: bool, then: tuple[str | None, Callable[[str], None]] | None) -> str:
+    if not submit:
+        return "Draft saved."
+    if then is None:
+        return "Review submitted."
+    following, open_ = then
+    if following is None:
+        return "Review submitted. That was the last unfinished submission in your queue."
+    open_(following)
+    return f"Review submitted. Now showing {following}, the next unfinished."
 
 
 def refuse_save(db: Database, viewer: Viewer, submission_id: int, detail: str) -> None:

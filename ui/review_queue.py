@@ -1,5 +1,7 @@
-"""A reviewer's queue on the My reviews page: which submission is open, from
-the queue, Previous / Next, or a `?submission=REF` link.
+"""A reviewer's queue on the My reviews page: progress, the queue's table
+(filtered by status, searched by title, a row opens its submission), and
+which submission is open, from the table, the picker, Previous / Next, or a
+`?submission=REF` link.
 
 The open submission is UI state (`CURRENT`, a reference). A reference from the
 URL that is not in the reviewer's own queue is refused and logged, and the
@@ -10,24 +12,39 @@ and save again, so editing widget state reaches nothing either.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
 from access.visibility import Viewer
+from config import CallConfig
 from data_access.db import Database
-from scoring.review_queue import STATUS_LABELS, UNFINISHED, neighbours
+from scoring.review_queue import (
+    FILTER_LABELS,
+    STATUS_LABELS,
+    UNFINISHED,
+    UNFINISHED_FILTER,
+    neighbours,
+    progress,
+    shown,
+)
 from ui import render
-from ui.errors import kept
 from ui.guard import refuse
 from ui.review_form import NOT_ASSIGNED, has_unsaved
 
 CURRENT = "my_reviews.current"
+PICKER = "my_reviews.picker"
+SHOW = "my_reviews.show"
+SEARCH = "my_reviews.search"
+TABLE = "my_reviews.table"
 SEEN_PARAM = "my_reviews.seen_param"
 REFUSED_LINK = "my_reviews.refused_link"
 PARAM = "submission"
 
 
-def _go(reference: str) -> None:
+def go(reference: str) -> None:
+    """Open another submission (the person chose it, or Submit and next did)."""
     st.session_state[CURRENT] = reference
     _moved()
 
@@ -35,6 +52,17 @@ def _go(reference: str) -> None:
 def _moved() -> None:
     """The person opened another submission: a refused link's message has been read."""
     st.session_state.pop(REFUSED_LINK, None)
+
+
+def _picked() -> None:
+    go(st.session_state[PICKER])
+
+
+def _row_chosen(key: str, references: list[str]) -> None:
+    """on_select of the queue's table: open the submission of the row clicked."""
+    rows = st.session_state[key]["selection"]["rows"]
+    if rows and 0 <= rows[0] < len(references):
+        go(references[rows[0]])
 
 
 def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> None:
@@ -49,15 +77,13 @@ def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> Non
     )
 
 
-def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
-    """The reference of the submission to open (always one of the queue's)."""
-    refs = list(queue["reference"])
-    statuses = list(queue["status"])
+def _open(db: Database, viewer: Viewer, refs: list[str], statuses: list[str]) -> str:
+    """The reference to open: a link's, else the one open, else the first unfinished."""
     wanted = st.query_params.get(PARAM)
     if wanted and wanted != st.session_state.get(SEEN_PARAM):
         st.session_state[SEEN_PARAM] = wanted
         if wanted in refs:
-            _go(wanted)
+            go(wanted)
         else:
             _refuse(db, viewer, wanted, "not in the reviewer's queue")
             st.session_state[REFUSED_LINK] = True
@@ -76,56 +102,119 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame) -> str:
             )
         unfinished = [r for r, s in zip(refs, statuses, strict=True) if s in UNFINISHED]
         st.session_state[CURRENT] = unfinished[0] if unfinished else refs[0]  # not a move by the person
-    # The options are the references alone: Streamlit keeps a selectbox's
-    # state as the option's label, so a label that changed with the status
-    # would lose the selection when the review is saved elsewhere.
-    current = st.selectbox("Submission", refs, key=kept(CURRENT), on_change=_moved)
-    if current not in refs:  # widget state edited to name something else
-        _refuse(db, viewer, current, "widget state outside the reviewer's queue")
-        st.stop()
-    status = statuses[refs.index(current)]
+    return st.session_state[CURRENT]
+
+
+def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig) -> str:
+    """Draw the progress, the queue and the picker; return the reference of
+    the submission to open (always one of the queue's)."""
+    refs = list(queue["reference"])
+    statuses = list(queue["status"])
+    current = _open(db, viewer, refs, statuses)
+    done, due, drafts = progress(statuses)
+    st.progress(
+        done / due if due else 1.0,
+        text=f"{done} of {due} submitted · {drafts} draft{'' if drafts == 1 else 's'} · "
+        f"{due - done - drafts} not started",
+    )
+    table(queue, config, current)
+    labels = {
+        ref: " · ".join(part for part in (ref, title, _status(status, sid)) if part)
+        for ref, title, status, sid in zip(refs, queue["title"], statuses, queue["submission_id"], strict=True)
+    }
+    # The picker's options are the references and its state is set from
+    # CURRENT on every run: Streamlit keeps a selectbox's state as the option's
+    # label, so a label that changed with the status (a save) would otherwise
+    # lose the selection.
+    st.session_state[PICKER] = current
+    pick, left, right = st.columns([3, 1, 1.3], vertical_alignment="bottom")
+    pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked)
     previous, following = neighbours(refs, statuses, current)
-    left, right, note = st.columns([1, 1, 4], vertical_alignment="center")
-    note.caption(f"{STATUS_LABELS[status]}" + (" · unsaved changes here" if has_unsaved(_id(queue, current)) else ""))
     left.button(
         "Previous",
         icon=":material/arrow_back:",
         disabled=previous is None,
-        on_click=_go,
+        on_click=go,
         args=(previous,),
         key="my_reviews.previous",
+        width="stretch",
     )
     right.button(
         "Next unfinished",
         icon=":material/arrow_forward:",
         disabled=following is None,
-        on_click=_go,
+        on_click=go,
         args=(following,),
         key="my_reviews.next",
+        width="stretch",
     )
     st.session_state[SEEN_PARAM] = current
     st.query_params[PARAM] = current
     return current
 
 
-def _id(queue: pd.DataFrame, reference: str) -> int:
-    return int(queue.loc[queue["reference"] == reference, "submission_id"].iloc[0])
+def next_unfinished(queue: pd.DataFrame, current: str) -> str | None:
+    """The next unfinished submission after `current` (which was just submitted)."""
+    return neighbours(list(queue["reference"]), list(queue["status"]), current)[1]
 
 
-def table(queue: pd.DataFrame) -> None:
-    """The whole queue with each review's status (and unsaved input here)."""
-    shown = pd.DataFrame(
+def _status(status: str, submission_id: int) -> str:
+    return STATUS_LABELS[status] + (" · unsaved changes" if has_unsaved(int(submission_id)) else "")
+
+
+def _nothing_shown(show: str, search: str) -> str:
+    label = FILTER_LABELS[show]
+    if search:
+        return f"No submission in your queue matches “{search}” ({label.lower()})."
+    if show == UNFINISHED_FILTER:
+        return "Nothing unfinished is left in your queue. Choose “All” to see every submission."
+    return f"No submission in your queue has the status “{label}”."
+
+
+def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
+    """The queue, filtered by status (unfinished unless asked) and searched by
+    title; clicking a row opens its submission."""
+    show_col, search_col = st.columns([3, 2], vertical_alignment="bottom")
+    show = show_col.radio(
+        "Show",
+        list(FILTER_LABELS),
+        format_func=FILTER_LABELS.get,
+        horizontal=True,
+        key=SHOW,
+        index=list(FILTER_LABELS).index(UNFINISHED_FILTER),
+    )
+    search = search_col.text_input("Search titles", key=SEARCH, placeholder="Part of a title", max_chars=200)
+    keep = [
+        shown(status, title, show=show, search=search or "")
+        for status, title in zip(queue["status"], queue["title"], strict=True)
+    ]
+    rows = queue[keep]
+    if rows.empty:
+        st.info(_nothing_shown(show, (search or "").strip()), icon=":material/search_off:")
+        return
+    theme_label = config.vocabulary("themes").label
+    frame = pd.DataFrame(
         {
-            "Reference": queue["reference"],
-            "Title": queue["title"],
-            "Status": [
-                STATUS_LABELS[s] + (" · unsaved changes" if has_unsaved(int(i)) else "")
-                for s, i in zip(queue["status"], queue["submission_id"], strict=True)
-            ],
-            "Last saved": [render.format_when(v) if pd.notna(v) else render.EMPTY for v in queue["updated_at"]],
+            "Reference": rows["reference"],
+            "Title": rows["title"],
+            "Themes": ["; ".join(theme_label(code) for code in codes) for codes in rows["themes"]],
+            "Status": [_status(s, i) for s, i in zip(rows["status"], rows["submission_id"], strict=True)],
+            "Last saved": [render.format_when(v) if pd.notna(v) else render.EMPTY for v in rows["updated_at"]],
         }
     )
-    done = int((queue["status"] == "submitted").sum())
-    due = int((queue["status"] != "conflict").sum())
-    st.caption(f"{done} of {due} submitted.")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    key = f"{TABLE}.{current}"  # a fresh table (no row highlighted) once another submission is open
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        height=min(36 * (len(frame) + 1) + 2, 300),
+        column_config={
+            "Reference": st.column_config.TextColumn(width="small"),
+            "Title": st.column_config.TextColumn(width="medium"),
+            "Themes": st.column_config.TextColumn(width="medium"),
+        },
+        on_select=partial(_row_chosen, key, list(rows["reference"])),
+        selection_mode="single-row",
+        key=key,
+    )
+    st.caption(f"{len(frame)} of {len(queue)} shown. Click a row, or use the picker below, to open a submission.")

@@ -63,6 +63,23 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{path}"
 
 
+@contextlib.contextmanager
+def own_demo_server(folder: Path) -> Iterator[tuple[LiveServer, Database]]:
+    """A server of its own on a fresh demo call in `folder`, for a module
+    whose changes must reach no other test's data."""
+    url = f"sqlite:///{folder / 'demo.db'}"
+    db = Database(url)
+    upgrade(db)
+    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+    give_test_passwords(db)
+    server = LiveServer.start(url, folder)
+    try:
+        yield server, db
+    finally:
+        server.stop()
+        db.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_server(demo_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     server = LiveServer.start(demo_db_url, tmp_path_factory.mktemp("logs"))

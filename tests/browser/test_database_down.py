@@ -74,7 +74,7 @@ def test_a_review_written_while_the_database_is_down_is_kept_and_saved_later(pag
     wait_idle(page)  # the last choice's run has finished: the outage starts with the form on screen
 
     proxy.cut()
-    page.get_by_role("button", name="Submit review").click()
+    page.get_by_role("button", name="Submit", exact=True).click()
     assert_plain_outage(page, "faults-database-down-review")
     assert "/my_reviews" in page.url  # the person stays where they were
 
@@ -86,7 +86,7 @@ def test_a_review_written_while_the_database_is_down_is_kept_and_saved_later(pag
         expect(checked(page, group)).to_have_text(option)
     expect(checked(page, "Your confidence")).to_have_text("High")
     expect(page.get_by_text("You have unsaved changes.")).to_be_visible()
-    page.get_by_role("button", name="Submit review").click()
+    page.get_by_role("button", name="Submit", exact=True).click()
     wait_idle(page)
     screenshot(page, "faults-database-back-review")
     page.get_by_text("Review submitted").wait_for()

@@ -83,7 +83,7 @@ def test_a_review_saved_through_one_replica_is_seen_through_the_other(chromium, 
         open_review(through_one, one.url, reference)
         score(through_one, "2", "4", "3", "Saved through the first replica.")
         click(through_one, "Save draft")
-        through_one.get_by_text("saved as a draft").wait_for()
+        through_one.get_by_text("Draft saved.").wait_for()
 
         # ... is the reviewer's draft, with its values, through replica 2 (another browser, signed in there).
         through_two = second.new_page()
@@ -97,7 +97,7 @@ def test_a_review_saved_through_one_replica_is_seen_through_the_other(chromium, 
 
         # Submitted through replica 2 (its version is the one saved through replica 1) ...
         choose(through_two, "Survivor involvement", "4")
-        click(through_two, "Submit review")
+        click(through_two, "Submit")
         through_two.get_by_text("Review submitted").wait_for()
 
         # ... replica 1 shows it submitted, with replica 2's values, when the reviewer opens it again there.

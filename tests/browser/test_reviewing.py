@@ -10,14 +10,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from config import load_call_config
 from data_access.db import Database
-from data_access.demo import seed_demo
-from data_access.migrate import upgrade
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User
 from data_access.reviews import get_own_review
-from tests.browser.conftest import screenshot
-from tests.support.accounts import give_test_passwords, password_of
+from tests.browser.conftest import own_demo_server, screenshot
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
 
@@ -28,18 +25,8 @@ COMMENT_LABEL = "Comment to the panel (required when a score is 1 or 5)"
 def reviewing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
     """A server of its own on a fresh demo call, so these reviews change no
     other test's data."""
-    folder = tmp_path_factory.mktemp("reviewing")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    server = LiveServer.start(url, folder)
-    try:
-        yield server, db
-    finally:
-        server.stop()
-        db.dispose()
+    with own_demo_server(tmp_path_factory.mktemp("reviewing")) as served:
+        yield served
 
 
 def _user(db: Database, username: str) -> int:
@@ -81,7 +68,7 @@ def score(page, promise: str, evidence: str, survivors: str, comment: str) -> No
 
 
 def click(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
+    page.get_by_role("button", name=name, exact=True).click()
     wait_idle(page)
 
 
@@ -95,7 +82,7 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(page,
     # the rubric's descriptors are beside the choices
     page.get_by_text("Description or anecdote only; no systematic data.").wait_for()
     score(page, "4", "Cannot judge", "2", "Clear theory of change; no data yet.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Review submitted").wait_for()
     screenshot(page, "reviewer-submitted")
     with db.read() as s:
@@ -106,10 +93,10 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(page,
 
     open_review(page, server.url, ref2)
     score(page, "5", "3", "3", "")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("A comment is required when a score is 1 or 5").wait_for()
     page.get_by_label(COMMENT_LABEL).fill("Delivered in three areas with results kept.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Review submitted").wait_for()
     with db.read() as s:
         assert get_own_review(s, submission_id=second, reviewer_id=reviewer).scores["promise"] == 5
@@ -149,7 +136,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
         sign_in(esi, server.url, "reviewer5", password_of("reviewer5"))
         open_review(esi, server.url, shared)
         score(esi, "3", "4", "2", "Esi's reading: a credible evaluation.")
-        click(esi, "Submit review")
+        click(esi, "Submit")
         esi.get_by_text("Review submitted").wait_for()
     finally:
         first.close()
@@ -159,7 +146,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
     page.get_by_text("appear here once you have submitted yours").wait_for()
     assert page.get_by_text("Esi's reading: a credible evaluation.").count() == 0
     score(page, "3", "3", "3", "Fergus agrees it is promising.")
-    click(page, "Submit review")
+    click(page, "Submit")
     page.get_by_text("Esi's reading: a credible evaluation.").wait_for()
     page.get_by_text("Reviewer A", exact=True).wait_for()
     assert page.get_by_text("Esi Demo-Reviewer").count() == 0  # no names of other reviewers
@@ -178,7 +165,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
     choose(page, "Promise", "2")
     page.get_by_label(COMMENT_LABEL).fill("Saved in the first tab.")
     click(page, "Save draft")
-    page.get_by_text("saved as a draft").wait_for()
+    page.get_by_text("Draft saved.").wait_for()
 
     choose(second, "Promise", "4")
     second.get_by_label(COMMENT_LABEL).fill("Typed in the second tab.")
@@ -191,7 +178,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
         assert get_own_review(s, submission_id=submission, reviewer_id=reviewer).comment == "Saved in the first tab."
 
     click(second, "Keep my version (save it)")
-    second.get_by_text("saved as a draft").wait_for()
+    second.get_by_text("Draft saved.").wait_for()
     with db.read() as s:
         stored = get_own_review(s, submission_id=submission, reviewer_id=reviewer)
     assert (stored.comment, stored.scores["promise"], stored.version) == ("Typed in the second tab.", 4, 2)

@@ -224,8 +224,10 @@ def test_a_conflicted_or_unassigned_reviewer_reads_no_review(db, call_config, se
 def test_the_queue_lists_only_own_assignments_with_their_status(db, call_config, setting):
     sub, ann = setting["sub"], setting["ann"]
     with db.write() as s:
-        second = make_submission(s, call_config, reference="CFE-0002")
-        third = make_submission(s, call_config, reference="CFE-0003", title="Secret title")
+        second = make_submission(s, call_config, reference="CFE-0002", themes=["sources_of_harm", "support_responses"])
+        third = make_submission(
+            s, call_config, reference="CFE-0003", title="Secret title", themes=["support_responses"]
+        )
         fourth = make_submission(s, call_config, reference="CFE-0004")
         make_submission(s, call_config, reference="CFE-0005")  # not Ann's
         for other in (second, third, fourth):
@@ -240,3 +242,5 @@ def test_the_queue_lists_only_own_assignments_with_their_status(db, call_config,
     assert list(queue["status"]) == ["submitted", "draft", "conflict", "not_started"]
     assert queue.iloc[2]["title"] == ""  # nothing of a conflicted submission beyond its reference
     assert queue.iloc[0]["title"] == "Guardians for trafficked children"
+    assert queue.iloc[1]["themes"] == ["sources_of_harm", "support_responses"]  # codes, in the order given
+    assert queue.iloc[2]["themes"] == []  # nor its themes

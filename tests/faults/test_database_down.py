@@ -72,7 +72,7 @@ def submit_and_check_saved(at, db, db_url, sub, ann) -> None:
     rerun(at, db_url)
     assert not at.exception and not at.error
     assert_form_holds(at, sub)
-    at.button(key=f"review.{sub}.submit").click()
+    at.button(key="my_reviews.submit").click()
     rerun(at, db_url)
     assert not at.exception
     with db.read() as s:
@@ -95,7 +95,7 @@ def test_a_read_only_database_refuses_the_save_plainly_and_keeps_the_review(db, 
     with read_only(db_url) as url:
         # the comment is typed, then Submit clicked: both arrive in one run
         at.text_area(key=f"review.{sub}.comment").set_value(COMMENT)
-        at.button(key=f"review.{sub}.submit").click()
+        at.button(key="my_reviews.submit").click()
         rerun(at, url)
         assert_plain_failure(at, "read-only")
         assert_form_holds(at, sub)
@@ -116,7 +116,7 @@ def test_an_unreachable_database_refuses_the_save_plainly_and_keeps_the_review(d
     rerun(at, url)
     proxy.cut()
     at.text_area(key=f"review.{sub}.comment").set_value(COMMENT)
-    at.button(key=f"review.{sub}.submit").click()
+    at.button(key="my_reviews.submit").click()
     rerun(at, url)
     assert_plain_failure(at, "cannot be reached")
     rerun(at, url)  # still down: the same sentence, no traceback

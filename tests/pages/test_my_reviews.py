@@ -54,30 +54,30 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(db, d
     ann = panel["ann"]
     at = run_app(db_url, ann, page=PAGE)
     assert not at.exception
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0001"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0001"
     # the rubric's descriptors are beside the choices
     promise = at.radio(key=f"review.{first}.promise")
     assert list(promise.options) == ["1", "2", "3", "4", "5", "Cannot judge"]
 
     fill(at, first, {"promise": 4, "evidence_strength": "cannot_judge", "survivor_involvement": 2})
-    click(at, f"review.{first}.submit", db_url)
+    click(at, "my_reviews.submit", db_url)
     stored = own(db, first, ann)
     assert stored.status == "submitted"
     assert stored.scores == {"promise": 4, "evidence_strength": None, "survivor_involvement": 2}
     assert "Review submitted" in texts(at)
 
     click(at, "my_reviews.next", db_url)
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0002"
     fill(at, second, {"promise": 5, "evidence_strength": 3, "survivor_involvement": 3})
-    click(at, f"review.{second}.submit", db_url)
+    click(at, "my_reviews.submit", db_url)
     assert "A comment is required when a score is 1 or 5 (Promise)" in texts(at)
     assert own(db, second, ann) is None
     at.text_area(key=f"review.{second}.comment").set_value("Replicated in three areas.")
-    click(at, f"review.{second}.submit", db_url)
+    click(at, "my_reviews.submit", db_url)
     assert own(db, second, ann).comment == "Replicated in three areas."
 
     click(at, "my_reviews.next", db_url)
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0003"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0003"
     at.text_input(key=f"review.{third}.coi").set_value("I chair its steering group.")
     at.checkbox(key=f"review.{third}.coi_sure").check()
     rerun(at, db_url)
@@ -108,7 +108,7 @@ def test_the_other_reviews_appear_only_after_submitting_ones_own(db, db_url, pan
     assert "appear here once you have submitted yours" in shown
 
     fill(at, first, {"promise": 3, "evidence_strength": 3, "survivor_involvement": 3}, comment="Ben's view.")
-    click(at, f"review.{first}.submit", db_url)
+    click(at, "my_reviews.submit", db_url)
     shown = texts(at)
     assert "Ann thinks it is promising." in shown
     assert "Reviewer A" in shown
@@ -127,16 +127,16 @@ def test_a_stale_save_from_a_second_tab_is_caught_and_both_versions_shown(db, db
     tab_one = run_app(db_url, ann, page=PAGE)
     tab_two = run_app(db_url, ann, page=PAGE)
     for tab in (tab_one, tab_two):  # not the first in the queue, which opens by default
-        tab.selectbox(key="my_reviews.current").set_value("CFE-0002")
+        tab.selectbox(key="my_reviews.picker").set_value("CFE-0002")
         rerun(tab, db_url)
     fill(tab_one, second, {"promise": 2}, comment="From tab one.")
-    click(tab_one, f"review.{second}.save", db_url)
+    click(tab_one, "my_reviews.draft", db_url)
     assert own(db, second, ann).comment == "From tab one."
 
     fill(tab_two, second, {"promise": 4}, comment="From tab two.")
-    click(tab_two, f"review.{second}.save", db_url)
+    click(tab_two, "my_reviews.draft", db_url)
     # the status changed under this tab, and it still shows the same submission
-    assert tab_two.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert tab_two.selectbox(key="my_reviews.picker").value == "CFE-0002"
     shown = texts(tab_two)
     assert "changed in another window or tab" in shown
     assert "From tab one." in shown and "From tab two." in shown  # both versions visible
@@ -152,9 +152,9 @@ def test_taking_the_saved_version_replaces_the_input(db, db_url, panel):
     ann = panel["ann"]
     tab_one, tab_two = run_app(db_url, ann, page=PAGE), run_app(db_url, ann, page=PAGE)
     fill(tab_one, first, {"promise": 2}, comment="Saved first.")
-    click(tab_one, f"review.{first}.save", db_url)
+    click(tab_one, "my_reviews.draft", db_url)
     fill(tab_two, first, {"promise": 4}, comment="Lost race.")
-    click(tab_two, f"review.{first}.save", db_url)
+    click(tab_two, "my_reviews.draft", db_url)
     click(tab_two, f"review.{first}.take_saved", db_url)
     assert tab_two.text_area(key=f"review.{first}.comment").value == "Saved first."
     assert tab_two.radio(key=f"review.{first}.promise").value == 2
@@ -168,18 +168,18 @@ def test_input_survives_other_submissions_and_pages_until_saved(db, db_url, pane
     # The same click that commits the input also moves on (as in a browser,
     # where leaving the text box and pressing Next arrive in one run).
     click(at, "my_reviews.next", db_url)
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0002"
     at.text_area(key=f"review.{panel['subs'][1]}.comment").set_value("Another thought")
     at.switch_page("pages/overview.py")
     rerun(at, db_url)
     at.switch_page(PAGE)
     rerun(at, db_url)
-    at.selectbox(key="my_reviews.current").set_value("CFE-0001")
+    at.selectbox(key="my_reviews.picker").set_value("CFE-0001")
     rerun(at, db_url)
     assert at.text_area(key=f"review.{first}.comment").value == "Half-written thought"
     assert at.radio(key=f"review.{first}.promise").value == 3
     assert own(db, first, panel["ann"]) is None  # kept in the browser only, until saved
-    at.selectbox(key="my_reviews.current").set_value("CFE-0002")
+    at.selectbox(key="my_reviews.picker").set_value("CFE-0002")
     rerun(at, db_url)
     assert at.text_area(key=f"review.{panel['subs'][1]}.comment").value == "Another thought"
 
@@ -190,7 +190,7 @@ def test_a_link_to_a_submission_not_assigned_is_refused_and_logged(db, db_url, p
     rerun(at, db_url)
     assert "not assigned to you" in texts(at)
     assert "Not yours" not in texts(at)
-    assert at.selectbox(key="my_reviews.current").value != "CFE-0099"
+    assert at.selectbox(key="my_reviews.picker").value != "CFE-0099"
     with db.read() as s:
         entry = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied")).iloc[0]
     assert (entry["actor"], entry["entity_id"]) == (panel["ann"].username, "CFE-0099")
@@ -205,10 +205,10 @@ def test_a_submission_no_longer_in_the_queue_is_refused_and_logged(db, db_url, p
         remove_assignment(s, submission_id=first, reviewer_id=panel["ann"].user_id, actor="admin")
     # The page's widgets still name CFE-0001, and the click on its Save button
     # arrives with them: it saves nothing, least of all another submission.
-    at.button(key=f"review.{first}.save").click()
+    at.button(key="my_reviews.draft").click()
     rerun(at, db_url)
     assert "not assigned to you" in texts(at)
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0002"
     assert own(db, first, panel["ann"]) is None
     assert own(db, panel["subs"][1], panel["ann"]) is None
     with db.read() as s:
@@ -232,7 +232,7 @@ def test_a_link_to_an_own_submission_opens_it(db, db_url, panel):
     at = run_app(db_url, panel["ann"], page=PAGE)
     at.query_params["submission"] = "CFE-0002"
     rerun(at, db_url)
-    assert at.selectbox(key="my_reviews.current").value == "CFE-0002"
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0002"
 
 
 def test_once_reviewing_is_closed_nothing_can_be_changed(db, db_url, panel):
@@ -240,9 +240,9 @@ def test_once_reviewing_is_closed_nothing_can_be_changed(db, db_url, panel):
         set_reviewing_closed(s, closed=True, actor="admin")
     at = run_app(db_url, panel["ann"], page=PAGE)
     assert "Reviewing is closed" in texts(at)
-    first = panel["subs"][0]
-    assert at.button(key=f"review.{first}.save").disabled
-    assert at.button(key=f"review.{first}.submit").disabled
+    assert at.button(key="my_reviews.draft").disabled
+    assert at.button(key="my_reviews.submit").disabled
+    assert at.button(key="my_reviews.submit_next").disabled
     assert at.radio(key=f"review.{panel['subs'][0]}.promise").disabled
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from access.visibility import review_author_label, reviewer_names_visible
-from scoring.review_queue import neighbours, queue_status
+from scoring.review_queue import neighbours, progress, queue_status, shown
 
 ORDER = ["A", "B", "C", "D", "E"]
 
@@ -55,3 +55,42 @@ def test_order_and_statuses_must_match():
 def test_review_authors_are_named_only_for_admin_and_office(role, own, position, expected):
     assert review_author_label(role, own=own, name="Ann Example", position=position) == expected
     assert reviewer_names_visible(role) == (role != "reviewer")
+
+
+@pytest.mark.parametrize(
+    ("show", "expected"),
+    [
+        ("unfinished", ["not_started", "draft"]),
+        ("all", ["not_started", "draft", "submitted", "conflict"]),
+        ("submitted", ["submitted"]),
+        ("conflict", ["conflict"]),
+    ],
+)
+def test_the_status_filter(show, expected):
+    statuses = ["not_started", "draft", "submitted", "conflict"]
+    assert [s for s in statuses if shown(s, "A title", show=show)] == expected
+
+
+@pytest.mark.parametrize(
+    ("search", "matches"),
+    [
+        ("", True),
+        ("  peer SUPPORT ", True),  # ignoring case and the spaces around
+        ("support in", True),
+        ("[a-z]+", False),  # plain text, never a pattern
+        (".*", False),
+        ("(ex)", True),
+    ],
+)
+def test_the_title_search_is_plain_text_ignoring_case(search, matches):
+    assert shown("draft", "Peer support in prisons (ex)", show="all", search=search) is matches
+
+
+def test_an_unknown_filter_is_refused():
+    with pytest.raises(ValueError, match="unknown queue filter"):
+        shown("draft", "A title", show="everything")
+
+
+def test_progress_counts_submitted_of_due_and_drafts():
+    assert progress(["submitted", "draft", "conflict", "not_started", "submitted"]) == (2, 4, 1)
+    assert progress([]) == (0, 0, 0)
