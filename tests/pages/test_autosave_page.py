@@ -63,7 +63,7 @@ def test_scores_and_the_comment_as_typed_are_kept_and_come_back_in_a_new_session
     assert "Your unsaved input from" in texts(again)
     assert get_own_review_of(db, first, ann) is None  # kept, never a review until saved
 
-    again.button(key=f"review.{first}.save").click()
+    again.button(key="my_reviews.draft").click()
     rerun(again, db_url)
     stored = get_own_review_of(db, first, ann)
     assert (stored.comment, stored.scores) == (
@@ -141,7 +141,7 @@ def test_restored_input_from_before_a_save_elsewhere_gets_the_side_by_side_panel
     phone = run_app(db_url, ann, page=PAGE)  # restores "Laptop words"; edits and saves
     phone.text_area(key=f"review.{first}.comment").set_value("Phone words")
     rerun(phone, db_url)
-    phone.button(key=f"review.{first}.save").click()
+    phone.button(key="my_reviews.draft").click()
     rerun(phone, db_url)
     assert get_own_review_of(db, first, ann).comment == "Phone words"
     typed(laptop, first, "Laptop words, more", at_ms=2)  # the laptop tab keeps typing from the old start
@@ -149,7 +149,7 @@ def test_restored_input_from_before_a_save_elsewhere_gets_the_side_by_side_panel
     assert kept(db, first, ann).base_version == 0
     reloaded = run_app(db_url, ann, page=PAGE)
     assert reloaded.text_area(key=f"review.{first}.comment").value == "Laptop words, more"
-    reloaded.button(key=f"review.{first}.save").click()
+    reloaded.button(key="my_reviews.draft").click()
     rerun(reloaded, db_url)
     shown = texts(reloaded)
     assert "changed in another window or tab" in shown
