@@ -212,6 +212,14 @@ def _autosave(db: Database, viewer: Viewer, config: CallConfig, submission_id: i
 
 
 def _status(kept: dict) -> None:
+    """One line, always in one keyed container: the number of elements before
+    the form's buttons must not change from one run to the next, or the browser
+    redraws the buttons and the keyboard focus on them is lost."""
+    with st.container(key="my_reviews.autosave_status"):
+        _status_line(kept)
+
+
+def _status_line(kept: dict) -> None:
     if kept["problem"]:
         st.caption(":material/cloud_off: " + kept["problem"])
     elif kept["at"] is not None:
