@@ -97,6 +97,19 @@ def test_a_signed_out_link_to_a_submission_opens_it_after_sign_in_and_survives_a
     screenshot(page, "deep-link-signed-in")
 
 
+def test_a_reload_right_after_signing_in_stays_signed_in(page, live_server):
+    page.goto(live_server.url)
+    sign_in_form(page)
+    submit_sign_in(page, "office")
+    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    assert any(c["name"] == COOKIE for c in page.context.cookies())  # written before the page is shown
+    page.reload()  # at once
+    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Sign in", exact=True).count() == 0
+    assert "Signed in as" in page.locator("body").inner_text()
+
+
 def test_a_link_to_a_submission_not_assigned_is_refused_in_words_after_sign_in(page, live_server, demo_db_url):
     reference = not_assigned_to(demo_db_url, "reviewer2")
     page.goto(f"{live_server.url}/my_reviews?submission={reference}")
