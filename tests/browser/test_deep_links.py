@@ -14,6 +14,7 @@ from data_access.models import Assignment, Submission, User
 from tests.browser.conftest import screenshot
 from tests.support.accounts import password_of
 from tests.support.browser import nav_links, sign_in, wait_idle
+from ui.auth import SIGNING_IN_MESSAGE
 from ui.guard import wrong_role_message
 from ui.links import NO_PAGE
 from ui.navigation import pages_for
@@ -107,6 +108,20 @@ def test_a_reload_right_after_signing_in_stays_signed_in(page, live_server):
     page.get_by_role("heading", name="Overview", exact=True).wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Sign in", exact=True).count() == 0
+    assert "Signed in as" in page.locator("body").inner_text()
+
+
+def test_a_browser_whose_cookie_component_never_answers_is_not_left_waiting(page, live_server):
+    # The cookie component's files never arrive: the page still appears, a few seconds later.
+    page.route("**/component/**", lambda route: route.abort())
+    page.goto(live_server.url)
+    sign_in_form(page)
+    submit_sign_in(page, "office")
+    page.get_by_text(SIGNING_IN_MESSAGE).wait_for()
+    page.get_by_role("heading", name="Overview", exact=True).wait_for(timeout=20_000)
+    wait_idle(page)
+    assert page.get_by_text(SIGNING_IN_MESSAGE).count() == 0
+    assert not any(c["name"] == COOKIE for c in page.context.cookies())
     assert "Signed in as" in page.locator("body").inner_text()
 
 
