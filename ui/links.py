@@ -52,7 +52,7 @@ def keep_link_query() -> None:
         st.query_params.from_dict(kept)
 
 
-def signed_out_pages() -> list:
+def signed_out_pages() -> list[st.Page]:
     """The signed-out navigation: the sign-in form's page, and a hidden page
     at the address asked for when it is one of ours (drawing nothing)."""
     pages = [st.Page(lambda: None, title="Sign in", url_path="sign-in", default=True)]

@@ -98,6 +98,17 @@ def test_a_signed_out_link_to_a_submission_opens_it_after_sign_in_and_survives_a
     screenshot(page, "deep-link-signed-in")
 
 
+def test_a_signed_out_link_to_the_submissions_page_keeps_its_submission_through_sign_in(page, live_server, demo_db_url):
+    reference = queue_of(demo_db_url, "reviewer1")[0]
+    page.goto(f"{live_server.url}/submissions?submission={reference}")
+    sign_in_form(page)
+    assert NOT_FOUND not in page.content()
+    submit_sign_in(page, "office")
+    page.get_by_role("heading", name="Submissions", exact=True).wait_for()
+    wait_idle(page)
+    assert address(page) == f"{live_server.url}/submissions?submission={reference}"
+
+
 def test_a_reload_right_after_signing_in_stays_signed_in(page, live_server):
     page.goto(live_server.url)
     sign_in_form(page)
