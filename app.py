@@ -20,7 +20,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, links, streamlit_adapter
+from ui import auth, context, links, streamlit_adapter, style
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -29,7 +29,9 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 # An emoji icon becomes an inline data: URL; a ":material/...:" page icon would
 # make every browser fetch the favicon from a font CDN, telling a third party
 # who uses the app and when (tests/browser/test_security_inert.py watches).
-st.set_page_config(page_title="Evidence review", page_icon="📋", layout="wide")
+APP_NAME = "Evidence review"
+st.set_page_config(page_title=APP_NAME, page_icon="📋", layout="wide")
+style.apply()  # keyboard focus on score groups; no Tab stops on heading anchors
 
 if streamlit_adapter.unguarded_server():
     # Without serve.py's gate, a signed-in session could be resumed without its
@@ -55,7 +57,7 @@ def navigation(role: str | None):
     navigation, or Streamlit would list the files in pages/ for a signed-out
     visitor."""
     if role is None:
-        return st.navigation(links.signed_out_pages(), position="hidden")
+        return titled(st.navigation(links.signed_out_pages(), position="hidden"))
     sections: dict[str, list[st.Page]] = {}
     for spec in pages_for(role):
         sections.setdefault(spec.section, []).append(
@@ -68,7 +70,15 @@ def navigation(role: str | None):
         sections[first_section].append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         )
-    return st.navigation(sections)
+    return titled(st.navigation(sections))
+
+
+def titled(page: st.Page) -> st.Page:
+    """The browser tab names the page this run shows ("My reviews · Evidence
+    review"), so that someone with several tabs open can tell them apart.
+    (Left unset, Streamlit would title the tab with the bare page title.)"""
+    st.set_page_config(page_title=f"{page.title} · {APP_NAME}")
+    return page
 
 
 def keep_place() -> None:
@@ -97,7 +107,7 @@ def front_door() -> None:
         if unknown:
             st.session_state[auth.NOTICE_KEY] = links.NO_PAGE_SIGNED_OUT
         links.keep_link_query()
-        st.title("Evidence review")
+        st.title(APP_NAME, anchor=False)
         st.caption(config.title)
         if settings.demo_mode:
             st.info(

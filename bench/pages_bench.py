@@ -42,13 +42,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bench_page import register_empty_page  # noqa: E402
 from bench.figures import figure  # noqa: E402
 
 os.environ.setdefault("EVIDENCE_COOKIE_KEY", "bench-" + "k" * 48)
 os.environ["EVIDENCE_DEMO"] = "0"
 os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
 
-EMPTY_PAGE = ROOT / "bench" / "empty_page.py"
 TARGETS = {"coverage": 1.0}
 MEMORY_TARGET_MB = 500
 
@@ -106,17 +106,8 @@ def bench_pages(url: str, args: argparse.Namespace) -> int:
     from tests.support.apptest import rerun, run_app
     from ui import navigation
 
-    class BenchPage(navigation.PageSpec):
-        @property
-        def url_path(self) -> str:
-            return self.key
-
     # An empty page, registered for this process only: the cost every page pays.
-    empty = BenchPage(
-        "bench_empty", str(EMPTY_PAGE.relative_to(ROOT)), "Empty", ":material/circle:", navigation.ALL_ROLES, "Bench"
-    )
-    navigation.PAGES = (*navigation.PAGES, empty)
-    navigation.PAGES_BY_KEY[empty.key] = empty
+    empty = register_empty_page()
 
     db = Database(url)
     label = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(db.dialect, db.dialect)

@@ -10,8 +10,9 @@
    throwaway SQLite file and a throwaway PostgreSQL database
    (`tests/support/postgres.py`). Their URLs reach the scripts as
    BENCH_SQLITE_URL and BENCH_POSTGRESQL_URL: the pages, calibration and
-   selection benchmarks read them; import, assignment and concurrency need
-   empty databases and make their own.
+   selection benchmarks read them, and submit_next (a real browser, on the
+   SQLite call); import, assignment and concurrency need empty databases and
+   make their own.
 3. Runs every `bench/*_bench.py`, one after another, showing its report, and
    collects the FIGURE lines it prints (`bench/figures.py`).
 4. Writes every figure, its target and PASS or FAIL, the machine and the

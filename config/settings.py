@@ -270,6 +270,16 @@ class Settings(BaseSettings):
         validation_alias="EVIDENCE_IMPORT_MAX_SECONDS",
         description="Longest time reading one spreadsheet may take, in seconds, before it is given up.",
     )
+    document_max_bytes: PositiveInt = Field(
+        25 * 1024 * 1024,
+        validation_alias="EVIDENCE_DOCUMENT_MAX_BYTES",
+        description="Largest evidence document (one file attached to a submission), in bytes.",
+    )
+    document_max_per_submission_bytes: PositiveInt = Field(
+        100 * 1024 * 1024,
+        validation_alias="EVIDENCE_DOCUMENT_MAX_PER_SUBMISSION_BYTES",
+        description="Most bytes of evidence documents one submission may hold, all its files together.",
+    )
 
     _cookie_key_source: str = PrivateAttr("default")
 
@@ -386,6 +396,14 @@ class Settings(BaseSettings):
             max_seconds=self.import_max_seconds,
         )
 
+    @property
+    def document_limits(self) -> DocumentLimits:
+        """The bounds on one evidence document and on a submission's documents (`documents`)."""
+        return DocumentLimits(
+            max_bytes=self.document_max_bytes,
+            max_per_submission_bytes=self.document_max_per_submission_bytes,
+        )
+
 
 def _default(name: str) -> Any:
     return Settings.model_fields[name].default
@@ -403,6 +421,25 @@ class ImportLimits:
     max_expanded_bytes: int = _default("import_max_expanded_mb") * 1024 * 1024
     max_cells: int = _default("import_max_cells")
     max_seconds: float = _default("import_max_seconds")
+
+
+@dataclass(frozen=True)
+class DocumentLimits:
+    """Bounds on reading one evidence document (the `documents` package).
+
+    The first two are settings (docs/settings.md); the others are constants
+    far beyond a real report, toolkit or slide deck (docs/documents.md)."""
+
+    max_bytes: int = _default("document_max_bytes")
+    max_per_submission_bytes: int = _default("document_max_per_submission_bytes")
+    # A document that is a zip archive (DOCX, PPTX, XLSX, ODT): what it may unpack to.
+    max_expanded_bytes: int = 160 * 1024 * 1024
+    max_entries: int = 10_000
+    max_ratio: float = 200.0  # uncompressed / compressed, for the whole archive
+    # Text extracted for reading and search.
+    max_text_chars: int = 2_000_000
+    max_pdf_pages: int = 2_000
+    max_sheet_cells: int = 1_000_000
 
 
 def _kind(info: FieldInfo) -> type:

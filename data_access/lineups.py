@@ -29,9 +29,10 @@ from config import limits
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.db import rows_matched
-from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
+from data_access.models import LineUp, LineUpMember, Submission, utcnow
 from data_access.reviews import scores_frame
-from data_access.submissions import AccessDenied, load_submission_frame
+from data_access.submissions import load_submission_frame
+from data_access.users import require_role
 from scoring import score_submissions
 from scoring.selection import SelectionResult, SelectionRules, rule_violations
 
@@ -129,9 +130,7 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
 
 def require_admin(session: Session, viewer: Viewer) -> None:
     """Re-check on the server that the viewer is an active admin; AccessDenied if not."""
-    user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
-        raise AccessDenied("only an active admin may change line-ups")
+    require_role(session, viewer, Role.ADMIN, to="change line-ups")
 
 
 def clean_name(name: str) -> str:

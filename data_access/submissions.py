@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from access.redaction import names_contributor
 from access.roles import STAFF, Role
 from access.visibility import (
     IDENTITY,
@@ -33,6 +34,7 @@ from access.visibility import (
 from config.call_config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from data_access import audit
 from data_access.db import rows_matched
+from data_access.errors import AccessDenied
 from data_access.models import (
     Assignment,
     ConflictOfInterest,
@@ -40,9 +42,9 @@ from data_access.models import (
     SubmissionCode,
     SubmissionDetailView,
     SubmissionLink,
-    User,
     utcnow,
 )
+from data_access.users import require_role
 from importing.submission_rules import Problem, SubmissionInput, check_submission
 
 SCALAR_COLUMNS = (
@@ -78,10 +80,6 @@ LIST_COLUMNS = [
     "identity_visible",
     "redacted_fields",
 ]
-
-
-class AccessDenied(Exception):
-    """The viewer may not see or change this."""
 
 
 class SubmissionError(ValueError):
@@ -391,12 +389,6 @@ class StaleSubmission(Exception):
     """The submission changed since the form was opened: nothing was saved."""
 
 
-def _require_admin(session: Session, viewer: Viewer) -> None:
-    user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.role != Role.ADMIN or user.username != viewer.username:
-        raise AccessDenied("only an active admin may publish redacted values")
-
-
 def _clean_redaction(name: str, value: Any) -> str | list[str] | None:
     if name == "links":
         lines = value.splitlines() if isinstance(value, str) else list(value or [])
@@ -408,14 +400,14 @@ def _clean_redaction(name: str, value: Any) -> str | list[str] | None:
 
 
 def _own_values(sub: Submission) -> list[str]:
-    """The submission's real identity values, its links' host names and its email's domain
-    (those of at least three characters), casefolded."""
+    """The submission's real identity values, its links' host names and its email's
+    domain (compared as words by `access.redaction.names_contributor`)."""
     values = [getattr(sub, name) for name in REDACTABLE_FIELDS if name != "links"]
     values += [link.url for link in sub.links]
     values += [urlsplit(link.url.strip()).hostname for link in sub.links]
     if sub.contact_email and "@" in sub.contact_email:
         values.append(sub.contact_email.rsplit("@", 1)[1])
-    return [v.strip().casefold() for v in values if isinstance(v, str) and len(v.strip()) >= 3]
+    return [v for v in values if isinstance(v, str)]
 
 
 def publish_redactions(
@@ -432,13 +424,14 @@ def publish_redactions(
     submission's real identity values); a problem refuses all of it
     (SubmissionError), and a submission changed meanwhile raises
     StaleSubmission. Returns what is published now."""
-    _require_admin(session, viewer)
+    require_role(session, viewer, Role.ADMIN, to="publish redacted values")
     sub = session.get(Submission, submission_id)
     if sub is None:
         raise AccessDenied("no such submission")
     problems: list[Problem] = []
     cleaned: dict[str, Any] = {}
     own = _own_values(sub)
+    people = [sub.contact_name] if sub.contact_name else []
     for name, raw in values.items():
         if name not in REDACTABLE_FIELDS:
             problems.append(Problem(name, str(raw), "Only identity fields can have a published version."))
@@ -455,7 +448,7 @@ def publish_redactions(
             problems.append(Problem(name, "", f"Publish at most {REDACTION_LINKS_MAX} lines."))
         if any(len(t) > REDACTION_MAX for t in texts):
             problems.append(Problem(name, "", f"Each value has at most {REDACTION_MAX} characters."))
-        if any(real in t.casefold() for t in texts for real in own):
+        if any(names_contributor(t, own, people) for t in texts):
             problems.append(
                 Problem(name, "", "This contains the contributor's own details; write a version that names nobody.")
             )

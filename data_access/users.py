@@ -17,8 +17,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from access.roles import ROLES, Role
+from access.visibility import Viewer
 from config import limits
 from data_access import audit, passwords
+from data_access.errors import AccessDenied
 from data_access.models import AuthSession, User, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -167,6 +169,15 @@ def list_users(session: Session, *, role: str | None = None, active_only: bool =
 
 def count_users(session: Session) -> int:
     return int(session.scalar(select(func.count(User.id))) or 0)
+
+
+def require_role(session: Session, viewer: Viewer, role: Role, *, to: str) -> None:
+    """Re-check on the server, in this transaction, that the viewer is still an
+    active account with `role` under the same username; AccessDenied("only an
+    active <role> may <to>") if not (role changed, deactivated, renamed)."""
+    user = session.get(User, viewer.user_id)
+    if user is None or not user.active or user.role != role or user.username != viewer.username:
+        raise AccessDenied(f"only an active {role} may {to}")
 
 
 def _load(session: Session, user_id: int) -> User:

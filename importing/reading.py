@@ -38,6 +38,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from config.settings import ImportLimits
+from formats.archives import ArchiveTooLarge, UnpackBudget
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
@@ -369,18 +370,17 @@ def check_workbook(archive: zipfile.ZipFile, limits: ImportLimits, deadline: _De
     bytes it really gives (a listing can lie), and, without parsing the XML,
     its sheets' cells and rows, the entries of its table of texts, and the
     elements of the parts openpyxl would parse whole."""
-    infos = archive.infolist()
-    declared = sum(info.file_size for info in infos)
-    if declared > limits.max_expanded_bytes:
-        raise _too_large(declared, limits)
-    unpacked = 0
-    for info in infos:
-        try:
-            unpacked = _check_part(archive, info, limits, deadline, unpacked=unpacked)
-        except ImportRefused:
-            raise
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-            raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
+    budget = UnpackBudget(limits.max_expanded_bytes)
+    try:
+        budget.check_listing(archive.infolist())
+        for info in archive.infolist():
+            _check_part(archive, info, limits, deadline, budget)
+    except ArchiveTooLarge as exc:
+        raise _too_large(int(exc.found), limits) from None
+    except ImportRefused:
+        raise
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
 
 
 def _part_kind(name: str) -> str | None:
@@ -400,50 +400,44 @@ def _part_kind(name: str) -> str | None:
 
 
 def _check_part(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ImportLimits, deadline: _Deadline, *, unpacked: int
-) -> int:
-    """Unpack one part in pieces, refusing it past a bound; returns the bytes
-    unpacked so far, `unpacked` (the parts before it) included."""
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ImportLimits, deadline: _Deadline, budget: UnpackBudget
+) -> None:
+    """Unpack one part in pieces (counted by `budget`), refusing it past a bound."""
     kind = _part_kind(info.filename.lower())
     cells = rows = entries = elements = 0
     carry = b""
-    with archive.open(info) as part:
-        while chunk := part.read(_CHUNK):
-            unpacked += len(chunk)
-            if unpacked > limits.max_expanded_bytes:
-                raise _too_large(unpacked, limits)
-            deadline.check()
-            data = carry + chunk
-            # Count up to the last "<": every tag before it is whole.
-            cut = data.rfind(b"<")
-            body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
-            if kind == "sheet":
-                cells += len(_CELL_TAG.findall(body))
-                rows += len(_ROW_TAG.findall(body))
-                if cells > limits.max_cells:
-                    raise _too_many_cells(limits, "A sheet of this workbook")
-                if rows > MAX_ROWS:
-                    raise _too_many_rows("A sheet of this workbook")
-            elif kind == "strings":
-                entries += len(_STRING_TAG.findall(body))
-                if entries > limits.max_cells:
-                    raise ImportRefused(
-                        f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
-                        f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
-                        "you need as CSV, or copy it into a new workbook, and import that."
-                    )
-            elif kind == "whole":
-                elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
-                if elements > MAX_PART_ELEMENTS:
-                    raise ImportRefused(
-                        f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
-                        "entries (formatting, names or links), far more than a real workbook. Save the "
-                        "sheet you need as CSV, or copy it into a new workbook, and import that."
-                    )
+    for chunk in budget.chunks(archive, info, _CHUNK):
+        deadline.check()
+        data = carry + chunk
+        # Count up to the last "<": every tag before it is whole.
+        cut = data.rfind(b"<")
+        body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
+        if kind == "sheet":
+            cells += len(_CELL_TAG.findall(body))
+            rows += len(_ROW_TAG.findall(body))
+            if cells > limits.max_cells:
+                raise _too_many_cells(limits, "A sheet of this workbook")
+            if rows > MAX_ROWS:
+                raise _too_many_rows("A sheet of this workbook")
+        elif kind == "strings":
+            entries += len(_STRING_TAG.findall(body))
+            if entries > limits.max_cells:
+                raise ImportRefused(
+                    f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
+                    f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
+                    "you need as CSV, or copy it into a new workbook, and import that."
+                )
+        elif kind == "whole":
+            elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
+            if elements > MAX_PART_ELEMENTS:
+                raise ImportRefused(
+                    f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
+                    "entries (formatting, names or links), far more than a real workbook. Save the "
+                    "sheet you need as CSV, or copy it into a new workbook, and import that."
+                )
     # What is left after the last piece is the part's last tag.
     if kind == "sheet" and len(_CELL_TAG.findall(carry)) + cells > limits.max_cells:
         raise _too_many_cells(limits, "A sheet of this workbook")
-    return unpacked
 
 
 def _too_large(n_bytes: int, limits: ImportLimits) -> ImportRefused:

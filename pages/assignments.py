@@ -25,7 +25,7 @@ config = context.call_config()
 db = context.database()
 k = config.reviewers_per_submission
 
-st.title("Assignments")
+st.title("Assignments", anchor=False)
 views.show_flash()
 with db.read() as session:
     closed = reviewing_closed(session)

@@ -14,7 +14,7 @@ from ui.guard import require_page
 viewer = require_page("audit_log")
 db = context.database()
 
-st.title("Audit log")
+st.title("Audit log", anchor=False)
 with db.read() as session:
     actions = audit.distinct_actions(session)
 cols = st.columns([2, 2, 2, 1])

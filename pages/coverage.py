@@ -28,7 +28,7 @@ show = partial(chart, viewer=viewer, page="coverage", via="Coverage page")  # ev
 data = coverage_data(db, config)
 frame, progress, due, line_ups = data.frame, data.progress, data.reviews_due, data.line_ups
 
-st.title("Coverage")
+st.title("Coverage", anchor=False)
 st.caption(
     "What the evidence covers, how strong it is, and where nothing came in. Pick what the columns show, "
     "narrow with the filters, and click a cell (or drag a box over several) to list its submissions."
@@ -70,7 +70,7 @@ shown = cov.filter_coverage(frame, cov.CoverageFilter(reviewed_only=reviewed_onl
 matrix = cov.coverage_matrix(shown, config, column=column, level=LEVEL)
 marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if line_up else None
 
-st.subheader("Evidence and gap map")
+st.subheader("Evidence and gap map", anchor=False)
 st.markdown(cov.gap_summary(matrix))
 with st.expander("How to read this map", icon=":material/help:"):
     st.markdown(cov.HOW_TO_READ.format(level=LEVEL))
@@ -92,7 +92,7 @@ event = show(
 
 cells = [tuple(p["customdata"][:2]) for p in selected_points(event) if len(p.get("customdata") or []) >= 2]
 cells = [c for c in dict.fromkeys(cells) if matrix.cell(*c) is not None]
-st.subheader("Submissions in the selected cells")
+st.subheader("Submissions in the selected cells", anchor=False)
 if not cells:
     st.caption("Click a cell on the map, or drag a box over several, to list their submissions here.")
 else:
@@ -117,7 +117,7 @@ else:
             },
         )
 
-st.subheader("Where the gaps are")
+st.subheader("Where the gaps are", anchor=False)
 gap_rows = cov.gap_list(matrix)
 if gap_rows.empty:
     st.caption("No absolute or evidence gaps with these filters.")
@@ -128,7 +128,7 @@ else:
         f"reaches evidence strength {LEVEL:g}). Cells whose submissions are all still awaiting review are not listed."
     )
 
-st.subheader("What came in")
+st.subheader("What came in", anchor=False)
 st.caption("With the filters above. A submission with several forms of evidence counts under each.")
 fields = ("nation", "evidence_source", "evidence_forms", "stage", "reported_impact")
 tabs = st.tabs([cov.COLUMN_DIMENSIONS[n] for n in fields], key="coverage.by", on_change="rerun")
@@ -146,7 +146,7 @@ for tab, name in zip(tabs, fields, strict=True):
             key=f"coverage.by.{name}",
         )
 
-st.subheader("Reviews and scores")
+st.subheader("Reviews and scores", anchor=False)
 left, right = st.columns(2)
 with left:
     show(

@@ -44,13 +44,13 @@ def scores_export(url: str, version: int, weights: tuple, threshold: float, toda
     return table
 
 
-st.title("Exports")
+st.title("Exports", anchor=False)
 with db.read() as session:
     summaries = lineups_da.list_line_ups(session)
     version = audit.data_version(session)
 scores = ui_scores.current_scores(db, config, version)
 
-st.header("Presenter list")
+st.header("Presenter list", anchor=False)
 if not summaries:
     st.info("No line-up has been saved yet: the admin saves one on the Selection page.", icon=":material/info:")
 else:
@@ -72,7 +72,7 @@ else:
     )
     offer(presenters, "Download the presenter list", "exports.presenters")
 
-st.header("Scores")
+st.header("Scores", anchor=False)
 scores_table = scores_export(
     db.url, version, tuple(config.weights.items()), config.disagreement_threshold, dt.date.today()
 )
@@ -86,7 +86,7 @@ else:
     )
     offer(scores_table, "Download the scores", "exports.scores")
 
-st.header("Coverage table")
+st.header("Coverage table", anchor=False)
 coverage = coverage_data(db, config).frame
 if coverage.empty:
     st.info("No submissions yet.", icon=":material/hourglass_empty:")
@@ -111,7 +111,7 @@ with db.read() as session:
     mine = audit.list_entries(session, filters=audit.AuditFilter(actor=viewer.username, limit=200))
 mine = mine[mine["action"].str.startswith("export.")].head(10)
 if not mine.empty:
-    st.subheader("Your recent exports")
+    st.subheader("Your recent exports", anchor=False)
     st.dataframe(
         mine.assign(
             file=mine["new"].map(lambda v: (v or {}).get("file")), rows=mine["new"].map(lambda v: (v or {}).get("rows"))

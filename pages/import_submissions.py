@@ -16,7 +16,7 @@ config = context.call_config()
 settings = context.settings()
 db = context.database()
 
-st.title("Import")
+st.title("Import", anchor=False)
 st.caption(
     f"A CSV file or an Excel workbook (.xlsx) of up to {settings.max_upload_mb} MB: the server refuses larger "
     "files (the limit is a deployment setting: ask the call's administrator to raise it). Nothing is written "
@@ -66,7 +66,7 @@ if earlier:
         icon=":material/history:",
     )
 
-st.subheader("Columns")
+st.subheader("Columns", anchor=False)
 proposed = "Proposed from this file"
 names = [proposed, *saved]
 best = best_saved_mapping(table, saved)
@@ -103,7 +103,7 @@ for problem in mapping_problems:
 if mapping_problems:
     st.stop()
 
-st.subheader("Preview")
+st.subheader("Preview", anchor=False)
 if st.button("Preview the import", type="primary", key="import.preview_button"):
     st.session_state["import.preview"] = file_key
 if st.session_state.get("import.preview") != file_key:

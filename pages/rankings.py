@@ -47,7 +47,7 @@ with db.read() as session:
 inputs, agreement = ranking_data(db.url, version, tuple(config.weights))
 cal = scores.calibration(db, config, version)
 
-st.title("Rankings")
+st.title("Rankings", anchor=False)
 if cal.submissions.empty:
     st.info("No submitted reviews yet: rankings appear once reviewers submit.", icon=":material/hourglass_empty:")
     st.stop()
@@ -107,7 +107,7 @@ if viewer.is_admin:
                 session, submission_id=submission_id, viewer_role=viewer.role, viewer_id=viewer.user_id
             )
         records = [r for r in records if r.status == "submitted"]
-        st.subheader("Reviews behind the selected row")
+        st.subheader("Reviews behind the selected row", anchor=False)
         st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
         st.dataframe(
             reviews_behind_table(
@@ -124,7 +124,7 @@ if viewer.is_admin:
                 st.text(f"{r.reviewer_name}:\n{r.comment}")
 
 if not flagged_only and n_flagged:
-    st.subheader("Listed for discussion")
+    st.subheader("Listed for discussion", anchor=False)
     flagged = table[table["Discuss"]]
     st.dataframe(
         flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]],
@@ -132,7 +132,7 @@ if not flagged_only and n_flagged:
         column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
     )
 
-st.subheader("Scores and agreement")
+st.subheader("Scores and agreement", anchor=False)
 chart(
     score_distribution_figure(inputs.scores, labels),
     caption="How often each score was given on each criterion, including 'cannot judge'.",
@@ -167,7 +167,7 @@ chart(
 )
 
 if viewer.is_admin:
-    st.subheader("Reviewers' leniency (admin only)")
+    st.subheader("Reviewers' leniency (admin only)", anchor=False)
     chart(
         leniency_figure(cal.reviewers, inputs.reviewer_names),
         caption=(

@@ -46,7 +46,7 @@ def propose(url: str, version: int, weights: tuple, threshold: float, rules_json
     return select_presenters(frame, rules, labels=json.loads(labels_json), explain=True)
 
 
-st.title("Selection")
+st.title("Selection", anchor=False)
 if viewer.is_admin:
     with db.read() as session:
         version = audit.data_version(session)
@@ -72,7 +72,7 @@ if viewer.is_admin:
         cols[0].metric("Total calibrated score", f"{result.objective:.2f}")
         cols[1].metric(f"Plain top {rules.slots} by score", f"{result.top_n_objective:.2f}")
         cols[2].metric("Given up for balance", f"{result.given_up_vs_top_n:.2f}")
-        st.subheader("Proposed line-up")
+        st.subheader("Proposed line-up", anchor=False)
         number = st.column_config.NumberColumn
         picks = picks_table(result, frame)
         st.dataframe(
@@ -101,7 +101,7 @@ if viewer.is_admin:
                     f"  Best replacement: {row['Best replacement (every rule kept)'] or 'none'}"
                     + ("" if pd.isna(change) else f" ({change:+.2f} to the total)")
                 )
-        st.subheader("What each rule cost")
+        st.subheader("What each rule cost", anchor=False)
         st.dataframe(rule_costs_table(result), hide_index=True, width="stretch")
         st.caption(
             "Given up for this rule: how much higher the total would be without it (the other rules kept). "
@@ -109,7 +109,7 @@ if viewer.is_admin:
         )
 
         with st.form("selection.save", border=True):
-            st.subheader("Save this line-up")
+            st.subheader("Save this line-up", anchor=False)
             name = st.text_input("Name", max_chars=limits.LINE_UP_NAME, placeholder="e.g. Conference line-up")
             notes = st.text_area("Notes (optional)", height=80, max_chars=limits.LINE_UP_NOTES)
             replace = st.checkbox(

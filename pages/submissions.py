@@ -26,7 +26,7 @@ viewer = require_page("submissions")
 config = context.call_config()
 db = context.database()
 
-st.title("Submissions")
+st.title("Submissions", anchor=False)
 show_notice()
 if viewer.is_reviewer:
     st.caption(

@@ -24,7 +24,7 @@ db = context.database()
 
 
 FLASH = "users.flash"
-st.title("Users")
+st.title("Users", anchor=False)
 shown = st.session_state.pop("users.password_notice", None)
 if shown:
     st.success(f"Password for {shown[0]}: `{shown[1]}` (shown once; pass it on safely).", icon=":material/key:")

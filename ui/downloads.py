@@ -8,7 +8,9 @@ what it returns at `/media/<hash>.<ext>` and hands the browser that URL, which
 the browser then fetches (twice: a check, then the download). An exception
 in the callable stores nothing, and the browser says the download failed.
 
-Streamlit serves `/media/` to anyone who has the URL, without a cookie, and
+Streamlit serves `/media/` to anyone who has the URL, without a cookie: the
+gate (`ui.streamlit_adapter.restrict_media`) serves a file made here only to a
+request carrying the sign-in cookie of the session it was made for. Streamlit
 keeps a file made this way, referenced by no session, until two script runs
 of any session have ended. So each file made here is also dropped by this
 module after `LIFETIME_SECONDS`, and at once when its session signs out or is
@@ -73,6 +75,7 @@ def button(
 def remember(manager: Any, session_id: str, file_id: str) -> None:
     """A file made for `session_id`: drop it after `LIFETIME_SECONDS` or when the session ends."""
     lifetime = LIFETIME_SECONDS
+    adapter.restrict_media(file_id, session_id)
     with _lock:
         served = _served.setdefault(file_id, _Served(manager))
         served.sessions.add(session_id)

@@ -80,7 +80,7 @@ def rules_form(config: CallConfig, choices: dict[int, str]) -> SelectionRules:
 
 def saved_line_ups(db: Database, viewer: Viewer) -> dict[str, int]:
     """The saved line-ups (read-only), with members, rules and history. Returns name -> version shown."""
-    st.header("Saved line-ups")
+    st.header("Saved line-ups", anchor=False)
     with db.read() as session:
         summaries = lineups_da.list_line_ups(session)
     if not summaries:

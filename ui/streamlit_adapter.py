@@ -17,7 +17,10 @@ internal middleware"). That `Gate` accepts a WebSocket only from the app's own
 origin or a listed one, lets a handshake resume a signed-in session only when
 it carries that session's sign-in cookie, and refuses every HTTP request that
 changes something except uploads by a signed-in admin whose cookie it checks
-against the database. `install_no_lookups()` replaces Streamlit's two
+against the database. A file made by a download button (`ui.downloads`) is
+served at `/media/` only to a request carrying the sign-in cookie of a session
+it was made for (`restrict_media`); anyone else holding the URL gets 404.
+`install_no_lookups()` replaces Streamlit's two
 address-finding functions, so the server never connects anywhere by itself.
 
 Inside a run, `connection()` names the WebSocket connection that drives it (so
@@ -32,6 +35,8 @@ so that an upgrade which changes it fails loudly:
 
 * `Sec-WebSocket-Protocol` carries `subprotocol, xsrf token, session id to
   resume` (`starlette_websocket._parse_subprotocols`);
+* media files are served at `/media/<file id>.<ext>` (`MEDIA_ENDPOINT`), the
+  file id being the part of the name before the first dot;
 * the upload route is `/_stcore/upload_file/{session_id}/{file_id}`
   (`streamlit.web.server.server.UPLOAD_FILE_ENDPOINT`), PUT and DELETE;
 * a run's session client is a `StarletteSessionClient`, found with
@@ -60,6 +65,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import os
 import sys
 import threading
 import types
@@ -74,6 +80,7 @@ log = logging.getLogger("evidence_review")
 
 UPLOAD_ROUTE = "/_stcore/upload_file/{session_id}/{file_id}"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MEDIA_PREFIX = "/media/"  # Streamlit's MEDIA_ENDPOINT (pinned by tests/security/test_streamlit_adapter.py)
 UPLOAD_METHODS = frozenset({"PUT", "DELETE"})
 
 # Process-wide state shared by the server's gate (built once, at start) and the
@@ -90,6 +97,7 @@ def _state() -> types.ModuleType:
         state.lock = threading.Lock()
         state.sign_ins = weakref.WeakValueDictionary()  # Streamlit session id -> SignIn
         state.gate_installed = False
+        state.media_owners = {}  # media file id -> ids of the Streamlit sessions it was made for
         state = sys.modules.setdefault(_STATE_MODULE, state)
     return state
 
@@ -210,9 +218,51 @@ def media_file_id(content: bytes, mime: str, file_name: str) -> str:
 def drop_media_file(manager: Any, file_id: str) -> None:
     """Delete a stored file now; its URL answers 404 from here on. (Streamlit
     has no public call for it: its own clean-up waits for two script runs.)"""
+    release_media(file_id)
     with manager._lock:
         manager._storage.delete_file(file_id)
         manager._file_metadata.pop(file_id, None)
+
+
+def restrict_media(file_id: str, session_id: str) -> None:
+    """Serve the media file `file_id` only to a request carrying the sign-in
+    cookie of `session_id` (or of another session it was restricted to). Call
+    it before the file is stored, so that its URL is never open to anyone."""
+    state = _state()
+    with state.lock:
+        state.media_owners.setdefault(file_id, set()).add(session_id)
+
+
+def release_media(file_id: str) -> None:
+    state = _state()
+    with state.lock:
+        state.media_owners.pop(file_id, None)
+
+
+def media_request_allowed(scope: dict) -> bool:
+    """Whether the gate lets this GET/HEAD of `/media/<id>.<ext>` through: a
+    file restricted by `restrict_media` only with one of its sessions' sign-in
+    cookies (a session signed out, or a browser that never held the cookie,
+    gets 404); any other file (none today) as Streamlit serves it."""
+    path = scope.get("path", "")
+    if MEDIA_PREFIX not in path:
+        return True
+    name = path.rsplit(MEDIA_PREFIX, 1)[1]
+    # Streamlit finds the file by the name without its last extension; read it
+    # without everything after the first dot as well, so that no spelling of
+    # the name slips past.
+    candidates = {os.path.splitext(name)[0], name.split(".", 1)[0]}
+    state = _state()
+    with state.lock:
+        restricted = [state.media_owners[c] for c in candidates if c in state.media_owners]
+    if not restricted:
+        return True
+    owners = set().union(*restricted)
+    for sid in owners:
+        sign_in = _sign_in_of(sid)
+        if sign_in is not None and _carries_cookie_of(scope, sign_in):
+            return True
+    return False
 
 
 # --- no outbound requests ---------------------------------------------------
@@ -402,6 +452,11 @@ class Gate:
             await self._websocket(scope, receive, send)
         elif kind == "http" and scope.get("method", "GET").upper() not in SAFE_METHODS:
             await self._change(scope, receive, send)
+        elif kind == "http" and not media_request_allowed(scope):
+            from starlette.responses import Response
+
+            log.warning("refused %s: a download asked for without its session's sign-in cookie", scope.get("path"))
+            await Response(status_code=404)(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 

@@ -94,12 +94,17 @@ def test_a_download_exists_only_after_the_click_is_logged_once_and_dies_at_sign_
     assert entry["new"]["file"] == download.value.suggested_filename
     [url] = {r for r in requests if FILE_URL.search(r)}
     assert url.startswith(live_server.url + MEDIA)
-    assert plain_get(url) == (200, content)  # the URL the click made serves the file, for now
+    # The URL the click made serves the file, for now, to this browser (its
+    # sign-in cookie) and to no one else who learns it.
+    own = page.context.request.get(url)
+    assert (own.status, own.body()) == (200, content)
+    assert plain_get(url) == (404, b"")
     screenshot(page, f"download-{username}-{action}")
 
     sign_out(page)
-    status, body = plain_get(url)
-    assert (status, body) == (404, b"")
+    assert plain_get(url) == (404, b"")
+    after = page.context.request.get(url)
+    assert after.status == 404  # not even with the cookie the browser still has
 
 
 def _as_bytes(payload) -> bytes:

@@ -219,3 +219,17 @@ def test_the_cookie_key_and_database_password_stay_out_of_repr():
     assert s.database_url == "postgresql+psycopg://u:hunter2-secret@h:5432/d"
     assert GOOD_KEY not in repr(s) and "hunter2-secret" not in repr(s)
     assert "evidence_review_session" in repr(s)
+
+
+def test_the_document_limits_are_settings_and_a_misspelt_one_is_refused():
+    env = {"EVIDENCE_COOKIE_KEY": GOOD_KEY}
+    default = settings(env).document_limits
+    assert (default.max_bytes, default.max_per_submission_bytes) == (25 * 1024 * 1024, 100 * 1024 * 1024)
+    limits = settings(
+        {**env, "EVIDENCE_DOCUMENT_MAX_BYTES": "1000", "EVIDENCE_DOCUMENT_MAX_PER_SUBMISSION_BYTES": "5000"}
+    ).document_limits
+    assert (limits.max_bytes, limits.max_per_submission_bytes) == (1000, 5000)
+    with pytest.raises(SettingsError, match="did you mean EVIDENCE_DOCUMENT_MAX_BYTES"):
+        settings({**env, "EVIDENCE_DOCUMENT_MAX_BYTE": "1000"})
+    with pytest.raises(SettingsError, match="EVIDENCE_DOCUMENT_MAX_BYTES"):
+        settings({**env, "EVIDENCE_DOCUMENT_MAX_BYTES": "0"})

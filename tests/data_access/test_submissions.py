@@ -372,10 +372,14 @@ def test_publishing_is_checked_refused_whole_and_logged(db, call_config, marked)
         real = s.get(Submission, anon.id)
         own_region = f"Near {real.region.upper()}"  # the contributor's own words, in other case
         own_domain = real.contact_email.split("@")[1]
+        spaced_organisation = "  ".join(real.organisation.upper().split()) + "."  # a near-copy
+        surname = real.contact_name.split()[-1]
     refused = [
         ({"region": own_region}, "region"),
         ({"links": f"Another page at https://{anon.markers['links'][0]}.example/"}, "links"),  # their host
         ({"organisation": f"Someone at {own_domain}"}, "organisation"),  # their email's domain
+        ({"organisation": f"Part of {spaced_organisation}"}, "organisation"),
+        ({"organisation": f"The team of Dr {surname}"}, "organisation"),  # the contact's surname alone
         ({"title": "A new title"}, "title"),  # not an identity field
         ({"region": "x" * 1001}, "region"),
         ({"region": "Fine", "organisation": own_region}, "organisation"),  # one problem refuses all of it

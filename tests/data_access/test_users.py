@@ -179,3 +179,28 @@ def test_role_changes_are_audited_and_take_effect_in_the_session_check(db):
         assert auth.check_session(s, auth_session_id=sid).viewer.role == "office"
         entry = audit.list_entries(s, filters=audit.AuditFilter(action="user.role")).iloc[0]
         assert entry["old"] == {"role": "reviewer"} and entry["new"] == {"role": "office"}
+
+
+def test_require_role_refuses_whatever_changed_since_sign_in(db):
+    """The one server-side re-check behind admin-only writes (line-ups,
+    published redactions): the account must still be active, still hold the
+    role and still carry the username the session signed in with."""
+    from dataclasses import replace
+
+    from data_access.errors import AccessDenied
+
+    with db.write() as session:
+        admin = make_user(session, role="admin")
+        other = make_user(session, role="admin")
+    with db.read() as session:
+        users.require_role(session, admin, "admin", to="change line-ups")  # allowed: no exception
+        with pytest.raises(AccessDenied, match="only an active reviewer may score"):
+            users.require_role(session, admin, "reviewer", to="score")
+        with pytest.raises(AccessDenied):  # someone else's id under this username
+            users.require_role(session, replace(admin, user_id=other.user_id), "admin", to="change line-ups")
+        with pytest.raises(AccessDenied):
+            users.require_role(session, replace(admin, user_id=10**9), "admin", to="change line-ups")
+    with db.write() as session:
+        users.set_active(session, user_id=admin.user_id, active=False, actor=other.username)
+    with db.read() as session, pytest.raises(AccessDenied, match="only an active admin may change line-ups"):
+        users.require_role(session, admin, "admin", to="change line-ups")

@@ -190,3 +190,18 @@ def test_only_a_url_name_matching_no_page_is_not_found_and_forgetting_it_falls_b
     assert manager.set_pages_and_resolve(pages, fallback_page_hash=front)["page_script_hash"] == front
     manager.set_script_intent(users, "")  # a rerun of an open page names it by its hash
     assert manager.set_pages_and_resolve(pages, fallback_page_hash=front)["page_script_hash"] == users
+
+
+def test_media_files_are_served_under_the_prefix_the_gate_checks_and_found_by_name_without_extension():
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.web.server.server import MEDIA_ENDPOINT
+
+    from ui import streamlit_adapter as adapter
+
+    assert MEDIA_ENDPOINT + "/" == adapter.MEDIA_PREFIX
+    storage = MemoryMediaFileStorage(MEDIA_ENDPOINT)
+    file_id = storage.load_and_get_id(b"a,b\n", "text/csv", "downloadable", "scores.csv")
+    url = storage.get_url(file_id)
+    assert url.startswith(adapter.MEDIA_PREFIX) and url.rsplit("/", 1)[1].split(".")[0] == file_id
+    assert storage.get_file(f"{file_id}.csv").content == b"a,b\n"
+    assert file_id == adapter.media_file_id(b"a,b\n", "text/csv", "scores.csv")

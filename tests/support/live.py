@@ -22,7 +22,15 @@ class LiveServer:
     log_path: Path
 
     @classmethod
-    def start(cls, database_url: str, log_dir: Path, *, extra_env: dict[str, str] | None = None) -> LiveServer:
+    def start(
+        cls,
+        database_url: str,
+        log_dir: Path,
+        *,
+        extra_env: dict[str, str] | None = None,
+        script: Path = ROOT / "serve.py",
+    ) -> LiveServer:
+        """`streamlit run script` (serve.py: the app behind its gate) on a free port."""
         port = free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "EVIDENCE_DEMO": "0", **(extra_env or {})}
         log_path = log_dir / f"streamlit-{port}.log"
@@ -33,7 +41,7 @@ class LiveServer:
                 "-m",
                 "streamlit",
                 "run",
-                str(ROOT / "serve.py"),
+                str(script),
                 "--server.port",
                 str(port),
                 "--server.address",
