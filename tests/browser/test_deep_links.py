@@ -15,8 +15,8 @@ from tests.browser.conftest import screenshot
 from tests.support.accounts import password_of
 from tests.support.browser import nav_links, sign_in, wait_idle
 from ui.auth import SIGNING_IN_MESSAGE
+from ui.deep_links import NO_PAGE
 from ui.guard import wrong_role_message
-from ui.links import NO_PAGE
 from ui.navigation import pages_for
 from ui.review_form import NOT_ASSIGNED
 

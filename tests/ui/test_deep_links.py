@@ -1,9 +1,9 @@
 """What of a link's address survives sign-in (`ui.navigation.link_query`), and
-which page of ours an address names (`ui.links`)."""
+which page of ours an address names (`ui.deep_links`)."""
 
 import pytest
 
-from ui import links
+from ui import deep_links
 from ui import streamlit_adapter as adapter
 from ui.navigation import PAGES_BY_KEY, link_query
 
@@ -31,27 +31,27 @@ def _asked(monkeypatch, page_hash: str, name: str) -> list[bool]:
 
 def test_an_address_naming_one_of_our_pages_is_kept(monkeypatch):
     forgotten = _asked(monkeypatch, "", "my_reviews")
-    assert links.requested() == PAGES_BY_KEY["my_reviews"]
-    assert links.unknown_address() is False
+    assert deep_links.requested() == PAGES_BY_KEY["my_reviews"]
+    assert deep_links.unknown_address() is False
     assert forgotten == []
 
 
 def test_a_rerun_of_an_open_page_names_it_by_its_hash(monkeypatch):
     _asked(monkeypatch, adapter.page_hash("users"), "")
-    assert links.requested() == PAGES_BY_KEY["users"]
-    assert links.unknown_address() is False
+    assert deep_links.requested() == PAGES_BY_KEY["users"]
+    assert deep_links.unknown_address() is False
 
 
 @pytest.mark.parametrize("name", ["my_reviewz", "sign-in", "evil.example", "users/../audit_log"])
 def test_an_address_naming_no_page_of_ours_is_forgotten_and_reported(monkeypatch, name):
     forgotten = _asked(monkeypatch, "", name)
-    assert links.requested() is None
-    assert links.unknown_address() is True
+    assert deep_links.requested() is None
+    assert deep_links.unknown_address() is True
     assert forgotten == [True]
 
 
 def test_the_front_page_is_neither(monkeypatch):
     forgotten = _asked(monkeypatch, "", "")
-    assert links.requested() is None
-    assert links.unknown_address() is False
+    assert deep_links.requested() is None
+    assert deep_links.unknown_address() is False
     assert forgotten == []
