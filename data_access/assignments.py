@@ -23,6 +23,7 @@ from access.roles import Role
 from config import limits
 from data_access import audit
 from data_access.call_state import reviewing_closed
+from data_access.drafts import clear_autosave
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
 from data_access.reviews import back_to_draft
 from data_access.standing import standing_assignments
@@ -152,6 +153,7 @@ def remove_assignment(session: Session, *, submission_id: int, reviewer_id: int,
             "This reviewer has submitted a review of it; the review is kept and the assignment cannot be removed."
         )
     session.delete(row)
+    clear_autosave(session, submission_id=submission_id, reviewer_id=reviewer_id)  # their unsaved input goes too
     audit.record(
         session,
         actor=actor,
@@ -232,6 +234,7 @@ def declare_conflict(
     )
     session.add(row)
     session.flush()
+    clear_autosave(session, submission_id=submission_id, reviewer_id=reviewer_id)  # their review ends here
     audit.record(
         session,
         actor=actor,

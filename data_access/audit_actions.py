@@ -8,7 +8,8 @@ this registry in step).
 The kind says whether an entry goes with a change of data (`CHANGE`) or
 records an event that changes nothing people share: someone looked
 (`VIEW`), a file left the app (`EXPORT`), an attempt was refused
-(`REFUSAL`). Only changes move the cache version (`data_access.db`).
+(`REFUSAL`), a reviewer's unsaved input was kept for them (`DRAFT`). Only
+changes move the cache version (`data_access.db`).
 
 Exports are one family: `export.<what>` (`export.scores`,
 `export.audit-log`, ...), where `<what>` is the file's name in the export
@@ -27,6 +28,7 @@ class Kind(StrEnum):
     VIEW = "view"  # someone looked at something
     EXPORT = "export"  # a file was made for someone to take away
     REFUSAL = "refusal"  # an attempt was refused
+    DRAFT = "draft"  # one person's unsaved input was kept for them (nobody else reads it)
 
     @property
     def changes_data(self) -> bool:
@@ -89,6 +91,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("review.submit", "Review submitted", _C),
     AuditAction("review.reopen", "Review reopened", _C),
     AuditAction("review.set_aside", "Review set aside (conflict)", _C),
+    AuditAction("review.autosave", "Review input kept automatically (a new draft session)", Kind.DRAFT),
     # Selection
     AuditAction("line_up.save", "Line-up saved", _C),
     AuditAction("line_up.replace", "Line-up replaced", _C),

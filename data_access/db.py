@@ -20,7 +20,8 @@ pre-ping; concurrent edits of one row are caught by version columns.
 The data version: a write unit that changed data people share adds one to the
 `data_version` row just before it commits, in the same transaction, so caches
 keyed by it (`audit.data_version`) are fresh whatever the unit wrote, and a
-unit that wrote only bookkeeping (sign-in records, detail-view marks, audit
+unit that wrote only bookkeeping (sign-in records, detail-view marks, autosaved
+review input, audit
 entries of actions that change no data: a view, a download, a refusal) or was
 rolled back leaves them be. What counts is watched on the
 connection (`after_cursor_execute`), so ORM flushes, bulk `update()`/`delete()`
@@ -54,7 +55,11 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 # Tables of bookkeeping rather than shared data: writing them leaves the data version be.
-BOOKKEEPING_TABLES = frozenset({"audit_log", "auth_sessions", "login_throttle", "submission_views", "data_version"})
+# `review_autosaves` is one reviewer's unsaved input (ui.autosave): nobody else reads it, so
+# keeping it as they type never empties the office's caches.
+BOOKKEEPING_TABLES = frozenset(
+    {"audit_log", "auth_sessions", "login_throttle", "submission_views", "review_autosaves", "data_version"}
+)
 _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 _CTE_DML = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
 _CHANGED = "data_access.shared_data_changed"  # in the connection's info while its transaction changed data

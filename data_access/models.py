@@ -334,6 +334,24 @@ class Review(Base):
     scores: Mapped[list[ReviewScore]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
+class ReviewAutosave(Base):
+    """A reviewer's input as they typed it, kept between saves (ui.autosave):
+    one row per reviewer and submission, holding the form's values and the
+    version of the review they started from. Never a review: nothing that
+    ranks, exports or shows reviews reads it; a real save or submit deletes it."""
+
+    __tablename__ = "review_autosaves"
+
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    base_version: Mapped[int] = mapped_column(Integer, default=0)
+    values: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    saved_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class ReviewScore(Base):
     """One criterion of one review. `score` NULL means "cannot judge"."""
 

@@ -34,6 +34,7 @@ from data_access.models import (
     CallState,
     ConflictOfInterest,
     Review,
+    ReviewAutosave,
     ReviewScore,
     Submission,
     User,
@@ -168,12 +169,38 @@ _UPDATE_REVIEW = (
 )
 _DELETE_SCORES = delete(ReviewScore).where(ReviewScore.review_id == bindparam("review_id"))
 _INSERT_SCORES = insert(ReviewScore)
+# A real save or submit ends the draft session: the autosaved input is in the review now.
+_DELETE_AUTOSAVE = delete(ReviewAutosave).where(
+    ReviewAutosave.submission_id == _SID, ReviewAutosave.reviewer_id == _RID
+)
 
 
 def may_review(session: Session, *, submission_id: int, reviewer_id: int) -> bool:
     """Is the submission assigned to this reviewer, without a conflict? (One query.)"""
     row = session.connection().execute(_MAY_REVIEW, {"sid": submission_id, "rid": reviewer_id}).first()
     return row is not None and row[1] is None
+
+
+def check_may_save(
+    session: Session, *, submission_id: int, reviewer_id: int, draft: ReviewDraft, submit: bool, config: CallConfig
+) -> None:
+    """Refuse a save (or an autosave, `data_access.drafts`) that may not happen, in this order:
+    AccessDenied (not assigned, or in conflict), ReviewingClosed, ReviewError (the values)."""
+    problems = check_review(
+        scores=draft.scores,
+        comment=draft.comment,
+        recommendation=draft.recommendation,
+        confidence=draft.confidence,
+        submit=submit,
+        config=config,
+    )
+    checks = session.connection().execute(_SAVE_CHECKS, {"sid": submission_id, "rid": reviewer_id}).one()
+    if checks.assignment is None or checks.conflict is not None:
+        raise AccessDenied("not assigned to this reviewer, or in conflict")
+    if checks.closed:
+        raise ReviewingClosed()
+    if problems:
+        raise ReviewError(problems)
 
 
 def get_own_review(session: Session, *, submission_id: int, reviewer_id: int) -> ReviewRecord | None:
@@ -211,22 +238,10 @@ def save_review(
 
     `expected_version` is the version the person opened: None or 0 for a
     review that did not exist yet."""
-    problems = check_review(
-        scores=draft.scores,
-        comment=draft.comment,
-        recommendation=draft.recommendation,
-        confidence=draft.confidence,
-        submit=submit,
-        config=config,
+    check_may_save(
+        session, submission_id=submission_id, reviewer_id=reviewer_id, draft=draft, submit=submit, config=config
     )
     conn = session.connection()
-    checks = conn.execute(_SAVE_CHECKS, {"sid": submission_id, "rid": reviewer_id}).one()
-    if checks.assignment is None or checks.conflict is not None:
-        raise AccessDenied("not assigned to this reviewer, or in conflict")
-    if checks.closed:
-        raise ReviewingClosed()
-    if problems:
-        raise ReviewError(problems)
     now = utcnow()
     status = "submitted" if submit else "draft"
     submitted_at = now if submit else None
@@ -264,6 +279,7 @@ def save_review(
         conn.execute(
             _INSERT_SCORES, [{"review_id": review_id, "criterion": k, "score": v} for k, v in draft.scores.items()]
         )
+    conn.execute(_DELETE_AUTOSAVE, {"sid": submission_id, "rid": reviewer_id})
     record = ReviewRecord(
         id=review_id,
         submission_id=submission_id,

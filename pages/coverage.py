@@ -17,6 +17,8 @@ from ui import context
 from ui.charts import chart, selected_points
 from ui.coverage import coverage_data
 from ui.guard import require_page
+from ui.links import open_submission
+from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("coverage")
@@ -105,10 +107,14 @@ else:
             subs, config, ["reference", "title", "organisation", "anonymous", "nation", "stage", "reported_impact"]
         )
         listing = listing.join(cov.scores_of(frame, subs["id"]).set_axis(listing.index))
-        st.dataframe(
-            listing.sort_values("Calibrated score", ascending=False, na_position="last"),
+        listing = listing.sort_values("Calibrated score", ascending=False, na_position="last")
+        picked = st.dataframe(
+            listing,
             hide_index=True,
             width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key=table_key("coverage.cell_list", cells, list(listing["Reference"])),
             column_config={
                 "Calibrated score": st.column_config.NumberColumn(format="%.2f"),
                 "Evidence strength": st.column_config.NumberColumn(
@@ -116,6 +122,10 @@ else:
                 ),
             },
         )
+        if picked.selection.rows:
+            open_submission(listing.iloc[picked.selection.rows[0]]["Reference"])
+        else:
+            st.caption("Select a row to open its submission.")
 
 st.subheader("Where the gaps are", anchor=False)
 gap_rows = cov.gap_list(matrix)

@@ -10,7 +10,7 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import context, render, review_form, review_queue
+from ui import autosave, context, render, review_form, review_queue
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
@@ -54,6 +54,7 @@ with st.expander("The submission", expanded=True, icon=":material/description:")
 
 st.subheader("Your review")
 entry = review_form.form_state(submission_id, own)
+autosave.restore(db, viewer, submission_id, entry)
 submitted = own is not None and own.status == "submitted"
 dirty = entry["values"] != entry["base"]
 if entry["stale"] is not None:
@@ -73,6 +74,7 @@ else:
     saved = f"Draft saved {render.format_when(own.updated_at)}." if own else "Not saved yet."
     st.caption(saved + (" You have unsaved changes." if dirty else ""))
     review_form.inputs(submission_id, entry, config, disabled=closed)
+    autosave.keep(db, viewer, config, submission_id, entry, closed=closed)
     save_col, submit_col, _ = st.columns([1, 1, 3])
     if save_col.button(
         "Save draft", icon=":material/save:", disabled=closed, key=review_form.widget_key(submission_id, "save")

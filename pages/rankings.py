@@ -26,6 +26,7 @@ from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, re
 from ui import context, scores
 from ui.charts import chart
 from ui.guard import require_page
+from ui.links import open_submission
 from ui.render import table_key
 
 viewer = require_page("rankings")
@@ -83,7 +84,7 @@ event = st.dataframe(
     hide_index=True,
     width="stretch",
     key=table_key("rankings.table", sort, flagged_only),
-    on_select="rerun" if viewer.is_admin else "ignore",
+    on_select="rerun",
     selection_mode="single-row",
     column_config={
         "Calibrated score": number(format="%.2f", help="Corrected for lenient and harsh reviewers (1 to 5)."),
@@ -96,19 +97,21 @@ event = st.dataframe(
     },
 )
 
-if viewer.is_admin:
-    rows = event.selection.rows if event is not None else []
-    if not rows:
-        st.caption("Select a row to read the reviews behind it.")
-    else:
-        submission_id = int(table.index[rows[0]])
+rows = event.selection.rows if event is not None else []
+if not rows:
+    st.caption("Select a row to open its submission" + (" and read the reviews behind it." if viewer.is_admin else "."))
+else:
+    submission_id = int(table.index[rows[0]])
+    if viewer.is_admin:
+        st.subheader("Reviews behind the selected row", anchor=False)
+    st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
+    open_submission(table.loc[submission_id, "Reference"])
+    if viewer.is_admin:
         with db.read() as session:
             records = reviews_of_submission(
                 session, submission_id=submission_id, viewer_role=viewer.role, viewer_id=viewer.user_id
             )
         records = [r for r in records if r.status == "submitted"]
-        st.subheader("Reviews behind the selected row", anchor=False)
-        st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
         st.dataframe(
             reviews_behind_table(
                 records,

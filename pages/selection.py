@@ -21,6 +21,8 @@ from scoring.selection import SelectionError, SelectionRules, SolverDidNotFinish
 from scoring.selection.tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
 from ui import context, scores
 from ui.guard import require_page
+from ui.links import open_submission
+from ui.render import table_key
 from ui.selection import form_picks, rules_form, saved_line_ups
 
 viewer = require_page("selection")
@@ -75,10 +77,13 @@ if viewer.is_admin:
         st.subheader("Proposed line-up", anchor=False)
         number = st.column_config.NumberColumn
         picks = picks_table(result, frame)
-        st.dataframe(
+        picked = st.dataframe(
             picks,
             hide_index=True,
             width="stretch",
+            on_select="rerun",
+            selection_mode="single-row",
+            key=table_key("selection.picks", list(picks["Reference"])),
             column_config={
                 "Score": number(format="%.2f"),
                 "Score change if replaced": number(format="%+.2f"),
@@ -86,7 +91,10 @@ if viewer.is_admin:
                 "Why it is there": st.column_config.TextColumn(width="large"),
             },
         )
+        if picked.selection.rows:
+            open_submission(picks.iloc[picked.selection.rows[0]]["Reference"])
         st.caption(
+            "Select a row to open its submission. "
             "Best replacement: the submission that would come in if this pick were excluded, with every rule kept "
             "(sometimes another pick makes way too); the change is to the total score."
         )

@@ -15,8 +15,8 @@ from data_access.submissions import (
     list_submissions,
     submission_id_for_reference,
 )
-from ui import context, render
-from ui.guard import log_detail_view, refuse, require_page
+from ui import context, render, submission_url
+from ui.guard import log_detail_view, require_page
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
 from ui.render import table_key
@@ -70,16 +70,17 @@ event = st.dataframe(
     width="stretch",
 )
 
-selected_ref = st.query_params.get("ref")
-if event.selection.rows:
-    selected_ref = frame.iloc[event.selection.rows[0]]["reference"]
-    st.query_params["ref"] = selected_ref
+picked = frame.iloc[event.selection.rows[0]]["reference"] if event.selection.rows else None
+selected_ref = submission_url.open_reference(picked)
 
 if selected_ref:
     st.divider()
     if st.button("Close", icon=":material/close:", key="submissions.close"):
-        st.query_params.pop("ref", None)
+        submission_url.close_reference()
         st.rerun()
+    if not submission_url.plausible_reference(selected_ref):
+        submission_url.refuse_reference(db, viewer, selected_ref, "not a reference")
+        st.stop()
     try:
         with db.read() as session:
             sub_id = submission_id_for_reference(session, selected_ref)
@@ -87,15 +88,7 @@ if selected_ref:
                 raise AccessDenied("unknown reference")
             sub = get_submission(session, submission_id=sub_id, viewer=viewer, config=config)
     except AccessDenied as exc:
-        refuse(
-            db,
-            viewer,
-            attempted="open submission",
-            entity="submission",
-            entity_id=selected_ref,
-            detail=str(exc),
-            message="That submission is not available to you.",
-        )
+        submission_url.refuse_reference(db, viewer, selected_ref, str(exc))
         st.stop()
     log_detail_view(db, viewer, sub)
     render.submission_detail(sub, config, viewer_role=viewer.role)

@@ -71,10 +71,11 @@ PAGES_BY_KEY = {p.key: p for p in PAGES}
 PAGES_BY_URL = {p.url_path: p for p in PAGES}
 DEFAULT_PAGE = "overview"
 
-# The one query parameter a link into the app may carry through sign-in: the
-# open submission (My reviews, Submissions), as a plain reference (the
-# pattern an import accepts: `importing.submission_rules.REFERENCE_RE`).
-LINK_PARAMS = ("submission",)
+# The query parameters a link into the app may carry through sign-in: the
+# open submission (My reviews, Submissions; `ref` is the Submissions page's
+# older name for it, still read there), as a plain reference (the pattern an
+# import accepts: `importing.submission_rules.REFERENCE_RE`).
+LINK_PARAMS = ("submission", "ref")
 
 
 def pages_for(role: str) -> list[PageSpec]:
@@ -91,8 +92,9 @@ def allowed(role: str, key: str) -> bool:
 
 
 def link_query(params: dict[str, str]) -> dict[str, str]:
-    """The part of a link's query that survives sign-in: `submission`, when it
-    is a plain reference; every other key, and any other value, is dropped."""
+    """The part of a link's query that survives sign-in: `submission` (or the
+    older `ref`), when it is a plain reference; every other key, and any other
+    value, is dropped."""
     return {
         key: params[key]
         for key in LINK_PARAMS

@@ -8,6 +8,7 @@ from access.visibility import Viewer
 from config import limits
 from data_access.db import Database
 from data_access.privacy import ERASURE_REASONS, ErasureError, erase_submission
+from ui import submission_url
 
 NOTICE_KEY = "submissions.erased"
 
@@ -53,5 +54,5 @@ def erase_panel(db: Database, viewer: Viewer, *, submission_id: int, reference: 
                 f"{report.reference} was erased, with {report.reviews} reviews and {report.assignments} "
                 f"assignments; {report.import_files_emptied} stored import file(s) emptied."
             )
-            st.query_params.pop("ref", None)
+            submission_url.close_reference()
             st.rerun()

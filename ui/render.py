@@ -3,7 +3,8 @@
 Contributor text (titles, summaries, organisations, comments, file content)
 is only ever shown with `st.text`, in `st.dataframe` cells or as widget
 values: never through Markdown or HTML, so `<script>`, links, images, LaTeX
-and colour directives in a submission stay inert characters.
+and colour directives in a submission stay inert characters. The one
+exception is an evidence link that `ui.links` finds safe: an escaped anchor.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import streamlit as st
 
 from access.roles import Role
 from config import CallConfig
+from ui.links import evidence_links
 from ui.tables import HEADERS
 
 EMPTY = "—"
@@ -86,7 +88,8 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
     with left:
         field("Summary", sub.summary)
         if sub.links:
-            field(label("Documents and links (shown as text; copy them to open)", "links"), "\n".join(sub.links))
+            st.caption(label("Documents and links (web addresses open in a new tab)", "links"))
+            evidence_links(sub.links)
         if sub.notes:
             field("Office notes", sub.notes)
     with right:

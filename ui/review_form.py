@@ -20,6 +20,7 @@ from access.visibility import Viewer
 from config import CallConfig, limits
 from data_access.assignments import AssignmentError, declare_conflict
 from data_access.db import Database
+from data_access.drafts import clear_autosave
 from data_access.reviews import (
     ReviewDraft,
     ReviewError,
@@ -286,6 +287,8 @@ def stale_panel(
         values = {k: stored[k] for k in ("scores", "comment", "recommendation", "confidence")}
         fresh.update(base_version=stored["version"], base=values, values={**values, "scores": dict(values["scores"])})
         _store()[submission_id] = fresh
+        with db.write() as session:  # their input is given up: ui.autosave must not bring it back
+            clear_autosave(session, submission_id=submission_id, reviewer_id=viewer.user_id)
         st.rerun()
 
 

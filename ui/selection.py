@@ -16,7 +16,8 @@ from data_access import lineups as lineups_da
 from data_access.db import Database
 from scoring.selection import FORMAT_LABELS, SelectionRules
 from scoring.selection.tables import rules_summary
-from ui.render import field, format_when
+from ui.links import open_submission
+from ui.render import field, format_when, table_key
 
 PREFIX = "selection."
 NUMBERS = (
@@ -103,7 +104,7 @@ def saved_line_ups(db: Database, viewer: Viewer) -> dict[str, int]:
     if warnings:
         st.warning("Changed since this line-up was saved:", icon=":material/warning:")
         st.text("\n".join(warnings))
-    st.dataframe(
+    members = st.dataframe(
         pd.DataFrame(
             [
                 {
@@ -119,7 +120,14 @@ def saved_line_ups(db: Database, viewer: Viewer) -> dict[str, int]:
         ),
         hide_index=True,
         width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key=table_key("saved.members", chosen, record.version),
     )
+    if members.selection.rows:
+        open_submission(record.members[members.selection.rows[0]].reference)
+    else:
+        st.caption("Select a row to open its submission.")
     if record.notes:
         field("Notes", record.notes)
     left, right = st.columns([2, 3])

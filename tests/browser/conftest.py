@@ -47,14 +47,19 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("browser-db") / "demo.db"
+def demo_database(path: Path) -> Database:
+    """A new SQLite database at `path` with the demo call and the tests' passwords (dispose of it after)."""
     db = Database(f"sqlite:///{path}")
     upgrade(db)
     seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
     give_test_passwords(db)
-    db.dispose()
+    return db
+
+
+@pytest.fixture(scope="session")
+def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("browser-db") / "demo.db"
+    demo_database(path).dispose()
     return f"sqlite:///{path}"
 
 

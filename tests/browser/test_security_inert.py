@@ -168,13 +168,16 @@ def test_admin_sees_hostile_text_inert_on_every_page(chromium, hostile):
     visit = Visit(chromium, hostile, "admin")
     page = visit.page
 
-    visit.open(f"/submissions?ref={NAMED}", "Submissions")
+    visit.open(f"/submissions?submission={NAMED}", "Submissions")
     page.get_by_text("Documents and links", exact=False).first.wait_for()
+    live = page.locator("a[data-evidence-link]")
+    live.first.wait_for()  # drawn before the checks, so that they see it
     visit.check(
         "submission-named",
-        texts=(*NAMED_FIELDS.values(), "\n".join(PAYLOAD_LINKS), REVIEWER_NAME, COMMENT),
+        texts=(*NAMED_FIELDS.values(), *PAYLOAD_LINKS[:2], REVIEWER_NAME, COMMENT),
     )
-    visit.open(f"/submissions?ref={ANONYMOUS}", "Submissions")
+    assert [live.nth(i).get_attribute("href") for i in range(live.count())] == [PAYLOAD_LINKS[2]]
+    visit.open(f"/submissions?submission={ANONYMOUS}", "Submissions")
     visit.check("submission-anonymous", texts=tuple(ANONYMOUS_FIELDS.values()))
     page.get_by_role("textbox", name="Search").fill("NAMEDTITLE")
     page.keyboard.press("Enter")
@@ -218,7 +221,7 @@ def test_admin_sees_hostile_text_inert_on_every_page(chromium, hostile):
 
 def test_office_sees_hostile_text_inert(chromium, hostile):
     visit = Visit(chromium, hostile, "office")
-    visit.open(f"/submissions?ref={ANONYMOUS}", "Submissions")
+    visit.open(f"/submissions?submission={ANONYMOUS}", "Submissions")
     visit.check("submission-anonymous", texts=(*ANONYMOUS_FIELDS.values(), REVIEWER_NAME, COMMENT))
     visit.open("/rankings", "Rankings")
     visit.check("rankings")
@@ -229,8 +232,16 @@ def test_a_reviewer_sees_hostile_text_inert_and_no_anonymous_identity(chromium, 
     visit = Visit(chromium, hostile, "reviewer1")
     page = visit.page
     steps = (
-        (f"/submissions?ref={NAMED}", "Submissions", (NAMED_FIELDS["title"], NAMED_FIELDS["organisation"], COMMENT)),
-        (f"/submissions?ref={ANONYMOUS}", "Submissions", (ANONYMOUS_FIELDS["title"], ANONYMOUS_FIELDS["summary"])),
+        (
+            f"/submissions?submission={NAMED}",
+            "Submissions",
+            (NAMED_FIELDS["title"], NAMED_FIELDS["organisation"], COMMENT),
+        ),
+        (
+            f"/submissions?submission={ANONYMOUS}",
+            "Submissions",
+            (ANONYMOUS_FIELDS["title"], ANONYMOUS_FIELDS["summary"]),
+        ),
         (f"/my_reviews?submission={ANONYMOUS}", "My reviews", (ANONYMOUS_FIELDS["title"], COMMENT)),
     )
     for path, heading, texts in steps:

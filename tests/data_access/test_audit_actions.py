@@ -86,6 +86,7 @@ def test_each_action_is_declared_once_with_words():
         "access.denied",
         "import.download_original",
         "submission.view",
+        "review.autosave",
         "export.<what>",
     ]
 

@@ -13,8 +13,10 @@ from data_access.submissions import list_submissions
 from scoring import coverage as cov
 from tests.data_access.test_coverage import save_line_up
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_submission_links import page_links
 from tests.support.apptest import download, rerun, run_app, texts
 from tests.support.figures import figure_strings
+from ui.render import table_key
 
 PAGE = "pages/coverage.py"
 SECRET_ORG = "Secret Org <b>bold</b>"
@@ -272,3 +274,17 @@ def test_exports_page_offers_the_whole_coverage_table(db, db_url, call, call_con
     n_columns = sum(len(call_config.vocabulary(c).ids) for c in cov.COLUMN_DIMENSIONS)
     assert entries.iloc[0]["new"]["rows"] == n_rows * n_columns
     assert entries.iloc[0]["detail"] == "Exports page"
+
+
+@pytest.mark.parametrize("role", ["office", "admin"])
+def test_a_row_of_a_cells_list_links_to_its_submission_on_the_submissions_page(db_url, call, role):
+    at = run_app(db_url, call[role], page=PAGE)
+    select(at, db_url, "exploitation_types", ("all", "forced_labour"))
+    listing = next(df.value for df in at.dataframe if "Reference" in df.value.columns)
+    assert page_links(at) == [] and "Select a row to open its submission." in texts(at)
+    key = table_key("coverage.cell_list", [("all", "forced_labour")], list(listing["Reference"]))
+    at.session_state[key] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert page_links(at) == [("submissions", {"submission": [listing["Reference"].iloc[1]]})]
+    assert listing["Title"].iloc[1] == "Weak evidence on two forms"  # the row picked, not another

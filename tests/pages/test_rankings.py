@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_submission_links import page_links
 from tests.support.apptest import rerun, run_app, texts
 from ui.render import table_key
 
@@ -81,7 +82,8 @@ def test_rankings_sorted_by_calibrated_score_with_means_flags_and_charts(db_url,
         assert "Reviewers' leniency (admin only)" not in [h.value for h in at.subheader]
         assert len(charts) == 2
         assert not names_visible  # the office sees no reviewer names
-        assert "Select a row" not in shown
+        # The office opens a row's submission too, but reads no reviews behind it.
+        assert "Select a row to open its submission." in shown
 
 
 def test_admin_reads_the_reviews_behind_a_row(db_url, panel):
@@ -136,4 +138,16 @@ def test_a_row_selected_before_another_sort_does_not_open_another_submission(db_
     # Another order is another table: nothing is selected in it, rather than
     # whichever submission now stands at the selected row's position.
     assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
-    assert "Select a row to read the reviews behind it." in texts(at)
+    assert "Select a row to open its submission and read the reviews behind it." in texts(at)
+
+
+@pytest.mark.parametrize("role", ["admin", "office"])
+def test_a_selected_row_links_to_its_submission_on_the_submissions_page(db_url, panel, role):
+    at = run_app(db_url, panel[role], page=PAGE)
+    table = main_table(at)
+    assert page_links(at) == []  # nothing selected, nothing to open
+    row = list(table["Title"]).index("Third evidence")
+    at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert page_links(at) == [("submissions", {"submission": [table["Reference"].iloc[row]]})]

@@ -9,7 +9,9 @@ import pytest
 from data_access import audit
 from data_access import lineups as lineups_da
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_submission_links import page_links
 from tests.support.apptest import download, rerun, run_app, texts
+from ui.render import table_key
 
 SELECTION = "pages/selection.py"
 EXPORTS = "pages/exports.py"
@@ -185,3 +187,27 @@ def test_admin_reloads_a_saved_line_ups_rules_and_goes_back_to_the_defaults(db, 
     assert number(at, "Presenter slots").value == 5
     assert at.multiselect(key="selection.pinned").value == [pin]
     assert len(line_up_table(at)) == 5
+
+
+def test_a_pick_and_a_saved_member_link_to_their_submission_on_the_submissions_page(db, db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    picks = line_up_table(at)
+    assert page_links(at) == []
+    at.session_state[table_key("selection.picks", list(picks["Reference"]))] = {
+        "selection": {"rows": [2], "columns": [], "cells": []}
+    }
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert page_links(at) == [("submissions", {"submission": [picks["Reference"].iloc[2]]})]
+    at.text_input[0].input("Plan")
+    submit(at, "Save line-up", db_url)
+    office = run_app(db_url, call["office"], page=SELECTION)
+    members = next(df.value for df in office.dataframe if "Pinned" in df.value.columns)
+    with db.read() as s:
+        [saved] = lineups_da.list_line_ups(s)
+    office.session_state[table_key("saved.members", saved.id, saved.version)] = {
+        "selection": {"rows": [4], "columns": [], "cells": []}
+    }
+    rerun(office, db_url)
+    assert not office.exception, office.exception
+    assert page_links(office) == [("submissions", {"submission": [members["Reference"].iloc[4]]})]

@@ -129,6 +129,7 @@ def texts(at: AppTest) -> str:
         "info",
         "success",
         "metric",
+        "html",  # live evidence links (ui.links): their text and address
     ):
         for el in at.get(kind):
             parts.append(str(getattr(el, "value", "")))

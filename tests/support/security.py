@@ -28,7 +28,8 @@ TRICKS = (
     "<svg onload=window.__xss=1></svg>",
 )
 PAYLOAD = " ".join(TRICKS)
-# Links are stored as given and shown as text: the worst schemes people could type.
+# Links are stored as given: the worst schemes people could type stay text; the http one is a live
+# link (ui.links) that the browser must not fetch before a click.
 PAYLOAD_LINKS = [
     "javascript:window.__xss=1",
     "data:text/html,<script>window.__xss=1</script>",
@@ -58,7 +59,11 @@ DOM_PROBE = r"""() => {
         handlers: all('[onerror], [onload]').map(el => el.outerHTML.slice(0, 120)),
         images: all('img, image, source').map(el => attr(el, 'src') || attr(el, 'href'))
             .filter(src => src === 'x' || src.includes('tracker.invalid')),
-        links: all('a').map(a => attr(a, 'href'))
+        // An evidence link that ui.links made live (http/https, new tab, no opener, no referrer) is meant
+        // to be there; it may point at the tracker, whose host is then never asked (see NetworkWatch).
+        links: all('a').filter(a => !(a.matches('a[data-evidence-link][target="_blank"]')
+                && a.rel === 'noopener noreferrer' && /^https?:\/\//.test(attr(a, 'href'))))
+            .map(a => attr(a, 'href'))
             .filter(href => /^\s*(javascript|data|vbscript):/i.test(href) || href.includes('tracker.invalid')),
         frames: all('iframe').map(f => f.getAttribute('src') || '').filter(src => src.includes('tracker.invalid')),
         styles: all('style').filter(s => (s.textContent || '').includes('tracker.invalid')).length,

@@ -12,6 +12,7 @@ def test_only_a_plain_submission_reference_survives_sign_in():
     assert link_query({"submission": "CFE-0300"}) == {"submission": "CFE-0300"}
     attack = {"submission": "CFE-0300", "x": "<script>alert(1)</script>", "next": "//evil.example", "page": "users"}
     assert link_query(attack) == {"submission": "CFE-0300"}
+    assert link_query({"ref": "CFE-0300", "x": "1"}) == {"ref": "CFE-0300"}  # the Submissions page's older name
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,7 @@ def test_only_a_plain_submission_reference_survives_sign_in():
 )
 def test_a_submission_value_that_is_not_a_plain_reference_is_dropped(value):
     assert link_query({"submission": value}) == {}
+    assert link_query({"ref": value}) == {}
 
 
 def _asked(monkeypatch, page_hash: str, name: str) -> list[bool]:
