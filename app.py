@@ -8,7 +8,10 @@ behind a server started without it). Every run:
 2. resolves who is signed in, checking the server-side session record;
 3. builds `st.navigation` from `ui.navigation.PAGES` for that person's role
    (the other pages registered but hidden, so that their guard refuses and
-   logs a typed URL), and runs the page, which checks the role again itself.
+   logs a typed URL), and runs the page, which checks the role again itself;
+   signed out, it shows the sign-in form at whatever page address was opened,
+   so that the link survives sign-in (`ui.deep_links`), and after a sign-in it
+   shows the page only once the browser holds the sign-in's cookie.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, streamlit_adapter, style
+from ui import auth, context, deep_links, streamlit_adapter, style
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -45,7 +48,8 @@ config = context.call_config()
 
 def navigation(role: str | None):
     """This role's pages from ui.navigation.PAGES, and every other page hidden;
-    signed out, one hidden placeholder.
+    signed out, the sign-in form's page (and, hidden, the page the address
+    names, so that a link survives sign-in: `ui.deep_links`).
 
     The other pages are registered (hidden from the menu) so that one opened
     by its URL runs its guard, which logs the refusal and says so in words,
@@ -53,7 +57,7 @@ def navigation(role: str | None):
     navigation, or Streamlit would list the files in pages/ for a signed-out
     visitor."""
     if role is None:
-        return titled(st.navigation([st.Page(lambda: None, title="Sign in", url_path="sign-in")], position="hidden"))
+        return titled(st.navigation(deep_links.signed_out_pages(), position="hidden"))
     sections: dict[str, list[st.Page]] = {}
     for spec in pages_for(role):
         sections.setdefault(spec.section, []).append(
@@ -89,13 +93,20 @@ def keep_place() -> None:
 def front_door() -> None:
     db = context.database()
     viewer = auth.authenticate(db, settings)
+    unknown = deep_links.unknown_address()
     if viewer is not None:
         if auth.account_sidebar(db, settings, viewer):
             viewer = None
-        else:
-            auth.write_pending_cookie(settings)
+        elif not auth.write_pending_cookie(settings):
+            # The sign-in's cookie first, then the page: a reload then finds it.
+            navigation(viewer.role)
+            auth.signing_in()
+            st.stop()
 
     if viewer is None:
+        if unknown:
+            st.session_state[auth.NOTICE_KEY] = deep_links.NO_PAGE_SIGNED_OUT
+        deep_links.keep_link_query()
         st.title(APP_NAME, anchor=False)
         st.caption(config.title)
         if settings.demo_mode:
@@ -108,6 +119,8 @@ def front_door() -> None:
         navigation(None).run()
         st.stop()
 
+    if unknown:
+        st.warning(deep_links.NO_PAGE_SIGNED_IN, icon=":material/link_off:")
     run_safely(navigation(viewer.role).run)
 
 

@@ -27,6 +27,7 @@ import functools
 import hmac
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 
 import bcrypt
@@ -52,6 +53,9 @@ SESSION_KEY = "auth_session_id"
 NOTICE_KEY = "auth_notice"
 ERROR_KEY = "sign_in.error"
 PENDING_COOKIE_KEY = "auth_pending_cookie"
+PENDING_SINCE_KEY = "auth_pending_since"  # when the sign-in queued its cookie (time.monotonic())
+COOKIE_WAIT_SECONDS = 5.0  # the longest a fresh sign-in waits for the browser to confirm its cookie
+SIGNING_IN_MESSAGE = "Signing you in..."
 CONNECTION_KEY = "auth_connection"  # the connection a form sign-in happened on (its cookie comes later)
 SIGN_IN_KEY = "auth_sign_in"  # what the server's gate knows of this signed-in session
 FAILED_MESSAGE = "Sign-in failed: the username or password is not right."
@@ -118,8 +122,14 @@ def _write_cookie(cookies: library.CookieComponent, settings: Settings, token: s
         token,
         lifetime=dt.timedelta(days=settings.cookie_expiry_days),
         secure=(st.context.url or "").startswith("https://"),
-        key=f"auth_cookie_set_{auth_da.token_digest(token)[:16]}",
+        key=cookie_component_key(token),
     )
+
+
+def cookie_component_key(token: str) -> str:
+    """The widget key of the component writing `token` (its value turns true
+    once the browser has stored the cookie)."""
+    return f"auth_cookie_set_{auth_da.token_digest(token)[:16]}"
 
 
 def _handshake_cookies() -> Mapping[str, str]:
@@ -150,6 +160,7 @@ def _end(cookies: library.CookieComponent, reason: str) -> None:
     The cookie is deleted through the component; if the browser never runs
     it, the cookie is still refused, because its server record is revoked."""
     st.session_state.pop(PENDING_COOKIE_KEY, None)
+    st.session_state.pop(PENDING_SINCE_KEY, None)
     downloads.forget_session()  # files this browser downloaded stop being served now
     cookies.sign_out()
     _clear_session_state()
@@ -385,15 +396,44 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
         st.session_state[SESSION_KEY] = auth_da.start_session(session, user_id=user.id, expires_at=expires, token=token)
     st.session_state.pop(NOTICE_KEY, None)
     st.session_state[PENDING_COOKIE_KEY] = token
+    st.session_state[PENDING_SINCE_KEY] = time.monotonic()
     return current_viewer(db), ""
 
 
-def write_pending_cookie(settings: Settings) -> None:
+def write_pending_cookie(settings: Settings) -> bool:
     """Write the cookie of a fresh sign-in through the library's component,
-    on every run until the browser confirms it (and draw no component once it has)."""
+    on every run until the browser confirms it (and draw no component once it
+    has). True when the page may be shown: no cookie is waiting, the browser
+    has confirmed it, or it has not answered within COOKIE_WAIT_SECONDS of the
+    sign-in (then the page is shown anyway, and the component is still drawn
+    on the next runs until it answers; a reload before that signs out)."""
     token = st.session_state.get(PENDING_COOKIE_KEY)
-    if token and _write_cookie(cookie_authenticator(settings), settings, token):
+    if not token:
+        return True
+    if _write_cookie(cookie_authenticator(settings), settings, token):
         st.session_state.pop(PENDING_COOKIE_KEY, None)
+        st.session_state.pop(PENDING_SINCE_KEY, None)
+        return True
+    return _waited(COOKIE_WAIT_SECONDS)
+
+
+def _waited(seconds: float) -> bool:
+    since = st.session_state.setdefault(PENDING_SINCE_KEY, time.monotonic())
+    return time.monotonic() - since >= seconds
+
+
+def signing_in() -> None:
+    """What a fresh sign-in shows until the browser confirms its cookie (the
+    component's answer reruns the app), and, should it never answer, a rerun
+    of the app once COOKIE_WAIT_SECONDS have passed, so nobody is left waiting."""
+    st.info(SIGNING_IN_MESSAGE, icon=":material/hourglass_top:")
+    _rerun_when_waited()
+
+
+@st.fragment(run_every=1)
+def _rerun_when_waited() -> None:
+    if _waited(COOKIE_WAIT_SECONDS):
+        st.rerun(scope="app")
 
 
 def account_sidebar(db: Database, settings: Settings, viewer: Viewer) -> bool:

@@ -11,8 +11,15 @@ from data_access import audit
 from data_access.submissions import SubmissionView, record_detail_view
 from ui import auth, context, streamlit_adapter
 from ui.navigation import PAGES_BY_KEY
+from ui.render import ROLE_LABELS
 
 NO_ACCESS = "You do not have access to this page."
+WRONG_ROLE = "Your role ({role}) cannot open the {title} page."
+
+
+def wrong_role_message(role: str, key: str) -> str:
+    """The refusal of page `key` to a signed-in person of `role`, in words."""
+    return WRONG_ROLE.format(role=ROLE_LABELS.get(role, role).lower(), title=PAGES_BY_KEY[key].title)
 
 
 def through_front_door() -> None:
@@ -51,7 +58,7 @@ def require_page(key: str) -> Viewer:
                     entity_id=key,
                     detail=f"role {viewer.role}",
                 )
-        st.error(NO_ACCESS, icon=":material/block:")
+        st.error(NO_ACCESS if viewer is None else wrong_role_message(viewer.role, key), icon=":material/block:")
         st.stop()
     return viewer
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from access.roles import STAFF, Role
+from importing.submission_rules import REFERENCE_RE
 
 ALL_ROLES = frozenset(Role)
 
@@ -67,7 +68,14 @@ PAGES: tuple[PageSpec, ...] = (
     ),
 )
 PAGES_BY_KEY = {p.key: p for p in PAGES}
+PAGES_BY_URL = {p.url_path: p for p in PAGES}
 DEFAULT_PAGE = "overview"
+
+# The query parameters a link into the app may carry through sign-in: the
+# open submission (My reviews, Submissions; `ref` is the Submissions page's
+# older name for it, still read there), as a plain reference (the pattern an
+# import accepts: `importing.submission_rules.REFERENCE_RE`).
+LINK_PARAMS = ("submission", "ref")
 
 
 def pages_for(role: str) -> list[PageSpec]:
@@ -81,3 +89,14 @@ def pages_refused(role: str) -> list[PageSpec]:
 def allowed(role: str, key: str) -> bool:
     spec = PAGES_BY_KEY.get(key)
     return spec is not None and role in spec.roles
+
+
+def link_query(params: dict[str, str]) -> dict[str, str]:
+    """The part of a link's query that survives sign-in: `submission` (or the
+    older `ref`), when it is a plain reference; every other key, and any other
+    value, is dropped."""
+    return {
+        key: params[key]
+        for key in LINK_PARAMS
+        if isinstance(params.get(key), str) and REFERENCE_RE.fullmatch(params[key]) and ".." not in params[key]
+    }

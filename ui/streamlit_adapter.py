@@ -50,6 +50,11 @@ so that an upgrade which changes it fails loudly:
   its storage's `delete_file` and its `_file_metadata` (`ui.downloads` uses
   this through `media_file_manager`, `media_file_id` and `drop_media_file`;
   pinned by `tests/ui/test_downloads.py`);
+* the page a run was asked for is `ctx.pages_manager.intended_page_script_hash`
+  / `intended_page_name` (set by `set_script_intent`), a page's hash is
+  `streamlit.util.calc_hash(url_path)`, and `st.navigation` sends "Page not
+  found" only for an intended page name that matches no page
+  (`requested_page`, `page_hash`, `forget_requested_page`);
 * the older `pages/` mode is one process-wide flag,
   `PagesManager.uses_pages_directory`, decided by the first session's
   `PagesManager` only while it is None, and read by the script runner before
@@ -277,6 +282,43 @@ def install_no_lookups() -> None:
 
     net_util.get_internal_ip = _no_address
     net_util.get_external_ip = _no_address
+
+
+# --- the page a URL asks for ---------------------------------------------------
+
+
+def requested_page() -> tuple[str, str]:
+    """What this run was asked to open, before `st.navigation` resolves it:
+    the page's script hash (set on the reruns of a page already open; for a
+    page declared with `url_path=u`, `calc_hash(u)`) and the page name from
+    the URL's path (set when a browser opens an address directly). Both empty
+    for the app's front page, or outside a run."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return "", ""
+    manager = ctx.pages_manager
+    return manager.intended_page_script_hash or "", manager.intended_page_name or ""
+
+
+def page_hash(url_path: str) -> str:
+    """The script hash Streamlit gives a page declared with `url_path`."""
+    from streamlit.util import calc_hash
+
+    return calc_hash(url_path)
+
+
+def forget_requested_page() -> None:
+    """Let this run resolve to the navigation's default page instead of the
+    address it was asked for: `st.navigation` shows its "Page not found" box
+    only for a page name from the URL that matches no page, and falls back to
+    the default page silently when no page was asked for."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx.pages_manager.set_script_intent("", "")
 
 
 # --- no pages/ directory mode -----------------------------------------------

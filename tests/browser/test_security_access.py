@@ -30,7 +30,7 @@ from tests.factories import TEST_PASSWORD, make_user, password_hash
 from tests.support.browser import nav_links, sign_in, wait_idle
 from tests.support.live import LiveServer
 from ui.auth import _new_token
-from ui.guard import NO_ACCESS
+from ui.guard import wrong_role_message
 from ui.navigation import PAGES, pages_for
 
 COOKIE = "evidence_review_session"
@@ -198,7 +198,7 @@ def test_the_wrong_role_typing_a_pages_url_gets_nothing_of_it(live_server, demo_
     for path, token, page in browsers.visit(visits):
         role = role_of[token]
         # The page's own guard answers, in words; nothing of the page, and the menu is the role's own.
-        page.get_by_text(NO_ACCESS).wait_for()
+        page.get_by_text(wrong_role_message(role, key_of[path])).wait_for()
         wait_idle(page)
         assert NOT_FOUND not in page.content(), (role, path)
         headings = {h.strip() for h in page.locator("h1, h2, h3").all_inner_texts()}

@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from data_access.reviews import get_own_review
 from data_access.users import get_user_by_username
 from tests.factories import TEST_PASSWORD, assign, make_submission, make_user
-from tests.support.apptest import rerun, run_app, texts
+from tests.support.apptest import confirm_cookie, rerun, run_app, texts
 from tests.support.dbdump import table_contents
 from tests.support.outages import TcpProxy, read_only
 from tests.support.spreadsheets import template_csv, valid_row
@@ -211,7 +211,7 @@ def test_signing_in_while_the_database_is_unreachable_says_so_plainly(db, db_url
     proxy.restore()
     at.text_input(key="sign_in.password").input(TEST_PASSWORD)
     at.button[0].click()
-    rerun(at, url)
+    confirm_cookie(rerun(at, url), url)
     assert not at.exception and not at.error
     assert [t.value for t in at.title] == ["Overview"]
 

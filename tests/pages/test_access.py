@@ -9,7 +9,7 @@ from data_access import audit
 from tests.conftest import ROOT
 from tests.factories import make_user
 from tests.support.apptest import database_env, rerun, run_app, texts
-from ui.guard import NO_ACCESS
+from ui.guard import NO_ACCESS, wrong_role_message
 from ui.navigation import PAGES
 
 ROLES = ("admin", "office", "reviewer")
@@ -45,7 +45,9 @@ def test_page_for_role(db, db_url, people, spec, role):
         at.switch_page(spec.path)
         at = rerun(at, db_url)
         assert not at.exception
-        assert [e.value for e in at.error] == [NO_ACCESS]
+        # Their role and the page, in words, e.g. "Your role (reviewer) cannot open the Users page."
+        assert [e.value for e in at.error] == [wrong_role_message(role, spec.key)]
+        assert f"Your role ({role}) cannot open the {spec.title} page." in texts(at)
         assert spec.title not in [t.value for t in at.title]
         assert refusals(db, viewer) == [spec.key]
         direct = AppTest.from_file(str(ROOT / spec.path), default_timeout=30)
@@ -53,7 +55,7 @@ def test_page_for_role(db, db_url, people, spec, role):
         with database_env(db_url):
             direct.run()
         assert not direct.exception
-        assert [e.value for e in direct.error] == [NO_ACCESS]
+        assert [e.value for e in direct.error] == [wrong_role_message(role, spec.key)]
         assert spec.title not in [t.value for t in direct.title]
         assert refusals(db, viewer) == [spec.key, spec.key]
 

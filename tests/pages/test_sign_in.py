@@ -8,7 +8,8 @@ from streamlit.testing.v1 import AppTest
 
 from data_access import auth, users
 from tests.factories import TEST_PASSWORD, make_user, password_hash
-from tests.support.apptest import APP, database_env, rerun, run_app, texts
+from tests.support.apptest import APP, confirm_cookie, database_env, rerun, run_app, texts
+from ui import auth as ui_auth
 from ui.auth import FAILED_MESSAGE
 
 
@@ -28,11 +29,33 @@ def person(db):
 def test_signing_in_with_the_form_opens_the_overview_and_records_a_session(db, db_url, person):
     at = submit(run_app(db_url), db_url, "Olive", TEST_PASSWORD)
     assert not at.exception
-    assert [t.value for t in at.title] == ["Overview"]
+    # The page waits until the browser has stored the sign-in's cookie, so that a reload finds it.
+    assert [i.value for i in at.info] == [ui_auth.SIGNING_IN_MESSAGE]
+    assert [t.value for t in at.title] == []
     assert at.session_state["sign_in.password"] == ""  # the password is not kept
+    at = rerun(at, db_url)
+    assert [t.value for t in at.title] == []
+    at = confirm_cookie(at, db_url)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    assert ui_auth.PENDING_COOKIE_KEY not in at.session_state
     with db.read() as s:
         check = auth.check_session(s, auth_session_id=at.session_state["auth_session_id"])
     assert check.viewer.username == "olive" and check.viewer.role == "office"
+
+
+def test_a_browser_that_never_confirms_the_cookie_gets_the_page_after_the_wait(db, db_url, person):
+    at = submit(run_app(db_url), db_url, "olive", TEST_PASSWORD)
+    assert [i.value for i in at.info] == [ui_auth.SIGNING_IN_MESSAGE]
+    at.session_state[ui_auth.PENDING_SINCE_KEY] -= ui_auth.COOKIE_WAIT_SECONDS  # the wait has passed, no answer
+    at = rerun(at, db_url)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Overview"]
+    assert ui_auth.SIGNING_IN_MESSAGE not in texts(at)
+    assert ui_auth.PENDING_COOKIE_KEY in at.session_state  # still offered to the browser on the next runs
+    at = confirm_cookie(at, db_url)
+    assert [t.value for t in at.title] == ["Overview"]
+    assert ui_auth.PENDING_COOKIE_KEY not in at.session_state
 
 
 def test_wrong_password_and_unknown_user_get_the_same_message(db, db_url, person):

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from data_access.models import AuditEntry
 from tests.factories import TEST_PASSWORD, make_user
-from tests.support.apptest import rerun, run_app, texts
+from tests.support.apptest import confirm_cookie, rerun, run_app, texts
 from ui import auth, streamlit_adapter
 
 
@@ -41,11 +41,15 @@ def transport(monkeypatch):
 
 
 def sign_in_with_the_form(db_url, username):
+    """Sign in, and the browser stores the cookie (on the same connection,
+    whose handshake predates it); the sign-in's cookie token too."""
     at = run_app(db_url)
     at.text_input(key="sign_in.username").input(username)
     at.text_input(key="sign_in.password").input(TEST_PASSWORD)
     at.button[0].click()
-    return rerun(at, db_url)
+    at = rerun(at, db_url)
+    token = at.session_state[auth.PENDING_COOKIE_KEY]  # the cookie the browser has not written yet
+    return confirm_cookie(at, db_url), token
 
 
 def titles(at) -> list[str]:
@@ -55,9 +59,8 @@ def titles(at) -> list[str]:
 def test_a_fresh_sign_in_holds_on_its_own_connection_and_on_no_other(db, db_url, transport):
     with db.write() as s:
         make_user(s, role="admin", username="ada", name="Ada Admin")
-    at = sign_in_with_the_form(db_url, "ada")
+    at, token = sign_in_with_the_form(db_url, "ada")
     assert titles(at) == ["Overview"]
-    token = at.session_state[auth.PENDING_COOKIE_KEY]  # the cookie the browser has not written yet
 
     # The same connection, still without a cookie in its handshake: signed in, run after run.
     at.session_state["review.draft"] = "unsaved words"
@@ -90,11 +93,10 @@ def test_another_persons_valid_cookie_does_not_carry_a_session_it_did_not_sign_i
     with db.write() as s:
         make_user(s, role="admin", username="ada", name="Ada Admin")
         make_user(s, role="reviewer", username="rex", name="Rex Reviewer")
-    rex = sign_in_with_the_form(db_url, "rex")
-    rex_token = rex.session_state[auth.PENDING_COOKIE_KEY]
+    _, rex_token = sign_in_with_the_form(db_url, "rex")
 
     transport.current = Connection()
-    ada = sign_in_with_the_form(db_url, "ada")
+    ada, _ = sign_in_with_the_form(db_url, "ada")
     assert titles(ada) == ["Overview"]
     ada.session_state["users.password_notice"] = ("someone", "a-generated-password")
 
@@ -110,8 +112,7 @@ def test_another_persons_valid_cookie_does_not_carry_a_session_it_did_not_sign_i
 def test_a_browser_reconnecting_with_its_cookie_keeps_its_session_and_its_input(db, db_url, transport):
     with db.write() as s:
         make_user(s, role="office", username="olive")
-    at = sign_in_with_the_form(db_url, "olive")
-    token = at.session_state[auth.PENDING_COOKIE_KEY]
+    at, token = sign_in_with_the_form(db_url, "olive")
     at.session_state["review.draft"] = "unsaved words"
 
     transport.current = Connection({"evidence_review_session": token})  # the browser's next connection

@@ -157,6 +157,41 @@ def test_only_the_apps_own_origin_and_listed_origins_are_accepted(monkeypatch, o
     assert adapter.origin_accepted(origin, host) is accepted
 
 
+def _page_hash_in_a_run() -> None:
+    import streamlit as st
+
+    st.session_state["hash"] = st.Page(lambda: None, title="Users", url_path="users")._script_hash
+
+
+def test_a_pages_hash_is_the_hash_of_its_url_path():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_page_hash_in_a_run)
+    at.run()
+    assert not at.exception
+    assert at.session_state["hash"] == adapter.page_hash("users") != adapter.page_hash("audit_log")
+
+
+def test_only_a_url_name_matching_no_page_is_not_found_and_forgetting_it_falls_back_to_the_default():
+    # What `requested_page` reads and `forget_requested_page` clears, and why
+    # clearing it spares the visitor Streamlit's "Page not found" box.
+    front, users = adapter.page_hash("sign-in"), adapter.page_hash("users")
+    pages = {
+        front: {"page_script_hash": front, "page_name": "Sign in", "url_pathname": ""},
+        users: {"page_script_hash": users, "page_name": "Sign in", "url_pathname": "users"},
+    }
+    manager = PagesManager(str(ROOT / "app.py"))
+    manager.set_script_intent("", "users")
+    assert (manager.intended_page_script_hash, manager.intended_page_name) == ("", "users")
+    assert manager.set_pages_and_resolve(pages, fallback_page_hash=front)["page_script_hash"] == users
+    manager.set_script_intent("", "no-such-page")
+    assert manager.set_pages_and_resolve(pages, fallback_page_hash=front) is None  # "Page not found"
+    manager.set_script_intent("", "")
+    assert manager.set_pages_and_resolve(pages, fallback_page_hash=front)["page_script_hash"] == front
+    manager.set_script_intent(users, "")  # a rerun of an open page names it by its hash
+    assert manager.set_pages_and_resolve(pages, fallback_page_hash=front)["page_script_hash"] == users
+
+
 def test_media_files_are_served_under_the_prefix_the_gate_checks_and_found_by_name_without_extension():
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.web.server.server import MEDIA_ENDPOINT

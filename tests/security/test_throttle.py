@@ -26,7 +26,7 @@ from data_access.db import Database
 from data_access.models import AuthSession
 from tests.factories import TEST_PASSWORD, make_user
 from tests.pages.test_sign_in import submit
-from tests.support.apptest import run_app
+from tests.support.apptest import confirm_cookie, run_app
 from ui.auth import FAILED_MESSAGE, attempt_sign_in
 
 SPELLINGS = ["olive", "OLIVE", " Olive ", "oLiVe"]
@@ -59,7 +59,7 @@ def test_tries_from_new_browsers_under_any_spelling_count_against_one_lock(db, d
 def test_the_right_password_before_the_limit_signs_in_and_clears_the_count(db, db_url, person):
     for attempt in range(4):
         submit(run_app(db_url), db_url, "olive", f"wrong-password-{attempt}")
-    at = submit(run_app(db_url), db_url, "olive", TEST_PASSWORD)
+    at = confirm_cookie(submit(run_app(db_url), db_url, "olive", TEST_PASSWORD), db_url)
     assert [t.value for t in at.title] == ["Overview"]
     assert sessions_of(db, person) == 1
     # The count starts again: four more failures do not lock.

@@ -104,6 +104,16 @@ def rerun(at: AppTest, db_url: str) -> AppTest:
     return at
 
 
+def confirm_cookie(at: AppTest, db_url: str) -> AppTest:
+    """The browser's answer after a sign-in through the form: its cookie
+    component has stored the cookie (the component's value turns true, as the
+    real component reports it), and the run that answer starts."""
+    from ui import auth
+
+    at.session_state[auth.cookie_component_key(at.session_state[auth.PENDING_COOKIE_KEY])] = True
+    return rerun(at, db_url)
+
+
 def texts(at: AppTest) -> str:
     """Everything the page shows as text, for assertions about leaks."""
     parts: list[str] = []
