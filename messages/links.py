@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from config.settings import public_url_problem
+from config.value_checks import public_url_problem
 
 
 class LinkError(ValueError):

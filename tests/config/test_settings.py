@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from config import SETTINGS, SettingsError, load_settings
-from config.settings import MIN_COOKIE_KEY_BITS, MIN_COOKIE_KEY_LENGTH, estimated_key_bits
+from config.value_checks import MIN_COOKIE_KEY_BITS, MIN_COOKIE_KEY_LENGTH, estimated_key_bits
 from tests.conftest import ROOT
 
 GOOD_KEY = "s5Pu4pYGBLssrRVv-P0TXGCLuSwRCSXeqmu6-d9FEPrm"  # secrets.token_urlsafe(33), once
