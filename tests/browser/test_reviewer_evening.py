@@ -1,7 +1,10 @@
-"""A reviewer's evening in a real browser, keyboard only: sign in, open My
-reviews, and score submission after submission with Tab, the arrow keys,
-typing and Enter on "Submit and next". After each save the outcome message is
-inside the viewport and the keyboard's focus is still in the form. Then the
+"""A reviewer's evening in a real browser, keyboard only: follow a link to
+one submission while signed out, sign in, and land on it; score submission
+after submission with Tab, the arrow keys, typing and Enter on "Submit and
+next". After each save the outcome message is inside the viewport and the
+keyboard's focus is still in the form. In the middle of one review the page
+is reloaded and the input is there again; at the end the browser is closed
+with a review half written, and after signing in again it is there. Then the
 same on a 390 x 844 phone, where the submission and the form stack and
 nothing is wider than the screen. And a click on a row of the queue opens its
 submission.
@@ -15,11 +18,13 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from data_access.db import Database
+from data_access.drafts import get_autosave
 from data_access.models import Submission, User
-from data_access.reviews import get_own_review
+from data_access.reviews import get_own_review, reviewer_queue
 from tests.browser.conftest import own_demo_server
 from tests.conftest import ROOT
 from tests.support.accounts import password_of
@@ -36,6 +41,8 @@ DOCS_IMG = ROOT / "docs" / "img"
 SCORES = [("Promise", 2), ("Evidence strength", 1), ("Survivor involvement", 3)]  # 3, 2 and 4
 RECOMMENDATION = ("Recommendation", 1)  # "Feature in the report"
 CONFIDENCE = ("Your confidence", 1)  # "Medium"
+AUTOSAVED = "Draft saved automatically at"
+RESTORED = "Your unsaved input from"
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +69,31 @@ def open_my_reviews(page, server: LiveServer) -> None:
         page.goto(f"{server.url}/my_reviews")
         page.get_by_role("heading", name="My reviews").wait_for()
     page.locator(FORM).get_by_text("Your review", exact=True).wait_for()
+
+
+def unfinished(db: Database) -> list[str]:
+    """The reviewer's unfinished submissions, in the queue's order."""
+    with db.read() as s:
+        reviewer = s.scalar(select(User.id).where(User.username == REVIEWER))
+        queue = reviewer_queue(s, reviewer_id=reviewer)
+    return list(queue.loc[queue["status"].isin(["not_started", "draft"]), "reference"])
+
+
+def arrive_by_link(page, server: LiveServer, reference: str) -> None:
+    """Signed out, follow a link to one submission: the sign-in form, with no
+    error; sign in with the keyboard; exactly that submission opens."""
+    page.goto(f"{server.url}/my_reviews?submission={reference}")
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
+    assert "Page not found" not in page.content()
+    page.get_by_label("Username").focus()
+    page.keyboard.type(REVIEWER)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password_of(REVIEWER))
+    page.keyboard.press("Enter")
+    page.locator(FORM).get_by_text("Your review", exact=True).wait_for()
+    wait_idle(page)
+    assert open_reference(page) == reference
+    assert page.url.endswith(f"/my_reviews?submission={reference}")
 
 
 def open_reference(page) -> str:
@@ -153,6 +185,14 @@ def press_button(page, label: str) -> None:
     wait_idle(page)
 
 
+def next_unfinished_with_keys(page) -> None:
+    """Back up to the picker's "Next unfinished" and press Enter: another submission opens."""
+    reference = open_reference(page)
+    tab_until(page, "a.tagName === 'BUTTON' && a.innerText.trim().endsWith('Next unfinished')", backwards=True)
+    page.keyboard.press("Enter")
+    wait_for_another_submission(page, reference)
+
+
 def submit_and_next_with_enter(page) -> None:
     press_button(page, "Submit and next")
 
@@ -206,10 +246,13 @@ def stored_review(db: Database, reference: str):
         return get_own_review(s, submission_id=submission, reviewer_id=reviewer)
 
 
-def score_evening(page, db: Database, count: int, *, shots: str) -> None:
-    """Score `count` submissions in a row with Submit and next."""
+def score_evening(page, db: Database, count: int, *, shots: str, reload_at: int | None = None) -> None:
+    """Score `count` submissions in a row with Submit and next (reloading the
+    page half way through the review number `reload_at`, from 0)."""
     reference = open_reference(page)
     for n in range(count):
+        if n == reload_at:
+            reload_in_the_middle(page, db)
         comment = f"Evening review {n + 1} of {reference}."
         score_with_keys(page, comment)
         submit_and_next_with_enter(page)
@@ -223,6 +266,79 @@ def score_evening(page, db: Database, count: int, *, shots: str) -> None:
         if n == 0:
             picture(page, f"reviewing-{shots}")
         reference = following
+
+
+def checked_option(page, label: str) -> int:
+    """The place (from 0) of the chosen option in the group labelled `label`; -1 for none."""
+    return page.evaluate(
+        """(label) => {
+            const group = [...document.querySelectorAll('[data-testid="stRadio"]')].find(g =>
+                [...g.querySelectorAll('[data-testid="stWidgetLabel"]')].some(l => l.innerText.trim().startsWith(label)));
+            return group ? [...group.querySelectorAll('input')].findIndex(i => i.checked) : null;
+        }""",
+        label,
+    )
+
+
+def kept_comment(db: Database, reference: str) -> str | None:
+    """The comment kept on the server for this reviewer and submission (None: nothing kept)."""
+    with db.read() as s:
+        reviewer = s.scalar(select(User.id).where(User.username == REVIEWER))
+        submission = s.scalar(select(Submission.id).where(Submission.reference == reference))
+        kept = get_autosave(s, submission_id=submission, reviewer_id=reviewer)
+    return kept.draft.comment if kept else None
+
+
+def half_write(page, db: Database, words: str) -> None:
+    """Two scores and the start of a comment, the cursor left in the box; the
+    page says the input is kept, and a moment after the typing stops the
+    words are on the server (the box reports them about a second after the
+    last key; words typed in that last second rely on the browser reporting
+    them as the page goes, which it may not: docs/security.md, Autosaved drafts)."""
+    reference = open_reference(page)
+    for label, index in SCORES[:2]:
+        choose_with_keys(page, label, index)
+    tab_until(page, "a.tagName === 'TEXTAREA'")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(words)
+    page.locator(FORM).get_by_text(AUTOSAVED).wait_for()
+    deadline = 200
+    while kept_comment(db, reference) != words:
+        deadline -= 1
+        assert deadline, f"the words typed never reached the server: {kept_comment(db, reference)!r}"
+        page.wait_for_timeout(100)
+    assert page.evaluate("document.activeElement.tagName") == "TEXTAREA"  # nothing blurred the box
+
+
+def assert_input_back(page, reference: str, words: str) -> None:
+    """The half-written input is in the form again, and the page says where it came from."""
+    page.locator(FORM).get_by_text("Your review", exact=True).wait_for()
+    assert open_reference(page) == reference
+    expect(page.locator(f"{FORM} textarea")).to_have_value(words, timeout=15_000)
+    assert [checked_option(page, label) for label, _ in SCORES[:2]] == [index for _, index in SCORES[:2]]
+    page.locator(FORM).get_by_text(RESTORED).wait_for()
+
+
+def reload_in_the_middle(page, db: Database) -> None:
+    """Half a review, then a reload: everything typed is there again."""
+    reference = open_reference(page)
+    words = f"Half a thought about {reference}"
+    half_write(page, db, words)
+    page.reload()
+    assert_input_back(page, reference, words)
+
+
+def close_and_come_back(page, db: Database, chromium, server: LiveServer, viewport: dict):
+    """Close the browser with a review half written; sign in again through a
+    link to it: the input is there. Returns the new page."""
+    reference = open_reference(page)
+    words = f"Unfinished at bedtime: {reference}"
+    half_write(page, db, words)
+    page.context.close()
+    page = _new_page(chromium, viewport)
+    arrive_by_link(page, server, reference)
+    assert_input_back(page, reference, words)
+    return page
 
 
 def save_then_submit(page, db: Database) -> None:
@@ -245,10 +361,13 @@ def test_a_reviewers_evening_on_a_laptop_keyboard_only(evening, chromium):
     server, db = evening
     page = _new_page(chromium, LAPTOP)
     try:
-        open_my_reviews(page, server)
+        linked = unfinished(db)[2]  # not the one that opens by default
+        arrive_by_link(page, server, linked)
         picture(page, "reviewing-queue")
-        score_evening(page, db, 15, shots="laptop")
+        score_evening(page, db, 15, shots="laptop", reload_at=7)
         save_then_submit(page, db)
+        next_unfinished_with_keys(page)
+        page = close_and_come_back(page, db, chromium, server, LAPTOP)
     finally:
         page.context.close()
 
@@ -257,9 +376,11 @@ def test_a_reviewers_evening_on_a_phone(evening, chromium):
     server, db = evening
     page = _new_page(chromium, PHONE)
     try:
-        open_my_reviews(page, server)
+        arrive_by_link(page, server, unfinished(db)[1])
         assert_nothing_wider_than_the_screen(page)
-        score_evening(page, db, 3, shots="phone")
+        score_evening(page, db, 3, shots="phone", reload_at=1)
+        assert_nothing_wider_than_the_screen(page)
+        page = close_and_come_back(page, db, chromium, server, PHONE)
         assert_nothing_wider_than_the_screen(page)
     finally:
         page.context.close()
