@@ -36,4 +36,5 @@ def register_empty_page():
     )
     navigation.PAGES = (*navigation.PAGES, empty)
     navigation.PAGES_BY_KEY[empty.key] = empty
+    navigation.PAGES_BY_URL[empty.url_path] = empty
     return empty

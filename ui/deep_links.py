@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import navigation
 from ui import streamlit_adapter as adapter
-from ui.navigation import PAGES, PAGES_BY_URL, PageSpec, link_query
+from ui.navigation import PageSpec, link_query
 
 NO_PAGE = "There is no page at this address."
 NO_PAGE_SIGNED_OUT = NO_PAGE + " Sign in to see the pages you may open."
@@ -29,8 +30,8 @@ def requested() -> PageSpec | None:
     or an address that names no page)."""
     page_hash, name = adapter.requested_page()
     if page_hash:
-        return next((spec for spec in PAGES if adapter.page_hash(spec.url_path) == page_hash), None)
-    return PAGES_BY_URL.get(name)
+        return next((spec for spec in navigation.PAGES if adapter.page_hash(spec.url_path) == page_hash), None)
+    return navigation.PAGES_BY_URL.get(name)
 
 
 def unknown_address() -> bool:
@@ -38,7 +39,7 @@ def unknown_address() -> bool:
     forgotten, so that the navigation opens its front page instead of
     Streamlit's "Page not found" box, and the caller says so in words."""
     page_hash, name = adapter.requested_page()
-    if page_hash or not name or name in PAGES_BY_URL:
+    if page_hash or not name or name in navigation.PAGES_BY_URL:
         return False
     adapter.forget_requested_page()
     return True
