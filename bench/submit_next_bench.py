@@ -95,6 +95,12 @@ def submit_and_next(page) -> None:
             button.wait_for(state="detached")
 
 
+def outcome_text(page) -> str:
+    """What the page says under the form's buttons (for a report when a click goes nowhere)."""
+    box = page.locator(".st-key-my_reviews-outcome")
+    return box.inner_text() if box.count() else ""
+
+
 def p95(values: list[float]) -> float:
     """The 95th percentile by nearest rank: the smallest value with at least
     95% of the values at or below it."""
@@ -168,7 +174,10 @@ def score(page, config) -> None:
     choices += [("Recommendation", config.recommendations.label(config.recommendations.ids[0]))]
     choices += [("Your confidence", config.confidence_levels.label(config.confidence_levels.ids[0]))]
     for group, option in choices:
-        page.locator('[data-testid="stRadio"]').filter(has_text=group).get_by_text(option, exact=True).click()
+        # Only the drawn form's groups: while a run redraws the page, Streamlit
+        # keeps the previous elements a moment, marked stale.
+        fresh = page.locator('[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stRadio"]')
+        fresh.filter(has_text=group).get_by_text(option, exact=True).click()
         wait_idle(page)
 
 
@@ -235,7 +244,15 @@ def bench(url: str, args: argparse.Namespace) -> int:
                     score(page, config)
                     cpu, started = server_cpu(server.process.pid), time.perf_counter()
                     submit_and_next(page)
-                    page.wait_for_function(FORM_USABLE, arg=[open_now, config.criteria[0].label], polling="raf")
+                    try:
+                        page.wait_for_function(FORM_USABLE, arg=[open_now, config.criteria[0].label], polling="raf")
+                    except Exception:
+                        shot = ROOT / "test-artifacts" / "submit-next-stuck.png"
+                        shot.parent.mkdir(exist_ok=True)
+                        page.screenshot(path=str(shot), full_page=True)
+                        print(f"  {open_now}: the next form never came; the page says: {outcome_text(page)!r}")
+                        print(f"  a picture of the page: {shot}")
+                        raise
                     waits.append(time.perf_counter() - started)
                     cpus.append(server_cpu(server.process.pid) - cpu)
                     print(f"  {open_now}: {waits[-1]:.3f} s (server CPU {cpus[-1]:.2f} s)", flush=True)
