@@ -251,3 +251,23 @@ def test_comment_html_comes_back_as_text(db, db_url, panel):
     again = run_app(db_url, ann, page=PAGE)
     assert again.text_area(key=f"review.{first}.comment").value == "<script>alert(1)</script> **bold** =SUM(A1)"
     assert all("<script>" not in m.value for m in again.markdown)
+
+
+def test_a_comment_with_a_nul_character_is_refused_in_words_and_nothing_is_kept(db, db_url, panel):
+    """A NUL (which PostgreSQL can store neither in text nor in JSONB) sent as the
+    comment as typed (the reporter's state, as a crafted client sends it) or in
+    the text area: refused in words on both databases, never an error."""
+    first = panel["subs"][0]
+    ann = panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    typed(at, first, "before\x00after")
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "Not saved automatically" in texts(at)
+    assert kept(db, first, ann) is None
+    at.button(key="my_reviews.draft").click()
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert any("Not saved" in e.value and "null character" in e.value for e in at.error), [e.value for e in at.error]
+    assert get_own_review_of(db, first, ann) is None
+    assert kept(db, first, ann) is None
