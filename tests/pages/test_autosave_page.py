@@ -271,3 +271,42 @@ def test_a_comment_with_a_nul_character_is_refused_in_words_and_nothing_is_kept(
     assert any("Not saved" in e.value and "null character" in e.value for e in at.error), [e.value for e in at.error]
     assert get_own_review_of(db, first, ann) is None
     assert kept(db, first, ann) is None
+
+
+def test_after_a_sign_out_the_next_person_in_that_browser_finds_nothing_of_the_last_ones_input(db, db_url, call_config):
+    """A shared computer: Ann types into a review and signs out without saving;
+    Ben signs in in the same browser tab (the same Streamlit session) and opens
+    the same submission. He must find his own (empty) form, not Ann's words,
+    and nothing of hers may be kept or saved as his."""
+    from tests.factories import TEST_PASSWORD
+    from tests.support.apptest import confirm_cookie
+
+    with db.write() as s:
+        sub = make_submission(s, call_config, reference="CFE-0001", title="Shared")
+        ann = make_user(s, name="Ann Reviewer", username="ann")
+        ben = make_user(s, name="Ben Reviewer", username="ben")
+        assign(s, sub, ann)
+        assign(s, sub, ben)
+    at = run_app(db_url, ann, page=PAGE)
+    at.radio(key=f"review.{sub}.promise").set_value(2)
+    at.text_area(key=f"review.{sub}.comment").set_value("Ann's private doubts about this contributor")
+    rerun(at, db_url)
+    assert kept(db, sub, ann).draft.comment == "Ann's private doubts about this contributor"
+    at.sidebar.button(key="sign_out").click()
+    rerun(at, db_url)
+    at.text_input(key="sign_in.username").input("ben")
+    at.text_input(key="sign_in.password").input(TEST_PASSWORD)
+    at.button[0].click()
+    rerun(at, db_url)
+    confirm_cookie(at, db_url)
+    at.switch_page(PAGE)
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "Ben Reviewer" in texts(at)
+    assert at.text_area(key=f"review.{sub}.comment").value == ""
+    assert "private doubts" not in texts(at)
+    assert kept(db, sub, ben) is None
+    at.button(key="my_reviews.draft").click()
+    rerun(at, db_url)
+    saved = get_own_review_of(db, sub, ben)
+    assert "private doubts" not in saved.comment and saved.scores.get("promise") != 2
