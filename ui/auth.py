@@ -347,6 +347,10 @@ def _on_submit(db: Database, settings: Settings) -> None:
     if not username.strip() or not password:
         st.session_state[ERROR_KEY] = "Enter your username and password."
         return
+    if "\x00" in username or "\x00" in password:
+        # No account has one (PostgreSQL cannot even compare it: the sign-in failed with an error there).
+        st.session_state[ERROR_KEY] = FAILED_MESSAGE
+        return
     try:
         viewer, message = attempt_sign_in(db, settings, username, password)
     except DBAPIError as exc:
