@@ -181,6 +181,8 @@ def declare_conflict(
     the conflict's id."""
     if problem := limits.too_long("The reason", reason.strip(), limits.CONFLICT_REASON):
         raise AssignmentError(problem)
+    if "\x00" in reason:  # PostgreSQL cannot store it in text
+        raise AssignmentError("The reason holds a null character, which cannot be stored. Remove it and try again.")
     _lock(session)
     existing = session.scalar(
         select(ConflictOfInterest).where(

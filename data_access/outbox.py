@@ -194,6 +194,39 @@ def _about(row: dict[str, Any] | OutboxMessage | OutboxRecord) -> dict[str, Any]
     return about
 
 
+_SAME_MESSAGE = ("purpose", "recipient_email", "recipient_user_id", "submission_id")
+_SAME_MESSAGE_COLUMNS = tuple(getattr(OutboxMessage, name) for name in _SAME_MESSAGE)
+
+
+def _same_message(first: Any, row: dict[str, Any], number: int, total: int) -> None:
+    """A key names one message: used again for another purpose, recipient or
+    submission, it would drop that message silently (and hand its caller the
+    other person's), so it is refused (`OutboxError`)."""
+    if any(first[name] != row[name] for name in _SAME_MESSAGE):
+        where = f"Message {number}: " if total > 1 else ""
+        raise OutboxError(
+            f"{where}The idempotency key {row['idempotency_key']!r} is already used by a message of another "
+            "purpose, recipient or submission; a key names one message. Nothing was queued."
+        )
+
+
+def _queued(
+    session: Session, by_key: dict[str, dict[str, Any]], numbers: dict[str, int], keys: list[str], *, total: int
+) -> dict[str, int]:
+    """The ids of the messages already queued under `keys`; `OutboxError` if one is another message."""
+    ids: dict[str, int] = {}
+    for start in range(0, len(keys), 500):
+        for queued in session.execute(
+            select(OutboxMessage.id, OutboxMessage.idempotency_key, *_SAME_MESSAGE_COLUMNS).where(
+                OutboxMessage.idempotency_key.in_(keys[start : start + 500])
+            )
+        ):
+            key = queued.idempotency_key
+            _same_message(queued._asdict(), by_key[key], numbers[key], total)
+            ids[key] = queued.id
+    return ids
+
+
 def _insert(session: Session, rows: list[dict[str, Any]]) -> list[Any]:
     """Insert the rows whose key is new (ON CONFLICT DO NOTHING); the ids and keys of those inserted."""
     dialect = session.get_bind().dialect.name
@@ -253,8 +286,15 @@ def queue_many(
             raise OutboxError(f"{where}{exc} Nothing was queued.") from None
     now = now or utcnow()
     by_key: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        by_key.setdefault(row["idempotency_key"], row)  # the same key twice in one batch is one message
+    numbers: dict[str, int] = {}  # each key's first message, counted from 1 (for the refusal's words)
+    for number, row in enumerate(rows, start=1):
+        first = by_key.setdefault(row["idempotency_key"], row)  # the same key twice in one batch is one message
+        numbers.setdefault(row["idempotency_key"], number)
+        _same_message(first, row, number, len(rows))
+    # A key queued before must name the same message (checked before anything is
+    # inserted, so a refusal leaves nothing behind); a key queued meanwhile by
+    # someone else (the insert finds it) is checked likewise after the insert.
+    ids = _queued(session, by_key, numbers, list(by_key), total=len(rows))
     values = [
         {
             **row,
@@ -264,19 +304,12 @@ def queue_many(
             "created_by": actor,
             "created_at": now,
         }
-        for row in by_key.values()
+        for key, row in by_key.items()
+        if key not in ids
     ]
     inserted = {key: message_id for message_id, key in _insert(session, values)} if values else {}
-    ids = dict(inserted)
-    missing = [key for key in by_key if key not in ids]
-    for start in range(0, len(missing), 500):
-        chunk = missing[start : start + 500]
-        ids.update(
-            (key, message_id)
-            for message_id, key in session.execute(
-                select(OutboxMessage.id, OutboxMessage.idempotency_key).where(OutboxMessage.idempotency_key.in_(chunk))
-            )
-        )
+    ids.update(inserted)
+    ids.update(_queued(session, by_key, numbers, [key for key in by_key if key not in ids], total=len(rows)))
     audit.record_many(
         session,
         actor=actor,

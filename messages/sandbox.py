@@ -19,10 +19,11 @@ is saved or rendered:
   tests (`TESTS`);
 * nothing that calls a function or method, multiplies, sets a variable,
   defines a macro or reaches another template;
-* in the HTML body, no value inside `<script>`, `<style>`, a `style` or an
-  `on...` attribute, and no value but a link variable as a link's address
-  (escaping does not stop `javascript:`); a link variable's value must be an
-  http(s) address.
+* in the HTML body, no value inside `<script>`, `<style>`, a `style`, a
+  `srcdoc` or an `on...` attribute, and no value but a link variable as a
+  link's address (escaping does not stop `javascript:`), however the
+  attribute is spelt (after a `/` or a quoted value with no space, or with a
+  namespace: `xlink:href`); a link variable's value must be an http(s) address.
 
 Then it is rendered by a `SandboxedEnvironment` with no globals, only those
 filters and tests, and `StrictUndefined` (a missing value is an error, not an
@@ -96,9 +97,12 @@ _REFUSED_WORDS: dict[type, str] = {
 }
 # Where a value in the HTML body would be code, or a link's address (the text before it ends so).
 _CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>(?:(?!</\1).)*$", re.IGNORECASE | re.DOTALL)
-_CODE_ATTRIBUTE = re.compile(r"""\s(?:on\w+|style)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
+# An attribute's name starts after white space, a "/" or a quoted value's end
+# (`<img src="x"/onerror=...>`, `<a class="x"href=...>`), and may carry a
+# namespace (`xlink:href`); `srcdoc` is read as HTML.
+_CODE_ATTRIBUTE = re.compile(r"""[\s/"'](?:on\w+|style|srcdoc)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
 _URL_ATTRIBUTE = re.compile(
-    r"""\s(?:href|src|action|formaction|background|poster|cite|srcset)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
+    r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
     re.IGNORECASE,
 )
 # Nodes whose children are checked like any others.

@@ -29,6 +29,8 @@ def check_review(
     problems = []
     if problem := limits.too_long("The comment", comment, limits.REVIEW_COMMENT):
         problems.append(problem)
+    if isinstance(comment, str) and "\x00" in comment:  # PostgreSQL stores it neither in text nor in JSON
+        problems.append("The comment holds a null character, which cannot be stored. Remove it and try again.")
     problems += _value_problems(scores, recommendation, confidence, config)
     if submit:
         problems += _submit_problems(scores, comment, recommendation, confidence, config)

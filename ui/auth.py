@@ -154,14 +154,22 @@ def _clear_session_state() -> None:
     st.session_state["authentication_status"] = None
 
 
+def _wipe_session_state() -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+
+
 def _end(cookies: library.CookieComponent, reason: str) -> None:
     """Sign the browser out locally (the server record is already invalid).
 
     The cookie is deleted through the component; if the browser never runs
-    it, the cookie is still refused, because its server record is revoked."""
-    st.session_state.pop(PENDING_COOKIE_KEY, None)
-    st.session_state.pop(PENDING_SINCE_KEY, None)
+    it, the cookie is still refused, because its server record is revoked.
+
+    Everything the session held for the person is wiped first (their unsaved
+    review input, what they opened, which views were logged): whoever signs
+    in next in this browser tab, the same Streamlit session, finds none of it."""
     downloads.forget_session()  # files this browser downloaded stop being served now
+    _wipe_session_state()
     cookies.sign_out()
     _clear_session_state()
     st.session_state[NOTICE_KEY] = ENDED_MESSAGES.get(reason, ENDED_DEFAULT)
@@ -270,8 +278,7 @@ def _refuse_connection(db: Database, viewer: Viewer) -> None:
     for it to read. The sign-in itself stays valid for its own browser."""
     log.warning("a connection without its sign-in cookie tried to use %s's session; signed out", viewer.username)
     adapter.forget_sign_in()
-    for key in list(st.session_state.keys()):
-        del st.session_state[key]
+    _wipe_session_state()
     st.session_state["authentication_status"] = None
     st.session_state[NOTICE_KEY] = ENDED_DEFAULT
     with db.write() as session:
@@ -339,6 +346,10 @@ def _on_submit(db: Database, settings: Settings) -> None:
     st.session_state["sign_in.password"] = ""  # never keep a password in session state
     if not username.strip() or not password:
         st.session_state[ERROR_KEY] = "Enter your username and password."
+        return
+    if "\x00" in username or "\x00" in password:
+        # No account has one (PostgreSQL cannot even compare it: the sign-in failed with an error there).
+        st.session_state[ERROR_KEY] = FAILED_MESSAGE
         return
     try:
         viewer, message = attempt_sign_in(db, settings, username, password)

@@ -32,6 +32,7 @@ from scoring.review_queue import (
 from ui import render
 from ui.guard import refuse
 from ui.review_form import NOT_ASSIGNED, has_unsaved
+from ui.submission_url import logged_reference
 
 CURRENT = "my_reviews.current"
 PICKER = "my_reviews.picker"
@@ -71,7 +72,7 @@ def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> Non
         viewer,
         attempted="open submission for review",
         entity="submission",
-        entity_id=str(reference)[:64],
+        entity_id=logged_reference(reference),
         detail=detail,
         message=NOT_ASSIGNED,
     )

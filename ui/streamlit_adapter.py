@@ -217,11 +217,13 @@ def media_file_id(content: bytes, mime: str, file_name: str) -> str:
 
 def drop_media_file(manager: Any, file_id: str) -> None:
     """Delete a stored file now; its URL answers 404 from here on. (Streamlit
-    has no public call for it: its own clean-up waits for two script runs.)"""
-    release_media(file_id)
+    has no public call for it: its own clean-up waits for two script runs.)
+    The gate's restriction is lifted only once the file is gone: a request
+    arriving in between must not find the file open to anyone."""
     with manager._lock:
         manager._storage.delete_file(file_id)
         manager._file_metadata.pop(file_id, None)
+    release_media(file_id)
 
 
 def restrict_media(file_id: str, session_id: str) -> None:

@@ -32,6 +32,12 @@ def plausible_reference(value: str) -> bool:
     return 0 < len(value) <= REFERENCE_MAX and not hidden_characters(value)
 
 
+def logged_reference(value: object) -> str:
+    """A refused reference as the audit log keeps it: printable (control and
+    invisible characters as `?`: no forged line, no reordered text) and cut to the column's length."""
+    return "".join("?" if unicodedata.category(ch)[0] == "C" else ch for ch in str(value))[:REFERENCE_MAX]
+
+
 def open_reference(table_pick: str | None) -> str | None:
     """The submission to open: a row the person has just picked in the table,
     else the one named in the URL (`?submission=REF`, or the older `?ref=REF`).
@@ -63,7 +69,7 @@ def refuse_reference(db: Database, viewer: Viewer, reference: str, detail: str) 
     if reference in refused:
         st.error(NOT_AVAILABLE, icon=":material/block:")
         return
-    shown = "".join("?" if unicodedata.category(ch)[0] == "C" else ch for ch in reference)[:REFERENCE_MAX]
+    shown = logged_reference(reference)
     refuse(
         db,
         viewer,

@@ -55,7 +55,7 @@ def test_the_same_key_twice_is_one_message(db):
     with db.write() as s:
         first, created = queue(s)
     with db.write() as s:
-        again, created_again = queue(s, subject="A different subject", recipient_email="other@example.org")
+        again, created_again = queue(s, subject="A different subject", body_text="Other words.")
     assert created and not created_again
     assert again == first  # the first message, untouched
     assert first.status == "queued" and first.attempts == 0 and first.next_attempt_at == NOW
@@ -63,6 +63,57 @@ def test_the_same_key_twice_is_one_message(db):
     assert count(db) == 1
     with db.read() as s:
         assert len(list_entries(s, filters=AuditFilter(action="outbox.queue"))) == 1
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"recipient_email": "someone.else@example.org"},
+        {"recipient_user_id": "a user"},
+        {"purpose": "reviewer.overdue"},
+    ],
+)
+def test_a_key_used_again_for_another_recipient_or_purpose_is_refused(db, overrides):
+    """A key names one message: reused for someone else, it must not swallow
+    their message nor hand the caller the first person's message."""
+    with db.write() as s:
+        first, _ = queue(s)
+        if overrides.get("recipient_user_id"):
+            overrides = {"recipient_user_id": make_user(s, role="reviewer").user_id}
+    with db.write() as s, pytest.raises(OutboxError, match="already used by a message of another purpose"):
+        queue(s, **overrides)
+    with db.write() as s, pytest.raises(OutboxError, match=r"^Message 2: .*Nothing was queued"):
+        outbox.queue_many(
+            s,
+            messages=[
+                NewMessage("reviewer.reminder", "new.one@example.org", "S", "B", "reminder:8:2026-12-10"),
+                NewMessage(
+                    overrides.get("purpose", "reviewer.reminder"),
+                    overrides.get("recipient_email", "reviewer.seven@example.org"),
+                    "S",
+                    "B",
+                    "reminder:7:2026-12-10",
+                    recipient_user_id=overrides.get("recipient_user_id"),
+                ),
+            ],
+            actor="admin1",
+        )
+    assert count(db) == 1
+    with db.read() as s:
+        kept = outbox.as_record(s.get(OutboxMessage, first.id))
+    assert kept == first
+
+
+def test_one_key_for_two_recipients_in_one_batch_queues_nothing(db, call_config):
+    with db.write() as s:
+        first, second = (make_submission(s, call_config) for _ in range(2))
+    messages = [
+        NewMessage("contributor.acknowledgement", "a@example.org", "Thanks", "Got it", "ack:1", submission_id=first),
+        NewMessage("contributor.acknowledgement", "b@example.org", "Thanks", "Got it", "ack:1", submission_id=second),
+    ]
+    with db.write() as s, pytest.raises(OutboxError, match=r"^Message 2: The idempotency key 'ack:1'"):
+        outbox.queue_many(s, messages=messages, actor="admin1")
+    assert count(db) == 0
 
 
 def test_the_same_key_at_the_same_moment_from_many_threads_is_one_message(db):

@@ -72,6 +72,31 @@ def test_a_conflict_reason_over_its_limit_is_refused(db, people):
         )
 
 
+def test_a_null_character_in_a_review_comment_or_a_conflict_reason_is_refused(db, call_config, people):
+    """PostgreSQL stores a NUL neither in text nor in JSON: refused in words on
+    both databases, nothing changed (before, an error on PostgreSQL)."""
+    refused_and_unchanged(
+        db,
+        ReviewError,
+        "null character",
+        lambda s: submit_review(s, call_config, people["sid"], people["reviewer"], comment="before\x00after"),
+    )
+    for source, actor in (("reviewer", people["reviewer"].username), ("admin", people["admin"].username)):
+        refused_and_unchanged(
+            db,
+            assignments.AssignmentError,
+            "null character",
+            lambda s, source=source, actor=actor: assignments.declare_conflict(
+                s,
+                submission_id=people["sid"],
+                reviewer_id=people["reviewer"].user_id,
+                actor=actor,
+                source=source,
+                reason="I know\x00them",
+            ),
+        )
+
+
 @pytest.mark.parametrize(
     ("field", "limit", "what"),
     [

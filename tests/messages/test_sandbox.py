@@ -228,9 +228,30 @@ def test_in_the_html_body_a_value_cannot_be_code_or_a_links_address_unless_it_is
     assert words in problems[0].message
 
 
+@pytest.mark.parametrize(
+    ("html", "words"),
+    [
+        # HTML needs no space before an attribute: "/" or the end of a quoted value will do
+        ('<img src="https://a.example/x.png"/onerror="{{ title }}">', "a value cannot go inside <script>"),
+        ('<img src="https://a.example/x.png"onerror="{{ title }}">', "a value cannot go inside <script>"),
+        ("<p/style='color: {{ title }}'>x</p>", "a value cannot go inside <script>"),
+        ('<iframe srcdoc="{{ title }}"></iframe>', "a value cannot go inside <script>"),  # read as HTML
+        ('<a/href="{{ title }}">x</a>', "only a link variable (reply_link) may be a link's address"),
+        ('<a class="x"href="{{ title }}">x</a>', "only a link variable (reply_link) may be a link's address"),
+        ('<svg><a xlink:href="{{ title }}">x</a></svg>', "only a link variable (reply_link) may be a link's address"),
+        ('<object data="{{ title }}"></object>', "only a link variable (reply_link) may be a link's address"),
+    ],
+)
+def test_no_spelling_of_an_attribute_lets_a_value_be_code_or_an_address(html, words):
+    problems = validate(PRESENTER, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"], html
+    assert words in problems[0].message
+
+
 def test_values_in_html_text_and_attributes_and_a_link_in_href_are_allowed():
     html = (
         '<p title="{{ title }}">{{ title }}</p><script>1</script><p>{{ reference }}</p><a href="{{ reply_link }}">x</a>'
+        '<p data-ref="{{ reference }}" class="x">Say "style=bold" and {{ title }}</p>'
     )
     assert validate(PRESENTER, "Subject", "Text", html) == []
 

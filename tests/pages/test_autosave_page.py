@@ -251,3 +251,62 @@ def test_comment_html_comes_back_as_text(db, db_url, panel):
     again = run_app(db_url, ann, page=PAGE)
     assert again.text_area(key=f"review.{first}.comment").value == "<script>alert(1)</script> **bold** =SUM(A1)"
     assert all("<script>" not in m.value for m in again.markdown)
+
+
+def test_a_comment_with_a_nul_character_is_refused_in_words_and_nothing_is_kept(db, db_url, panel):
+    """A NUL (which PostgreSQL can store neither in text nor in JSONB) sent as the
+    comment as typed (the reporter's state, as a crafted client sends it) or in
+    the text area: refused in words on both databases, never an error."""
+    first = panel["subs"][0]
+    ann = panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    typed(at, first, "before\x00after")
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "Not saved automatically" in texts(at)
+    assert kept(db, first, ann) is None
+    at.button(key="my_reviews.draft").click()
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert any("Not saved" in e.value and "null character" in e.value for e in at.error), [e.value for e in at.error]
+    assert get_own_review_of(db, first, ann) is None
+    assert kept(db, first, ann) is None
+
+
+def test_after_a_sign_out_the_next_person_in_that_browser_finds_nothing_of_the_last_ones_input(db, db_url, call_config):
+    """A shared computer: Ann types into a review and signs out without saving;
+    Ben signs in in the same browser tab (the same Streamlit session) and opens
+    the same submission. He must find his own (empty) form, not Ann's words,
+    and nothing of hers may be kept or saved as his."""
+    from tests.factories import TEST_PASSWORD
+    from tests.support.apptest import confirm_cookie
+
+    with db.write() as s:
+        sub = make_submission(s, call_config, reference="CFE-0001", title="Shared")
+        ann = make_user(s, name="Ann Reviewer", username="ann")
+        ben = make_user(s, name="Ben Reviewer", username="ben")
+        assign(s, sub, ann)
+        assign(s, sub, ben)
+    at = run_app(db_url, ann, page=PAGE)
+    at.radio(key=f"review.{sub}.promise").set_value(2)
+    at.text_area(key=f"review.{sub}.comment").set_value("Ann's private doubts about this contributor")
+    rerun(at, db_url)
+    assert kept(db, sub, ann).draft.comment == "Ann's private doubts about this contributor"
+    at.sidebar.button(key="sign_out").click()
+    rerun(at, db_url)
+    at.text_input(key="sign_in.username").input("ben")
+    at.text_input(key="sign_in.password").input(TEST_PASSWORD)
+    at.button[0].click()
+    rerun(at, db_url)
+    confirm_cookie(at, db_url)
+    at.switch_page(PAGE)
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "Ben Reviewer" in texts(at)
+    assert at.text_area(key=f"review.{sub}.comment").value == ""
+    assert "private doubts" not in texts(at)
+    assert kept(db, sub, ben) is None
+    at.button(key="my_reviews.draft").click()
+    rerun(at, db_url)
+    saved = get_own_review_of(db, sub, ben)
+    assert "private doubts" not in saved.comment and saved.scores.get("promise") != 2

@@ -260,3 +260,21 @@ def test_a_refused_link_stays_said_across_reruns_until_another_submission_is_ope
     assert denied["entity_id"].tolist() == ["CFE-0099"]
     click(at, "my_reviews.next", db_url)
     assert "not assigned to you" not in texts(at)
+
+
+@pytest.mark.parametrize(
+    "crafted", ["CFE-0001\x00", "CFE-0001\x00' OR '1'='1", "x" * 5000 + "\x00", "CFE-0001\n\u202e"]
+)
+def test_a_crafted_link_is_refused_in_words_and_logged_printable(db, db_url, panel, crafted):
+    """?submission= with a NUL, a line break, a bidi override, or of any length:
+    refused in words, and logged printable (no forged line in the audit log)."""
+    at = run_app(db_url, panel["ann"], page=PAGE)
+    at.query_params["submission"] = crafted
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "not assigned to you" in texts(at)
+    assert at.selectbox(key="my_reviews.picker").value == "CFE-0001"
+    with db.read() as s:
+        ids = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied"))["entity_id"].tolist()
+    assert len(ids) == 1
+    assert len(ids[0]) <= 64 and ids[0].isprintable() and ids[0].startswith(crafted[:4])

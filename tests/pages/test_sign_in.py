@@ -156,3 +156,13 @@ def test_demo_mode_starts_without_a_key(db_url, tmp_path):
         del os.environ["EVIDENCE_DATA_DIR"]
     assert not at.error
     assert at.text_input(key="sign_in.username")
+
+
+@pytest.mark.parametrize(
+    ("username", "password"), [("olive\x00", TEST_PASSWORD), ("olive", "x\x00y"), ("\x00", "\x00")]
+)
+def test_a_nul_character_in_the_form_fails_in_words_on_both_databases(db, db_url, person, username, password):
+    at = submit(run_app(db_url), db_url, username, password)
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [FAILED_MESSAGE]
+    assert [i.value for i in at.info] != [ui_auth.SIGNING_IN_MESSAGE]

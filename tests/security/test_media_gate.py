@@ -10,6 +10,9 @@ import asyncio
 import hashlib
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.media_file_storage import MediaFileStorageError
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from ui import streamlit_adapter as adapter
 
@@ -95,3 +98,27 @@ def test_other_paths_and_released_files_are_left_to_streamlit(signed_in):
     assert _get("/_stcore/health") == 200
     adapter.release_media("f00d")
     assert _get("/media/f00d.csv") == 200  # dropped with its release: Streamlit itself has no file left
+
+
+def test_a_file_being_dropped_is_never_open_to_anyone_while_it_is_still_stored(signed_in):
+    """`drop_media_file` deletes the stored file and lifts its restriction: the
+    restriction must last until the file is gone, or a request arriving in
+    between (another thread of the server) gets it without any cookie."""
+    manager = MediaFileManager(MemoryMediaFileStorage("/media"))
+    content = b"reference,contact\nCFE-0001,A. Person\n"
+    file_id = adapter.media_file_id(content, "text/csv", "export.csv")
+    adapter.restrict_media(file_id, "s-1")
+    url = manager.execute_deferred(manager.add_deferred(lambda: content, "text/csv", "coords", file_name="export.csv"))
+    assert url == f"/media/{file_id}.csv"
+    answers: list[int] = []
+    delete_file = manager._storage.delete_file
+
+    def delete_watched(name: str) -> None:
+        answers.append(_get(url))  # a request arriving while the file is still stored
+        delete_file(name)
+
+    manager._storage.delete_file = delete_watched
+    adapter.drop_media_file(manager, file_id)
+    assert answers == [404]
+    with pytest.raises(MediaFileStorageError):
+        manager._storage.get_file(f"{file_id}.csv")  # dropped indeed
