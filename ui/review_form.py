@@ -38,7 +38,8 @@ from ui.errors import failed_runs, failed_since_drawn, kept
 from ui.guard import refuse
 
 DRAFTS = "my_reviews.drafts"
-FLASH = "my_reviews.flash"  # the outcome of the last action, shown under the buttons on the next run
+FLASH = "my_reviews.flash"  # the outcome of the last action, shown under the buttons until the next one
+FLASH_NEW = "my_reviews.flash_new"  # that outcome has not been brought into view yet
 INTENT = "my_reviews.intent"  # (action, submission id) of the button just pressed
 SAVE_DRAFT, SUBMIT, SUBMIT_NEXT = "draft", "submit", "submit_next"
 CANNOT_JUDGE = "cannot_judge"
@@ -99,7 +100,19 @@ def forget(submission_id: int) -> None:
 
 
 def flash(kind: str, text: str) -> None:
+    """Say the outcome of an action under the buttons. It stays there, across
+    the runs that follow (a component reporting, a reload of the cookie),
+    until the person acts again on the form or opens another submission
+    (`clear_outcome`): a message that vanished on the next run could be gone
+    before anyone read it."""
     render.flash(FLASH, kind, text)
+    st.session_state[FLASH_NEW] = True
+
+
+def clear_outcome() -> None:
+    """The person acted again (a widget, a button, another submission): the last outcome has been read."""
+    st.session_state.pop(FLASH, None)
+    st.session_state.pop(FLASH_NEW, None)
 
 
 def outcome() -> None:
@@ -110,9 +123,12 @@ def outcome() -> None:
 
 def show_flash(*, focus: bool = False) -> None:
     """The last action's outcome, brought into view (the person just acted here)."""
-    if FLASH in st.session_state:
-        render.show_flash(FLASH)
-        workspace.bring_outcome_into_view(focus=focus)
+    message = st.session_state.get(FLASH)
+    if message:
+        kind, text = message
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+        if st.session_state.pop(FLASH_NEW, False):  # scrolled to once, not at every later run
+            workspace.bring_outcome_into_view(focus=focus)
 
 
 # --- widgets -------------------------------------------------------------------
@@ -131,8 +147,15 @@ def _widget_values(values: dict, config: CallConfig, submission_id: int) -> dict
     return out
 
 
+def _changed(submission_id: int, name: str) -> None:
+    """on_change of a form widget: the person acts again (the last outcome is
+    read), and the value goes into the form state."""
+    clear_outcome()
+    _capture(submission_id, name)
+
+
 def _capture(submission_id: int, name: str) -> None:
-    """on_change: copy one widget's value into the form state."""
+    """Copy one widget's value into the form state."""
     entry = _store().get(submission_id)
     key = widget_key(submission_id, name)
     if entry is None or key not in st.session_state:
@@ -164,7 +187,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
                 format_func=lambda o: render.CANNOT_JUDGE_LABEL if o == CANNOT_JUDGE else str(o),
                 captions=[*c.descriptors, "Not enough to go on: left out of averages, never a low score."],
                 key=widget_key(submission_id, c.id),
-                on_change=_capture,
+                on_change=_changed,
                 args=(submission_id, c.id),
                 disabled=disabled,
             )
@@ -173,7 +196,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
     st.text_area(
         "Comment to the panel (required when a score is 1 or 5)",
         key=widget_key(submission_id, "comment"),
-        on_change=_capture,
+        on_change=_changed,
         args=(submission_id, "comment"),
         disabled=disabled,
         height=140,
@@ -191,7 +214,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
             format_func=vocab.label,
             horizontal=True,
             key=widget_key(submission_id, name),
-            on_change=_capture,
+            on_change=_changed,
             args=(submission_id, name),
             disabled=disabled,
         )
@@ -204,6 +227,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
 
 def _pressed(action: str, submission_id: int) -> None:
     """on_click: remember which button, for which submission (the one on screen)."""
+    clear_outcome()
     st.session_state[INTENT] = (action, submission_id, failed_runs())
 
 
@@ -399,6 +423,7 @@ def stale_panel(
         _store()[submission_id] = fresh
         with db.write() as session:  # their input is given up: ui.autosave must not bring it back
             clear_autosave(session, submission_id=submission_id, reviewer_id=viewer.user_id)
+        clear_outcome()  # the refused save's message is answered
         st.rerun()
 
 

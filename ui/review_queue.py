@@ -31,7 +31,7 @@ from scoring.review_queue import (
 )
 from ui import render
 from ui.guard import refuse
-from ui.review_form import NOT_ASSIGNED, has_unsaved
+from ui.review_form import NOT_ASSIGNED, clear_outcome, has_unsaved
 from ui.submission_url import logged_reference
 
 CURRENT = "my_reviews.current"
@@ -55,15 +55,22 @@ def _moved() -> None:
     st.session_state.pop(REFUSED_LINK, None)
 
 
+def _moved_by_hand(reference: str) -> None:
+    """The person opened another submission (picker, row, Previous / Next, a
+    link): the last outcome under the buttons was about the one before."""
+    clear_outcome()
+    go(reference)
+
+
 def _picked() -> None:
-    go(st.session_state[PICKER])
+    _moved_by_hand(st.session_state[PICKER])
 
 
 def _row_chosen(key: str, references: list[str]) -> None:
     """on_select of the queue's table: open the submission of the row clicked."""
     rows = st.session_state[key]["selection"]["rows"]
     if rows and 0 <= rows[0] < len(references):
-        go(references[rows[0]])
+        _moved_by_hand(references[rows[0]])
 
 
 def _refuse(db: Database, viewer: Viewer, reference: object, detail: str) -> None:
@@ -83,7 +90,9 @@ def _open(db: Database, viewer: Viewer, refs: list[str], statuses: list[str]) ->
     wanted = st.query_params.get(PARAM)
     if wanted and wanted != st.session_state.get(SEEN_PARAM):
         st.session_state[SEEN_PARAM] = wanted
-        if wanted in refs:
+        if wanted in refs and wanted != st.session_state.get(CURRENT):
+            _moved_by_hand(wanted)
+        elif wanted in refs:
             go(wanted)
         else:
             _refuse(db, viewer, wanted, "not in the reviewer's queue")
@@ -135,7 +144,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig
         "Previous",
         icon=":material/arrow_back:",
         disabled=previous is None,
-        on_click=go,
+        on_click=_moved_by_hand,
         args=(previous,),
         key="my_reviews.previous",
         width="stretch",
@@ -144,7 +153,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig
         "Next unfinished",
         icon=":material/arrow_forward:",
         disabled=following is None,
-        on_click=go,
+        on_click=_moved_by_hand,
         args=(following,),
         key="my_reviews.next",
         width="stretch",

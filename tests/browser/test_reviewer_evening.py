@@ -163,7 +163,10 @@ def choose_with_keys(page, label: str, index: int, *, backwards: bool = False) -
         for _ in range(abs(index - checked)):
             page.keyboard.press(key)
             wait_idle(page)
-    raise AssertionError(f"could not choose option {index} of {label!r} with the keys: {page.evaluate(GROUP_STATE)}")
+    wait_idle(page)
+    state = page.evaluate(GROUP_STATE)
+    if state is None or state[1] != index:  # the last keys' run may have drawn it only now
+        raise AssertionError(f"could not choose option {index} of {label!r} with the keys: {state}")
 
 
 def score_with_keys(page, comment: str) -> None:

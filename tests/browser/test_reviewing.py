@@ -170,7 +170,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
     choose(second, "Promise", "4")
     second.get_by_label(COMMENT_LABEL).fill("Typed in the second tab.")
     click(second, "Save draft")
-    second.get_by_text("changed in another window or tab").wait_for()
+    second.get_by_test_id("stAlertContentWarning").get_by_text("changed in another window or tab").wait_for()
     second.get_by_text("Saved in the first tab.").wait_for()  # the stored version is shown beside
     second.get_by_text("Your version").wait_for()
     screenshot(second, "stale-save-both-versions")

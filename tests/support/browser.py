@@ -4,9 +4,12 @@ from __future__ import annotations
 
 
 def wait_idle(page, timeout: int = 30_000) -> None:
-    """Wait until Streamlit has finished the current run."""
+    """Wait until Streamlit has finished the current run and cleared what the
+    run before it drew (elements kept a moment, marked stale, would otherwise
+    be found twice or clicked to no effect)."""
     page.wait_for_timeout(150)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=timeout)
 
 
 def sign_in(page, base_url: str, username: str, password: str) -> None:
