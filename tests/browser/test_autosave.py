@@ -139,6 +139,16 @@ def test_two_tabs_on_one_review_still_meet_the_side_by_side_panel(chromium, auto
         choose(second, "Promise", "4")
         _type_without_leaving(second, "From the second tab.")
         second.get_by_text(SAVED).wait_for()
+        # The second tab's words reach the server a moment after its last key:
+        # wait for them, or they could arrive after the first tab's save and
+        # start a new draft session (kept input, rightly) under this test's feet.
+        _eventually(
+            lambda: (
+                (k := _kept(db, submission_id, reviewer)) is not None
+                and k.draft.comment.endswith("From the second tab.")
+            ),
+            "the second tab's words reached the server",
+        )
         first.get_by_role("button", name="Save draft").click()
         wait_idle(first)
         _eventually(lambda: _kept(db, submission_id, reviewer) is None, "the first tab's save")

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from access.visibility import Viewer
 from config import limits, load_call_config
@@ -196,9 +197,17 @@ def test_admin_sees_hostile_text_inert_on_every_page(chromium, hostile):
     visit.check("rankings", texts=(f"{NAMED}: {NAMED_FIELDS['title']}", f"{REVIEWER_NAME}:\n{COMMENT}"))
 
     visit.open("/coverage", "Evidence and gap map")
-    where = page.wait_for_function(CELL_POSITION, arg=["focus:perpetrators", "forced_labour"]).json_value()
-    page.mouse.click(where["x"], where["y"])
-    page.locator('[data-testid="stText"]').filter(has_text="Perpetrators of exploitation × Forced labour").wait_for()
+    cell_list = page.locator('[data-testid="stText"]').filter(has_text="Perpetrators of exploitation × Forced labour")
+    for attempt in range(3):  # a click while the chart still lays itself out can miss: click again, as a person would
+        wait_idle(page)
+        where = page.wait_for_function(CELL_POSITION, arg=["focus:perpetrators", "forced_labour"]).json_value()
+        page.mouse.click(where["x"], where["y"])
+        try:
+            cell_list.wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
     wait_idle(page)
     page.get_by_role("heading", name="Submissions in the selected cells").scroll_into_view_if_needed()
     visit.check("coverage-cell")
