@@ -154,7 +154,9 @@ def test_two_tabs_on_one_review_still_meet_the_side_by_side_panel(chromium, auto
         _eventually(lambda: _kept(db, submission_id, reviewer) is None, "the first tab's save")
         second.get_by_role("button", name="Save draft").click()
         wait_idle(second)
-        second.get_by_text("changed in another window or tab").wait_for()
+        # The refusal under the buttons, and the side-by-side panel above them.
+        second.get_by_text("Not saved: this review was changed in another window or tab").wait_for()
+        second.get_by_text("This review was changed in another window or tab since you opened it").wait_for()
         second.get_by_text("From the first tab.").first.wait_for()
         screenshot(second, "reviewer-autosave-two-tabs")
         with db.read() as s:

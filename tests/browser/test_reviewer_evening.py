@@ -340,7 +340,10 @@ def close_and_come_back(page, db: Database, chromium, server: LiveServer, viewpo
     page.context.close()
     page = _new_page(chromium, viewport)
     arrive_by_link(page, server, reference)
-    assert_input_back(page, reference, words)
+    try:
+        assert_input_back(page, reference, words)
+    except AssertionError as exc:  # say what the server held, to tell a lost word from a lost restore
+        raise AssertionError(f"{exc}\nkept on the server now: {kept_comment(db, reference)!r}") from exc
     return page
 
 
