@@ -37,10 +37,10 @@ from access.visibility import Viewer
 from config import CallConfig, limits
 from data_access.db import Database, DatabaseUnavailable
 from data_access.drafts import autosave_review, get_autosave
-from data_access.reviews import ReviewDraft, ReviewError, ReviewingClosed, StaleReview
+from data_access.reviews import ReviewError, ReviewingClosed, StaleReview
 from data_access.submissions import AccessDenied
 from ui.guard import refuse
-from ui.review_form import NOT_ASSIGNED, widget_key
+from ui.review_form import NOT_ASSIGNED, as_draft, widget_key
 
 TYPING_IDLE_MS = 1200
 KEPT = "autosave"  # in a form state entry: what was last kept (values, when, refused or not)
@@ -164,13 +164,7 @@ def keep(db: Database, viewer: Viewer, config: CallConfig, submission_id: int, e
 
 
 def _autosave(db: Database, viewer: Viewer, config: CallConfig, submission_id: int, entry: dict, kept: dict) -> None:
-    values = entry["values"]
-    draft = ReviewDraft(
-        scores=dict(values["scores"]),
-        comment=values["comment"],
-        recommendation=values["recommendation"],
-        confidence=values["confidence"],
-    )
+    draft = as_draft(entry["values"])
     try:
         with db.write() as session:
             kept["at"] = autosave_review(

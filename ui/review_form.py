@@ -62,6 +62,16 @@ def _values(record: ReviewRecord | None) -> dict:
     }
 
 
+def as_draft(values: dict) -> ReviewDraft:
+    """The form's values as the draft the data layer saves (scores copied)."""
+    return ReviewDraft(
+        scores=dict(values["scores"]),
+        comment=values["comment"],
+        recommendation=values["recommendation"],
+        confidence=values["confidence"],
+    )
+
+
 def _fresh(record: ReviewRecord | None) -> dict:
     values = _values(record)
     return {
@@ -311,13 +321,7 @@ def save(
     """Save or submit the form's values; reruns on success (opening the next
     unfinished submission when `then` is given), otherwise says why, where it
     is called (under the buttons)."""
-    values = entry["values"]
-    draft = ReviewDraft(
-        scores=dict(values["scores"]),
-        comment=values["comment"],
-        recommendation=values["recommendation"],
-        confidence=values["confidence"],
-    )
+    draft = as_draft(entry["values"])
     try:
         with db.write() as session:
             save_review(

@@ -12,15 +12,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import expect
 
-from config import load_call_config
 from data_access.db import Database
-from data_access.demo import seed_demo
 from data_access.drafts import get_autosave
-from data_access.migrate import upgrade
 from data_access.reviews import get_own_review
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import own_demo_server, screenshot
 from tests.browser.test_reviewing import COMMENT_LABEL, _untouched, _user, choose, open_review
-from tests.support.accounts import give_test_passwords, password_of
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
 
@@ -30,18 +27,7 @@ SAVED = "Draft saved automatically at"
 
 @pytest.fixture(scope="module")
 def autosaving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
-    folder = tmp_path_factory.mktemp("autosave")
-    url = f"sqlite:///{folder / 'demo.db'}"
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    server = LiveServer.start(url, folder)
-    try:
-        yield server, db
-    finally:
-        server.stop()
-        db.dispose()
+    yield from own_demo_server(tmp_path_factory.mktemp("autosave"))
 
 
 def _eventually(check: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
