@@ -14,6 +14,8 @@
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
+    python manage.py attach REF FILE [FILE ...]
+                                             attach evidence documents to one submission, all or nothing
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
                                              import a CSV or XLSX file of submissions, all or nothing
 
@@ -604,6 +606,68 @@ def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
     )
     for message_id, reason in report.failures:
         print(f"  message {message_id}: {_printable(reason, 200)}")
+    return 0
+
+
+def _attach_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reference", help="the submission's reference, e.g. CFE-0042")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the documents (PDF, DOCX, PPTX, ...)")
+
+
+@command("attach", "attach evidence documents to one submission: every file given, or none")
+@arguments(_attach_args)
+def cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import documents, privacy
+    from data_access.submissions import submission_id_for_reference
+    from documents.errors import DocumentRefused
+
+    reference = _printable(args.reference, 64)
+    with ctx.db.read() as session:
+        submission_id = submission_id_for_reference(session, args.reference)
+        erased = submission_id is None and privacy.was_erased(session, reference=args.reference)
+    if erased:
+        raise CommandError(f"Submission {reference} was erased; nothing was attached.")
+    if submission_id is None:
+        raise CommandError(f"There is no submission {reference!r}; nothing was attached.")
+    for path in args.files:
+        if not path.is_file():
+            raise CommandError(f"{_printable(path, 200)} is not a file that can be read; nothing was attached.")
+    stored = []
+    current = args.files[0]
+    try:
+        with ctx.db.write() as session:
+            for path in args.files:
+                current = path
+                with path.open("rb") as stream:  # read in place by the checks, then once into the database
+                    stored.append(
+                        documents.attach_document(
+                            session,
+                            submission_id=submission_id,
+                            name=path.name,
+                            content=stream,
+                            actor=documents.COMMAND_LINE,
+                            limits=ctx.settings.document_limits,
+                        )
+                    )
+    except DocumentRefused as exc:
+        raise CommandError(f"{_printable(current.name, 200)}: {exc.message} Nothing was attached.") from None
+    except OSError as exc:
+        raise CommandError(
+            f"{_printable(current, 200)} could not be read ({exc.strerror}); nothing was attached."
+        ) from None
+    for info in stored:
+        removed = "; ".join(info.removed or ()) or "no identifying metadata found"
+        print(
+            f"attached {_printable(info.original_name, 200)} to {reference} as {info.label}, "
+            f"{info.size:,} bytes; removed from the reviewers' copy: {removed}"
+        )
+        if info.text_note:
+            print(f"  note: {info.text_note}")
+    print(
+        "Check each document's body: removing metadata does not touch the text, pictures, headers or footers, "
+        "which may still name the organisation. If one does, upload a redacted version on the Submissions "
+        "page; reviewers then see that version and the original stays with the admin."
+    )
     return 0
 
 
