@@ -621,53 +621,26 @@ def cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
     from data_access.submissions import submission_id_for_reference
     from documents.errors import DocumentRefused
 
-    reference = _printable(args.reference, 64)
+    ref = _printable(args.reference, 64)
     with ctx.db.read() as session:
-        submission_id = submission_id_for_reference(session, args.reference)
-        erased = submission_id is None and privacy.was_erased(session, reference=args.reference)
-    if erased:
-        raise CommandError(f"Submission {reference} was erased; nothing was attached.")
-    if submission_id is None:
-        raise CommandError(f"There is no submission {reference!r}; nothing was attached.")
-    for path in args.files:
-        if not path.is_file():
-            raise CommandError(f"{_printable(path, 200)} is not a file that can be read; nothing was attached.")
-    stored = []
-    current = args.files[0]
+        if (submission_id := submission_id_for_reference(session, args.reference)) is None:
+            erased = privacy.was_erased(session, reference=args.reference)
+            why = f"Submission {ref} was erased" if erased else f"There is no submission {ref!r}"
+            raise CommandError(f"{why}; nothing was attached.")
     try:
         with ctx.db.write() as session:
-            for path in args.files:
-                current = path
-                with path.open("rb") as stream:  # read in place by the checks, then once into the database
-                    stored.append(
-                        documents.attach_document(
-                            session,
-                            submission_id=submission_id,
-                            name=path.name,
-                            content=stream,
-                            actor=documents.COMMAND_LINE,
-                            limits=ctx.settings.document_limits,
-                        )
-                    )
+            stored = documents.attach_files(
+                session, submission_id=submission_id, paths=args.files, limits=ctx.settings.document_limits
+            )
     except DocumentRefused as exc:
-        raise CommandError(f"{_printable(current.name, 200)}: {exc.message} Nothing was attached.") from None
-    except OSError as exc:
-        raise CommandError(
-            f"{_printable(current, 200)} could not be read ({exc.strerror}); nothing was attached."
-        ) from None
+        raise CommandError(f"{_printable(exc.message)} Nothing was attached.") from None
     for info in stored:
         removed = "; ".join(info.removed or ()) or "no identifying metadata found"
         print(
-            f"attached {_printable(info.original_name, 200)} to {reference} as {info.label}, "
-            f"{info.size:,} bytes; removed from the reviewers' copy: {removed}"
+            f"attached {_printable(info.original_name, 200)} to {ref} as {info.label}, {info.size:,} bytes; "
+            f"removed from the reviewers' copy: {removed}" + (f"\n  note: {info.text_note}" if info.text_note else "")
         )
-        if info.text_note:
-            print(f"  note: {info.text_note}")
-    print(
-        "Check each document's body: removing metadata does not touch the text, pictures, headers or footers, "
-        "which may still name the organisation. If one does, upload a redacted version on the Submissions "
-        "page; reviewers then see that version and the original stays with the admin."
-    )
+    print(documents.BODY_WARNING)
     return 0
 
 

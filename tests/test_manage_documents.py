@@ -83,7 +83,7 @@ def test_attach_refuses_all_the_files_when_one_is_refused_and_says_why(
         ((str(good), str(good)), "already attached to this submission as document 1"),
         (
             (str(good), str(tmp_path / "nowhere.pdf")),
-            "nowhere.pdf is not a file that can be read; nothing was attached",
+            "nowhere.pdf: the file could not be read (No such file or directory). Nothing was attached.",
         ),
     ]
     for files, expected in cases:
