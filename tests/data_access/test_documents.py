@@ -210,7 +210,18 @@ def test_rights_for_each_role_are_checked_at_the_moment_of_each_call(db, people,
         ):
             with pytest.raises(docs.DocumentDenied), db.write() as s:
                 route(s, viewer=viewer, **kwargs)
-    for actor in (people["assigned"], demoted):
+    # The actor as a username is checked too; the command line's name spelt as text is just a name.
+    with db.write() as s:
+        by_name = docs.attach_document(
+            s,
+            submission_id=people["sub"],
+            name="y.txt",
+            content=b"other words",
+            actor=people["admin"].username,
+            limits=LIMITS,
+        )
+    assert by_name.position == 2
+    for actor in (people["assigned"], demoted, people["assigned"].username, "manage.py", "nobody"):
         with pytest.raises(docs.DocumentDenied), db.write() as s:
             docs.attach_document(
                 s, submission_id=people["sub"], name="x.txt", content=b"words", actor=actor, limits=LIMITS
