@@ -141,9 +141,10 @@ def reviewer_file_name(reference: str, position: int, kind: str) -> str:
 def safe_name(name: str) -> str:
     """The sender's file name made safe to store and to offer as a download's
     name: its last path part, printable characters only (no control, format or
-    bidi characters), at most 255 characters (keeping the extension)."""
+    bidi characters; quotes and the characters Windows refuses in names become
+    "_"), at most 255 characters (keeping the extension)."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    kept = "".join("_" if c in '"<>:|?*' else c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
     kept = kept.strip().strip(".") or "document"
     if len(kept) > NAME_MAX:
         dot = kept.rfind(".")

@@ -47,6 +47,22 @@ def attach(db, submission_id, name, content, actor, limits=LIMITS):
         )
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Acme report.pdf", "Acme report.pdf"),
+        ("C:\\Users\\jane\\Acme report.pdf", "Acme report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
+        ('re"port\r\n<x>.pdf', "re_port_x_.pdf"),
+        ("...", "document"),
+        ("a" * 300 + ".docx", "a" * 250 + ".docx"),
+    ],
+)
+def test_a_sent_file_name_is_made_safe_to_store_and_to_offer(sent, kept):
+    assert docs.safe_name(sent) == kept
+
+
 def contents_count(db) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count()).select_from(DocumentContent)))
