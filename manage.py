@@ -618,6 +618,7 @@ def _attach_args(p: argparse.ArgumentParser) -> None:
 @arguments(_attach_args)
 def cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import documents, privacy
+    from data_access.errors import AccessDenied
     from data_access.submissions import submission_id_for_reference
     from documents.errors import DocumentRefused
 
@@ -634,6 +635,8 @@ def cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
             )
     except DocumentRefused as exc:
         raise CommandError(f"{_printable(exc.message)} Nothing was attached.") from None
+    except AccessDenied as exc:  # erased between the look-up and the attach
+        raise CommandError(str(exc)) from None
     for info in stored:
         removed = "; ".join(info.removed or ()) or "no identifying metadata found"
         print(

@@ -98,6 +98,10 @@ def test_attach_refuses_all_the_files_when_one_is_refused_and_says_why(
     ):
         status, _out, err = run(reference, str(good), db_url=db_url, monkeypatch=monkeypatch, capsys=capsys)
         assert status == 1 and expected in err
+    # Erased between the look-up and the attach: said in words, not a traceback.
+    monkeypatch.setattr("data_access.submissions.submission_id_for_reference", lambda session, reference: 999)
+    status, _out, err = run("CFE-0001", str(good), db_url=db_url, monkeypatch=monkeypatch, capsys=capsys)
+    assert status == 1 and "no such submission (it may have been erased); nothing was stored." in err
     assert _stored(db) == (0, 0)
     db.dispose()
 
