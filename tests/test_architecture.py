@@ -5,6 +5,7 @@ bad import added fails its contract."""
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 import subprocess
 import sys
@@ -124,20 +125,28 @@ def reach_ins(root: Path) -> list[str]:
     found = []
     for path in source_files(root):
         where = path.relative_to(root).as_posix()
-        tree = ast.parse(path.read_text(), filename=where)
-        for name in _imported(tree):
-            for internal, adapter in REACH_INS.items():
-                if (name == internal or name.startswith(internal + ".")) and where != adapter:
-                    found.append(f"{where}: {name}")
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.Attribute)
-                and node.attr in CALL_STACK
-                and isinstance(node.value, ast.Name)
-                and node.value.id in ("sys", "inspect")
-            ):
-                found.append(f"{where}: {node.value.id}.{node.attr}")
+        found += [f"{where}: {what}" for what in _reach_ins_of(where, path.read_text())]
     return sorted(set(found))
+
+
+@functools.cache
+def _reach_ins_of(where: str, text: str) -> tuple[str, ...]:
+    """What one module reaches into (by its path and text: the cases below change one file of a copy)."""
+    tree = ast.parse(text, filename=where)
+    found = []
+    for name in _imported(tree):
+        for internal, adapter in REACH_INS.items():
+            if (name == internal or name.startswith(internal + ".")) and where != adapter:
+                found.append(name)
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in CALL_STACK
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("sys", "inspect")
+        ):
+            found.append(f"{node.value.id}.{node.attr}")
+    return tuple(found)
 
 
 def test_framework_internals_are_reached_only_through_their_adapter():
