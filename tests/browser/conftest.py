@@ -4,8 +4,12 @@ call. Screenshots go to test-artifacts/screenshots/ (ignored by git)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import sqlite3
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -47,13 +51,34 @@ def chromium():
         browser.close()
 
 
+_template: Path | None = None  # this process's seeded demo call, copied for each database a test asks for
+
+
+def _demo_template() -> Path:
+    """The demo call with the tests' passwords, seeded once per test process."""
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="evidence-demo-template-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        db = Database(f"sqlite:///{folder / 'demo.db'}")
+        upgrade(db)
+        seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+        give_test_passwords(db)
+        db.dispose()
+        _template = folder / "demo.db"
+    return _template
+
+
 def demo_database(path: Path) -> Database:
-    """A new SQLite database at `path` with the demo call and the tests' passwords (dispose of it after)."""
-    db = Database(f"sqlite:///{path}")
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    return db
+    """A new SQLite database at `path` with the demo call and the tests' passwords (dispose of it after):
+    a consistent copy (SQLite's backup) of the demo call seeded once per test process."""
+    source, target = sqlite3.connect(_demo_template()), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return Database(f"sqlite:///{path}")
 
 
 @pytest.fixture(scope="session")
@@ -67,12 +92,8 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def own_demo_server(folder: Path) -> Iterator[tuple[LiveServer, Database]]:
     """A server of its own on a fresh demo call in `folder`, for a module
     whose changes must reach no other test's data."""
-    url = f"sqlite:///{folder / 'demo.db'}"
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
-    give_test_passwords(db)
-    server = LiveServer.start(url, folder)
+    db = demo_database(folder / "demo.db")
+    server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder)
     try:
         yield server, db
     finally:

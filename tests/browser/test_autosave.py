@@ -27,7 +27,8 @@ SAVED = "Draft saved automatically at"
 
 @pytest.fixture(scope="module")
 def autosaving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database]]:
-    yield from own_demo_server(tmp_path_factory.mktemp("autosave"))
+    with own_demo_server(tmp_path_factory.mktemp("autosave")) as served:
+        yield served
 
 
 def _eventually(check: Callable[[], bool], what: str, timeout_s: float = 20) -> None:

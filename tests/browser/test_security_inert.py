@@ -25,16 +25,14 @@ from config import limits, load_call_config
 from data_access import lineups as lineups_da
 from data_access import users as users_da
 from data_access.db import Database
-from data_access.demo import seed_demo
-from data_access.migrate import upgrade
 from data_access.rankings import ranking_inputs
 from scoring import calibrate
 from scoring.ranking import ranking_table
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import demo_database, screenshot
 from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review
-from tests.support.accounts import give_test_passwords, password_of
+from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
 from tests.support.security import PAYLOAD_LINKS, NetworkWatch, payload, probe
@@ -74,10 +72,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hostile]:
     folder = tmp_path_factory.mktemp("hostile")
     url = f"sqlite:///{folder / 'demo.db'}"
     config = load_call_config()
-    db = Database(url)
-    upgrade(db)
-    seed_demo(db, config=config, bcrypt_rounds=4)
-    give_test_passwords(db)
+    db = demo_database(folder / "demo.db")
     codes = {
         "themes": ["sources_of_harm"],
         "focus_areas": ["perpetrators"],
