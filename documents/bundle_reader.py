@@ -38,12 +38,15 @@ from formats.archives import ArchiveTooLarge, UnpackBudget
 
 SPOOL_BYTES = 1024 * 1024  # an entry past this size is spooled to disk, not held
 _MB = 1024 * 1024
+# The Import page's uploader: Streamlit holds an upload in the server's memory, whole.
+BUNDLE_UPLOAD_MB = 256
 
 
 @dataclass(frozen=True)
 class BundleLimits:
     """What the ZIP beside an import may hold (a whole batch of documents)."""
 
+    max_zip_bytes: int = 1024 * _MB  # the ZIP itself (the command line reads it from disk)
     max_entries: int = MAX_ENTRIES
     max_expanded_bytes: int = 2 * 1024 * _MB  # 2 GB unpacked in all
     max_ratio: float = 200.0  # unpacked / packed, for the whole ZIP (checked past 16 MB)
@@ -87,6 +90,13 @@ class Bundle:
         self.infos = self.archive.infolist()
         self._by_name = {info.filename: info for info in self.infos}
         packed = _size_of(source)
+        if packed > self.limits.max_zip_bytes:
+            self.archive.close()
+            raise DocumentRefused(
+                "too_large",
+                f"The attachments ZIP is {packed / _MB:,.0f} MB; the most one import may bring is "
+                f"{self.limits.max_zip_bytes / _MB:,.0f} MB. Split the import in parts, each with its own ZIP.",
+            )
         self.budget = UnpackBudget(
             max_expanded_bytes=self.limits.max_expanded_bytes,
             max_entries=self.limits.max_entries,
@@ -316,3 +326,39 @@ def check_bundle(
         totals[step.reference] = before + size
         report.documents.append(BundleDocument(step.reference, step.entry, prepared.sniffed.kind, size))
     return report
+
+
+def _size_words(size: int) -> str:
+    return f"{size / _MB:.1f} MB" if size >= _MB else f"{max(1, round(size / 1024))} KB"
+
+
+def report_lines(report: BundleReport, *, done: bool = False) -> list[str]:
+    """The preview in plain lines (the command line prints them; the names are the sender's text:
+    the caller makes them safe for its screen). `done`: after the import, not before."""
+    found = {(doc.reference, doc.entry): doc for doc in report.documents}
+    by_reference: dict[str, list[str]] = {}
+    for reference, entry in report.match.matched:
+        doc = found.get((reference, entry))
+        what = ""
+        if doc is not None:
+            what = " (already attached: left as it is)" if doc.already_attached else f" ({kind_words(doc.kind)}, "
+            what += "" if doc.already_attached else f"{_size_words(doc.size)})"
+        by_reference.setdefault(reference, []).append(entry + what)
+    counts = report.counts()
+    verb = "attached" if done else "to attach"
+    lines = [
+        f"documents ZIP: {len(report.match.matched)} files matched to {len(by_reference)} rows, {verb} "
+        f"{counts['documents']} ({_size_words(counts['documents_bytes'])}); "
+        f"{len(report.match.unmatched_files)} unmatched files, {len(report.match.rows_without_files)} rows without files"
+    ]
+    for reference, entries in by_reference.items():
+        lines.append(f"  {reference}: " + "; ".join(entries))
+    warnings = report.warnings()
+    if warnings:
+        lines.append("warnings (they do not stop the import):")
+        lines += [f"  {w}" for w in warnings]
+    reasons = report.reasons()
+    if reasons:
+        lines.append(f"refused ({len(reasons)}): the whole import is refused, nothing is written:")
+        lines += [f"  {r}" for r in reasons]
+    return lines

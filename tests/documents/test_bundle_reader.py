@@ -5,6 +5,8 @@ tests/test_manage_import.py cover the writing)."""
 
 import hashlib
 import io
+import random
+import tracemalloc
 import zipfile
 
 import pytest
@@ -139,3 +141,24 @@ def test_entries_are_unpacked_one_at_a_time_to_a_spool_that_spills_to_disk():
             assert spooled.stream._rolled  # on disk, not in memory
             assert spooled.stream.read(16) == big[:16]
         assert bundle.budget.unpacked == len(big)  # only that entry was read
+
+
+def test_the_preview_holds_one_document_at_a_time_not_the_bundle():
+    # 20 text files of 1 MB (words, barely compressible past a few times): held whole, they would
+    # take 20 MB and more; read one at a time, the peak is that of one file's checks.
+    rng = random.Random(15)
+    words = ["outreach", "station", "referral", "survivor", "housing", "evening", "support", "worker"]
+    base = (" ".join(rng.choice(words) for _ in range(125_000)) + "\n").encode()
+    entries = {f"CFE-{n:04d}/notes.txt": f"Notes {n}\n".encode() + base for n in range(1, 21)}
+    total = sum(len(data) for data in entries.values())
+    source = zip_of(entries)
+    rows = [BundleRow(f"CFE-{n:04d}") for n in range(1, 21)]
+    tracemalloc.start()
+    try:
+        with Bundle(source) as bundle:
+            report = check_bundle(bundle, bundle.match(rows))
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.ok and len(report.documents) == 20
+    assert peak < total / 2, f"peak {peak / 1e6:.1f} MB for {total / 1e6:.1f} MB of documents"
