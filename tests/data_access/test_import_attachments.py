@@ -4,6 +4,9 @@ warnings, a re-import leaving attached files as they are, and all or nothing:
 an ambiguous entry, a refused document or a refused person writes nothing at
 all (no submission, no document, no audit entry)."""
 
+import random
+import tracemalloc
+
 import pytest
 from sqlalchemy import select
 
@@ -137,3 +140,22 @@ def test_documents_are_attached_only_for_an_active_admin_checked_now(db, call_co
     assert table_contents(db) == before
     run(db, content, call_config, GOOD, attach_as=admin)
     assert len(stored_documents(db)) == 2
+
+
+def test_the_import_attaches_one_document_at_a_time_not_the_bundle(db, call_config):
+    # 16 text files of 512 KB: held together (as read, cleaned or stored) they would take 8 MB and more;
+    # one at a time, the peak is that of one file's checks plus the import's own (about 5 MB here).
+    rng = random.Random(15)
+    words = ["outreach", "station", "referral", "survivor", "housing", "evening", "support", "worker"]
+    base = (" ".join(rng.choice(words) for _ in range(64_000)) + "\n").encode()
+    entries = {f"CFE-{n:04d}/notes.txt": f"Notes {n}\n".encode() + base for n in range(1, 17)}
+    total = sum(len(data) for data in entries.values())
+    content = template_csv([valid_row(n) for n in range(1, 17)])
+    tracemalloc.start()
+    try:
+        _result, report = run(db, content, call_config, entries)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.counts()["documents"] == 16 and len(stored_documents(db)) == 16
+    assert peak < 0.75 * total, f"peak {peak / 1e6:.1f} MB for {total / 1e6:.1f} MB of documents"
