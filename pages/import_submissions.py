@@ -148,7 +148,7 @@ if bundle_file is not None:
     cached = st.session_state.get("import.bundle_report")
     if cached is None or cached[0] != report_key:
         try:
-            with Bundle(bundle_file) as bundle, db.read() as session:
+            with st.spinner("Checking each document in the ZIP"), Bundle(bundle_file) as bundle, db.read() as session:
                 report = attachments_da.preview_attachments(session, plan, bundle, limits=settings.document_limits)
         except DocumentRefused as exc:
             ui.refused(exc)
