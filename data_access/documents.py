@@ -29,8 +29,9 @@ import datetime as dt
 import hashlib
 import io
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from sqlalchemy import delete, exists, func, or_, select
@@ -55,6 +56,12 @@ COMMAND_LINE = "manage.py"  # the actor of `manage.py attach`: whoever runs it h
 VARIANTS = ("reviewer", "original")
 VIAS = ("page", "download", "cli")
 NAME_MAX = 255
+# The admin's warning after an attach: cleaning removes metadata, never the body.
+BODY_WARNING = (
+    "Check each document's body: removing metadata does not touch the text, pictures, headers or footers, "
+    "which may still name the organisation. If one does, upload a redacted version on the Submissions "
+    "page; reviewers then see that version and the original stays with the admin."
+)
 
 # What everyone calls each kind in a label.
 KIND_LABELS = {
@@ -463,6 +470,37 @@ def attach_document(
         detail=f"{document_label(position, found.kind, doc.pages)} attached to {sub.reference}",
     )
     return _info(doc, admin=True)
+
+
+def attach_files(
+    session: Session, *, submission_id: int, paths: Sequence[Path], limits: DocumentLimits
+) -> list[DocumentInfo]:
+    """Attach files from the disk for the command line (`manage.py attach`), in
+    the caller's unit of work: all, or `DocumentRefused` naming the file (the
+    caller's unit then rolls back, so none is stored). Each file is read in
+    place by the checks, then once into the database."""
+    stored = []
+    for path in paths:
+        label = safe_name(path.name)
+        try:
+            with path.open("rb") as stream:
+                stored.append(
+                    attach_document(
+                        session,
+                        submission_id=submission_id,
+                        name=path.name,
+                        content=stream,
+                        actor=COMMAND_LINE,
+                        limits=limits,
+                    )
+                )
+        except DocumentRefused as error:
+            raise DocumentRefused(error.reason, f"{label}: {error.message}") from None
+        except OSError as error:
+            raise DocumentRefused(
+                "unreadable", f"{label}: the file could not be read ({error.strerror or error})."
+            ) from None
+    return stored
 
 
 def _refuse_if_attached(session: Session, submission_id: int, sha256: str) -> None:

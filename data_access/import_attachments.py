@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from access.visibility import Viewer
 from config.settings import DocumentLimits
 from data_access import documents as documents_da
 from data_access import imports
+from data_access.db import Database
 from data_access.models import Submission, SubmissionDocument
 from documents.bundle import BundleMatch, BundleRow
 from documents.bundle_reader import (
@@ -161,3 +163,49 @@ def apply_import_with_attachments(
         session, result.plan, bundle, actor=attach_as if attach_as is not None else actor, limits=document_limits
     )
     return result, report
+
+
+def run_import(
+    db: Database,
+    *,
+    bundle_path: Path | None,
+    dry_run: bool,
+    document_limits: DocumentLimits,
+    actor: str,
+    mapping_name: str | None = None,
+    **import_args,
+) -> tuple[ImportPlan, imports.ImportResult | None, BundleReport | None]:
+    """The command line's import, with or without a ZIP of documents:
+    (plan, result, report); a dry run has no result, a file with problems
+    returns its plan and no result. Raises `ImportRefused`, `DocumentRefused`
+    (the ZIP itself), `AttachmentsRefused` (with every reason, dry run or not),
+    writing nothing."""
+    bundle = Bundle(bundle_path) if bundle_path is not None else None
+    report = None
+    try:
+        if dry_run:
+            with db.read() as session:
+                plan = imports.preview_import(session, **import_args)
+                if bundle is not None and plan.ok:
+                    report = preview_attachments(session, plan, bundle, limits=document_limits)
+            if report is not None and not report.ok:
+                raise AttachmentsRefused(report)
+            return plan, None, report
+        with db.write() as session:
+            if bundle is None:
+                result = imports.apply_import(session, actor=actor, mapping_name=mapping_name, **import_args)
+            else:
+                result, report = apply_import_with_attachments(
+                    session,
+                    bundle=bundle,
+                    document_limits=document_limits,
+                    actor=actor,
+                    mapping_name=mapping_name,
+                    **import_args,
+                )
+        return result.plan, result, report
+    except imports.ImportHasProblems as exc:
+        return exc.plan, None, None
+    finally:
+        if bundle is not None:
+            bundle.close()
