@@ -43,6 +43,7 @@ from documents.bundle_reader import (
 )
 from documents.errors import DocumentRefused
 from importing import ImportPlan
+from importing.plan import Progress
 
 _WEB = ("http://", "https://", "www.", "ftp://", "mailto:")
 
@@ -96,7 +97,13 @@ def preview_attachments(session: Session, plan: ImportPlan, bundle: Bundle, *, l
 
 
 def attach_bundle(
-    session: Session, plan: ImportPlan, bundle: Bundle, *, actor: Viewer | str, limits: DocumentLimits
+    session: Session,
+    plan: ImportPlan,
+    bundle: Bundle,
+    *,
+    actor: Viewer | str,
+    limits: DocumentLimits,
+    progress: Progress | None = None,
 ) -> BundleReport:
     """Attach every matched entry, one at a time, to the submissions the plan
     wrote (or left unchanged); `AttachmentsRefused` with every reason if
@@ -104,11 +111,17 @@ def attach_bundle(
     match = bundle.match(bundle_rows(plan))
     if not match.clean:
         raise AttachmentsRefused(BundleReport(match))
-    return _attach(session, match, bundle, actor=actor, limits=limits)
+    return _attach(session, match, bundle, actor=actor, limits=limits, progress=progress)
 
 
 def _attach(
-    session: Session, match: BundleMatch, bundle: Bundle, *, actor: Viewer | str, limits: DocumentLimits
+    session: Session,
+    match: BundleMatch,
+    bundle: Bundle,
+    *,
+    actor: Viewer | str,
+    limits: DocumentLimits,
+    progress: Progress | None,
 ) -> BundleReport:
     references = {reference for reference, _ in match.matched}
     ids = dict(
@@ -116,7 +129,9 @@ def _attach(
     )
     _totals, shas = _stored(session, references)
     report = BundleReport(match)
-    for step in walk_bundle(bundle, match, attached=shas, limits=limits):
+    for n, step in enumerate(walk_bundle(bundle, match, attached=shas, limits=limits)):
+        if progress:
+            progress(n / len(match.matched), f"Attaching document {n + 1} of {len(match.matched)}")
         if step.refused is not None:
             report.refused.append(step.refused)
             continue
@@ -158,9 +173,17 @@ def apply_import_with_attachments(
     `AttachmentsRefused`, ...) and the caller rolls back, or both are written.
     `attach_as` is whom `attach_document` checks (the signed-in admin's
     Viewer, or the command line); `actor` by default."""
-    result = imports.apply_import(session, actor=actor, **import_args)
+    progress: Progress | None = import_args.pop("progress", None)
+    result = imports.apply_import(
+        session, actor=actor, progress=(lambda f, m: progress(0.5 * f, m)) if progress else None, **import_args
+    )
     report = attach_bundle(
-        session, result.plan, bundle, actor=attach_as if attach_as is not None else actor, limits=document_limits
+        session,
+        result.plan,
+        bundle,
+        actor=attach_as if attach_as is not None else actor,
+        limits=document_limits,
+        progress=(lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None,
     )
     return result, report
 
