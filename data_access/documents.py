@@ -52,7 +52,14 @@ from documents.errors import DocumentRefused
 from documents.kinds import KINDS
 from documents.prepare import Prepared, prepare
 
-COMMAND_LINE = "manage.py"  # the actor of `manage.py attach`: whoever runs it holds the database itself
+
+class _CommandLine(str):
+    """The actor of `manage.py`: whoever runs it holds the database itself. A
+    value of its own (checked by identity), so that no username, not even
+    one spelt "manage.py", passes for it."""
+
+
+COMMAND_LINE = _CommandLine("manage.py")
 VARIANTS = ("reviewer", "original")
 VIAS = ("page", "download", "cli")
 NAME_MAX = 255
@@ -134,9 +141,10 @@ def reviewer_file_name(reference: str, position: int, kind: str) -> str:
 def safe_name(name: str) -> str:
     """The sender's file name made safe to store and to offer as a download's
     name: its last path part, printable characters only (no control, format or
-    bidi characters), at most 255 characters (keeping the extension)."""
+    bidi characters; quotes and the characters Windows refuses in names become
+    "_"), at most 255 characters (keeping the extension)."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    kept = "".join("_" if c in '"<>:|?*' else c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
     kept = kept.strip().strip(".") or "document"
     if len(kept) > NAME_MAX:
         dot = kept.rfind(".")
@@ -149,16 +157,20 @@ def safe_name(name: str) -> str:
 
 
 def _admin(session: Session, actor: Viewer | str, *, to: str, entity: str, entity_id: object) -> str:
-    """The actor's name, once checked: an active admin now, or the command line."""
+    """The actor's name, once checked: a Viewer or a username of an active
+    admin (read from the database now), or COMMAND_LINE."""
     if isinstance(actor, Viewer):
         try:
             require_role(session, actor, Role.ADMIN, to=to)
         except AccessDenied as error:
             raise DocumentDenied(str(error), attempted=to, entity=entity, entity_id=entity_id) from None
         return actor.username
-    if actor == COMMAND_LINE:
-        return actor
-    raise DocumentDenied(f"only an active admin may {to}", attempted=to, entity=entity, entity_id=entity_id)
+    if actor is COMMAND_LINE:
+        return str(actor)
+    user = session.scalar(select(User).where(User.username == actor))  # a username: an active admin's, now
+    if user is None or not user.active or user.role != Role.ADMIN:
+        raise DocumentDenied(f"only an active admin may {to}", attempted=to, entity=entity, entity_id=entity_id)
+    return user.username
 
 
 def _role_now(session: Session, viewer: Viewer, *, attempted: str, entity: str, entity_id: object) -> str:
@@ -394,7 +406,7 @@ def attach_document(
     limits: DocumentLimits,
 ) -> DocumentInfo:
     """Attach one file to a submission (admin only; `actor` is the signed-in
-    Viewer, checked now, or COMMAND_LINE). The file goes through
+    Viewer or their username, checked now, or COMMAND_LINE). The file goes through
     `documents.prepare` with the submission's stored total; `DocumentRefused`
     (nothing stored) when it is refused or already attached."""
     who = _admin(session, actor, to="attach documents", entity="submission", entity_id=submission_id)
