@@ -171,8 +171,9 @@ def apply_import_with_attachments(
     """`imports.apply_import`, then the ZIP's documents attached to its rows, in
     the caller's write unit: raises (`ImportHasProblems`, `StalePreview`,
     `AttachmentsRefused`, ...) and the caller rolls back, or both are written.
-    `attach_as` is whom `attach_document` checks (the signed-in admin's
-    Viewer, or the command line); `actor` by default."""
+    `attach_as` is whom `attach_document` checks now (the signed-in admin's
+    Viewer, or `data_access.documents.COMMAND_LINE`); by default `actor`, as
+    the username of an active admin."""
     progress: Progress | None = import_args.pop("progress", None)
     result = imports.apply_import(
         session, actor=actor, progress=(lambda f, m: progress(0.5 * f, m)) if progress else None, **import_args
@@ -198,7 +199,7 @@ def run_import(
     mapping_name: str | None = None,
     **import_args,
 ) -> tuple[ImportPlan, imports.ImportResult | None, BundleReport | None]:
-    """The command line's import, with or without a ZIP of documents:
+    """The command line's import (documents attached as `COMMAND_LINE`), with or without a ZIP of documents:
     (plan, result, report); a dry run has no result, a file with problems
     returns its plan and no result. Raises `ImportRefused`, `DocumentRefused`
     (the ZIP itself), `AttachmentsRefused` (with every reason, dry run or not),
@@ -223,6 +224,7 @@ def run_import(
                     bundle=bundle,
                     document_limits=document_limits,
                     actor=actor,
+                    attach_as=documents_da.COMMAND_LINE,
                     mapping_name=mapping_name,
                     **import_args,
                 )

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import DocumentLimits
+from data_access import documents as documents_da
 from data_access import import_attachments as attachments
 from data_access.errors import AccessDenied
 from data_access.models import AuditEntry, Submission, SubmissionDocument
@@ -47,7 +48,7 @@ def preview(db, content, config, entries):
         return attachments.preview_attachments(session, plan, bundle, limits=LIMITS)
 
 
-def run(db, content, config, entries, *, attach_as="manage.py", **kwargs):
+def run(db, content, config, entries, *, attach_as=documents_da.COMMAND_LINE, **kwargs):
     with db.write() as session, Bundle(zip_of(entries)) as bundle:
         return attachments.apply_import_with_attachments(
             session,
