@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from data_access.db import Database
+from data_access.demo import seed_demo
 from data_access.migrate import is_up_to_date
 from data_access.users import get_user_by_username, password_hash_for
 from tests.conftest import ROOT, unavailable
@@ -87,8 +88,15 @@ def test_seed_demo_if_empty_is_idempotent(sqlite_url):
     assert third.returncode == 1 and "not empty" in third.stderr
 
 
-def test_backup_makes_a_consistent_copy(sqlite_url, tmp_path):
-    manage("seed-demo", db_url=sqlite_url, env=DEMO_MODE)
+def _seed_small_demo(url: str, call_config) -> None:
+    """A small demo call written in this process: the backup tests are about the copy, not the seeding."""
+    db = Database(url)
+    seed_demo(db, config=call_config, bcrypt_rounds=4, n=40)
+    db.dispose()
+
+
+def test_backup_makes_a_consistent_copy(sqlite_url, call_config, tmp_path):
+    _seed_small_demo(sqlite_url, call_config)
     target = tmp_path / "backup.db"
     result = manage("backup", str(target), db_url=sqlite_url)
     assert result.returncode == 0, result.stderr
@@ -118,12 +126,12 @@ def test_an_unreachable_database_gives_a_plain_message(tmp_path):
 
 
 @pytest.mark.postgres
-def test_a_postgresql_backup_restores_into_a_new_database(pg_cluster, tmp_path):
+def test_a_postgresql_backup_restores_into_a_new_database(pg_cluster, call_config, tmp_path):
     if shutil.which("pg_dump") is None or shutil.which("pg_restore") is None:
         unavailable("pg_dump and pg_restore are not installed (apt-get install -y postgresql-client)")
     name = pg_cluster.create_database()
     url = pg_cluster.url(name)
-    assert manage("seed-demo", db_url=url, env=DEMO_MODE).returncode == 0
+    _seed_small_demo(url, call_config)
     target = tmp_path / "evidence.dump"
     result = manage("backup", str(target), db_url=url)
     assert result.returncode == 0, result.stderr
