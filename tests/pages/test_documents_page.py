@@ -57,7 +57,8 @@ def call(db, call_config):
         sub_id = make_submission(s, call_config, reference=REF, title="Station outreach")
         assign(s, sub_id, people["reviewer"])
     people["sub_id"] = sub_id
-    people["pdf"] = _attach(db, sub_id, PDF_NAME, identifying_pdf())
+    people["pdf_bytes"] = identifying_pdf()
+    people["pdf"] = _attach(db, sub_id, PDF_NAME, people["pdf_bytes"])
     people["text"] = _attach(db, sub_id, HOSTILE_NAME, HOSTILE_TEXT.encode())
     return people
 
@@ -81,6 +82,11 @@ def entries(db, action: str):
 def download_button(at, doc_id: int, variant: str = "reviewer"):
     [button] = [b for b in at.get("download_button") if b.proto.id.endswith(f"documents.{doc_id}.download.{variant}")]
     return button
+
+
+def served_name(url: str) -> str:
+    """The name the browser saves a download under (the media file's name)."""
+    return MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).filename
 
 
 def no_identity(shown: str) -> None:
@@ -156,7 +162,7 @@ def test_office_downloads_the_reviewers_copy_checked_and_logged_at_the_click(db,
     assert entries(db, "document.download").empty  # drawing the button makes nothing
     assert not any(b.proto.id.endswith("download.original") for b in at.get("download_button"))
     url, content = download(download_button(at, call["pdf"]))
-    assert MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).filename == f"{REF}-document-1.pdf"
+    assert served_name(url) == f"{REF}-document-1.pdf"
     found = every_text(content)  # every stream decompressed, lower case
     assert content.startswith(b"%PDF-") and BODY.lower() in found
     for secret in IDENTIFYING:
@@ -170,6 +176,10 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     assert not at.exception, at.exception
     assert PDF_NAME in [t.value for t in at.text] and HOSTILE_NAME in [t.value for t in at.text]  # admins see names
     sub_id, pdf = call["sub_id"], call["pdf"]
+    url, content = download(download_button(at, pdf, "original"))  # the admin alone has the original
+    assert content == call["pdf_bytes"] and served_name(url) == PDF_NAME
+    [entry] = entries(db, "document.download").to_dict("records")
+    assert entry["actor"] == call["admin"].username and "original" in entry["detail"]
     at.file_uploader(key=f"documents.{sub_id}.attach.0").set_value(
         [
             ("good.docx", plain_docx(), "application/octet-stream"),
