@@ -13,7 +13,7 @@ from data_access import audit
 from data_access.assignments import remove_assignment
 from data_access.documents import COMMAND_LINE, attach_document, list_documents
 from documents.generate import make_pdf
-from tests.documents.builders import BODY, IDENTIFYING, every_text, identifying_pdf, plain_docx
+from tests.documents.builders import BODY, IDENTIFYING, NAME, every_text, identifying_pdf, make_png, plain_docx
 from tests.factories import assign, make_submission, make_user
 from tests.support.apptest import MEDIA, download, rerun, run_app, texts
 from ui import documents as ui_documents
@@ -60,6 +60,7 @@ def call(db, call_config):
     people["pdf_bytes"] = identifying_pdf()
     people["pdf"] = _attach(db, sub_id, PDF_NAME, people["pdf_bytes"])
     people["text"] = _attach(db, sub_id, HOSTILE_NAME, HOSTILE_TEXT.encode())
+    people["png"] = _attach(db, sub_id, "photo.png", make_png(text_chunk=NAME.encode()))
     return people
 
 
@@ -126,8 +127,15 @@ def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name
     for element in (*at.markdown, *at.caption, *at.get("html")):
         assert "alert" not in str(getattr(element, "value", "")) and "HYPERLINK" not in str(element.value)
     no_identity(texts(at))
-    assert [b.proto.id.rsplit(".", 1)[-1] for b in at.get("download_button")] == ["reviewer", "reviewer"]
+    assert [b.proto.id.rsplit(".", 1)[-1] for b in at.get("download_button")] == ["reviewer"] * 3
     assert not at.file_uploader and not at.checkbox  # no admin's tools
+
+    open_document(at, db_url, call["sub_id"], call["png"])  # a picture, as a picture
+    [picture] = at.get("image")
+    [url] = picture.value
+    served = MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).content
+    assert served.startswith(b"\x89PNG") and NAME.encode() not in served
+    assert HOSTILE_TEXT.strip() not in [t.value for t in at.text]  # one document open at a time
 
     # The same section in the My reviews workspace's reading column.
     workspace = open_submission(db_url, call["reviewer"], page="pages/my_reviews.py")
@@ -195,16 +203,18 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     at.button(key=f"documents.{sub_id}.attach.go").click()
     rerun(at, db_url)
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == ["Attached as Document 3 (Word)."]
+    assert [s.value for s in at.success] == ["Attached as Document 4 (Word)."]
     [error] = at.error
     assert error.value.startswith("Not attached: ") and "Nothing was stored." in error.value
     assert "<b>evil</b>.pdf" in [t.value for t in at.text] and "evil" not in error.value  # the name, as text
     assert ui_documents.BODY_WARNING in [w.value for w in at.warning]
+    assert "Document property: revision" in "\n".join(t.value for t in at.text)  # what was removed
     with db.read() as s:
         assert [d.label for d in list_documents(s, submission_id=sub_id, viewer=call["admin"])] == [
             "Document 1 (PDF, 2 pages)",
             "Document 2 (text)",
-            "Document 3 (Word)",
+            "Document 3 (PNG image)",
+            "Document 4 (Word)",
         ]
 
     # A redacted version of the wrong kind is refused, changing nothing; the right one replaces the reviewers' copy.
@@ -235,6 +245,7 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     with db.read() as s:
         assert [d.label for d in list_documents(s, submission_id=sub_id, viewer=call["admin"])] == [
             "Document 2 (text)",
-            "Document 3 (Word)",
+            "Document 3 (PNG image)",
+            "Document 4 (Word)",
         ]
     assert entries(db, "document.remove")["entity_id"].tolist() == [str(pdf)]
