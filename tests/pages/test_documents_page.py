@@ -250,3 +250,6 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
             "Document 4 (Word)",
         ]
     assert entries(db, "document.remove")["entity_id"].tolist() == [str(pdf)]
+    rerun(reviewer, db_url)  # the reviewer still had it open: gone at their next run
+    assert not reviewer.exception, reviewer.exception
+    assert not reviewer.get("image") and "Document 1" not in texts(reviewer)
