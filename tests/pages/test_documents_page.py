@@ -12,6 +12,7 @@ from config import load_settings
 from data_access import audit
 from data_access.assignments import remove_assignment
 from data_access.documents import COMMAND_LINE, attach_document, list_documents, safe_name
+from documents import preview
 from documents.generate import make_pdf
 from tests.documents.builders import BODY, IDENTIFYING, NAME, every_text, identifying_pdf, make_png, plain_docx
 from tests.factories import assign, make_submission, make_user
@@ -95,7 +96,7 @@ def no_identity(shown: str) -> None:
         assert secret not in shown, secret
 
 
-def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name(db, db_url, call):
+def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name(db, db_url, call, monkeypatch):
     at = open_submission(db_url, call["reviewer"])
     assert not at.exception, at.exception
     shown = texts(at)
@@ -121,6 +122,17 @@ def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name
     at.button(key=f"{ui_documents.page_key(call['pdf'])}.next").click()
     rerun(at, db_url)
     assert [i.captions for i in at.get("image")] == [["Page 2 of 2"]]
+
+    # A page PDFium cannot draw: a sentence, and the text is still there; no traceback.
+    def damaged(content, number, **_options):
+        raise preview.PreviewError(preview.DAMAGED_PAGE.format(number=number))
+
+    monkeypatch.setattr(preview, "pdf_page", damaged)
+    rerun(at, db_url)
+    assert not at.exception and not at.get("image")
+    assert [w.value for w in at.warning] == [preview.DAMAGED_PAGE.format(number=2)]
+    assert any(BODY in t.value for t in at.text)
+    monkeypatch.undo()
 
     open_document(at, db_url, call["sub_id"], call["text"])
     assert HOSTILE_TEXT.strip() in [t.value for t in at.text]  # exactly, as text
