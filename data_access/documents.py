@@ -332,11 +332,15 @@ def _document(session: Session, document_id: int, *, attempted: str) -> Submissi
 
 
 def read_document(
-    session: Session, *, document_id: int, viewer: Viewer, variant: str = "reviewer", via: str
+    session: Session, *, document_id: int, viewer: Viewer, variant: str = "reviewer", via: str, record: bool = True
 ) -> DocumentFile:
     """The document's bytes for this viewer, checked now and recorded: `document.view`
     when shown in the page (via="page"), `document.download` when it leaves the app
-    (via="download" or "cli"). The original is the admin's alone."""
+    (via="download" or "cli"). The original is the admin's alone. `record=False` only
+    for a page drawing again what this person's session has opened and recorded
+    already (the check is made all the same); a download is always recorded."""
+    if not record and via != "page":
+        raise ValueError("a download is always recorded")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {VARIANTS}")
     if via not in VIAS:
@@ -356,6 +360,14 @@ def read_document(
     name = (
         safe_name(doc.original_name) if variant == "original" else reviewer_file_name(reference, doc.position, doc.kind)
     )
+    if record:
+        _record_read(session, viewer, doc, reference=reference, variant=variant, sha=sha, via=via)
+    return DocumentFile(file_name=name, media_type=doc.media_type, content=bytes(content))
+
+
+def _record_read(
+    session: Session, viewer: Viewer, doc: SubmissionDocument, *, reference: str, variant: str, sha: str, via: str
+) -> None:
     audit.record(
         session,
         actor=viewer.username,
@@ -372,14 +384,15 @@ def read_document(
         },
         detail=f"{document_label(doc.position, doc.kind, doc.pages)} of {reference}, {variant} copy, via {via}",
     )
-    return DocumentFile(file_name=name, media_type=doc.media_type, content=bytes(content))
 
 
-def document_text(session: Session, *, document_id: int, viewer: Viewer) -> str:
-    """The reviewer copy's text, checked now and recorded (`document.view`)."""
+def document_text(session: Session, *, document_id: int, viewer: Viewer, record: bool = True) -> str:
+    """The reviewer copy's text, checked now and recorded (`document.view`; `record` as for `read_document`)."""
     attempted = "read document text"
     doc = _document(session, document_id, attempted=attempted)
     _may_see(session, viewer, doc.submission_id, attempted=attempted, entity="document", entity_id=document_id)
+    if not record:
+        return doc.text
     reference = session.scalar(select(Submission.reference).where(Submission.id == doc.submission_id)) or ""
     audit.record(
         session,

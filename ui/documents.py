@@ -23,6 +23,7 @@ reviews workspace's reading column (`section`). What anyone sees comes from
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import streamlit as st
@@ -59,6 +60,7 @@ BODY_WARNING = (
     "footers, signatures, logos and comments may still name the organisation or a person. Read it, and if it "
     "does, upload a redacted version (the original stays visible to admins only)."
 )
+VIEWS_RECORDED = "documents.views_recorded"  # (user, document, what, day) recorded in this session
 NOTICE = "documents.notice"  # the admin's outcome, kept across the rerun that clears the uploader
 
 
@@ -166,7 +168,7 @@ def read(db: Database, viewer: Viewer, doc: DocumentInfo) -> None:
         _text(db, viewer, doc)
         return
     try:
-        content = guarded(db, viewer, read_document, document_id=doc.id, variant="reviewer", via="page").content
+        content = _read_checked(db, viewer, read_document, doc.id, "page", variant="reviewer", via="page").content
     except DocumentDenied:
         st.error(NOT_AVAILABLE, icon=":material/block:")
         return
@@ -180,6 +182,17 @@ def read(db: Database, viewer: Viewer, doc: DocumentInfo) -> None:
     if doc.kind == "pdf":
         with st.expander("Text of the document", icon=":material/notes:"):
             _text(db, viewer, doc)
+
+
+def _read_checked(db: Database, viewer: Viewer, call, document_id: int, what: str, **kwargs):
+    """`call` (read_document or document_text), checked against the viewer's rights on
+    every run; recorded in the audit log once per person, document, what and UTC day in
+    this session (a score clicked beside an open document draws it again: no new entry)."""
+    key = (viewer.user_id, document_id, what, dt.datetime.now(dt.UTC).date().isoformat())
+    done = st.session_state.setdefault(VIEWS_RECORDED, set())
+    result = guarded(db, viewer, call, document_id=document_id, record=key not in done, **kwargs)
+    done.add(key)
+    return result
 
 
 def page_key(document_id: int) -> str:
@@ -220,7 +233,7 @@ def _pdf_page(doc: DocumentInfo, content: bytes) -> None:
 
 def _text(db: Database, viewer: Viewer, doc: DocumentInfo) -> None:
     try:
-        text = guarded(db, viewer, document_text, document_id=doc.id)
+        text = _read_checked(db, viewer, document_text, doc.id, "text")
     except DocumentDenied:
         st.error(NOT_AVAILABLE, icon=":material/block:")
         return

@@ -122,6 +122,8 @@ def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name
     at.button(key=f"{ui_documents.page_key(call['pdf'])}.next").click()
     rerun(at, db_url)
     assert [i.captions for i in at.get("image")] == [["Page 2 of 2"]]
+    # Drawn again (another page, a score clicked beside it): checked again, not logged again.
+    assert len(entries(db, "document.view")) == 2
 
     # A page PDFium cannot draw: a sentence, and the text is still there; no traceback.
     def damaged(content, number, **_options):
@@ -156,6 +158,8 @@ def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name
     open_document(workspace, db_url, call["sub_id"], call["pdf"])
     assert not workspace.exception, workspace.exception
     assert [i.captions for i in workspace.get("image")] == [["Page 1 of 2"]]
+    pdf_views = list(entries(db, "document.view")["entity_id"].astype(str))
+    assert pdf_views.count(str(call["pdf"])) == 4  # another session's first view is logged
     no_identity(texts(workspace))
 
 
