@@ -9,6 +9,7 @@ from data_access import imports as imports_da
 from importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
 from ui import context
 from ui import importing as ui
+from ui.document_search import similar_panel
 from ui.guard import require_page
 
 viewer = require_page("import")
@@ -34,6 +35,7 @@ uploaded = st.file_uploader(
     "Spreadsheet to import (CSV or XLSX)", key=f"import.file.{round_}", max_upload_size=settings.max_upload_mb
 )
 if uploaded is None:
+    similar_panel(db, viewer)
     ui.duplicate_decisions(db, viewer)
     ui.recent_imports(db, viewer)
     st.stop()
