@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 from access.roles import STAFF, Role
 from access.visibility import Viewer
 from data_access.errors import AccessDenied
-from documents.kinds import KINDS
 
 FTS_TABLE = "submission_documents_fts"
 PG_INDEX = "ix_submission_documents_text_search"  # FTS_TABLE and PG_INDEX are not models (migration 0010)
@@ -86,15 +85,6 @@ def fts5_query(words: list[str]) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
-def document_label(position: int, kind: str, pages: int | None) -> str:
-    """What everyone but the admin calls a document: "Document 2 (PDF, 14 pages)"."""
-    name = KINDS[kind].code.upper() if kind in KINDS else kind.upper()
-    if kind == "text":
-        name = "text"
-    extra = f", {pages} page{'s' if pages != 1 else ''}" if pages else ""
-    return f"Document {position} ({name}{extra})"
-
-
 def plain_snippet(value: str | None) -> str:
     """A snippet as one line of plain text: whitespace and control characters become spaces."""
     cleaned = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in value or "")
@@ -134,6 +124,9 @@ def search_documents(session: Session, *, query: str, viewer: Viewer, limit: int
     """At most `limit` documents the viewer may see whose text holds every word of
     `query`, by reference and position. An empty query (or one without words) finds
     nothing; a too-long one raises SearchQueryError."""
+    # Imported here: data_access.documents imports data_access.submissions, which imports this module.
+    from data_access.documents import document_label
+
     words = query_words(query)
     if not words:
         return []

@@ -8,7 +8,6 @@ from data_access.search import (
     MAX_QUERY_CHARACTERS,
     MAX_WORDS,
     SearchQueryError,
-    document_label,
     fts5_query,
     plain_snippet,
     query_words,
@@ -94,9 +93,6 @@ def test_words_that_are_fts5_operators_are_searched_as_words(fts):
     assert found("text:slavery") == []  # "text" is a word, not a column filter
 
 
-def test_labels_and_snippets_are_plain_text():
-    assert document_label(2, "pdf", 14) == "Document 2 (PDF, 14 pages)"
-    assert document_label(1, "pdf", 1) == "Document 1 (PDF, 1 page)"
-    assert document_label(3, "docx", None) == "Document 3 (DOCX)"
+def test_snippets_are_one_line_of_plain_text():
     assert plain_snippet("a\n\tb\x1b[31m  c\u200b") == "a b [31m c"
     assert plain_snippet(None) == ""
