@@ -166,12 +166,12 @@ def bench(backend: str, submissions: int, runs: int) -> bool:
         )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--submissions", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     ok = [bench(backend, args.submissions, args.runs) for backend in backends]
     return 0 if all(ok) else 1
