@@ -47,6 +47,22 @@ def attach(db, submission_id, name, content, actor, limits=LIMITS):
         )
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Acme report.pdf", "Acme report.pdf"),
+        ("C:\\Users\\jane\\Acme report.pdf", "Acme report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
+        ('re"port\r\n<x>.pdf', "re_port_x_.pdf"),
+        ("...", "document"),
+        ("a" * 300 + ".docx", "a" * 250 + ".docx"),
+    ],
+)
+def test_a_sent_file_name_is_made_safe_to_store_and_to_offer(sent, kept):
+    assert docs.safe_name(sent) == kept
+
+
 def contents_count(db) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count()).select_from(DocumentContent)))
@@ -210,7 +226,18 @@ def test_rights_for_each_role_are_checked_at_the_moment_of_each_call(db, people,
         ):
             with pytest.raises(docs.DocumentDenied), db.write() as s:
                 route(s, viewer=viewer, **kwargs)
-    for actor in (people["assigned"], demoted):
+    # The actor as a username is checked too; the command line's name spelt as text is just a name.
+    with db.write() as s:
+        by_name = docs.attach_document(
+            s,
+            submission_id=people["sub"],
+            name="y.txt",
+            content=b"other words",
+            actor=people["admin"].username,
+            limits=LIMITS,
+        )
+    assert by_name.position == 2
+    for actor in (people["assigned"], demoted, people["assigned"].username, "manage.py", "nobody"):
         with pytest.raises(docs.DocumentDenied), db.write() as s:
             docs.attach_document(
                 s, submission_id=people["sub"], name="x.txt", content=b"words", actor=actor, limits=LIMITS
