@@ -38,9 +38,10 @@ FORM = ".st-key-my_reviews-form"
 OUTCOME = ".st-key-my_reviews-outcome"
 DOCS_IMG = ROOT / "docs" / "img"
 # Options are chosen by their place in the group (from 0): scores 1..5, then "Cannot judge".
-SCORES = [("Promise", 2), ("Evidence strength", 1), ("Survivor involvement", 3)]  # 3, 2 and 4
+# Few keys each (every key is a run of the app), and still the arrows in two groups: 2, 2 and 1.
+SCORES = [("Promise", 1), ("Evidence strength", 1), ("Survivor involvement", 0)]
 RECOMMENDATION = ("Recommendation", 1)  # "Feature in the report"
-CONFIDENCE = ("Your confidence", 1)  # "Medium"
+CONFIDENCE = ("Your confidence", 0)  # "Low"
 AUTOSAVED = "Draft saved automatically at"
 RESTORED = "Your unsaved input from"
 
@@ -264,8 +265,8 @@ def score_evening(page, db: Database, count: int, *, shots: str, reload_at: int 
         assert_focus_in_form(page)
         stored = stored_review(db, reference)
         assert (stored.status, stored.comment) == ("submitted", comment)
-        assert stored.scores == {"promise": 3, "evidence_strength": 2, "survivor_involvement": 4}
-        assert (stored.recommendation, stored.confidence) == ("feature", "medium")
+        assert stored.scores == {"promise": 2, "evidence_strength": 2, "survivor_involvement": 1}
+        assert (stored.recommendation, stored.confidence) == ("feature", "low")
         if n == 0:
             picture(page, f"reviewing-{shots}")
         reference = following
