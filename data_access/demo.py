@@ -265,12 +265,21 @@ class DemoReview:
     day: int  # days after the call closed
 
 
+# One submission in DOCUMENT_EVERY carries evidence documents (and, for each
+# reviewer, at least one assigned submission carries a PDF): a sensible subset,
+# so that the call has documents to read and seeding stays fast.
+DOCUMENT_EVERY = 12
+# Which of a theme's demo documents (`documents.generate.demo_documents`) an evidence form brings.
+FORM_DOCUMENT = {"research_evaluation": "evaluation", "guide_toolkit": "toolkit", "programme": "programme"}
+
+
 @dataclass
 class DemoCall:
     submissions: list[SubmissionInput]
     assignments: list[tuple[int, str]]  # (submission index, reviewer username)
     conflicts: list[tuple[int, str, str]]  # (submission index, reviewer, reason)
     reviews: list[DemoReview] = field(default_factory=list)
+    documents: list[tuple[int, str]] = field(default_factory=list)  # (submission index, demo document's file name)
 
 
 def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -544,7 +553,31 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
             _review(rng, u, i, submitted=pos < n_done, quality=quality[i], config=config)
             for pos, i in enumerate(mine[: n_done + n_draft])
         ]
-    return DemoCall(subs, assignments, conflicts, reviews)
+    return DemoCall(subs, assignments, conflicts, reviews, _plan_documents(subs, assignments, conflicted))
+
+
+def _document_name(sub: SubmissionInput, form: str) -> str:
+    slug = FORM_DOCUMENT.get(form, "programme")
+    return f"{sub.themes[0]}-{slug}.{'docx' if slug == 'toolkit' else 'pdf'}"
+
+
+def _plan_documents(
+    subs: list[SubmissionInput], assignments: list[tuple[int, str]], conflicted: set[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """Which demo document goes to which submission: its first evidence form's
+    document (a second form brings a second one) for one submission in
+    DOCUMENT_EVERY; then, for a reviewer with no PDF among their assignments
+    yet, their first assignment's evaluation report."""
+    plan: list[tuple[int, str]] = []
+    for i, sub in enumerate(subs):
+        if i % DOCUMENT_EVERY == DOCUMENT_EVERY // 2:
+            names = dict.fromkeys(_document_name(sub, form) for form in sub.evidence_forms)
+            plan += [(i, name) for name in names]
+    for reviewer in sorted({r for _, r in assignments}):
+        mine = [i for i, r in assignments if r == reviewer and (i, reviewer) not in conflicted]
+        if mine and not any(i in mine and name.endswith(".pdf") for i, name in plan):
+            plan.append((mine[0], _document_name(subs[mine[0]], "research_evaluation")))
+    return plan
 
 
 def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: int = N_SUBMISSIONS) -> dict[str, int]:

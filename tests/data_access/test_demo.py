@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from data_access import reviews
 from data_access.demo import DELIBERATE_GAPS, DEMO_USERS, NATION_GAPS, generate_demo, seed_demo
+from documents.generate import demo_documents
 from importing.submission_rules import check_submission
 
 
@@ -39,6 +40,26 @@ def test_the_demo_is_valid_synthetic_and_uneven(call_config):
         assert gap not in cells, gap
     for nation, forms in NATION_GAPS.items():
         assert not any(s.nation == nation and set(s.exploitation_types) & forms for s in subs)
+
+
+def test_a_subset_of_submissions_carries_the_themes_demo_documents_and_every_reviewer_has_a_pdf(call_config):
+    demo = generate_demo(call_config)
+    themes = call_config.vocabulary("themes").ids
+    names = {d.filename: d for d in demo_documents(themes)}
+    carrying = {i for i, _ in demo.documents}
+    assert 10 <= len(carrying) <= len(demo.submissions) / 5  # a subset, not all
+    assert len(set(demo.documents)) == len(demo.documents)  # a file once per submission
+    kinds = Counter()
+    for i, name in demo.documents:
+        assert names[name].theme in demo.submissions[i].themes  # the submission's own theme
+        kinds[names[name].kind] += 1
+    assert kinds["pdf"] >= 5 and kinds["docx"] >= 5
+    assert {names[name].theme for _, name in demo.documents} == set(themes)
+    conflicted = {(i, r) for i, r, _ in demo.conflicts}
+    for user in DEMO_USERS:
+        if user.role == "reviewer":
+            mine = {i for i, r in demo.assignments if r == user.username and (i, r) not in conflicted}
+            assert any(i in mine and name.endswith(".pdf") for i, name in demo.documents), user.username
 
 
 def test_seeding_writes_users_submissions_assignments_and_partly_finished_reviews(db, call_config):
