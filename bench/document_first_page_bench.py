@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -116,14 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Debian's Chromium is not at {CHROMIUM} (apt-get install -y chromium)")
         figure("first page of a PDF: median", None, "s", target=("<", TARGET), note="no Chromium")
         return 1
-    url = args.url or os.environ.get("BENCH_SQLITE_URL")
-    if url:
-        return bench(url, args)
-    with tempfile.TemporaryDirectory(prefix="first-page-bench-") as workdir:
-        url = f"sqlite:///{workdir}/bench.db"
-        command = [sys.executable, str(ROOT / "bench" / "bulk_seed.py"), url, "--submissions", str(args.submissions)]
-        subprocess.run([*command, "--reviewers", "5", "--per-submission", "2"], check=True, cwd=ROOT)
-        return bench(url, args)
+    from bench.bulk_seed import on_a_seeded_call
+
+    seed_args = ["--submissions", str(args.submissions), "--reviewers", "5", "--per-submission", "2"]
+    return on_a_seeded_call(args.url, lambda url: bench(url, args), prefix="first-page-bench-", seed_args=seed_args)
 
 
 def time_openings(page, server, reference: str, repeats: int) -> tuple[list[float], list[float]]:
