@@ -80,6 +80,12 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("submission.view", "Submission opened", _V),
     AuditAction("submission.erase", "Submission erased", _C),
     AuditAction("retention.purge", "Contact details purged", _C),
+    # Evidence documents (data_access.documents)
+    AuditAction("document.attach", "Document attached", _C),
+    AuditAction("document.redact", "Redacted version of a document uploaded", _C),
+    AuditAction("document.remove", "Document removed", _C),
+    AuditAction("document.view", "Document opened", _V),
+    AuditAction("document.download", "Document downloaded", _E),
     # Assignments and conflicts
     AuditAction("assignment.add", "Reviewer assigned", _C),
     AuditAction("assignment.remove", "Assignment removed", _C),

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from access.roles import ROLES
+from documents.kinds import KINDS
 
 REVIEW_STATUSES = ("draft", "submitted")
 CODE_FIELDS = ("themes", "focus_areas", "exploitation_types", "evidence_forms")
@@ -494,3 +495,56 @@ class MessageTemplate(Base):
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DocumentContent(Base):
+    """The bytes of a document, stored once however many documents hold them
+    (the key is their SHA-256). A row no `submission_documents` row refers to
+    is deleted with the last document that did (`data_access.documents`)."""
+
+    __tablename__ = "document_contents"
+    __table_args__ = (
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+    )
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SubmissionDocument(Base):
+    """One evidence document attached to a submission (issue 15, `data_access.documents`).
+
+    The original (admin-only) and the copy reviewers see (metadata removed, or
+    the admin's redacted version) are `document_contents` rows. `original_name`
+    is the sender's text: shown to the admin only, never to a reviewer. `text`
+    is the reviewer copy's text, for reading and search."""
+
+    __tablename__ = "submission_documents"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "original_sha256", name="uq_submission_documents_original"),
+        CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("size >= 0", name="size_not_negative"),
+        CheckConstraint(_in("kind", tuple(KINDS)), name="kind_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    original_name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    original_sha256: Mapped[str] = mapped_column(ForeignKey("document_contents.sha256"), index=True)
+    reviewer_sha256: Mapped[str] = mapped_column(ForeignKey("document_contents.sha256"), index=True)
+    redacted: Mapped[bool] = mapped_column(Boolean, default=False)
+    removed: Mapped[list[str] | None] = mapped_column(JSONType)
+    text: Mapped[str] = mapped_column(Text, default="")
+    text_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    text_note: Mapped[str | None] = mapped_column(Text)
+    pages: Mapped[int | None] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    redacted_by: Mapped[str | None] = mapped_column(String(200))
+    redacted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

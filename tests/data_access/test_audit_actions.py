@@ -86,6 +86,8 @@ def test_each_action_is_declared_once_with_words():
         "access.denied",
         "import.download_original",
         "submission.view",
+        "document.view",
+        "document.download",
         "review.autosave",
         "export.<what>",
     ]
