@@ -543,6 +543,7 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
         f"erased {report.reference}: {report.reviews} reviews, {report.assignments} assignments, "
         f"{report.conflicts} conflicts, {report.line_up_places} line-up places, "
         f"{report.import_files_emptied} stored import files emptied, {report.messages} messages deleted, "
+        f"{report.documents} documents deleted, "
         f"{report.audit_entries_redacted} audit entries stripped of its details"
     )
     return 0
@@ -569,7 +570,8 @@ def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     print(
         f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
         f"the contact details of {report.submissions} submissions, {report.import_files_emptied} stored "
-        f"import files and {report.messages} messages in the outbox"
+        f"import files, {report.messages} messages in the outbox and the {report.documents} evidence documents "
+        f"of submissions received before the cut-off"
         + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
     )
     print(

@@ -3,7 +3,9 @@ the call's retention period is over.
 
 Erasure removes the submission and everything that hangs off it (codes,
 links, assignments, conflicts, reviews and scores, line-up places, duplicate
-flags, the messages written to its contributor in the outbox) in one unit of work, strips its personal data from the audit log and
+flags, the messages written to its contributor in the outbox, its evidence
+documents with their text and the stored bytes no other submission's document
+holds) in one unit of work, strips its personal data from the audit log and
 from the record of past imports, empties the stored original files that held
 it, and records the erasure itself with the reference and counts only. Caches
 key on `audit.data_version`, which the erasure's unit of work moves, so no page
@@ -14,7 +16,9 @@ Retention: `python manage.py purge-expired` removes contact names and emails
 `call.retention_months` ago, and the stored original files imported before
 then, and strips those details from the audit log. It also deletes the
 outbox's messages (addresses and bodies) queued before then, and the messages
-to the contributors whose details it removes.
+to the contributors whose details it removes, and the evidence documents (their
+bytes and text) of submissions received before then, with their file names in
+the audit log.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from config.call_config import CallConfig
 from data_access import audit
+from data_access.documents import delete_submissions_documents
 from data_access.models import (
     Assignment,
     AuditEntry,
@@ -38,6 +43,7 @@ from data_access.models import (
     OutboxMessage,
     Review,
     Submission,
+    SubmissionDocument,
     utcnow,
 )
 
@@ -65,6 +71,7 @@ PERSONAL_KEYS = frozenset(
         "organisations",
         "contact",
         "recipient",
+        "original_name",  # an evidence document's file name ("Acme Trust evaluation.pdf")
     }
 )
 CONTACT_KEYS = frozenset({"contact_name", "contact_email", "recipient"})
@@ -86,6 +93,7 @@ class ErasureReport:
     audit_entries_redacted: int
     import_files_emptied: int
     messages: int = 0
+    documents: int = 0
 
 
 def _strip(value: Any, keys: frozenset[str]) -> tuple[Any, bool]:
@@ -132,7 +140,7 @@ def _redact_audit(session: Session, *, submission_ids: dict[int, str], keys: fro
         select(AuditEntry).where(
             or_(
                 (AuditEntry.entity == "submission") & AuditEntry.entity_id.in_(ids_text + refs),
-                AuditEntry.entity.in_(("review", "assignment", "conflict", "duplicate_flag")),
+                AuditEntry.entity.in_(("review", "assignment", "conflict", "duplicate_flag", "document")),
                 (AuditEntry.entity == "outbox_message") & AuditEntry.entity_id.in_(messages),
             )
         )
@@ -222,6 +230,8 @@ def erase_submission(session: Session, *, submission_id: int, actor: str, reason
             emptied += 1
     # Its contributor's messages hold their address and words: deleted now (the foreign key would cascade too).
     session.execute(delete(OutboxMessage).where(OutboxMessage.submission_id == submission_id))
+    # Its documents, their text, and the bytes no other submission's document holds (no cascade reaches those).
+    counts["documents"] = delete_submissions_documents(session, submission_ids=[submission_id])
     session.delete(sub)  # codes, links, assignments, conflicts, reviews, places and flags cascade
     session.flush()
     report = ErasureReport(reference=reference, audit_entries_redacted=redacted, import_files_emptied=emptied, **counts)
@@ -245,6 +255,7 @@ class PurgeReport:
     import_files_emptied: int
     dry_run: bool
     messages: int = 0
+    documents: int = 0
 
 
 def retention_cutoff(config: CallConfig, now: dt.datetime) -> dt.datetime:
@@ -283,8 +294,21 @@ def purge_expired(
     ids = {row.id: row.reference for row in expired}
     old_messages = or_(OutboxMessage.created_at < cutoff, OutboxMessage.submission_id.in_(list(ids)))
     messages = int(session.scalar(select(func.count(OutboxMessage.id)).where(old_messages)) or 0)
+    with_documents = dict(
+        session.execute(
+            select(Submission.id, Submission.reference)
+            .where(received < cutoff)
+            .where(select(SubmissionDocument.id).where(SubmissionDocument.submission_id == Submission.id).exists())
+        ).all()
+    )
+    documents = int(
+        session.scalar(
+            select(func.count(SubmissionDocument.id)).where(SubmissionDocument.submission_id.in_(list(with_documents)))
+        )
+        or 0
+    )
     if dry_run:
-        return PurgeReport(cutoff, len(expired), 0, int(old_files), True, messages)
+        return PurgeReport(cutoff, len(expired), 0, int(old_files), True, messages, documents)
     anonymous = [row.id for row in expired if row.anonymous]
     redacted = 0
     if ids:
@@ -299,6 +323,9 @@ def purge_expired(
         redacted = _redact_audit(session, submission_ids=ids, keys=frozenset(keys))
         _redact_batches(session, submission_ids=ids, keys=frozenset(keys), empty_files=False, note="")
     session.execute(delete(OutboxMessage).where(old_messages))  # after the audit's redaction, which looks them up
+    if with_documents:  # the evidence itself, its text, and its file names in the log
+        delete_submissions_documents(session, submission_ids=list(with_documents))
+        redacted += _redact_audit(session, submission_ids=with_documents, keys=frozenset({"original_name"}))
     session.execute(
         update(ImportBatch)
         .where(ImportBatch.imported_at < cutoff, ImportBatch.content.is_not(None))
@@ -308,7 +335,7 @@ def purge_expired(
             "end of the call's retention period.",
         )
     )
-    report = PurgeReport(cutoff, len(ids), redacted, int(old_files), False, messages)
+    report = PurgeReport(cutoff, len(ids), redacted, int(old_files), False, messages, documents)
     audit.record(
         session,
         actor=actor,
@@ -321,7 +348,8 @@ def purge_expired(
             "audit_entries_redacted": redacted,
             "import_files_emptied": report.import_files_emptied,
             "messages": messages,
+            "documents": documents,
         },
-        detail=f"contact details older than {config.retention_months} months removed",
+        detail=f"contact details and evidence documents older than {config.retention_months} months removed",
     )
     return report
