@@ -12,7 +12,7 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import autosave, context, render, review_form, review_queue, workspace
+from ui import autosave, context, documents, render, review_form, review_queue, workspace
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
@@ -57,6 +57,7 @@ workspace.style()
 reading, scoring = st.columns([1, 1], gap="medium")
 with reading, st.container(border=True, key=workspace.SUBMISSION_KEY):
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    documents.section(db, viewer, sub, page="my_reviews")
 
 with scoring, st.container(key="my_reviews.form"):
     st.subheader("Your review")

@@ -15,7 +15,7 @@ from data_access.submissions import (
     list_submissions,
     submission_id_for_reference,
 )
-from ui import context, render, submission_url
+from ui import context, documents, render, submission_url
 from ui.guard import log_detail_view, require_page
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
@@ -92,6 +92,7 @@ if selected_ref:
         st.stop()
     log_detail_view(db, viewer, sub)
     render.submission_detail(sub, config, viewer_role=viewer.role)
+    documents.section(db, viewer, sub, page="submissions")
     redaction_panel(db, viewer, sub)
     erase_panel(db, viewer, submission_id=sub.id, reference=sub.reference)
     if not sub.restricted:

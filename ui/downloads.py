@@ -33,6 +33,7 @@ import streamlit as st
 from ui import streamlit_adapter as adapter
 
 LIFETIME_SECONDS = 30.0  # the browser fetches a file within moments of the click
+IMAGE_MAX_WIDTH = 1460  # Streamlit re-encodes a wider picture (image_utils.MAXIMUM_CONTENT_WIDTH)
 
 
 @dataclass
@@ -70,6 +71,24 @@ def button(
         return content
 
     st.download_button(label, deliver, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
+
+
+def image(png: bytes, *, caption: str | None = None) -> None:
+    """`st.image` of a PNG that `/media/` serves only to this session's sign-in (a document's page).
+
+    Streamlit stores the picture when it is drawn and serves it to anyone with
+    its URL: so the gate is told first (`restrict_media`), before the browser
+    can learn the URL. The id is the one Streamlit stores these bytes under (a
+    PNG no wider than `IMAGE_MAX_WIDTH` is stored unchanged). Streamlit drops
+    the file itself once a later run of the session no longer shows it; the
+    gate refuses it after sign-out."""
+    width = int.from_bytes(png[16:20], "big") if png.startswith(b"\x89PNG\r\n\x1a\n") else 0
+    if not 0 < width <= IMAGE_MAX_WIDTH:
+        raise ValueError("a PNG of at most IMAGE_MAX_WIDTH pixels across is expected")
+    session_id = adapter.session_id()
+    if session_id is not None:
+        adapter.restrict_media(adapter.media_file_id(png, "image/png"), session_id)
+    st.image(png, caption=caption, width="stretch", output_format="PNG")
 
 
 def remember(manager: Any, session_id: str, file_id: str) -> None:

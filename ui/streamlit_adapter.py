@@ -208,7 +208,7 @@ def media_file_manager() -> Any | None:
     return runtime.get_instance().media_file_mgr if runtime.exists() else None
 
 
-def media_file_id(content: bytes, mime: str, file_name: str) -> str:
+def media_file_id(content: bytes, mime: str, file_name: str | None = None) -> str:
     """The id under which the media file manager stores these bytes (its URL is `/media/<id>.<ext>`)."""
     from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 

@@ -1,0 +1,139 @@
+"""What a page shows of a document: one PDF page as a picture, a picture within bounds.
+
+A PDF is read in the app one page at a time: `pdf_page` renders only the
+page asked for (a 100-page report shows its first page as fast as a
+one-page note), with PDFium (pypdfium2), at `PAGE_WIDTH` pixels across
+(reads well on a laptop) and never more than `MAX_PIXELS` pixels in all,
+whatever size the page says it is. `picture` does the same for a PNG or a
+JPEG: decoded within the same pixel bound and sent as a fresh PNG, so what
+reaches the browser is pixels only.
+
+Bounded and plain: the page number is checked against the document's pages
+before anything is drawn, a page that cannot be drawn is `PreviewError` with
+a sentence for people (never a traceback), and nothing of the document runs:
+PDFium draws the page's content, annotations' appearance and form fields;
+it runs no script (pypdfium2 loads no JavaScript engine).
+
+PDFium is not thread-safe, not even across documents, and Streamlit runs
+each session's script in its own thread: every call into it here holds one
+lock, and every document and page is closed inside it (never left to the
+garbage collector, which may run in any thread).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import threading
+import warnings
+from dataclasses import dataclass
+
+PAGE_WIDTH = 1100  # pixels across: a laptop's reading column, sharp enough to read small print
+MAX_PIXELS = 4_000_000  # per picture sent: about 16 MB of pixels decoded, a few hundred KB of PNG
+
+DAMAGED_PAGE = "Page {number} of this document cannot be shown: it is damaged. Download the document to read it."
+DAMAGED_PDF = "This PDF cannot be shown: it is damaged. Download it to read it, or read its text below."
+DAMAGED_PICTURE = "This picture cannot be shown: it is damaged. Download it to look at it."
+NO_SUCH_PAGE = "This document has no page {number}: it has {count} page{s}."
+
+_PDFIUM = threading.Lock()
+
+
+class PreviewError(ValueError):
+    """A page or picture that cannot be shown; `str(exc)` says so for people."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    png: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PdfPage(Picture):
+    number: int  # 1-based
+    count: int  # pages in the document
+
+
+def _bounded_size(width: float, height: float, *, target_width: int, max_pixels: int) -> float:
+    """The scale that draws a `width` x `height` page `target_width` pixels across within `max_pixels`."""
+    if not (width > 0 and height > 0):
+        raise ValueError("a page without a size")
+    scale = min(target_width / width, (max_pixels / (width * height)) ** 0.5)
+    while math.ceil(width * scale) * math.ceil(height * scale) > max_pixels:  # the renderer rounds up
+        scale *= 0.99
+    return scale
+
+
+def page_count(content: bytes) -> int:
+    """How many pages the PDF has (`PreviewError` if PDFium cannot open it)."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(content)
+        except pdfium.PdfiumError as exc:
+            raise PreviewError(DAMAGED_PDF) from exc
+        try:
+            return len(document)
+        finally:
+            document.close()
+
+
+def pdf_page(content: bytes, number: int, *, width: int = PAGE_WIDTH, max_pixels: int = MAX_PIXELS) -> PdfPage:
+    """Page `number` (1-based) of the PDF `content`, as a PNG `width` pixels across, at most `max_pixels`."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM:
+        try:
+            document = pdfium.PdfDocument(content)
+        except pdfium.PdfiumError as exc:
+            raise PreviewError(DAMAGED_PDF) from exc
+        try:
+            count = len(document)
+            if not 1 <= number <= count:
+                raise PreviewError(NO_SUCH_PAGE.format(number=number, count=count, s="" if count == 1 else "s"))
+            try:
+                page = document[number - 1]
+                try:
+                    page_width, page_height = page.get_size()
+                    scale = _bounded_size(page_width, page_height, target_width=width, max_pixels=max_pixels)
+                    bitmap = page.render(scale=scale)
+                    try:
+                        image = bitmap.to_pil()
+                        out = io.BytesIO()
+                        image.save(out, format="PNG", optimize=False, compress_level=3)
+                        size = image.size
+                    finally:
+                        bitmap.close()
+                finally:
+                    page.close()
+            except (pdfium.PdfiumError, ValueError, OSError, MemoryError) as exc:
+                raise PreviewError(DAMAGED_PAGE.format(number=number)) from exc
+        finally:
+            document.close()
+    return PdfPage(png=out.getvalue(), width=size[0], height=size[1], number=number, count=count)
+
+
+def picture(content: bytes, *, width: int = PAGE_WIDTH, max_pixels: int = MAX_PIXELS) -> Picture:
+    """A PNG or JPEG drawn at most `width` pixels across and `max_pixels` in all, as a fresh PNG."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content), formats=["PNG", "JPEG"]) as image:
+                w, h = image.size
+                scale = min(1.0, _bounded_size(w, h, target_width=width, max_pixels=max_pixels))
+                size = (max(1, int(w * scale)), max(1, int(h * scale)))
+                if image.format == "JPEG":
+                    image.draft("RGB", size)  # decode at a fraction of the size where it can
+                shown = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+                if shown.size != size:
+                    shown = shown.resize(size, Image.Resampling.LANCZOS)
+                out = io.BytesIO()
+                shown.save(out, format="PNG", compress_level=3)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PreviewError(DAMAGED_PICTURE) from exc
+    return Picture(png=out.getvalue(), width=size[0], height=size[1])
