@@ -129,16 +129,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def time_openings(page, server, reference: str, label: str, repeats: int) -> tuple[list[float], list[float]]:
     """(seconds, server CPU seconds) of each opening of the document's first page."""
-    from tests.support.browser import wait_idle
+    from tests.support.browser import choose, wait_idle
 
     waits, cpus = [], []
     for _ in range(repeats):
         page.goto(f"{server.url}/my_reviews?submission={reference}")
         page.get_by_text(f"Submission {reference}").wait_for()
         wait_idle(page)
-        page.get_by_role("combobox", name=READ_HERE).click()
-        option = page.get_by_role("option", name=label, exact=True)
-        option.wait_for()
+        option = choose(page, READ_HERE, label)
         cpu, started = server_cpu(server.process.pid), time.perf_counter()
         option.click()
         page.wait_for_function(FIRST_PAGE_DRAWN, polling="raf")

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from access.visibility import Viewer
@@ -32,7 +31,7 @@ from documents.generate import NOTICE
 from tests.browser.conftest import screenshot
 from tests.documents.builders import IDENTIFYING, NAME, ORGANISATION, every_text, identifying_docx
 from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import choose, sign_in, wait_idle
 from ui.review_form import NOT_ASSIGNED
 
 pytestmark = pytest.mark.browser
@@ -132,22 +131,6 @@ def frames_of(page) -> list[str]:
     return frames
 
 
-def open_document(page, label: str) -> None:
-    """Choose `label` in the Documents section's picker. A click that lands
-    while a run redraws the picker can leave its list closed: it is opened
-    again (at most three times), never waited for blindly."""
-    option = page.get_by_role("option", name=label, exact=True)
-    for _ in range(3):
-        wait_idle(page)
-        page.get_by_role("combobox", name=READ_HERE).click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            continue
-    option.click()
-
-
 def test_an_assigned_reviewer_reads_a_pdf_inside_the_page_and_an_outsider_gets_nothing_by_any_route(
     chromium, live_server, cast
 ):
@@ -161,7 +144,7 @@ def test_an_assigned_reviewer_reads_a_pdf_inside_the_page_and_an_outsider_gets_n
     wait_idle(reader)
     reader.get_by_text(cast.pdf_label, exact=True).first.wait_for()
 
-    open_document(reader, cast.pdf_label)
+    choose(reader, READ_HERE, cast.pdf_label).click()
     reader.wait_for_function(PAGE_DRAWN)
     picture = reader.locator("img[src*='/media/']").first
     assert picture.is_visible() and picture.evaluate("i => i.naturalWidth") > 500
