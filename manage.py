@@ -14,8 +14,9 @@
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
-    python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run]
-                                             import a CSV or XLSX file of submissions, all or nothing
+    python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run] [--attachments ZIP]
+                                             import a CSV or XLSX file of submissions (and a ZIP of their
+                                             documents), all or nothing
 
 Every command first checks the settings and the call's configuration and stops
 with a message naming the file, key and problem if either is broken.
@@ -357,6 +358,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mapping", help="a column mapping saved on the Import page (default: proposed from the file)")
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
+    p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
 
 
 _CONTROL = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)), "\ufffd")
@@ -389,7 +391,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "sheet": table.sheet,
         "limits": ctx.settings.import_limits,
     }
-    plan, result = _run_import(ctx, args, common)
+    plan, result, report = _run_import(ctx, args, common)
     if args.problems_csv and plan.problems:
         from importing import problems_csv
 
@@ -397,6 +399,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     if not plan.ok:
         _refuse_with_problems(plan, args.problems_csv)
     _print_import_plan(plan, dry_run=args.dry_run)
+    _print_attachments(report, done=result is not None)
     if result is None:
         print("dry run: nothing was written")
     elif result.batch_id is None:
@@ -450,25 +453,67 @@ def _print_mapping(path: Path, table, mapping) -> None:
 
 
 def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
-    """(plan, result): a dry run's plan and no result, or the import's; a file
-    with problems gives its plan and no result."""
+    """(plan, result, attachments report): a dry run's plan and no result, or
+    the import's; a file with problems gives its plan and no result."""
+    from data_access import import_attachments as attachments
     from data_access import imports
+    from documents.errors import DocumentRefused
     from importing import ImportRefused
 
-    result = None
+    result = report = None
+    limits = ctx.settings.document_limits
     try:
+        bundle = _open_bundle(args.attachments)
         if args.dry_run:
             with ctx.db.read() as session:
                 plan = imports.preview_import(session, **common)
+                if bundle is not None and plan.ok:
+                    report = attachments.preview_attachments(session, plan, bundle, limits=limits)
+        elif bundle is not None:
+            with ctx.db.write() as session:
+                result, report = attachments.apply_import_with_attachments(
+                    session,
+                    **common,
+                    bundle=bundle,
+                    document_limits=limits,
+                    actor="manage.py",
+                    mapping_name=args.mapping,
+                )
+            plan = result.plan
         else:
             with ctx.db.write() as session:
                 result = imports.apply_import(session, **common, actor="manage.py", mapping_name=args.mapping)
             plan = result.plan
     except ImportRefused as exc:
         raise CommandError(f"{exc} Nothing was imported.") from None
+    except DocumentRefused as exc:
+        raise CommandError(f"{args.attachments.name}: {exc.message} Nothing was imported.") from None
     except imports.ImportHasProblems as exc:
         plan = exc.plan
-    return plan, result
+    except attachments.AttachmentsRefused as exc:
+        _print_attachments(exc.report, done=False)
+        raise CommandError(str(exc)) from None
+    if report is not None and not report.ok:
+        _print_attachments(report, done=False)
+        raise CommandError(str(attachments.AttachmentsRefused(report)))
+    return plan, result, report
+
+
+def _open_bundle(path: Path | None):
+    from documents.bundle_reader import Bundle
+
+    if path is None:
+        return None
+    if not path.is_file():
+        raise CommandError(f"{path} does not exist or is not a file; nothing was imported.")
+    return Bundle(path)
+
+
+def _print_attachments(report, *, done: bool) -> None:
+    from documents.bundle_reader import report_lines
+
+    for line in report_lines(report, done=done) if report is not None else ():
+        print(_printable(line))
 
 
 def _refuse_with_problems(plan, problems_csv: Path | None) -> None:

@@ -5,9 +5,13 @@ engine is `importing`, the writing `data_access.imports`."""
 import streamlit as st
 
 from config import limits
+from data_access import import_attachments as attachments_da
 from data_access import imports as imports_da
+from documents.bundle_reader import BUNDLE_UPLOAD_MB, Bundle
+from documents.errors import DocumentRefused
 from importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
 from ui import context
+from ui import import_attachments as ui_attachments
 from ui import importing as ui
 from ui.guard import require_page
 
@@ -32,6 +36,14 @@ if done:
 round_ = st.session_state.setdefault("import.round", 0)
 uploaded = st.file_uploader(
     "Spreadsheet to import (CSV or XLSX)", key=f"import.file.{round_}", max_upload_size=settings.max_upload_mb
+)
+bundle_file = st.file_uploader(
+    "Documents for these rows (a ZIP, optional)",
+    type=["zip"],
+    key=f"import.bundle.{round_}",
+    max_upload_size=BUNDLE_UPLOAD_MB,
+    help="Each file in a folder named after its row's reference (CFE-0001/report.pdf), or named in the "
+    "file-name (links) column. Nothing is imported if any file is refused.",
 )
 if uploaded is None:
     ui.duplicate_decisions(db, viewer)
@@ -130,34 +142,64 @@ clear()
 ui.preview(plan, config=config, db=db, viewer=viewer)
 if not plan.ok:
     st.stop()
+documents = 0
+if bundle_file is not None:
+    report_key = f"{plan.fingerprint}.{bundle_file.file_id}"
+    cached = st.session_state.get("import.bundle_report")
+    if cached is None or cached[0] != report_key:
+        try:
+            with st.spinner("Checking each document in the ZIP"), Bundle(bundle_file) as bundle, db.read() as session:
+                report = attachments_da.preview_attachments(session, plan, bundle, limits=settings.document_limits)
+        except DocumentRefused as exc:
+            ui.refused(exc)
+        st.session_state["import.bundle_report"] = cached = (report_key, report)
+    ui_attachments.preview(cached[1])
+    if not cached[1].ok:
+        st.stop()
+    documents = cached[1].counts()["documents"]
 to_write = plan.counts["added"] + plan.counts["updated"]
-if not to_write and not plan.duplicates:
+if not to_write and not plan.duplicates and not documents:
     st.info("Every row is already stored as it is in this file: there is nothing to import.", icon=":material/info:")
     st.stop()
 
-label = f"Import: add {plan.counts['added']}, update {plan.counts['updated']}"
+label = f"Import: add {plan.counts['added']}, update {plan.counts['updated']}" + (
+    f", attach {documents} documents" if documents else ""
+)
 if st.button(label, type="primary", icon=":material/upload:", key="import.confirm"):
     report, clear = ui.progress_bar("Importing")
+    arguments = {
+        **common,
+        "actor": viewer.username,
+        "actor_id": viewer.user_id,
+        "mapping_name": None if start == proposed else start,
+        "expected_fingerprint": plan.fingerprint,
+        "progress": report,
+    }
+    attached = None
     try:
         with db.write() as session:
-            result = imports_da.apply_import(
-                session,
-                **common,
-                actor=viewer.username,
-                actor_id=viewer.user_id,
-                mapping_name=None if start == proposed else start,
-                expected_fingerprint=plan.fingerprint,
-                progress=report,
-            )
-    except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused) as exc:
+            if bundle_file is None:
+                result = imports_da.apply_import(session, **arguments)
+            else:
+                with Bundle(bundle_file) as bundle:
+                    result, attached = attachments_da.apply_import_with_attachments(
+                        session, bundle=bundle, document_limits=settings.document_limits, attach_as=viewer, **arguments
+                    )
+    except attachments_da.AttachmentsRefused as exc:
+        clear()
+        ui_attachments.refused(exc.report)
+        st.stop()
+    except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused, DocumentRefused) as exc:
         clear()
         ui.refused(exc)
     counts = result.counts
+    with_documents = f", {attached.counts()['documents']} documents attached" if attached else ""
     st.session_state["import.done"] = (
         f"Imported (import {result.batch_id}): {counts['added']} added, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['skipped_blank']} blank rows skipped, "
-        f"{counts['flags']} likely duplicates flagged."
+        f"{counts['flags']} likely duplicates flagged{with_documents}."
     )
     st.session_state["import.round"] = round_ + 1
     st.session_state.pop("import.preview", None)
+    st.session_state.pop("import.bundle_report", None)
     st.rerun()
