@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +44,7 @@ from data_access.models import (
     SubmissionLink,
     utcnow,
 )
+from data_access.search import SearchQueryError, matching_submission_ids
 from data_access.users import require_role
 from importing.submission_rules import Problem, SubmissionInput, check_submission
 
@@ -299,8 +300,11 @@ class SubmissionFilter:
     anonymous: bool | None = None
 
 
-def apply_filter(frame: pd.DataFrame, flt: SubmissionFilter) -> pd.DataFrame:
-    """Filter an already-masked frame (searching hidden identities finds nothing)."""
+def apply_filter(
+    frame: pd.DataFrame, flt: SubmissionFilter, *, found_in_documents: Set[int] = frozenset()
+) -> pd.DataFrame:
+    """Filter an already-masked frame (searching hidden identities finds nothing).
+    `found_in_documents`: ids whose documents hold the search's words (they match it too)."""
     mask = pd.Series(True, index=frame.index)
     for name in MULTI_VALUED:
         wanted = set(getattr(flt, name))
@@ -326,14 +330,16 @@ def apply_filter(frame: pd.DataFrame, flt: SubmissionFilter) -> pd.DataFrame:
                 published = frame["redacted_fields"].map(lambda names, c=col: c in names)
                 values = values.where(frame["identity_visible"] | published, "")
             hay = hay + " " + values.str.casefold()
-        mask &= hay.str.contains(needle, regex=False)
+        mask &= hay.str.contains(needle, regex=False) | frame["id"].isin(found_in_documents)
     return frame[mask]
 
 
 def list_submissions(
     session: Session, *, viewer: Viewer, config: CallConfig, flt: SubmissionFilter = SubmissionFilter()
 ) -> pd.DataFrame:
-    """The submissions this viewer may list, masked and filtered."""
+    """The submissions this viewer may list, masked and filtered. The search also
+    finds a submission by its documents' text (`data_access.search`, within the
+    viewer's rights); a query search cannot take finds by the fields alone."""
     if viewer.role == Role.REVIEWER:
         allowed, _conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         frame = load_submission_frame(session, ids=allowed, links=True)
@@ -341,7 +347,14 @@ def list_submissions(
         frame = load_submission_frame(session, links=True)
     else:
         raise AccessDenied("unknown role")
-    return apply_filter(mask_for_viewer(frame, viewer=viewer, blind_review=config.blind_review), flt)
+    found: set[int] = set()
+    if flt.search.strip():
+        try:
+            found = matching_submission_ids(session, query=flt.search, viewer=viewer)
+        except SearchQueryError:
+            found = set()  # the page says why (search_documents raises the same)
+    masked = mask_for_viewer(frame, viewer=viewer, blind_review=config.blind_review)
+    return apply_filter(masked, flt, found_in_documents=found)
 
 
 def get_submission(session: Session, *, submission_id: int, viewer: Viewer, config: CallConfig) -> SubmissionView:

@@ -13,6 +13,7 @@ from importing import ImportRefused, best_saved_mapping, propose_mapping, read_t
 from ui import context
 from ui import import_attachments as ui_attachments
 from ui import importing as ui
+from ui.document_search import similar_panel
 from ui.guard import require_page
 
 viewer = require_page("import")
@@ -46,6 +47,7 @@ bundle_file = st.file_uploader(
     "file-name (links) column. Nothing is imported if any file is refused.",
 )
 if uploaded is None:
+    similar_panel(db, viewer)
     ui.duplicate_decisions(db, viewer)
     ui.recent_imports(db, viewer)
     st.stop()

@@ -16,6 +16,7 @@ from data_access.submissions import (
     submission_id_for_reference,
 )
 from ui import context, documents, render, submission_url
+from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
@@ -36,7 +37,7 @@ if viewer.is_reviewer:
 
 search = st.text_input(
     "Search",
-    placeholder="Reference, title, summary, region or organisation",
+    placeholder="Reference, title, summary, region, organisation or the text of its documents",
     max_chars=limits.SEARCH,
     key="submissions.search",
 )
@@ -56,6 +57,7 @@ with st.expander("Filters", icon=":material/filter_list:"):
         anonymous = {"All": None, "Anonymous only": True, "Named only": False}[choice]
 
 flt = SubmissionFilter(search=search, anonymous=anonymous, **chosen)
+hits = document_hits(db, viewer, search)
 with db.read() as session:
     frame = list_submissions(session, viewer=viewer, config=config, flt=flt)
 
@@ -69,6 +71,8 @@ event = st.dataframe(
     key=table_key("submissions.table", flt),
     width="stretch",
 )
+
+show_document_hits(hits, frame["id"])
 
 picked = frame.iloc[event.selection.rows[0]]["reference"] if event.selection.rows else None
 selected_ref = submission_url.open_reference(picked)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from data_access import audit, imports
 from data_access.models import AuditEntry, DuplicateFlag, Submission
 from importing import propose_mapping, read_table, template
-from tests.factories import make_user
+from tests.factories import make_submission, make_user
 from tests.support.apptest import download, rerun, run_app, texts
 from tests.support.dbdump import table_contents
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes, template_csv, valid_row, xlsx_bytes
@@ -186,3 +186,26 @@ def test_a_person_decides_on_a_likely_duplicate(db, db_url, admin, call_config):
         assert session.scalars(select(AuditEntry.actor).where(AuditEntry.action == "duplicate_flag.decide")).all() == [
             admin.username
         ]
+
+
+def test_the_admin_flags_similar_submissions_and_decides_them_with_the_import_duplicates(
+    db, db_url, admin, call_config
+):
+    text = (
+        "A peer mentoring scheme pairs survivors of labour exploitation with trained volunteers who have "
+        "rebuilt their lives, meeting weekly for six months to plan work, housing and learning."
+    )
+    with db.write() as session:
+        first = make_submission(session, call_config, summary=text * 2)
+        second = make_submission(session, call_config, summary=text * 2 + " Funded locally.")
+        make_submission(session, call_config, summary="A study of recruitment fees paid by seasonal workers.")
+    at = run_app(db_url, admin, page=PAGE)
+    at.button(key="import.similar").click()
+    rerun(at, db_url)
+    assert not at.exception
+    assert "3 submissions: 1 pair at least 60% alike, 1 newly flagged" in at.success[0].value
+    with db.read() as session:
+        [flag] = imports.list_flags(session)
+    assert {flag.submission_id, flag.other_submission_id} == {first, second}
+    assert flag.reason.startswith("Texts ") and "% alike" in flag.reason
+    assert flag.reason in at.dataframe[0].value["Why"].tolist()

@@ -3,7 +3,9 @@
 from sqlalchemy import update
 from streamlit.testing.v1 import AppTest
 
+from config.settings import DocumentLimits
 from data_access import audit
+from data_access.documents import attach_document
 from data_access.models import Submission, SubmissionLink
 from data_access.submissions import SubmissionFilter, submission_id_for_reference
 from tests.factories import assign, make_submission, make_user
@@ -196,3 +198,37 @@ def test_every_view_of_a_submissions_detail_is_logged_once_a_day_per_person(db, 
     with db.read() as s:
         logged = audit.list_entries(s, filters=audit.AuditFilter(action="submission.view", actor=office.username))
     assert logged["new"].iloc[0]["identity_shown"] is True and logged["entity"].iloc[0] == "submission"
+
+
+def test_the_search_finds_submissions_by_their_documents_text_within_rights_and_shows_the_match_as_text(
+    db, db_url, call_config
+):
+    reviewer, _office = _setup(db, call_config)
+    with db.write() as s:
+        admin = make_user(s, role="admin")
+        for ref, body in (("CFE-0001", NASTY + " cuckooing toolkit"), ("CFE-0003", "cuckooing in Leeds")):
+            attach_document(
+                s,
+                submission_id=submission_id_for_reference(s, ref),
+                name="secret-name-of-file.txt",
+                content=body.encode(),
+                actor=admin,
+                limits=DocumentLimits(),
+            )
+    at = run_app(db_url, reviewer, page=PAGE)
+    at.text_input(key="submissions.search").set_value("cuckooing")
+    rerun(at, db_url)
+    assert not at.exception
+    assert list(at.dataframe[0].value["Reference"]) == ["CFE-0001"]  # not CFE-0003: not assigned to them
+    hits = at.dataframe[1].value
+    assert list(hits["Reference"]) == ["CFE-0001"] and list(hits["Document"]) == ["Document 1 (text)"]
+    assert NASTY.split(" ", 2)[2] in hits["Where it matched"][0]  # a cell: plain text
+    assert "secret-name-of-file" not in texts(at) + hits.to_csv()
+    for element in (*at.markdown, *at.caption, *at.subheader):
+        assert "<script>" not in element.value and "cuckooing" not in element.value
+    # Hostile queries: a result or a sentence, never an error.
+    for query in ('"', "NEAR(", "*", " ".join(["abc"] * 33)):
+        at.text_input(key="submissions.search").set_value(query)
+        rerun(at, db_url)
+        assert not at.exception and not at.error
+    assert "at most 32 words" in at.warning[0].value

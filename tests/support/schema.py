@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect
 
 from data_access.models import Base
+from data_access.search import FTS_TABLE, PG_INDEX
 
 
 def model_indexes(table_name: str) -> set[tuple[str, tuple[str, ...], bool]]:
@@ -18,7 +19,7 @@ def live_indexes(engine: Engine, table_name: str) -> set[tuple[str, tuple[str, .
     return {
         (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]))
         for ix in inspect(engine).get_indexes(table_name)
-        if not ix.get("duplicates_constraint")
+        if not ix.get("duplicates_constraint") and ix["name"] != PG_INDEX  # search's index: not a model
     }
 
 
@@ -26,7 +27,8 @@ def schema_differences(engine: Engine) -> list[str]:
     """Plain sentences, one per difference; empty when the database matches the models."""
     inspector = inspect(engine)
     problems = []
-    live_tables = set(inspector.get_table_names()) - {"alembic_version"}
+    # Search's FTS5 table and its shadow tables (migration 0010) are not models.
+    live_tables = {t for t in inspector.get_table_names() if not t.startswith(FTS_TABLE)} - {"alembic_version"}
     for name in sorted(live_tables ^ set(Base.metadata.tables)):
         problems.append(f"table {name} is {'only in the database' if name in live_tables else 'missing'}")
     for table in Base.metadata.sorted_tables:

@@ -1,0 +1,77 @@
+"""Search of documents' text (issue 15): full-text indexes on submission_documents.text.
+
+SQLite: an FTS5 table with external content (`submission_documents_fts`: the
+text is not stored twice, only its index), kept in step by three triggers
+(insert, update of text, delete: a cascade from an erased submission fires
+them too) and rebuilt once here for the rows already stored.
+PostgreSQL: a GIN index on `to_tsvector('english', left(text, 200000))`,
+the very expression `data_access.search` queries with (a tsvector is at
+most 1 MB: indexing a whole 2,000,000-character text of distinct tokens
+would refuse the document).
+
+Neither is a model: `data_access.search.SEARCH_OBJECTS` names them, and the
+schema comparison of the tests leaves them out. A later migration that
+rebuilds submission_documents on SQLite (a batch alter) drops the triggers:
+it must create them again (`create_sqlite_search`).
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 21:00:00
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+# Names and expression kept in step with data_access.search (a migration does not import the app's modules).
+
+SQLITE_UP = (
+    "CREATE VIRTUAL TABLE submission_documents_fts USING fts5(text, content='submission_documents', "
+    "content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER submission_documents_fts_insert AFTER INSERT ON submission_documents BEGIN "
+    "INSERT INTO submission_documents_fts(rowid, text) VALUES (new.id, new.text); END",
+    "CREATE TRIGGER submission_documents_fts_delete AFTER DELETE ON submission_documents BEGIN "
+    "INSERT INTO submission_documents_fts(submission_documents_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); END",
+    "CREATE TRIGGER submission_documents_fts_update AFTER UPDATE OF text ON submission_documents BEGIN "
+    "INSERT INTO submission_documents_fts(submission_documents_fts, rowid, text) "
+    "VALUES ('delete', old.id, old.text); "
+    "INSERT INTO submission_documents_fts(rowid, text) VALUES (new.id, new.text); END",
+    "INSERT INTO submission_documents_fts(submission_documents_fts) VALUES ('rebuild')",
+)
+SQLITE_DOWN = (
+    "DROP TRIGGER IF EXISTS submission_documents_fts_update",
+    "DROP TRIGGER IF EXISTS submission_documents_fts_delete",
+    "DROP TRIGGER IF EXISTS submission_documents_fts_insert",
+    "DROP TABLE IF EXISTS submission_documents_fts",
+)
+PG_UP = (
+    "CREATE INDEX ix_submission_documents_text_search ON submission_documents "
+    "USING gin (to_tsvector('english'::regconfig, left(text, 200000)))"
+)
+PG_DOWN = "DROP INDEX IF EXISTS ix_submission_documents_text_search"
+
+
+def create_sqlite_search() -> None:
+    for statement in SQLITE_UP:
+        op.execute(statement)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        create_sqlite_search()
+    else:
+        op.execute(PG_UP)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for statement in SQLITE_DOWN:
+            op.execute(statement)
+    else:
+        op.execute(PG_DOWN)
