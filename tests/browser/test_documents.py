@@ -29,13 +29,13 @@ from data_access.db import Database
 from data_access.models import Assignment, ConflictOfInterest, Submission, SubmissionDocument, User
 from documents.generate import NOTICE
 from tests.browser.conftest import screenshot
+from tests.conftest import ROOT
 from tests.documents.builders import IDENTIFYING, NAME, ORGANISATION, every_text, identifying_docx
 from tests.support.accounts import password_of
 from tests.support.browser import choose, sign_in, wait_idle
 from ui.review_form import NOT_ASSIGNED
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent.parent
 DOCS_IMG = ROOT / "docs" / "img"
 READ_HERE = "Read a document here"
 FILE_URL = re.compile(r"(?<!static)/media/[0-9a-f]{16,}")
