@@ -14,6 +14,8 @@
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
+    python manage.py attach REF FILE [FILE ...]
+                                             attach evidence documents to one submission, all or nothing
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run] [--attachments ZIP]
                                              import a CSV or XLSX file of submissions (and a ZIP of their
                                              documents), all or nothing
@@ -649,6 +651,44 @@ def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
     )
     for message_id, reason in report.failures:
         print(f"  message {message_id}: {_printable(reason, 200)}")
+    return 0
+
+
+def _attach_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reference", help="the submission's reference, e.g. CFE-0042")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="the documents (PDF, DOCX, PPTX, ...)")
+
+
+@command("attach", "attach evidence documents to one submission: every file given, or none")
+@arguments(_attach_args)
+def cmd_attach(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import documents, privacy
+    from data_access.errors import AccessDenied
+    from data_access.submissions import submission_id_for_reference
+    from documents.errors import DocumentRefused
+
+    ref = _printable(args.reference, 64)
+    with ctx.db.read() as session:
+        if (submission_id := submission_id_for_reference(session, args.reference)) is None:
+            erased = privacy.was_erased(session, reference=args.reference)
+            why = f"Submission {ref} was erased" if erased else f"There is no submission {ref!r}"
+            raise CommandError(f"{why}; nothing was attached.")
+    try:
+        with ctx.db.write() as session:
+            stored = documents.attach_files(
+                session, submission_id=submission_id, paths=args.files, limits=ctx.settings.document_limits
+            )
+    except DocumentRefused as exc:
+        raise CommandError(f"{_printable(exc.message)} Nothing was attached.") from None
+    except AccessDenied as exc:  # erased between the look-up and the attach
+        raise CommandError(str(exc)) from None
+    for info in stored:
+        removed = "; ".join(info.removed or ()) or "no identifying metadata found"
+        print(
+            f"attached {_printable(info.original_name, 200)} to {ref} as {info.label}, {info.size:,} bytes; "
+            f"removed from the reviewers' copy: {removed}" + (f"\n  note: {info.text_note}" if info.text_note else "")
+        )
+    print(documents.BODY_WARNING)
     return 0
 
 

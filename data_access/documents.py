@@ -29,8 +29,9 @@ import datetime as dt
 import hashlib
 import io
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from sqlalchemy import delete, exists, func, or_, select
@@ -51,10 +52,23 @@ from documents.errors import DocumentRefused
 from documents.kinds import KINDS
 from documents.prepare import Prepared, prepare
 
-COMMAND_LINE = "manage.py"  # the actor of `manage.py attach`: whoever runs it holds the database itself
+
+class _CommandLine(str):
+    """The actor of `manage.py`: whoever runs it holds the database itself. A
+    value of its own (checked by identity), so that no username, not even
+    one spelt "manage.py", passes for it."""
+
+
+COMMAND_LINE = _CommandLine("manage.py")
 VARIANTS = ("reviewer", "original")
 VIAS = ("page", "download", "cli")
 NAME_MAX = 255
+# The admin's warning after an attach: cleaning removes metadata, never the body.
+BODY_WARNING = (
+    "Check each document's body: removing metadata does not touch the text, pictures, headers or footers, "
+    "which may still name the organisation. If one does, upload a redacted version on the Submissions "
+    "page; reviewers then see that version and the original stays with the admin."
+)
 
 # What everyone calls each kind in a label.
 KIND_LABELS = {
@@ -127,9 +141,10 @@ def reviewer_file_name(reference: str, position: int, kind: str) -> str:
 def safe_name(name: str) -> str:
     """The sender's file name made safe to store and to offer as a download's
     name: its last path part, printable characters only (no control, format or
-    bidi characters), at most 255 characters (keeping the extension)."""
+    bidi characters; quotes and the characters Windows refuses in names become
+    "_"), at most 255 characters (keeping the extension)."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
-    kept = "".join(c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
+    kept = "".join("_" if c in '"<>:|?*' else c for c in name if unicodedata.category(c)[0] not in "CZ" or c == " ")
     kept = kept.strip().strip(".") or "document"
     if len(kept) > NAME_MAX:
         dot = kept.rfind(".")
@@ -142,16 +157,20 @@ def safe_name(name: str) -> str:
 
 
 def _admin(session: Session, actor: Viewer | str, *, to: str, entity: str, entity_id: object) -> str:
-    """The actor's name, once checked: an active admin now, or the command line."""
+    """The actor's name, once checked: a Viewer or a username of an active
+    admin (read from the database now), or COMMAND_LINE."""
     if isinstance(actor, Viewer):
         try:
             require_role(session, actor, Role.ADMIN, to=to)
         except AccessDenied as error:
             raise DocumentDenied(str(error), attempted=to, entity=entity, entity_id=entity_id) from None
         return actor.username
-    if actor == COMMAND_LINE:
-        return actor
-    raise DocumentDenied(f"only an active admin may {to}", attempted=to, entity=entity, entity_id=entity_id)
+    if actor is COMMAND_LINE:
+        return str(actor)
+    user = session.scalar(select(User).where(User.username == actor))  # a username: an active admin's, now
+    if user is None or not user.active or user.role != Role.ADMIN:
+        raise DocumentDenied(f"only an active admin may {to}", attempted=to, entity=entity, entity_id=entity_id)
+    return user.username
 
 
 def _role_now(session: Session, viewer: Viewer, *, attempted: str, entity: str, entity_id: object) -> str:
@@ -387,7 +406,7 @@ def attach_document(
     limits: DocumentLimits,
 ) -> DocumentInfo:
     """Attach one file to a submission (admin only; `actor` is the signed-in
-    Viewer, checked now, or COMMAND_LINE). The file goes through
+    Viewer or their username, checked now, or COMMAND_LINE). The file goes through
     `documents.prepare` with the submission's stored total; `DocumentRefused`
     (nothing stored) when it is refused or already attached."""
     who = _admin(session, actor, to="attach documents", entity="submission", entity_id=submission_id)
@@ -463,6 +482,37 @@ def attach_document(
         detail=f"{document_label(position, found.kind, doc.pages)} attached to {sub.reference}",
     )
     return _info(doc, admin=True)
+
+
+def attach_files(
+    session: Session, *, submission_id: int, paths: Sequence[Path], limits: DocumentLimits
+) -> list[DocumentInfo]:
+    """Attach files from the disk for the command line (`manage.py attach`), in
+    the caller's unit of work: all, or `DocumentRefused` naming the file (the
+    caller's unit then rolls back, so none is stored). Each file is read in
+    place by the checks, then once into the database."""
+    stored = []
+    for path in paths:
+        label = safe_name(path.name)
+        try:
+            with path.open("rb") as stream:
+                stored.append(
+                    attach_document(
+                        session,
+                        submission_id=submission_id,
+                        name=path.name,
+                        content=stream,
+                        actor=COMMAND_LINE,
+                        limits=limits,
+                    )
+                )
+        except DocumentRefused as error:
+            raise DocumentRefused(error.reason, f"{label}: {error.message}") from None
+        except OSError as error:
+            raise DocumentRefused(
+                "unreadable", f"{label}: the file could not be read ({error.strerror or error})."
+            ) from None
+    return stored
 
 
 def _refuse_if_attached(session: Session, submission_id: int, sha256: str) -> None:

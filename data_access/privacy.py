@@ -181,6 +181,12 @@ def _redact_batches(
     return emptied
 
 
+def was_erased(session: Session, *, reference: str) -> bool:
+    """Whether a submission with this reference was erased (its erasure's audit entry keeps the reference)."""
+    entries = session.scalars(select(AuditEntry.new).where(AuditEntry.action == "submission.erase"))
+    return any(isinstance(new, dict) and new.get("reference") == reference for new in entries)
+
+
 def erase_submission(session: Session, *, submission_id: int, actor: str, reason: str) -> ErasureReport:
     """Erase one submission everywhere; see the module's description."""
     if reason not in ERASURE_REASONS:

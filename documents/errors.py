@@ -25,6 +25,7 @@ REASONS = {
     "unsupported": "the file is of a kind the app does not accept",
     "damaged": "the file is damaged",
     # Refusals of the data layer (data_access.documents), in the same family so that callers catch one exception.
+    "unreadable": "the file could not be read from the disk",
     "already_attached": "the same file is already attached to this submission",
     "wrong_kind": "a redacted version is not of the same kind as the document it replaces",
 }

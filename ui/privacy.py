@@ -25,7 +25,8 @@ def erase_panel(db: Database, viewer: Viewer, *, submission_id: int, reference: 
         return
     with st.expander("Erase this submission", icon=":material/delete_forever:"):
         st.caption(
-            "Erasing removes the submission, its reviews, assignments, conflicts and line-up places, empties the "
+            "Erasing removes the submission, its reviews, assignments, conflicts, line-up places and evidence "
+            "documents, empties the "
             "stored original file it was imported from, and removes its details from the audit log. The audit log "
             "keeps only that it was erased, when, by whom and why. This cannot be undone."
         )
@@ -52,7 +53,8 @@ def erase_panel(db: Database, viewer: Viewer, *, submission_id: int, reference: 
                 return
             st.session_state[NOTICE_KEY] = (
                 f"{report.reference} was erased, with {report.reviews} reviews and {report.assignments} "
-                f"assignments; {report.import_files_emptied} stored import file(s) emptied."
+                f"assignments; {report.documents} evidence document(s) deleted; {report.import_files_emptied} stored "
+                "import file(s) emptied."
             )
             submission_url.close_reference()
             st.rerun()

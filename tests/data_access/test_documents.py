@@ -47,6 +47,22 @@ def attach(db, submission_id, name, content, actor, limits=LIMITS):
         )
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("Acme report.pdf", "Acme report.pdf"),
+        ("C:\\Users\\jane\\Acme report.pdf", "Acme report.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("evil\u202egpj.exe", "evilgpj.exe"),
+        ('re"port\r\n<x>.pdf', "re_port_x_.pdf"),
+        ("...", "document"),
+        ("a" * 300 + ".docx", "a" * 250 + ".docx"),
+    ],
+)
+def test_a_sent_file_name_is_made_safe_to_store_and_to_offer(sent, kept):
+    assert docs.safe_name(sent) == kept
+
+
 def contents_count(db) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count()).select_from(DocumentContent)))
@@ -140,7 +156,16 @@ def test_the_per_submission_limit_counts_what_is_stored(db, people):
 
 
 def test_identifying_metadata_never_reaches_the_reviewer_copy_and_the_original_stays_for_the_admin(db, people):
-    for name, build in (("Acme report.docx", b.identifying_docx), ("Acme report.pdf", b.identifying_pdf)):
+    builders = (
+        ("Acme report.docx", b.identifying_docx),
+        ("Acme report.pdf", b.identifying_pdf),
+        ("Acme slides.pptx", b.identifying_pptx),
+        ("Acme figures.xlsx", b.identifying_xlsx),
+        ("Acme notes.odt", b.identifying_odt),
+        ("Acme photo.png", lambda: b.make_png(text_chunk=b.NAME.encode())),
+        ("Acme photo.jpg", lambda: b.make_jpeg(comment=b.NAME.encode())),
+    )
+    for name, build in builders:
         content = build()
         info = attach(db, people["sub"], name, content, people["admin"])
         assert info.removed  # the admin's notice
@@ -153,7 +178,10 @@ def test_identifying_metadata_never_reaches_the_reviewer_copy_and_the_original_s
             )
         seen = b.every_text(reviewer.content) + text + repr(listed) + reviewer.file_name
         assert [x for x in b.IDENTIFYING if x.lower() in seen.lower()] == []
-        assert b.BODY in text
+        if name.endswith((".png", ".jpg")):
+            assert text == ""  # the app reads no text in pictures
+        else:
+            assert b.BODY in text
         assert original.content == content and original.file_name == name
         assert b.NAME.lower() in b.every_text(original.content)
         assert all(d.original_name is None and d.removed is None for d in listed)
@@ -210,7 +238,18 @@ def test_rights_for_each_role_are_checked_at_the_moment_of_each_call(db, people,
         ):
             with pytest.raises(docs.DocumentDenied), db.write() as s:
                 route(s, viewer=viewer, **kwargs)
-    for actor in (people["assigned"], demoted):
+    # The actor as a username is checked too; the command line's name spelt as text is just a name.
+    with db.write() as s:
+        by_name = docs.attach_document(
+            s,
+            submission_id=people["sub"],
+            name="y.txt",
+            content=b"other words",
+            actor=people["admin"].username,
+            limits=LIMITS,
+        )
+    assert by_name.position == 2
+    for actor in (people["assigned"], demoted, people["assigned"].username, "manage.py", "nobody"):
         with pytest.raises(docs.DocumentDenied), db.write() as s:
             docs.attach_document(
                 s, submission_id=people["sub"], name="x.txt", content=b"words", actor=actor, limits=LIMITS

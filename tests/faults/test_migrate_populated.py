@@ -24,7 +24,8 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, text
 
-from data_access import auth, call_state, imports
+from config.settings import DocumentLimits
+from data_access import auth, call_state, documents, imports
 from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import (
@@ -39,6 +40,7 @@ from data_access.models import (
     User,
     utcnow,
 )
+from documents.generate import make_pdf
 from importing import propose_mapping, read_table
 from tests.support.schema import schema_differences
 from tests.support.spreadsheets import template_csv, valid_row
@@ -119,6 +121,16 @@ def fill_every_table(db: Database, config) -> None:
             s, content=content, filename="f.csv", mapping=mapping, config=config, max_bytes=10**6, actor=admin_name
         )
         imports.save_mapping(s, name="Template", mapping=mapping, actor=admin_name)
+    # an evidence document (its original and cleaned copy in document_contents)
+    with db.write() as s:
+        documents.attach_document(
+            s,
+            submission_id=ids[0],
+            name="report.pdf",
+            content=make_pdf(["An evaluation of the outreach"]),
+            actor=documents.COMMAND_LINE,
+            limits=DocumentLimits(),
+        )
 
 
 def copy_rows(source: Database, target: Database) -> None:

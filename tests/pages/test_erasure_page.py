@@ -3,7 +3,10 @@ cached pages show afterwards."""
 
 from sqlalchemy import select
 
+from config.settings import DocumentLimits
+from data_access import documents
 from data_access.models import Submission
+from documents.generate import make_pdf
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app
 from tests.support.figures import figure_strings
@@ -20,6 +23,15 @@ def _call(db, call_config):
             for r in reviewers:
                 assign(s, sid, r)
                 submit_review(s, call_config, sid, r)
+    with db.write() as s:  # an evidence document on the target
+        documents.attach_document(
+            s,
+            submission_id=target,
+            name="report.pdf",
+            content=make_pdf(["Target evidence"]),
+            actor=documents.COMMAND_LINE,
+            limits=DocumentLimits(),
+        )
     return admin, office, target
 
 
@@ -54,7 +66,7 @@ def test_admin_erases_after_typing_the_reference(db, db_url, call_config):
     at.button(key=f"erase.go.{target}").click()
     at = rerun(at, db_url)
     assert not at.exception
-    assert any("CFE-0001 was erased" in m.value for m in at.success)
+    assert any("CFE-0001 was erased" in m.value and "1 evidence document(s) deleted" in m.value for m in at.success)
     assert list(at.dataframe[0].value["Reference"]) == ["CFE-0002"]
     with db.read() as s:
         assert s.scalar(select(Submission.id).where(Submission.reference == "CFE-0001")) is None
