@@ -192,7 +192,7 @@ def _step(key: str, by: int, count: int) -> None:
 
 def _pdf_page(doc: DocumentInfo, content: bytes) -> None:
     """One page of the PDF, rendered on the server, with Previous / Next and the page number."""
-    count = preview.page_count(content)
+    count = doc.pages or preview.page_count(content)  # counted at attach; `pdf_page` checks it again
     key = page_key(doc.id)
     if not 1 <= int(st.session_state.get(key, 1)) <= count:
         st.session_state[key] = 1

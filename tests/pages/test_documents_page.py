@@ -11,9 +11,10 @@ import pytest
 from config import load_settings
 from data_access import audit
 from data_access.assignments import remove_assignment
-from data_access.documents import COMMAND_LINE, attach_document, list_documents
+from data_access.documents import COMMAND_LINE, attach_document, list_documents, safe_name
+from documents import preview
 from documents.generate import make_pdf
-from tests.documents.builders import BODY, IDENTIFYING, every_text, identifying_pdf, plain_docx
+from tests.documents.builders import BODY, IDENTIFYING, NAME, every_text, identifying_pdf, make_png, plain_docx
 from tests.factories import assign, make_submission, make_user
 from tests.support.apptest import MEDIA, download, rerun, run_app, texts
 from ui import documents as ui_documents
@@ -57,8 +58,10 @@ def call(db, call_config):
         sub_id = make_submission(s, call_config, reference=REF, title="Station outreach")
         assign(s, sub_id, people["reviewer"])
     people["sub_id"] = sub_id
-    people["pdf"] = _attach(db, sub_id, PDF_NAME, identifying_pdf())
+    people["pdf_bytes"] = identifying_pdf()
+    people["pdf"] = _attach(db, sub_id, PDF_NAME, people["pdf_bytes"])
     people["text"] = _attach(db, sub_id, HOSTILE_NAME, HOSTILE_TEXT.encode())
+    people["png"] = _attach(db, sub_id, "photo.png", make_png(text_chunk=NAME.encode()))
     return people
 
 
@@ -83,12 +86,17 @@ def download_button(at, doc_id: int, variant: str = "reviewer"):
     return button
 
 
+def served_name(url: str) -> str:
+    """The name the browser saves a download under (the media file's name)."""
+    return MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).filename
+
+
 def no_identity(shown: str) -> None:
-    for secret in (*IDENTIFYING, PDF_NAME, HOSTILE_NAME):
+    for secret in (*IDENTIFYING, PDF_NAME, HOSTILE_NAME, safe_name(HOSTILE_NAME)):
         assert secret not in shown, secret
 
 
-def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name(db, db_url, call):
+def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name(db, db_url, call, monkeypatch):
     at = open_submission(db_url, call["reviewer"])
     assert not at.exception, at.exception
     shown = texts(at)
@@ -115,17 +123,39 @@ def test_an_assigned_reviewer_reads_the_first_page_and_the_text_and_never_a_name
     rerun(at, db_url)
     assert [i.captions for i in at.get("image")] == [["Page 2 of 2"]]
 
+    # A page PDFium cannot draw: a sentence, and the text is still there; no traceback.
+    def damaged(content, number, **_options):
+        raise preview.PreviewError(preview.DAMAGED_PAGE.format(number=number))
+
+    monkeypatch.setattr(preview, "pdf_page", damaged)
+    rerun(at, db_url)
+    assert not at.exception and not at.get("image")
+    assert [w.value for w in at.warning] == [preview.DAMAGED_PAGE.format(number=2)]
+    assert any(BODY in t.value for t in at.text)
+    monkeypatch.undo()
+
     open_document(at, db_url, call["sub_id"], call["text"])
     assert HOSTILE_TEXT.strip() in [t.value for t in at.text]  # exactly, as text
     for element in (*at.markdown, *at.caption, *at.get("html")):
         assert "alert" not in str(getattr(element, "value", "")) and "HYPERLINK" not in str(element.value)
     no_identity(texts(at))
-    assert [b.proto.id.rsplit(".", 1)[-1] for b in at.get("download_button")] == ["reviewer", "reviewer"]
+    assert [b.proto.id.rsplit(".", 1)[-1] for b in at.get("download_button")] == ["reviewer"] * 3
+    assert not at.file_uploader and not at.checkbox  # no admin's tools
+
+    open_document(at, db_url, call["sub_id"], call["png"])  # a picture, as a picture
+    [picture] = at.get("image")
+    [url] = picture.value
+    served = MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).content
+    assert served.startswith(b"\x89PNG") and NAME.encode() not in served
+    assert HOSTILE_TEXT.strip() not in [t.value for t in at.text]  # one document open at a time
 
     # The same section in the My reviews workspace's reading column.
     workspace = open_submission(db_url, call["reviewer"], page="pages/my_reviews.py")
     assert not workspace.exception, workspace.exception
     assert "Document 1 (PDF, 2 pages)" in texts(workspace)
+    open_document(workspace, db_url, call["sub_id"], call["pdf"])
+    assert not workspace.exception, workspace.exception
+    assert [i.captions for i in workspace.get("image")] == [["Page 1 of 2"]]
     no_identity(texts(workspace))
 
 
@@ -155,8 +185,9 @@ def test_office_downloads_the_reviewers_copy_checked_and_logged_at_the_click(db,
     assert not at.exception, at.exception
     assert entries(db, "document.download").empty  # drawing the button makes nothing
     assert not any(b.proto.id.endswith("download.original") for b in at.get("download_button"))
+    assert not at.file_uploader and not at.checkbox  # no admin's tools
     url, content = download(download_button(at, call["pdf"]))
-    assert MEDIA.read_file(url.rsplit("/", 1)[-1].split(".", 1)[0]).filename == f"{REF}-document-1.pdf"
+    assert served_name(url) == f"{REF}-document-1.pdf"
     found = every_text(content)  # every stream decompressed, lower case
     assert content.startswith(b"%PDF-") and BODY.lower() in found
     for secret in IDENTIFYING:
@@ -168,8 +199,13 @@ def test_office_downloads_the_reviewers_copy_checked_and_logged_at_the_click(db,
 def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db, db_url, call):
     at = open_submission(db_url, call["admin"])
     assert not at.exception, at.exception
-    assert PDF_NAME in [t.value for t in at.text] and HOSTILE_NAME in [t.value for t in at.text]  # admins see names
+    shown = [t.value for t in at.text]
+    assert PDF_NAME in shown and safe_name(HOSTILE_NAME) in shown  # admins see names (as stored: made safe)
     sub_id, pdf = call["sub_id"], call["pdf"]
+    url, content = download(download_button(at, pdf, "original"))  # the admin alone has the original
+    assert content == call["pdf_bytes"] and served_name(url) == PDF_NAME
+    [entry] = entries(db, "document.download").to_dict("records")
+    assert entry["actor"] == call["admin"].username and "original" in entry["detail"]
     at.file_uploader(key=f"documents.{sub_id}.attach.0").set_value(
         [
             ("good.docx", plain_docx(), "application/octet-stream"),
@@ -180,16 +216,18 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     at.button(key=f"documents.{sub_id}.attach.go").click()
     rerun(at, db_url)
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == ["Attached as Document 3 (Word)."]
+    assert [s.value for s in at.success] == ["Attached as Document 4 (Word)."]
     [error] = at.error
     assert error.value.startswith("Not attached: ") and "Nothing was stored." in error.value
     assert "<b>evil</b>.pdf" in [t.value for t in at.text] and "evil" not in error.value  # the name, as text
     assert ui_documents.BODY_WARNING in [w.value for w in at.warning]
+    assert "Document property: revision" in "\n".join(t.value for t in at.text)  # what was removed
     with db.read() as s:
         assert [d.label for d in list_documents(s, submission_id=sub_id, viewer=call["admin"])] == [
             "Document 1 (PDF, 2 pages)",
             "Document 2 (text)",
-            "Document 3 (Word)",
+            "Document 3 (PNG image)",
+            "Document 4 (Word)",
         ]
 
     # A redacted version of the wrong kind is refused, changing nothing; the right one replaces the reviewers' copy.
@@ -220,13 +258,10 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     with db.read() as s:
         assert [d.label for d in list_documents(s, submission_id=sub_id, viewer=call["admin"])] == [
             "Document 2 (text)",
-            "Document 3 (Word)",
+            "Document 3 (PNG image)",
+            "Document 4 (Word)",
         ]
     assert entries(db, "document.remove")["entity_id"].tolist() == [str(pdf)]
-
-
-def test_the_admins_tools_are_not_drawn_for_anyone_else(db, db_url, call):
-    for person in ("office", "reviewer"):
-        at = open_submission(db_url, call[person])
-        assert not at.file_uploader and not at.checkbox, person
-        assert not any(b.label == "Download the original" for b in at.get("download_button"))
+    rerun(reviewer, db_url)  # the reviewer still had it open: gone at their next run
+    assert not reviewer.exception, reviewer.exception
+    assert not reviewer.get("image") and "Document 1" not in texts(reviewer)
