@@ -455,60 +455,26 @@ def _print_mapping(path: Path, table, mapping) -> None:
 
 
 def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
-    """(plan, result, attachments report): a dry run's plan and no result, or
+    """(plan, result, documents report): a dry run's plan and no result, or
     the import's; a file with problems gives its plan and no result."""
     from data_access import import_attachments as attachments
-    from data_access import imports
     from documents.errors import DocumentRefused
     from importing import ImportRefused
 
-    result = report = None
-    limits = ctx.settings.document_limits
+    if args.attachments is not None and not args.attachments.is_file():
+        raise CommandError(f"{args.attachments} does not exist or is not a file; nothing was imported.")
     try:
-        bundle = _open_bundle(args.attachments)
-        if args.dry_run:
-            with ctx.db.read() as session:
-                plan = imports.preview_import(session, **common)
-                if bundle is not None and plan.ok:
-                    report = attachments.preview_attachments(session, plan, bundle, limits=limits)
-        elif bundle is not None:
-            with ctx.db.write() as session:
-                result, report = attachments.apply_import_with_attachments(
-                    session,
-                    **common,
-                    bundle=bundle,
-                    document_limits=limits,
-                    actor="manage.py",
-                    mapping_name=args.mapping,
-                )
-            plan = result.plan
-        else:
-            with ctx.db.write() as session:
-                result = imports.apply_import(session, **common, actor="manage.py", mapping_name=args.mapping)
-            plan = result.plan
+        return attachments.run_import(
+            ctx.db, **common, bundle_path=args.attachments, dry_run=args.dry_run, mapping_name=args.mapping,
+            document_limits=ctx.settings.document_limits, actor="manage.py",
+        )  # fmt: skip
     except ImportRefused as exc:
         raise CommandError(f"{exc} Nothing was imported.") from None
     except DocumentRefused as exc:
         raise CommandError(f"{args.attachments.name}: {exc.message} Nothing was imported.") from None
-    except imports.ImportHasProblems as exc:
-        plan = exc.plan
     except attachments.AttachmentsRefused as exc:
         _print_attachments(exc.report, done=False)
         raise CommandError(str(exc)) from None
-    if report is not None and not report.ok:
-        _print_attachments(report, done=False)
-        raise CommandError(str(attachments.AttachmentsRefused(report)))
-    return plan, result, report
-
-
-def _open_bundle(path: Path | None):
-    from documents.bundle_reader import Bundle
-
-    if path is None:
-        return None
-    if not path.is_file():
-        raise CommandError(f"{path} does not exist or is not a file; nothing was imported.")
-    return Bundle(path)
 
 
 def _print_attachments(report, *, done: bool) -> None:

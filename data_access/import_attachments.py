@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from access.visibility import Viewer
 from config.settings import DocumentLimits
 from data_access import documents as documents_da
 from data_access import imports
+from data_access.db import Database
 from data_access.models import Submission, SubmissionDocument
 from documents.bundle import BundleMatch, BundleRow
 from documents.bundle_reader import (
@@ -41,6 +43,7 @@ from documents.bundle_reader import (
 )
 from documents.errors import DocumentRefused
 from importing import ImportPlan
+from importing.plan import Progress
 
 _WEB = ("http://", "https://", "www.", "ftp://", "mailto:")
 
@@ -94,7 +97,13 @@ def preview_attachments(session: Session, plan: ImportPlan, bundle: Bundle, *, l
 
 
 def attach_bundle(
-    session: Session, plan: ImportPlan, bundle: Bundle, *, actor: Viewer | str, limits: DocumentLimits
+    session: Session,
+    plan: ImportPlan,
+    bundle: Bundle,
+    *,
+    actor: Viewer | str,
+    limits: DocumentLimits,
+    progress: Progress | None = None,
 ) -> BundleReport:
     """Attach every matched entry, one at a time, to the submissions the plan
     wrote (or left unchanged); `AttachmentsRefused` with every reason if
@@ -102,11 +111,17 @@ def attach_bundle(
     match = bundle.match(bundle_rows(plan))
     if not match.clean:
         raise AttachmentsRefused(BundleReport(match))
-    return _attach(session, match, bundle, actor=actor, limits=limits)
+    return _attach(session, match, bundle, actor=actor, limits=limits, progress=progress)
 
 
 def _attach(
-    session: Session, match: BundleMatch, bundle: Bundle, *, actor: Viewer | str, limits: DocumentLimits
+    session: Session,
+    match: BundleMatch,
+    bundle: Bundle,
+    *,
+    actor: Viewer | str,
+    limits: DocumentLimits,
+    progress: Progress | None,
 ) -> BundleReport:
     references = {reference for reference, _ in match.matched}
     ids = dict(
@@ -114,7 +129,9 @@ def _attach(
     )
     _totals, shas = _stored(session, references)
     report = BundleReport(match)
-    for step in walk_bundle(bundle, match, attached=shas, limits=limits):
+    for n, step in enumerate(walk_bundle(bundle, match, attached=shas, limits=limits)):
+        if progress:
+            progress(n / len(match.matched), f"Attaching document {n + 1} of {len(match.matched)}")
         if step.refused is not None:
             report.refused.append(step.refused)
             continue
@@ -154,10 +171,66 @@ def apply_import_with_attachments(
     """`imports.apply_import`, then the ZIP's documents attached to its rows, in
     the caller's write unit: raises (`ImportHasProblems`, `StalePreview`,
     `AttachmentsRefused`, ...) and the caller rolls back, or both are written.
-    `attach_as` is whom `attach_document` checks (the signed-in admin's
-    Viewer, or the command line); `actor` by default."""
-    result = imports.apply_import(session, actor=actor, **import_args)
+    `attach_as` is whom `attach_document` checks now (the signed-in admin's
+    Viewer, or `data_access.documents.COMMAND_LINE`); by default `actor`, as
+    the username of an active admin."""
+    progress: Progress | None = import_args.pop("progress", None)
+    result = imports.apply_import(
+        session, actor=actor, progress=(lambda f, m: progress(0.5 * f, m)) if progress else None, **import_args
+    )
     report = attach_bundle(
-        session, result.plan, bundle, actor=attach_as if attach_as is not None else actor, limits=document_limits
+        session,
+        result.plan,
+        bundle,
+        actor=attach_as if attach_as is not None else actor,
+        limits=document_limits,
+        progress=(lambda f, m: progress(0.5 + 0.5 * f, m)) if progress else None,
     )
     return result, report
+
+
+def run_import(
+    db: Database,
+    *,
+    bundle_path: Path | None,
+    dry_run: bool,
+    document_limits: DocumentLimits,
+    actor: str,
+    mapping_name: str | None = None,
+    **import_args,
+) -> tuple[ImportPlan, imports.ImportResult | None, BundleReport | None]:
+    """The command line's import (documents attached as `COMMAND_LINE`), with or without a ZIP of documents:
+    (plan, result, report); a dry run has no result, a file with problems
+    returns its plan and no result. Raises `ImportRefused`, `DocumentRefused`
+    (the ZIP itself), `AttachmentsRefused` (with every reason, dry run or not),
+    writing nothing."""
+    bundle = Bundle(bundle_path) if bundle_path is not None else None
+    report = None
+    try:
+        if dry_run:
+            with db.read() as session:
+                plan = imports.preview_import(session, **import_args)
+                if bundle is not None and plan.ok:
+                    report = preview_attachments(session, plan, bundle, limits=document_limits)
+            if report is not None and not report.ok:
+                raise AttachmentsRefused(report)
+            return plan, None, report
+        with db.write() as session:
+            if bundle is None:
+                result = imports.apply_import(session, actor=actor, mapping_name=mapping_name, **import_args)
+            else:
+                result, report = apply_import_with_attachments(
+                    session,
+                    bundle=bundle,
+                    document_limits=document_limits,
+                    actor=actor,
+                    attach_as=documents_da.COMMAND_LINE,
+                    mapping_name=mapping_name,
+                    **import_args,
+                )
+        return result.plan, result, report
+    except imports.ImportHasProblems as exc:
+        return exc.plan, None, None
+    finally:
+        if bundle is not None:
+            bundle.close()

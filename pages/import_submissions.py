@@ -5,6 +5,7 @@ engine is `importing`, the writing `data_access.imports`."""
 import streamlit as st
 
 from config import limits
+from data_access import documents as documents_da
 from data_access import import_attachments as attachments_da
 from data_access import imports as imports_da
 from documents.bundle_reader import BUNDLE_UPLOAD_MB, Bundle
@@ -191,6 +192,11 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
         clear()
         ui_attachments.refused(exc.report)
         st.stop()
+    except documents_da.DocumentDenied as exc:  # no longer an active admin: logged, nothing written
+        clear()
+        with db.write() as session:
+            documents_da.record_refusal(session, viewer=viewer, error=exc)
+        ui.refused(exc)
     except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused, DocumentRefused) as exc:
         clear()
         ui.refused(exc)

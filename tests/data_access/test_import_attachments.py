@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import DocumentLimits
+from data_access import documents as documents_da
 from data_access import import_attachments as attachments
 from data_access.errors import AccessDenied
 from data_access.models import AuditEntry, Submission, SubmissionDocument
@@ -47,7 +48,7 @@ def preview(db, content, config, entries):
         return attachments.preview_attachments(session, plan, bundle, limits=LIMITS)
 
 
-def run(db, content, config, entries, *, attach_as="manage.py"):
+def run(db, content, config, entries, *, attach_as=documents_da.COMMAND_LINE, **kwargs):
     with db.write() as session, Bundle(zip_of(entries)) as bundle:
         return attachments.apply_import_with_attachments(
             session,
@@ -56,6 +57,7 @@ def run(db, content, config, entries, *, attach_as="manage.py"):
             actor="admin",
             attach_as=attach_as,
             **import_args(content, config),
+            **kwargs,
         )
 
 
@@ -89,8 +91,11 @@ def test_documents_come_in_with_their_rows_by_folder_and_by_column(db, call_conf
     assert report.ok and [d.reference for d in report.documents] == ["CFE-0001", "CFE-0002"]
     assert report.match.unmatched_files == ("stray.txt",) and report.match.rows_without_files == ("CFE-0003",)
 
-    result, done = run(db, content, call_config, GOOD)
+    steps = []
+    result, done = run(db, content, call_config, GOOD, progress=lambda f, m: steps.append((f, m)))
     assert result.counts["added"] == 3 and done.counts()["documents"] == 2
+    assert steps[-2:] == [(0.5, "Attaching document 1 of 2"), (0.75, "Attaching document 2 of 2")]
+    assert max(f for f, m in steps if not m.startswith("Attaching")) == 0.5  # the rows: the first half
     assert stored_documents(db) == [("CFE-0001", 1, "evaluation.pdf", "pdf"), ("CFE-0002", 1, "toolkit.docx", "docx")]
     with db.read() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.action == "document.attach")).all()

@@ -29,10 +29,15 @@ def test_the_zip_is_previewed_refused_whole_then_imported_with_its_rows(db, db_u
     at = run_app(db_url, admin, page=PAGE)
     assert [u.label for u in at.file_uploader][1] == "Documents for these rows (a ZIP, optional)"
     at.file_uploader[0].set_value(("subs.csv", rows_csv(), "text/csv"))
-    bad = {**GOOD, "CFE-0003/**report**.pdf": b"MZ\x90\x00" + b"\x00" * 200}
-    at.file_uploader[1].set_value(("docs.zip", zip_of(bad).getvalue(), "application/zip"))
+    at.file_uploader[1].set_value(("docs.zip", b"%PDF-1.4 not a zip", "application/zip"))
     rerun(at, db_url)
     at.button(key="import.preview_button").click()
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert any("The attachments file is not a ZIP archive" in t.value for t in at.text)
+    assert "import.confirm" not in [b.key for b in at.button]
+    bad = {**GOOD, "CFE-0003/**report**.pdf": b"MZ\x90\x00" + b"\x00" * 200}
+    at.file_uploader[1].set_value(("docs.zip", zip_of(bad).getvalue(), "application/zip"))
     rerun(at, db_url)
     assert not at.exception, at.exception
     before = table_contents(db)
