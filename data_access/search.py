@@ -12,8 +12,9 @@ One function, two engines (migration 0010):
   triggers). A person's query is data, never FTS5 syntax: it is cut into words
   (`query_words`) and each word goes in double quotes (a phrase of one
   word), so `"`, `NEAR(`, `*`, `AND`, `-x` or `col:x` are words or nothing.
-* PostgreSQL: the GIN index on `to_tsvector('english', left(text, 200000))`,
-  queried with `plainto_tsquery` (no syntax at all) over the same words.
+* PostgreSQL: the stored generated column `text_search`
+  (`to_tsvector('english', left(text, 200000))`) and its GIN index, queried
+  with `plainto_tsquery` (no syntax at all) over the same words.
   PostgreSQL indexes a document's first 200,000 characters (a tsvector is at
   most 1 MB); its English configuration ignores stop words ("the", "and"),
   which SQLite's tokenizer keeps.
@@ -41,9 +42,10 @@ from access.visibility import Viewer
 from data_access.errors import AccessDenied
 
 FTS_TABLE = "submission_documents_fts"
-PG_INDEX = "ix_submission_documents_text_search"  # FTS_TABLE and PG_INDEX are not models (migration 0010)
+PG_INDEX = "ix_submission_documents_text_search"  # FTS_TABLE, PG_INDEX, PG_COLUMN: not models (migration 0010)
 PG_INDEXED_CHARACTERS = 200_000
-PG_VECTOR = f"to_tsvector('english'::regconfig, left(d.text, {PG_INDEXED_CHARACTERS}))"
+PG_COLUMN = "text_search"  # PostgreSQL: the stored tsvector of a document's first PG_INDEXED_CHARACTERS
+PG_VECTOR = f"d.{PG_COLUMN}"
 
 MAX_QUERY_CHARACTERS = 500
 MAX_WORDS = 32

@@ -33,8 +33,9 @@ from data_access.users import require_role
 from documents.similarity import MAX_WORDS, similar_pairs
 
 THRESHOLD = 0.6
-# similar_pairs reads at most MAX_WORDS words of a text: more characters than this are never read.
-MAX_CHARACTERS = MAX_WORDS * 20
+# similar_pairs reads at most MAX_WORDS words of a text; this many characters hold more words than that
+# in any ordinary text (about 6 characters a word with its space), and bound the memory a submission takes.
+MAX_CHARACTERS = MAX_WORDS * 8
 
 
 @dataclass(frozen=True)
