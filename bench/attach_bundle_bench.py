@@ -184,21 +184,26 @@ def make_document(kind: str, rng: random.Random, size: int) -> bytes:
     return {"docx": _docx, "pptx": _pptx, "xlsx": _xlsx, "odt": _odt}[kind](rng, size)
 
 
-def write_bundle(path: Path, references: list[str], *, documents: int, total_bytes: int, seed: int = 15) -> int:
+def write_bundle(
+    path: Path, references: list[str], *, documents: int, total_bytes: int, seed: int = 15
+) -> tuple[int, int]:
     """A ZIP of `documents` documents in folders named after `references` (in
-    turn), of every kind in turn, about `total_bytes` in all; returns its size.
+    turn), of every kind in turn, about `total_bytes` in all; returns the
+    documents' total and the ZIP's size (smaller: text and PDFs are deflated).
     Each document is written as it is made (pictures stored, the rest deflated)."""
     rng = random.Random(seed)
     unit = total_bytes / sum(WEIGHTS[KINDS[i % len(KINDS)]] for i in range(documents))
+    written = 0
     with zipfile.ZipFile(path, "w") as bundle:
         for i in range(documents):
             kind = KINDS[i % len(KINDS)]
             size = int(unit * WEIGHTS[kind] * rng.uniform(0.8, 1.2))
             content = make_document(kind, rng, size)
+            written += len(content)
             stored = kind in ("png", "jpg", "docx", "pptx", "xlsx", "odt")  # already compressed
             name = f"{references[i % len(references)]}/document-{i + 1:03d}.{kind}"
             bundle.writestr(name, content, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
-    return path.stat().st_size
+    return written, path.stat().st_size
 
 
 PEAK = "peak memory (VmHWM, kB): "
@@ -271,9 +276,10 @@ def main(argv: list[str] | None = None) -> int:
         rows, bundle = work / "submissions.csv", work / "documents.zip"
         write_file(rows, args.rows)
         started = time.perf_counter()
-        size = write_bundle(bundle, references, documents=args.documents, total_bytes=int(args.megabytes * 1e6))
+        total, size = write_bundle(bundle, references, documents=args.documents, total_bytes=int(args.megabytes * 1e6))
         print(
-            f"bundle: {args.documents} documents, {size / 1e6:.0f} MB, written in {time.perf_counter() - started:.0f} s"
+            f"bundle: {args.documents} documents, {total / 1e6:.0f} MB ({size / 1e6:.0f} MB zipped), "
+            f"written in {time.perf_counter() - started:.0f} s"
         )
         for backend in ("sqlite", "postgresql") if args.backend == "both" else (args.backend,):
             (work / backend).mkdir()
@@ -281,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                 if db is None:
                     ok &= figure(f"attach bundle ({NAMES[backend]})", None, "s", target=("<", 0), note="no database")
                     continue
-                ok &= measure(db.url, NAMES[backend], rows, bundle, args, size)
+                ok &= measure(db.url, NAMES[backend], rows, bundle, args, total)
     return 0 if ok else 1
 
 
@@ -291,12 +297,12 @@ def _references(config, rows: int):
     return generate_demo(config, n=rows).submissions
 
 
-def measure(url: str, label: str, rows: Path, bundle: Path, args: argparse.Namespace, size: int) -> bool:
+def measure(url: str, label: str, rows: Path, bundle: Path, args: argparse.Namespace, total: int) -> bool:
     status, seconds, peak, output = run_import(url, rows, bundle)
     submissions, documents = stored(url) if status == 0 else (0, 0)
     print(f"{label}: exit status {status}, {seconds:.1f} s, peak memory {peak or 0:.0f} MB")
     print(f"{label}: stored {submissions} submissions and {documents} documents")
-    what = f"{args.documents} documents ({size / 1e6:.0f} MB ZIP) beside {args.rows} submissions"
+    what = f"{args.documents} documents ({total / 1e6:.0f} MB) beside {args.rows} submissions"
     if status != 0 or peak is None or (submissions, documents) != (args.rows, args.documents):
         print(output[-4000:])
         figure(f"{label}, importing {what}", None, "s", target=("<", 0), note=f"the import failed ({status})")
