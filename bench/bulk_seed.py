@@ -200,6 +200,23 @@ def _review_rows(
     return assignment_rows, review_rows, score_rows
 
 
+def on_a_seeded_call(url: str | None, run, *, prefix: str, seed_args: list[str]) -> int:
+    """run(url) on `url`, else on the SQLite call bench/run_all.py seeded
+    (BENCH_SQLITE_URL), else on a throwaway SQLite call this script seeds in a
+    child process with `seed_args` (--submissions N ...); returns run's status."""
+    import os
+    import subprocess
+    import tempfile
+
+    url = url or os.environ.get("BENCH_SQLITE_URL")
+    if url:
+        return run(url)
+    with tempfile.TemporaryDirectory(prefix=prefix) as workdir:
+        url = f"sqlite:///{workdir}/bench.db"
+        subprocess.run([sys.executable, __file__, url, *seed_args], check=True, cwd=Path(__file__).parent.parent)
+        return run(url)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("url", help="an empty database's URL; it is migrated first")

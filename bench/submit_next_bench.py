@@ -36,7 +36,6 @@ import argparse
 import math
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -194,15 +193,11 @@ def main(argv: list[str] | None = None) -> int:
         figure("Submit and next: p95", None, "s", target=("<", TARGET_P95), note="no Chromium")
         return 1
 
-    url = args.url or os.environ.get("BENCH_SQLITE_URL")
-    if url:
-        return bench(url, args)
-    with tempfile.TemporaryDirectory(prefix="submit-next-bench-") as workdir:
-        url = f"sqlite:///{workdir}/bench.db"
-        command = [sys.executable, str(ROOT / "bench" / "bulk_seed.py"), url, "--submissions", str(args.submissions)]
-        command += ["--reviewers", str(args.reviewers), "--per-submission", str(args.per_submission)]
-        subprocess.run(command, check=True, cwd=ROOT)
-        return bench(url, args)
+    from bench.bulk_seed import on_a_seeded_call
+
+    seed_args = ["--submissions", str(args.submissions), "--reviewers", str(args.reviewers)]
+    seed_args += ["--per-submission", str(args.per_submission)]
+    return on_a_seeded_call(args.url, lambda url: bench(url, args), prefix="submit-next-bench-", seed_args=seed_args)
 
 
 def bench(url: str, args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ through the same data functions the app uses.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,13 +25,17 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 
 from access.roles import Role
+from access.visibility import Viewer
 from config.call_config import CallConfig
+from config.settings import DocumentLimits
 from data_access import assignments as assignments_da
+from data_access import documents as documents_da
 from data_access import reviews as reviews_da
 from data_access import submissions as submissions_da
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import Review
+from documents.generate import DemoDocument, demo_documents
 from importing.submission_rules import SubmissionInput
 from scoring.assignment import ReviewerToAssign, SubmissionToAssign, solve_assignment
 
@@ -265,12 +270,24 @@ class DemoReview:
     day: int  # days after the call closed
 
 
+# One submission in DOCUMENT_EVERY carries evidence documents (and, for each
+# reviewer, at least one assigned submission carries a PDF): a sensible subset,
+# so that the call has documents to read and seeding stays fast.
+DOCUMENT_EVERY = 12
+# Word documents cost most to check and clean (every XML part of the package is
+# parsed): at most this many toolkits are attached; a toolkit past them is left out.
+WORD_DOCUMENTS = 4
+# Which of a theme's demo documents (`documents.generate.demo_documents`) an evidence form brings.
+FORM_DOCUMENT = {"research_evaluation": "evaluation", "guide_toolkit": "toolkit", "programme": "programme"}
+
+
 @dataclass
 class DemoCall:
     submissions: list[SubmissionInput]
     assignments: list[tuple[int, str]]  # (submission index, reviewer username)
     conflicts: list[tuple[int, str, str]]  # (submission index, reviewer, reason)
     reviews: list[DemoReview] = field(default_factory=list)
+    documents: list[tuple[int, str]] = field(default_factory=list)  # (submission index, demo document's file name)
 
 
 def _weighted(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -544,7 +561,34 @@ def generate_demo(config: CallConfig, *, n: int = N_SUBMISSIONS, seed: int = SEE
             _review(rng, u, i, submitted=pos < n_done, quality=quality[i], config=config)
             for pos, i in enumerate(mine[: n_done + n_draft])
         ]
-    return DemoCall(subs, assignments, conflicts, reviews)
+    return DemoCall(subs, assignments, conflicts, reviews, _plan_documents(subs, assignments, conflicted))
+
+
+def _document_name(sub: SubmissionInput, form: str) -> str:
+    slug = FORM_DOCUMENT.get(form, "programme")
+    return f"{sub.themes[0]}-{slug}.{'docx' if slug == 'toolkit' else 'pdf'}"
+
+
+def _plan_documents(
+    subs: list[SubmissionInput], assignments: list[tuple[int, str]], conflicted: set[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """Which demo document goes to which submission: its first evidence form's
+    document (a second form brings a second one) for one submission in
+    DOCUMENT_EVERY (the first WORD_DOCUMENTS toolkits only; a submission left
+    without one gets its programme description); then, for a reviewer with no
+    PDF among their assignments yet, their first assignment's evaluation report."""
+    plan: list[tuple[int, str]] = []
+    for i, sub in enumerate(subs):
+        if i % DOCUMENT_EVERY == DOCUMENT_EVERY // 2:
+            names = list(dict.fromkeys(_document_name(sub, form) for form in sub.evidence_forms))
+            words = sum(name.endswith(".docx") for _, name in plan)
+            names = [n for n in names if not n.endswith(".docx") or words < WORD_DOCUMENTS]
+            plan += [(i, name) for name in names or [_document_name(sub, "programme")]]
+    for reviewer in sorted({r for _, r in assignments}):
+        mine = [i for i, r in assignments if r == reviewer and (i, reviewer) not in conflicted]
+        if mine and not any(i in mine and name.endswith(".pdf") for i, name in plan):
+            plan.append((mine[0], _document_name(subs[mine[0]], "research_evaluation")))
+    return plan
 
 
 def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: int = N_SUBMISSIONS) -> dict[str, int]:
@@ -611,13 +655,43 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
                 .where(Review.id == record.id)
                 .values(created_at=when, updated_at=when, submitted_at=when if r.submitted else None)
             )
+        admin = next(u for u in DEMO_USERS if u.role == Role.ADMIN)
+        _attach_documents(
+            session,
+            demo,
+            sub_ids,
+            themes=tuple(config.vocabulary("themes").ids),
+            admin=Viewer(user_ids[admin.username], admin.username, admin.name, admin.role),
+        )
     return {
         "users": len(DEMO_USERS),
         "submissions": len(sub_ids),
+        "documents": len(demo.documents),
         "assignments": len(demo.assignments),
         "reviews": sum(r.submitted for r in demo.reviews),
         "drafts": sum(not r.submitted for r in demo.reviews),
     }
+
+
+@functools.cache
+def _demo_files(themes: tuple[str, ...]) -> dict[str, DemoDocument]:
+    """The demo documents by file name, generated once per process (the same bytes every time)."""
+    return {d.filename: d for d in demo_documents(themes)}
+
+
+def _attach_documents(session, demo: DemoCall, sub_ids: list[int], *, themes: tuple[str, ...], admin: Viewer) -> None:
+    """Attach the planned demo documents through the admin's own function (checked,
+    cleaned, text extracted, audited); the same file on several submissions is stored once."""
+    files = _demo_files(themes)
+    for i, name in demo.documents:
+        documents_da.attach_document(
+            session,
+            submission_id=sub_ids[i],
+            name=name,
+            content=files[name].content,
+            actor=admin,
+            limits=DocumentLimits(),
+        )
 
 
 def demo_sign_ins() -> list[tuple[str, str, str]]:

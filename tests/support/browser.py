@@ -52,3 +52,23 @@ def go_to(page, title: str) -> None:
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
     page.get_by_role("heading", name=title, exact=True).wait_for()
     wait_idle(page)
+
+
+def choose(page, box: str, option: str, attempts: int = 3):
+    """Choose `option` in the select box labelled `box`; returns the option's
+    locator once it is in the opened list (click it to choose). A click that
+    lands while a run redraws the box can leave its list closed: it is opened
+    again (at most `attempts` times), never waited for blindly."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    choice = page.get_by_role("option", name=option, exact=True)
+    for attempt in range(attempts):
+        wait_idle(page)
+        page.get_by_role("combobox", name=box).click()
+        try:
+            choice.wait_for(timeout=5_000)
+            return choice
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+    return choice
