@@ -386,6 +386,23 @@ def _record_read(
     )
 
 
+def may_still_read(session: Session, *, document_id: int, viewer: Viewer, sha256: str) -> bool:
+    """Whether the viewer may read, now, the reviewer copy of this document whose
+    bytes hash to `sha256` (False once a redacted version has replaced it, the
+    document is removed, or the viewer's rights or account are gone). Records
+    nothing: the gate asks it at each request for a page already shown."""
+    doc = session.get(SubmissionDocument, document_id)
+    if doc is None or doc.reviewer_sha256 != sha256:
+        return False
+    try:
+        _may_see(
+            session, viewer, doc.submission_id, attempted="open document", entity="document", entity_id=document_id
+        )
+    except DocumentDenied:
+        return False
+    return True
+
+
 def document_text(session: Session, *, document_id: int, viewer: Viewer, record: bool = True) -> str:
     """The reviewer copy's text, checked now and recorded (`document.view`; `record` as for `read_document`)."""
     attempted = "read document text"

@@ -119,7 +119,21 @@ def test_erased_removed_and_replaced_documents_leave_the_search(db, call):
             assert session.execute(text("SELECT count(*) FROM submission_documents_fts_docsize")).scalar() == 1
 
 
-HOSTILE = ['"', "the", "NEAR(", "*", "a*", '"unclosed', "bondage OR", "-bondage", "text:bondage", "(", "'; --", "%_", "\\"]
+HOSTILE = [
+    '"',
+    "the",
+    "NEAR(",
+    "*",
+    "a*",
+    '"unclosed',
+    "bondage OR",
+    "-bondage",
+    "text:bondage",
+    "(",
+    "'; --",
+    "%_",
+    "\\",
+]
 
 
 def test_hostile_queries_give_results_or_a_clear_message_never_an_error(db, call):
