@@ -46,6 +46,7 @@ from config.settings import DocumentLimits
 from data_access import audit
 from data_access.errors import AccessDenied
 from data_access.models import DocumentContent, Submission, SubmissionDocument, User, utcnow
+from data_access.search import forget_deleted_text
 from data_access.submissions import reviewer_access
 from data_access.users import require_role
 from documents.errors import DocumentRefused
@@ -597,6 +598,7 @@ def replace_with_redacted(
     doc.redacted_at = utcnow()
     session.flush()
     _delete_orphans(session, [old_sha])
+    forget_deleted_text(session)
     reference = session.scalar(select(Submission.reference).where(Submission.id == doc.submission_id)) or ""
     audit.record(
         session,
@@ -639,6 +641,7 @@ def remove_document(session: Session, *, document_id: int, actor: Viewer | str) 
     session.delete(doc)
     session.flush()
     _delete_orphans(session, shas)
+    forget_deleted_text(session)
     audit.record(
         session,
         actor=who,
@@ -669,4 +672,5 @@ def delete_submissions_documents(session: Session, *, submission_ids: Iterable[i
         .execution_options(synchronize_session=False)
     )
     _delete_orphans(session, [sha for row in rows for sha in (row.original_sha256, row.reviewer_sha256)])
+    forget_deleted_text(session)
     return len(rows)
