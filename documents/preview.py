@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import threading
 import warnings
 from dataclasses import dataclass
@@ -35,6 +36,14 @@ DAMAGED_PAGE = "Page {number} of this document cannot be shown: it is damaged. D
 DAMAGED_PDF = "This PDF cannot be shown: it is damaged. Download it to read it, or read its text below."
 DAMAGED_PICTURE = "This picture cannot be shown: it is damaged. Download it to look at it."
 NO_SUCH_PAGE = "This document has no page {number}: it has {count} page{s}."
+TOO_COMPLEX = (
+    "Page {number} of this document cannot be shown: it draws the same figures over and over, more than any "
+    "page needs (it may have been made to stall the app). Download the document to read it."
+)
+MAX_FORM_DRAWS = 100_000  # form XObjects drawn on one page, counted through their nesting (0.1 s of PDFium)
+MAX_FORM_DEPTH = 64
+_DO = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do(?![^\s/\[\]<>(){}%])")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 
 _PDFIUM = threading.Lock()
 
@@ -81,8 +90,79 @@ def page_count(content: bytes) -> int:
             document.close()
 
 
+def form_draws(content: bytes, number: int, *, cap: int = MAX_FORM_DRAWS) -> int:
+    """How many form XObjects page `number` draws, each nested one counted as often as
+    it is drawn (its page content and its annotations' appearances), read with pypdf
+    before PDFium touches the page; more than `cap` (or nesting past MAX_FORM_DEPTH,
+    or a form drawing itself) is `cap + 1`. A form drawn ten times by a form drawn ten
+    times, nine deep, is a 2 KB file that PDFium takes many minutes (and the one lock
+    every page view needs) to draw. PreviewError if pypdf cannot read the page (the
+    copy reviewers see was written by pypdf)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        page = PdfReader(io.BytesIO(content)).pages[number - 1]
+        counter = _FormCounter(cap)
+        total = counter.count(_stream_data(page.get_contents()), page.get("/Resources"), ())
+        for annotation in page.get("/Annots") or ():
+            appearance = (annotation.get_object().get("/AP") or {}).get("/N")
+            appearance = appearance.get_object() if appearance is not None else None
+            streams = [appearance] if hasattr(appearance, "get_data") else list((appearance or {}).values())
+            for stream in streams:
+                total += 1 + counter.count(_stream_data(stream), stream.get_object().get("/Resources"), ())
+                if total > cap:
+                    return cap + 1
+        return min(total, cap + 1)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError) as exc:
+        raise PreviewError(DAMAGED_PAGE.format(number=number)) from exc
+
+
+def _stream_data(stream) -> bytes:
+    if stream is None:
+        return b""
+    return stream.get_object().get_data() or b""
+
+
+class _FormCounter:
+    """Form XObjects drawn by a content stream, through their nesting, memoised per form."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.memo: dict[object, int] = {}
+
+    def count(self, data: bytes, resources, stack: tuple) -> int:
+        if len(stack) > MAX_FORM_DEPTH:
+            return self.cap + 1
+        names = _DO.findall(data)
+        if not names:
+            return 0
+        xobjects = (resources.get_object() if resources is not None else {}).get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else {}
+        total = 0
+        for raw in names:
+            name = "/" + _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw).decode("latin-1")
+            ref = xobjects.raw_get(name) if name in xobjects else None
+            form = ref.get_object() if ref is not None else None
+            if form is None or form.get("/Subtype") != "/Form":
+                continue
+            key = getattr(ref, "idnum", None) or id(form)
+            if key in stack:
+                return self.cap + 1  # a form that draws itself
+            if key not in self.memo:
+                inner = form.get("/Resources")
+                self.memo[key] = 1 + self.count(
+                    form.get_data() or b"", inner if inner is not None else resources, (*stack, key)
+                )
+            total += self.memo[key]
+            if total > self.cap:
+                return self.cap + 1
+        return total
+
+
 def pdf_page(content: bytes, number: int, *, width: int = PAGE_WIDTH, max_pixels: int = MAX_PIXELS) -> PdfPage:
-    """Page `number` (1-based) of the PDF `content`, as a PNG `width` pixels across, at most `max_pixels`."""
+    """Page `number` (1-based) of the PDF `content`, as a PNG `width` pixels across, at most `max_pixels`;
+    a page that draws more than MAX_FORM_DRAWS forms is a sentence, never drawn."""
     import pypdfium2 as pdfium
 
     with _PDFIUM:
@@ -94,6 +174,8 @@ def pdf_page(content: bytes, number: int, *, width: int = PAGE_WIDTH, max_pixels
             count = len(document)
             if not 1 <= number <= count:
                 raise PreviewError(NO_SUCH_PAGE.format(number=number, count=count, s="" if count == 1 else "s"))
+            if form_draws(content, number) > MAX_FORM_DRAWS:
+                raise PreviewError(TOO_COMPLEX.format(number=number))
             try:
                 page = document[number - 1]
                 try:

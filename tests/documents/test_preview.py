@@ -11,6 +11,7 @@ from PIL import Image
 
 from documents import preview
 from documents.generate import make_pdf
+from tests.documents import builders as tests_builders
 from tests.documents.builders import make_jpeg, make_png
 
 
@@ -114,3 +115,27 @@ def test_a_large_picture_is_scaled_within_width_and_pixels():
 def test_a_damaged_picture_is_a_sentence(content):
     with pytest.raises(preview.PreviewError, match="damaged"):
         preview.picture(content)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"in_annotation": True}, {"escaped_name": True}], ids=["content", "annotation", "escaped name"]
+)
+def test_a_page_that_draws_a_form_a_million_times_is_a_sentence_not_minutes_of_pdfium(options):
+    """A form drawn ten times by a form drawn ten times, six deep, is a few KB; PDFium draws it in
+    about a second (and nine deep in many minutes, holding the lock every page view needs). It is
+    refused before PDFium touches the page, however deep; a page that draws a form a few times is drawn."""
+    from documents.prepare import prepare
+
+    for depth in (6, 12):
+        bomb = tests_builders.form_bomb_pdf(10, depth, **options)
+        assert len(bomb) < 8_000
+        reviewer_copy = prepare(bomb, "report.pdf").cleaned  # accepted at attach: the copy reviewers read
+        for content in (bomb, reviewer_copy):
+            with pytest.raises(preview.PreviewError, match=r"^Page 1 of this document cannot be shown: it draws"):
+                preview.pdf_page(content, 1)
+        assert preview.form_draws(bomb, 1) > preview.MAX_FORM_DRAWS
+    modest = tests_builders.form_bomb_pdf(3, 3, **options)
+    appearance = 1 if options.get("in_annotation") else 0  # an annotation's appearance is a form drawn once
+    assert preview.form_draws(modest, 1) == appearance + 1 + 3 + 9
+    page = preview.pdf_page(modest, 1)
+    assert (page.number, page.count, page.width) == (1, 1, preview.PAGE_WIDTH)
