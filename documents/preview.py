@@ -31,10 +31,17 @@ from dataclasses import dataclass
 
 PAGE_WIDTH = 1100  # pixels across: a laptop's reading column, sharp enough to read small print
 MAX_PIXELS = 4_000_000  # per picture sent: about 16 MB of pixels decoded, a few hundred KB of PNG
+# A picture is decoded whole before it is scaled down (a JPEG at up to 1/8 of its size): at most this many
+# pixels (about 100 MB as RGBA). A 9,400 x 9,400 PNG of one colour is 360 KB, and decoding it took 750 MB.
+MAX_DECODED_PIXELS = 24_000_000
 
 DAMAGED_PAGE = "Page {number} of this document cannot be shown: it is damaged. Download the document to read it."
 DAMAGED_PDF = "This PDF cannot be shown: it is damaged. Download it to read it, or read its text below."
 DAMAGED_PICTURE = "This picture cannot be shown: it is damaged. Download it to look at it."
+PICTURE_TOO_LARGE = (
+    "This picture cannot be shown here: it is {width:,} x {height:,} pixels, more than the page can decode. "
+    "Download it to look at it."
+)
 NO_SUCH_PAGE = "This document has no page {number}: it has {count} page{s}."
 TOO_COMPLEX = (
     "Page {number} of this document cannot be shown: it draws the same figures over and over, more than any "
@@ -198,8 +205,15 @@ def pdf_page(content: bytes, number: int, *, width: int = PAGE_WIDTH, max_pixels
     return PdfPage(png=out.getvalue(), width=size[0], height=size[1], number=number, count=count)
 
 
-def picture(content: bytes, *, width: int = PAGE_WIDTH, max_pixels: int = MAX_PIXELS) -> Picture:
-    """A PNG or JPEG drawn at most `width` pixels across and `max_pixels` in all, as a fresh PNG."""
+def picture(
+    content: bytes,
+    *,
+    width: int = PAGE_WIDTH,
+    max_pixels: int = MAX_PIXELS,
+    max_decoded_pixels: int = MAX_DECODED_PIXELS,
+) -> Picture:
+    """A PNG or JPEG drawn at most `width` pixels across and `max_pixels` in all, as a fresh PNG;
+    one that would decode to more than `max_decoded_pixels` is a sentence, never decoded."""
     from PIL import Image
 
     try:
@@ -211,11 +225,16 @@ def picture(content: bytes, *, width: int = PAGE_WIDTH, max_pixels: int = MAX_PI
                 size = (max(1, int(w * scale)), max(1, int(h * scale)))
                 if image.format == "JPEG":
                     image.draft("RGB", size)  # decode at a fraction of the size where it can
+                decoded_w, decoded_h = image.size  # what decoding will hold (a JPEG's draft size)
+                if decoded_w * decoded_h > max_decoded_pixels:
+                    raise PreviewError(PICTURE_TOO_LARGE.format(width=w, height=h))
                 shown = image.convert("RGBA" if "A" in image.getbands() else "RGB")
                 if shown.size != size:
                     shown = shown.resize(size, Image.Resampling.LANCZOS)
                 out = io.BytesIO()
                 shown.save(out, format="PNG", compress_level=3)
+    except PreviewError:
+        raise
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PreviewError(DAMAGED_PICTURE) from exc
     return Picture(png=out.getvalue(), width=size[0], height=size[1])

@@ -424,3 +424,17 @@ def form_bomb_pdf(fan: int, depth: int, *, in_annotation: bool = False, escaped_
         out.write(b"%010d 00000 n \n" % offsets[number])
     out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
     return out.getvalue()
+
+
+def plain_png(width: int, height: int) -> bytes:
+    """A black RGB PNG of any size, written row by row (a 5,000 x 5,000 one is about 75 KB, made
+    without holding its pixels)."""
+    squeeze = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * (3 * width)  # filter byte, then the pixels
+    data = b"".join(squeeze.compress(row) for _ in range(height)) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")

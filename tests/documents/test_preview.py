@@ -139,3 +139,19 @@ def test_a_page_that_draws_a_form_a_million_times_is_a_sentence_not_minutes_of_p
     assert preview.form_draws(modest, 1) == appearance + 1 + 3 + 9
     page = preview.pdf_page(modest, 1)
     assert (page.number, page.count, page.width) == (1, 1, preview.PAGE_WIDTH)
+
+
+def test_a_small_file_that_decodes_to_a_huge_picture_is_a_sentence_never_decoded():
+    """A PNG of one colour is tiny whatever its size: 9,400 x 9,400 is 360 KB and took 750 MB and
+    2 s of the server at each view. Past MAX_DECODED_PIXELS the page says so and decodes nothing;
+    a camera's 12-megapixel picture is still shown."""
+    from documents.prepare import prepare
+
+    huge = tests_builders.plain_png(5_000, 5_000)
+    assert len(huge) < 200_000
+    reviewer_copy = prepare(huge, "photo.png").cleaned  # accepted at attach
+    with pytest.raises(preview.PreviewError, match=r"^This picture cannot be shown here: it is 5,000 x 5,000 pixels"):
+        preview.picture(reviewer_copy)
+    shown = preview.picture(tests_builders.plain_png(4_000, 3_000))
+    assert (shown.width, shown.height) == (preview.PAGE_WIDTH, 825)
+    assert 4_000 * 3_000 < preview.MAX_DECODED_PIXELS < 5_000 * 5_000
