@@ -337,3 +337,30 @@ def test_a_picture_shown_is_refused_once_the_document_is_removed(db, db_url, cal
         remove_document(s, document_id=call["png"], actor=COMMAND_LINE)
     assert not _fetch(url)
     assert sign_in is not None
+
+
+def test_the_gates_check_of_a_page_picture_follows_the_sign_in_record(db, call):
+    """What the gate asks for a page's picture (`ui.documents._still_readable`): the sign-in record
+    the picture was drawn under still valid for the same person (not once signed out, even when
+    another sign-in of theirs stands), and the same reviewers' copy."""
+    import datetime as dt
+    import hashlib
+
+    from data_access import auth as auth_da
+    from data_access.models import SubmissionDocument, utcnow
+
+    reviewer = call["reviewer"]
+    with db.write() as s:
+        sha = s.get(SubmissionDocument, call["pdf"]).reviewer_sha256
+        first = auth_da.start_session(s, user_id=reviewer.user_id, expires_at=utcnow() + dt.timedelta(hours=1))
+        auth_da.start_session(s, user_id=reviewer.user_id, expires_at=utcnow() + dt.timedelta(hours=1))
+        stranger = auth_da.start_session(
+            s, user_id=call["stranger"].user_id, expires_at=utcnow() + dt.timedelta(hours=1)
+        )
+    assert ui_documents._still_readable(db, reviewer, first, call["pdf"], sha)
+    assert not ui_documents._still_readable(db, reviewer, first, call["pdf"], hashlib.sha256(b"other").hexdigest())
+    assert not ui_documents._still_readable(db, reviewer, stranger, call["pdf"], sha)  # someone else's record
+    assert not ui_documents._still_readable(db, call["stranger"], stranger, call["pdf"], sha)  # not assigned
+    with db.write() as s:
+        auth_da.revoke_session(s, auth_session_id=first)
+    assert not ui_documents._still_readable(db, reviewer, first, call["pdf"], sha)
