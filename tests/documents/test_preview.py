@@ -155,3 +155,20 @@ def test_a_small_file_that_decodes_to_a_huge_picture_is_a_sentence_never_decoded
     shown = preview.picture(tests_builders.plain_png(4_000, 3_000))
     assert (shown.width, shown.height) == (preview.PAGE_WIDTH, 825)
     assert 4_000 * 3_000 < preview.MAX_DECODED_PIXELS < 5_000 * 5_000
+
+
+def test_a_page_of_millions_of_compressed_figures_is_a_sentence_not_seconds_and_gigabytes_of_pdfium():
+    """50 MB of rectangles compress into 100 KB; PDFium took 6.5 s and 1.4 GB to draw them, at
+    each view. Past MAX_CONTENT_BYTES drawn, nothing is drawn; a page of ordinary size is."""
+    from documents.prepare import prepare
+
+    dense = tests_builders.dense_pdf(8 * 1024 * 1024)
+    assert len(dense) < 100_000
+    for content in (dense, prepare(dense, "map.pdf").cleaned):  # accepted at attach
+        with pytest.raises(preview.PreviewError, match=r"^Page 1 of this document cannot be shown: it draws"):
+            preview.pdf_page(content, 1)
+    past = tests_builders.dense_pdf(200 * 1024 * 1024)  # past what pypdf will unpack: past the bound too
+    assert preview.page_cost(past, 1).content_bytes > preview.MAX_CONTENT_BYTES
+    ordinary = tests_builders.dense_pdf(200 * 1024)
+    assert preview.page_cost(ordinary, 1) == preview.PageCost(draws=0, content_bytes=len(b"0 0 1 1 re f\n") * 20_000)
+    assert preview.pdf_page(ordinary, 1).number == 1
