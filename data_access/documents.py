@@ -46,6 +46,7 @@ from config.settings import DocumentLimits
 from data_access import audit
 from data_access.errors import AccessDenied
 from data_access.models import DocumentContent, Submission, SubmissionDocument, User, utcnow
+from data_access.search import forget_deleted_text
 from data_access.submissions import reviewer_access
 from data_access.users import require_role
 from documents.errors import DocumentRefused
@@ -386,6 +387,23 @@ def _record_read(
     )
 
 
+def may_still_read(session: Session, *, document_id: int, viewer: Viewer, sha256: str) -> bool:
+    """Whether the viewer may read, now, the reviewer copy of this document whose
+    bytes hash to `sha256` (False once a redacted version has replaced it, the
+    document is removed, or the viewer's rights or account are gone). Records
+    nothing: the gate asks it at each request for a page already shown."""
+    doc = session.get(SubmissionDocument, document_id)
+    if doc is None or doc.reviewer_sha256 != sha256:
+        return False
+    try:
+        _may_see(
+            session, viewer, doc.submission_id, attempted="open document", entity="document", entity_id=document_id
+        )
+    except DocumentDenied:
+        return False
+    return True
+
+
 def document_text(session: Session, *, document_id: int, viewer: Viewer, record: bool = True) -> str:
     """The reviewer copy's text, checked now and recorded (`document.view`; `record` as for `read_document`)."""
     attempted = "read document text"
@@ -580,6 +598,7 @@ def replace_with_redacted(
     doc.redacted_at = utcnow()
     session.flush()
     _delete_orphans(session, [old_sha])
+    forget_deleted_text(session)
     reference = session.scalar(select(Submission.reference).where(Submission.id == doc.submission_id)) or ""
     audit.record(
         session,
@@ -622,6 +641,7 @@ def remove_document(session: Session, *, document_id: int, actor: Viewer | str) 
     session.delete(doc)
     session.flush()
     _delete_orphans(session, shas)
+    forget_deleted_text(session)
     audit.record(
         session,
         actor=who,
@@ -652,4 +672,5 @@ def delete_submissions_documents(session: Session, *, submission_ids: Iterable[i
         .execution_options(synchronize_session=False)
     )
     _delete_orphans(session, [sha for row in rows for sha in (row.original_sha256, row.reviewer_sha256)])
+    forget_deleted_text(session)
     return len(rows)

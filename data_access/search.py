@@ -177,6 +177,17 @@ def _snippets(session: Session, ids: list[int], query: str, *, sqlite: bool) -> 
     return {int(doc_id): snippet for doc_id, snippet in session.execute(statement, {"ids": ids, "query": query})}
 
 
+def forget_deleted_text(session: Session) -> None:
+    """After documents' text is deleted or replaced (erasure, retention, removal, a
+    redacted version): SQLite's FTS5 index no longer keeps its words. Its triggers only
+    add delete markers; the words themselves stay in the index's stored segments (and
+    in every backup) until the segments are merged. 'optimize' merges them all now,
+    and the pages it frees are zeroed (SQLite's secure_delete). PostgreSQL's index and
+    rows are left to VACUUM, as for every deleted row."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')"))  # noqa: S608 - a constant
+
+
 def matching_submission_ids(session: Session, *, query: str, viewer: Viewer) -> set[int]:
     """The submissions the viewer may see that have a document holding every word of `query`."""
     words = query_words(query)

@@ -24,12 +24,15 @@ reviews workspace's reading column (`section`). What anyone sees comes from
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import math
 
 import streamlit as st
 from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
+from data_access import auth as auth_da
 from data_access.db import Database
 from data_access.documents import (
     DocumentDenied,
@@ -38,6 +41,7 @@ from data_access.documents import (
     document_text,
     guarded,
     list_documents,
+    may_still_read,
     read_document,
     record_refusal,
     remove_document,
@@ -172,16 +176,37 @@ def read(db: Database, viewer: Viewer, doc: DocumentInfo) -> None:
     except DocumentDenied:
         st.error(NOT_AVAILABLE, icon=":material/block:")
         return
+    still_allowed = functools.partial(
+        _still_readable,
+        db,
+        viewer,
+        st.session_state.get(auth.SESSION_KEY),
+        doc.id,
+        hashlib.sha256(content).hexdigest(),
+    )
     try:
         if doc.kind == "pdf":
-            _pdf_page(doc, content)
+            _pdf_page(doc, content, still_allowed)
         else:
-            downloads.image(preview.picture(content).png)
+            downloads.image(preview.picture(content).png, still_allowed=still_allowed)
     except preview.PreviewError as exc:
         st.warning(str(exc), icon=":material/broken_image:")
     if doc.kind == "pdf":
         with st.expander("Text of the document", icon=":material/notes:"):
             _text(db, viewer, doc)
+
+
+def _still_readable(db: Database, viewer: Viewer, auth_session_id: int | None, document_id: int, sha256: str) -> bool:
+    """Asked by the server's gate at each request for a page's picture (`/media/`), long after
+    the run that drew it: the sign-in still stands and the person may still read this copy
+    (not after the assignment is removed, a conflict declared, the account deactivated, the
+    document removed or replaced by a redacted version)."""
+    with db.read() as session:
+        if auth_session_id is not None:
+            check = auth_da.check_session(session, auth_session_id=auth_session_id)
+            if check.viewer is None or check.viewer.user_id != viewer.user_id:
+                return False
+        return may_still_read(session, document_id=document_id, viewer=viewer, sha256=sha256)
 
 
 def _read_checked(db: Database, viewer: Viewer, call, document_id: int, what: str, **kwargs):
@@ -203,7 +228,7 @@ def _step(key: str, by: int, count: int) -> None:
     st.session_state[key] = min(max(1, int(st.session_state.get(key, 1)) + by), count)
 
 
-def _pdf_page(doc: DocumentInfo, content: bytes) -> None:
+def _pdf_page(doc: DocumentInfo, content: bytes, still_allowed) -> None:
     """One page of the PDF, rendered on the server, with Previous / Next and the page number."""
     count = doc.pages or preview.page_count(content)  # counted at attach; `pdf_page` checks it again
     key = page_key(doc.id)
@@ -228,7 +253,7 @@ def _pdf_page(doc: DocumentInfo, content: bytes) -> None:
         disabled=number >= count,
     )
     shown = preview.pdf_page(content, number)
-    downloads.image(shown.png, caption=f"Page {shown.number} of {shown.count}")
+    downloads.image(shown.png, caption=f"Page {shown.number} of {shown.count}", still_allowed=still_allowed)
 
 
 def _text(db: Database, viewer: Viewer, doc: DocumentInfo) -> None:

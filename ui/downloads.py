@@ -73,7 +73,7 @@ def button(
     st.download_button(label, deliver, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
 
 
-def image(png: bytes, *, caption: str | None = None) -> None:
+def image(png: bytes, *, caption: str | None = None, still_allowed: Callable[[], bool] | None = None) -> None:
     """`st.image` of a PNG that `/media/` serves only to this session's sign-in (a document's page).
 
     Streamlit stores the picture when it is drawn and serves it to anyone with
@@ -81,13 +81,14 @@ def image(png: bytes, *, caption: str | None = None) -> None:
     can learn the URL. The id is the one Streamlit stores these bytes under (a
     PNG no wider than `IMAGE_MAX_WIDTH` is stored unchanged). Streamlit drops
     the file itself once a later run of the session no longer shows it; the
-    gate refuses it after sign-out."""
+    gate refuses it after sign-out, and whenever `still_allowed` (asked at each
+    request, off the page's run) says the person may no longer see it."""
     width = int.from_bytes(png[16:20], "big") if png.startswith(b"\x89PNG\r\n\x1a\n") else 0
     if not 0 < width <= IMAGE_MAX_WIDTH:
         raise ValueError("a PNG of at most IMAGE_MAX_WIDTH pixels across is expected")
     session_id = adapter.session_id()
     if session_id is not None:
-        adapter.restrict_media(adapter.media_file_id(png, "image/png"), session_id)
+        adapter.restrict_media(adapter.media_file_id(png, "image/png"), session_id, still_allowed=still_allowed)
     st.image(png, caption=caption, width="stretch", output_format="PNG")
 
 

@@ -98,7 +98,10 @@ def _state() -> types.ModuleType:
         state.sign_ins = weakref.WeakValueDictionary()  # Streamlit session id -> SignIn
         state.gate_installed = False
         state.media_owners = {}  # media file id -> ids of the Streamlit sessions it was made for
+        state.media_checks = {}  # (media file id, session id) -> re-checks the rights at each request
         state = sys.modules.setdefault(_STATE_MODULE, state)
+    if not hasattr(state, "media_checks"):  # a state made by an earlier version of this module (a reload)
+        state.media_checks = {}
     return state
 
 
@@ -226,26 +229,46 @@ def drop_media_file(manager: Any, file_id: str) -> None:
     release_media(file_id)
 
 
-def restrict_media(file_id: str, session_id: str) -> None:
+def restrict_media(file_id: str, session_id: str, *, still_allowed: Callable[[], bool] | None = None) -> None:
     """Serve the media file `file_id` only to a request carrying the sign-in
     cookie of `session_id` (or of another session it was restricted to). Call
-    it before the file is stored, so that its URL is never open to anyone."""
+    it before the file is stored, so that its URL is never open to anyone.
+    `still_allowed`, when given, is asked again at each request for that
+    session (a document's page: the person may still read that copy of it);
+    False, or an error, and the request gets 404 like one without the cookie."""
     state = _state()
     with state.lock:
         state.media_owners.setdefault(file_id, set()).add(session_id)
+        if still_allowed is not None:
+            state.media_checks[(file_id, session_id)] = still_allowed
 
 
 def release_media(file_id: str) -> None:
     state = _state()
     with state.lock:
-        state.media_owners.pop(file_id, None)
+        sessions = state.media_owners.pop(file_id, set())
+        for sid in sessions:
+            state.media_checks.pop((file_id, sid), None)
+
+
+def _still_allowed(check: Callable[[], bool] | None) -> bool:
+    if check is None:
+        return True
+    try:
+        return bool(check())
+    except Exception:
+        log.exception("could not check a media request's rights; refused")
+        return False
 
 
 def media_request_allowed(scope: dict) -> bool:
     """Whether the gate lets this GET/HEAD of `/media/<id>.<ext>` through: a
     file restricted by `restrict_media` only with one of its sessions' sign-in
-    cookies (a session signed out, or a browser that never held the cookie,
-    gets 404); any other file (none today) as Streamlit serves it."""
+    cookies, and only while that session's `still_allowed` (if any) says so now
+    (a session signed out, a browser that never held the cookie, or a person
+    who may no longer read it gets 404); any other file (none today) as
+    Streamlit serves it. It may read the database: the gate calls it in a
+    worker thread."""
     path = scope.get("path", "")
     if MEDIA_PREFIX not in path:
         return True
@@ -256,13 +279,13 @@ def media_request_allowed(scope: dict) -> bool:
     candidates = {os.path.splitext(name)[0], name.split(".", 1)[0]}
     state = _state()
     with state.lock:
-        restricted = [state.media_owners[c] for c in candidates if c in state.media_owners]
+        restricted = [(c, sid) for c in candidates for sid in state.media_owners.get(c, ())]
+        checks = {key: state.media_checks.get(key) for key in restricted}
     if not restricted:
         return True
-    owners = set().union(*restricted)
-    for sid in owners:
+    for file_id, sid in restricted:
         sign_in = _sign_in_of(sid)
-        if sign_in is not None and _carries_cookie_of(scope, sign_in):
+        if sign_in is not None and _carries_cookie_of(scope, sign_in) and _still_allowed(checks[(file_id, sid)]):
             return True
     return False
 
@@ -454,7 +477,7 @@ class Gate:
             await self._websocket(scope, receive, send)
         elif kind == "http" and scope.get("method", "GET").upper() not in SAFE_METHODS:
             await self._change(scope, receive, send)
-        elif kind == "http" and not media_request_allowed(scope):
+        elif kind == "http" and not await _media_allowed(scope):
             from starlette.responses import Response
 
             log.warning("refused %s: a download asked for without its session's sign-in cookie", scope.get("path"))
@@ -494,6 +517,15 @@ class Gate:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+async def _media_allowed(scope: dict) -> bool:
+    """`media_request_allowed`, off the event loop when it may read the database."""
+    if MEDIA_PREFIX not in scope.get("path", ""):
+        return True
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(media_request_allowed, scope)
 
 
 async def _never_called(request: Any) -> None:  # pragma: no cover - only used to match paths

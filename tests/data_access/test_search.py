@@ -237,3 +237,49 @@ def test_similar_submissions_are_flagged_with_their_score_and_decided_like_impor
             select(AuditEntry.entity_id, AuditEntry.new).where(AuditEntry.action == "duplicate_flag.decide")
         ).all()
     assert decided.new["status"] == "not_duplicate" and decided.entity_id == str(flag.id)
+
+
+def _index_holds(db, word: str) -> bool:
+    """Whether the search index's stored bytes (SQLite: FTS5's segments) or a row still hold `word`."""
+    with db.read() as session:
+        if db.engine.dialect.name == "sqlite":
+            blocks = session.execute(text("SELECT block FROM submission_documents_fts_data")).scalars()
+            if any(isinstance(b, bytes) and word.encode() in b for b in blocks):
+                return True
+        return bool(
+            session.execute(
+                text("SELECT count(*) FROM submission_documents WHERE lower(text) LIKE :w"), {"w": f"%{word}%"}
+            ).scalar()
+        )
+
+
+def test_no_word_of_an_erased_removed_or_replaced_document_stays_in_the_indexs_stored_bytes(db, call):
+    """FTS5's delete only marks words deleted: the words themselves stay in the index's
+    segments (readable in the file and in every backup) until they are merged. Erasure,
+    removal and a redacted version leave none of them behind."""
+    ids, admin = call["ids"], call["admin"]
+    with db.write() as session:
+        for i, sid in enumerate(ids):  # a few more documents, so that the index has segments to merge
+            attach(session, sid, f"Further notes number {i} about outreach.", admin, name=f"notes{i}.txt")
+        attach(session, ids[1], "Statement by Zorabel Quenningford of Wexhamptonshire.", admin, "name.txt")
+        gone = attach(session, ids[0], "A letter from Pellingworth Almshouse Trust.", admin, "letter.txt")
+    for word in ("quenningford", "survivors", "pellingworth", "procurement"):
+        assert _index_holds(db, word), word
+    with db.write() as session:
+        privacy.erase_submission(session, submission_id=ids[1], actor="admin", reason="request")
+    for word in ("quenningford", "wexhamptonshire", "survivors"):  # erased
+        assert not _index_holds(db, word), word
+    with db.write() as session:
+        documents.remove_document(session, document_id=gone, actor=admin)
+    assert not _index_holds(db, "pellingworth")  # removed
+    with db.write() as session:
+        documents.replace_with_redacted(
+            session,
+            document_id=call["docs"][2],
+            name="r.txt",
+            content=b"Minutes, names removed.",
+            actor=admin,
+            limits=LIMITS,
+        )
+    assert not _index_holds(db, "procurement")  # replaced by a redacted version
+    assert _index_holds(db, "bondage") and found(db, admin, "outreach")  # what remains is still found

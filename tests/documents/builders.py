@@ -368,3 +368,99 @@ def scripted_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def form_bomb_pdf(fan: int, depth: int, *, in_annotation: bool = False, escaped_name: bool = False) -> bytes:
+    """A one-page PDF whose page draws a form that draws the next `fan` times, `depth` deep
+    (fan ** depth drawings from a file of a few KB), from its content or from an annotation's
+    appearance. `escaped_name`: the forms are drawn as /X#41 (the name XA spelt with an escape)."""
+    key, drawn = (b"/XA", b"/X#41") if escaped_name else (b"/X", b"/X")
+    first = 5
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    }
+    page_content = b"BT /F1 12 Tf 72 720 Td (Page text) Tj ET" + (b"" if in_annotation else b" q " + drawn + b" Do Q")
+    font = first + depth + (1 if in_annotation else 0)
+    resources = b"<< /Font << /F1 %d 0 R >> /XObject << %s %d 0 R >> >>" % (font, key, first)
+    annots = b""
+    if in_annotation:
+        appearance = first + depth
+        annots = b" /Annots [<< /Type /Annot /Subtype /Square /Rect [0 0 612 792] /AP << /N %d 0 R >> >>]" % appearance
+        ap = b"q " + drawn + b" Do Q"
+        objects[appearance] = (
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources %s /Length %d >>\nstream\n%s\nendstream"
+            % (
+                resources,
+                len(ap),
+                ap,
+            )
+        )
+    objects[3] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources %s%s >>" % (
+        resources,
+        annots,
+    )
+    objects[4] = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(page_content), page_content)
+    for level in range(depth):
+        if level == depth - 1:
+            body, inner = b"0 0 1 1 re f", b"<< >>"
+        else:
+            body = b" ".join([b"q " + drawn + b" Do Q"] * fan)
+            inner = b"<< /XObject << %s %d 0 R >> >>" % (key, first + level + 1)
+        objects[first + level] = (
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 612 792] /Resources %s /Length %d >>\nstream\n%s\nendstream"
+            % (inner, len(body), body)
+        )
+    objects[font] = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = {}
+    for number in sorted(objects):
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, objects[number]))
+    xref, size = out.tell(), max(objects) + 1
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+    for number in range(1, size):
+        out.write(b"%010d 00000 n \n" % offsets[number])
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+    return out.getvalue()
+
+
+def plain_png(width: int, height: int) -> bytes:
+    """A black RGB PNG of any size, written row by row (a 5,000 x 5,000 one is about 75 KB, made
+    without holding its pixels)."""
+    squeeze = zlib.compressobj(9)
+    row = b"\x00" + b"\x00" * (3 * width)  # filter byte, then the pixels
+    data = b"".join(squeeze.compress(row) for _ in range(height)) + squeeze.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def dense_pdf(content_bytes: int) -> bytes:
+    """A one-page PDF whose content is `content_bytes` of small filled rectangles, compressed
+    (8 MB of them is about 16 KB of file)."""
+    op = b"0 0 1 1 re f\n"
+    squeeze = zlib.compressobj(9)
+    block = op * 10_000
+    data = b"".join(squeeze.compress(block) for _ in range(content_bytes // len(block) + 1)) + squeeze.flush()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.write(b"".join(b"%010d 00000 n \n" % offset for offset in offsets))
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()

@@ -11,6 +11,7 @@ from PIL import Image
 
 from documents import preview
 from documents.generate import make_pdf
+from tests.documents import builders as tests_builders
 from tests.documents.builders import make_jpeg, make_png
 
 
@@ -114,3 +115,60 @@ def test_a_large_picture_is_scaled_within_width_and_pixels():
 def test_a_damaged_picture_is_a_sentence(content):
     with pytest.raises(preview.PreviewError, match="damaged"):
         preview.picture(content)
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"in_annotation": True}, {"escaped_name": True}], ids=["content", "annotation", "escaped name"]
+)
+def test_a_page_that_draws_a_form_a_million_times_is_a_sentence_not_minutes_of_pdfium(options):
+    """A form drawn ten times by a form drawn ten times, six deep, is a few KB; PDFium draws it in
+    about a second (and nine deep in many minutes, holding the lock every page view needs). It is
+    refused before PDFium touches the page, however deep; a page that draws a form a few times is drawn."""
+    from documents.prepare import prepare
+
+    for depth in (6, 12):
+        bomb = tests_builders.form_bomb_pdf(10, depth, **options)
+        assert len(bomb) < 8_000
+        reviewer_copy = prepare(bomb, "report.pdf").cleaned  # accepted at attach: the copy reviewers read
+        for content in (bomb, reviewer_copy):
+            with pytest.raises(preview.PreviewError, match=r"^Page 1 of this document cannot be shown: it draws"):
+                preview.pdf_page(content, 1)
+        assert preview.form_draws(bomb, 1) > preview.MAX_FORM_DRAWS
+    modest = tests_builders.form_bomb_pdf(3, 3, **options)
+    appearance = 1 if options.get("in_annotation") else 0  # an annotation's appearance is a form drawn once
+    assert preview.form_draws(modest, 1) == appearance + 1 + 3 + 9
+    page = preview.pdf_page(modest, 1)
+    assert (page.number, page.count, page.width) == (1, 1, preview.PAGE_WIDTH)
+
+
+def test_a_small_file_that_decodes_to_a_huge_picture_is_a_sentence_never_decoded():
+    """A PNG of one colour is tiny whatever its size: 9,400 x 9,400 is 360 KB and took 750 MB and
+    2 s of the server at each view. Past MAX_DECODED_PIXELS the page says so and decodes nothing;
+    a camera's 12-megapixel picture is still shown."""
+    from documents.prepare import prepare
+
+    huge = tests_builders.plain_png(5_000, 5_000)
+    assert len(huge) < 200_000
+    reviewer_copy = prepare(huge, "photo.png").cleaned  # accepted at attach
+    with pytest.raises(preview.PreviewError, match=r"^This picture cannot be shown here: it is 5,000 x 5,000 pixels"):
+        preview.picture(reviewer_copy)
+    shown = preview.picture(tests_builders.plain_png(4_000, 3_000))
+    assert (shown.width, shown.height) == (preview.PAGE_WIDTH, 825)
+    assert 4_000 * 3_000 < preview.MAX_DECODED_PIXELS < 5_000 * 5_000
+
+
+def test_a_page_of_millions_of_compressed_figures_is_a_sentence_not_seconds_and_gigabytes_of_pdfium():
+    """50 MB of rectangles compress into 100 KB; PDFium took 6.5 s and 1.4 GB to draw them, at
+    each view. Past MAX_CONTENT_BYTES drawn, nothing is drawn; a page of ordinary size is."""
+    from documents.prepare import prepare
+
+    dense = tests_builders.dense_pdf(8 * 1024 * 1024)
+    assert len(dense) < 100_000
+    for content in (dense, prepare(dense, "map.pdf").cleaned):  # accepted at attach
+        with pytest.raises(preview.PreviewError, match=r"^Page 1 of this document cannot be shown: it draws"):
+            preview.pdf_page(content, 1)
+    past = tests_builders.dense_pdf(200 * 1024 * 1024)  # past what pypdf will unpack: past the bound too
+    assert preview.page_cost(past, 1).content_bytes > preview.MAX_CONTENT_BYTES
+    ordinary = tests_builders.dense_pdf(200 * 1024)
+    assert preview.page_cost(ordinary, 1) == preview.PageCost(draws=0, content_bytes=len(b"0 0 1 1 re f\n") * 20_000)
+    assert preview.pdf_page(ordinary, 1).number == 1

@@ -269,3 +269,98 @@ def test_the_admin_attaches_redacts_and_removes_and_bad_files_change_nothing(db,
     rerun(reviewer, db_url)  # the reviewer still had it open: gone at their next run
     assert not reviewer.exception, reviewer.exception
     assert not reviewer.get("image") and "Document 1" not in texts(reviewer)
+
+
+def _page_picture_sign_in(at, db_url, call, doc_id: int):
+    """The reviewer opens `doc_id`; its picture's URL, with the sign-in of the session it was drawn for
+    registered as a real server's sign-in would be (a cookie the test holds)."""
+    import hashlib
+
+    open_document(at, db_url, call["sub_id"], doc_id)
+    [image] = at.get("image")
+    [url] = image.value
+    file_id = url.rsplit("/", 1)[-1].split(".", 1)[0]
+    [sid] = streamlit_adapter._state().media_owners[file_id]
+    sign_in = streamlit_adapter.SignIn(
+        cookie_name="evidence_review_auth", token_sha256=hashlib.sha256(b"the-token").hexdigest(), may_upload=bool
+    )
+    with streamlit_adapter._state().lock:
+        streamlit_adapter._state().sign_ins[sid] = sign_in
+    return url, sign_in
+
+
+def _fetch(url: str) -> bool:
+    scope = {"type": "http", "method": "GET", "path": url, "headers": [(b"cookie", b"evidence_review_auth=the-token")]}
+    return streamlit_adapter.media_request_allowed(scope)
+
+
+@pytest.mark.parametrize("change", ["assignment removed", "conflict declared", "account deactivated", "redacted"])
+def test_a_page_picture_already_shown_is_refused_once_its_reader_may_no_longer_see_it(db, db_url, call, change):
+    """The gate asks again at each request for a page's picture: a URL learnt while assigned gives
+    nothing after the assignment goes, a conflict, a deactivation, or once a redacted version
+    replaced the copy it shows (the picture of the unredacted page would name them)."""
+    from data_access.assignments import declare_conflict
+    from data_access.documents import replace_with_redacted
+    from data_access.models import User
+
+    at = open_submission(db_url, call["reviewer"])
+    url, sign_in = _page_picture_sign_in(at, db_url, call, call["pdf"])
+    assert _fetch(url)  # the reader, with their cookie, now
+    reviewer_id = call["reviewer"].user_id
+    with db.write() as s:
+        if change == "assignment removed":
+            remove_assignment(s, submission_id=call["sub_id"], reviewer_id=reviewer_id, actor="test")
+        elif change == "conflict declared":
+            declare_conflict(s, submission_id=call["sub_id"], reviewer_id=reviewer_id, actor="test", source="admin")
+        elif change == "account deactivated":
+            s.get(User, reviewer_id).active = False
+        else:
+            replace_with_redacted(
+                s,
+                document_id=call["pdf"],
+                name="redacted.pdf",
+                content=make_pdf(["[REDACTED] met young people at the station"]),
+                actor=COMMAND_LINE,
+                limits=load_settings().document_limits,
+            )
+    assert not _fetch(url), change
+    assert sign_in is not None  # the gate's sign-in entry lives as long as this
+
+
+def test_a_picture_shown_is_refused_once_the_document_is_removed(db, db_url, call):
+    from data_access.documents import remove_document
+
+    at = open_submission(db_url, call["reviewer"])
+    url, sign_in = _page_picture_sign_in(at, db_url, call, call["png"])
+    assert _fetch(url)
+    with db.write() as s:
+        remove_document(s, document_id=call["png"], actor=COMMAND_LINE)
+    assert not _fetch(url)
+    assert sign_in is not None
+
+
+def test_the_gates_check_of_a_page_picture_follows_the_sign_in_record(db, call):
+    """What the gate asks for a page's picture (`ui.documents._still_readable`): the sign-in record
+    the picture was drawn under still valid for the same person (not once signed out, even when
+    another sign-in of theirs stands), and the same reviewers' copy."""
+    import datetime as dt
+    import hashlib
+
+    from data_access import auth as auth_da
+    from data_access.models import SubmissionDocument, utcnow
+
+    reviewer = call["reviewer"]
+    with db.write() as s:
+        sha = s.get(SubmissionDocument, call["pdf"]).reviewer_sha256
+        first = auth_da.start_session(s, user_id=reviewer.user_id, expires_at=utcnow() + dt.timedelta(hours=1))
+        auth_da.start_session(s, user_id=reviewer.user_id, expires_at=utcnow() + dt.timedelta(hours=1))
+        stranger = auth_da.start_session(
+            s, user_id=call["stranger"].user_id, expires_at=utcnow() + dt.timedelta(hours=1)
+        )
+    assert ui_documents._still_readable(db, reviewer, first, call["pdf"], sha)
+    assert not ui_documents._still_readable(db, reviewer, first, call["pdf"], hashlib.sha256(b"other").hexdigest())
+    assert not ui_documents._still_readable(db, reviewer, stranger, call["pdf"], sha)  # someone else's record
+    assert not ui_documents._still_readable(db, call["stranger"], stranger, call["pdf"], sha)  # not assigned
+    with db.write() as s:
+        auth_da.revoke_session(s, auth_session_id=first)
+    assert not ui_documents._still_readable(db, reviewer, first, call["pdf"], sha)

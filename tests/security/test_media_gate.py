@@ -122,3 +122,20 @@ def test_a_file_being_dropped_is_never_open_to_anyone_while_it_is_still_stored(s
     assert answers == [404]
     with pytest.raises(MediaFileStorageError):
         manager._storage.get_file(f"{file_id}.csv")  # dropped indeed
+
+
+def test_a_file_with_a_check_is_served_only_while_the_check_says_so_now(signed_in):
+    """A document's page picture: the session's rights are asked again at each request
+    (in a worker thread); False, or a check that fails, is 404 even with the cookie."""
+    answers = iter([True, False])
+    adapter.restrict_media("f00d", "s-1", still_allowed=lambda: next(answers))
+    assert _get("/media/f00d.png", cookie=f"{COOKIE}={TOKEN}") == 200
+    assert _get("/media/f00d.png", cookie=f"{COOKIE}={TOKEN}") == 404
+
+    def broken() -> bool:
+        raise RuntimeError("the database is away")
+
+    adapter.restrict_media("f00d", "s-1", still_allowed=broken)
+    assert _get("/media/f00d.png", cookie=f"{COOKIE}={TOKEN}", method="HEAD") == 404
+    adapter.release_media("f00d")
+    assert ("f00d", "s-1") not in adapter._state().media_checks
