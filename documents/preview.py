@@ -28,6 +28,7 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 PAGE_WIDTH = 1100  # pixels across: a laptop's reading column, sharp enough to read small print
 MAX_PIXELS = 4_000_000  # per picture sent: about 16 MB of pixels decoded, a few hundred KB of PNG
@@ -129,7 +130,7 @@ def page_cost(
             appearance = (annotation.get_object().get("/AP") or {}).get("/N")
             appearance = appearance.get_object() if appearance is not None else None
             drawn = [appearance] if hasattr(appearance, "get_data") else list((appearance or {}).values())
-            streams += [(stream, stream.get_object().get("/Resources"), 1) for stream in drawn]
+            streams += [(stream, stream.get_object().get("/Resources"), 1) for stream in drawn if stream is not None]
         total = (0, 0)
         for stream, resources, draws in streams:
             data = _stream_data(stream)
@@ -172,8 +173,8 @@ class _Counter:
         names = _DO.findall(data)
         if not names:
             return (0, 0)
-        xobjects = (resources.get_object() if resources is not None else {}).get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else {}
+        found = (resources.get_object() if resources is not None else {}).get("/XObject")
+        xobjects: Any = found.get_object() if found is not None else {}
         total = (0, 0)
         for raw in names:
             name = "/" + _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw).decode("latin-1")
