@@ -50,7 +50,9 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_role("heading", name="Import", exact=True).wait_for()
     wait_idle(page)
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(path))
+    # The form export's uploader (a ZIP of documents has its own beside it).
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Spreadsheet to import")
+    uploader.locator('input[type="file"]').set_input_files(str(path))
     page.get_by_role("heading", name="Columns").wait_for()
     wait_idle(page)
     screenshot(page, "import-1-mapping")

@@ -96,9 +96,12 @@ def run_page(ws, page_name: str = "", *, timeout: float = 30) -> Run:
     run = Run()
     deadline = time.monotonic() + timeout
     finished = 0
+    idle = False  # a run has finished and no other has started: only a rerun is awaited, briefly
     while time.monotonic() < deadline:
+        wait = max(0.1, deadline - time.monotonic())
         try:
-            frame = ws.recv(timeout=max(0.1, deadline - time.monotonic()))
+            # The app may rerun itself at once (st.rerun): after a run ends, wait briefly for it.
+            frame = ws.recv(timeout=min(wait, 1.5) if idle else wait)
         except TimeoutError:
             break
         except ConnectionClosed:
@@ -112,16 +115,8 @@ def run_page(ws, page_name: str = "", *, timeout: float = 30) -> Run:
         kind = fwd.WhichOneof("type")
         if kind == "new_session":
             run.session_id = fwd.new_session.initialize.session_id
+            idle = False
         if kind == "script_finished":
             finished += 1
-            # The app may rerun itself once at once (st.rerun): wait briefly for it.
-            try:
-                more = ws.recv(timeout=1.5)
-            except (TimeoutError, ConnectionClosed):
-                break
-            if isinstance(more, bytes):
-                nxt = ForwardMsg()
-                nxt.ParseFromString(more)
-                run.raw.append(more)
-                run.messages.append(nxt)
+            idle = True
     return run
