@@ -72,6 +72,8 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     screenshot(page, "admin-selection-defaults")
 
     page.get_by_label("Presenter slots").fill("5")
+    page.get_by_label("Presenter slots").press("Enter")  # committed, and its run over, before the next widget
+    wait_idle(page)
     choose(page, "Pin: always in the line-up", demo_state["pin"])
     choose(page, "Exclude: never in it", demo_state["exclude"])
     page.get_by_role("button", name="Propose line-up").click()
