@@ -96,9 +96,11 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
         if sub.identity_visible:
             if sub.anonymous:
                 st.warning(
-                    "Anonymous submission: its contact details, region, documents and links are kept only so "
-                    "that the office can reach the contributor. Reviewers never see them (only a version the admin "
-                    "publishes for them), nor do charts or exports.",
+                    "Anonymous submission: its contact details, region and evidence links (addresses and file "
+                    "names) are kept only so that the office can reach the contributor. Reviewers never see them "
+                    "(only a version the admin publishes for them), nor do charts or exports. Its evidence "
+                    "documents reach reviewers without their authors' details, but their pages may still name "
+                    "the organisation: upload a redacted version where they do.",
                     icon=":material/visibility_off:",
                 )
             field("Organisation", sub.organisation)
@@ -108,7 +110,8 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
             st.info(
                 "The contributor's identity is hidden from reviewers"
                 + (" (anonymous submission)" if sub.anonymous else " (blind review)")
-                + ": their organisation, contact, region, documents and links.",
+                + ": their organisation, contact, region and evidence links. The evidence documents are shown "
+                "without their authors' details.",
                 icon=":material/visibility_off:",
             )
             for name, caption in (
