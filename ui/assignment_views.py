@@ -306,6 +306,7 @@ def remind(db: Database, viewer: Viewer, config: CallConfig, base_url: str, due:
     purpose = notify.reminder_purpose(config, dt.datetime.now(dt.UTC).date())
     kind = "a reminder" if purpose == notify.REMINDER else "an overdue notice (the deadline has passed)"
     st.caption(f"Each gets {kind}, at most once a day; reviewers without an email address are listed, not sent to.")
-    if st.button(f"Remind {len(chosen) or 'all ' + str(len(due))}", icon=":material/alarm:", key="assignments.remind"):
+    label = f"Remind the {len(chosen)} chosen" if chosen else f"Remind all {len(due)}"
+    if st.button(label, icon=":material/alarm:", key="assignments.remind"):
         ids = chosen or list(names)
         _queue_for_reviewers(db, viewer, notify.queue_reminders, config=config, base_url=base_url, reviewer_ids=ids)

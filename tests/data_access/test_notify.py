@@ -165,7 +165,7 @@ def test_reminders_twice_a_day_queue_once_and_again_the_next_day(db, call_config
 
 def test_reviewers_without_a_usable_address_are_listed_and_nothing_is_queued_for_them(db, call_config, panel):
     with db.write() as s:
-        dee = make_user(s, name="Dee Badaddress", email="Dee <dee@panel.example.org>")
+        dee = make_user(s, name="Dee Badaddress", email="dee,ops@panel.example.org")
         assign(s, panel["open"], dee)
     report = reminders(db, call_config, on(call_config.review_deadline))
     unreachable = dict(report.unreachable)
