@@ -38,6 +38,7 @@ from data_access.assignments import _lock as lock_assignments
 from data_access.imports import ImportResult
 from data_access.models import Assignment, OutboxMessage, Submission, User, utcnow
 from data_access.outbox import NewMessage, OutboxError, queue_many
+from data_access.reviews import review_progress
 from data_access.standing import standing_assignments
 from data_access.templates import _call_values, render_template, reviewer_values
 from messages.links import LinkError, app_link
@@ -190,7 +191,7 @@ def _last_digests(session: Session) -> dict[int, dt.datetime]:
         .where(OutboxMessage.purpose == DIGEST, OutboxMessage.recipient_user_id.is_not(None))
         .group_by(OutboxMessage.recipient_user_id)
     )
-    return dict(session.execute(stmt).tuples().all())
+    return {uid: when for uid, when in session.execute(stmt).tuples() if uid is not None and when is not None}
 
 
 def _new_assignments(session: Session, reviewer_id: int, since: dt.datetime | None) -> list[Any]:
@@ -242,12 +243,14 @@ def reminder_purpose(config: CallConfig, today: dt.date) -> str:
 
 def unfinished_reviewers(session: Session) -> list[tuple[int, str, int]]:
     """(id, name, unfinished reviews) of every active reviewer with unfinished work, by name."""
-    out = []
-    for reviewer in _reviewers(session, None):
-        unfinished = reviewer_values(session, reviewer)["unfinished_count"]
-        if unfinished > 0:
-            out.append((reviewer.id, reviewer.name, unfinished))
-    return out
+    progress = review_progress(session)  # the same counts as the progress table, in a few queries
+    progress = progress[progress["active"]]
+    unfinished = progress["assigned"] - progress["conflicts"] - progress["submitted"]
+    return [
+        (int(reviewer_id), str(name), int(n))
+        for reviewer_id, name, n in zip(progress["reviewer_id"], progress["reviewer"], unfinished, strict=True)
+        if n > 0
+    ]
 
 
 def queue_reminders(
