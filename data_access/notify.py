@@ -191,7 +191,7 @@ def _last_digests(session: Session) -> dict[int, dt.datetime]:
         .where(OutboxMessage.purpose == DIGEST, OutboxMessage.recipient_user_id.is_not(None))
         .group_by(OutboxMessage.recipient_user_id)
     )
-    return {uid: when for uid, when in session.execute(stmt).tuples() if uid is not None and when is not None}
+    return {uid: when for uid, when in session.execute(stmt) if uid is not None and when is not None}
 
 
 def _new_assignments(session: Session, reviewer_id: int, since: dt.datetime | None) -> list[Any]:
