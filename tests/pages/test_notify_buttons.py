@@ -80,6 +80,8 @@ def test_remind_some_then_all(db, db_url, call):
 
 
 def test_a_reviewer_cannot_open_the_assignments_page_to_queue(db, db_url, call):
+    admins = run_app(db_url, call["admin"], page=ASSIGNMENTS)
+    assert {"assignments.digest", "assignments.remind"} <= {b.key for b in admins.button}
     at = run_app(db_url, call["ann"], page=ASSIGNMENTS)
     assert "assignments.digest" not in [b.key for b in at.button]
     assert "assignments.remind" not in [b.key for b in at.button]
