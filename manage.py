@@ -14,11 +14,12 @@
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
+    python manage.py send-reminders          queue a reminder (after the deadline: an overdue notice), once a day
     python manage.py attach REF FILE [FILE ...]
                                              attach evidence documents to one submission, all or nothing
     python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run] [--attachments ZIP]
-                                             import a CSV or XLSX file of submissions (and a ZIP of their
-                                             documents), all or nothing
+                                             [--acknowledge]   import a CSV or XLSX file of submissions (and a
+                                             ZIP of their documents), all or nothing; --acknowledge: receipts
 
 Every command first checks the settings and the call's configuration and stops
 with a message naming the file, key and problem if either is broken.
@@ -141,8 +142,7 @@ def _read_password() -> str:
         if getpass.getpass("Repeat the password: ") != first:
             raise CommandError("The two passwords differ; nothing was changed.")
         return first
-    line = sys.stdin.readline()
-    return line.rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @command("create-user", "add a user; the password is prompted, or read from standard input")
@@ -173,12 +173,8 @@ def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _set_password_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("username")
-
-
 @command("set-password", "set a user's password (prompted, or read from standard input); ends their sign-ins")
-@arguments(_set_password_args)
+@arguments(lambda p: p.add_argument("username"))
 def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import users
 
@@ -199,12 +195,8 @@ def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--if-empty", action="store_true", help="do nothing (successfully) if the database has data")
-
-
 @command("seed-demo", "write the synthetic demo call into an empty database")
-@arguments(_seed_args)
+@arguments(lambda p: p.add_argument("--if-empty", action="store_true", help="do nothing if the database has data"))
 def cmd_seed_demo(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import demo, submissions, users
 
@@ -235,12 +227,8 @@ def cmd_demo_info(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _backup_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("target", type=Path, help="file to write (must not exist)")
-
-
 @command("backup", "online backup of the database to a file")
-@arguments(_backup_args)
+@arguments(lambda p: p.add_argument("target", type=Path, help="file to write (must not exist)"))
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
     target: Path = args.target
     db = ctx.db
@@ -361,6 +349,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
     p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
+    p.add_argument("--acknowledge", action="store_true", help="queue an acknowledgement to each new contributor")
 
 
 _CONTROL = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)), "\ufffd")
@@ -379,7 +368,10 @@ def _printable(value: object, width: int | None = None) -> str:
 @command("import-submissions", "import submissions from a CSV or XLSX file: the whole file, or nothing")
 @arguments(_import_args)
 def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import notify
+
     path: Path = args.file
+    acknowledged: list[str] = []  # what the acknowledgements did (--acknowledge)
     max_bytes = ctx.settings.max_upload_bytes
     content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits)
     mapping = _import_mapping(ctx, args.mapping, table)
@@ -392,6 +384,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "max_bytes": max_bytes,
         "sheet": table.sheet,
         "limits": ctx.settings.import_limits,
+        "after": notify.acknowledger(ctx.config, "manage.py", acknowledged) if args.acknowledge else None,
     }
     plan, result, report = _run_import(ctx, args, common)
     if args.problems_csv and plan.problems:
@@ -408,6 +401,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         print("nothing was written: every row is already stored as it is in this file")
     else:
         print(f"import batch {result.batch_id}, sha256 {result.sha256}")
+    print("".join(f"{_printable(line)}\n" for line in acknowledged), end="")
     return 0
 
 
@@ -458,6 +452,7 @@ def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
     """(plan, result, documents report): a dry run's plan and no result, or
     the import's; a file with problems gives its plan and no result."""
     from data_access import import_attachments as attachments
+    from data_access.notify import NotifyError
     from documents.errors import DocumentRefused
     from importing import ImportRefused
 
@@ -468,7 +463,7 @@ def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
             ctx.db, **common, bundle_path=args.attachments, dry_run=args.dry_run, mapping_name=args.mapping,
             document_limits=ctx.settings.document_limits, actor="manage.py",
         )  # fmt: skip
-    except ImportRefused as exc:
+    except (ImportRefused, NotifyError) as exc:
         raise CommandError(f"{exc} Nothing was imported.") from None
     except DocumentRefused as exc:
         raise CommandError(f"{args.attachments.name}: {exc.message} Nothing was imported.") from None
@@ -562,16 +557,12 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _purge_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
-
-
 @command(
     "purge-expired",
     "remove contact details older than the call's retention period, expired sign-in sessions "
     "and old sign-in throttle rows",
 )
-@arguments(_purge_args)
+@arguments(lambda p: p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing"))
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import auth, privacy
 
@@ -594,14 +585,8 @@ def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _send_queued_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--batch-size", type=int, default=100, help="messages claimed and sent through one connection at a time"
-    )
-
-
 @command("send-queued", "send the outbox's due messages through the SMTP server (for a scheduler)")
-@arguments(_send_queued_args)
+@arguments(lambda p: p.add_argument("--batch-size", type=int, default=100, help="messages per SMTP connection"))
 def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import delivery
 
@@ -617,6 +602,21 @@ def cmd_send_queued(ctx: Context, args: argparse.Namespace) -> int:
     )
     for message_id, reason in report.failures:
         print(f"  message {message_id}: {_printable(reason, 200)}")
+    return 0
+
+
+@command("send-reminders", "queue a reminder (an overdue notice after the deadline) to reviewers with unfinished work")
+def cmd_send_reminders(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import notify
+
+    try:
+        with ctx.db.write() as session:
+            report = notify.queue_reminders(
+                session, config=ctx.config, base_url=ctx.settings.public_url, actor="manage.py"
+            )
+    except notify.NotifyError as exc:
+        raise CommandError(str(exc)) from None
+    print("\n".join(_printable(line) for line in report.lines()))
     return 0
 
 

@@ -19,7 +19,7 @@ all of it back: no submission, no document (all or nothing).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -197,13 +197,15 @@ def run_import(
     document_limits: DocumentLimits,
     actor: str,
     mapping_name: str | None = None,
+    after: Callable[[Session, imports.ImportResult], object] | None = None,
     **import_args,
 ) -> tuple[ImportPlan, imports.ImportResult | None, BundleReport | None]:
     """The command line's import (documents attached as `COMMAND_LINE`), with or without a ZIP of documents:
     (plan, result, report); a dry run has no result, a file with problems
     returns its plan and no result. Raises `ImportRefused`, `DocumentRefused`
     (the ZIP itself), `AttachmentsRefused` (with every reason, dry run or not),
-    writing nothing."""
+    writing nothing. `after(session, result)` runs in the import's unit of work
+    once it is written (the acknowledgements); if it raises, nothing is written."""
     bundle = Bundle(bundle_path) if bundle_path is not None else None
     report = None
     try:
@@ -228,6 +230,8 @@ def run_import(
                     mapping_name=mapping_name,
                     **import_args,
                 )
+            if after is not None:
+                after(session, result)
         return result.plan, result, report
     except imports.ImportHasProblems as exc:
         return exc.plan, None, None

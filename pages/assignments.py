@@ -15,6 +15,7 @@ from data_access.assignments import (
     submissions_short,
 )
 from data_access.call_state import reviewing_closed, set_reviewing_closed
+from data_access.notify import unfinished_reviewers
 from data_access.reviews import review_progress
 from ui import assignment_views as views
 from ui import context
@@ -27,11 +28,13 @@ k = config.reviewers_per_submission
 
 st.title("Assignments", anchor=False)
 views.show_flash()
+views.show_notice()
 with db.read() as session:
     closed = reviewing_closed(session)
     progress = review_progress(session)
     conflicts = conflicts_overview(session)
     short = submissions_short(session, k=k)
+    due = unfinished_reviewers(session)
 
 status, toggle = st.columns([4, 1])
 if closed:
@@ -56,6 +59,8 @@ tab_progress, tab_auto, tab_conflicts, tab_edit = st.tabs(
 )
 with tab_progress:
     views.progress_table(progress)
+    with st.container(border=True):
+        views.remind(db, viewer, config, context.settings().public_url, due)
 
 with tab_auto:
     st.caption(
@@ -76,6 +81,8 @@ with tab_auto:
         views.flash("success", f"Added {len(plan.new)} assignments.")
         st.rerun()
     views.plan_report()
+    with st.container(border=True):
+        views.tell_reviewers(db, viewer, config, context.settings().public_url)
 
 with tab_conflicts:
     views.conflicts_table(conflicts, k)

@@ -8,6 +8,7 @@ from config import limits
 from data_access import documents as documents_da
 from data_access import import_attachments as attachments_da
 from data_access import imports as imports_da
+from data_access import notify
 from documents.bundle_reader import BUNDLE_UPLOAD_MB, Bundle
 from documents.errors import DocumentRefused
 from importing import ImportRefused, best_saved_mapping, propose_mapping, read_table
@@ -34,6 +35,10 @@ done = st.session_state.pop("import.done", None)
 if done:
     st.success(done, icon=":material/check_circle:")
     st.page_link("pages/submissions.py", label="See the submissions", icon=":material/description:")
+acknowledged = st.session_state.pop("import.acknowledged", None)
+if acknowledged:
+    st.caption("Acknowledgements of receipt (queued in the outbox; the Messages page sends them):")
+    st.text("\n".join(acknowledged))  # references are contributor text: shown as text
 
 round_ = st.session_state.setdefault("import.round", 0)
 uploaded = st.file_uploader(
@@ -168,6 +173,12 @@ if not to_write and not plan.duplicates and not documents:
 label = f"Import: add {plan.counts['added']}, update {plan.counts['updated']}" + (
     f", attach {documents} documents" if documents else ""
 )
+acknowledge = st.checkbox(
+    "Send each new submission's contact an acknowledgement of receipt",
+    key="import.acknowledge",
+    help="One message per added submission with a contact address, queued in the outbox with the import "
+    "(template contributor.acknowledgement). Addresses that cannot be written to are listed, not queued.",
+)
 if st.button(label, type="primary", icon=":material/upload:", key="import.confirm"):
     report, clear = ui.progress_bar("Importing")
     arguments = {
@@ -178,7 +189,7 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
         "expected_fingerprint": plan.fingerprint,
         "progress": report,
     }
-    attached = None
+    attached = acks = None
     try:
         with db.write() as session:
             if bundle_file is None:
@@ -188,6 +199,8 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
                     result, attached = attachments_da.apply_import_with_attachments(
                         session, bundle=bundle, document_limits=settings.document_limits, attach_as=viewer, **arguments
                     )
+            if acknowledge:  # in the import's unit of work: a template that fails imports nothing
+                acks = notify.acknowledge_import(session, result=result, config=config, actor=viewer.username)
     except attachments_da.AttachmentsRefused as exc:
         clear()
         ui_attachments.refused(exc.report)
@@ -197,7 +210,13 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
         with db.write() as session:
             documents_da.record_refusal(session, viewer=viewer, error=exc)
         ui.refused(exc)
-    except (imports_da.ImportHasProblems, imports_da.StalePreview, ImportRefused, DocumentRefused) as exc:
+    except (
+        imports_da.ImportHasProblems,
+        imports_da.StalePreview,
+        ImportRefused,
+        DocumentRefused,
+        notify.NotifyError,
+    ) as exc:
         clear()
         ui.refused(exc)
     counts = result.counts
@@ -207,6 +226,7 @@ if st.button(label, type="primary", icon=":material/upload:", key="import.confir
         f"{counts['unchanged']} unchanged, {counts['skipped_blank']} blank rows skipped, "
         f"{counts['flags']} likely duplicates flagged{with_documents}."
     )
+    st.session_state["import.acknowledged"] = acks.lines() if acks is not None else None
     st.session_state["import.round"] = round_ + 1
     st.session_state.pop("import.preview", None)
     st.session_state.pop("import.bundle_report", None)

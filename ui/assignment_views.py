@@ -5,19 +5,27 @@ table cells, never as Markdown."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
+from access.roles import Role
 from access.visibility import Viewer
 from config import limits
+from config.call_config import CallConfig
 from data_access import assignments as assignments_da
+from data_access import notify
 from data_access.db import Database
+from data_access.errors import AccessDenied
+from data_access.users import require_role
 from scoring.assignment import AssignmentPlan
 from scoring.review_queue import STATUS_LABELS
 from ui import render
 
 FLASH = "assignments.flash"
 REPORT = "assignments.report"
+NOTICE = "assignments.notice"
 
 
 def flash(kind: str, text: str) -> None:
@@ -245,3 +253,60 @@ def _withdraw_conflict(
                 reviewer_id=who,
                 **common,
             )
+
+
+# --- messages to reviewers (docs/messages.md, "Digests, reminders and acknowledgements") ---------------
+
+
+def _queue_for_reviewers(db: Database, viewer: Viewer, queue, **kwargs) -> None:
+    """Queue a digest or reminders in one unit of work (an active admin, checked in it); the
+    report is kept as text for the next run, a refusal shown in words with nothing queued."""
+    try:
+        with db.write() as session:
+            require_role(session, viewer, Role.ADMIN, to="send messages to reviewers")
+            report = queue(session, actor=viewer.username, **kwargs)
+    except (notify.NotifyError, AccessDenied) as exc:
+        st.error("Nothing was queued:", icon=":material/block:")
+        st.text(str(exc))
+        return
+    st.session_state[NOTICE] = report.lines()
+    st.rerun()
+
+
+def show_notice() -> None:
+    """What the last digest or reminder run queued (names shown as text)."""
+    lines = st.session_state.pop(NOTICE, None)
+    if lines:
+        st.success("Queued in the outbox; they are sent from the Messages page or by send-queued.")
+        st.text("\n".join(lines))
+
+
+def tell_reviewers(db: Database, viewer: Viewer, config: CallConfig, base_url: str) -> None:
+    st.caption(
+        "After an automatic run or assignments by hand: one message per reviewer listing the submissions "
+        "assigned to them since their last such message (reference and title only). Clicking again queues "
+        "nothing new; a later batch of assignments gets its own message."
+    )
+    if st.button("Tell reviewers about new assignments", icon=":material/mail:", key="assignments.digest"):
+        _queue_for_reviewers(db, viewer, notify.queue_digests, config=config, base_url=base_url)
+
+
+def remind(db: Database, viewer: Viewer, config: CallConfig, base_url: str, due: list[tuple[int, str, int]]) -> None:
+    """The Remind action: some or all reviewers with unfinished reviews."""
+    if not due:
+        st.caption("Every active reviewer has finished their reviews: nobody to remind.")
+        return
+    names = {reviewer_id: f"{name} ({unfinished} unfinished)" for reviewer_id, name, unfinished in due}
+    chosen = st.multiselect(
+        "Reviewers to remind (all with unfinished reviews unless you choose)",
+        list(names),
+        format_func=names.__getitem__,
+        key="assignments.remind.who",
+    )
+    purpose = notify.reminder_purpose(config, dt.datetime.now(dt.UTC).date())
+    kind = "a reminder" if purpose == notify.REMINDER else "an overdue notice (the deadline has passed)"
+    st.caption(f"Each gets {kind}, at most once a day; reviewers without an email address are listed, not sent to.")
+    label = f"Remind the {len(chosen)} chosen" if chosen else f"Remind all {len(due)}"
+    if st.button(label, icon=":material/alarm:", key="assignments.remind"):
+        ids = chosen or list(names)
+        _queue_for_reviewers(db, viewer, notify.queue_reminders, config=config, base_url=base_url, reviewer_ids=ids)
