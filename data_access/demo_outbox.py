@@ -33,7 +33,7 @@ SENDER = "delivery"
 # What the demo's failures say: as `data_access.delivery.describe_failure` writes a server's answer.
 REFUSED = "recipient refused: 550 5.1.1 mailbox unavailable"
 DROPPED = "SMTPServerDisconnected: Connection unexpectedly closed"
-ACKNOWLEDGED = 4  # the first submissions, and an anonymous one, are acknowledged
+ACKNOWLEDGED = 4  # the first submissions are acknowledged, then the first anonymous one
 MAX_ATTEMPTS = 5  # the default of EVIDENCE_MAIL_MAX_ATTEMPTS
 
 
@@ -54,28 +54,22 @@ def _message(
 
 
 def _reviewer_messages(session: Session, config: CallConfig, purpose: str) -> list[NewMessage]:
-    reviewers = session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.id))
-    return [
-        _message(
-            session,
-            config,
-            purpose,
-            f"{purpose}:{user.id}",
-            user.email,
-            reviewer_values(session, user),
-            recipient_user_id=user.id,
-        )
-        for user in reviewers
-        if user.email
-    ]
+    """One message of `purpose` to each reviewer with an address (a reminder: only while reviews are unfinished)."""
+    messages = []
+    for user in session.scalars(select(User).where(User.role == Role.REVIEWER).order_by(User.id)):
+        values = reviewer_values(session, user)
+        if not user.email or (purpose == "reviewer.reminder" and not values["unfinished_count"]):
+            continue
+        key = f"{purpose}:{user.id}"
+        messages.append(_message(session, config, purpose, key, user.email, values, recipient_user_id=user.id))
+    return messages
 
 
 def _acknowledgements(session: Session, config: CallConfig, sub_ids: list[int]) -> list[NewMessage]:
-    """The first submissions' and the first anonymous one's (written to at its stored address only)."""
+    """The first submissions', then the first anonymous one's (written to at its stored address only)."""
     wanted = select(Submission).where(Submission.id.in_(sub_ids), Submission.contact_email.is_not(None))
-    first = list(session.scalars(wanted.order_by(Submission.id).limit(ACKNOWLEDGED)))
-    anonymous = session.scalars(wanted.where(Submission.anonymous.is_(True)).order_by(Submission.id).limit(1)).first()
-    chosen = first + ([anonymous] if anonymous is not None and anonymous not in first else [])
+    named = wanted.where(Submission.anonymous.is_(False)).order_by(Submission.id).limit(ACKNOWLEDGED)
+    anonymous = wanted.where(Submission.anonymous.is_(True)).order_by(Submission.id).limit(1)
     purpose = "contributor.acknowledgement"
     return [
         _message(
@@ -87,7 +81,7 @@ def _acknowledgements(session: Session, config: CallConfig, sub_ids: list[int]) 
             {"recipient_name": sub.contact_name or "", "reference": sub.reference, "title": sub.title},
             submission_id=sub.id,
         )
-        for sub in chosen
+        for sub in [*session.scalars(named), *session.scalars(anonymous)]
     ]
 
 

@@ -33,7 +33,7 @@ def test_the_demo_outbox_has_messages_of_several_purposes_and_statuses(seeded, c
     counts, messages, anonymous = seeded
     assert counts["messages"] == len(messages)
     statuses = Counter(m.status for m in messages)
-    assert statuses["sent"] >= 5 and statuses["queued"] >= 5 and statuses["failed"] == 2 and statuses["cancelled"] == 1
+    assert statuses["sent"] >= 5 and statuses["queued"] >= 3 and statuses["failed"] == 2 and statuses["cancelled"] == 1
     assert {m.purpose for m in messages} == {
         "reviewer.assignments",
         "reviewer.reminder",
@@ -55,13 +55,16 @@ def test_the_demo_outbox_has_messages_of_several_purposes_and_statuses(seeded, c
 def test_the_demo_outbox_is_audited_as_the_outbox_does(db, seeded):
     _counts, messages, _anonymous = seeded
     with db.read() as s:
-        logged = audit.list_entries(s, filters=audit.AuditFilter(limit=5000))
-    actions = Counter(logged["action"])
-    assert actions["outbox.queue"] == len(messages)
-    assert actions["outbox.sent"] == sum(m.status == "sent" for m in messages)
-    assert actions["outbox.failed"] == 2 and actions["outbox.cancel"] == 1
-    words = str(list(logged[logged["action"].str.startswith("outbox.")]["new"]))
-    assert not any(m.subject in words for m in messages)  # never a message's words
+        logged = {
+            action: audit.list_entries(s, filters=audit.AuditFilter(action=action))
+            for action in ("outbox.queue", "outbox.sent", "outbox.failed", "outbox.cancel")
+        }
+    assert len(logged["outbox.queue"]) == len(messages)
+    assert len(logged["outbox.sent"]) == sum(m.status == "sent" for m in messages)
+    assert len(logged["outbox.failed"]) == 2 and len(logged["outbox.cancel"]) == 1
+    assert logged["outbox.cancel"]["actor"].tolist() == ["admin"]
+    words = str([list(entries["new"]) for entries in logged.values()])
+    assert not any(m.subject in words or m.body_text in words for m in messages)  # never a message's words
 
 
 def test_the_demo_outbox_downloads_as_eml_files(db, seeded):
