@@ -40,7 +40,11 @@ MAX_ATTEMPTS = 5  # the default of EVIDENCE_MAIL_MAX_ATTEMPTS
 def _message(
     session: Session, config: CallConfig, purpose: str, key: str, to: str, values: dict[str, Any], **about: Any
 ) -> NewMessage:
-    rendered = render_template(session, purpose, spec_for(purpose).examples() | call_values(config) | values)
+    spec = spec_for(purpose)
+    given = call_values(config) | values  # the call's values and the recipient's, where the message uses them
+    rendered = render_template(
+        session, purpose, spec.examples() | {k: v for k, v in given.items() if k in spec.examples()}
+    )
     return NewMessage(
         purpose=purpose,
         recipient_email=to,
