@@ -75,5 +75,6 @@ def test_the_demo_outbox_downloads_as_eml_files(db, seeded):
     with db.write() as s:
         archive = delivery.eml_zip(s, viewer=viewer, settings=load_settings(secrets={}))
     queued = [m for m in messages if m.status == "queued"]
+    assert archive.messages == len(queued) >= 3
     with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
         assert z.namelist() == [f"{m.id:06d}-{m.purpose}.eml" for m in queued]

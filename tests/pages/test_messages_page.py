@@ -412,3 +412,19 @@ def test_a_save_after_someone_elses_is_refused_in_words_and_theirs_is_kept(db, d
     assert wording(at, "reviewer.reminder", version=1)[0].value == "Theirs {{ unfinished_count }}"
     assert not at.warning
     assert entries(db, "message_template.save")["actor"].tolist() == ["other"]
+
+
+def test_a_wording_that_checks_but_cannot_be_rendered_is_refused_with_the_reason_and_nothing_is_saved(
+    db, db_url, admin
+):
+    at = open_template(db_url, admin, "reviewer.reminder")
+    _subject, text, _html = wording(at, "reviewer.reminder")
+    text.input("{{ assigned_count - recipient_name }}")  # allowed words, but a number minus a name
+    button(at, "Save").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["Not saved: this wording cannot be rendered with real data."]
+    assert "Plain-text body: it cannot be rendered" in "\n".join(t.value for t in at.text)
+    with db.read() as s:
+        assert templates_da.get_template(s, "reviewer.reminder").is_default
+    assert entries(db, "message_template.save").empty
