@@ -269,6 +269,11 @@ class OutboxFile:
     messages: int
 
 
+def download_name(status: str, now: dt.datetime, extension: str) -> str:
+    """The name of a download of the messages of `status` made at `now`: `outbox-queued-20261206-1200.zip`."""
+    return f"outbox-{status}-{now:%Y%m%d-%H%M}.{extension}"
+
+
 def _rows(session: Session, status: str) -> list[tuple[OutboxRecord, bool]]:
     """The messages of one status, oldest first, each with whether it goes to an anonymous contributor."""
     if status not in OUTBOX_STATUSES:
@@ -318,7 +323,7 @@ def eml_zip(
             entry = zipfile.ZipInfo(f"{record.id:06d}-{record.purpose}.eml", date_time=_ZIP_TIME)
             entry.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(entry, message.as_bytes(policy=policy.SMTP))
-    file = OutboxFile(f"outbox-{status}-{now:%Y%m%d-%H%M}.zip", buffer.getvalue(), "application/zip", len(rows))
+    file = OutboxFile(download_name(status, now, "zip"), buffer.getvalue(), "application/zip", len(rows))
     _record_download(
         session, viewer=viewer, what="outbox-eml", file=file, status=status, anonymous=sum(a for _r, a in rows)
     )
@@ -336,7 +341,7 @@ def mail_merge_csv(
     now = now or utcnow()
     rows = _rows(session, status)
     content = to_csv_bytes(MAIL_MERGE_FIELDS, _merge_rows(record for record, _anonymous in rows))
-    file = OutboxFile(f"outbox-{status}-{now:%Y%m%d-%H%M}.csv", content, "text/csv", len(rows))
+    file = OutboxFile(download_name(status, now, "csv"), content, "text/csv", len(rows))
     _record_download(
         session, viewer=viewer, what="outbox-csv", file=file, status=status, anonymous=sum(a for _r, a in rows)
     )

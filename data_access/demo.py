@@ -34,6 +34,7 @@ from data_access import reviews as reviews_da
 from data_access import submissions as submissions_da
 from data_access import users as users_da
 from data_access.db import Database
+from data_access.demo_outbox import seed_demo_outbox
 from data_access.models import Review
 from documents.generate import DemoDocument, demo_documents
 from importing.submission_rules import SubmissionInput
@@ -656,13 +657,9 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
                 .values(created_at=when, updated_at=when, submitted_at=when if r.submitted else None)
             )
         admin = next(u for u in DEMO_USERS if u.role == Role.ADMIN)
-        _attach_documents(
-            session,
-            demo,
-            sub_ids,
-            themes=tuple(config.vocabulary("themes").ids),
-            admin=Viewer(user_ids[admin.username], admin.username, admin.name, admin.role),
-        )
+        coordinator = Viewer(user_ids[admin.username], admin.username, admin.name, admin.role)
+        _attach_documents(session, demo, sub_ids, themes=tuple(config.vocabulary("themes").ids), admin=coordinator)
+        messages = seed_demo_outbox(session, config=config, admin=coordinator, sub_ids=sub_ids)
     return {
         "users": len(DEMO_USERS),
         "submissions": len(sub_ids),
@@ -670,6 +667,7 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
         "assignments": len(demo.assignments),
         "reviews": sum(r.submitted for r in demo.reviews),
         "drafts": sum(not r.submitted for r in demo.reviews),
+        "messages": messages,
     }
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "TemplateError",
     "TemplateRecord",
     "TemplateRefused",
+    "call_values",
     "get_template",
     "list_templates",
     "preview",
@@ -222,7 +223,8 @@ def _long_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _call_values(config: CallConfig) -> dict[str, Any]:
+def call_values(config: CallConfig) -> dict[str, Any]:
+    """The call's own values for a message (title, organisers, conference, review deadline)."""
     return {
         "call_title": config.title,
         "organisers": config.organisers,
@@ -312,7 +314,7 @@ def preview(
     require_role(session, viewer, Role.ADMIN, to="preview messages")
     spec = spec_for(purpose)
     about, real = _real_values(session, spec)
-    real |= _call_values(config) | _links(spec, base_url)
+    real |= call_values(config) | _links(spec, base_url)
     names = {v.name for v in spec.variables}
     real = {name: value for name, value in real.items() if name in names}
     values = spec.examples() | real

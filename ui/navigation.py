@@ -63,6 +63,7 @@ PAGES: tuple[PageSpec, ...] = (
         "Administration",
     ),
     PageSpec("users", "pages/users.py", "Users", ":material/group:", frozenset({Role.ADMIN}), "Administration"),
+    PageSpec("messages", "pages/messages.py", "Messages", ":material/mail:", frozenset({Role.ADMIN}), "Administration"),
     PageSpec(
         "audit_log", "pages/audit_log.py", "Audit log", ":material/history:", frozenset({Role.ADMIN}), "Administration"
     ),

@@ -52,7 +52,12 @@ def test_no_download_button_on_any_page_carries_its_file(db_url, demo, role):
         ("rankings", "Download the table as CSV"),
     }
     if role == "admin":
-        expected |= {("audit_log", "Download as CSV"), ("import", "Template (CSV)")}
+        expected |= {
+            ("audit_log", "Download as CSV"),
+            ("import", "Template (CSV)"),
+            ("messages", "Queued messages as .eml files (ZIP)"),
+            ("messages", "Queued messages as a mail-merge CSV"),
+        }
     assert seen >= expected
     assert stored_file_ids() == stored
 
