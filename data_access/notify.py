@@ -40,7 +40,7 @@ from data_access.models import Assignment, OutboxMessage, Submission, User, utcn
 from data_access.outbox import NewMessage, OutboxError, queue_many
 from data_access.reviews import review_progress
 from data_access.standing import standing_assignments
-from data_access.templates import _call_values, render_template, reviewer_values
+from data_access.templates import call_values, render_template, reviewer_values
 from messages.links import LinkError, app_link
 from messages.templates import TemplateError, spec_for
 
@@ -226,7 +226,7 @@ def queue_digests(
         new = _new_assignments(session, reviewer.id, last.get(reviewer.id))
         if not new:
             continue
-        values = reviewer_values(session, reviewer) | _call_values(config) | {"app_link": link}
+        values = reviewer_values(session, reviewer) | call_values(config) | {"app_link": link}
         values |= {"new_count": len(new), "assignments": [{"reference": r.reference, "title": r.title} for r in new]}
         key = digest_key(reviewer.id, [r.id for r in new])
         _to_reviewer(session, pending, report, reviewer, values=values, key=key)
@@ -271,7 +271,7 @@ def queue_reminders(
     report = ReviewerNotice(purpose)
     pending: list[tuple[str, NewMessage]] = []
     for reviewer in _reviewers(session, reviewer_ids):
-        values = reviewer_values(session, reviewer) | _call_values(config) | {"app_link": link}
+        values = reviewer_values(session, reviewer) | call_values(config) | {"app_link": link}
         if values["unfinished_count"] <= 0:
             report.nothing_to_do.append(reviewer.name)
             continue
@@ -305,7 +305,7 @@ def acknowledge_import(
             report.bad_address.append((sub.reference, why))
         if to is None:
             continue
-        values = _call_values(config) | {
+        values = call_values(config) | {
             "recipient_name": sub.contact_name or "",
             "reference": sub.reference,
             "title": sub.title,
