@@ -5,6 +5,7 @@
     python manage.py check-config            validate settings and config/call.toml
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
     python manage.py set-password NAME       set a user's password (prompted or read from stdin); signs them out
+    python manage.py invite NAME             queue an invitation: a one-time link for a user to set their password
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
@@ -141,8 +142,7 @@ def _read_password() -> str:
         if getpass.getpass("Repeat the password: ") != first:
             raise CommandError("The two passwords differ; nothing was changed.")
         return first
-    line = sys.stdin.readline()
-    return line.rstrip("\r\n")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 @command("create-user", "add a user; the password is prompted, or read from standard input")
@@ -197,6 +197,16 @@ def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
         raise CommandError(f"{exc} Nothing was changed.") from None
     print(f"set the password of {user.username}; their existing sign-ins have ended")
     return 0
+
+
+@command("invite", "queue an invitation: a one-time link for a user without a password to set their own")
+@arguments(_set_password_args)
+def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import tokens
+
+    ok, line = tokens.invite_username(ctx.db, username=args.username, settings=ctx.settings, config=ctx.config)
+    print(line, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
 
 
 def _seed_args(p: argparse.ArgumentParser) -> None:
@@ -302,13 +312,7 @@ def _backup_into(db: Database, target: Path) -> int:
 
 def _export_presenters_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--line-up", required=True, metavar="NAME", help="the saved line-up's name")
-    p.add_argument(
-        "--out",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="file to write (must not exist); a folder gets the usual name with the call and the date",
-    )
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="new file, or folder for the usual name")
 
 
 @command("export-presenters", "write the presenter list CSV of a saved line-up (audit-logged)")
@@ -566,11 +570,7 @@ def _purge_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing")
 
 
-@command(
-    "purge-expired",
-    "remove contact details older than the call's retention period, expired sign-in sessions "
-    "and old sign-in throttle rows",
-)
+@command("purge-expired", "remove contact details past the retention period, expired sign-ins, old throttle rows")
 @arguments(_purge_args)
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import auth, privacy
