@@ -24,6 +24,7 @@ rendered either way, and the answer never comes sooner than
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from config.call_config import CallConfig
+from config.mail_address import AddressError, check_address
 from data_access import audit, outbox
 from data_access import auth as auth_da
 from data_access import users as users_da
@@ -42,6 +44,8 @@ from data_access.models import OutboxMessage, PasswordToken, User, utcnow
 from data_access.templates import render_template
 from messages.links import LinkError, app_link
 from messages.templates import TemplateError
+
+log = logging.getLogger("evidence_review")
 
 INVITATION, RESET = "invitation", "reset"
 LINK_PURPOSES = ("reviewer.invitation", "reviewer.reset")  # the messages that carry a link
@@ -170,6 +174,7 @@ def use(session: Session, *, token: str, password_hash: str, now: dt.datetime | 
             body_text=func.replace(OutboxMessage.body_text, token, USED),
             body_html=func.replace(OutboxMessage.body_html, token, USED),
         )
+        .execution_options(synchronize_session=False)
     )
     audit.record(
         session,
@@ -356,9 +361,7 @@ def request_reset(
         ]
         people = _matching(session, identifier) if all(allowed) else []
         for user in people:
-            issued = issue(session, user_id=user.id, purpose=RESET, lifetime=lifetime, actor=RESET_ACTOR, now=now)
-            values = _reset_values(config, user, issued, _link(settings, issued.token))
-            _queue(session, purpose="reviewer.reset", user=user, values=values, issued=issued, actor=RESET_ACTOR)
+            _queue_reset(session, user=user, settings=settings, config=config, lifetime=lifetime, now=now)
         if not people:
             # The same rendering work as for an account, for nobody: nothing is written.
             stand_in = Issued(secrets.token_urlsafe(32), 0, now + lifetime)
@@ -368,6 +371,24 @@ def request_reset(
     remaining = answer_seconds - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
+
+
+def _queue_reset(
+    session: Session, *, user: User, settings: Settings, config: CallConfig, lifetime: dt.timedelta, now: dt.datetime
+) -> None:
+    """Queue one reset message. An address the outbox would refuse gets none, and a
+    refusal is logged without the account: the person asking sees the one answer."""
+    try:
+        check_address(user.email)
+    except AddressError:
+        log.warning("a password reset was asked for an account whose address cannot be written to")
+        return
+    issued = issue(session, user_id=user.id, purpose=RESET, lifetime=lifetime, actor=RESET_ACTOR, now=now)
+    try:
+        values = _reset_values(config, user, issued, _link(settings, issued.token))
+        _queue(session, purpose="reviewer.reset", user=user, values=values, issued=issued, actor=RESET_ACTOR)
+    except users_da.UserError:
+        log.warning("a password reset message could not be queued: its template or link cannot be made")
 
 
 def _reset_values(config: CallConfig, user: User | _StandIn, issued: Issued, link: str) -> dict[str, Any]:
