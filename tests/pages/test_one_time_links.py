@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from data_access import tokens, users
 from data_access.models import OutboxMessage
 from tests.factories import make_user
-from tests.support.apptest import APP, rerun, run_app, texts
+from tests.support.apptest import APP, rerun, run_app, sign_in_state, texts
 from ui import one_time_links
 
 PUBLIC = "https://evidence.example.org"
@@ -171,3 +171,19 @@ def test_the_users_page_refuses_an_invitation_without_a_public_address_and_adds_
     with db.read() as s:
         assert users.get_user_by_username(s, "stranded") is None
     assert queued(db) == 0
+
+
+def test_a_link_opened_while_signed_in_is_not_used_and_says_so(db, db_url):
+    issued = issue(db, "waiting")
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+    at = AppTest.from_file(APP, default_timeout=30)
+    sign_in_state(at, admin)
+    at.query_params["token"] = issued.token
+    at = rerun(at, db_url)
+    assert not at.exception
+    assert one_time_links.SIGNED_IN_LINK in [i.value for i in at.info]
+    assert "token" not in at.query_params and issued.token not in texts(at)
+    assert [t.value for t in at.title] == ["Overview"]
+    with db.read() as s:
+        assert tokens.check(s, token=issued.token) is not None  # still unused, for its owner
