@@ -230,7 +230,7 @@ def _queue(
             subject=rendered.subject,
             body_text=rendered.text,
             body_html=rendered.html,
-            idempotency_key=f"{purpose}:user-{user.id}:link-{issued.token_id}",
+            idempotency_key=f"{purpose}:user-{user.id}:link-{digest(issued.token)[:32]}",  # ids are reused on SQLite
             actor=actor,
             recipient_user_id=user.id,
             template=purpose,
