@@ -177,9 +177,7 @@ def _on_reset(db: Database, settings: Settings, config: CallConfig) -> None:
         st.session_state[ERROR_KEY] = "Enter your username or email address."
         return
     try:
-        tokens.request_reset(
-            db, identifier=who, client=st.context.ip_address or "unknown", settings=settings, config=config
-        )
+        tokens.request_reset(db, identifier=who, client=_client(), settings=settings, config=config)
     except tokens.ResetUnavailable as exc:
         st.session_state[ERROR_KEY] = str(exc)
         return
@@ -188,3 +186,9 @@ def _on_reset(db: Database, settings: Settings, config: CallConfig) -> None:
         return
     st.session_state["one_time.who"] = ""
     st.session_state[SENT_KEY] = True
+
+
+def _client() -> str:
+    """The client's IP address as the server saw the connection (None from this machine)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "unknown"
