@@ -321,33 +321,9 @@ class Settings(BaseSettings):
         "links in messages are made. Empty means messages with links cannot be made.",
     )
 
-    invitation_link_days: PositiveFloat = Field(
-        7.0,
-        validation_alias="EVIDENCE_INVITATION_LINK_DAYS",
-        description="How long an invitation's one-time link to set a password works, in days.",
-    )
-    reset_link_minutes: PositiveInt = Field(
-        60,
-        validation_alias="EVIDENCE_RESET_LINK_MINUTES",
-        description="How long a password reset's one-time link works, in minutes.",
-    )
-    reset_max_requests: PositiveInt = Field(
-        3,
-        validation_alias="EVIDENCE_RESET_MAX_REQUESTS",
-        description="Password resets one username or address may ask for within the window; more are "
-        "answered with the same page and send nothing.",
-    )
-    reset_max_client_requests: PositiveInt = Field(
-        20,
-        validation_alias="EVIDENCE_RESET_MAX_CLIENT_REQUESTS",
-        description="Password resets one client (IP address) may ask for within the window, whatever the accounts.",
-    )
-    reset_window_minutes: PositiveInt = Field(
-        60,
-        validation_alias="EVIDENCE_RESET_WINDOW_MINUTES",
-        description="The window of the password reset throttle, and how long a throttled username or client "
-        "waits, in minutes.",
-    )
+    # How long a one-time link to set a password works (docs/settings.md; data_access.tokens)
+    invitation_link_days: PositiveFloat = Field(7.0, validation_alias="EVIDENCE_INVITATION_LINK_DAYS")
+    reset_link_minutes: PositiveInt = Field(60, validation_alias="EVIDENCE_RESET_LINK_MINUTES")
 
     _cookie_key_source: str = PrivateAttr("default")
 

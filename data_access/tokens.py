@@ -58,6 +58,9 @@ INVALID_LINK = (
 RESET_ANSWER_SECONDS = 0.5  # a reset request is never answered sooner, account or not
 RESET_KEY = "reset:"  # throttle rows of reset requests, per username or address (no username has a colon)
 RESET_CLIENT_KEY = "reset-client:"  # and per client
+RESET_MAX_REQUESTS = 3  # resets one username or address may ask for within the window
+RESET_MAX_CLIENT_REQUESTS = 20  # resets one client (IP address) may ask for within the window, whatever the accounts
+RESET_WINDOW_MINUTES = 60  # the window, and how long a username, address or client that reached its count waits
 RESET_ACTOR = "password reset request"
 RESET_UNAVAILABLE = (
     "Password resets cannot be sent from this app at the moment. Ask the call's administrator to set a new password."
@@ -351,12 +354,12 @@ def request_reset(
                 session,
                 username=key,
                 max_failures=limit,
-                lock_minutes=settings.reset_window_minutes,
+                lock_minutes=RESET_WINDOW_MINUTES,
                 now=now,
             ).allowed
             for key, limit in (
-                (RESET_KEY + identifier, settings.reset_max_requests),
-                (RESET_CLIENT_KEY + (client or "unknown"), settings.reset_max_client_requests),
+                (RESET_KEY + identifier, RESET_MAX_REQUESTS),
+                (RESET_CLIENT_KEY + (client or "unknown"), RESET_MAX_CLIENT_REQUESTS),
             )
         ]
         people = _matching(session, identifier) if all(allowed) else []
