@@ -11,7 +11,9 @@ behind a server started without it). Every run:
    logs a typed URL), and runs the page, which checks the role again itself;
    signed out, it shows the sign-in form at whatever page address was opened,
    so that the link survives sign-in (`ui.deep_links`), and after a sign-in it
-   shows the page only once the browser holds the sign-in's cookie.
+   shows the page only once the browser holds the sign-in's cookie; signed out,
+   a one-time link sets a password and "Forgot your password?" asks for one
+   (`ui.one_time_links`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, deep_links, streamlit_adapter, style
+from ui import auth, context, deep_links, one_time_links, streamlit_adapter, style
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -93,8 +95,10 @@ def keep_place() -> None:
 def front_door() -> None:
     db = context.database()
     viewer = auth.authenticate(db, settings)
+    one_time_links.take_token()  # a one-time link's token leaves the address bar at once
     unknown = deep_links.unknown_address()
     if viewer is not None:
+        deep_links.leave_link_page()  # the page of one-time links is for signed-out visitors only
         if auth.account_sidebar(db, settings, viewer):
             viewer = None
         elif not auth.write_pending_cookie(settings):
@@ -114,13 +118,14 @@ def front_door() -> None:
                 "Demo call with synthetic data. The demo sign-ins are printed in the console by `make run`.",
                 icon=":material/science:",
             )
-        auth.sign_in_form(db, settings)
+        one_time_links.signed_out(db, settings, config)
         # (A successful sign-in happens in the form's callback, so the next run starts signed in.)
         navigation(None).run()
         st.stop()
 
     if unknown:
         st.warning(deep_links.NO_PAGE_SIGNED_IN, icon=":material/link_off:")
+    one_time_links.signed_in_at_link()
     run_safely(navigation(viewer.role).run)
 
 

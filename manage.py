@@ -5,6 +5,7 @@
     python manage.py check-config            validate settings and config/call.toml
     python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
     python manage.py set-password NAME       set a user's password (prompted or read from stdin); signs them out
+    python manage.py invite NAME             queue an invitation: a one-time link for a user to set their password
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
     python manage.py demo-info               print the demo sign-ins
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
@@ -195,6 +196,16 @@ def cmd_set_password(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+@command("invite", "queue an invitation: a one-time link for a user without a password to set their own")
+@arguments(lambda p: p.add_argument("username"))
+def cmd_invite(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import tokens
+
+    ok, line = tokens.invite_username(ctx.db, username=args.username, settings=ctx.settings, config=ctx.config)
+    print(line, file=sys.stdout if ok else sys.stderr)
+    return 0 if ok else 1
+
+
 @command("seed-demo", "write the synthetic demo call into an empty database")
 @arguments(lambda p: p.add_argument("--if-empty", action="store_true", help="do nothing if the database has data"))
 def cmd_seed_demo(ctx: Context, args: argparse.Namespace) -> int:
@@ -290,13 +301,7 @@ def _backup_into(db: Database, target: Path) -> int:
 
 def _export_presenters_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--line-up", required=True, metavar="NAME", help="the saved line-up's name")
-    p.add_argument(
-        "--out",
-        required=True,
-        type=Path,
-        metavar="FILE",
-        help="file to write (must not exist); a folder gets the usual name with the call and the date",
-    )
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="new file, or folder for the usual name")
 
 
 @command("export-presenters", "write the presenter list CSV of a saved line-up (audit-logged)")
@@ -557,11 +562,7 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@command(
-    "purge-expired",
-    "remove contact details older than the call's retention period, expired sign-in sessions "
-    "and old sign-in throttle rows",
-)
+@command("purge-expired", "remove contact details past the retention period, expired sign-ins, old throttle rows")
 @arguments(lambda p: p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing"))
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import auth, privacy

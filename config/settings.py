@@ -321,6 +321,10 @@ class Settings(BaseSettings):
         "links in messages are made. Empty means messages with links cannot be made.",
     )
 
+    # How long a one-time link to set a password works (docs/settings.md; data_access.tokens)
+    invitation_link_days: PositiveFloat = Field(7.0, validation_alias="EVIDENCE_INVITATION_LINK_DAYS")
+    reset_link_minutes: PositiveInt = Field(60, validation_alias="EVIDENCE_RESET_LINK_MINUTES")
+
     _cookie_key_source: str = PrivateAttr("default")
 
     def __init__(self) -> None:

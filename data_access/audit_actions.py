@@ -62,6 +62,8 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("user.update", "Person's details changed", _C),
     AuditAction("user.role", "Person's role changed", _C),
     AuditAction("user.password", "Password set", _C),
+    AuditAction("password_link.issue", "One-time link to set a password made", _C),
+    AuditAction("password_link.use", "Password set through a one-time link", _C),
     AuditAction("user.activate", "Person reactivated", _C),
     AuditAction("user.deactivate", "Person deactivated", _C),
     # The call

@@ -142,6 +142,27 @@ class LoginThrottle(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
+PASSWORD_TOKEN_PURPOSES = ("invitation", "reset")
+
+
+class PasswordToken(Base):
+    """A one-time link to set a password (`data_access.tokens`): an invitation
+    or a reset. Only the SHA-256 of the link's random token is stored; the
+    link works once (`used_at`), until `expires_at`."""
+
+    __tablename__ = "password_tokens"
+    __table_args__ = (CheckConstraint(_in("purpose", PASSWORD_TOKEN_PURPOSES), name="purpose_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
 class ImportBatch(Base):
     __tablename__ = "import_batches"
     __table_args__ = (CheckConstraint("length(sha256) = 64", name="sha256_length"),)

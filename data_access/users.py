@@ -25,6 +25,9 @@ from data_access.models import AuthSession, User, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The stored "hash" of an account made without a password (invited: `data_access.tokens`).
+# No bcrypt hash has this form, so no password signs in with it; `password_hash_for` never returns it.
+INVITED_HASH = "!invited"
 
 
 class UserError(ValueError):
@@ -152,10 +155,22 @@ def get_user_by_username(session: Session, username: str) -> UserRecord | None:
 
 
 def password_hash_for(session: Session, username: str) -> str | None:
-    """The hash of an active user, or None (unknown or deactivated)."""
+    """The hash of an active user, or None (unknown, deactivated, or no password set yet)."""
     return session.scalar(
-        select(User.password_hash).where(User.username == normalise_username(username), User.active.is_(True))
+        select(User.password_hash).where(
+            User.username == normalise_username(username), User.active.is_(True), User.password_hash != INVITED_HASH
+        )
     )
+
+
+def has_password(session: Session, user_id: int) -> bool:
+    """Whether the user has a password (False: invited, and not yet set one)."""
+    return session.scalar(select(User.password_hash).where(User.id == user_id)) not in (None, INVITED_HASH)
+
+
+def invited_user_ids(session: Session) -> set[int]:
+    """The users made without a password who have not set one yet."""
+    return set(session.scalars(select(User.id).where(User.password_hash == INVITED_HASH)))
 
 
 def list_users(session: Session, *, role: str | None = None, active_only: bool = False) -> list[UserRecord]:

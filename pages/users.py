@@ -1,9 +1,13 @@
 """Users (admin): add people, change roles, deactivate, reset passwords.
 
-New and reset passwords are generated (16 random characters that the password
-policy accepts, `data_access.passwords`) and shown once, for the admin to pass
-on through a safe channel; changing a password or deactivating signs the person
-out everywhere at their next action.
+A person added with an email address gets no password from the admin: an
+invitation is queued in the outbox with a one-time link to set their own
+(`data_access.tokens`), and "Send a new invitation" queues a fresh link while
+they have not set one. Without an address, a password is generated (16 random
+characters that the password policy accepts, `data_access.passwords`) and
+shown once, for the admin to pass on through a safe channel; so is a reset
+password. Changing a password or deactivating signs the person out everywhere
+at their next action.
 """
 
 import pandas as pd
@@ -11,7 +15,7 @@ import streamlit as st
 
 from access.roles import ROLES, Role
 from config import limits
-from data_access import passwords
+from data_access import passwords, tokens
 from data_access import users as users_da
 from ui import context
 from ui.errors import renewed
@@ -20,10 +24,16 @@ from ui.render import ROLE_LABELS, flash, format_when, show_flash
 
 viewer = require_page("users")
 settings = context.settings()
+config = context.call_config()
 db = context.database()
 
 
 FLASH = "users.flash"
+RESENT = "Queued a new invitation to {username}; the links sent to them before no longer work."
+INVITED = (
+    "Added {username}, and queued their invitation in the outbox: a one-time link to set their own password. "
+    "It is sent with the next messages (python manage.py send-queued)."
+)
 st.title("Users", anchor=False)
 shown = st.session_state.pop("users.password_notice", None)
 if shown:
@@ -32,6 +42,7 @@ show_flash(FLASH)
 
 with db.read() as session:
     people = users_da.list_users(session)
+    invited = users_da.invited_user_ids(session)
 st.dataframe(
     pd.DataFrame(
         [
@@ -44,6 +55,7 @@ st.dataframe(
                 "Organisation": u.organisation or "",
                 "Most reviews": "no limit" if u.capacity is None else str(u.capacity),
                 "Last sign-in": format_when(u.last_sign_in_at),
+                "Password": "invited, not set yet" if u.id in invited else "set",
             }
             for u in people
         ]
@@ -86,27 +98,38 @@ with add_tab, st.form(f"users.add.{form_number}"):
         step=1,
         key=key + "capacity",
     )
+    st.caption(
+        "With an email address, the person is sent an invitation with a one-time link to set their own "
+        "password (nobody else knows it). Without one, a password is generated and shown to you once."
+    )
     if st.form_submit_button("Add user", type="primary"):
-        password = passwords.generate_password(username=username)
+        fields = {
+            "username": username,
+            "name": name,
+            "role": role,
+            "email": email,
+            "organisation": organisation,
+            "capacity": capacity or None,
+            "actor": viewer.username,
+        }
+        password = None if email.strip() else passwords.generate_password(username=username)
         try:
             with db.write() as session:
-                users_da.create_user(
-                    session,
-                    username=username,
-                    name=name,
-                    role=role,
-                    password_hash=users_da.hash_password(
+                if password is None:
+                    tokens.create_and_invite(session, settings=settings, config=config, **fields)
+                else:
+                    password_hash = users_da.hash_password(
                         password, username=username, rounds=settings.bcrypt_rounds, demo_mode=settings.demo_mode
-                    ),
-                    email=email,
-                    organisation=organisation,
-                    capacity=capacity or None,
-                    actor=viewer.username,
-                )
+                    )
+                    users_da.create_user(session, password_hash=password_hash, **fields)
         except users_da.UserError as exc:
-            st.error(str(exc))
+            st.error(f"{exc} Nobody was added.")
         else:
-            st.session_state["users.password_notice"] = (users_da.normalise_username(username), password)
+            added = users_da.normalise_username(username)
+            if password is None:
+                flash(FLASH, "success", INVITED.format(username=added))
+            else:
+                st.session_state["users.password_notice"] = (added, password)
             st.session_state["users.add.form"] = form_number + 1
             st.rerun()
 
@@ -128,7 +151,7 @@ with edit_tab:
             max_chars=limits.USER_ORGANISATION,
             key=f"users.org.{user.id}",
         )
-        actions = st.columns(3)
+        actions = st.columns(4)
         try:
             if actions[0].button("Save changes", key="users.save"):
                 with db.write() as session:
@@ -170,6 +193,11 @@ with edit_tab:
                         ),
                     )
                 st.session_state["users.password_notice"] = (user.username, password)
+                st.rerun()
+            if user.id in invited and actions[3].button("Send a new invitation", key="users.invite"):
+                with db.write() as session:
+                    tokens.invite(session, user_id=user.id, settings=settings, config=config, actor=viewer.username)
+                flash(FLASH, "success", RESENT.format(username=user.username))
                 st.rerun()
         except users_da.UserError as exc:
             st.error(str(exc))

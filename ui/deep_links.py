@@ -1,5 +1,7 @@
 """Links into the app: any page's address (with `?submission=REF`) survives
-sign-in, and an address that names no page says so in words.
+sign-in, and an address that names no page says so in words. The page of
+one-time links (`/set_password?token=...`, `ui.one_time_links`) is there
+only signed out; signed in, it opens the front page.
 
 Signed out, the navigation holds the sign-in form as its front page and, when
 the address names one of our pages (`ui.navigation.PAGES`), a hidden page at
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access.tokens import LINK_PAGE
 from ui import navigation
 from ui import streamlit_adapter as adapter
 from ui.navigation import PageSpec, link_query
@@ -39,10 +42,22 @@ def unknown_address() -> bool:
     forgotten, so that the navigation opens its front page instead of
     Streamlit's "Page not found" box, and the caller says so in words."""
     page_hash, name = adapter.requested_page()
-    if page_hash or not name or name in navigation.PAGES_BY_URL:
+    if page_hash or not name or name in navigation.PAGES_BY_URL or name == LINK_PAGE:
         return False
     adapter.forget_requested_page()
     return True
+
+
+def at_link_page() -> bool:
+    """True if this run's address is the page of one-time links (`ui.one_time_links`)."""
+    page_hash, name = adapter.requested_page()
+    return page_hash == adapter.page_hash(LINK_PAGE) if page_hash else name == LINK_PAGE
+
+
+def leave_link_page() -> None:
+    """Signed in: the page of one-time links is not one of theirs; open the front page instead."""
+    if at_link_page():
+        adapter.forget_requested_page()
 
 
 def keep_link_query() -> None:
@@ -60,4 +75,6 @@ def signed_out_pages() -> list[st.Page]:
     spec = requested()
     if spec is not None:
         pages.append(st.Page(lambda: None, title="Sign in", url_path=spec.url_path, visibility="hidden"))
+    elif at_link_page():
+        pages.append(st.Page(lambda: None, title="Set your password", url_path=LINK_PAGE, visibility="hidden"))
     return pages

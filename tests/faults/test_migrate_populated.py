@@ -34,6 +34,7 @@ from data_access.models import (
     LineUpMember,
     MessageTemplate,
     OutboxMessage,
+    PasswordToken,
     ReviewAutosave,
     Submission,
     SubmissionDetailView,
@@ -94,6 +95,16 @@ def fill_every_table(db: Database, config) -> None:
                 subject="Reviews due on Friday",
                 body_text="Three reviews are waiting for you.",
                 idempotency_key="reviewer.reminder:1:2026-12-06",
+                created_by=admin_name,
+            )
+        )
+        # a one-time link to set a password (its token's hash only)
+        s.add(
+            PasswordToken(
+                user_id=reviewer_id,
+                purpose="invitation",
+                token_sha256="a" * 64,
+                expires_at=utcnow() + dt.timedelta(days=7),
                 created_by=admin_name,
             )
         )

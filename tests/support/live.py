@@ -29,9 +29,11 @@ class LiveServer:
         *,
         extra_env: dict[str, str] | None = None,
         script: Path = ROOT / "serve.py",
+        port: int | None = None,
     ) -> LiveServer:
-        """`streamlit run script` (serve.py: the app behind its gate) on a free port."""
-        port = free_port()
+        """`streamlit run script` (serve.py: the app behind its gate) on `port`, or a free one
+        (give it to know the server's address beforehand, e.g. for EVIDENCE_PUBLIC_URL)."""
+        port = port or free_port()
         env = {**os.environ, "DATABASE_URL": database_url, "EVIDENCE_DEMO": "0", **(extra_env or {})}
         log_path = log_dir / f"streamlit-{port}.log"
         log = open(log_path, "w")  # noqa: SIM115 - closed with the process

@@ -57,3 +57,15 @@ def test_the_front_page_is_neither(monkeypatch):
     assert deep_links.requested() is None
     assert deep_links.unknown_address() is False
     assert forgotten == []
+
+
+def test_the_page_of_one_time_links_is_ours_and_left_signed_in(monkeypatch):
+    forgotten = _asked(monkeypatch, "", "set_password")
+    assert deep_links.unknown_address() is False  # no "no page here" for a one-time link
+    assert deep_links.at_link_page() is True
+    deep_links.leave_link_page()
+    assert forgotten == [True]
+    _asked(monkeypatch, adapter.page_hash("set_password"), "")
+    assert deep_links.at_link_page() is True
+    _asked(monkeypatch, adapter.page_hash("users"), "")
+    assert deep_links.at_link_page() is False
