@@ -7,6 +7,7 @@ session's sign-in cookie. Driven here at the ASGI level, as any client could.
 """
 
 import asyncio
+import concurrent.futures
 import hashlib
 
 import pytest
@@ -38,7 +39,9 @@ def _get(path: str, *, cookie: str | None = None, method: str = "GET") -> int:
     async def send(message):
         sent.append(message)
 
-    asyncio.run(adapter.Gate(_inner)(scope, receive, send))
+    # In a thread of its own: a browser test's Playwright (sync API) may hold this thread's event loop.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, adapter.Gate(_inner)(scope, receive, send)).result()
     return next(m["status"] for m in sent if m["type"] == "http.response.start")
 
 
