@@ -22,7 +22,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, deep_links, one_time_links, streamlit_adapter, style
+from ui import auth, context, deep_links, one_time_links, review_form, streamlit_adapter, style
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -126,7 +126,9 @@ def front_door() -> None:
     if unknown:
         st.warning(deep_links.NO_PAGE_SIGNED_IN, icon=":material/link_off:")
     one_time_links.signed_in_at_link()
-    run_safely(navigation(viewer.role).run)
+    page = navigation(viewer.role)
+    review_form.keep_press_only_on(page.url_path)
+    run_safely(page.run)
 
 
 run_safely(front_door, on_database_down=keep_place)

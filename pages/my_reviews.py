@@ -28,6 +28,7 @@ if closed:
     st.info("Reviewing is closed: you can read your reviews, but they can no longer change.", icon=":material/lock:")
 if queue.empty:
     st.info("Nothing is assigned to you yet. The coordinator will assign submissions to you.")
+    review_form.drop_press()
     st.stop()
 
 reference = review_queue.choose(db, viewer, queue, config)
@@ -42,11 +43,13 @@ try:
             session, submission_id=submission_id, viewer_role=viewer.role, viewer_id=viewer.user_id
         )
 except AccessDenied as exc:
+    review_form.drop_press()
     review_form.refuse_save(db, viewer, submission_id, str(exc))
     st.stop()
 
 log_detail_view(db, viewer, sub)
 if sub.restricted:
+    review_form.drop_press()
     review_form.show_flash()
     render.submission_detail(sub, config, viewer_role=viewer.role)
     st.stop()
@@ -69,6 +72,7 @@ with scoring, st.container(key="my_reviews.form"):
         review_form.stale_panel(db, viewer, config, submission_id, entry, closed=closed)
 
     if submitted and not dirty and entry["stale"] is None:
+        review_form.drop_press()  # its buttons are not shown: a press meant for the form acts never
         st.success(
             f"Submitted {render.format_when(own.submitted_at)}. You can now read the other reviews below.",
             icon=":material/task_alt:",

@@ -40,7 +40,8 @@ from ui.guard import refuse
 DRAFTS = "my_reviews.drafts"
 FLASH = "my_reviews.flash"  # the outcome of the last action, shown under the buttons until the next one
 FLASH_NEW = "my_reviews.flash_new"  # that outcome has not been brought into view yet
-INTENT = "my_reviews.intent"  # (action, submission id) of the button just pressed
+INTENT = "my_reviews.intent"  # (action, submission id, failed runs) of the button pressed, until acted on
+PAGE_URL = "my_reviews"  # the page the form is on
 SAVE_DRAFT, SUBMIT, SUBMIT_NEXT = "draft", "submit", "submit_next"
 CANNOT_JUDGE = "cannot_judge"
 SCORE_OPTIONS = (1, 2, 3, 4, 5, CANNOT_JUDGE)
@@ -242,12 +243,34 @@ def _pressed(action: str, submission_id: int) -> None:
 
 
 def pressed() -> tuple[str, int] | None:
-    """The button pressed for this run. A click whose run failed (the database
-    down, even before the page ran) is dropped, never acted on in a later run."""
-    intent = st.session_state.pop(INTENT, None)
-    if intent is None or intent[2] != failed_runs():
+    """The button pressed and not acted on yet. It stays in the session until
+    `actions` acts on it or the run goes elsewhere (`drop_press`): Streamlit
+    cuts a run short when the browser asks for another (a component
+    reporting, a key pressed while the page redraws), and the next run does
+    not carry the click again, so a press read and forgotten at the top of a
+    run that was cut before the save would be lost. A click whose run failed
+    (the database down, even before the page ran) is dropped, never acted on
+    in a later run."""
+    intent = st.session_state.get(INTENT)
+    if intent is None:
+        return None
+    if intent[2] != failed_runs():
+        drop_press()
         return None
     return intent[0], intent[1]
+
+
+def keep_press_only_on(url_path: str) -> None:
+    """app.py, before running a page: a press made as the person went to
+    another page (one click on the button, then the menu) is dropped there."""
+    if url_path != PAGE_URL:
+        drop_press()
+
+
+def drop_press() -> None:
+    """The press is acted on now, or this run does not show the form it was
+    for (another page, the submitted view): it must never act later on its own."""
+    st.session_state.pop(INTENT, None)
 
 
 def actions(
@@ -288,10 +311,15 @@ def actions(
         )
     with st.container(key=workspace.OUTCOME_KEY):
         show_flash()
-        if intent is not None and intent[1] not in assigned:
+        if intent is None:
+            return
+        # Acted on from here. No Streamlit call comes between this and the
+        # save's outcome kept in the session, so a cut run cannot lose it.
+        drop_press()
+        if intent[1] not in assigned:
             st.error(f"Not saved: {NOT_ASSIGNED}", icon=":material/block:")
             workspace.bring_outcome_into_view()
-        if intent is None or intent[1] != submission_id:
+        if intent[1] != submission_id:
             return
         action = intent[0]
         save(

@@ -212,6 +212,28 @@ def wait_for_another_submission(page, reference: str) -> str:
     return open_reference(page)
 
 
+def what_the_page_says(page) -> str:
+    """For a failure's message: the open submission, every message box, the
+    form's caption lines and values, and a picture of the page in the test's
+    temporary folder."""
+    state = page.evaluate(
+        """(form) => ({
+            url: location.href,
+            alerts: [...document.querySelectorAll('[data-testid="stAlert"]')].map(a => a.innerText.trim()),
+            captions: [...document.querySelectorAll(form + ' [data-testid="stCaptionContainer"]')].map(c => c.innerText.trim()),
+            comment: document.querySelector(form + ' textarea')?.value ?? null,
+            checked: [...document.querySelectorAll(form + ' [role="radiogroup"]')].map(g =>
+                [...g.querySelectorAll('input')].findIndex(i => i.checked)),
+            running: !!document.querySelector('[data-testid="stStatusWidget"]'),
+        })""",
+        FORM,
+    )
+    shot = DOCS_IMG.parent.parent / ".pytest-failure.png"
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(shot), full_page=True)
+    return f"the page says: {state}; the open submission: {open_reference(page)}; picture: {shot}"
+
+
 def assert_outcome_in_view(page, words: str) -> None:
     """The message is shown under the buttons and, within a moment, inside the viewport."""
     message = page.locator(OUTCOME).get_by_text(words)
@@ -260,7 +282,10 @@ def score_evening(page, db: Database, count: int, *, shots: str, reload_at: int 
         comment = f"Evening review {n + 1} of {reference}."
         score_with_keys(page, comment)
         submit_and_next_with_enter(page)
-        following = wait_for_another_submission(page, reference)
+        try:
+            following = wait_for_another_submission(page, reference)
+        except PlaywrightTimeout as exc:  # say what the page and the server show, to tell a lost press from a refusal
+            raise AssertionError(f"{what_the_page_says(page)}\nstored: {stored_review(db, reference)}") from exc
         assert_outcome_in_view(page, f"Review submitted. Now showing {following}, the next unfinished.")
         assert_focus_in_form(page)
         stored = stored_review(db, reference)
@@ -344,7 +369,9 @@ def close_and_come_back(page, db: Database, chromium, server: LiveServer, viewpo
     try:
         assert_input_back(page, reference, words)
     except AssertionError as exc:  # say what the server held, to tell a lost word from a lost restore
-        raise AssertionError(f"{exc}\nkept on the server now: {kept_comment(db, reference)!r}") from exc
+        raise AssertionError(
+            f"{exc}\nkept on the server now: {kept_comment(db, reference)!r}\n{what_the_page_says(page)}"
+        ) from exc
     return page
 
 

@@ -1,0 +1,154 @@
+"""My reviews when a run is cut short by another rerun.
+
+Streamlit stops a run part way when the browser asks for a new one (a
+component reporting, the sign-in cookie arriving, a key pressed while the
+page redraws). The browser then holds only what the cut run had sent. Two
+things must survive that:
+
+* input brought back from the server (or from the form state) must reach the
+  widgets in the browser even when the run that set them is cut before they
+  are drawn: the next run does not set them again, and relies on Streamlit
+  (1.67) telling the browser to take a value set through session state in an
+  earlier run (pinned here, because a browser shows a widget's default
+  otherwise while the server holds the words);
+* a button press must be acted on even when the run it started is cut before
+  the save, and never later on its own when the person went to another page.
+
+The cut is made as the browser makes it: a rerun request carrying the
+browser's widget states (none of the form's, which it never received)."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+from data_access.drafts import autosave_review
+from data_access.reviews import ReviewDraft, get_own_review
+from tests.factories import assign, make_submission, make_user
+from tests.support.apptest import rerun, run_app, texts
+from ui import render, review_form
+
+PAGE = "pages/my_reviews.py"
+WORDS = "Unfinished at bedtime"
+
+
+@pytest.fixture
+def panel(db, call_config):
+    with db.write() as s:
+        subs = [make_submission(s, call_config, reference=f"CFE-000{i}", title=f"Evidence {i}") for i in (1, 2, 3)]
+        ann = make_user(s, name="Ann Reviewer")
+        for sub in subs:
+            assign(s, sub, ann)
+    return {"subs": subs, "ann": ann}
+
+
+def _browser_asks_for_a_rerun() -> None:
+    """What Streamlit does when the browser's rerun request arrives mid-run."""
+    ctx = get_script_run_ctx()
+    raise RerunException(
+        RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash, widget_states=WidgetStates())
+    )
+
+
+def cut_once(monkeypatch, owner, name: str) -> list[bool]:
+    """The first call of `owner.name` in a run cuts that run short; later calls go through."""
+    original = getattr(owner, name)
+    cuts: list[bool] = []
+
+    def cutting(*args, **kwargs):
+        if not cuts:
+            cuts.append(True)
+            _browser_asks_for_a_rerun()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, cutting)
+    return cuts
+
+
+class _Streamlit:
+    """`st` as ui.review_form sees it, with `radio` replaceable."""
+
+    def __getattr__(self, name):
+        return getattr(st, name)
+
+
+def test_input_brought_back_reaches_the_browser_when_the_run_that_set_it_is_cut(
+    db, db_url, panel, call_config, monkeypatch
+):
+    first, ann = panel["subs"][0], panel["ann"]
+    with db.write() as s:
+        autosave_review(
+            s,
+            submission_id=first,
+            reviewer_id=ann.user_id,
+            actor=ann.username,
+            draft=ReviewDraft(scores={"promise": 2}, comment=WORDS, recommendation=None, confidence=None),
+            base_version=0,
+            config=call_config,
+        )
+    # Cut the first run of the form after the widgets were set from the server's
+    # copy and before the first of them is drawn.
+    proxy = _Streamlit()
+    monkeypatch.setattr(review_form, "st", proxy)
+    cuts = cut_once(monkeypatch, proxy, "radio")
+    at = run_app(db_url, ann, page=PAGE)
+    assert cuts and not at.exception
+    comment = at.text_area(key=f"review.{first}.comment")
+    promise = at.radio(key=f"review.{first}.promise")
+    # The browser draws a widget's value only when the element says to set it.
+    assert (comment.proto.set_value, comment.proto.value) == (True, WORDS)
+    assert promise.proto.set_value
+    assert promise.value == 2
+    assert "Your unsaved input from" in texts(at)
+
+
+def _fill(at, sub) -> None:
+    for criterion, score in (("promise", 3), ("evidence_strength", 3), ("survivor_involvement", 3)):
+        at.radio(key=f"review.{sub}.{criterion}").set_value(score)
+    at.radio(key=f"review.{sub}.recommendation").set_value("feature")
+    at.radio(key=f"review.{sub}.confidence").set_value("low")
+
+
+def _open_reference(at) -> str:
+    return next(c.value for c in at.caption if str(c.value).startswith("Submission CFE-")).removeprefix("Submission ")
+
+
+def _status(db, sub, ann):
+    with db.read() as s:
+        review = get_own_review(s, submission_id=sub, reviewer_id=ann.user_id)
+    return review.status if review else None
+
+
+def test_submit_and_next_is_acted_on_when_its_run_is_cut_before_the_save(db, db_url, panel, monkeypatch):
+    first, ann = panel["subs"][0], panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    opened = _open_reference(at)
+    _fill(at, first)
+    rerun(at, db_url)
+    cuts = cut_once(monkeypatch, render, "submission_detail")  # after the page read the press, before the form
+    at.button(key="my_reviews.submit_next").click()
+    rerun(at, db_url)
+    assert cuts and not at.exception
+    assert _status(db, first, ann) == "submitted"
+    following = _open_reference(at)
+    assert following != opened
+    assert f"Review submitted. Now showing {following}, the next unfinished." in texts(at)
+
+
+def test_a_press_whose_run_went_to_another_page_never_acts_later(db, db_url, panel):
+    first, ann = panel["subs"][0], panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    _fill(at, first)
+    rerun(at, db_url)
+    at.button(key="my_reviews.submit").click()  # and, in the same moment, another page
+    at.switch_page("pages/overview.py")
+    rerun(at, db_url)
+    at.switch_page(PAGE)
+    rerun(at, db_url)
+    rerun(at, db_url)
+    assert not at.exception
+    assert _status(db, first, ann) is None  # nothing submitted without a press on this page
