@@ -158,6 +158,27 @@ def _widget_values(values: dict, config: CallConfig, submission_id: int) -> dict
     return out
 
 
+# A widget's default is what a browser shows when it draws the widget afresh
+# without being told a value. Streamlit tells the browser a value set through
+# session state in the run that sets it (and in the next run, if the widget was
+# not drawn yet); but a browser can draw the form's widgets afresh later (seen
+# after a sign-in by a link: every widget empty while the server held the
+# input). So the form's values are also the widgets' defaults, in every run
+# but the one that sets them through session state (Streamlit warns about
+# both in one run). Keyed widgets keep their identity when the default changes.
+
+
+def _default_index(values: dict, set_now: set[str], key: str, options: tuple | list) -> int | None:
+    value = values[key]
+    if key in set_now or value is None or value not in options:
+        return None
+    return list(options).index(value)
+
+
+def _default_text(values: dict, set_now: set[str], key: str) -> str:
+    return "" if key in set_now else str(values[key] or "")
+
+
 def _changed(submission_id: int, name: str) -> None:
     """on_change of a form widget: the person acts again (the last outcome is
     read), and the value goes into the form state."""
@@ -186,15 +207,20 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
     # Set the widgets from the form state when it starts afresh, and after a
     # failed run (the browser forgot what they held: ui.errors).
     force = entry.pop("seed", False) | failed_since_drawn(f"review.{submission_id}")
-    for key, value in _widget_values(entry["values"], config, submission_id).items():
-        if force or key not in st.session_state:
-            st.session_state[key] = value
+    values = _widget_values(entry["values"], config, submission_id)
+    set_now = {key for key in values if force or key not in st.session_state}
+    for key in set_now:
+        st.session_state[key] = values[key]
+
+    def index(name: str, options: tuple | list) -> int | None:
+        return _default_index(values, set_now, widget_key(submission_id, name), options)
+
     for c in config.criteria:  # one under another, each choice with its descriptor beside it
         with st.container(border=True):
             st.radio(
                 f"{c.label}: {c.question}",  # plain words: a screen reader would read Markdown's ** aloud
                 SCORE_OPTIONS,
-                index=None,
+                index=index(c.id, SCORE_OPTIONS),
                 format_func=lambda o: render.CANNOT_JUDGE_LABEL if o == CANNOT_JUDGE else str(o),
                 captions=[*c.descriptors, "Not enough to go on: left out of averages, never a low score."],
                 key=widget_key(submission_id, c.id),
@@ -206,6 +232,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
                 st.caption(c.note)
     st.text_area(
         "Comment to the panel (required when a score is 1 or 5)",
+        value=_default_text(values, set_now, widget_key(submission_id, "comment")),
         key=widget_key(submission_id, "comment"),
         on_change=_changed,
         args=(submission_id, "comment"),
@@ -221,7 +248,7 @@ def inputs(submission_id: int, entry: dict, config: CallConfig, *, disabled: boo
         column.radio(
             label,
             vocab.ids,
-            index=None,
+            index=index(name, vocab.ids),
             format_func=vocab.label,
             horizontal=True,
             key=widget_key(submission_id, name),

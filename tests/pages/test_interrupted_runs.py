@@ -5,12 +5,13 @@ component reporting, the sign-in cookie arriving, a key pressed while the
 page redraws). The browser then holds only what the cut run had sent. Two
 things must survive that:
 
-* input brought back from the server (or from the form state) must reach the
-  widgets in the browser even when the run that set them is cut before they
-  are drawn: the next run does not set them again, and relies on Streamlit
-  (1.67) telling the browser to take a value set through session state in an
-  earlier run (pinned here, because a browser shows a widget's default
-  otherwise while the server holds the words);
+* input brought back from the server (or from the form state) must show in
+  the browser. A browser shows a widget's value only when the element says to
+  set it, or its default when it draws the widget afresh; Streamlit says to set
+  a value given through session state only around the run that gave it, and
+  a browser can draw the form afresh later (seen after a sign-in by a link:
+  every widget empty while the server held the words). So the form's values
+  are the widgets' defaults too, in every run but the one that sets them;
 * a button press must be acted on even when the run it started is cut before
   the save, and never later on its own when the person went to another page.
 
@@ -34,6 +35,21 @@ from ui import render, review_form
 
 PAGE = "pages/my_reviews.py"
 WORDS = "Unfinished at bedtime"
+SCORE_2 = "2"  # the label of the score 2
+
+
+def shown_afresh(widget):
+    """What a browser shows when it draws this widget afresh (with no value of
+    its own): the value the element says to set, else the element's default
+    (for a choice, the option's label; None: nothing chosen)."""
+    proto = widget.proto
+    if widget.type == "radio":
+        if proto.set_value:
+            return proto.raw_value
+        return proto.options[proto.default] if proto.HasField("default") else None
+    if proto.set_value:
+        return proto.value
+    return proto.default if proto.HasField("default") else None
 
 
 @pytest.fixture
@@ -97,13 +113,30 @@ def test_input_brought_back_reaches_the_browser_when_the_run_that_set_it_is_cut(
     cuts = cut_once(monkeypatch, proxy, "radio")
     at = run_app(db_url, ann, page=PAGE)
     assert cuts and not at.exception
-    comment = at.text_area(key=f"review.{first}.comment")
-    promise = at.radio(key=f"review.{first}.promise")
-    # The browser draws a widget's value only when the element says to set it.
-    assert (comment.proto.set_value, comment.proto.value) == (True, WORDS)
-    assert promise.proto.set_value
-    assert promise.value == 2
+    assert shown_afresh(at.text_area(key=f"review.{first}.comment")) == WORDS
+    assert shown_afresh(at.radio(key=f"review.{first}.promise")) == SCORE_2
     assert "Your unsaved input from" in texts(at)
+
+
+def test_every_later_run_draws_the_form_with_its_values_and_streamlit_never_warns(db, db_url, panel, call_config):
+    first, ann = panel["subs"][0], panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    at.radio(key=f"review.{first}.promise").set_value(2)
+    at.radio(key=f"review.{first}.recommendation").set_value("feature")
+    at.text_area(key=f"review.{first}.comment").set_value(WORDS)
+    rerun(at, db_url)
+    for _ in range(2):  # an unrelated run, then another: a browser drawing the form afresh shows the input
+        rerun(at, db_url)
+        assert shown_afresh(at.text_area(key=f"review.{first}.comment")) == WORDS
+        assert shown_afresh(at.radio(key=f"review.{first}.promise")) == SCORE_2
+        assert shown_afresh(at.radio(key=f"review.{first}.recommendation")) == call_config.recommendations.label(
+            "feature"
+        )
+        assert shown_afresh(at.radio(key=f"review.{first}.confidence")) is None
+    again = run_app(db_url, ann, page=PAGE)  # a new session: the run that sets the widgets from the server
+    assert shown_afresh(again.text_area(key=f"review.{first}.comment")) == WORDS
+    for view in (at, again):
+        assert not [w.value for w in view.warning if "Session State" in str(w.value)]
 
 
 def _fill(at, sub) -> None:
