@@ -215,6 +215,12 @@ def _change(
     new_org = cols[2].text_input(
         "Organisation", value=user.organisation or "", max_chars=limits.USER_ORGANISATION, key=f"users.org.{user.id}"
     )
+    new_email = cols[0].text_input(
+        "Email (invitations and resets are sent to it)",
+        value=user.email or "",
+        max_chars=limits.USER_EMAIL,
+        key=f"users.email.{user.id}",
+    )
     actions = st.columns(4)
     link_label = "Send a new invitation" if user.email else "Make a new link"
     try:
@@ -227,6 +233,7 @@ def _change(
                     user_id=user.id,
                     actor=viewer.username,
                     organisation=new_org,
+                    email=new_email,
                     capacity=new_capacity or None,
                     clear_capacity=new_capacity == 0,
                 )

@@ -162,3 +162,27 @@ def test_what_was_typed_and_a_stored_username_render_as_plain_text(db, db_url, a
     assert "x_[a](https://evil.example/y)_" in [t.value for t in at.text]
     rich = [*at.error, *at.success, *at.markdown, *at.warning, *at.info, *at.caption]
     assert not any("evil.example" in el.value for el in rich)
+
+
+def test_an_address_given_later_turns_the_new_link_into_a_mailed_invitation(db, db_url, admin):
+    at = run_app(db_url, admin, page="pages/users.py")
+    at = add(at, db_url, Username="handed", **{"Full name": "Handed Over"})
+    first = shown_link(at)
+    at = choose(at, db_url, "handed")
+    with db.read() as s:
+        user_id = users.get_user_by_username(s, "handed").id
+    at.text_input(key=f"users.email.{user_id}").input("handed@example.org")
+    at.button(key="users.save").click()
+    at = rerun(at, db_url)
+    assert not at.exception and not at.error
+    with db.read() as s:
+        assert users.get_user_by_username(s, "handed").email == "handed@example.org"
+    button(at, "Send a new invitation").click()
+    at = rerun(at, db_url)
+    assert not at.exception and not at.error and not at.code
+    assert [m.value for m in at.success] == [user_admin.RESENT]
+    assert "handed: to handed@example.org" in [t.value for t in at.text]
+    with db.read() as s:
+        [message] = s.scalars(select(OutboxMessage)).all()
+        assert (message.purpose, message.recipient_email) == ("reviewer.invitation", "handed@example.org")
+    assert not works(db, link_token(first))  # the link shown before ends
