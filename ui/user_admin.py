@@ -48,6 +48,10 @@ LINK_HOW = (
     "It works once, until {when}. Give it in person or by phone, never by a channel others read. "
     "Nobody else knows the password they choose with it; a new link for them ends this one."
 )
+NO_PUBLIC_ADDRESS = (
+    "No public address is set (EVIDENCE_PUBLIC_URL, docs/settings.md), so no one-time link can be made: "
+    "nobody can be added, invited or have their password reset here until it is set."
+)
 PASSWORD_COLUMN = {True: "invited, not set yet", False: "set"}
 ADD_CAPTION = (
     "Nobody chooses a password for someone else. With an email address, the person is sent an invitation "
@@ -62,6 +66,8 @@ RESET_CAPTION = (
 
 def users_page(db: Database, settings: Settings, config: CallConfig, viewer: Viewer) -> None:
     st.title("Users", anchor=False)
+    if not settings.public_url:
+        st.warning(NO_PUBLIC_ADDRESS, icon=":material/link_off:")
     _show_link()
     _show_notice()
     with db.read() as session:

@@ -186,3 +186,14 @@ def test_an_address_given_later_turns_the_new_link_into_a_mailed_invitation(db, 
         [message] = s.scalars(select(OutboxMessage)).all()
         assert (message.purpose, message.recipient_email) == ("reviewer.invitation", "handed@example.org")
     assert not works(db, link_token(first))  # the link shown before ends
+
+
+def test_without_a_public_address_the_page_says_no_link_can_be_made_and_adds_nobody(db, db_url, admin, monkeypatch):
+    monkeypatch.setenv("EVIDENCE_PUBLIC_URL", "")
+    at = run_app(db_url, admin, page="pages/users.py")
+    assert user_admin.NO_PUBLIC_ADDRESS in [w.value for w in at.warning]
+    at = add(at, db_url, Username="stranded", **{"Full name": "Strand Ed"})
+    assert [e.value for e in at.error] == ["Nobody was added:"] and not at.code
+    assert "No public address is set (EVIDENCE_PUBLIC_URL), so no link can be made." in [t.value for t in at.text]
+    with db.read() as s:
+        assert users.get_user_by_username(s, "stranded") is None
