@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from access.roles import Role
 from config import Settings
 from config.call_config import CallConfig
-from data_access import outbox, tokens
+from data_access import audit, outbox, tokens
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import User
@@ -83,6 +83,15 @@ def hand_over(session: Session, *, user_id: int, purpose: str, settings: Setting
     except LinkError as exc:
         reason = str(exc)
         raise users_da.UserError(f"{reason[:1].upper()}{reason[1:]}.") from None
+    audit.record(
+        session,
+        actor=actor,
+        action="password_link.show",
+        entity="user",
+        entity_id=user.id,
+        new={"purpose": purpose, "link": issued.token_id, "expires_at": issued.expires_at.isoformat()},
+        detail="shown once, to hand over in person or by phone",
+    )
     return HandedLink(user.username, purpose, url, issued.expires_at)
 
 

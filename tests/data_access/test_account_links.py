@@ -91,7 +91,11 @@ def test_a_new_link_ends_the_one_made_before(db, call_config):
     assert set_with(db, link_token(second.url)) == "handed"
     with db.read() as s:
         issued = list_entries(s, filters=AuditFilter(action="password_link.issue"))
+        shown = list_entries(s, filters=AuditFilter(action="password_link.show"))
     assert issued["actor"].tolist() == ["boss", "boss"]
+    assert shown["actor"].tolist() == ["boss", "boss"]  # each link the admin saw
+    assert sorted(e["link"] for e in shown["new"]) == sorted(e["link"] for e in issued["new"])
+    assert not any(link_token(link.url) in str(entry) for link in (first, second) for entry in shown.to_dict("records"))
 
 
 def test_a_reset_without_an_address_keeps_the_password_until_the_link_is_used_then_ends_sign_ins(db, call_config):
