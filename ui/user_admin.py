@@ -22,7 +22,7 @@ import streamlit as st
 from access.roles import ROLES, Role
 from access.visibility import Viewer
 from config import CallConfig, Settings, limits
-from data_access import account_links
+from data_access import account_links, tokens
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.errors import AccessDenied
@@ -30,7 +30,7 @@ from data_access.users import require_role
 from ui.errors import renewed
 from ui.render import ROLE_LABELS, format_when
 
-NOTICE = "users.notice"  # (kind, our words, a line of plain text) for the next run
+NOTICE = "users.notice"  # (our words, a line of plain text) for the next run
 LINK = "users.link"  # a link to hand over, until the next run shows it once
 ADD_FORM = "users.add.form"  # the add form's number: a fresh form after each addition
 ADD_FIELDS = ("username", "name", "role", "email", "organisation", "capacity")
@@ -102,15 +102,15 @@ def _table(people: list[users_da.UserRecord], invited: set[int]) -> None:
 # --- what an action did ---------------------------------------------------------
 
 
-def _notice(kind: str, words: str, line: str) -> None:
-    st.session_state[NOTICE] = (kind, words, line)
+def _notice(words: str, line: str) -> None:
+    st.session_state[NOTICE] = (words, line)
 
 
 def _show_notice() -> None:
     notice = st.session_state.pop(NOTICE, None)
     if notice:
-        kind, words, line = notice
-        {"success": st.success, "info": st.info}[kind](words)
+        words, line = notice
+        st.success(words)
         st.text(line)
 
 
@@ -125,7 +125,7 @@ def _done(sent: account_links.LinkSent, queued_words: str) -> None:
     if sent.link is not None:
         st.session_state[LINK] = sent.link
     else:
-        _notice("success", queued_words, f"{sent.user.username}: to {sent.user.email}")
+        _notice(queued_words, f"{sent.user.username}: to {sent.user.email}")
 
 
 def _show_link() -> None:
@@ -133,7 +133,7 @@ def _show_link() -> None:
     if link is None:
         return
     st.warning(LINK_HEADING, icon=":material/key:")
-    what = "an invitation" if link.purpose == "invitation" else "a password reset"
+    what = "an invitation" if link.purpose == tokens.INVITATION else "a password reset"
     st.text(f"For {link.username} ({what}). " + LINK_HOW.format(when=account_links.expiry_words(link.expires_at)))
     st.code(link.url, language=None, wrap_lines=True)
 
@@ -243,14 +243,14 @@ def _change(
                     capacity=new_capacity or None,
                     clear_capacity=new_capacity == 0,
                 )
-            _notice("success", "Saved the changes.", user.username)
+            _notice("Saved the changes.", user.username)
             st.rerun()
         if actions[1].button("Deactivate" if user.active else "Reactivate", key="users.toggle"):
             with db.write() as session:
                 require_role(session, viewer, Role.ADMIN, to="change users")
                 users_da.set_active(session, user_id=user.id, active=not user.active, actor=viewer.username)
             words = "Deactivated: signed out everywhere at their next action." if user.active else "Reactivated."
-            _notice("success", words, user.username)
+            _notice(words, user.username)
             st.rerun()
         # A person who has not set a password gets a new invitation; anyone else, a reset.
         action, words, label, key = (
