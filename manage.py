@@ -3,7 +3,8 @@
 
     python manage.py migrate                 bring the database schema up to date
     python manage.py check-config            validate settings and config/call.toml
-    python manage.py create-user NAME ...    add a user (password prompted or read from stdin)
+    python manage.py create-user NAME ...    add a user: an admin's password is prompted or read from stdin; office
+                                             and reviewers get a one-time link (--password-stdin: a password)
     python manage.py set-password NAME       set a user's password (prompted or read from stdin); signs them out
     python manage.py invite NAME             queue an invitation: a one-time link for a user to set their password
     python manage.py seed-demo [--if-empty]  write the synthetic demo call
@@ -135,6 +136,7 @@ def _create_user_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--email")
     p.add_argument("--organisation", help="reviewers: used to avoid same-organisation conflicts")
     p.add_argument("--capacity", type=int, help="reviewers: most submissions to review")
+    p.add_argument("--password-stdin", action="store_true", help="office, reviewers: a password now (as for an admin)")
 
 
 def _read_password() -> str:
@@ -146,31 +148,20 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-@command("create-user", "add a user; the password is prompted, or read from standard input")
+@command("create-user", "add a user: an admin's password is prompted or read from stdin; others get a one-time link")
 @arguments(_create_user_args)
 def cmd_create_user(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import users
+    from data_access import account_links, users
 
-    password = _read_password()
+    password = _read_password() if args.role == Role.ADMIN or args.password_stdin else None
+    fields = {k: getattr(args, k) for k in ("username", "name", "role", "email", "organisation", "capacity")}
     try:
-        password_hash = users.hash_password(
-            password, username=args.username, rounds=ctx.settings.bcrypt_rounds, demo_mode=ctx.settings.demo_mode
+        lines = account_links.create_user_command(
+            ctx.db, settings=ctx.settings, config=ctx.config, password=password, **fields
         )
-        with ctx.db.write() as session:
-            record = users.create_user(
-                session,
-                username=args.username,
-                name=args.name,
-                role=args.role,
-                password_hash=password_hash,
-                email=args.email,
-                organisation=args.organisation,
-                capacity=args.capacity,
-                actor="manage.py",
-            )
     except users.UserError as exc:
         raise CommandError(f"{exc} Nothing was changed.") from None
-    print(f"created {record.role} {record.username} ({record.name})")
+    print("\n".join(lines))
     return 0
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import secrets
 from pathlib import Path
 
 MIN_LENGTH = 12
@@ -91,11 +90,3 @@ def password_problem(password: str, *, username: str | None, demo_mode: bool = F
     if len(set(password)) < MIN_DISTINCT_CHARACTERS:
         return "The password is too repetitive."
     return None
-
-
-def generate_password(*, username: str | None) -> str:
-    """A random password (16 URL-safe characters) that the policy accepts."""
-    while True:
-        password = secrets.token_urlsafe(12)
-        if password_problem(password, username=username) is None:
-            return password

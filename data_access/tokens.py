@@ -272,6 +272,23 @@ def invite(
     return _queue(session, purpose="reviewer.invitation", user=user, values=values, issued=issued, actor=actor)
 
 
+def queue_reset(
+    session: Session, *, user_id: int, settings: Settings, config: CallConfig, actor: str
+) -> outbox.OutboxRecord:
+    """Queue a reset message (template reviewer.reset) with a new one-time link, for the admin
+    ("Reset password" on the Users page); their earlier reset links stop working. UserError
+    (nothing queued) if the user is inactive or has no address, or no link can be made."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise users_da.UserError("Only an active account's password can be reset.")
+    if not user.email:
+        raise users_da.UserError(f"{user.username} has no email address to send a reset to.")
+    lifetime = dt.timedelta(minutes=settings.reset_link_minutes)
+    issued = issue(session, user_id=user.id, purpose=RESET, lifetime=lifetime, actor=actor)
+    values = _reset_values(config, user, issued, _link(settings, issued.token))
+    return _queue(session, purpose="reviewer.reset", user=user, values=values, issued=issued, actor=actor)
+
+
 def create_and_invite(
     session: Session, *, settings: Settings, config: CallConfig, actor: str, email: str | None, **fields: Any
 ) -> tuple[users_da.UserRecord, outbox.OutboxRecord]:

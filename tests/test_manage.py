@@ -64,8 +64,12 @@ def test_create_user_reads_the_password_from_stdin_never_an_argument(db_url):
 @pytest.mark.parametrize(
     ("args", "stdin", "words"),
     [
-        (["create-user", "weak", "--name", "W", "--role", "office"], "short\n", "at least 12"),
-        (["create-user", "Bad Name", "--name", "W", "--role", "office"], "a-strong-password-1\n", "username"),
+        (["create-user", "weak", "--name", "W", "--role", "office", "--password-stdin"], "short\n", "at least 12"),
+        (
+            ["create-user", "Bad Name", "--name", "W", "--role", "office", "--password-stdin"],
+            "a-strong-password-1\n",
+            "username",
+        ),
     ],
 )
 def test_create_user_refuses_bad_input_and_changes_nothing(db_url, args, stdin, words):

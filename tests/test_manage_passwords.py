@@ -13,7 +13,7 @@ from data_access.users import count_users, get_user_by_username, password_hash_f
 from tests.factories import TEST_PASSWORD, make_user
 from tests.test_manage import DEMO_MODE, manage
 
-CREATE = ["create-user", "olivia", "--name", "Olivia", "--role", "office"]
+CREATE = ["create-user", "olivia", "--name", "Olivia", "--role", "office", "--password-stdin"]
 
 
 @pytest.mark.parametrize(

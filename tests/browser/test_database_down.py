@@ -53,7 +53,11 @@ def server_behind_proxy(pg_cluster, tmp_path_factory) -> Iterator[tuple[LiveServ
     seed_demo(db, config=load_call_config(), bcrypt_rounds=4, n=40)
     give_test_passwords(db)
     proxy = TcpProxy(pg_cluster.port)
-    server = LiveServer.start(proxy.url(pg_cluster.url(name)), tmp_path_factory.mktemp("outage"))
+    server = LiveServer.start(
+        proxy.url(pg_cluster.url(name)),
+        tmp_path_factory.mktemp("outage"),
+        extra_env={"EVIDENCE_PUBLIC_URL": "https://evidence.example.org"},  # a new user's one-time link
+    )
     try:
         yield server, db, proxy
     finally:
@@ -116,7 +120,7 @@ def test_a_new_user_typed_while_the_database_is_down_is_kept_and_added_later(pag
         expect(page.get_by_label(label)).to_have_value(value)
     expect(page.get_by_role("combobox", name="Role")).to_have_value("Reviewer")
     page.get_by_role("button", name="Add user").click()
-    page.get_by_text("Password for latecomer").wait_for()
+    page.get_by_text("A one-time link to set a password").wait_for()
     with db.read() as s:
         added = get_user_by_username(s, "latecomer")
     assert added.name == "Late Comer" and added.organisation == "Larkfield Trust" and added.role == "reviewer"

@@ -84,6 +84,7 @@ def test_each_action_is_declared_once_with_words():
     assert audit_actions.lookup("export.scores").words == "File exported: scores"
     assert [a.code for a in ACTIONS if not a.changes_data] == [
         "access.denied",
+        "password_link.show",
         "import.download_original",
         "submission.view",
         "document.view",

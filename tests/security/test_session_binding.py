@@ -98,14 +98,14 @@ def test_another_persons_valid_cookie_does_not_carry_a_session_it_did_not_sign_i
     transport.current = Connection()
     ada, _ = sign_in_with_the_form(db_url, "ada")
     assert titles(ada) == ["Overview"]
-    ada.session_state["users.password_notice"] = ("someone", "a-generated-password")
+    ada.session_state["users.link"] = "https://evidence.example.org/set_password?token=kept-for-ada"
 
     # A connection carrying Rex's valid cookie takes over Ada's session: it is Rex, and only Rex.
     transport.current = Connection({"evidence_review_session": rex_token})
     ada = rerun(ada, db_url)
     assert ada.session_state["username"] == "rex"
     assert ada.session_state["roles"] == ["reviewer"]
-    assert "users.password_notice" not in ada.session_state
+    assert "users.link" not in ada.session_state
     assert "Ada Admin" not in texts(ada)
 
 
