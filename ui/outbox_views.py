@@ -139,10 +139,9 @@ def _chosen_message(db: Database, viewer: Viewer, records: list[OutboxRecord]) -
     chosen = st.selectbox(
         "Message to read",
         list(by_id),
-        format_func=lambda i: (
-            f"{i} · {STATUS_WORDS.get(by_id[i].status)} · {purpose_words(by_id[i].purpose)} · "
-            f"{by_id[i].recipient_email}"
-        ),
+        # Only what never changes (not the status): the browser keeps showing the label it was given
+        # when the message was chosen, so a status in it went stale once the message was sent.
+        format_func=lambda i: f"{i} · {purpose_words(by_id[i].purpose)} · {by_id[i].recipient_email}",
         key="messages.chosen",
     )
     if chosen is None:
