@@ -95,7 +95,8 @@ def queue_hostile(db: Database) -> int:
             "reference": sub.reference,
             "title": sub.title,
         }
-        values = {k: v for k, v in values.items() if k in {v.name for v in spec.variables}}
+        declared = {variable.name for variable in spec.variables}
+        values = {name: value for name, value in values.items() if name in declared}
         rendered = render(spec, SUBJECT, spec.text, spec.html, values)
         record, _ = outbox.queue_message(
             session,
