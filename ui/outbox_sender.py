@@ -17,6 +17,7 @@ session state: it is given the database and the settings when it starts.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import secrets
@@ -68,6 +69,13 @@ def latest(db: Database) -> SendJob | None:
     """The latest send started from a page of this server on this database, running or done."""
     with _lock:
         return _jobs.get(db.url)
+
+
+def snapshot(db: Database) -> SendJob | None:
+    """A copy of `latest(db)` as it stands now, which the send's thread no longer changes."""
+    with _lock:
+        job = _jobs.get(db.url)
+        return None if job is None else dataclasses.replace(job)
 
 
 def _run(job: SendJob, db: Database, settings: Settings) -> None:

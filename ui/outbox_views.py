@@ -59,6 +59,9 @@ def purpose_words(purpose: str) -> str:
 
 def outbox_tab(db: Database, viewer: Viewer, settings: Settings) -> None:
     _asked(db, viewer)
+    # How the latest send stood BEFORE the outbox is read: a send that ends while this run lists the
+    # messages is shown as still under way (Check again), never as done above a list from before it.
+    sending = outbox_sender.snapshot(db)
     show_flash(FLASH)
     cols = st.columns(2)
     status = cols[0].selectbox(
@@ -83,7 +86,7 @@ def outbox_tab(db: Database, viewer: Viewer, settings: Settings) -> None:
     if records:
         _chosen_message(db, viewer, records)
     st.subheader("Sending", anchor=False)
-    _send_or_download(db, viewer, settings)
+    _send_or_download(db, viewer, settings, sending)
 
 
 def _table(records: list[OutboxRecord]) -> None:
@@ -136,10 +139,9 @@ def _chosen_message(db: Database, viewer: Viewer, records: list[OutboxRecord]) -
     chosen = st.selectbox(
         "Message to read",
         list(by_id),
-        format_func=lambda i: (
-            f"{i} · {STATUS_WORDS.get(by_id[i].status)} · {purpose_words(by_id[i].purpose)} · "
-            f"{by_id[i].recipient_email}"
-        ),
+        # Only what never changes (not the status): the browser keeps showing the label it was given
+        # when the message was chosen, so a status in it went stale once the message was sent.
+        format_func=lambda i: f"{i} · {purpose_words(by_id[i].purpose)} · {by_id[i].recipient_email}",
         key="messages.chosen",
     )
     if chosen is None:
@@ -222,18 +224,17 @@ def _change(db: Database, viewer: Viewer, message_id: int, action: str) -> None:
         flash(FLASH, "success", done)
 
 
-def _send_or_download(db: Database, viewer: Viewer, settings: Settings) -> None:
+def _send_or_download(db: Database, viewer: Viewer, settings: Settings, sending: outbox_sender.SendJob | None) -> None:
     try:
         delivery.MailSettings.from_settings(settings)
     except delivery.DeliveryError as exc:
         st.info(str(exc), icon=":material/mail_lock:")
         _downloads(viewer, settings)
         return
-    _sending(db, viewer, settings)
+    _sending(db, viewer, settings, sending)
 
 
-def _sending(db: Database, viewer: Viewer, settings: Settings) -> None:
-    job = outbox_sender.latest(db)
+def _sending(db: Database, viewer: Viewer, settings: Settings, job: outbox_sender.SendJob | None) -> None:
     if job is not None and job.running:
         st.info(
             f"Sending started by {job.started_by} at {format_when(job.started_at)} UTC is under way; each message "
