@@ -23,7 +23,9 @@ is saved or rendered:
   `srcdoc` or an `on...` attribute, and no value but a link variable as a
   link's address (escaping does not stop `javascript:`), however the
   attribute is spelt (after a `/` or a quoted value with no space, or with a
-  namespace: `xlink:href`); a link variable's value must be an http(s) address.
+  namespace: `xlink:href`); a link variable's value must be an http(s) address;
+  and inside a tag, no value but in a quoted attribute value (escaping leaves
+  a space and `=`, so `<p title={{ title }}>` would let a title add attributes).
 
 Then it is rendered by a `SandboxedEnvironment` with no globals, only those
 filters and tests, and `StrictUndefined` (a missing value is an error, not an
@@ -102,9 +104,25 @@ _CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>(?:(?!</\1).)*$", re.IGNOREC
 # namespace (`xlink:href`); `srcdoc` is read as HTML.
 _CODE_ATTRIBUTE = re.compile(r"""[\s/"'](?:on\w+|style|srcdoc)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
 _URL_ATTRIBUTE = re.compile(
-    r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
+    r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data|ping|content|manifest|codebase"""
+    r"""|longdesc|lowsrc|dynsrc|archive|classid|usemap|profile|icon)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
     re.IGNORECASE,
 )
+# A tag's start (the last "<" followed by a letter), and its complete quoted attribute values.
+_TAG_START = re.compile(r"<[A-Za-z][^<]*$")
+_QUOTED_VALUE = re.compile(r""""[^"]*"|'[^']*'""")
+
+
+def _in_tag_outside_quotes(before: str) -> bool:
+    """True if the HTML so far ends inside a tag but not inside a quoted attribute value:
+    there, escaping leaves a space and "=", so a value could add attributes of its own."""
+    tag = _TAG_START.search(before)
+    if tag is None:
+        return False
+    rest = _QUOTED_VALUE.sub("", tag.group())
+    return not any(ch in rest for ch in ">\"'")
+
+
 # Nodes whose children are checked like any others.
 _PLAIN = (
     nodes.Template,
@@ -237,6 +255,12 @@ class _Checker:
             if variable is None or variable.kind != LINK:
                 links = ", ".join(sorted(v.name for v in self.variables.values() if v.kind == LINK)) or "none here"
                 self.refuse(node, f"only a link variable ({links}) may be a link's address")
+        elif _in_tag_outside_quotes(before):
+            self.refuse(
+                node,
+                'inside a tag, a value goes only inside a quoted attribute value (title="{{ title }}"): '
+                "unquoted, it could add attributes of its own",
+            )
 
     def _name(self, node: nodes.Name, scope: _Scope) -> None:
         name = node.name

@@ -1,0 +1,66 @@
+"""Issue 16, an attacker's review: a contributor's words in an admin's HTML template.
+
+Autoescaping turns `< > & " '` into entities, but not a space or `=`: a value
+printed inside a tag but outside a quoted attribute value (`<p title={{ title }}>`,
+`<td {{ title }}>`) lets a submission's title add attributes of its own to the
+message every contributor or reviewer receives: an event handler, or a style
+that fetches a tracking image from the contributor's server when the message is
+read. And a few attributes that hold an address were not on the list of those
+where only a link variable may go (`ping`, a refresh's `content`)."""
+
+import pytest
+
+from messages.sandbox import render, validate
+from messages.templates import spec_for
+
+ACK = spec_for("contributor.acknowledgement")
+PRESENTER = spec_for("presenter.invitation")
+HOSTILE_TITLE = "x onmouseover=alert(1) style=background:url(https://tracker.example/t.png)"
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<p title={{ title }}>x</p>",
+        "<td class=a{{ title }}>x</td>",
+        "<p {{ title }}>x</p>",
+        '<p class="a" {{ title }}>x</p>',
+        '<img alt={{ title }} src="https://a.example/logo.png">',
+        "<p\ntitle={{ title }}>x</p>",
+    ],
+)
+def test_a_value_inside_a_tag_must_be_inside_a_quoted_attribute_value(html):
+    problems = validate(ACK, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"], html
+    assert "inside a tag, a value goes only inside a quoted attribute value" in problems[0].message
+
+
+def test_what_such_a_template_would_have_sent_is_refused_before_anything_is_queued():
+    with pytest.raises(ValueError, match="quoted attribute value"):
+        render(ACK, "Subject", "Text", "<p title={{ title }}>x</p>", ACK.examples() | {"title": HOSTILE_TITLE})
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<a ping="{{ title }}" href="https://a.example/">x</a>',
+        '<meta http-equiv="refresh" content="0;url={{ title }}">',
+        '<img longdesc="{{ title }}" src="https://a.example/x.png">',
+        '<object codebase="{{ title }}"></object>',
+    ],
+)
+def test_an_attribute_that_holds_an_address_takes_only_a_link_variable(html):
+    problems = validate(PRESENTER, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"], html
+    assert "only a link variable (reply_link) may be a link's address" in problems[0].message
+
+
+def test_quoted_values_text_and_a_link_stay_allowed_and_the_title_stays_one_attribute():
+    html = (
+        "<p title=\"{{ title }}\" class='{{ reference }}'>{{ title }} = {{ reference }}</p>"
+        '<p>a < b {{ title }}</p><!-- {{ reference }} --><a href="{{ reply_link }}">reply</a>'
+        '<p title="a>b" data-x="{{ title }}">x</p>'
+    )
+    assert validate(PRESENTER, "Subject", "Text", html) == []
+    out = render(PRESENTER, "Subject", "Text", html, PRESENTER.examples() | {"title": HOSTILE_TITLE})
+    assert f'<p title="{HOSTILE_TITLE}"' in out.html
