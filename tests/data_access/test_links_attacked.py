@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from data_access import tokens, users
 from data_access.models import PasswordToken
-from tests.data_access.test_tokens import NEW_PASSWORD, issue, set_with, signs_in
+from tests.data_access.test_tokens import NEW_PASSWORD, issue, outbox_rows, reset, set_with, settings_for, signs_in
 from tests.factories import make_user, password_hash
 
 OLD_PASSWORD = "an earlier quiet meadow"
@@ -75,3 +75,16 @@ def test_a_password_changed_another_way_ends_the_links_already_sent(db):
     with pytest.raises(tokens.LinkInvalid):
         set_with(db, issued.token)
     assert signs_in(db, "changer", "violet harbour")
+
+
+def test_resets_for_one_account_are_counted_together_whatever_names_it(db, call_config):
+    """The count per username or address let one account be asked for by its username and
+    by its address: twice the messages the limit means. Each account now has a count of
+    its own too."""
+    settings = settings_for()
+    with db.write() as s:
+        make_user(s, username="flooded", email="flooded@example.org")
+    for who in ("flooded", "flooded@example.org", "FLOODED@example.org", "flooded"):
+        for client in ("198.51.100.1", "198.51.100.2"):
+            reset(db, who, settings, call_config, client=client)
+    assert len(outbox_rows(db)) == tokens.RESET_MAX_REQUESTS
