@@ -23,7 +23,9 @@ is saved or rendered:
   `srcdoc` or an `on...` attribute, and no value but a link variable as a
   link's address (escaping does not stop `javascript:`), however the
   attribute is spelt (after a `/` or a quoted value with no space, or with a
-  namespace: `xlink:href`); a link variable's value must be an http(s) address;
+  namespace: `xlink:href`); a link variable's value must be an http(s) address,
+  and the whole of the attribute's value (`src="https://elsewhere/?{{ link }}"`
+  would hand a one-time link to another server);
   and inside a tag, no value but in a quoted attribute value (escaping leaves
   a space and `=`, so `<p title={{ title }}>` would let a title add attributes).
 
@@ -103,11 +105,13 @@ _CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>(?:(?!</\1).)*$", re.IGNOREC
 # (`<img src="x"/onerror=...>`, `<a class="x"href=...>`), and may carry a
 # namespace (`xlink:href`); `srcdoc` is read as HTML.
 _CODE_ATTRIBUTE = re.compile(r"""[\s/"'](?:on\w+|style|srcdoc)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
-_URL_ATTRIBUTE = re.compile(
+_URL_NAMES = (
     r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data|ping|content|manifest|codebase"""
-    r"""|longdesc|lowsrc|dynsrc|archive|classid|usemap|profile|icon)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
-    re.IGNORECASE,
+    r"""|longdesc|lowsrc|dynsrc|archive|classid|usemap|profile|icon)\s*=\s*"""
 )
+_URL_ATTRIBUTE = re.compile(_URL_NAMES + r"""(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
+# The same, with nothing of the value before the link: the link is the whole address.
+_URL_ATTRIBUTE_START = re.compile(_URL_NAMES + r"""["']?$""", re.IGNORECASE)
 # A tag's start (the last "<" followed by a letter), and its complete quoted attribute values.
 _TAG_START = re.compile(r"<[A-Za-z][^<]*$")
 _QUOTED_VALUE = re.compile(r""""[^"]*"|'[^']*'""")
@@ -255,6 +259,12 @@ class _Checker:
             if variable is None or variable.kind != LINK:
                 links = ", ".join(sorted(v.name for v in self.variables.values() if v.kind == LINK)) or "none here"
                 self.refuse(node, f"only a link variable ({links}) may be a link's address")
+            elif not _URL_ATTRIBUTE_START.search(before):
+                self.refuse(
+                    node,
+                    f'{variable.name} must be the whole address (href="{{{{ {variable.name} }}}}"): '
+                    "inside another address, a one-time link would go to that address's server",
+                )
         elif _in_tag_outside_quotes(before):
             self.refuse(
                 node,

