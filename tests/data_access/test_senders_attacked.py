@@ -15,7 +15,7 @@ from data_access.models import OutboxMessage
 from tests.data_access.test_notify import on, panel, reminders  # noqa: F401 (panel: a fixture)
 
 
-def test_reminders_queued_by_two_runs_at_the_same_moment_are_queued_once(db, call_config, panel):  # noqa: F811
+def test_reminders_queued_by_four_runs_at_the_same_moment_are_queued_once(db, call_config, panel):  # noqa: F811
     when = on(call_config.review_deadline)
     start = threading.Barrier(4)
     errors: list[BaseException] = []
