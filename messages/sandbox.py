@@ -26,6 +26,9 @@ is saved or rendered:
   namespace: `xlink:href`); a link variable's value must be an http(s) address,
   and the whole of the attribute's value (`src="https://elsewhere/?{{ link }}"`
   would hand a one-time link to another server);
+  nothing a mail client would fetch from elsewhere when the message is opened
+  (`src`, `srcset`, `background`, `<link>`, `<meta>`, CSS `url(`, ...: a
+  tracking image tells its server who opened a message, where and when);
   and inside a tag, no value but in a quoted attribute value (escaping leaves
   a space and `=`, so `<p title={{ title }}>` would let a title add attributes).
 
@@ -112,9 +115,21 @@ _URL_NAMES = (
 _URL_ATTRIBUTE = re.compile(_URL_NAMES + r"""(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
 # The same, with nothing of the value before the link: the link is the whole address.
 _URL_ATTRIBUTE_START = re.compile(_URL_NAMES + r"""["']?$""", re.IGNORECASE)
+# What a mail client fetches by itself when the message is opened: a tracking image tells its server
+# who opened the message, from where and when (an anonymous contributor's acknowledgement among them).
+_FETCH_ATTRIBUTE = re.compile(
+    r"""[\s/"':](?:src|srcset|background|poster|data|codebase|archive|classid|lowsrc|dynsrc)\s*=""", re.IGNORECASE
+)
+_FETCH = re.compile(r"""<\s*(?:link|meta)\b|url\(|@import|image-set\(""", re.IGNORECASE)
 # A tag's start (the last "<" followed by a letter), and its complete quoted attribute values.
 _TAG_START = re.compile(r"<[A-Za-z][^<]*$")
 _QUOTED_VALUE = re.compile(r""""[^"]*"|'[^']*'""")
+
+
+def _inside_tag(before: str) -> bool:
+    """True if the HTML so far ends inside a tag (after `<` and a letter, before its `>`)."""
+    tag = _TAG_START.search(before)
+    return tag is not None and ">" not in _QUOTED_VALUE.sub("", tag.group())
 
 
 def _in_tag_outside_quotes(before: str) -> bool:
@@ -349,6 +364,24 @@ def _check_part(spec: TemplateSpec, part: str, source: str) -> tuple[Problem, ..
     return tuple(_problems_of_part(spec, part, source))
 
 
+def _fetches(source: str) -> list[Problem]:
+    """Whatever in an HTML body a mail client would fetch from elsewhere when the message is opened."""
+    in_tags = (m for m in _FETCH_ATTRIBUTE.finditer(source) if _inside_tag(source[: m.start() + 1]))
+    found = min((m for m in (next(in_tags, None), _FETCH.search(source)) if m), key=lambda m: m.start(), default=None)
+    if found is None:
+        return []
+    line = source.count("\n", 0, found.start()) + 1
+    return [
+        Problem(
+            HTML,
+            line,
+            f"“{found.group().strip()}”: a message fetches nothing when it is opened (no images, frames, "
+            "style sheets or other resources from elsewhere: they would tell their server who opened it, "
+            "where and when); link to a page instead",
+        )
+    ]
+
+
 def _problems_of_part(spec: TemplateSpec, part: str, source: str) -> list[Problem]:
     limit = MAX_SUBJECT_SOURCE if part == SUBJECT else MAX_BODY_SOURCE
     if not source.strip():
@@ -368,6 +401,8 @@ def _problems_of_part(spec: TemplateSpec, part: str, source: str) -> list[Proble
     checker.check(tree, _Scope(checker.variables))
     if checker.problems:
         return problems + checker.problems
+    if part == HTML:
+        problems += _fetches(source)
     # Then Jinja's own list of the names the template reads from outside (loop items excluded).
     try:
         undeclared = meta.find_undeclared_variables(tree)

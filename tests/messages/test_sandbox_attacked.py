@@ -84,3 +84,30 @@ def test_a_link_as_the_whole_address_quoted_or_not_stays_allowed():
         ' <a href={{ set_password_link }}>set</a> <a href = "{{ set_password_link }}">set</a>'
     )
     assert validate(INVITATION, "Subject", "Text", html) == []
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>Thank you</p><img src="https://pixel.example/open.gif" width="1" height="1">',
+        '<img srcset="https://pixel.example/a.png 1x">',
+        '<table background="https://pixel.example/bg.png"><tr><td>x</td></tr></table>',
+        '<link rel="stylesheet" href="https://pixel.example/s.css">',
+        '<div style="background-image: url(https://pixel.example/bg.png)">x</div>',
+        "<style>@import 'https://pixel.example/s.css';</style>",
+        '<video poster="https://pixel.example/p.png"></video>',
+        '<meta http-equiv="refresh" content="0;url=https://pixel.example/">',
+    ],
+)
+def test_an_acknowledgement_fetches_nothing_when_it_is_opened(html):
+    """A tracking image in the acknowledgement (saved by an admin, or by someone who
+    was one) tells its server which contributor opened it, from where and when: an
+    anonymous contributor's IP address among them."""
+    problems = validate(ACK, "Subject", "Text", html)
+    assert [p.part for p in problems] == ["html"], html
+    assert "a message fetches nothing when it is opened" in problems[0].message
+
+
+def test_words_about_images_and_addresses_and_data_attributes_stay_allowed():
+    html = '<p data-ref="{{ reference }}">The url (below) and the src = source; an image.</p>'
+    assert validate(ACK, "Subject", "Text", html) == []
