@@ -383,9 +383,12 @@ def request_reset(
         if not people:
             # The same rendering work as for an account, for nobody: nothing is written.
             stand_in = Issued(secrets.token_urlsafe(32), 0, now + lifetime)
-            render_template(
-                session, "reviewer.reset", _reset_values(config, _StandIn(), stand_in, "https://x.invalid/")
-            )
+            try:
+                render_template(
+                    session, "reviewer.reset", _reset_values(config, _StandIn(), stand_in, "https://x.invalid/")
+                )
+            except TemplateError:  # as for an account (`_queue_reset`): logged, and the one answer
+                log.warning("a password reset message could not be queued: its template or link cannot be made")
     remaining = answer_seconds - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)

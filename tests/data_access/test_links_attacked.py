@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access import tokens, users
-from data_access.models import PasswordToken
+from data_access.models import MessageTemplate, PasswordToken, utcnow
 from tests.data_access.test_tokens import NEW_PASSWORD, issue, outbox_rows, reset, set_with, settings_for, signs_in
 from tests.factories import make_user, password_hash
 
@@ -88,3 +88,31 @@ def test_resets_for_one_account_are_counted_together_whatever_names_it(db, call_
         for client in ("198.51.100.1", "198.51.100.2"):
             reset(db, who, settings, call_config, client=client)
     assert len(outbox_rows(db)) == tokens.RESET_MAX_REQUESTS
+
+
+def test_a_reset_template_that_no_longer_renders_answers_the_same_for_an_account_and_for_none(db, call_config):
+    """A reset template saved before a check was added (or written around the editor) that
+    now fails to render: for an account the failure was caught and logged, for no account
+    it escaped to the page as an error: an oracle for which usernames and addresses exist."""
+    settings = settings_for()
+    with db.write() as s:
+        make_user(s, username="exists", email="exists@example.org")
+        s.add(
+            MessageTemplate(
+                purpose="reviewer.reset",
+                subject="Reset",
+                body_text="Dear {{ recipient_name }}: {{ reset_link }}",
+                body_html='<p title={{ recipient_name }}>Reset: <a href="{{ reset_link }}">link</a></p>',
+                version=1,
+                updated_by="former-admin",
+                updated_at=utcnow(),
+            )
+        )
+    answers = {}
+    for who in ("exists", "nobody-by-this-name"):
+        try:
+            answers[who] = reset(db, who, settings, call_config)
+        except Exception as exc:  # noqa: BLE001 (what escapes is the oracle)
+            answers[who] = type(exc).__name__
+    assert answers == {"exists": None, "nobody-by-this-name": None}
+    assert outbox_rows(db) == []
