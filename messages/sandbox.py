@@ -120,26 +120,39 @@ _URL_ATTRIBUTE_START = re.compile(_URL_NAMES + r"""["']?$""", re.IGNORECASE)
 _FETCH_ATTRIBUTE = re.compile(
     r"""[\s/"':](?:src|srcset|background|poster|data|codebase|archive|classid|lowsrc|dynsrc)\s*=""", re.IGNORECASE
 )
-_FETCH = re.compile(r"""<\s*(?:link|meta)\b|url\(|@import|image-set\(""", re.IGNORECASE)
-# A tag's start (the last "<" followed by a letter), and its complete quoted attribute values.
-_TAG_START = re.compile(r"<[A-Za-z][^<]*$")
-_QUOTED_VALUE = re.compile(r""""[^"]*"|'[^']*'""")
+_FETCH = re.compile(r"""<\s*(?:link|meta|svg|image)\b|url\(|@import|image-set\(""", re.IGNORECASE)
+# A tag, from "<" and a letter to its ">" (or the end), its quoted values read whole (a ">" or "<" in them
+# does not end or start a tag).
+_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>?""")
 
 
-def _inside_tag(before: str) -> bool:
-    """True if the HTML so far ends inside a tag (after `<` and a letter, before its `>`)."""
-    tag = _TAG_START.search(before)
-    return tag is not None and ">" not in _QUOTED_VALUE.sub("", tag.group())
+class _Markup:
+    """Where the HTML read so far ends, as a browser reads it: in text (just after a "<" or "</"
+    or not), inside a tag, or inside a quoted attribute value (`state` is then its quote)."""
 
+    def __init__(self) -> None:
+        self.state = "text"
+        self.after_lt = False  # in text, right after "<" or "</": a tag's name would come next
 
-def _in_tag_outside_quotes(before: str) -> bool:
-    """True if the HTML so far ends inside a tag but not inside a quoted attribute value:
-    there, escaping leaves a space and "=", so a value could add attributes of its own."""
-    tag = _TAG_START.search(before)
-    if tag is None:
-        return False
-    rest = _QUOTED_VALUE.sub("", tag.group())
-    return not any(ch in rest for ch in ">\"'")
+    def read(self, text: str) -> None:
+        for ch in text:
+            if self.state == "text":
+                if self.after_lt and ch.isascii() and ch.isalpha():
+                    self.state = "tag"
+                self.after_lt = ch == "<" or (self.after_lt and ch == "/")
+            elif self.state == "tag":
+                if ch in "\"'":
+                    self.state = ch
+                elif ch == ">":
+                    self.state = "text"
+            elif ch == self.state:
+                self.state = "tag"
+
+    @property
+    def in_tag_unquoted(self) -> bool:
+        """Inside a tag but not in a quoted value, or where a tag's name goes: escaping leaves a
+        space and "=", so a value there could add attributes (or a tag) of its own."""
+        return self.state == "tag" or (self.state == "text" and self.after_lt)
 
 
 # Nodes whose children are checked like any others.
@@ -227,6 +240,7 @@ class _Checker:
         self.variables = {v.name: v for v in spec.variables}
         self.problems: list[Problem] = []
         self.html_so_far: list[str] = []  # the HTML body's text up to here, a value standing as "x"
+        self.markup = _Markup()  # and where that text ends: in text, a tag or a quoted value
 
     def refuse(self, node: nodes.Node, message: str) -> None:
         problem = Problem(self.part, node.lineno or None, message)
@@ -257,11 +271,13 @@ class _Checker:
         for child in node.nodes:
             if isinstance(child, nodes.TemplateData):
                 self.html_so_far.append(child.data)
+                self.markup.read(child.data)
                 continue
             if self.part == HTML:
                 self._html_place(child)
             self.check(child, scope)
             self.html_so_far.append("x")
+            self.markup.read("x")
 
     def _html_place(self, node: nodes.Expr) -> None:
         """In the HTML body, a value may not go where it would be code, and only a link
@@ -280,7 +296,7 @@ class _Checker:
                     f'{variable.name} must be the whole address (href="{{{{ {variable.name} }}}}"): '
                     "inside another address, a one-time link would go to that address's server",
                 )
-        elif _in_tag_outside_quotes(before):
+        elif self.markup.in_tag_unquoted:
             self.refuse(
                 node,
                 'inside a tag, a value goes only inside a quoted attribute value (title="{{ title }}"): '
@@ -366,8 +382,8 @@ def _check_part(spec: TemplateSpec, part: str, source: str) -> tuple[Problem, ..
 
 def _fetches(source: str) -> list[Problem]:
     """Whatever in an HTML body a mail client would fetch from elsewhere when the message is opened."""
-    in_tags = (m for m in _FETCH_ATTRIBUTE.finditer(source) if _inside_tag(source[: m.start() + 1]))
-    found = min((m for m in (next(in_tags, None), _FETCH.search(source)) if m), key=lambda m: m.start(), default=None)
+    in_tag = next((m for tag in _TAG.finditer(source) if (m := _FETCH_ATTRIBUTE.search(source, *tag.span()))), None)
+    found = min((m for m in (in_tag, _FETCH.search(source)) if m), key=lambda m: m.start(), default=None)
     if found is None:
         return []
     line = source.count("\n", 0, found.start()) + 1

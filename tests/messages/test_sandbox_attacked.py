@@ -29,6 +29,9 @@ ADDRESS = "only a link variable (reply_link) may be a link's address"
         ('<p class="a" {{ title }}>x</p>', UNQUOTED),
         ('<img alt={{ title }} src="https://a.example/logo.png">', UNQUOTED),
         ("<p\ntitle={{ title }}>x</p>", UNQUOTED),
+        ("<{{ title }}>x", UNQUOTED),  # a tag's name: "img src=x onerror=..." would be a tag
+        ('<p title="' + "x" * 3000 + '" {{ title }}>x</p>', UNQUOTED),  # however long the tag
+        ('<p title="<" {{ title }}>x</p>', UNQUOTED),  # a "<" in a quoted value starts no tag
         ('<a ping="{{ title }}" href="https://a.example/">x</a>', ADDRESS),
         ('<meta http-equiv="refresh" content="0;url={{ title }}">', ADDRESS),
         ('<img longdesc="{{ title }}" src="https://a.example/x.png">', ADDRESS),
@@ -97,6 +100,9 @@ def test_a_link_as_the_whole_address_quoted_or_not_stays_allowed():
         "<style>@import 'https://pixel.example/s.css';</style>",
         '<video poster="https://pixel.example/p.png"></video>',
         '<meta http-equiv="refresh" content="0;url=https://pixel.example/">',
+        '<svg><image href="https://pixel.example/p.png"/></svg>',
+        '<p title="' + "x" * 3000 + '" src="https://pixel.example/p.png">x</p>',
+        '<p title="<" src="https://pixel.example/p.png">x</p>',
     ],
 )
 def test_an_acknowledgement_fetches_nothing_when_it_is_opened(html):
