@@ -118,7 +118,7 @@ _URL_ATTRIBUTE_START = re.compile(_URL_NAMES + r"""["']?$""", re.IGNORECASE)
 # What a mail client fetches by itself when the message is opened: a tracking image tells its server
 # who opened the message, from where and when (an anonymous contributor's acknowledgement among them).
 _FETCH_ATTRIBUTE = re.compile(
-    r"""[\s/"':](?:src|srcset|background|poster|data|codebase|archive|classid|lowsrc|dynsrc)\s*=""", re.IGNORECASE
+    r"""[\s/"':](?:src|srcset|background|poster|data|codebase|archive|classid|lowsrc|dynsrc|ping)\s*=""", re.IGNORECASE
 )
 _FETCH = re.compile(r"""<\s*(?:link|meta|svg|image)\b|url\(|@import|image-set\(""", re.IGNORECASE)
 # A tag, from "<" and a letter to its ">" (or the end), its quoted values read whole (a ">" or "<" in them

@@ -103,6 +103,7 @@ def test_a_link_as_the_whole_address_quoted_or_not_stays_allowed():
         '<svg><image href="https://pixel.example/p.png"/></svg>',
         '<p title="' + "x" * 3000 + '" src="https://pixel.example/p.png">x</p>',
         '<p title="<" src="https://pixel.example/p.png">x</p>',
+        '<a href="https://evidence.example.org/" ping="https://pixel.example/clicked">the app</a>',
     ],
 )
 def test_an_acknowledgement_fetches_nothing_when_it_is_opened(html):
