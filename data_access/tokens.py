@@ -16,7 +16,9 @@ for all three, and changes nothing.
 
 Password resets (`request_reset`) answer the same whether or not an account
 matches: both throttle counts are taken either way (per username or address,
-and per client, in `login_throttle` under their own prefixes), the message is
+and per client, in `login_throttle` under their own prefixes; and a matched
+account has a count of its own, so that asking by username and by address
+does not double its messages), the message is
 rendered either way, and the answer never comes sooner than
 `RESET_ANSWER_SECONDS` after the request.
 """
@@ -58,6 +60,7 @@ INVALID_LINK = (
 RESET_ANSWER_SECONDS = 0.5  # a reset request is never answered sooner, account or not
 RESET_KEY = "reset:"  # throttle rows of reset requests, per username or address (no username has a colon)
 RESET_CLIENT_KEY = "reset-client:"  # and per client
+RESET_ACCOUNT_KEY = "reset-account:"  # and per account matched (by its id), whichever name asked
 RESET_MAX_REQUESTS = 3  # resets one username or address may ask for within the window
 RESET_MAX_CLIENT_REQUESTS = 20  # resets one client (IP address) may ask for within the window, whatever the accounts
 RESET_WINDOW_MINUTES = 60  # the window, and how long a username, address or client that reached its count waits
@@ -332,6 +335,16 @@ def _matching(session: Session, identifier: str) -> list[User]:
     )
 
 
+def _account_allowed(session: Session, person: User, now: dt.datetime) -> bool:
+    return auth_da.reserve_attempt(
+        session,
+        username=f"{RESET_ACCOUNT_KEY}{person.id}",
+        max_failures=RESET_MAX_REQUESTS,
+        lock_minutes=RESET_WINDOW_MINUTES,
+        now=now,
+    ).allowed
+
+
 @dataclass(frozen=True)
 class _StandIn:
     name: str = "Someone"
@@ -380,14 +393,19 @@ def request_reset(
             )
         ]
         people = _matching(session, identifier) if all(allowed) else []
+        # And a count per account, whichever name (username or address) asked for it.
+        people = [person for person in people if _account_allowed(session, person, now)]
         for user in people:
             _queue_reset(session, user=user, settings=settings, config=config, lifetime=lifetime, now=now)
         if not people:
             # The same rendering work as for an account, for nobody: nothing is written.
             stand_in = Issued(secrets.token_urlsafe(32), 0, now + lifetime)
-            render_template(
-                session, "reviewer.reset", _reset_values(config, _StandIn(), stand_in, "https://x.invalid/")
-            )
+            try:
+                render_template(
+                    session, "reviewer.reset", _reset_values(config, _StandIn(), stand_in, "https://x.invalid/")
+                )
+            except TemplateError:  # as for an account (`_queue_reset`): logged, and the one answer
+                log.warning("a password reset message could not be queued: its template or link cannot be made")
     remaining = answer_seconds - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)

@@ -3,7 +3,10 @@
 Passwords are stored as bcrypt hashes only. Deactivating a user or changing a
 password moves `sessions_valid_after` forward and revokes their sign-in
 sessions, so a browser still holding a signed cookie is signed out at its next
-action.
+action. The same three events (and a change of email address) end the user's
+unused one-time links (`data_access.tokens`): a link is a key for whoever holds
+the mailbox it went to, so it must not outlive a corrected address, come back
+with a reactivated account, or still work after the password was set another way.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 import bcrypt
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from access.roles import ROLES, Role
@@ -21,7 +24,7 @@ from access.visibility import Viewer
 from config import limits
 from data_access import audit, passwords
 from data_access.errors import AccessDenied
-from data_access.models import AuthSession, User, utcnow
+from data_access.models import AuthSession, PasswordToken, User, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -212,6 +215,11 @@ def revoke_sessions(session: Session, *, user_id: int, reason: str) -> None:
     )
 
 
+def drop_unused_links(session: Session, *, user_id: int) -> None:
+    """End the user's one-time links that have not been used (`data_access.tokens`)."""
+    session.execute(delete(PasswordToken).where(PasswordToken.user_id == user_id, PasswordToken.used_at.is_(None)))
+
+
 def set_active(session: Session, *, user_id: int, active: bool, actor: str) -> UserRecord:
     user = _load(session, user_id)
     if user.username == actor and not active:
@@ -229,6 +237,7 @@ def set_active(session: Session, *, user_id: int, active: bool, actor: str) -> U
     session.flush()
     if not active:
         revoke_sessions(session, user_id=user.id, reason="deactivated")
+        drop_unused_links(session, user_id=user.id)
     audit.record(
         session,
         actor=actor,
@@ -270,6 +279,7 @@ def set_password(session: Session, *, user_id: int, password_hash: str, actor: s
     user.password_hash = password_hash
     session.flush()
     revoke_sessions(session, user_id=user.id, reason="password changed")
+    drop_unused_links(session, user_id=user.id)
     audit.record(
         session,
         actor=actor,
@@ -310,6 +320,8 @@ def update_details(
     new = {"name": user.name, "email": user.email, "organisation": user.organisation, "capacity": user.capacity}
     if new != old:
         session.flush()
+        if (old["email"] or "").lower() != (new["email"] or "").lower():
+            drop_unused_links(session, user_id=user.id)  # links already sent went to the old address
         audit.record(
             session,
             actor=actor,

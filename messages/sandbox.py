@@ -23,7 +23,14 @@ is saved or rendered:
   `srcdoc` or an `on...` attribute, and no value but a link variable as a
   link's address (escaping does not stop `javascript:`), however the
   attribute is spelt (after a `/` or a quoted value with no space, or with a
-  namespace: `xlink:href`); a link variable's value must be an http(s) address.
+  namespace: `xlink:href`); a link variable's value must be an http(s) address,
+  and the whole of the attribute's value (`src="https://elsewhere/?{{ link }}"`
+  would hand a one-time link to another server);
+  nothing a mail client would fetch from elsewhere when the message is opened
+  (`src`, `srcset`, `background`, `<link>`, `<meta>`, CSS `url(`, ...: a
+  tracking image tells its server who opened a message, where and when);
+  and inside a tag, no value but in a quoted attribute value (escaping leaves
+  a space and `=`, so `<p title={{ title }}>` would let a title add attributes).
 
 Then it is rendered by a `SandboxedEnvironment` with no globals, only those
 filters and tests, and `StrictUndefined` (a missing value is an error, not an
@@ -101,10 +108,53 @@ _CODE_ELEMENT = re.compile(r"<(script|style)\b[^>]*>(?:(?!</\1).)*$", re.IGNOREC
 # (`<img src="x"/onerror=...>`, `<a class="x"href=...>`), and may carry a
 # namespace (`xlink:href`); `srcdoc` is read as HTML.
 _CODE_ATTRIBUTE = re.compile(r"""[\s/"'](?:on\w+|style|srcdoc)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
-_URL_ATTRIBUTE = re.compile(
-    r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data)\s*=\s*(?:"[^"]*|'[^']*|[^\s"'>]*)$""",
-    re.IGNORECASE,
+_URL_NAMES = (
+    r"""[\s/"':](?:href|src|action|formaction|background|poster|cite|srcset|data|ping|content|manifest|codebase"""
+    r"""|longdesc|lowsrc|dynsrc|archive|classid|usemap|profile|icon)\s*=\s*"""
 )
+_URL_ATTRIBUTE = re.compile(_URL_NAMES + r"""(?:"[^"]*|'[^']*|[^\s"'>]*)$""", re.IGNORECASE)
+# The same, with nothing of the value before the link: the link is the whole address.
+_URL_ATTRIBUTE_START = re.compile(_URL_NAMES + r"""["']?$""", re.IGNORECASE)
+# What a mail client fetches by itself when the message is opened: a tracking image tells its server
+# who opened the message, from where and when (an anonymous contributor's acknowledgement among them).
+_FETCH_ATTRIBUTE = re.compile(
+    r"""[\s/"':](?:src|srcset|background|poster|data|codebase|archive|classid|lowsrc|dynsrc|ping)\s*=""", re.IGNORECASE
+)
+_FETCH = re.compile(r"""<\s*(?:link|meta|svg|image)\b|url\(|@import|image-set\(""", re.IGNORECASE)
+# A tag, from "<" and a letter to its ">" (or the end), its quoted values read whole (a ">" or "<" in them
+# does not end or start a tag).
+_TAG = re.compile(r"""<[A-Za-z](?:"[^"]*"|'[^']*'|[^'">])*>?""")
+
+
+class _Markup:
+    """Where the HTML read so far ends, as a browser reads it: in text (just after a "<" or "</"
+    or not), inside a tag, or inside a quoted attribute value (`state` is then its quote)."""
+
+    def __init__(self) -> None:
+        self.state = "text"
+        self.after_lt = False  # in text, right after "<" or "</": a tag's name would come next
+
+    def read(self, text: str) -> None:
+        for ch in text:
+            if self.state == "text":
+                if self.after_lt and ch.isascii() and ch.isalpha():
+                    self.state = "tag"
+                self.after_lt = ch == "<" or (self.after_lt and ch == "/")
+            elif self.state == "tag":
+                if ch in "\"'":
+                    self.state = ch
+                elif ch == ">":
+                    self.state = "text"
+            elif ch == self.state:
+                self.state = "tag"
+
+    @property
+    def in_tag_unquoted(self) -> bool:
+        """Inside a tag but not in a quoted value, or where a tag's name goes: escaping leaves a
+        space and "=", so a value there could add attributes (or a tag) of its own."""
+        return self.state == "tag" or (self.state == "text" and self.after_lt)
+
+
 # Nodes whose children are checked like any others.
 _PLAIN = (
     nodes.Template,
@@ -190,6 +240,7 @@ class _Checker:
         self.variables = {v.name: v for v in spec.variables}
         self.problems: list[Problem] = []
         self.html_so_far: list[str] = []  # the HTML body's text up to here, a value standing as "x"
+        self.markup = _Markup()  # and where that text ends: in text, a tag or a quoted value
 
     def refuse(self, node: nodes.Node, message: str) -> None:
         problem = Problem(self.part, node.lineno or None, message)
@@ -220,11 +271,13 @@ class _Checker:
         for child in node.nodes:
             if isinstance(child, nodes.TemplateData):
                 self.html_so_far.append(child.data)
+                self.markup.read(child.data)
                 continue
             if self.part == HTML:
                 self._html_place(child)
             self.check(child, scope)
             self.html_so_far.append("x")
+            self.markup.read("x")
 
     def _html_place(self, node: nodes.Expr) -> None:
         """In the HTML body, a value may not go where it would be code, and only a link
@@ -237,6 +290,18 @@ class _Checker:
             if variable is None or variable.kind != LINK:
                 links = ", ".join(sorted(v.name for v in self.variables.values() if v.kind == LINK)) or "none here"
                 self.refuse(node, f"only a link variable ({links}) may be a link's address")
+            elif not _URL_ATTRIBUTE_START.search(before):
+                self.refuse(
+                    node,
+                    f'{variable.name} must be the whole address (href="{{{{ {variable.name} }}}}"): '
+                    "inside another address, a one-time link would go to that address's server",
+                )
+        elif self.markup.in_tag_unquoted:
+            self.refuse(
+                node,
+                'inside a tag, a value goes only inside a quoted attribute value (title="{{ title }}"): '
+                "unquoted, it could add attributes of its own",
+            )
 
     def _name(self, node: nodes.Name, scope: _Scope) -> None:
         name = node.name
@@ -315,6 +380,24 @@ def _check_part(spec: TemplateSpec, part: str, source: str) -> tuple[Problem, ..
     return tuple(_problems_of_part(spec, part, source))
 
 
+def _fetches(source: str) -> list[Problem]:
+    """Whatever in an HTML body a mail client would fetch from elsewhere when the message is opened."""
+    in_tag = next((m for tag in _TAG.finditer(source) if (m := _FETCH_ATTRIBUTE.search(source, *tag.span()))), None)
+    found = min((m for m in (in_tag, _FETCH.search(source)) if m), key=lambda m: m.start(), default=None)
+    if found is None:
+        return []
+    line = source.count("\n", 0, found.start()) + 1
+    return [
+        Problem(
+            HTML,
+            line,
+            f"“{found.group().strip()}”: a message fetches nothing when it is opened (no images, frames, "
+            "style sheets or other resources from elsewhere: they would tell their server who opened it, "
+            "where and when); link to a page instead",
+        )
+    ]
+
+
 def _problems_of_part(spec: TemplateSpec, part: str, source: str) -> list[Problem]:
     limit = MAX_SUBJECT_SOURCE if part == SUBJECT else MAX_BODY_SOURCE
     if not source.strip():
@@ -334,6 +417,8 @@ def _problems_of_part(spec: TemplateSpec, part: str, source: str) -> list[Proble
     checker.check(tree, _Scope(checker.variables))
     if checker.problems:
         return problems + checker.problems
+    if part == HTML:
+        problems += _fetches(source)
     # Then Jinja's own list of the names the template reads from outside (loop items excluded).
     try:
         undeclared = meta.find_undeclared_variables(tree)

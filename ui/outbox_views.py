@@ -9,10 +9,14 @@ its own unit of work; a download is checked once more at the click
 contributors' among them, reach nobody else. Subjects, bodies and the mail
 server's reasons are shown as text (`st.text`, table cells, `st.code` for an
 HTML body's source), never as Markdown or HTML: nothing in a message runs here.
+A one-time link's token is hidden in the preview (`hide_link_tokens`): until it
+is used, it is a key to the recipient's account, and a screen is no place for
+it. The message itself, and the downloads made to send it by hand, keep it.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pandas as pd
@@ -20,7 +24,7 @@ import streamlit as st
 
 from access.visibility import Viewer
 from config.settings import Settings
-from data_access import delivery, outbox
+from data_access import delivery, outbox, tokens
 from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.models import OUTBOX_STATUSES, utcnow
@@ -50,6 +54,15 @@ ACTIONS = {
     "queued": ("Cancel this message", "cancel", ":material/cancel:"),
     "failed": ("Send again", "resend", ":material/replay:"),
 }
+
+
+HIDDEN_TOKEN = "hidden"  # noqa: S105 (not a secret: what the preview shows instead of a link's token)
+_LINK_TOKEN = re.compile(rf"(/{re.escape(tokens.LINK_PAGE)}\?token=)[^\s\"'<>&]+")
+
+
+def hide_link_tokens(text: str) -> str:
+    """The text with every one-time link's token replaced by `HIDDEN_TOKEN`."""
+    return _LINK_TOKEN.sub(rf"\g<1>{HIDDEN_TOKEN}", text)
 
 
 def purpose_words(purpose: str) -> str:
@@ -173,10 +186,10 @@ def _preview(record: OutboxRecord) -> None:
     if record.cancelled_by:
         field("Cancelled by", record.cancelled_by)
     field("Subject", record.subject)
-    field("Text", record.body_text)
+    field("Text", hide_link_tokens(record.body_text))
     if record.body_html:
         st.caption("HTML (its source, as text: nothing in it runs here)")
-        st.code(record.body_html, language="html", wrap_lines=True)
+        st.code(hide_link_tokens(record.body_html), language="html", wrap_lines=True)
     else:
         st.caption(f"HTML: {EMPTY} (text only)")
 

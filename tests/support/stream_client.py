@@ -11,6 +11,7 @@ token); `session_id=` does the same.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -32,6 +33,18 @@ class Run:
         element, a table's Arrow bytes, the navigation."""
         needle = text.encode("utf-8")
         return any(needle in frame for frame in self.raw)
+
+    def widget_ids(self) -> list[str]:
+        """The ids of the widgets this run drew (buttons, download buttons, ...)."""
+        ids = []
+        for m in self.messages:
+            if m.WhichOneof("type") != "delta" or m.delta.WhichOneof("type") != "new_element":
+                continue
+            element = getattr(m.delta.new_element, m.delta.new_element.WhichOneof("type") or "", None)
+            widget_id = getattr(element, "id", "")
+            if isinstance(widget_id, str) and widget_id:
+                ids.append(widget_id)
+        return ids
 
     def headings(self) -> list[str]:
         return [
@@ -86,12 +99,17 @@ def open_stream(
         raise Refused(str(exc)) from exc
 
 
-def run_page(ws, page_name: str = "", *, timeout: float = 30) -> Run:
+def run_page(ws, page_name: str = "", *, timeout: float = 30, clicks: Iterable[str] = ()) -> Run:
     """Ask for a run of `page_name` (a page's URL path; "" the default page)
-    and collect everything until the run finishes (or `timeout`)."""
+    and collect everything until the run finishes (or `timeout`). `clicks`:
+    widget ids sent as clicked (a trigger's value true), whoever drew them."""
     msg = BackMsg()
     msg.rerun_script.page_name = page_name
     msg.rerun_script.query_string = ""
+    for widget_id in clicks:
+        state = msg.rerun_script.widget_states.widgets.add()
+        state.id = widget_id
+        state.trigger_value = True
     ws.send(msg.SerializeToString())
     run = Run()
     deadline = time.monotonic() + timeout
