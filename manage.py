@@ -11,7 +11,8 @@
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
     python manage.py purge-expired [--dry-run]          remove contact details after the retention period,
-                                             expired sign-in sessions and old sign-in throttle rows
+                                             expired sign-in sessions, old throttle rows, used or
+                                             expired one-time links
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
@@ -483,27 +484,15 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("purge-expired", "remove contact details past the retention period, expired sign-ins, old throttle rows")
+@command("purge-expired", "remove contact details past the retention period, expired sign-ins and one-time links")
 @arguments(lambda p: p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing"))
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import auth, privacy
+    from data_access import housekeeping
 
-    with ctx.db.write() as session:
-        report = privacy.purge_expired(session, config=ctx.config, actor="manage.py", dry_run=args.dry_run)
-        sessions = auth.purge_expired_sessions(session, dry_run=args.dry_run)
-        throttle = auth.purge_old_throttle(session, lock_minutes=ctx.settings.login_lock_minutes, dry_run=args.dry_run)
-    verb = "would remove" if report.dry_run else "removed"
-    print(
-        f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
-        f"the contact details of {report.submissions} submissions, {report.import_files_emptied} stored "
-        f"import files, {report.messages} messages in the outbox and the {report.documents} evidence documents "
-        f"of submissions received before the cut-off"
-        + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+    lines = housekeeping.purge_expired(
+        ctx.db, config=ctx.config, settings=ctx.settings, actor="manage.py", dry_run=args.dry_run
     )
-    print(
-        f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
-        f"throttle rows that no longer count"
-    )
+    print("\n".join(lines))
     return 0
 
 

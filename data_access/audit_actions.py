@@ -64,6 +64,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("user.password", "Password set", _C),
     AuditAction("password_link.issue", "One-time link to set a password made", _C),
     AuditAction("password_link.use", "Password set through a one-time link", _C),
+    AuditAction("password_link.purge", "Used and expired one-time links removed", _C),
     AuditAction("user.activate", "Person reactivated", _C),
     AuditAction("user.deactivate", "Person deactivated", _C),
     # The call

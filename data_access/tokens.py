@@ -206,6 +206,43 @@ def set_password_with_link(
         return use(session, token=token, password_hash=password_hash, now=now)
 
 
+@dataclass(frozen=True)
+class LinksPurged:
+    used: int
+    expired: int  # (unused)
+
+
+def purge_old_links(
+    session: Session, *, actor: str, now: dt.datetime | None = None, dry_run: bool = False
+) -> LinksPurged:
+    """Remove the rows of links that can no longer be used: used, or expired (`manage.py
+    purge-expired`). A removed link's token answers as any wrong one does (`INVALID_LINK`).
+    What an audit needs stays in the audit log: each link's `password_link.issue` (whose,
+    purpose, expiry) and `password_link.use` entries, and one `password_link.purge`
+    entry with the counts and the links' ids; never a token's hash."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(PasswordToken.id, PasswordToken.used_at)
+        .where(or_(PasswordToken.used_at.is_not(None), PasswordToken.expires_at <= now))
+        .order_by(PasswordToken.id)
+    ).all()
+    report = LinksPurged(used=sum(r.used_at is not None for r in rows), expired=sum(r.used_at is None for r in rows))
+    if dry_run or not rows:
+        return report
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), 500):
+        session.execute(delete(PasswordToken).where(PasswordToken.id.in_(ids[start : start + 500])))
+    audit.record(
+        session,
+        actor=actor,
+        action="password_link.purge",
+        entity="password_link",
+        new={"used": report.used, "expired": report.expired, "links": ids},
+        detail="rows of used and expired one-time links removed",
+    )
+    return report
+
+
 # --- messages ------------------------------------------------------------------
 
 
