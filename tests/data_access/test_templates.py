@@ -262,5 +262,9 @@ def test_versions_only_go_up_so_a_save_from_before_a_reset_is_still_stale(db, ad
     with db.read() as s:
         stored = templates_da.get_template(s, ACK)
         other = templates_da.get_template(s, DIGEST)
-    assert (stored.subject, stored.version, stored.updated_by) == ("After the reset {{ reference }}", 3, second.username)
+    assert (stored.subject, stored.version, stored.updated_by) == (
+        "After the reset {{ reference }}",
+        3,
+        second.username,
+    )
     assert (other.version, other.is_default) == (0, True)  # another purpose keeps its own count
