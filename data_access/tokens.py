@@ -8,10 +8,11 @@ minted when the message is sent (`fill_link`, called by `data_access.delivery`
 for each send and each download of a message not sent yet), in the sent copy
 only. So neither an admin previewing the outbox nor a database backup holds a
 working link. Issuing a link for a user and purpose drops their earlier unused
-links of that purpose (so does queueing a message that will carry one). A link works once, until it expires: using it is one
-UPDATE ... WHERE used_at IS NULL AND expires_at > now, so of two uses at the
-same moment exactly one matches a row (PostgreSQL re-checks the WHERE after
-the first one's row lock; SQLite's write units run one at a time). Setting
+links of that purpose (so does queueing a message that will carry one). A link
+works once, until it expires: using it is one UPDATE ... WHERE used_at IS NULL
+AND expires_at > now, so of two uses at the same moment exactly one matches a
+row (PostgreSQL re-checks the WHERE after the first one's row lock; SQLite's
+write units run one at a time). Setting
 the password goes through the policy and hashing of `data_access.users`,
 ends every sign-in of the user, and drops their other unused links.
 
@@ -498,11 +499,12 @@ def _queue_reset(session: Session, *, user: User, config: CallConfig) -> None:
     except AddressError:
         log.warning("a password reset was asked for an account whose address cannot be written to")
         return
-    _void(session, user_id=user.id, purpose=RESET)
     try:
         _queue(session, purpose="reviewer.reset", user=user, values=_reset_values(config, user), actor=RESET_ACTOR)
     except users_da.UserError:
         log.warning("a password reset message could not be queued: its template cannot be rendered")
+        return
+    _void(session, user_id=user.id, purpose=RESET)
 
 
 def _reset_values(config: CallConfig, user: User | _StandIn) -> dict[str, Any]:
