@@ -12,7 +12,8 @@
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
     python manage.py purge-expired [--dry-run]          remove contact details after the retention period,
-                                             expired sign-in sessions and old sign-in throttle rows
+                                             expired sign-in sessions, old throttle rows, used or
+                                             expired one-time links
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
@@ -32,10 +33,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
-import shutil
-import sqlite3
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +41,6 @@ from sqlalchemy.exc import DBAPIError
 
 from access.roles import Role
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
-from config.private_files import create_private_file
 from data_access.db import Database, describe_operational_error, is_database_unavailable
 
 
@@ -232,61 +228,12 @@ def cmd_demo_info(ctx: Context, args: argparse.Namespace) -> int:
 @command("backup", "online backup of the database to a file")
 @arguments(lambda p: p.add_argument("target", type=Path, help="file to write (must not exist)"))
 def cmd_backup(ctx: Context, args: argparse.Namespace) -> int:
-    target: Path = args.target
-    db = ctx.db
-    # The file is made first, empty and readable by its owner alone (folders made
-    # for it: 0700); SQLite's backup and pg_dump then write into it.
-    try:
-        create_private_file(target)
-    except FileExistsError:
-        raise CommandError(f"{target} exists; choose a new file name.") from None
-    try:
-        return _backup_into(db, target)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    from data_access.backup import BackupError, backup
 
-
-def _backup_into(db: Database, target: Path) -> int:
-    if db.dialect == "sqlite":
-        source_path = db.engine.url.database
-        src = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=15)
-        dst = sqlite3.connect(target)
-        try:
-            with dst:
-                # All pages in one step, i.e. one read transaction: a consistent
-                # moment that (WAL) never blocks the app's writers. In steps, every
-                # commit between two steps restarts the copy, and a large database
-                # under steady writes may never finish.
-                src.backup(dst)
-            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            src.close()
-            dst.close()
-        if check != "ok":
-            raise CommandError(f"The backup failed its integrity check ({check}).")
-        print(f"backed up {source_path} to {target} ({target.stat().st_size} bytes, integrity ok)")
-        return 0
-    if shutil.which("pg_dump") is None:
-        raise CommandError("PostgreSQL backups use pg_dump, which is not installed here (see docs/deploy.md).")
-    url = db.engine.url.set(drivername="postgresql")
-    # The password goes to pg_dump in its environment, never on its command line, where
-    # any local user could read it (ps, /proc/<pid>/cmdline).
-    env = dict(os.environ)
-    if url.password is not None:
-        env["PGPASSWORD"] = str(url.password)
-        url = url._replace(password=None)  # (URL.set treats None as "leave it")
-    result = subprocess.run(
-        ["pg_dump", "--format=custom", f"--file={target}", f"--dbname={url.render_as_string(hide_password=False)}"],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    if result.returncode != 0:
-        raise CommandError(
-            "pg_dump failed: " + result.stderr.strip().splitlines()[-1] if result.stderr else "pg_dump failed"
-        )
-    print(f"backed up {db.safe_url} to {target} ({target.stat().st_size} bytes, pg_dump custom format)")
+    try:
+        print(backup(ctx.db, args.target))
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
     return 0
 
 
@@ -298,44 +245,19 @@ def _export_presenters_args(p: argparse.ArgumentParser) -> None:
 @command("export-presenters", "write the presenter list CSV of a saved line-up (audit-logged)")
 @arguments(_export_presenters_args)
 def cmd_export_presenters(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import exports, lineups
+    from data_access import exports
 
-    with ctx.db.read() as session:
-        line_up_id = lineups.line_up_id_for_name(session, args.line_up)
-        if line_up_id is None:
-            names = [s.name for s in lineups.list_line_ups(session)]
-            known = f" Saved line-ups: {', '.join(names)}." if names else " No line-up has been saved yet."
-            raise CommandError(f"There is no saved line-up called {args.line_up!r}.{known}")
-    target: Path = args.out
-    written: Path | None = None
     try:
-        # One unit of work: the file is written and its audit entry committed together; if the
-        # commit fails, the file is removed again, so no export leaves without its entry.
-        with ctx.db.write() as session:
-            scores = lineups.current_scores(session, config=ctx.config)
-            table = exports.presenter_list(session, config=ctx.config, line_up_id=line_up_id, scores=scores)
-            if target.is_dir():
-                target = target / table.filename
-            content = table.to_csv()
-            try:
-                with target.open("xb") as handle:
-                    written = target
-                    handle.write(content)
-            except FileExistsError:
-                raise CommandError(f"{target} exists; choose a new file name.") from None
-            except OSError as exc:
-                raise CommandError(f"Cannot write {target}: {exc.strerror}.") from None
-            exports.record_export(
-                session, actor="manage.py", table=table, content=content, via=f"manage.py export-presenters {target}"
-            )
-    except BaseException:
-        if written is not None:
-            written.unlink(missing_ok=True)
-        raise
+        table, target = exports.write_presenter_list(
+            ctx.db, config=ctx.config, line_up=args.line_up, out=args.out, actor="manage.py"
+        )
+    except exports.ExportRefused as exc:
+        raise CommandError(str(exc)) from None
     for note in table.notes:
         print(f"warning: {note}", file=sys.stderr)
     detail = table.detail
     print(f"wrote {len(table.rows)} presenters of {detail['line_up']!r} (version {detail['version']}) to {target}")
+    return 0
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
@@ -553,27 +475,15 @@ def cmd_erase_submission(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-@command("purge-expired", "remove contact details past the retention period, expired sign-ins, old throttle rows")
+@command("purge-expired", "remove contact details past the retention period, expired sign-ins and one-time links")
 @arguments(lambda p: p.add_argument("--dry-run", action="store_true", help="say what would be removed; change nothing"))
 def cmd_purge_expired(ctx: Context, args: argparse.Namespace) -> int:
-    from data_access import auth, privacy
+    from data_access import housekeeping
 
-    with ctx.db.write() as session:
-        report = privacy.purge_expired(session, config=ctx.config, actor="manage.py", dry_run=args.dry_run)
-        sessions = auth.purge_expired_sessions(session, dry_run=args.dry_run)
-        throttle = auth.purge_old_throttle(session, lock_minutes=ctx.settings.login_lock_minutes, dry_run=args.dry_run)
-    verb = "would remove" if report.dry_run else "removed"
-    print(
-        f"retention period {ctx.config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
-        f"the contact details of {report.submissions} submissions, {report.import_files_emptied} stored "
-        f"import files, {report.messages} messages in the outbox and the {report.documents} evidence documents "
-        f"of submissions received before the cut-off"
-        + ("" if report.dry_run else f"; {report.audit_entries_redacted} audit entries stripped")
+    lines = housekeeping.purge_expired(
+        ctx.db, config=ctx.config, settings=ctx.settings, actor="manage.py", dry_run=args.dry_run
     )
-    print(
-        f"sign-ins: {verb} {sessions} sessions that expired more than a day ago and {throttle} sign-in "
-        f"throttle rows that no longer count"
-    )
+    print("\n".join(lines))
     return 0
 
 

@@ -65,6 +65,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("password_link.issue", "One-time link to set a password made", _C),
     AuditAction("password_link.use", "Password set through a one-time link", _C),
     AuditAction("password_link.show", "One-time link to set a password shown, to hand over", _V),
+    AuditAction("password_link.purge", "Used and expired one-time links removed", _C),
     AuditAction("user.activate", "Person reactivated", _C),
     AuditAction("user.deactivate", "Person deactivated", _C),
     # The call

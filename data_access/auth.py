@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,18 +121,32 @@ def purge_expired_sessions(
 
 
 def purge_old_throttle(
-    session: Session, *, lock_minutes: int, now: dt.datetime | None = None, dry_run: bool = False
+    session: Session,
+    *,
+    lock_minutes: int,
+    windows: Mapping[str, int] | None = None,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
 ) -> int:
     """Remove throttle rows that no longer count: a lock that has ended, or
     failures older than the window (`reserve_attempt` would start them again
-    from zero). A row being counted at the same moment is kept: on PostgreSQL
-    the delete waits for its row lock and then sees it is live."""
+    from zero). The window is `lock_minutes` (sign-ins), or for a row whose key
+    begins with a prefix in `windows`, that prefix's minutes (password resets
+    count for an hour: `data_access.tokens`). A row being counted at the same
+    moment is kept: on PostgreSQL the delete waits for its row lock and then
+    sees it is live."""
     now = now or utcnow()
-    window_start = now - dt.timedelta(minutes=lock_minutes)
-    dead = or_(
-        LoginThrottle.locked_until <= now,
-        and_(LoginThrottle.locked_until.is_(None), LoginThrottle.first_failure_at < window_start),
-    )
+    windows = dict(windows or {})
+    others = and_(true(), *(~LoginThrottle.username.startswith(prefix, autoescape=True) for prefix in windows))
+    stale = [and_(others, LoginThrottle.first_failure_at < now - dt.timedelta(minutes=lock_minutes))]
+    for prefix, minutes in windows.items():
+        stale.append(
+            and_(
+                LoginThrottle.username.startswith(prefix, autoescape=True),
+                LoginThrottle.first_failure_at < now - dt.timedelta(minutes=minutes),
+            )
+        )
+    dead = or_(LoginThrottle.locked_until <= now, and_(LoginThrottle.locked_until.is_(None), or_(*stale)))
     return _purge(session, LoginThrottle, dead, dry_run=dry_run)
 
 

@@ -14,6 +14,14 @@ With no SMTP host set nothing is sent and queued messages stay queued; the
 admin can download them as a ZIP of `.eml` files (`eml_zip`) or a mail-merge
 CSV (`mail_merge_csv`, formula-safe through `formats.csv_export`).
 
+A message that carries a one-time link (an invitation, a reset) is stored
+with a placeholder where the link goes; its link is minted as it is sent
+(`tokens.fill_link`, in a unit of work committed before the message goes) or
+as it is downloaded, and is in the sent or downloaded copy only. A link that
+cannot be made (the account was deactivated, no public address is set where
+the messages are sent) fails the message with the reason, until the admin
+sends it again.
+
 Every message is built here (`build_email`): From, To, Subject, Date,
 Message-ID, Reply-To when set, Auto-Submitted, and the text with an optional
 HTML alternative. The addresses are checked again as one bare address each
@@ -24,6 +32,7 @@ for every attempt, so a mail client can recognise a message it already has.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -43,7 +52,7 @@ from access.roles import Role
 from access.visibility import Viewer
 from config.mail_address import AddressError, check_address
 from config.settings import SMTP_SECURITY_PORTS, Settings
-from data_access import audit, audit_actions, outbox
+from data_access import audit, audit_actions, outbox, tokens
 from data_access.db import Database
 from data_access.models import OUTBOX_STATUSES, OutboxMessage, Submission, utcnow
 from data_access.outbox import OutboxRecord
@@ -201,7 +210,7 @@ def send_due(
             batch = outbox.claim_due(session, now=now, limit=batch_size)
         if not batch:
             return report
-        _send_batch(db, mail, batch, now=now, actor=actor, report=report, ssl_context=ssl_context)
+        _send_batch(db, mail, batch, now=now, actor=actor, report=report, ssl_context=ssl_context, settings=settings)
         if len(batch) < batch_size:
             return report
 
@@ -215,6 +224,7 @@ def _send_batch(
     actor: str,
     report: DeliveryReport,
     ssl_context: ssl.SSLContext | None,
+    settings: Settings,
 ) -> None:
     def failed(record: OutboxRecord, reason: str, *, retry: bool = True) -> None:
         retry_at = outbox.retry_time(record.attempts, now, max_attempts=mail.max_attempts) if retry else None
@@ -234,7 +244,15 @@ def _send_batch(
     try:
         for position, record in enumerate(batch):
             try:
-                message = build_email(record, mail_from=mail.mail_from, reply_to=mail.reply_to, now=now)
+                message = build_email(
+                    _with_link(db, record, settings=settings, actor=actor, now=now),
+                    mail_from=mail.mail_from,
+                    reply_to=mail.reply_to,
+                    now=now,
+                )
+            except tokens.LinkUnavailable as exc:
+                failed(record, f"the message cannot be sent now: {exc}", retry=False)
+                continue
             except (AddressError, ValueError) as exc:  # stored before a rule tightened: never sendable
                 failed(record, f"the message cannot be sent as it is: {exc}", retry=False)
                 continue
@@ -258,7 +276,34 @@ def _send_batch(
             smtp.close()
 
 
+def _with_link(db: Database, record: OutboxRecord, *, settings: Settings, actor: str, now: dt.datetime) -> OutboxRecord:
+    """The message with its one-time link minted and put in (committed before it is sent), or as it is."""
+    if not tokens.carries_link(record):
+        return record
+    with db.write() as session:
+        return tokens.fill_link(session, record=record, settings=settings, actor=actor, now=now)
+
+
 # --- downloads, when no SMTP server is set (or for the record) --------------
+
+# A download of messages not sent yet is for sending them by hand: their links are minted.
+_TO_SEND = ("queued", "failed")
+
+
+def _as_downloaded(
+    session: Session, rows: list[tuple[OutboxRecord, bool]], *, settings: Settings | None, actor: str
+) -> list[tuple[OutboxRecord, bool]]:
+    """The messages as downloaded: one not sent yet gets its one-time link, minted now (the
+    recipient's earlier unused link of that purpose, from an earlier download or message,
+    stops working); one whose link cannot be made keeps the placeholder."""
+    out = []
+    for record, anonymous in rows:
+        shown = record
+        if settings is not None and record.status in _TO_SEND and tokens.carries_link(record):
+            with contextlib.suppress(tokens.LinkUnavailable):
+                shown = tokens.fill_link(session, record=record, settings=settings, actor=actor)
+        out.append((shown, anonymous))
+    return out
 
 
 @dataclass(frozen=True)
@@ -310,10 +355,13 @@ def _record_download(
 def eml_zip(
     session: Session, *, viewer: Viewer, settings: Settings, status: str = "queued", now: dt.datetime | None = None
 ) -> OutboxFile:
-    """A ZIP of one `.eml` file per message of `status` (admin only; audited as an export)."""
+    """A ZIP of one `.eml` file per message of `status` (admin only; audited as an export). A
+    message not sent yet (queued or failed) carries its one-time link, minted now: the admin
+    who downloads it to send it by hand necessarily sees that link (the caller's unit of work
+    must be a write, so that the link works)."""
     require_role(session, viewer, Role.ADMIN, to="download messages")
     now = now or utcnow()
-    rows = _rows(session, status)
+    rows = _as_downloaded(session, _rows(session, status), settings=settings, actor=viewer.username)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for record, _anonymous in rows:
@@ -334,12 +382,18 @@ MAIL_MERGE_FIELDS = ("message_id", "purpose", "to", "subject", "body_text", "cre
 
 
 def mail_merge_csv(
-    session: Session, *, viewer: Viewer, status: str = "queued", now: dt.datetime | None = None
+    session: Session,
+    *,
+    viewer: Viewer,
+    status: str = "queued",
+    now: dt.datetime | None = None,
+    settings: Settings | None = None,
 ) -> OutboxFile:
-    """A mail-merge CSV of the messages of `status`, one row each (admin only; formula-safe; audited)."""
+    """A mail-merge CSV of the messages of `status`, one row each (admin only; formula-safe; audited).
+    With `settings`, messages not sent yet carry their one-time links, minted now (as `eml_zip`)."""
     require_role(session, viewer, Role.ADMIN, to="download messages")
     now = now or utcnow()
-    rows = _rows(session, status)
+    rows = _as_downloaded(session, _rows(session, status), settings=settings, actor=viewer.username)
     content = to_csv_bytes(MAIL_MERGE_FIELDS, _merge_rows(record for record, _anonymous in rows))
     file = OutboxFile(download_name(status, now, "csv"), content, "text/csv", len(rows))
     _record_download(

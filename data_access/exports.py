@@ -18,6 +18,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,8 +27,9 @@ from sqlalchemy.orm import Session
 
 from access.visibility import Viewer, identity_exportable
 from config.call_config import CallConfig
-from data_access import audit, audit_actions
+from data_access import audit, audit_actions, lineups
 from data_access import auth as auth_da
+from data_access.db import Database
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
 from data_access.submissions import load_submission_frame
 from formats.csv_export import export_filename, slug, to_csv_bytes
@@ -272,3 +274,46 @@ def record_export(session: Session, *, actor: str, table: ExportTable, content: 
         | table.detail,
         detail=via,
     )
+
+
+class ExportRefused(ValueError):
+    """A file that cannot be written (nothing was written); the message is for people."""
+
+
+def write_presenter_list(
+    db: Database, *, config: CallConfig, line_up: str, out: Path, actor: str
+) -> tuple[ExportTable, Path]:
+    """`manage.py export-presenters`: write the presenter list of the saved line-up called
+    `line_up` to the new file `out` (or into the folder `out`, under the usual name), in one
+    unit of work with its audit entry: if the commit fails, the file is removed again, so no
+    export leaves without its entry. The table and the file written; ExportRefused says why
+    nothing was written."""
+    with db.read() as session:
+        line_up_id = lineups.line_up_id_for_name(session, line_up)
+        if line_up_id is None:
+            names = [s.name for s in lineups.list_line_ups(session)]
+            known = f" Saved line-ups: {', '.join(names)}." if names else " No line-up has been saved yet."
+            raise ExportRefused(f"There is no saved line-up called {line_up!r}.{known}")
+    written: Path | None = None
+    try:
+        with db.write() as session:
+            scores = lineups.current_scores(session, config=config)
+            table = presenter_list(session, config=config, line_up_id=line_up_id, scores=scores)
+            target = out / table.filename if out.is_dir() else out
+            content = table.to_csv()
+            try:
+                with target.open("xb") as handle:
+                    written = target
+                    handle.write(content)
+            except FileExistsError:
+                raise ExportRefused(f"{target} exists; choose a new file name.") from None
+            except OSError as exc:
+                raise ExportRefused(f"Cannot write {target}: {exc.strerror}.") from None
+            record_export(
+                session, actor=actor, table=table, content=content, via=f"manage.py export-presenters {target}"
+            )
+    except BaseException:
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    return table, target

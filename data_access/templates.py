@@ -9,6 +9,13 @@ nothing is saved), protected against overwriting someone else's edit
 `StaleTemplate` if it moved) and audited with the old and new wording.
 `reset_template` returns a purpose to its default.
 
+Versions only go up, per purpose: the default is version 0 until the first
+save (version 1); a reset makes the default the next version, and the next
+save the one after, so a save made against a version from before a reset is
+still refused as stale. A default's version is the highest one the purpose
+has had, read from the audit log of its saves and resets (written in the
+same unit of work as each of them), since a default has no stored row.
+
 `preview` renders a template with real data: the first active reviewer and
 the submissions assigned to them (reference and title only: never a
 contributor's identity), or the first submission; the spec's examples where
@@ -33,7 +40,7 @@ from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.db import rows_matched
-from data_access.models import Assignment, MessageTemplate, Review, Submission, User, utcnow
+from data_access.models import Assignment, AuditEntry, MessageTemplate, Review, Submission, User, utcnow
 from data_access.standing import standing_assignments, standing_reviews
 from data_access.users import require_role
 from messages.links import LinkError, app_link
@@ -94,8 +101,28 @@ class StaleTemplate(Exception):
         )
 
 
-def _default(spec: TemplateSpec) -> TemplateRecord:
-    return TemplateRecord(spec.purpose, spec.subject, spec.text, spec.html, 0, True, None, None)
+def _default(spec: TemplateSpec, version: int = 0) -> TemplateRecord:
+    return TemplateRecord(spec.purpose, spec.subject, spec.text, spec.html, version, True, None, None)
+
+
+_VERSIONED = ("message_template.save", "message_template.reset")
+
+
+def _last_versions(session: Session, purpose: str | None = None) -> dict[str, int]:
+    """The highest version each purpose has had, from the audit log of its saves and resets
+    (every one is audited in its own unit of work); a purpose never edited is not listed."""
+    stmt = select(AuditEntry.entity_id, AuditEntry.old, AuditEntry.new).where(
+        AuditEntry.entity == "message_template", AuditEntry.action.in_(_VERSIONED)
+    )
+    if purpose is not None:
+        stmt = stmt.where(AuditEntry.entity_id == purpose)
+    last: dict[str, int] = {}
+    for entity_id, *values in session.execute(stmt):
+        for value in values:
+            version = value.get("version") if isinstance(value, dict) else None
+            if isinstance(version, int) and entity_id is not None:
+                last[entity_id] = max(last.get(entity_id, 0), version)
+    return last
 
 
 def _record(row: MessageTemplate) -> TemplateRecord:
@@ -108,13 +135,14 @@ def get_template(session: Session, purpose: str) -> TemplateRecord:
     """The purpose's stored template, else its default (KeyError for an unknown purpose)."""
     spec = spec_for(purpose)
     row = session.get(MessageTemplate, purpose)
-    return _default(spec) if row is None else _record(row)
+    return _default(spec, _last_versions(session, purpose).get(purpose, 0)) if row is None else _record(row)
 
 
 def list_templates(session: Session) -> list[TemplateRecord]:
     """Every purpose's template as used now, in the order of `messages.templates.TEMPLATES`."""
     stored = {row.purpose: row for row in session.scalars(select(MessageTemplate))}
-    return [_record(stored[p]) if p in stored else _default(spec) for p, spec in TEMPLATES.items()]
+    last = _last_versions(session) if len(stored) < len(TEMPLATES) else {}
+    return [_record(stored[p]) if p in stored else _default(spec, last.get(p, 0)) for p, spec in TEMPLATES.items()]
 
 
 def _html_or_none(html: str | None) -> str | None:
@@ -169,7 +197,7 @@ def save_template(
     if before.is_default:
         try:
             with session.begin_nested():  # two admins saving a default at once: one INSERT wins
-                session.add(MessageTemplate(purpose=purpose, version=1, updated_at=utcnow(), **values))
+                session.add(MessageTemplate(purpose=purpose, version=before.version + 1, updated_at=utcnow(), **values))
         except IntegrityError:
             raise StaleTemplate(purpose, get_template(session, purpose)) from None
     else:
@@ -197,8 +225,9 @@ def reset_template(session: Session, purpose: str, viewer: Viewer, expected_vers
         MessageTemplate.purpose == purpose, MessageTemplate.version == expected_version
     )
     _change_or_stale(session, purpose, stmt)
-    _audit(session, viewer, "message_template.reset", before, _default(spec))
-    return _default(spec)
+    after = _default(spec, before.version + 1)  # the default, as the next version: versions only go up
+    _audit(session, viewer, "message_template.reset", before, after)
+    return after
 
 
 def render_template(session: Session, purpose: str, values: Mapping[str, Any]) -> Rendered:

@@ -1,13 +1,18 @@
 """One-time links to set a password: invitations and password resets.
 
 A link carries a random token (32 bytes from `secrets`, URL-safe); only its
-SHA-256 is stored (table `password_tokens`). The raw token is otherwise only
-in the outbox's copy of the message that carries it, until the link is used:
-then it is replaced there by "used". Issuing a link for a user and purpose drops their earlier unused
-links of that purpose. A link works once, until it expires: using it is one
-UPDATE ... WHERE used_at IS NULL AND expires_at > now, so of two uses at the
-same moment exactly one matches a row (PostgreSQL re-checks the WHERE after
-the first one's row lock; SQLite's write units run one at a time). Setting
+SHA-256 is stored (table `password_tokens`). The raw token is never stored:
+a message that carries a link is queued with `LINK_PLACEHOLDER` where the
+link goes (and `EXPIRY_PLACEHOLDER` for when it expires), and the token is
+minted when the message is sent (`fill_link`, called by `data_access.delivery`
+for each send and each download of a message not sent yet), in the sent copy
+only. So neither an admin previewing the outbox nor a database backup holds a
+working link. Issuing a link for a user and purpose drops their earlier unused
+links of that purpose (so does queueing a message that will carry one). A link
+works once, until it expires: using it is one UPDATE ... WHERE used_at IS NULL
+AND expires_at > now, so of two uses at the same moment exactly one matches a
+row (PostgreSQL re-checks the WHERE after the first one's row lock; SQLite's
+write units run one at a time). Setting
 the password goes through the policy and hashing of `data_access.users`,
 ends every sign-in of the user, and drops their other unused links.
 
@@ -26,10 +31,12 @@ rendered either way, and the answer never comes sooner than
 from __future__ import annotations
 
 import datetime as dt
+import html
+import ipaddress
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
@@ -51,7 +58,11 @@ log = logging.getLogger("evidence_review")
 
 INVITATION, RESET = "invitation", "reset"
 LINK_PURPOSES = ("reviewer.invitation", "reviewer.reset")  # the messages that carry a link
-USED = "used"  # what replaces a used link's token in the message that carried it
+USED = "used"  # what replaces a used link's token in a message queued before links were minted at send time
+LINK_PLACEHOLDER = "(one-time link, shown only in the message sent)"  # where the link goes, in the stored message
+EXPIRY_PLACEHOLDER = "(a time given in the message sent)"  # and when it stops working
+TOKEN_PURPOSES = {"reviewer.invitation": INVITATION, "reviewer.reset": RESET}  # message purpose -> link purpose
+_RENDER_LINK = "https://one-time-link.invalid/"  # what the template renders for the link before the placeholder
 LINK_PAGE = "set_password"  # the page the links open (`ui.one_time_links`)
 INVALID_LINK = (
     "This link does not work: it is not right, it has expired, or it has been used already. "
@@ -172,7 +183,7 @@ def use(session: Session, *, token: str, password_hash: str, now: dt.datetime | 
             PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None), PasswordToken.id != link.id
         )
     )
-    # The message that carried the link held the token until now; it opens nothing any more, and is kept no longer.
+    # A message queued before links were minted at send time held the token until now: it is kept there no longer.
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.recipient_user_id == user.id, OutboxMessage.purpose.in_(LINK_PURPOSES))
@@ -209,6 +220,43 @@ def set_password_with_link(
         return use(session, token=token, password_hash=password_hash, now=now)
 
 
+@dataclass(frozen=True)
+class LinksPurged:
+    used: int
+    expired: int  # (unused)
+
+
+def purge_old_links(
+    session: Session, *, actor: str, now: dt.datetime | None = None, dry_run: bool = False
+) -> LinksPurged:
+    """Remove the rows of links that can no longer be used: used, or expired (`manage.py
+    purge-expired`). A removed link's token answers as any wrong one does (`INVALID_LINK`).
+    What an audit needs stays in the audit log: each link's `password_link.issue` (whose,
+    purpose, expiry) and `password_link.use` entries, and one `password_link.purge`
+    entry with the counts and the links' ids; never a token's hash."""
+    now = now or utcnow()
+    rows = session.execute(
+        select(PasswordToken.id, PasswordToken.used_at)
+        .where(or_(PasswordToken.used_at.is_not(None), PasswordToken.expires_at <= now))
+        .order_by(PasswordToken.id)
+    ).all()
+    report = LinksPurged(used=sum(r.used_at is not None for r in rows), expired=sum(r.used_at is None for r in rows))
+    if dry_run or not rows:
+        return report
+    ids = [r.id for r in rows]
+    for start in range(0, len(ids), 500):
+        session.execute(delete(PasswordToken).where(PasswordToken.id.in_(ids[start : start + 500])))
+    audit.record(
+        session,
+        actor=actor,
+        action="password_link.purge",
+        entity="password_link",
+        new={"used": report.used, "expired": report.expired, "links": ids},
+        detail="rows of used and expired one-time links removed",
+    )
+    return report
+
+
 # --- messages ------------------------------------------------------------------
 
 
@@ -224,9 +272,9 @@ def _link(settings: Settings, token: str) -> str:
         raise users_da.UserError(f"No link can be made: {exc}.") from None
 
 
-def _queue(
-    session: Session, *, purpose: str, user: User, values: dict[str, Any], issued: Issued, actor: str
-) -> outbox.OutboxRecord:
+def _queue(session: Session, *, purpose: str, user: User, values: dict[str, Any], actor: str) -> outbox.OutboxRecord:
+    """Queue a message that will carry a link: rendered with the placeholders, never a token."""
+    values = values | {"link_expires": EXPIRY_PLACEHOLDER}
     try:
         rendered = render_template(session, purpose, values)
         record, _ = outbox.queue_message(
@@ -234,9 +282,9 @@ def _queue(
             purpose=purpose,
             recipient_email=user.email or "",
             subject=rendered.subject,
-            body_text=rendered.text,
-            body_html=rendered.html,
-            idempotency_key=f"{purpose}:user-{user.id}:link-{digest(issued.token)[:32]}",  # ids are reused on SQLite
+            body_text=rendered.text.replace(_RENDER_LINK, LINK_PLACEHOLDER),
+            body_html=None if rendered.html is None else rendered.html.replace(_RENDER_LINK, LINK_PLACEHOLDER),
+            idempotency_key=f"{purpose}:user-{user.id}:link-{secrets.token_hex(16)}",  # one message per request
             actor=actor,
             recipient_user_id=user.id,
             template=purpose,
@@ -244,6 +292,59 @@ def _queue(
     except (TemplateError, outbox.OutboxError) as exc:
         raise users_da.UserError(f"The message cannot be queued: {exc}.") from None
     return record
+
+
+def _void(session: Session, *, user_id: int, purpose: str) -> None:
+    """The user's unused links of `purpose` stop working."""
+    session.execute(
+        delete(PasswordToken).where(
+            PasswordToken.user_id == user_id, PasswordToken.purpose == purpose, PasswordToken.used_at.is_(None)
+        )
+    )
+
+
+class LinkUnavailable(ValueError):
+    """No link can be put into a message now (the account is inactive, or no public address is set)."""
+
+
+def carries_link(record: outbox.OutboxRecord) -> bool:
+    """Whether a message has a link to mint when it is sent."""
+    return record.purpose in TOKEN_PURPOSES and (
+        LINK_PLACEHOLDER in record.body_text or LINK_PLACEHOLDER in (record.body_html or "")
+    )
+
+
+def fill_link(
+    session: Session, *, record: outbox.OutboxRecord, settings: Settings, actor: str, now: dt.datetime | None = None
+) -> outbox.OutboxRecord:
+    """The message as it is sent: a new link minted for its recipient (their earlier unused links
+    of that purpose stop working) and put where the placeholders are, in a copy: the stored row
+    keeps the placeholders. A message without a placeholder is returned as it is. LinkUnavailable
+    (nothing minted) if the account is no longer active or no link can be made; the caller's unit
+    of work must commit before the message goes, so that its link works when it arrives."""
+    if not carries_link(record):
+        return record
+    user = session.get(User, record.recipient_user_id) if record.recipient_user_id is not None else None
+    if user is None or not user.active:
+        raise LinkUnavailable("the account is no longer active, so no one-time link was made")
+    try:
+        app_link(settings.public_url, LINK_PAGE, **{"token": "x"})
+    except LinkError as exc:
+        raise LinkUnavailable(f"no one-time link can be made: {exc}") from None
+    link_purpose = TOKEN_PURPOSES[record.purpose]
+    if link_purpose == INVITATION:
+        lifetime = dt.timedelta(days=settings.invitation_link_days)
+    else:
+        lifetime = dt.timedelta(minutes=settings.reset_link_minutes)
+    issued = issue(session, user_id=user.id, purpose=link_purpose, lifetime=lifetime, actor=actor, now=now)
+    link, expires = _link(settings, issued.token), _when(issued.expires_at)
+    text = record.body_text.replace(LINK_PLACEHOLDER, link).replace(EXPIRY_PLACEHOLDER, expires)
+    html_body = record.body_html
+    if html_body is not None:
+        html_body = html_body.replace(LINK_PLACEHOLDER, html.escape(link)).replace(
+            EXPIRY_PLACEHOLDER, html.escape(expires)
+        )
+    return replace(record, body_text=text, body_html=html_body)
 
 
 def invite(
@@ -261,18 +362,17 @@ def invite(
         )
     if not user.email:
         raise users_da.UserError(f"{user.username} has no email address: add one, then send the invitation.")
-    lifetime = dt.timedelta(days=settings.invitation_link_days)
-    issued = issue(session, user_id=user.id, purpose=INVITATION, lifetime=lifetime, actor=actor)
+    _link(settings, "x")  # a link can be made (UserError if not), before anything is queued
+    _void(session, user_id=user.id, purpose=INVITATION)
     values = {
         "recipient_name": user.name,
         "username": user.username,
         "call_title": config.title,
         "organisers": config.organisers,
         "review_deadline": f"{config.review_deadline:%A} {config.review_deadline.day} {config.review_deadline:%B %Y}",
-        "link_expires": _when(issued.expires_at),
-        "set_password_link": _link(settings, issued.token),
+        "set_password_link": _RENDER_LINK,
     }
-    return _queue(session, purpose="reviewer.invitation", user=user, values=values, issued=issued, actor=actor)
+    return _queue(session, purpose="reviewer.invitation", user=user, values=values, actor=actor)
 
 
 def queue_reset(
@@ -286,10 +386,9 @@ def queue_reset(
         raise users_da.UserError("Only an active account's password can be reset.")
     if not user.email:
         raise users_da.UserError(f"{user.username} has no email address to send a reset to.")
-    lifetime = dt.timedelta(minutes=settings.reset_link_minutes)
-    issued = issue(session, user_id=user.id, purpose=RESET, lifetime=lifetime, actor=actor)
-    values = _reset_values(config, user, issued, _link(settings, issued.token))
-    return _queue(session, purpose="reviewer.reset", user=user, values=values, issued=issued, actor=actor)
+    record = _queue(session, purpose="reviewer.reset", user=user, values=_reset_values(config, user), actor=actor)
+    _void(session, user_id=user.id, purpose=RESET)  # its link is made when it is sent
+    return record
 
 
 def create_and_invite(
@@ -377,7 +476,6 @@ def request_reset(
     except LinkError:
         raise ResetUnavailable(RESET_UNAVAILABLE) from None
     identifier = (identifier or "")[:320]
-    lifetime = dt.timedelta(minutes=settings.reset_link_minutes)
     with db.write() as session:
         allowed = [
             auth_da.reserve_attempt(
@@ -389,51 +487,64 @@ def request_reset(
             ).allowed
             for key, limit in (
                 (RESET_KEY + identifier, RESET_MAX_REQUESTS),
-                (RESET_CLIENT_KEY + (client or "unknown"), RESET_MAX_CLIENT_REQUESTS),
+                (RESET_CLIENT_KEY + client_key(client), RESET_MAX_CLIENT_REQUESTS),
             )
         ]
         people = _matching(session, identifier) if all(allowed) else []
         # And a count per account, whichever name (username or address) asked for it.
         people = [person for person in people if _account_allowed(session, person, now)]
         for user in people:
-            _queue_reset(session, user=user, settings=settings, config=config, lifetime=lifetime, now=now)
+            _queue_reset(session, user=user, config=config)
         if not people:
             # The same rendering work as for an account, for nobody: nothing is written.
-            stand_in = Issued(secrets.token_urlsafe(32), 0, now + lifetime)
             try:
-                render_template(
-                    session, "reviewer.reset", _reset_values(config, _StandIn(), stand_in, "https://x.invalid/")
-                )
+                render_template(session, "reviewer.reset", _reset_values(config, _StandIn()) | {"link_expires": "x"})
             except TemplateError:  # as for an account (`_queue_reset`): logged, and the one answer
-                log.warning("a password reset message could not be queued: its template or link cannot be made")
+                log.warning("a password reset message could not be queued: its template cannot be rendered")
     remaining = answer_seconds - (time.monotonic() - started)
     if remaining > 0:
         time.sleep(remaining)
 
 
-def _queue_reset(
-    session: Session, *, user: User, settings: Settings, config: CallConfig, lifetime: dt.timedelta, now: dt.datetime
-) -> None:
-    """Queue one reset message. An address the outbox would refuse gets none, and a
-    refusal is logged without the account: the person asking sees the one answer."""
+def client_key(client: str | None) -> str:
+    """What the per-client reset count is kept under: the connection's address as the server
+    saw it (docs/security.md, One-time links), an IPv6 address by its /64 network (one
+    household or machine is usually given a whole /64, so its addresses count as one), and
+    "unknown" when there is none (a connection from this machine)."""
+    if not client:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(client.strip())
+    except ValueError:
+        return client.strip()[:100] or "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _queue_reset(session: Session, *, user: User, config: CallConfig) -> None:
+    """Queue one reset message (its link is minted when it is sent). An address the outbox
+    would refuse gets none, and a refusal is logged without the account: the person asking
+    sees the one answer."""
     try:
         check_address(user.email)
     except AddressError:
         log.warning("a password reset was asked for an account whose address cannot be written to")
         return
-    issued = issue(session, user_id=user.id, purpose=RESET, lifetime=lifetime, actor=RESET_ACTOR, now=now)
     try:
-        values = _reset_values(config, user, issued, _link(settings, issued.token))
-        _queue(session, purpose="reviewer.reset", user=user, values=values, issued=issued, actor=RESET_ACTOR)
+        _queue(session, purpose="reviewer.reset", user=user, values=_reset_values(config, user), actor=RESET_ACTOR)
     except users_da.UserError:
-        log.warning("a password reset message could not be queued: its template or link cannot be made")
+        log.warning("a password reset message could not be queued: its template cannot be rendered")
+        return
+    _void(session, user_id=user.id, purpose=RESET)
 
 
-def _reset_values(config: CallConfig, user: User | _StandIn, issued: Issued, link: str) -> dict[str, Any]:
+def _reset_values(config: CallConfig, user: User | _StandIn) -> dict[str, Any]:
     return {
         "recipient_name": user.name,
         "username": user.username,
         "organisers": config.organisers,
-        "link_expires": _when(issued.expires_at),
-        "reset_link": link,
+        "reset_link": _RENDER_LINK,
     }

@@ -292,7 +292,10 @@ def _downloads(viewer: Viewer, settings: Settings) -> None:
     st.caption(
         "Download the queued messages to send them from a mail client: one .eml file each in a ZIP, or a "
         "mail-merge CSV. A download sends nothing and changes no status: cancel the messages you send by hand, "
-        "or they are sent again once a server is set. Each download is written to the audit log."
+        "or they are sent again once a server is set. Each download is written to the audit log. "
+        "An invitation or a password reset in a download carries its one-time link, made at the download: "
+        "whoever holds the file can set that person's password, so send it and delete the file. Each "
+        "download makes new links, and the links of an earlier download stop working."
     )
     now = utcnow()
     files = (
@@ -308,7 +311,9 @@ def _downloads(viewer: Viewer, settings: Settings) -> None:
             "csv",
             "csv",
             "text/csv",
-            lambda session, current: delivery.mail_merge_csv(session, viewer=current, now=now).content,
+            lambda session, current: (
+                delivery.mail_merge_csv(session, viewer=current, now=now, settings=settings).content
+            ),
         ),
     )
     for column, (label, kind, extension, mime, build) in zip(st.columns(len(files)), files, strict=True):

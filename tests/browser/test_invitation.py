@@ -55,6 +55,7 @@ def test_an_invited_reviewer_follows_the_mailed_link_sets_a_password_and_signs_i
         "EVIDENCE_SMTP_PORT": str(smtp_server.port),
         "EVIDENCE_SMTP_SECURITY": "none",
         "EVIDENCE_MAIL_FROM": "evidence@iasc.example.org",
+        "EVIDENCE_PUBLIC_URL": server.url,  # the link is minted as the message is sent, from the same settings
     }
     sent = manage("send-queued", db_url=db_url, env=smtp)
     assert sent.returncode == 0, sent.stderr

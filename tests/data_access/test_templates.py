@@ -238,3 +238,33 @@ def test_a_preview_is_for_the_admin_and_an_invalid_one_is_refused_with_the_reaso
 def test_an_unknown_purpose_is_refused(db, admin):
     with pytest.raises(KeyError, match=r"no message template 'reviewer\.bribe'"), db.write() as s:
         templates_da.save_template(s, "reviewer.bribe", "x", "y", None, admin, 0)
+
+
+def test_versions_only_go_up_so_a_save_from_before_a_reset_is_still_stale(db, admin):
+    with db.write() as s:
+        second = make_user(s, role="admin")
+        templates_da.save_template(s, ACK, NEW_SUBJECT, NEW_TEXT, None, admin, 0)  # version 1, which both open
+    with db.write() as s:
+        reset = templates_da.reset_template(s, ACK, second, 1)
+    assert reset.is_default and reset.version == 2
+    with db.read() as s:
+        assert templates_da.get_template(s, ACK).version == 2
+        assert {t.purpose: t.version for t in templates_da.list_templates(s)}[ACK] == 2
+    with pytest.raises(StaleTemplate), db.write() as s:
+        templates_da.save_template(s, ACK, "Opened before the reset {{ reference }}", NEW_TEXT, None, admin, 1)
+    with db.write() as s:
+        saved = templates_da.save_template(s, ACK, "After the reset {{ reference }}", NEW_TEXT, None, second, 2)
+    assert saved.version == 3 and not saved.is_default
+    # The admin who opened version 1 before the reset and the new save: refused, nothing overwritten.
+    with pytest.raises(StaleTemplate) as info, db.write() as s:
+        templates_da.save_template(s, ACK, "Mine, from version 1 {{ reference }}", NEW_TEXT, None, admin, 1)
+    assert info.value.current.version == 3
+    with db.read() as s:
+        stored = templates_da.get_template(s, ACK)
+        other = templates_da.get_template(s, DIGEST)
+    assert (stored.subject, stored.version, stored.updated_by) == (
+        "After the reset {{ reference }}",
+        3,
+        second.username,
+    )
+    assert (other.version, other.is_default) == (0, True)  # another purpose keeps its own count

@@ -6,8 +6,13 @@ matches; throttled). Both databases."""
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
+import io
+import re
 import threading
 import time
+import zipfile
 from urllib.parse import parse_qs, urlsplit
 
 import bcrypt
@@ -158,6 +163,14 @@ def test_a_password_the_policy_refuses_is_said_why_and_the_link_still_works(db):
     assert set_with(db, issued.token) == "picky"
 
 
+def minted_link(db, message: outbox.OutboxRecord, settings) -> str:
+    """The link of `message` as it is sent (minted now, as delivery does)."""
+    with db.write() as s:
+        sent = tokens.fill_link(s, record=message, settings=settings, actor="test")
+    [link] = [w for w in sent.body_text.split() if w.startswith(PUBLIC)]
+    return link
+
+
 def test_only_a_hash_of_the_token_is_stored_and_a_used_link_leaves_no_trace(db, call_config):
     settings = settings_for()
     with db.write() as s:
@@ -172,15 +185,100 @@ def test_only_a_hash_of_the_token_is_stored_and_a_used_link_leaves_no_trace(db, 
             name="Hash Person",
             role="reviewer",
         )
-    token = link_token(next(w for w in message.body_text.split() if w.startswith(PUBLIC)))
+    token = link_token(minted_link(db, message, settings))
     with db.read() as s:
         [stored_hash] = s.scalars(select(PasswordToken.token_sha256))
     assert stored_hash == tokens.digest(token) and len(token) >= 43  # 32 random bytes
-    # Before it is used, the token is only in the message that carries it (the outbox's copy)
-    carried = "".join(m.body_text + (m.body_html or "") for m in outbox_rows(db)).count(token)
-    assert carried >= 1 and all_stored_text(db).count(token) == carried
+    assert token not in all_stored_text(db)  # not in the outbox either: only in the message as sent
     set_with(db, token)
     assert token not in all_stored_text(db)
+
+
+def test_the_outbox_holds_a_placeholder_and_only_the_message_sent_holds_a_working_link(db, call_config, smtp_server):
+    settings = settings_for(smtp_server)
+    with db.write() as s:
+        make_user(s, role="admin", username="boss")
+        _person, queued = tokens.create_and_invite(
+            s, settings=settings, config=call_config, actor="boss", email="placeholder@example.org",
+            username="placeholder", name="Place Holder", role="reviewer",
+        )  # fmt: skip
+    # What an admin previewing the outbox, or a database backup, holds: no link to use, no token at all.
+    assert "token=" not in all_stored_text(db)
+    for body in (queued.body_text, queued.body_html or ""):
+        assert "token=" not in body and PUBLIC not in body
+        assert tokens.LINK_PLACEHOLDER in body and tokens.EXPIRY_PLACEHOLDER in body
+    with db.read() as s:
+        assert s.scalars(select(PasswordToken)).all() == []  # minted when sent
+    assert delivery.send_due(db, settings, actor="test").sent == 1
+    [mail] = smtp_server.messages
+    text_part = mail.get_body(preferencelist=("plain",)).get_content()
+    html_part = mail.get_body(preferencelist=("html",)).get_content()
+    [link] = [w for w in text_part.split() if w.startswith(PUBLIC)]
+    assert f'href="{link}"' in html_part and tokens.LINK_PLACEHOLDER not in text_part + html_part
+    with db.read() as s:
+        [(created_at, expires_at)] = s.execute(select(PasswordToken.created_at, PasswordToken.expires_at)).all()
+    [row] = outbox_rows(db)
+    expires = tokens._when(expires_at)
+    assert expires in text_part and tokens.EXPIRY_PLACEHOLDER not in text_part
+    assert expires_at - created_at == dt.timedelta(days=settings.invitation_link_days)
+    assert row.status == "sent" and tokens.LINK_PLACEHOLDER in row.body_text  # the row kept its placeholder
+    assert link_token(link) not in all_stored_text(db)
+    assert set_with(db, link_token(link)) == "placeholder"
+
+
+def test_a_link_that_cannot_be_made_at_send_time_fails_the_message_with_the_reason(db, call_config, smtp_server):
+    settings = settings_for(smtp_server)
+    with db.write() as s:
+        make_user(s, role="admin", username="boss")
+        gone, _ = tokens.create_and_invite(
+            s, settings=settings, config=call_config, actor="boss", email="gone@example.org", username="gone",
+            name="Gone Person", role="reviewer",
+        )  # fmt: skip
+        tokens.create_and_invite(
+            s, settings=settings, config=call_config, actor="boss", email="nourl@example.org", username="nourl",
+            name="No Url", role="reviewer",
+        )  # fmt: skip
+        users.set_active(s, user_id=gone.id, active=False, actor="boss")
+    report = delivery.send_due(db, settings_for(smtp_server, EVIDENCE_PUBLIC_URL=""), actor="test")
+    assert (report.sent, report.failed, report.gave_up) == (0, 2, 2)
+    reasons = dict(report.failures)
+    assert "no longer active" in reasons[1] and "EVIDENCE_PUBLIC_URL" in reasons[2]
+    assert smtp_server.messages == []
+    with db.read() as s:
+        assert s.scalars(select(PasswordToken)).all() == []
+
+
+def test_a_download_to_send_by_hand_carries_a_new_link_and_an_earlier_download_stops_working(db, call_config):
+    settings = settings_for()
+    with db.write() as s:
+        admin = make_user(s, role="admin", username="boss")
+        tokens.create_and_invite(
+            s, settings=settings, config=call_config, actor="boss", email="byhand@example.org", username="byhand",
+            name="By Hand", role="reviewer",
+        )  # fmt: skip
+
+    def downloaded_link(kind: str) -> str:
+        with db.write() as s:
+            if kind == "eml":
+                archive = zipfile.ZipFile(io.BytesIO(delivery.eml_zip(s, viewer=admin, settings=settings).content))
+                [name] = archive.namelist()
+                text_body = email.message_from_bytes(archive.read(name), policy=email.policy.default)
+                body = text_body.get_body(preferencelist=("plain",)).get_content()
+            else:
+                body = delivery.mail_merge_csv(s, viewer=admin, settings=settings).content.decode("utf-8-sig")
+        [link] = re.findall(re.escape(PUBLIC) + r"/set_password\?token=[A-Za-z0-9_-]+", body)
+        return link
+
+    first = downloaded_link("eml")
+    with db.read() as s:
+        assert tokens.check(s, token=link_token(first)) is not None
+    second = downloaded_link("csv")
+    with db.read() as s:
+        assert tokens.check(s, token=link_token(first)) is None  # the earlier download's link stops working
+        assert tokens.check(s, token=link_token(second)).username == "byhand"
+    assert link_token(second) not in all_stored_text(db)
+    [row] = outbox_rows(db)
+    assert row.status == "queued" and tokens.LINK_PLACEHOLDER in row.body_text  # a download changes no row
 
 
 def test_an_invitation_is_queued_with_a_working_link_and_nothing_without_an_address(db, call_config):
@@ -248,7 +346,10 @@ def test_a_reset_is_queued_for_an_existing_account_only_and_its_link_works(db, c
     reset(db, "forgetful@example.ORG", settings, call_config)  # by address, in any case
     [message] = outbox_rows(db)
     assert message.purpose == "reviewer.reset" and message.recipient_email == "Forgetful@Example.org"
-    [link] = [w for w in message.body_text.split() if w.startswith(PUBLIC)]
+    link = minted_link(db, message, settings)
+    with db.read() as s:
+        [(created_at, expires_at)] = s.execute(select(PasswordToken.created_at, PasswordToken.expires_at)).all()
+    assert expires_at - created_at == dt.timedelta(minutes=settings.reset_link_minutes)
     assert signs_in(db, "forgetful", "an earlier quiet meadow")  # asking changes nothing by itself
     assert set_with(db, link_token(link)) == "forgetful"
     assert signs_in(db, "forgetful", NEW_PASSWORD)
@@ -312,7 +413,8 @@ def test_manage_invite_queues_an_invitation_for_a_user_without_a_password(db, db
     assert done.returncode == 0, done.stderr
     assert "queued an invitation to cli-invitee" in done.stdout
     [message] = outbox_rows(db)
-    assert message.recipient_email == "cli@example.org" and f"{PUBLIC}/set_password?token=" in message.body_text
+    assert message.recipient_email == "cli@example.org" and tokens.LINK_PLACEHOLDER in message.body_text
+    assert "token=" not in message.body_text  # minted when it is sent
     for who, why in (("nobody", "There is no user"), ("haspassword", "has a password already")):
         refused = manage("invite", who, db_url=db_url, env=env)
         assert refused.returncode == 1 and why in refused.stderr and "nothing was queued" in refused.stderr.lower()

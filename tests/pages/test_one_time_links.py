@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
 
-from data_access import tokens, users
+from config import load_settings
+from data_access import outbox, tokens, users
 from data_access.models import OutboxMessage
 from tests.factories import make_user
 from tests.support.apptest import APP, rerun, run_app, sign_in_state, texts
@@ -143,6 +144,7 @@ def test_the_users_page_adds_a_person_with_an_invitation_and_sends_a_new_one(db,
         person = users.get_user_by_username(s, "newcomer")
         assert users.password_hash_for(s, "newcomer") is None
     assert queued(db) == 1
+    first = sent_link(db, person.id)  # the first invitation goes out with its link
     table = at.dataframe[0].value.set_index("Username")
     assert table.loc["newcomer", "Password"] == "invited, not set yet"
     at.selectbox(key="users.edit.username").select("newcomer")
@@ -150,12 +152,22 @@ def test_the_users_page_adds_a_person_with_an_invitation_and_sends_a_new_one(db,
     button(at, "Send a new invitation").click()
     at = rerun(at, db_url)
     assert not at.exception and queued(db) == 2
-    with db.read() as s:
-        links = s.scalars(select(OutboxMessage.body_text).where(OutboxMessage.recipient_user_id == person.id)).all()
-    first, second = (next(w for w in body.split() if w.startswith(PUBLIC)) for body in links)
-    assert first != second
     at = open_link(db_url, first.split("token=")[1])
     assert [e.value for e in at.error] == [tokens.INVALID_LINK]  # the earlier link no longer works
+    second = sent_link(db, person.id)
+    assert second != first and open_link(db_url, second.split("token=")[1]).subheader[0].value == (
+        one_time_links.SET_TITLE
+    )
+
+
+def sent_link(db, user_id: int) -> str:
+    """The link of the user's newest message, as it is sent (minted now, as delivery does)."""
+    with db.write() as s:
+        row = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient_user_id == user_id).order_by(OutboxMessage.id.desc())
+        ).first()
+        sent = tokens.fill_link(s, record=outbox.as_record(row), settings=load_settings(), actor="test")
+    return next(w for w in sent.body_text.split() if w.startswith(PUBLIC))
 
 
 def test_the_users_page_refuses_an_invitation_without_a_public_address_and_adds_nobody(db, db_url, monkeypatch):
