@@ -53,7 +53,7 @@ run: $(RUNTIME_STAMP)
 	@EVIDENCE_DEMO=1 $(PY) manage.py demo-info
 	@echo "Opening http://$(HOST):$(PORT) (Ctrl+C stops the app)"
 	@( sleep 4; $(PY) -c 'import webbrowser; webbrowser.open("http://$(HOST):$(PORT)")' >/dev/null 2>&1 ) &
-	EVIDENCE_DEMO=1 $(VENV)/bin/streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
+	EVIDENCE_DEMO=1 EVIDENCE_PUBLIC_URL=$${EVIDENCE_PUBLIC_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/streamlit run serve.py --server.address $(HOST) --server.port $(PORT)
 
 system-deps:
 	@bash .ci/system-deps.sh
