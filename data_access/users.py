@@ -303,6 +303,7 @@ def update_details(
 ) -> UserRecord:
     user = _load(session, user_id)
     old = {"name": user.name, "email": user.email, "organisation": user.organisation, "capacity": user.capacity}
+    previous_email = user.email
     new_name = user.name if name is None else name.strip()
     new_email = user.email if email is None else (email.strip() or None)
     new_capacity = None if clear_capacity else (user.capacity if capacity is None else capacity)
@@ -320,7 +321,7 @@ def update_details(
     new = {"name": user.name, "email": user.email, "organisation": user.organisation, "capacity": user.capacity}
     if new != old:
         session.flush()
-        if (old["email"] or "").lower() != (new["email"] or "").lower():
+        if (previous_email or "").lower() != (user.email or "").lower():
             drop_unused_links(session, user_id=user.id)  # links already sent went to the old address
         audit.record(
             session,
