@@ -75,7 +75,7 @@ def test_typed_input_survives_a_reload_and_a_closed_browser(chromium, autosaving
     screenshot(page, "reviewer-autosaved")
 
     page.reload()
-    page.get_by_role("heading", name="My reviews").wait_for()
+    page.get_by_role("heading", name="My reviews").first.wait_for()
     page.get_by_text(f"Submission {reference}").wait_for()
     wait_idle(page)
     expect(page.get_by_label(COMMENT_LABEL)).to_have_value("Half a thought about the", timeout=10_000)

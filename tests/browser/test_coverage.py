@@ -55,7 +55,7 @@ def expected_description(db_url: str, dimension: str, row: str, code: str) -> st
 def open_coverage(page, live_server) -> None:
     sign_in(page, live_server.url, OFFICE.username, password_of(OFFICE.username))
     page.locator('[data-testid="stSidebarNav"] a', has_text="Coverage").click()
-    page.get_by_role("heading", name="Evidence and gap map").wait_for()
+    page.get_by_role("heading", name="Evidence and gap map").first.wait_for()
     wait_idle(page)
 
 

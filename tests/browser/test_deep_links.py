@@ -83,14 +83,14 @@ def test_a_signed_out_link_to_a_submission_opens_it_after_sign_in_and_survives_a
     screenshot(page, "deep-link-signed-out")
 
     submit_sign_in(page, "reviewer1")
-    page.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    page.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
     # The page appears only once the browser holds the sign-in's cookie.
     assert any(c["name"] == COOKIE for c in page.context.cookies())
     page.get_by_text(f"Submission {reference}").wait_for()
     assert address(page).endswith(f"/my_reviews?submission={reference}")
 
     page.reload()  # at once: no waiting for anything
-    page.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    page.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
     page.get_by_text(f"Submission {reference}").wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Sign in", exact=True).count() == 0
@@ -104,7 +104,7 @@ def test_a_signed_out_link_to_the_submissions_page_keeps_its_submission_through_
     sign_in_form(page)
     assert NOT_FOUND not in page.content()
     submit_sign_in(page, "office")
-    page.get_by_role("heading", name="Submissions", exact=True).wait_for()
+    page.get_by_role("heading", name="Submissions", exact=True).first.wait_for()
     wait_idle(page)
     assert address(page) == f"{live_server.url}/submissions?submission={reference}"
 
@@ -113,10 +113,10 @@ def test_a_reload_right_after_signing_in_stays_signed_in(page, live_server):
     page.goto(live_server.url)
     sign_in_form(page)
     submit_sign_in(page, "office")
-    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
     assert any(c["name"] == COOKIE for c in page.context.cookies())  # written before the page is shown
     page.reload()  # at once
-    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
     wait_idle(page)
     assert page.get_by_role("heading", name="Sign in", exact=True).count() == 0
     assert "Signed in as" in page.locator("body").inner_text()
@@ -129,7 +129,7 @@ def test_a_browser_whose_cookie_component_never_answers_is_not_left_waiting(page
     sign_in_form(page)
     submit_sign_in(page, "office")
     page.get_by_text(SIGNING_IN_MESSAGE).wait_for()
-    page.get_by_role("heading", name="Overview", exact=True).wait_for(timeout=20_000)
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for(timeout=20_000)
     wait_idle(page)
     assert page.get_by_text(SIGNING_IN_MESSAGE).count() == 0
     assert not any(c["name"] == COOKIE for c in page.context.cookies())
@@ -141,7 +141,7 @@ def test_a_link_to_a_submission_not_assigned_is_refused_in_words_after_sign_in(p
     page.goto(f"{live_server.url}/my_reviews?submission={reference}")
     sign_in_form(page)
     submit_sign_in(page, "reviewer2")
-    page.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    page.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
     page.get_by_text(NOT_ASSIGNED).wait_for()
     wait_idle(page)
     assert page.get_by_text(f"Submission {reference}").count() == 0
@@ -166,10 +166,10 @@ def test_an_address_that_names_no_page_says_so_signed_out_and_signed_in(page, li
     page.get_by_text(NO_PAGE).wait_for()
     assert NOT_FOUND not in page.content()
     submit_sign_in(page, "reviewer1")
-    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
     wait_idle(page)
     page.goto(f"{live_server.url}/no-such-page")
-    page.get_by_role("heading", name="Overview", exact=True).wait_for()
+    page.get_by_role("heading", name="Overview", exact=True).first.wait_for()
     page.get_by_text(NO_PAGE).wait_for()
     wait_idle(page)
     assert NOT_FOUND not in page.content()
@@ -238,7 +238,7 @@ def test_an_attackers_links_reach_nothing_signed_out_or_signed_in(page, live_ser
     assert address(page) == f"{live_server.url}/users"
     assert page.get_by_role("heading", name="Users").count() == 0
     page.goto(live_server.url + "/my_reviews?submission=../../etc/passwd")
-    page.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    page.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
     page.get_by_text(NOT_ASSIGNED).wait_for()
     wait_idle(page)
     assert page.locator("script", has_text="alert(1)").count() == 0

@@ -48,12 +48,12 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
 
     sign_in(page, live_server.url, "admin", password_of("admin"))
     page.get_by_role("link", name="Import", exact=True).click()
-    page.get_by_role("heading", name="Import", exact=True).wait_for()
+    page.get_by_role("heading", name="Import", exact=True).first.wait_for()
     wait_idle(page)
     # The form export's uploader (a ZIP of documents has its own beside it).
     uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Spreadsheet to import")
     uploader.locator('input[type="file"]').set_input_files(str(path))
-    page.get_by_role("heading", name="Columns").wait_for()
+    page.get_by_role("heading", name="Columns").first.wait_for()
     wait_idle(page)
     screenshot(page, "import-1-mapping")
 
@@ -78,7 +78,7 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
     assert Path(download.value.path()).read_bytes() == path.read_bytes()
 
     page.get_by_role("link", name="See the submissions").click()
-    page.get_by_role("heading", name="Submissions").wait_for()
+    page.get_by_role("heading", name="Submissions").first.wait_for()
     wait_idle(page)
     search = page.get_by_role("textbox", name="Search")
     search.fill("Browser import")

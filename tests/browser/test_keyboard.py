@@ -64,7 +64,7 @@ def test_each_tab_names_its_page_and_headings_carry_no_link_anchor(page, live_se
     go_to(page, "My reviews")
     expect(page).to_have_title(f"My reviews · {APP}")
     page.reload()  # a tab opened on the page's address is titled too
-    page.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    page.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
     expect(page).to_have_title(f"My reviews · {APP}")
 
 
@@ -83,6 +83,9 @@ def test_tabbing_through_my_reviews_skips_heading_anchors_and_shows_where_a_scor
     go_to(page, "My reviews")
     groups = page.locator('[data-testid="stRadioGroup"]')
     expect(groups.first).to_be_visible()
+    # Count once the form is drawn to its last group (a run may still be adding groups below the first).
+    page.locator(".st-key-my_reviews-form").get_by_text("Your confidence", exact=True).wait_for()
+    wait_idle(page)
     n_groups = groups.count()
     # Unfocused, a group has no outline: the outline below is the focus's.
     assert groups.first.evaluate("g => getComputedStyle(g).outlineStyle") == "none"

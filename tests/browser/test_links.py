@@ -104,7 +104,7 @@ def _land_on_submissions(page, base: str) -> str:
     link.wait_for()
     href = link.get_attribute("href")
     link.click()
-    page.get_by_role("heading", name="Submissions", exact=True).wait_for()
+    page.get_by_role("heading", name="Submissions", exact=True).first.wait_for()
     wait_idle(page)
     reference = parse_qs(urlsplit(page.url).query)["submission"][0]
     assert reference in href

@@ -352,7 +352,7 @@ def test_the_admin_edits_a_template_and_the_next_message_is_written_with_it(page
     subject.fill(wording[0])
     text.fill(wording[1])
     panel.get_by_role("button", name="Preview with real data").click()
-    panel.get_by_role("heading", name="Preview").wait_for()
+    panel.get_by_role("heading", name="Preview").first.wait_for()
     wait_idle(page)
     with site.db.read() as session:
         admin = users.get_user_by_username(session, "admin")

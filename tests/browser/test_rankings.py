@@ -17,10 +17,10 @@ def test_rankings_page(page, live_server, role):
     user = ACCOUNTS[role]
     sign_in(page, live_server.url, user.username, password_of(user.username))
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rankings").click()
-    page.get_by_role("heading", name="Rankings").wait_for()
+    page.get_by_role("heading", name="Rankings").first.wait_for()
     wait_idle(page)
     expect(page.get_by_text("Sorted by the calibrated score, highest first.")).to_be_visible()
-    page.get_by_role("heading", name="Scores and agreement").wait_for()
+    page.get_by_role("heading", name="Scores and agreement").first.wait_for()
     # The page's last element: the office's last caption, or the admin's leniency chart.
     page.get_by_text(
         "Dots off the dotted line moved" if role == "office" else "the calibrated score removes this"

@@ -68,7 +68,7 @@ def open_my_reviews(page, server: LiveServer) -> None:
         go_to(page, "My reviews")
     else:
         page.goto(f"{server.url}/my_reviews")
-        page.get_by_role("heading", name="My reviews").wait_for()
+        page.get_by_role("heading", name="My reviews").first.wait_for()
     page.locator(FORM).get_by_text("Your review", exact=True).wait_for()
 
 

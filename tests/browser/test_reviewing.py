@@ -48,7 +48,7 @@ def _untouched(db: Database, *usernames: str) -> list[tuple[int, str]]:
 
 def open_review(page, base_url: str, reference: str) -> None:
     page.goto(f"{base_url}/my_reviews?submission={reference}")
-    page.get_by_role("heading", name="My reviews").wait_for()
+    page.get_by_role("heading", name="My reviews").first.wait_for()
     page.get_by_text(f"Submission {reference}").wait_for()
     wait_idle(page)
 

@@ -236,7 +236,7 @@ def test_a_cookie_is_refused_in_a_new_browser_after_a_password_change_or_deactiv
 
     # Before the change the cookie opens the app in another browser too.
     [(_path, _cookie, other)] = browsers.visit([("my_reviews", cookie)])
-    other.get_by_role("heading", name="My reviews", exact=True).wait_for()
+    other.get_by_role("heading", name="My reviews", exact=True).first.wait_for()
 
     with db.write() as s:
         if change == "deactivated":

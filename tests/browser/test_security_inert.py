@@ -186,7 +186,7 @@ def test_admin_sees_hostile_text_inert_on_every_page(chromium, hostile):
     row = ranking_position(hostile.db, hostile.named_id)
     assert row < 8, "the hostile submission should be near the top of the rankings"
     page.mouse.click(box["x"] + 12, box["y"] + 35 * (row + 1) + 17)  # the row's selection cell
-    page.get_by_role("heading", name="Reviews behind the selected row").wait_for()
+    page.get_by_role("heading", name="Reviews behind the selected row").first.wait_for()
     wait_idle(page)
     page.locator('[data-testid="stPlotlyChart"]').last.scroll_into_view_if_needed()
     visit.check("rankings", texts=(f"{NAMED}: {NAMED_FIELDS['title']}", f"{REVIEWER_NAME}:\n{COMMENT}"))

@@ -67,7 +67,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
 ):
     sign_in(page, live_server.url, ADMIN.username, password_of(ADMIN.username))
     go_to(page, "Selection")
-    page.get_by_role("heading", name="Proposed line-up").wait_for()
+    page.get_by_role("heading", name="Proposed line-up").first.wait_for()
     wait_idle(page)
     screenshot(page, "admin-selection-defaults")
 
@@ -89,7 +89,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     screenshot(page, "admin-selection-saved")
 
     go_to(page, "Exports")
-    page.get_by_role("heading", name="Presenter list").wait_for()
+    page.get_by_role("heading", name="Presenter list").first.wait_for()
     wait_idle(page)
     screenshot(page, "admin-exports")
     with page.expect_download() as download_info:

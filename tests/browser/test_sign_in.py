@@ -27,7 +27,7 @@ def test_each_role_sees_its_pages_keeps_its_place_and_signs_out(page, live_serve
     go_to(page, "Submissions")
     assert page.url.endswith("/submissions")
     page.reload()
-    page.get_by_role("heading", name="Submissions", exact=True).wait_for()
+    page.get_by_role("heading", name="Submissions", exact=True).first.wait_for()
     wait_idle(page)
     assert page.url.endswith("/submissions")
     assert nav_links(page) == expected

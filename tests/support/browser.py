@@ -18,7 +18,7 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Overview").wait_for()
+    page.get_by_role("heading", name="Overview").first.wait_for()  # a redraw may hold two a moment
     wait_for_cookie(page)
 
 
@@ -50,7 +50,7 @@ def sign_out(page) -> None:
 def go_to(page, title: str) -> None:
     """Open a page through the sidebar navigation and wait for its heading."""
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
-    page.get_by_role("heading", name=title, exact=True).wait_for()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()
     wait_idle(page)
 
 
