@@ -62,8 +62,19 @@ def _moved_by_hand(reference: str) -> None:
     go(reference)
 
 
-def _picked() -> None:
-    _moved_by_hand(st.session_state[PICKER])
+def _picked(current: str) -> None:
+    """on_change of the picker. Streamlit hands over an option's label as text
+    when no option has that label any more: the browser sent the label it drew
+    before it changed (the status, with an autosave, say). The reference that
+    begins it is what the person chose; the open one's own old label is no
+    move (before, the label was taken for a reference outside the queue:
+    refused, and the first unfinished opened instead, under the reviewer's
+    typing). Anything else is opened as asked, and refused and logged there
+    if it is not in the queue."""
+    value = st.session_state[PICKER]
+    reference = value.partition(" · ")[0] if isinstance(value, str) else value
+    if reference != current:
+        _moved_by_hand(reference)
 
 
 def _row_chosen(key: str, references: list[str]) -> None:
@@ -138,7 +149,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig
     # lose the selection.
     st.session_state[PICKER] = current
     pick, left, right = st.columns([3, 1, 1.3], vertical_alignment="bottom")
-    pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked)
+    pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked, args=(current,))
     previous, following = neighbours(refs, statuses, current)
     left.button(
         "Previous",

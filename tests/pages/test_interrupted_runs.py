@@ -27,6 +27,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
+from data_access import audit
 from data_access.drafts import autosave_review
 from data_access.reviews import ReviewDraft, get_own_review
 from tests.factories import assign, make_submission, make_user
@@ -185,3 +186,41 @@ def test_a_press_whose_run_went_to_another_page_never_acts_later(db, db_url, pan
     rerun(at, db_url)
     assert not at.exception
     assert _status(db, first, ann) is None  # nothing submitted without a press on this page
+
+
+def test_the_picker_label_drawn_before_an_autosave_keeps_the_open_submission(db, db_url, panel, monkeypatch):
+    """The picker shows each submission's status ("· unsaved changes" once the
+    input is kept). A browser that sends the label it drew before the status
+    changed (its rerun left before the redraw arrived) must not move the
+    reviewer: seen in the evening test, the submission opened by a link was
+    refused as "not in the reviewer's queue" and the first unfinished opened
+    under the reviewer's typing."""
+    from streamlit.proto.WidgetStates_pb2 import WidgetState
+    from streamlit.testing.v1 import element_tree
+
+    second, ann = panel["subs"][1], panel["ann"]
+    at = run_app(db_url, ann, page=PAGE)
+    at.selectbox(key="my_reviews.picker").set_value("CFE-0002")
+    rerun(at, db_url)
+    picker = at.selectbox(key="my_reviews.picker")
+    drawn = picker.options[picker.index]  # the label the browser holds now
+    assert drawn.startswith("CFE-0002 · ") and "unsaved" not in drawn
+    at.radio(key=f"review.{second}.promise").set_value(3)
+    rerun(at, db_url)  # the input is kept: the label says so now
+    picker = at.selectbox(key="my_reviews.picker")
+    assert "unsaved changes" in picker.options[picker.index]
+
+    stale = WidgetState(id=picker.id, string_value=drawn)
+    sent = element_tree.Selectbox._widget_state
+    monkeypatch.setattr(
+        element_tree.Selectbox,
+        "_widget_state",
+        property(lambda box: stale if box.key == "my_reviews.picker" else sent.fget(box)),
+    )
+    rerun(at, db_url)
+    monkeypatch.undo()
+    assert not at.exception
+    assert _open_reference(at) == "CFE-0002"
+    assert "not assigned to you" not in texts(at)
+    with db.read() as s:
+        assert audit.list_entries(s, filters=audit.AuditFilter(action="access.denied")).empty
