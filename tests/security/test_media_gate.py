@@ -6,8 +6,6 @@ restricts each file it makes to the Streamlit session that clicked
 session's sign-in cookie. Driven here at the ASGI level, as any client could.
 """
 
-import asyncio
-import concurrent.futures
 import hashlib
 
 import pytest
@@ -15,6 +13,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
+from tests.support.aio import run_alone
 from ui import streamlit_adapter as adapter
 
 COOKIE = "evidence_review_auth"
@@ -39,9 +38,7 @@ def _get(path: str, *, cookie: str | None = None, method: str = "GET") -> int:
     async def send(message):
         sent.append(message)
 
-    # In a thread of its own: a browser test's Playwright (sync API) may hold this thread's event loop.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, adapter.Gate(_inner)(scope, receive, send)).result()
+    run_alone(adapter.Gate(_inner)(scope, receive, send))
     return next(m["status"] for m in sent if m["type"] == "http.response.start")
 
 

@@ -11,8 +11,6 @@ counts by its /64 network, so a client cannot escape the count by changing addre
 
 from __future__ import annotations
 
-import asyncio
-
 import uvicorn
 from streamlit.web.server.starlette.starlette_server import _get_uvicorn_config_kwargs
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -20,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from data_access import tokens
 from tests.data_access.test_tokens import outbox_rows, reset, settings_for
 from tests.factories import make_user
+from tests.support.aio import run_alone
 
 
 def test_streamlits_server_trusts_forwarded_headers_from_this_machine_only(monkeypatch):
@@ -41,7 +40,7 @@ def _client_seen(peer: str, forwarded_for: str | None, trusted: str = "127.0.0.1
 
     headers = [(b"x-forwarded-for", forwarded_for.encode())] if forwarded_for is not None else []
     scope = {"type": "websocket", "client": (peer, 50000), "headers": headers, "scheme": "ws"}
-    asyncio.run(ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, None, None))
+    run_alone(ProxyHeadersMiddleware(app, trusted_hosts=trusted)(scope, None, None))
     return seen["client"]
 
 
