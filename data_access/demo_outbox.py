@@ -24,6 +24,7 @@ from access.visibility import Viewer
 from config.call_config import CallConfig
 from data_access import outbox
 from data_access.models import Submission, User
+from data_access.notify import new_message
 from data_access.outbox import NewMessage
 from data_access.templates import call_values, render_template, reviewer_values
 from messages.templates import spec_for
@@ -45,16 +46,7 @@ def _message(
     rendered = render_template(
         session, purpose, spec.examples() | {k: v for k, v in given.items() if k in spec.examples()}
     )
-    return NewMessage(
-        purpose=purpose,
-        recipient_email=to,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        idempotency_key=f"demo:{key}",
-        template=purpose,
-        **about,
-    )
+    return new_message(purpose, to, rendered, f"demo:{key}", **about)
 
 
 def _reviewer_messages(session: Session, config: CallConfig, purpose: str) -> list[NewMessage]:

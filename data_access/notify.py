@@ -122,7 +122,8 @@ def _address(value: str | None) -> tuple[str | None, str]:
         return None, str(exc)
 
 
-def _message(purpose: str, to: str, rendered: Any, key: str, **about: Any) -> NewMessage:
+def new_message(purpose: str, to: str, rendered: Any, key: str, **about: Any) -> NewMessage:
+    """The outbox's new message for a rendered template (`about`: recipient_user_id or submission_id)."""
     return NewMessage(
         purpose=purpose,
         recipient_email=to,
@@ -169,7 +170,7 @@ def _to_reviewer(
         report.unreachable.append((reviewer.name, why))
         return
     rendered = _render(session, report.purpose, message.pop("values"))
-    new = _message(report.purpose, to, rendered, message.pop("key"), recipient_user_id=reviewer.id)
+    new = new_message(report.purpose, to, rendered, message.pop("key"), recipient_user_id=reviewer.id)
     pending.append((reviewer.name, new))
 
 
@@ -312,7 +313,7 @@ def acknowledge_import(
         }
         rendered = _render(session, ACKNOWLEDGEMENT, values)
         key = f"{ACKNOWLEDGEMENT}:{sub.id}"
-        messages.append(_message(ACKNOWLEDGEMENT, to, rendered, key, submission_id=sub.id))
+        messages.append(new_message(ACKNOWLEDGEMENT, to, rendered, key, submission_id=sub.id))
     created = _queue(session, messages, actor, now or utcnow())
     report.queued = sum(created)
     report.already = len(created) - report.queued
