@@ -77,6 +77,8 @@ def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
                 "sector": s.sector,
                 "evidence_source": s.evidence_source,
                 "organisation": s.organisation,
+                "reviews": rng.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": rng.random() < 0.1,
             }
         )
     return pd.DataFrame(rows)
@@ -102,6 +104,8 @@ def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
                 "sector": rng.choice(sectors),
                 "evidence_source": rng.choice(sources),
                 "organisation": f"Organisation {rng.randint(1, n // 2)}",
+                "reviews": rng.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": rng.random() < 0.1,
             }
             for i in range(n)
         ]
@@ -109,10 +113,16 @@ def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
 
 
 def every_rule(config, frame: pd.DataFrame) -> SelectionRules:
-    """The call's defaults, with two pins (mid-table, eligible) and the two best excluded."""
+    """The call's defaults, with two pins (mid-table, eligible, passing the review and flag rules) and the
+    two best excluded."""
     prepared = prepare(frame)
     ranked = top_n(prepared, len(prepared))
-    eligible = ranked[ranked["presentation_preference"] == "either"]
+    defaults = config.selection
+    eligible = ranked[
+        (ranked["presentation_preference"] == "either")
+        & (ranked["reviews"] >= defaults.min_reviews)
+        & ~(ranked["flagged"] & defaults.no_discussion_flag)
+    ]
     survivors = eligible[~eligible["survivor"]]
     pinned = (int(survivors["submission_id"].iloc[40]), int(survivors["submission_id"].iloc[90]))
     excluded = tuple(int(i) for i in ranked["submission_id"].iloc[:2])
