@@ -148,3 +148,13 @@ def test_a_saved_line_up_that_breaks_them_is_told_why(frame):
     assert "CFE-0001 has 1 submitted review, fewer than the 2 required." in problems
     assert any(p.startswith("CFE-0002 is flagged for discussion") for p in problems)
     assert rule_violations(frame, strict, {3: "in_person", 4: "virtual"}) == []
+
+
+@pytest.mark.parametrize("changes", [{"min_reviews": 2}, {"no_discussion_flag": True}])
+def test_better_candidates_the_rule_keeps_out_never_stand_in_for_one_it_lets_in(changes):
+    # Five better, alike candidates from five organisations would let the exact reduction drop 6 if they could
+    # stand in for it; they cannot, since the rule keeps them out and lets 6 in.
+    rows = [cand(i, 5.0, reviews=1, flagged=True) for i in range(1, 6)] + [cand(6, 1.0, reviews=2, flagged=False)]
+    result = select_presenters(pd.DataFrame(rows), rules(slots=1, **changes))
+    assert result.feasible and set(result.members) == {6}
+    assert result.rule_costs[-1].given_up == pytest.approx(4.0)
