@@ -127,7 +127,7 @@ BROKEN = [
     ("review minimum not whole", "min_reviews = 2", "min_reviews = 1.5", "selection.min_reviews", "whole number"),
     (
         "flag rule not boolean",
-        "no_discussion_flag = true",
+        "no_discussion_flag = false",
         'no_discussion_flag = "yes"',
         "selection.no_discussion_flag",
         "true or false",
@@ -219,10 +219,13 @@ def test_the_app_stops_on_a_broken_configuration(tmp_path, sqlite_url):
     assert not at.text_input  # no sign-in form, nothing else
 
 
-def test_selection_review_minimum_and_flag_rule_default_on_and_are_off_when_absent(tmp_path):
+def test_selection_review_minimum_is_on_by_default_and_both_rules_are_off_when_absent(tmp_path):
     selection = load_call_config().selection
-    assert (selection.min_reviews, selection.no_discussion_flag) == (2, True)
+    assert (selection.min_reviews, selection.no_discussion_flag) == (2, False)
+    path = _broken(tmp_path, "min_reviews = 2\n", "no_discussion_flag = true\n")
+    path.write_text(path.read_text(encoding="utf-8").replace("no_discussion_flag = false\n", ""), encoding="utf-8")
+    assert load_call_config(path).selection.no_discussion_flag
     path = _broken(tmp_path, "min_reviews = 2\n", "")
-    path.write_text(path.read_text(encoding="utf-8").replace("no_discussion_flag = true\n", ""), encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("no_discussion_flag = false\n", ""), encoding="utf-8")
     selection = load_call_config(path).selection
     assert (selection.min_reviews, selection.no_discussion_flag) == (0, False)

@@ -259,8 +259,13 @@ def test_each_pick_shows_its_reviews_and_flag_and_the_new_rules_are_costed(db_ur
     table = line_up_table(at)
     assert (table["Reviews"] == 2).all() and not table["Flagged for discussion"].any()
     costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
-    assert {"at least 2 submitted reviews each", "no open discussion flag"} <= set(costs["Rule"])
+    assert "at least 2 submitted reviews each" in set(costs["Rule"])
+    assert "no open discussion flag" not in set(costs["Rule"])  # off by default
     assert all(", 2 reviews" in t.value for t in at.text if t.value.split(":")[0] in set(table["Reference"]))
+    next(c for c in at.checkbox if c.label == "No pick flagged for discussion").check()
+    at = submit(at, "Propose line-up", db_url)
+    costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
+    assert costs.set_index("Rule").loc["no open discussion flag", "Given up for this rule"] == 0
     number(at, "At least submitted reviews each (0: no minimum)").set_value(3)
     at = submit(at, "Propose line-up", db_url)
     assert any("No line-up keeps every rule" in e.value for e in at.error)
@@ -297,11 +302,12 @@ def test_thin_and_flagged_submissions_are_listed_refused_as_pins_and_named_when_
     at = run_app(db_url, thin["admin"], page=SELECTION)
     listing = pick_list(at)
     assert listing.loc["CFE-0015", "Flagged for discussion"] and listing.loc["CFE-0015", "Reviews"] == 2
-    assert listing.loc["CFE-0015", "Can be pinned"].startswith("no: it is flagged for discussion")
+    assert listing.loc["CFE-0015", "Can be pinned"] == "yes"  # the flag rule is off by default
     assert listing.loc["CFE-0016", "Reviews"] == 1
     assert listing.loc["CFE-0016", "Can be pinned"] == "no: it has 1 submitted review, fewer than the 2 required"
     assert listing.loc["CFE-0001", "Can be pinned"] == "yes"
-    assert not {"CFE-0015", "CFE-0016"} & set(line_up_table(at)["Reference"])
+    assert "CFE-0016" not in set(line_up_table(at)["Reference"])
+    next(c for c in at.checkbox if c.label == "No pick flagged for discussion").check()
     at.text_input(key="selection.pinned").input("CFE-0015 CFE-0016")
     at = submit(at, "Propose line-up", db_url)
     said = "\n".join(t.value for t in at.text)
