@@ -60,6 +60,7 @@ TARGET_S = 2.0
 
 def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # reviews and flags: the scores stay those of earlier runs
     rows = []
     for i, s in enumerate(generate_demo(config, n=n).submissions):
         fashionable = s.sector == "police" and "criminal_exploitation" in s.exploitation_types
@@ -77,8 +78,8 @@ def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
                 "sector": s.sector,
                 "evidence_source": s.evidence_source,
                 "organisation": s.organisation,
-                "reviews": rng.choice((1, 2, 2, 3, 3, 3)),
-                "flagged": rng.random() < 0.1,
+                "reviews": extra.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": extra.random() < 0.1,
             }
         )
     return pd.DataFrame(rows)
@@ -86,6 +87,7 @@ def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
 
 def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # reviews and flags: the rest stays that of earlier runs
     themes = config.vocabulary("themes").ids
     forms = config.vocabulary("exploitation_types").ids
     sectors = config.vocabulary("sector").ids
@@ -104,8 +106,8 @@ def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
                 "sector": rng.choice(sectors),
                 "evidence_source": rng.choice(sources),
                 "organisation": f"Organisation {rng.randint(1, n // 2)}",
-                "reviews": rng.choice((1, 2, 2, 3, 3, 3)),
-                "flagged": rng.random() < 0.1,
+                "reviews": extra.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": extra.random() < 0.1,
             }
             for i in range(n)
         ]
