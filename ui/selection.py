@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -65,12 +66,10 @@ def set_form(rules: SelectionRules, references: Mapping[int, str]) -> None:
 
 def _typed_rules(config: CallConfig) -> SelectionRules:
     state = st.session_state
-    numbers = {name: int(state[PREFIX + name]) for name, _label, _min in NUMBERS}
-    return SelectionRules(
-        **numbers | {key: numbers[key] or None for key in ("max_per_sector", "max_per_organisation")},
-        **{name: bool(state[PREFIX + name]) for name, _label in CHECKS},
-        themes=tuple(config.vocabulary("themes").ids),
-    )
+    values: dict[str, Any] = {name: int(state[PREFIX + name]) for name, _label, _min in NUMBERS}
+    values |= {key: values[key] or None for key in ("max_per_sector", "max_per_organisation")}
+    values |= {name: bool(state[PREFIX + name]) for name, _label in CHECKS}
+    return SelectionRules(**values, themes=tuple(config.vocabulary("themes").ids))
 
 
 def _propose(config: CallConfig, candidates: pd.DataFrame) -> None:
