@@ -60,6 +60,7 @@ TARGET_S = 2.0
 
 def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # reviews and flags: the scores stay those of earlier runs
     rows = []
     for i, s in enumerate(generate_demo(config, n=n).submissions):
         fashionable = s.sector == "police" and "criminal_exploitation" in s.exploitation_types
@@ -77,6 +78,8 @@ def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
                 "sector": s.sector,
                 "evidence_source": s.evidence_source,
                 "organisation": s.organisation,
+                "reviews": extra.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": extra.random() < 0.1,
             }
         )
     return pd.DataFrame(rows)
@@ -84,6 +87,7 @@ def demo_candidates(config, n: int, seed: int = 7) -> pd.DataFrame:
 
 def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # reviews and flags: the rest stays that of earlier runs
     themes = config.vocabulary("themes").ids
     forms = config.vocabulary("exploitation_types").ids
     sectors = config.vocabulary("sector").ids
@@ -102,6 +106,8 @@ def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
                 "sector": rng.choice(sectors),
                 "evidence_source": rng.choice(sources),
                 "organisation": f"Organisation {rng.randint(1, n // 2)}",
+                "reviews": extra.choice((1, 2, 2, 3, 3, 3)),
+                "flagged": extra.random() < 0.1,
             }
             for i in range(n)
         ]
@@ -109,10 +115,16 @@ def uniform_candidates(config, n: int, seed: int = 11) -> pd.DataFrame:
 
 
 def every_rule(config, frame: pd.DataFrame) -> SelectionRules:
-    """The call's defaults, with two pins (mid-table, eligible) and the two best excluded."""
+    """The call's defaults, with two pins (mid-table, eligible, passing the review and flag rules) and the
+    two best excluded."""
     prepared = prepare(frame)
     ranked = top_n(prepared, len(prepared))
-    eligible = ranked[ranked["presentation_preference"] == "either"]
+    defaults = config.selection
+    eligible = ranked[
+        (ranked["presentation_preference"] == "either")
+        & (ranked["reviews"] >= defaults.min_reviews)
+        & ~(ranked["flagged"] & defaults.no_discussion_flag)
+    ]
     survivors = eligible[~eligible["survivor"]]
     pinned = (int(survivors["submission_id"].iloc[40]), int(survivors["submission_id"].iloc[90]))
     excluded = tuple(int(i) for i in ranked["submission_id"].iloc[:2])

@@ -130,6 +130,8 @@ class SelectionDefaults:
     min_survivor_involved: int
     max_per_sector: int
     max_per_organisation: int
+    min_reviews: int = 0
+    no_discussion_flag: bool = False
 
 
 @dataclass(frozen=True)
@@ -411,6 +413,12 @@ def _read_dates(r: _Reader) -> tuple[dt.date, dt.date]:
     return submissions_close, review_deadline
 
 
+def _whole_or_zero(r: _Reader, key: str) -> int:
+    if r.get(key, object, default=None) is None:
+        return 0
+    return r.positive_int(key, minimum=0)
+
+
 def _read_selection(r: _Reader) -> SelectionDefaults:
     """`[selection]`: the presenter selection's defaults; the slots must fit the two formats."""
     selection = SelectionDefaults(
@@ -422,6 +430,9 @@ def _read_selection(r: _Reader) -> SelectionDefaults:
         min_survivor_involved=r.positive_int("selection.min_survivor_involved", minimum=0),
         max_per_sector=r.positive_int("selection.max_per_sector"),
         max_per_organisation=r.positive_int("selection.max_per_organisation"),
+        # Absent: off (a call written before these rules existed keeps its line-ups).
+        min_reviews=_whole_or_zero(r, "selection.min_reviews"),
+        no_discussion_flag=r.get("selection.no_discussion_flag", bool, default=False),
     )
     if selection.max_in_person + selection.max_virtual < selection.slots:
         raise r.fail(

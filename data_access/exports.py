@@ -126,6 +126,9 @@ PRESENTER_FIELDS_BEFORE_SCORES = [
     "Forms of exploitation",
 ]
 
+# After the score columns (whose "Reviews" is the number of submitted reviews): today's discussion flag.
+PRESENTER_FLAG = "Flagged for discussion"
+
 
 def presenter_list(
     session: Session, *, config: CallConfig, line_up_id: int, scores: pd.DataFrame, today: dt.date | None = None
@@ -148,11 +151,12 @@ def presenter_list(
                 "Focus areas": _labels(config, "focus_areas", sub["focus_areas"]),
                 "Forms of exploitation": _labels(config, "exploitation_types", sub["exploitation_types"]),
                 **_score_values(config, score_rows.get(m.submission_id)),
+                PRESENTER_FLAG: _flag((score_rows.get(m.submission_id) or {}).get("flagged")),
             }
         )
     return ExportTable(
         what="presenters",
-        field_names=[*PRESENTER_FIELDS_BEFORE_SCORES, *_score_fields(config)],
+        field_names=[*PRESENTER_FIELDS_BEFORE_SCORES, *_score_fields(config), PRESENTER_FLAG],
         rows=rows,
         filename=export_filename(config.call_id, f"presenters-{slug(record.name)}", today),
         notes=tuple(member_warnings(record)),

@@ -51,6 +51,8 @@ CANDIDATE_COLUMNS = [
     "sector",
     "evidence_source",
     "score",
+    "reviews",
+    "flagged",
 ]
 
 
@@ -117,7 +119,8 @@ def current_scores(session: Session, *, config: CallConfig) -> pd.DataFrame:
 
 
 def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
-    """Every submission with its calibrated score (`score`, NaN when not scored).
+    """Every submission with its calibrated score (`score`, NaN when not scored), its number of
+    submitted reviews (`reviews`) and whether it is flagged for discussion (`flagged`).
 
     `scores`: `scoring.score_submissions` output, indexed by submission_id.
     Unmasked: for the admin's selection and for checks before saving only.
@@ -125,6 +128,11 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
     frame = load_submission_frame(session).rename(columns={"id": "submission_id"})
     column = scores[SCORE_COLUMN] if SCORE_COLUMN in scores else pd.Series(dtype=float)
     frame["score"] = frame["submission_id"].map(column).astype(float)
+    # For the rules "at least R submitted reviews" and "no open discussion flag", and to show them.
+    reviews = scores["n_reviews"] if "n_reviews" in scores else pd.Series(dtype=float)
+    frame["reviews"] = frame["submission_id"].map(reviews).fillna(0).astype(int)
+    flagged = scores["flagged"] if "flagged" in scores else pd.Series(dtype=bool)
+    frame["flagged"] = frame["submission_id"].map(flagged).astype("boolean").fillna(False).astype(bool)
     return frame[CANDIDATE_COLUMNS].reset_index(drop=True)
 
 

@@ -18,12 +18,12 @@ from data_access import audit
 from data_access import lineups as lineups_da
 from data_access.submissions import AccessDenied
 from scoring.selection import SelectionError, SelectionRules, SolverDidNotFinish, labels_from_config, select_presenters
-from scoring.selection.tables import SURVIVOR_MEANING, choice_labels, picks_table, rule_costs_table
+from scoring.selection.tables import SURVIVOR_MEANING, picks_table, rule_costs_table
 from ui import context, scores
 from ui.guard import require_page
 from ui.links import open_submission
 from ui.render import table_key
-from ui.selection import form_picks, rules_form, saved_line_ups
+from ui.selection import rules_form, saved_line_ups, thin_picks_warning
 
 viewer = require_page("selection")
 config = context.call_config()
@@ -54,7 +54,7 @@ if viewer.is_admin:
         version = audit.data_version(session)
     key = (db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
     frame = candidates(*key)
-    rules = rules_form(config, choice_labels(frame, also=form_picks()))
+    rules = rules_form(config, frame)
     st.caption(
         f"{SURVIVOR_MEANING} Anonymous submissions, those not available to present and those not yet scored are "
         "never selected. The score is the calibrated score (see Rankings)."
@@ -87,12 +87,15 @@ if viewer.is_admin:
             column_config={
                 "Score": number(format="%.2f"),
                 "Score change if replaced": number(format="%+.2f"),
+                "Reviews": number(help="Submitted reviews"),
+                "Flagged for discussion": st.column_config.CheckboxColumn(help="The reviewers disagree"),
                 "Title": st.column_config.TextColumn(width="medium"),
                 "Why it is there": st.column_config.TextColumn(width="large"),
             },
         )
         if picked.selection.rows:
             open_submission(picks.iloc[picked.selection.rows[0]]["Reference"])
+        thin_picks_warning(picks, rules)
         st.caption(
             "Select a row to open its submission. "
             "Best replacement: the submission that would come in if this pick were excluded, with every rule kept "
@@ -104,7 +107,8 @@ if viewer.is_admin:
                 change = row["Score change if replaced"]
                 st.text(
                     f"{row['Reference']}: {row['Title']} ({row['Format'].lower()}, score {row['Score']:.2f}"
-                    f"{', pinned' if row['Pinned'] else ''})\n"
+                    f"{', pinned' if row['Pinned'] else ''}, {row['Reviews']} reviews"
+                    f"{', flagged for discussion' if row['Flagged for discussion'] else ''})\n"
                     f"  Why: {row['Why it is there']}\n"
                     f"  Best replacement: {row['Best replacement (every rule kept)'] or 'none'}"
                     + ("" if pd.isna(change) else f" ({change:+.2f} to the total)")

@@ -1,11 +1,18 @@
 """Streamlit glue for the Selection page: the rules form and the saved line-ups view.
 
 The form's values live in `st.session_state` under `selection.*` keys (UI
-state only); `set_form` fills them from a rule set, for "back to the call's
-defaults" and "load a saved line-up's rules".
+state only); `set_form` fills them from a rule set and applies it, for "back to
+the call's defaults" and "load a saved line-up's rules". Pins and exclusions
+are typed as exact references (never a select-all of fuzzy matches);
+"Propose line-up" checks them (`scoring.selection.read_picks`) and either
+applies the whole form or refuses it with every reason, changing nothing.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -14,12 +21,14 @@ from access.visibility import Viewer
 from config import CallConfig
 from data_access import lineups as lineups_da
 from data_access.db import Database
-from scoring.selection import FORMAT_LABELS, SelectionRules
-from scoring.selection.tables import rules_summary
+from scoring.selection import FORMAT_LABELS, SelectionError, SelectionRules, read_picks
+from scoring.selection.tables import pick_list, rules_summary, thin_picks
 from ui.links import open_submission
 from ui.render import field, format_when, table_key
 
 PREFIX = "selection."
+APPLIED = PREFIX + "applied"  # the rules last applied (SelectionRules.to_dict), what the page proposes for
+REFUSED = PREFIX + "refused"  # why the last "Propose line-up" was refused (nothing changed)
 NUMBERS = (
     ("slots", "Presenter slots", 1),
     ("max_in_person", "Most in person", 0),
@@ -28,55 +37,105 @@ NUMBERS = (
     ("min_survivor_involved", "At least survivor-led or -informed", 0),
     ("max_per_sector", "Most per sector (0: no limit)", 0),
     ("max_per_organisation", "Most per organisation (0: no limit)", 0),
+    ("min_reviews", "At least submitted reviews each (0: no minimum)", 0),
 )
-PICKS = ("pinned", "excluded")
+CHECKS = (
+    ("one_per_exploitation_type", "At least one per form of exploitation that an eligible submission covers"),
+    ("no_discussion_flag", "No pick flagged for discussion"),
+)
+PICKS = (
+    ("pinned", "Pin: always in the line-up (references, e.g. CFE-0008, CFE-0012)"),
+    ("excluded", "Exclude: never in it (references)"),
+)
 
 
-def _values(rules: SelectionRules) -> dict[str, object]:
+def _values(rules: SelectionRules, references: Mapping[int, str]) -> dict[str, object]:
     values: dict[str, object] = {PREFIX + name: int(getattr(rules, name) or 0) for name, _label, _min in NUMBERS}
-    values[PREFIX + "one_per_exploitation_type"] = bool(rules.one_per_exploitation_type)
-    for name in PICKS:
-        values[PREFIX + name] = [int(i) for i in getattr(rules, name)]
+    values |= {PREFIX + name: bool(getattr(rules, name)) for name, _label in CHECKS}
+    for name, _label in PICKS:
+        values[PREFIX + name] = ", ".join(references.get(int(i), str(i)) for i in getattr(rules, name))
     return values
 
 
-def set_form(rules: SelectionRules) -> None:
-    """Put a rule set into the form (use as an on_click callback, before the widgets exist)."""
-    st.session_state.update(_values(rules))
+def set_form(rules: SelectionRules, references: Mapping[int, str]) -> None:
+    """Put a rule set into the form and apply it (an on_click callback, before the widgets exist)."""
+    st.session_state.update(_values(rules, references))
+    st.session_state[APPLIED] = rules.to_dict()
+    st.session_state[REFUSED] = []
 
 
-def form_picks() -> list[int]:
-    """The pinned and excluded submissions currently in the form."""
-    return [i for name in PICKS for i in st.session_state.get(PREFIX + name, [])]
+def _typed_rules(config: CallConfig) -> SelectionRules:
+    state = st.session_state
+    values: dict[str, Any] = {name: int(state[PREFIX + name]) for name, _label, _min in NUMBERS}
+    values |= {key: values[key] or None for key in ("max_per_sector", "max_per_organisation")}
+    values |= {name: bool(state[PREFIX + name]) for name, _label in CHECKS}
+    return SelectionRules(**values, themes=tuple(config.vocabulary("themes").ids))
 
 
-def rules_form(config: CallConfig, choices: dict[int, str]) -> SelectionRules:
-    """The rules as a form, starting from the call's configured defaults."""
+def _propose(config: CallConfig, candidates: pd.DataFrame) -> None:
+    """The "Propose line-up" callback: apply the whole form, or refuse it with every reason (nothing changes)."""
+    state = st.session_state
+    rules = _typed_rules(config)
+    try:
+        picks = read_picks(candidates, rules, pinned=state[PREFIX + "pinned"], excluded=state[PREFIX + "excluded"])
+    except SelectionError as exc:
+        state[REFUSED] = [str(exc)]
+        return
+    if not picks.ok:
+        state[REFUSED] = list(picks.problems)
+        return
+    rules = dataclasses.replace(rules, pinned=picks.pinned, excluded=picks.excluded)
+    refs = dict(zip(candidates["submission_id"].astype(int), candidates["reference"], strict=True))
+    set_form(rules, refs)  # the references as stored: "cfe-8 ,CFE-0008" is not kept half-read
+
+
+def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
+    """The rules as a form, starting from the call's configured defaults; returns the rules applied.
+
+    Pins and exclusions are typed as exact references (Enter proposes); each is
+    checked, and a refusal names every reason and changes nothing."""
     defaults = SelectionRules.from_config(config)
-    for key, value in _values(defaults).items():
+    for key, value in _values(defaults, {}).items():
         st.session_state.setdefault(key, value)
+    st.session_state.setdefault(APPLIED, defaults.to_dict())
     with st.form("selection.rules", border=True):
         cols = st.columns(4)
         for i, (name, label, minimum) in enumerate(NUMBERS):
             cols[i % 4].number_input(label, min_value=minimum, max_value=500, step=1, key=PREFIX + name)
-        cols[3].checkbox(
-            "At least one per form of exploitation that an eligible submission covers",
-            key=PREFIX + "one_per_exploitation_type",
-        )
+        for name, label in CHECKS:
+            st.checkbox(label, key=PREFIX + name)
         left, right = st.columns(2)
-        left.multiselect("Pin: always in the line-up", list(choices), format_func=choices.get, key=PREFIX + "pinned")
-        right.multiselect("Exclude: never in it", list(choices), format_func=choices.get, key=PREFIX + "excluded")
-        st.form_submit_button("Propose line-up", type="primary", icon=":material/auto_awesome:")
-    st.button("Back to the call's defaults", on_click=set_form, args=(defaults,), icon=":material/restart_alt:")
-    state = st.session_state
-    numbers = {name: int(state[PREFIX + name]) for name, _label, _min in NUMBERS}
-    return SelectionRules(
-        **numbers | {key: numbers[key] or None for key in ("max_per_sector", "max_per_organisation")},
-        one_per_exploitation_type=bool(state[PREFIX + "one_per_exploitation_type"]),
-        themes=tuple(config.vocabulary("themes").ids),
-        pinned=tuple(sorted(int(i) for i in state[PREFIX + "pinned"])),
-        excluded=tuple(sorted(int(i) for i in state[PREFIX + "excluded"])),
-    )
+        for column, (name, label) in zip((left, right), PICKS, strict=True):
+            column.text_input(label, max_chars=2000, key=PREFIX + name, placeholder="none")
+        st.form_submit_button(
+            "Propose line-up",
+            type="primary",
+            icon=":material/auto_awesome:",
+            on_click=_propose,
+            args=(config, candidates),
+        )
+    refused = st.session_state.get(REFUSED)
+    if refused:
+        st.error("Nothing changed: the line-up below is still for the rules before. Why:", icon=":material/block:")
+        st.text("\n".join(f"• {p}" for p in refused))  # typed text: never Markdown
+    st.button("Back to the call's defaults", on_click=set_form, args=(defaults, {}), icon=":material/restart_alt:")
+    rules = SelectionRules.from_dict(st.session_state[APPLIED])
+    with st.expander("Submissions by reference: reviews, discussion flag, can it be pinned", icon=":material/list:"):
+        st.dataframe(
+            pick_list(candidates, rules),
+            hide_index=True,
+            width="stretch",
+            column_config={"Score": st.column_config.NumberColumn(format="%.2f")},
+        )
+    return rules
+
+
+def thin_picks_warning(picks: pd.DataFrame, rules: SelectionRules) -> None:
+    """Say so when the line-up holds picks with few reviews or flagged for discussion (rules off)."""
+    lines = thin_picks(picks, max(2, rules.min_reviews))
+    if lines:
+        st.warning("Look at these picks before inviting:", icon=":material/rate_review:")
+        st.text("\n".join(f"• {line}" for line in lines))
 
 
 def saved_line_ups(db: Database, viewer: Viewer) -> dict[str, int]:
@@ -143,7 +202,7 @@ def saved_line_ups(db: Database, viewer: Viewer) -> dict[str, int]:
         st.button(
             "Load these rules and pins into the form",
             on_click=set_form,
-            args=(rules,),
+            args=(rules, refs),
             icon=":material/upload:",
         )
     return {s.name: s.version for s in summaries}

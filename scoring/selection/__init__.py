@@ -16,6 +16,9 @@ subject to the rules of `SelectionRules`:
 * at most `max_per_sector` per sector and `max_per_organisation` per
   organisation (organisations compared ignoring case, punctuation and
   spacing; None means no limit);
+* with `min_reviews`, only submissions with at least that many submitted
+  reviews (a `reviews` column); with `no_discussion_flag`, none flagged for
+  discussion (a `flagged` column);
 * `pinned` submissions in, `excluded` ones out.
 
 Anonymous submissions, those not available to present (or with no stated
@@ -43,7 +46,8 @@ The package, by concern: `rules` (the `SelectionRules`, errors, constants),
 `RuleFamily` base class: what one rule family declares), `families` (the
 built-in families, one class each), `model` (the exact reduction, the rows,
 the solves), `diagnosis` (blocking sets), `explanations` (reasons, rule
-costs, replacements), `checks` (`rule_violations`) and `select` (the entry
+costs, replacements), `checks` (`rule_violations`), `picking` (pins and exclusions typed by
+exact reference, with the reason for each refusal) and `select` (the entry
 point). A new rule is one new `RuleFamily` subclass, added to
 `families.RULE_FAMILIES` or passed as `families=`.
 
@@ -63,6 +67,7 @@ from scoring.selection.candidates import (
 from scoring.selection.checks import rule_violations
 from scoring.selection.families import FAMILIES, RULE_FAMILIES, active_families, describe_family, family_named
 from scoring.selection.family import LineUp, Row, RuleFamily, StandIn, Unit
+from scoring.selection.picking import Picks, pin_refusal, read_picks, split_references
 from scoring.selection.results import Blocker, Pick, Replacement, RuleCost, SelectionResult
 from scoring.selection.rules import (
     ABLE_TO_DO,
@@ -89,6 +94,7 @@ __all__ = [
     "Blocker",
     "LineUp",
     "Pick",
+    "Picks",
     "Replacement",
     "Row",
     "RuleCost",
@@ -105,9 +111,12 @@ __all__ = [
     "ineligibility",
     "labels_from_config",
     "organisation_key",
+    "pin_refusal",
     "prepare_candidates",
+    "read_picks",
     "rule_violations",
     "select_presenters",
+    "split_references",
     "survivor_involved",
     "top_n",
 ]

@@ -8,8 +8,8 @@ import pandas as pd
 
 from scoring.selection.candidates import prepare_candidates
 from scoring.selection.families import RULE_FAMILIES
-from scoring.selection.family import LineUp, RuleFamily
-from scoring.selection.rules import ABLE_TO_DO, FORMAT_LABELS, SelectionRules
+from scoring.selection.family import LineUp, RuleFamily, missing_columns
+from scoring.selection.rules import ABLE_TO_DO, FORMAT_LABELS, SelectionError, SelectionRules
 from scoring.selection.words import Names, plural
 
 
@@ -23,6 +23,9 @@ def rule_violations(
 ) -> list[str]:
     """Every rule a given line-up (submission_id -> format) breaks, in words: first its members that
     are unknown, cannot be selected or cannot present in their format, then each rule family's."""
+    missing = missing_columns(candidates.columns, rules, families)
+    if missing:
+        raise SelectionError(f"The candidates lack the column(s) {', '.join(missing)}.")
     frame = prepare_candidates(candidates).set_index("submission_id")
     picked = [int(s) for s in members]
     rows = frame.loc[[s for s in picked if s in frame.index]]

@@ -7,8 +7,8 @@ blocking set's families.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -373,6 +373,102 @@ class Organisation(_GroupCap):
         ]
 
 
+class _Filter(RuleFamily):
+    """Only candidates that pass a test of their own may be picked: one row keeping out all who fail."""
+
+    filter_rank = 10
+
+    def passes(self, row: Mapping[str, Any], rules: SelectionRules) -> bool:
+        raise NotImplementedError
+
+    def failing(self, rows: pd.DataFrame, rules: SelectionRules) -> list[bool]:
+        return [not self.passes(row, rules) for row in rows[list(self.columns)].to_dict("records")]
+
+    def constraints(self, model: Model) -> Iterable[Row]:
+        failing = self.failing(model.eligible, model.rules)
+        model.facts[self.name] = {"passing": failing.count(False)}
+        yield Row(Unit(self.name), -np.inf, 0, members=np.flatnonzero(self.failing(model.cand, model.rules)).tolist())
+
+    def stand_in(self, eligible: pd.DataFrame, rules: SelectionRules) -> StandIn:
+        # A stand-in must pass whenever the one it stands in for does (the rule may be switched off
+        # when its cost is measured, so the test is made whatever its threshold).
+        yes: frozenset[bool] = frozenset({True})
+        no: frozenset[bool] = frozenset()
+        return StandIn(covers=[no if fails else yes for fails in self.failing(eligible, rules)])
+
+    def blocker_message(self, model: Model, units: list[Unit], whole: set[str]) -> str | None:
+        if {u.family for u in units} != {"slots", self.name}:
+            return None
+        passing = model.facts[self.name]["passing"]
+        return (
+            f"There are {plural(model.rules.slots, 'slot')} but only {plural(passing, 'eligible submission')} "
+            f"{'meets' if passing == 1 else 'meet'} the rule “{self.describe(model.rules)}”."
+        )
+
+    def refusal(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        return "" if not self.active(rules) or self.passes(row, rules) else self.why(row, rules)
+
+    def why(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        raise NotImplementedError
+
+    def precheck(self, frame: pd.DataFrame, rules: SelectionRules) -> list[Blocker]:
+        """Eligible pins this rule keeps out."""
+        by_id = frame.set_index("submission_id")
+        out = []
+        for sid in sorted(set(rules.pinned) - set(rules.excluded)):
+            if sid in by_id.index and not by_id.loc[sid, "why_not"]:
+                row = by_id.loc[sid]
+                why = self.refusal(row.to_dict(), rules)
+                if why:
+                    out.append(Blocker(("pinned", self.name), f"{row['reference']} is pinned but {why}."))
+        return out
+
+    def violations(self, line_up: LineUp) -> list[str]:
+        if not self.active(line_up.rules):
+            return []
+        rows = line_up.rows
+        return [
+            f"{ref} {self.why(row, line_up.rules)}."
+            for ref, row in zip(rows["reference"].tolist(), rows.to_dict("records"), strict=True)
+            if not self.passes(row, line_up.rules)
+        ]
+
+
+class MinReviews(_Filter):
+    name = "reviews"
+    columns = ("reviews",)
+
+    def active(self, rules: SelectionRules) -> bool:
+        return rules.min_reviews > 0
+
+    def describe(self, rules: SelectionRules) -> str:
+        return f"at least {plural(rules.min_reviews, 'submitted review')} each"
+
+    def passes(self, row: Mapping[str, Any], rules: SelectionRules) -> bool:
+        return int(row["reviews"]) >= rules.min_reviews
+
+    def why(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        return f"has {plural(int(row['reviews']), 'submitted review')}, fewer than the {rules.min_reviews} required"
+
+
+class NoDiscussionFlag(_Filter):
+    name = "discussion"
+    columns = ("flagged",)
+    filter_rank = 11
+
+    def active(self, rules: SelectionRules) -> bool:
+        return bool(rules.no_discussion_flag)
+
+    def describe(self, rules: SelectionRules) -> str:
+        return "no open discussion flag"
+
+    def passes(self, row: Mapping[str, Any], rules: SelectionRules) -> bool:
+        return not bool(row["flagged"])
+
+    def why(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        return "is flagged for discussion (the reviewers disagree), and the rules take no open flag"
+
+
 class _ByHand(RuleFamily):
     """Submissions named by hand: one unit per submission."""
 
@@ -475,6 +571,8 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     Survivor(),
     Sector(),
     Organisation(),
+    MinReviews(),
+    NoDiscussionFlag(),
     Pinned(),
     Excluded(),
 )

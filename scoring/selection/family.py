@@ -16,8 +16,9 @@ line-up check need to know about it:
   set is this family's own (None: the general "cannot all be met" sentence);
 * `reasons(model, i, chosen)`: why a pick counts towards it, in words;
 * `violations(line_up)`: how a given line-up breaks it, in words;
-* optionally `notes` (said with every result) and `precheck` (blocks found
-  before solving).
+* optionally `notes` (said with every result), `precheck` (blocks found
+  before solving), `columns` (candidate columns it needs when active) and
+  `refusal(row, rules)` (why one candidate cannot be pinned under it).
 
 `families.RULE_FAMILIES` lists the built-in families in display order (which
 is also the order of the model's rows); `select_presenters`,
@@ -111,6 +112,8 @@ class RuleFamily:
     switchable: ClassVar[bool] = True
     # Units whose member must be in the line-up (pins): kept in the restricted first solves.
     forces_in: ClassVar[bool] = False
+    # Candidate columns the family needs beyond `REQUIRED_COLUMNS` (checked when it is active).
+    columns: ClassVar[tuple[str, ...]] = ()
 
     def active(self, rules: SelectionRules) -> bool:
         return True
@@ -145,5 +148,15 @@ class RuleFamily:
     def precheck(self, frame: pd.DataFrame, rules: SelectionRules) -> list[Blocker]:
         return []
 
+    def refusal(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        """Why this rule keeps the candidate (a prepared row) out of every line-up, in words; '' if it does not."""
+        return ""
+
     def __repr__(self) -> str:
         return f"<rule family {self.name}>"
+
+
+def missing_columns(columns: Iterable[str], rules: SelectionRules, families: Iterable[RuleFamily]) -> list[str]:
+    """The candidate columns that the active families need and `columns` lack."""
+    have = set(columns)
+    return sorted({c for f in families if f.active(rules) for c in f.columns} - have)

@@ -36,6 +36,8 @@ class SelectionRules:
     min_survivor_involved: int = 0
     max_per_sector: int | None = None
     max_per_organisation: int | None = None
+    min_reviews: int = 0
+    no_discussion_flag: bool = False
     themes: tuple[str, ...] = ()
     pinned: tuple[int, ...] = ()
     excluded: tuple[int, ...] = ()
@@ -52,6 +54,8 @@ class SelectionRules:
             min_survivor_involved=defaults.min_survivor_involved,
             max_per_sector=defaults.max_per_sector,
             max_per_organisation=defaults.max_per_organisation,
+            min_reviews=defaults.min_reviews,
+            no_discussion_flag=defaults.no_discussion_flag,
             themes=tuple(themes),
         )
         return dataclasses.replace(rules, **changes) if changes else rules
@@ -92,6 +96,7 @@ class SelectionRules:
         whole("max_virtual", self.max_virtual, 0, "The virtual capacity")
         whole("min_per_theme", self.min_per_theme, 0, "The minimum per theme")
         whole("min_survivor_involved", self.min_survivor_involved, 0, "The survivor-involved minimum")
+        whole("min_reviews", self.min_reviews, 0, "The minimum number of submitted reviews")
         if self.max_per_sector is not None:
             whole("max_per_sector", self.max_per_sector, 1, "The most per sector")
         if self.max_per_organisation is not None:

@@ -11,7 +11,7 @@ from scoring.selection.candidates import prepare_candidates, top_n
 from scoring.selection.diagnosis import blocker_message, find_blockers, precheck
 from scoring.selection.explanations import reasons, replacement, rule_costs
 from scoring.selection.families import RULE_FAMILIES
-from scoring.selection.family import RuleFamily, Unit
+from scoring.selection.family import RuleFamily, Unit, missing_columns
 from scoring.selection.model import Model, Solution
 from scoring.selection.results import Blocker, Pick, SelectionResult
 from scoring.selection.rules import SCORE_DECIMALS, SCORE_UNIT, SelectionError, SelectionRules
@@ -40,6 +40,9 @@ def select_presenters(
     problems = rules.problems()
     if problems:
         raise SelectionError(" ".join(problems))
+    missing = missing_columns(candidates.columns, rules, families)
+    if missing:
+        raise SelectionError(f"The candidates lack the column(s) {', '.join(missing)}.")
     frame = prepare_candidates(candidates)
     names = Names(labels)
     notes = _notes(frame, rules, names, families)

@@ -8,7 +8,7 @@ Contributor text (titles, organisations) only ever lands in cells.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -18,7 +18,8 @@ from scoring.selection import (
     SelectionRules,
     active_families,
     describe_family,
-    ineligibility,
+    pin_refusal,
+    prepare_candidates,
 )
 
 SURVIVOR_MEANING = (
@@ -59,6 +60,8 @@ def picks_table(result: SelectionResult, candidates: pd.DataFrame) -> pd.DataFra
                 "Format": FORMAT_LABELS[pick.format],
                 "Score": round(pick.score, 2),
                 "Pinned": pick.pinned,
+                "Reviews": _reviews(info, pick.submission_id),
+                "Flagged for discussion": _flagged(info, pick.submission_id),
                 "Why it is there": "; ".join(pick.reasons),
                 "Best replacement (every rule kept)": replacement,
                 "Score change if replaced": None if math.isnan(change) else round(change, 2),
@@ -66,6 +69,48 @@ def picks_table(result: SelectionResult, candidates: pd.DataFrame) -> pd.DataFra
             }
         )
     return pd.DataFrame(rows)
+
+
+def _reviews(info: pd.DataFrame, sid: int) -> int | None:
+    return int(info.loc[sid, "reviews"]) if "reviews" in info else None
+
+
+def _flagged(info: pd.DataFrame, sid: int) -> bool | None:
+    return bool(info.loc[sid, "flagged"]) if "flagged" in info else None
+
+
+def thin_picks(picks: pd.DataFrame, minimum: int = 2) -> list[str]:
+    """What the page says about picks with fewer than `minimum` reviews or flagged for discussion."""
+    out = []
+    if "Reviews" in picks and len(picks):
+        thin = picks[picks["Reviews"].fillna(0) < minimum]
+        if len(thin):
+            out.append(
+                f"{', '.join(thin['Reference'])}: fewer than {minimum} submitted reviews "
+                f"({', '.join(str(int(n)) for n in thin['Reviews'])})."
+            )
+    if "Flagged for discussion" in picks and len(picks):
+        flagged = picks[picks["Flagged for discussion"].fillna(False).astype(bool)]
+        if len(flagged):
+            out.append(f"{', '.join(flagged['Reference'])}: flagged for discussion (the reviewers disagree).")
+    return out
+
+
+def pick_list(candidates: pd.DataFrame, rules: SelectionRules) -> pd.DataFrame:
+    """Every submission for the Pin and Exclude boxes, by reference: title, score, reviews, discussion flag,
+    and whether it can be pinned under `rules` (or why not)."""
+    frame = prepare_candidates(candidates)
+    rows = frame.to_dict("records")
+    return pd.DataFrame(
+        {
+            "Reference": frame["reference"],
+            "Title": frame.get("title", ""),
+            "Score": frame["score"].round(2),
+            "Reviews": frame.get("reviews", None),
+            "Flagged for discussion": frame.get("flagged", None),
+            "Can be pinned": ["no: it " + why if (why := pin_refusal(row, rules)) else "yes" for row in rows],
+        }
+    )
 
 
 def rule_costs_table(result: SelectionResult) -> pd.DataFrame:
@@ -95,21 +140,3 @@ def rules_summary(rules: SelectionRules, references: Mapping[int, str]) -> pd.Da
     if rules.excluded:
         rows.append("excluded: " + ", ".join(references.get(i, str(i)) for i in rules.excluded))
     return pd.DataFrame({"Rules": rows})
-
-
-def choice_labels(candidates: pd.DataFrame, *, also: Iterable[int] = ()) -> dict[int, str]:
-    """Eligible submissions, best score first, as "REF · 4.21 · title", for the pin and exclude lists;
-    then any of `also` (e.g. saved pins) that are no longer eligible, with the reason."""
-    frame = (
-        candidates if "submission_id" in candidates.columns else candidates.rename_axis("submission_id").reset_index()
-    )
-    why = pd.Series(ineligibility(frame), index=frame.index)
-    eligible = frame[why == ""].sort_values(["score", "reference"], ascending=[False, True])
-    out = {
-        int(row.submission_id): f"{row.reference} · {row.score:.2f} · {row.title}"
-        for row in eligible.itertuples(index=False)
-    }
-    wanted = {int(i) for i in also} - set(out)
-    for index, row in frame[frame["submission_id"].isin(wanted)].iterrows():
-        out[int(row["submission_id"])] = f"{row['reference']} · not eligible: {why[index]} · {row['title']}"
-    return out

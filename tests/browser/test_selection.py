@@ -1,5 +1,6 @@
 """The admin goes from rankings to a presenter list in a real browser, on the
-demo call: sets the rules, pins one, excludes one, saves the line-up, downloads
+demo call: sets the rules, pins one by typing its reference and pressing Enter
+(an anonymous one first: refused, with the reason), excludes one, saves the line-up, downloads
 the presenter list CSV; the file is read back as Excel would get it."""
 
 from __future__ import annotations
@@ -40,11 +41,18 @@ def demo_state(demo_db_url):
     assert proposed.feasible
     info = candidates.set_index("submission_id")
     members = set(proposed.members)
-    eligible = info[(~info["anonymous"]) & info["presentation_preference"].eq("either") & info["score"].notna()]
+    eligible = info[
+        (~info["anonymous"])
+        & info["presentation_preference"].eq("either")
+        & info["score"].notna()
+        & info["reviews"].ge(rules.min_reviews)
+        & ~info["flagged"]
+    ]
     outsiders = eligible[~eligible.index.isin(members)].sort_values("score")
     return {
         "exclude": info.loc[proposed.picks[0].submission_id, "reference"],
         "pin": outsiders["reference"].iloc[len(outsiders) // 2],
+        "ids": {ref: int(sid) for sid, ref in info["reference"].items()},
         # Demo names repeat: only names that no named submission also uses can
         # tell an anonymous contributor apart.
         "anonymous_names": {n for sid, n in contacts if n and info.loc[sid, "anonymous"]}
@@ -54,12 +62,12 @@ def demo_state(demo_db_url):
     }
 
 
-def choose(page, label: str, reference: str) -> None:
-    box = page.locator('[data-testid="stMultiSelect"]').filter(has_text=label)
-    box.locator("input").click()
-    box.locator("input").fill(reference)
-    page.get_by_role("option", name=reference).first.click()
-    page.keyboard.press("Escape")
+def enter(page, label: str, references: str) -> None:
+    """Type references into a box of the rules form and press Enter (which proposes)."""
+    box = page.get_by_label(label, exact=False)
+    box.fill(references)
+    box.press("Enter")
+    wait_idle(page)
 
 
 def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
@@ -74,10 +82,15 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     page.get_by_label("Presenter slots").fill("5")
     page.get_by_label("Presenter slots").press("Enter")  # committed, and its run over, before the next widget
     wait_idle(page)
-    choose(page, "Pin: always in the line-up", demo_state["pin"])
-    choose(page, "Exclude: never in it", demo_state["exclude"])
-    page.get_by_role("button", name="Propose line-up").click()
-    wait_idle(page)
+    anonymous = sorted(demo_state["anonymous_refs"])[0]
+    enter(page, "Pin: always in the line-up", anonymous)
+    page.get_by_text(f"• {anonymous} cannot be pinned: it is anonymous.").wait_for()
+    page.get_by_text("Nothing changed").first.wait_for()
+    # The exact reference, then Enter: that one submission (a select-all of fuzzy matches took three).
+    enter(page, "Pin: always in the line-up", demo_state["pin"].lower())
+    enter(page, "Exclude: never in it", demo_state["exclude"])
+    assert page.get_by_label("Pin: always in the line-up", exact=False).input_value() == demo_state["pin"]
+    assert page.get_by_text("Nothing changed").count() == 0
     page.get_by_text("Plain top 5 by score").wait_for()
     wait_idle(page)
     screenshot(page, "admin-selection-pinned")
@@ -120,4 +133,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
         entries = audit.list_entries(s, filters=audit.AuditFilter(action="export.presenters", actor=ADMIN.username))
     db.dispose()
     assert [m.reference for m in saved.members] == references
+    rules = lineups_da.rules_of(saved)
+    assert rules.pinned == (demo_state["ids"][demo_state["pin"]],)
+    assert rules.excluded == (demo_state["ids"][demo_state["exclude"]],)
     assert entries.iloc[0]["new"]["file"] == download.suggested_filename

@@ -123,6 +123,15 @@ BROKEN = [
         "at least 1",
     ),
     ("slots cannot be filled", "slots = 6", "slots = 9", "selection.slots", "cannot be filled"),
+    ("negative review minimum", "min_reviews = 2", "min_reviews = -1", "selection.min_reviews", "at least 0"),
+    ("review minimum not whole", "min_reviews = 2", "min_reviews = 1.5", "selection.min_reviews", "whole number"),
+    (
+        "flag rule not boolean",
+        "no_discussion_flag = false",
+        'no_discussion_flag = "yes"',
+        "selection.no_discussion_flag",
+        "true or false",
+    ),
     ("blind switch not boolean", "blind = false", 'blind = "no"', "review.blind", "true or false"),
     (
         "deadline before close",
@@ -208,3 +217,15 @@ def test_the_app_stops_on_a_broken_configuration(tmp_path, sqlite_url):
     assert len(errors) == 1
     assert str(path) in errors[0] and "taxonomy.exploitation_types[1].id" in errors[0]
     assert not at.text_input  # no sign-in form, nothing else
+
+
+def test_selection_review_minimum_is_on_by_default_and_both_rules_are_off_when_absent(tmp_path):
+    selection = load_call_config().selection
+    assert (selection.min_reviews, selection.no_discussion_flag) == (2, False)
+    path = _broken(tmp_path, "min_reviews = 2\n", "no_discussion_flag = true\n")
+    path.write_text(path.read_text(encoding="utf-8").replace("no_discussion_flag = false\n", ""), encoding="utf-8")
+    assert load_call_config(path).selection.no_discussion_flag
+    path = _broken(tmp_path, "min_reviews = 2\n", "")
+    path.write_text(path.read_text(encoding="utf-8").replace("no_discussion_flag = false\n", ""), encoding="utf-8")
+    selection = load_call_config(path).selection
+    assert (selection.min_reviews, selection.no_discussion_flag) == (0, False)

@@ -113,6 +113,20 @@ def test_presenter_list_reads_back_intact_and_safe(db, call_config, saved):
     assert b"\r\n" in content  # RFC 4180 line ends
 
 
+def test_presenter_list_says_each_members_reviews_and_discussion_flag(db, call_config, saved):
+    tricky, plain = saved["ids"][:2]
+    scores = saved["scores"].copy()
+    scores.loc[tricky, "n_reviews"] = 1  # since saving: reviews withdrawn, and a flag raised
+    scores.loc[tricky, "flagged"] = True
+    with db.read() as s:
+        table = exports_da.presenter_list(s, config=call_config, line_up_id=saved["record"].id, scores=scores)
+    assert table.field_names[-2:] == ["Reviews", "Flagged for discussion"]
+    rows = {r["Reference"]: r for r in read_back(table.to_csv())}
+    refs = {m.submission_id: m.reference for m in saved["record"].members}
+    assert (rows[refs[tricky]]["Reviews"], rows[refs[tricky]]["Flagged for discussion"]) == ("1", "yes")
+    assert (rows[refs[plain]]["Reviews"], rows[refs[plain]]["Flagged for discussion"]) == ("3", "no")
+
+
 def test_a_member_who_became_anonymous_is_exported_without_identity(db, call_config, saved):
     tricky = saved["ids"][0]
     with db.write() as s:

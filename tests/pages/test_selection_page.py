@@ -61,6 +61,10 @@ def number(at, label):
     return next(n for n in at.number_input if n.label == label)
 
 
+def name_box(at):
+    return next(t for t in at.text_input if t.label == "Name")
+
+
 def submit(at, label, db_url):
     next(b for b in at.button if b.label == label).click()
     return rerun(at, db_url)
@@ -96,13 +100,13 @@ def test_admin_pins_excludes_saves_and_the_history_records_it(db, db_url, call):
     assert low not in set(first["Reference"])
     with db.read() as s:
         ids = {ref: sid for sid, ref in lineups_da.references(s, call["ids"]).items()}
-    at.multiselect(key="selection.pinned").set_value([ids[low]])
-    at.multiselect(key="selection.excluded").set_value([ids[top]])
+    at.text_input(key="selection.pinned").input(low)
+    at.text_input(key="selection.excluded").input(top)
     at = submit(at, "Propose line-up", db_url)
     table = line_up_table(at)
     assert low in set(table["Reference"]) and top not in set(table["Reference"])
     assert table.set_index("Reference").loc[low, "Pinned"]
-    at.text_input[0].input("Conference line-up")
+    name_box(at).input("Conference line-up")
     at = submit(at, "Save line-up", db_url)
     assert [s.value for s in at.success] == ["Saved as version 1."]
     with db.read() as s:
@@ -112,10 +116,10 @@ def test_admin_pins_excludes_saves_and_the_history_records_it(db, db_url, call):
     assert lineups_da.rules_of(saved).pinned == (ids[low],) and lineups_da.rules_of(saved).excluded == (ids[top],)
     assert history["action"].tolist() == ["line_up.save"]
     # Saving again under the same name without choosing to replace is refused; replacing makes version 2.
-    at.text_input[0].input("Conference line-up")
+    name_box(at).input("Conference line-up")
     at = submit(at, "Save line-up", db_url)
     assert any("already exists" in e.value for e in at.error)
-    at.text_input[0].input("Conference line-up")
+    name_box(at).input("Conference line-up")
     next(c for c in at.checkbox if c.label.startswith("Replace the saved")).check()
     at = submit(at, "Save line-up", db_url)
     assert [s.value for s in at.success] == ["Saved as version 2."]
@@ -134,7 +138,7 @@ def test_rules_that_cannot_all_hold_are_named(db_url, call):
 
 def test_office_sees_saved_line_ups_read_only(db, db_url, call, call_config):
     admin_view = run_app(db_url, call["admin"], page=SELECTION)
-    admin_view.text_input[0].input("Plan")
+    name_box(admin_view).input("Plan")
     submit(admin_view, "Save line-up", db_url)
     at = run_app(db_url, call["office"], page=SELECTION)
     assert not at.exception, at.exception
@@ -147,7 +151,7 @@ def test_office_sees_saved_line_ups_read_only(db, db_url, call, call_config):
 
 def test_exports_page_offers_both_files_and_logs_each_download(db, db_url, call):
     admin_view = run_app(db_url, call["admin"], page=SELECTION)
-    admin_view.text_input[0].input("Plan")
+    name_box(admin_view).input("Plan")
     submit(admin_view, "Save line-up", db_url)
     at = run_app(db_url, call["office"], page=EXPORTS)
     assert not at.exception, at.exception
@@ -175,17 +179,17 @@ def test_exports_without_a_saved_line_up_say_so(db_url, call):
 
 def test_admin_reloads_a_saved_line_ups_rules_and_goes_back_to_the_defaults(db, db_url, call):
     at = run_app(db_url, call["admin"], page=SELECTION)
-    pin = call["ids"][4]
-    at.multiselect(key="selection.pinned").set_value([pin])
+    pin = "CFE-0005"
+    at.text_input(key="selection.pinned").input(pin.lower())
     number(at, "Presenter slots").set_value(5)
     at = submit(at, "Propose line-up", db_url)
-    at.text_input[0].input("Five with a pin")
+    name_box(at).input("Five with a pin")
     at = submit(at, "Save line-up", db_url)
     at = submit(at, "Back to the call's defaults", db_url)
-    assert number(at, "Presenter slots").value == 6 and at.multiselect(key="selection.pinned").value == []
+    assert number(at, "Presenter slots").value == 6 and at.text_input(key="selection.pinned").value == ""
     at = submit(at, "Load these rules and pins into the form", db_url)
     assert number(at, "Presenter slots").value == 5
-    assert at.multiselect(key="selection.pinned").value == [pin]
+    assert at.text_input(key="selection.pinned").value == pin
     assert len(line_up_table(at)) == 5
 
 
@@ -199,7 +203,7 @@ def test_a_pick_and_a_saved_member_link_to_their_submission_on_the_submissions_p
     rerun(at, db_url)
     assert not at.exception, at.exception
     assert page_links(at) == [("submissions", {"submission": [picks["Reference"].iloc[2]]})]
-    at.text_input[0].input("Plan")
+    name_box(at).input("Plan")
     submit(at, "Save line-up", db_url)
     office = run_app(db_url, call["office"], page=SELECTION)
     members = next(df.value for df in office.dataframe if "Pinned" in df.value.columns)
@@ -211,3 +215,112 @@ def test_a_pick_and_a_saved_member_link_to_their_submission_on_the_submissions_p
     rerun(office, db_url)
     assert not office.exception, office.exception
     assert page_links(office) == [("submissions", {"submission": [members["Reference"].iloc[4]]})]
+
+
+def pick_list(at):
+    return next(df.value for df in at.dataframe if "Can be pinned" in df.value.columns).set_index("Reference")
+
+
+def test_a_typed_reference_pins_exactly_that_submission(db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    # CFE-0001 is a prefix of CFE-0010 to CFE-0014: a fuzzy match would take them all.
+    at.text_input(key="selection.pinned").input("cfe-0001")
+    at = submit(at, "Propose line-up", db_url)
+    assert not at.error, [e.value for e in at.error]
+    table = line_up_table(at).set_index("Reference")
+    assert table["Pinned"].tolist().count(True) == 1 and table.loc["CFE-0001", "Pinned"]
+    assert at.text_input(key="selection.pinned").value == "CFE-0001"
+
+
+def test_a_refused_pin_says_why_and_changes_nothing(db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    before = line_up_table(at)
+    number(at, "Presenter slots").set_value(5)
+    at.text_input(key="selection.pinned").input("CFE-0013, CFE-0014, CFE-0099, CFE-0003")
+    at.text_input(key="selection.excluded").input("CFE-0003")
+    at = submit(at, "Propose line-up", db_url)
+    assert any(e.value.startswith("Nothing changed") for e in at.error)
+    said = "\n".join(t.value for t in at.text)
+    for reason in (
+        "CFE-0099 is not a reference of a submission of this call.",
+        "CFE-0013 cannot be pinned: it is anonymous.",
+        "CFE-0014 cannot be pinned: it is not available to present.",
+        "CFE-0003 cannot be pinned: it is excluded at the same time.",
+    ):
+        assert f"• {reason}" in said
+    after = line_up_table(at)
+    assert after["Reference"].tolist() == before["Reference"].tolist() and len(after) == 6
+    assert not after["Pinned"].any()
+    assert [m.label for m in at.metric][1] == "Plain top 6 by score"
+
+
+def test_each_pick_shows_its_reviews_and_flag_and_the_new_rules_are_costed(db_url, call):
+    at = run_app(db_url, call["admin"], page=SELECTION)
+    table = line_up_table(at)
+    assert (table["Reviews"] == 2).all() and not table["Flagged for discussion"].any()
+    costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
+    assert "at least 2 submitted reviews each" in set(costs["Rule"])
+    assert "no open discussion flag" not in set(costs["Rule"])  # off by default
+    assert all(", 2 reviews" in t.value for t in at.text if t.value.split(":")[0] in set(table["Reference"]))
+    next(c for c in at.checkbox if c.label == "No pick flagged for discussion").check()
+    at = submit(at, "Propose line-up", db_url)
+    costs = next(df.value for df in at.dataframe if "Given up for this rule" in df.value.columns)
+    assert costs.set_index("Rule").loc["no open discussion flag", "Given up for this rule"] == 0
+    number(at, "At least submitted reviews each (0: no minimum)").set_value(3)
+    at = submit(at, "Propose line-up", db_url)
+    assert any("No line-up keeps every rule" in e.value for e in at.error)
+    said = "\n".join(t.value for t in at.text)
+    assert (
+        "There are 6 slots but only 0 eligible submissions meet the rule “at least 3 submitted reviews each”." in said
+    )
+
+
+@pytest.fixture
+def thin(db, call, call_config):
+    """Two more submissions, top-scored: CFE-0015 with the reviewers far apart (flagged for discussion),
+    CFE-0016 with one review."""
+    themes = call_config.vocabulary("themes").ids
+    with db.write() as s:
+        reviewers = [make_user(s) for _ in range(2)]
+        for n, (sector, marks) in enumerate((("legal", (1, 5)), ("health", (5,)))):
+            sid = make_submission(
+                s,
+                call_config,
+                title=f"Thin {n}",
+                themes=list(themes),
+                sector=sector,
+                organisation=f"Thin organisation {n}",
+                presentation_preference="either",
+            )
+            for reviewer, mark in zip(reviewers, marks, strict=False):
+                assign(s, sid, reviewer)
+                submit_review(s, call_config, sid, reviewer, scores=dict.fromkeys(call_config.criterion_ids, mark))
+    return call
+
+
+def test_thin_and_flagged_submissions_are_listed_refused_as_pins_and_named_when_picked(db_url, thin):
+    at = run_app(db_url, thin["admin"], page=SELECTION)
+    listing = pick_list(at)
+    assert listing.loc["CFE-0015", "Flagged for discussion"] and listing.loc["CFE-0015", "Reviews"] == 2
+    assert listing.loc["CFE-0015", "Can be pinned"] == "yes"  # the flag rule is off by default
+    assert listing.loc["CFE-0016", "Reviews"] == 1
+    assert listing.loc["CFE-0016", "Can be pinned"] == "no: it has 1 submitted review, fewer than the 2 required"
+    assert listing.loc["CFE-0001", "Can be pinned"] == "yes"
+    assert "CFE-0016" not in set(line_up_table(at)["Reference"])
+    next(c for c in at.checkbox if c.label == "No pick flagged for discussion").check()
+    at.text_input(key="selection.pinned").input("CFE-0015 CFE-0016")
+    at = submit(at, "Propose line-up", db_url)
+    said = "\n".join(t.value for t in at.text)
+    assert "• CFE-0016 cannot be pinned: it has 1 submitted review, fewer than the 2 required." in said
+    assert "• CFE-0015 cannot be pinned: it is flagged for discussion" in said
+    # With both rules off the pins hold, and the page says what they are.
+    number(at, "At least submitted reviews each (0: no minimum)").set_value(0)
+    next(c for c in at.checkbox if c.label == "No pick flagged for discussion").uncheck()
+    at = submit(at, "Propose line-up", db_url)
+    assert not at.error, [e.value for e in at.error]
+    table = line_up_table(at).set_index("Reference")
+    assert table.loc["CFE-0015", "Flagged for discussion"] and table.loc["CFE-0016", "Reviews"] == 1
+    assert any(w.value.startswith("Look at these picks") for w in at.warning)
+    said = "\n".join(t.value for t in at.text)
+    assert "• CFE-0016: fewer than 2 submitted reviews (1)." in said
+    assert "• CFE-0015: flagged for discussion (the reviewers disagree)." in said

@@ -42,6 +42,8 @@ def cand(
     org=None,
     anonymous=False,
     ref=None,
+    reviews=2,
+    flagged=False,
 ):
     return {
         "submission_id": sid,
@@ -54,6 +56,8 @@ def cand(
         "sector": sector,
         "evidence_source": source,
         "organisation": org if org is not None else f"Organisation {sid}",
+        "reviews": reviews,
+        "flagged": flagged,
     }
 
 
@@ -79,6 +83,10 @@ def _eligible(row) -> bool:
 def _keeps_rules(combo, r: SelectionRules, forms_covered: set[str]) -> bool:
     ids = {c["submission_id"] for c in combo}
     if ids & set(r.excluded) or not set(r.pinned) <= ids:
+        return False
+    if any(c["reviews"] < r.min_reviews for c in combo):
+        return False
+    if r.no_discussion_flag and any(c["flagged"] for c in combo):
         return False
     only_in = sum(c["presentation_preference"] == "in_person" for c in combo)
     only_virtual = sum(c["presentation_preference"] == "virtual" for c in combo)
@@ -154,6 +162,8 @@ def instances(draw, crowded: bool = False):
                 org=draw(st.sampled_from(ORGS)) or f"Solo {sid}",
                 anonymous=draw(st.integers(0, 15)) == 0,
                 ref=f"R-{draw(st.integers(0, 999)):03d}-{sid}",
+                reviews=draw(st.integers(1, 3)),
+                flagged=draw(st.integers(0, 3)) == 0,
             )
         )
     slots = draw(st.integers(1, 2 if crowded else 4))
@@ -171,6 +181,8 @@ def instances(draw, crowded: bool = False):
         min_survivor_involved=draw(st.sampled_from((0, 0, 1))),
         max_per_sector=draw(st.sampled_from((None, 1, 2))),
         max_per_organisation=draw(st.sampled_from((None, 1))),
+        min_reviews=draw(st.sampled_from((0, 0, 2, 3))),
+        no_discussion_flag=draw(st.sampled_from((False, False, True))),
         themes=themes,
         pinned=tuple(pinned),
         excluded=tuple(excluded),
@@ -259,6 +271,8 @@ def _without_family(r: SelectionRules, family: str) -> SelectionRules:
         "survivor": {"min_survivor_involved": 0},
         "sector": {"max_per_sector": None},
         "organisation": {"max_per_organisation": None},
+        "reviews": {"min_reviews": 0},
+        "discussion": {"no_discussion_flag": False},
         "pinned": {"pinned": ()},
         "excluded": {"excluded": ()},
     }[family]
@@ -395,6 +409,7 @@ def test_rules_come_from_the_call_configuration_and_round_trip(call_config):
         ({"max_virtual": -1}, "virtual capacity must be at least 0"),
         ({"max_per_sector": 0}, "per sector must be at least 1"),
         ({"min_per_theme": 1.5}, "whole number"),
+        ({"min_reviews": -1}, "submitted reviews must be at least 0"),
         ({"pinned": (1,), "excluded": (1,)}, "both pinned and excluded"),
     ],
 )

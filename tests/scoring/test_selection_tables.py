@@ -1,6 +1,7 @@
 """Display frames of a selection: reasons and replacements per pick, rule costs,
-saved rules in words, and the pin/exclude choices (saved pins that are no
-longer eligible stay listed, with the reason)."""
+saved rules in words, and the list behind the Pin and Exclude boxes (every
+submission by reference, with its reviews, discussion flag and why it cannot
+be pinned)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pandas as pd
 import pytest
 
 from scoring.selection import SelectionRules, select_presenters
-from scoring.selection.tables import choice_labels, picks_table, rule_costs_table, rules_summary
+from scoring.selection.tables import pick_list, picks_table, rule_costs_table, rules_summary, thin_picks
 
 
 def cand(sid, score, **kw):
@@ -74,9 +75,34 @@ def test_rules_summary_names_pins_and_exclusions_by_reference():
     assert rows[-2:] == ["pinned: R-001", "excluded: R-002, 3"]
 
 
-def test_choices_list_the_eligible_best_first_and_keep_ineligible_saved_pins(frame):
-    choices = choice_labels(frame, also=[5])
-    assert list(choices) == [1, 2, 3, 4, 5]
-    assert choices[1] == "R-001 · 5.00 · Title 1"
-    assert choices[5] == "R-005 · not eligible: anonymous · Title 5"
-    assert 6 not in choices
+def test_pick_list_shows_every_submission_by_reference_with_reviews_flag_and_why_it_cannot_be_pinned(frame):
+    frame = frame.assign(reviews=[3, 1, 2, 2, 2, 0], flagged=[False, False, True, False, False, False])
+    rules = SelectionRules(
+        slots=2, max_in_person=2, max_virtual=2, min_reviews=2, no_discussion_flag=True, excluded=(4,)
+    )
+    table = pick_list(frame, rules).set_index("Reference")
+    assert list(table.index) == [f"R-{i:03d}" for i in range(1, 7)]
+    assert table.loc["R-001", "Title"] == "Title 1"
+    assert table.loc["R-001", "Reviews"] == 3 and not table.loc["R-001", "Flagged for discussion"]
+    assert table.loc["R-003", "Flagged for discussion"]
+    status = table["Can be pinned"]
+    assert status["R-001"] == "yes"
+    assert status["R-002"] == "no: it has 1 submitted review, fewer than the 2 required"
+    assert status["R-003"].startswith("no: it is flagged for discussion")
+    assert status["R-004"] == "no: it is excluded at the same time"
+    assert status["R-005"] == "no: it is anonymous"
+    assert status["R-006"] == "no: it has no submitted review yet (no score)"
+
+
+def test_picks_show_their_reviews_and_flag_and_thin_picks_are_named(frame):
+    frame = frame.assign(reviews=[1, 3, 3, 3, 3, 0], flagged=[False, True, False, False, False, False])
+    result = select_presenters(frame, SelectionRules(slots=2, max_in_person=2, max_virtual=2))
+    table = picks_table(result, frame).set_index("Reference")
+    assert table.loc["R-001", "Reviews"] == 1 and not table.loc["R-001", "Flagged for discussion"]
+    assert table.loc["R-002", "Reviews"] == 3 and table.loc["R-002", "Flagged for discussion"]
+    assert thin_picks(table.reset_index(), 2) == [
+        "R-001: fewer than 2 submitted reviews (1).",
+        "R-002: flagged for discussion (the reviewers disagree).",
+    ]
+    strict = SelectionRules(slots=2, max_in_person=2, max_virtual=2, min_reviews=2, no_discussion_flag=True)
+    assert thin_picks(picks_table(select_presenters(frame, strict), frame), 2) == []
