@@ -117,10 +117,25 @@ def propose_replacements(
     """
     states = _states(presenters)
     declined = tuple(sorted(s for s, state in states.items() if state is PresenterState.DECLINED))
-    kept = {s: state for s, state in states.items() if state is not PresenterState.DECLINED}
+    solved, prepared = _problem(candidates, rules, states, declined)
+    empty = ReplacementProposal(solved, {}, (), declined, math.nan, _total(prepared, list(states)))
+    pre = precheck(prepared, solved, families)
+    if pre:
+        return dataclasses.replace(empty, blockers=tuple(pre))
+    shortfall, filled = _fill(prepared, solved)
+    if filled is None:
+        return dataclasses.replace(empty, blockers=shortfall)
+    model = Model(prepared, filled, Names(labels), families)
+    return _solve(model, dataclasses.replace(empty, rules=filled), states, shortfall)
+
+
+def _problem(
+    candidates: pd.DataFrame, rules: SelectionRules, states: dict[int, PresenterState], declined: tuple[int, ...]
+) -> tuple[SelectionRules, pd.DataFrame]:
+    """The rules solved (kept presenters pinned, declines excluded) and the prepared candidates."""
     if len(states) > rules.slots:
         raise SelectionError(f"The line-up has {len(states)} presenters but only {plural(rules.slots, 'slot')}.")
-    frame = _with_replies(candidates, kept)
+    kept = {s: state for s, state in states.items() if state is not PresenterState.DECLINED}
     solved = dataclasses.replace(
         rules,
         pinned=tuple(sorted(set(kept) | (set(rules.pinned) - set(declined)))),
@@ -129,21 +144,25 @@ def propose_replacements(
     problems = solved.problems()
     if problems:
         raise SelectionError(" ".join(problems))
-    prepared = prepare_candidates(frame)
-    before = _total(prepared, list(states))
-    empty = ReplacementProposal(solved, {}, (), declined, math.nan, before)
-    pre = precheck(prepared, solved, families)
-    if pre:
-        return dataclasses.replace(empty, blockers=tuple(pre))
-    shortfall: tuple[Blocker, ...] = ()
-    free = _free(prepared, solved)
-    held = len(solved.pinned)
-    if held + len(free) < solved.slots:
-        shortfall = (_shortfall(solved, held, free),)
-        if not held and not free:
-            return dataclasses.replace(empty, blockers=shortfall)
-        solved = dataclasses.replace(solved, slots=held + len(free))
-    model = Model(prepared, solved, Names(labels), families)
+    return solved, prepare_candidates(_with_replies(candidates, kept))
+
+
+def _fill(prepared: pd.DataFrame, rules: SelectionRules) -> tuple[tuple[Blocker, ...], SelectionRules | None]:
+    """Fewer left than empty slots: said, and the slots that can be filled (None: nobody at all)."""
+    free = _free(prepared, rules)
+    held = len(rules.pinned)
+    if held + len(free) >= rules.slots:
+        return (), rules
+    shortfall = (_shortfall(rules, held, free),)
+    if not held and not free:
+        return shortfall, None
+    return shortfall, dataclasses.replace(rules, slots=held + len(free))
+
+
+def _solve(
+    model: Model, empty: ReplacementProposal, states: dict[int, PresenterState], shortfall: tuple[Blocker, ...]
+) -> ReplacementProposal:
+    """The best line-up with the hand choices and slots held, the rules that block relaxed and said."""
     hard = frozenset(u for f in model.active if f.by_hand or not f.switchable for u in model.units_of(f.name))
     if not model.feasible(hard):  # more pinned than slots: nothing to relax
         units = sorted(hard, key=lambda u: (model.display_index(u.family), str(u.member)))
@@ -151,21 +170,18 @@ def propose_replacements(
             empty, blockers=(Blocker(("slots", "pinned"), blocker_message(model, units, set())),)
         )
     found = [(Blocker(b.families, b.message + HELD), units) for b, units in blocking_sets(model, hard)]
-    relaxed = frozenset().union(*(units for _blocker, units in found))
+    relaxed: frozenset[Unit] = frozenset().union(*(units for _blocker, units in found))
     active = frozenset(model.units) - relaxed
     solution = model.solve(active)
     if solution is None:  # cannot happen once the blocks are relaxed; said rather than assumed
         return dataclasses.replace(empty, blockers=(*shortfall, *(b for b, _units in found)))
     formats = model.assign_formats(solution.chosen)
-    order = sorted(solution.chosen, key=lambda i: model.rank[i])
-    members = {int(model.ids[i]): formats[i] for i in order}
-    return ReplacementProposal(
-        rules=solved,
+    members = {int(model.ids[i]): formats[i] for i in sorted(solution.chosen, key=lambda i: model.rank[i])}
+    return dataclasses.replace(
+        empty,
         members=members,
         entering=tuple(s for s in members if s not in states),
-        declined=declined,
         objective=round(solution.objective * SCORE_UNIT, 6),
-        before_objective=before,
         rule_changes=tuple(_rule_changes(model, active, relaxed, solution.objective)),
         relaxed=(*shortfall, *(b for b, _units in found)),
     )
@@ -221,7 +237,8 @@ def _shortfall(rules: SelectionRules, kept: int, free: list[str]) -> Blocker:
     else:
         left = "no eligible submission is left"
     message = (
-        f"There are {plural(rules.slots, 'slot')} and {plural(kept, 'presenter')} kept, but {left} that is not "
+        f"There {'is' if rules.slots == 1 else 'are'} {plural(rules.slots, 'slot')} and {plural(kept, 'presenter')} "
+        f"kept, but {left} that is not "
         f"declined, excluded or already in the line-up, so {plural(empty, 'slot stays', 'slots stay')} empty."
     )
     return Blocker(("slots",), message)

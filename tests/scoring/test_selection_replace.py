@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from scoring import selection
 from scoring.selection import RULE_FAMILIES, SelectionError, SelectionRules, rule_violations, select_presenters
 from scoring.selection.replace import PresenterState, propose_replacements
-from tests.scoring.test_selection import _without_family, brute_force, cand, instances, key_of, rules
+from tests.scoring.test_selection import _eligible, _without_family, brute_force, cand, instances, key_of, rules
 
 IN, VIRTUAL, AWAITING, DECLINED = (
     PresenterState.ACCEPTED_IN_PERSON,
@@ -111,7 +111,11 @@ def assert_best_replacement(rows, r, states):
     proposal = propose_replacements(pd.DataFrame(rows), r, states)
     replied, problem = replacement_problem(rows, r, states)
     best_key, best = brute_force(replied, problem)
-    assert proposal.feasible, proposal.blockers
+    if not proposal.feasible:  # only when every presenter declined and nobody eligible is left
+        assert set(states) == set(problem.excluded) - set(r.excluded)
+        assert not [c for c in replied if _eligible(c) and c["submission_id"] not in problem.excluded]
+        assert best_key is None and "stay" in proposal.blockers[0].message
+        return
     assert_states_held(proposal, states, problem)
     event(
         "every rule kept"
