@@ -40,34 +40,46 @@ def _describe(model: Model, unit: Unit, whole: set[str]) -> str:
 
 def find_blockers(model: Model) -> list[Blocker]:
     """Minimal sets of rules that block every line-up, found by deletion filtering."""
-    blockers: list[Blocker] = []
+    return [blocker for blocker, _units in blocking_sets(model)]
+
+
+def blocking_sets(model: Model, hard: frozenset[Unit] = frozenset()) -> list[tuple[Blocker, frozenset[Unit]]]:
+    """Each minimal blocking set in words, with the units relaxed to get past it. Units in `hard` are
+    never blamed nor relaxed (they stay on in every trial); the caller checks they can hold alone."""
+    blockers: list[tuple[Blocker, frozenset[Unit]]] = []
     relaxed: set[Unit] = set()
     order = sorted(model.families, key=lambda f: f.filter_rank)
     for _ in range(MAX_BLOCKERS):
-        pool = frozenset(u for u in model.units if u not in relaxed)
-        if model.feasible(pool):
+        pool = frozenset(u for u in model.units if u not in relaxed and u not in hard)
+        if model.feasible(pool | hard):
             break
-        keep = _blocking_families(model, pool, [f.name for f in order if any(u.family == f.name for u in pool)])
+        families = [f.name for f in order if any(u.family == f.name for u in pool)]
+        keep = _blocking_families(model, pool, families, hard)
         whole = {f for f in keep if len([u for u in pool if u.family == f]) > REFINE_LIMIT}
-        units = _blocking_units(model, [u for u in pool if u.family in keep], keep, whole)
+        units = _blocking_units(model, [u for u in pool if u.family in keep], keep, whole, hard)
         units.sort(key=lambda u: (model.display_index(u.family), str(u.member)))
         names = tuple(f.name for f in model.families if f.name in keep)
-        blockers.append(Blocker(families=names, message=blocker_message(model, units, whole)))
-        relaxed |= {u for u in pool if u.family in whole} | set(units)
+        gone = frozenset({u for u in pool if u.family in whole} | set(units))
+        blockers.append((Blocker(families=names, message=blocker_message(model, units, whole)), gone))
+        relaxed |= gone
     return blockers
 
 
-def _blocking_families(model: Model, pool: frozenset[Unit], families: list[str]) -> list[str]:
+def _blocking_families(
+    model: Model, pool: frozenset[Unit], families: list[str], hard: frozenset[Unit] = frozenset()
+) -> list[str]:
     """Drop each family in turn while the rest still block."""
     keep = list(families)
     for fam in families:
         trial = [f for f in keep if f != fam]
-        if not model.feasible(frozenset(u for u in pool if u.family in trial)):
+        if not model.feasible(frozenset(u for u in pool if u.family in trial) | hard):
             keep = trial
     return keep
 
 
-def _blocking_units(model: Model, units: list[Unit], keep: list[str], whole: set[str]) -> list[Unit]:
+def _blocking_units(
+    model: Model, units: list[Unit], keep: list[str], whole: set[str], hard: frozenset[Unit] = frozenset()
+) -> list[Unit]:
     """Within the blocking families (but those named as a whole), drop each unit while the rest still block."""
     for fam in keep:
         mine = [u for u in units if u.family == fam]
@@ -75,6 +87,6 @@ def _blocking_units(model: Model, units: list[Unit], keep: list[str], whole: set
             continue
         for unit in mine:
             trial_units = [u for u in units if u != unit]
-            if not model.feasible(frozenset(trial_units)):
+            if not model.feasible(frozenset(trial_units) | hard):
                 units = trial_units
     return units
