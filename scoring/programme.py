@@ -32,6 +32,7 @@ Pure: no Streamlit, no database.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -50,7 +51,7 @@ PRESENTER_FORMATS = {"in_person": "in person", "virtual": "virtually"}
 TAKES = {"in_person": ("in_person",), "online": ("virtual",), "hybrid": ("in_person", "virtual")}
 NEEDS_ROOM = ("in_person", "hybrid")
 NEEDS_LINK = ("online", "hybrid")
-SOLVER_TIME_LIMIT_S = 20.0
+SOLVER_OPTIONS: dict[str, Any] = {"mip_rel_gap": 0.0, "time_limit": 10.0}
 LINK_PATTERN = re.compile(r"https?://[^\s<>\"'\\]+", re.IGNORECASE)
 
 
@@ -105,6 +106,16 @@ class Proposal:
     session_themes: dict[int | str, str | None]  # the theme each session was given (None: none)
     on_theme: int = 0  # presenters on their session's theme
     empty_sessions: int = 0
+    proven_best: bool = True  # False: the solver's time ran out first (said in `note`)
+
+    @property
+    def note(self) -> str:
+        if self.proven_best:
+            return ""
+        return (
+            "The solver reached its time limit before it could prove these placements the best: they keep every "
+            "rule, but a better programme may exist."
+        )
 
     @property
     def by_session(self) -> dict[int | str, list[int]]:
@@ -315,8 +326,8 @@ def _presenter_order(presenters: Iterable[Presenter]) -> list[Presenter]:
 
 @dataclass
 class _Model:
-    """The integer programme: x[p, s] (p placed in s), z[s, t] (s is on theme t), w[p, s, t] (p on its
-    theme t in s), u[s] (s not empty)."""
+    """The integer programme: x[p, s] (p placed in s), z[s, t] (s is on theme t), o[p, s] (p is in s and on
+    its theme), u[s] (s not empty)."""
 
     presenters: list[Presenter]
     sessions: list[ProgrammeSession]
@@ -336,6 +347,7 @@ class _Model:
                     x[p, s] = self.var("x", p, s)
         self.x = x
         self._themes(x)
+        self._symmetry(x)
         for p in range(len(self.presenters)):
             self.rows.append(({v: 1.0 for (q, _), v in x.items() if q == p}, 0.0, 1.0))
         for s, session in enumerate(self.sessions):
@@ -346,7 +358,7 @@ class _Model:
 
     def _themes(self, x: Mapping[tuple[int, int], int]) -> None:
         self.z: dict[tuple[int, str], int] = {}
-        self.w: dict[tuple[int, int, str], int] = {}
+        self.o: dict[tuple[int, int], int] = {}
         for s, session in enumerate(self.sessions):
             offered = sorted({t for (p, t2) in x if t2 == s for t in self.presenters[p].themes})
             if session.theme is not None:
@@ -356,11 +368,35 @@ class _Model:
             if offered:
                 self.rows.append(({self.z[s, t]: 1.0 for t in offered}, 0.0, 1.0))
         for (p, s), xv in x.items():
-            for t in self.presenters[p].themes:
-                if (s, t) in self.z and (p, s, t) not in self.w:
-                    w = self.w[p, s, t] = self.var("w", p, s, t)
-                    self.rows.append(({w: 1.0, xv: -1.0}, -np.inf, 0.0))
-                    self.rows.append(({w: 1.0, self.z[s, t]: -1.0}, -np.inf, 0.0))
+            mine = [self.z[s, t] for t in dict.fromkeys(self.presenters[p].themes) if (s, t) in self.z]
+            if mine:
+                o = self.o[p, s] = self.var("o", p, s)
+                self.rows.append(({o: 1.0, xv: -1.0}, -np.inf, 0.0))  # on theme only where placed
+                self.rows.append(({o: 1.0, **dict.fromkeys(mine, -1.0)}, -np.inf, 0.0))  # and the theme is one of its
+
+    def _symmetry(self, x: Mapping[tuple[int, int], int]) -> None:
+        """Interchangeable sessions (same format and places, no theme of their own, nothing kept in them) are
+        filled in order, and interchangeable presenters (same format and themes, not kept) placed in order:
+        any programme can be rearranged so, with the same worth, so the best is still found, faster."""
+        kept_in = set(self.kept.values())
+        groups: dict[Any, list[int]] = {}
+        for s, session in enumerate(self.sessions):
+            if session.theme is None and session.key not in kept_in:
+                groups.setdefault((session.format, session.capacity), []).append(s)
+        for members in groups.values():
+            for a, b in itertools.pairwise(members):
+                load = {v: 1.0 for (_, t), v in x.items() if t == a}
+                load.update({v: -1.0 for (_, t), v in x.items() if t == b})
+                self.rows.append((load, 0.0, np.inf))
+        classes: dict[Any, list[int]] = {}
+        for p, person in enumerate(self.presenters):
+            if person.submission_id not in self.kept:
+                classes.setdefault((person.format, frozenset(person.themes)), []).append(p)
+        for members in classes.values():
+            for a, b in itertools.pairwise(members):
+                placed = {v: 1.0 for (q, _), v in x.items() if q == a}
+                placed.update({v: -1.0 for (q, _), v in x.items() if q == b})
+                self.rows.append((placed, 0.0, np.inf))
 
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         lower, upper = np.zeros(len(self.columns)), np.ones(len(self.columns))
@@ -381,17 +417,18 @@ class _Model:
         c = np.zeros(len(self.columns))
         for v in self.x.values():
             c[v] = -w_placed
-        for v in self.w.values():
+        for v in self.o.values():
             c[v] = -w_theme
         for i, name in enumerate(self.columns):
             if name[0] == "u":
                 c[i] = -1.0
         return c
 
-    def solve(self) -> np.ndarray:
+    def solve(self) -> tuple[np.ndarray, bool]:
+        """The values of the columns, and whether they are proven the best (False: the time limit came first)."""
         n = len(self.columns)
         if n == 0:
-            return np.zeros(0)
+            return np.zeros(0), True
         matrix = np.zeros((len(self.rows), n))
         for r, (coefs, _, _) in enumerate(self.rows):
             for v, a in coefs.items():
@@ -404,11 +441,11 @@ class _Model:
             integrality=np.ones(n),
             bounds=Bounds(lower, upper),
             constraints=[LinearConstraint(matrix, lb, ub)] if self.rows else [],
-            options={"mip_rel_gap": 0.0, "time_limit": SOLVER_TIME_LIMIT_S},
+            options=SOLVER_OPTIONS,
         )
-        if res.status != 0 or res.x is None:
+        if res.status not in (0, 1) or res.x is None:
             raise ProgrammeError([f"The placements could not be worked out ({res.message})."])
-        return np.rint(res.x).astype(int)
+        return np.rint(res.x).astype(int), res.status == 0
 
 
 def propose_placements(
@@ -431,20 +468,19 @@ def propose_placements(
         kept={pl.submission_id: pl.session_key for pl in keep},
     )
     model.build()
-    values = model.solve()
-    return _read(model, values, _Names(dict(theme_labels or {})))
+    values, proven = model.solve()
+    return dataclasses.replace(_read(model, values, _Names(dict(theme_labels or {}))), proven_best=proven)
 
 
 def _read(model: _Model, values: np.ndarray, names: _Names) -> Proposal:
     where = {p: s for (p, s), v in model.x.items() if values[v]}
-    label: dict[int, str | None] = dict.fromkeys(range(len(model.sessions)))
-    on_theme: dict[int, str] = {}
-    for (p, s, t), v in model.w.items():
-        if values[v] and where.get(p) == s:
-            on_theme[p] = t
-            label[s] = t
-    for s, session in enumerate(model.sessions):
-        label[s] = session.theme if session.theme is not None else label[s]
+    chosen = {s: t for (s, t), v in model.z.items() if values[v]}
+    on_theme = {p: chosen[s] for (p, s), v in model.o.items() if values[v] and where.get(p) == s}
+    used = {where[p] for p in on_theme}  # a session's theme counts only if someone in it is on it
+    label: dict[int, str | None] = {
+        s: session.theme if session.theme is not None else (chosen.get(s) if s in used else None)
+        for s, session in enumerate(model.sessions)
+    }
     placements, unplaced = [], []
     for p, person in enumerate(model.presenters):
         if p in where:
