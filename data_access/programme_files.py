@@ -37,7 +37,9 @@ from scoring.programme import (
     UK,
     Placement,
     Presenter,
+    ProgrammeError,
     ProgrammeSession,
+    time_problems,
 )
 from scoring.replies import ACCEPTED_FORMAT, Invitation, reply_label
 from scoring.selection import FORMAT_LABELS
@@ -91,6 +93,10 @@ class CalendarFile:
 
 
 def _ordered(sessions: Sequence[ProgrammeSession]) -> list[ProgrammeSession]:
+    """In time order; `ProgrammeError` (in words) if a session's times cannot be put in a file."""
+    problems = [problem for s in sessions for problem in time_problems(s)]
+    if problems:
+        raise ProgrammeError(problems)
     return sorted(sessions, key=lambda s: (s.starts.timestamp(), s.title, str(s.key)))
 
 
@@ -237,7 +243,7 @@ def presenter_programme_columns(
 ) -> dict[int, dict[str, Any]]:
     """For the presenter list: submission_id -> session, its date and time (UK), the format they present in
     (the one accepted, else the one offered) and the reply, for every invited presenter."""
-    by_key = {s.key: s for s in sessions}
+    by_key = {s.key: s for s in _ordered(sessions)}
     where = {pl.submission_id: by_key.get(pl.session_key) for pl in placements}
     out: dict[int, dict[str, Any]] = {}
     for inv in invitations:

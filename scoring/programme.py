@@ -177,16 +177,26 @@ def _aware(value: Any) -> bool:
     return isinstance(value, dt.datetime) and value.utcoffset() is not None
 
 
+def _called(session: ProgrammeSession) -> str:
+    return _name(session) if str(session.title).strip() else f"Session {session.key}"
+
+
+def time_problems(session: ProgrammeSession) -> list[str]:
+    """What is wrong with a session's times, in words (a file cannot be made of it then)."""
+    if not (_aware(session.starts) and _aware(session.ends)):
+        return [f"{_called(session)} needs a start and an end with their time zone (UK time)."]
+    if session.ends <= session.starts:
+        return [f"{_called(session)} ends before it starts."]
+    return []
+
+
 def session_problems(session: ProgrammeSession) -> list[str]:
     """Everything wrong with one session as input, in words; empty if usable."""
-    name = _name(session) if str(session.title).strip() else f"Session {session.key}"
+    name = _called(session)
     out: list[str] = []
     if not str(session.title).strip():
         out.append(f"{name} needs a title.")
-    if not (_aware(session.starts) and _aware(session.ends)):
-        out.append(f"{name} needs a start and an end with their time zone (UK time).")
-    elif session.ends <= session.starts:
-        out.append(f"{name} ends before it starts.")
+    out.extend(time_problems(session))
     if isinstance(session.capacity, bool) or not isinstance(session.capacity, int) or session.capacity < 1:
         out.append(f"{name} needs room for at least one presenter, not {session.capacity!r}.")
     if session.format not in SESSION_FORMATS:

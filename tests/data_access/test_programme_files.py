@@ -10,6 +10,8 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from data_access.programme_files import (
     PRESENTER_PROGRAMME_FIELDS,
     PROGRAMME_FIELDS,
@@ -19,7 +21,7 @@ from data_access.programme_files import (
     programme_table,
     session_uid,
 )
-from scoring.programme import Placement, Presenter, ProgrammeSession
+from scoring.programme import Placement, Presenter, ProgrammeError, ProgrammeSession
 from scoring.replies import ACCEPTED_VIRTUAL, AWAITING, DECLINED, Invitation
 from tests.support.icalendar_parser import events, parse
 
@@ -197,3 +199,21 @@ def test_presenter_list_gains_session_time_format_and_reply():
     assert (columns[2]["Presents"], columns[2]["Reply"]) == ("Virtual", "Accepted (virtual)")  # accepted another format
     assert columns[3]["Reply"] == "No reply by the deadline"
     assert columns[4]["Session"] is None and columns[4]["Reply"] == "Declined"
+
+
+def test_a_session_whose_times_cannot_be_filed_is_refused_in_words():
+    naive = dataclasses.replace(SESSIONS[0], starts=dt.datetime(2021, 10, 14, 14, 0))
+    backwards = dataclasses.replace(SESSIONS[1], ends=SESSIONS[1].starts)
+    bad = [naive, backwards, SESSIONS[2]]
+    expected = (
+        "“Afternoon: prevention, online” needs a start and an end with their time zone (UK time).",
+        "“Opening panel” ends before it starts.",
+    )
+    for make in (
+        lambda: programme_table(bad, PRESENTERS, PLACEMENTS, SPEAKERS, call_id=CALL),
+        lambda: programme_calendar(bad, PRESENTERS, PLACEMENTS, SPEAKERS, call_id=CALL, name="x"),
+        lambda: presenter_programme_columns(bad, PLACEMENTS, [], now=NOW),
+    ):
+        with pytest.raises(ProgrammeError) as refused:
+            make()
+        assert refused.value.problems == expected
