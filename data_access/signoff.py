@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -82,10 +83,8 @@ def sign_off(session: Session, *, viewer: Viewer, line_up_id: int, expected_vers
         raise SignOffError(f"{line_up.name} has no presenters to sign off.")
     if _sign_off_row(session, line_up_id, line_up.version) is not None:
         raise SignOffError(f"Version {line_up.version} of {line_up.name} is signed off already.")
-    members = [
-        {"submission_id": m.submission_id, "format": m.format}
-        for m in sorted(line_up.members, key=lambda m: m.position)
-    ]
+    ordered = sorted(line_up.members, key=lambda m: m.position)
+    members: list[dict[str, Any]] = [{"submission_id": m.submission_id, "format": m.format} for m in ordered]
     row = LineUpSignOff(
         line_up_id=line_up.id,
         version=line_up.version,
@@ -99,7 +98,7 @@ def sign_off(session: Session, *, viewer: Viewer, line_up_id: int, expected_vers
             session.flush()
     except IntegrityError:
         raise SignOffError(f"Version {line_up.version} of {line_up.name} was signed off a moment ago.") from None
-    refs = _references(session, [m["submission_id"] for m in members])
+    refs = _references(session, [m.submission_id for m in ordered])
     audit.record(
         session,
         actor=viewer.username,
@@ -109,7 +108,7 @@ def sign_off(session: Session, *, viewer: Viewer, line_up_id: int, expected_vers
         new={
             "name": line_up.name,
             "version": line_up.version,
-            "members": [{"reference": refs[m["submission_id"]], "format": m["format"]} for m in members],
+            "members": [{"reference": refs[m.submission_id], "format": m.format} for m in ordered],
         },
     )
     return _sign_off_record(row)
