@@ -109,6 +109,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("line_up.sign_off", "Line-up signed off", _C),
     AuditAction("invitation.create", "Presenter invited", _C),
     AuditAction("invitation_link.issue", "Presenter's reply link made", _C),
+    AuditAction("invitation_link.purge", "Used and expired reply links removed", _C),
     AuditAction("invitation.reply", "Presenter replied through their link", _C),
     AuditAction("invitation.record_reply", "Presenter's reply recorded by the admin", _C),
     # Messages (the outbox: never the subject or body)

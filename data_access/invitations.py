@@ -34,7 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
@@ -330,6 +330,34 @@ def _void(session: Session, invitation_id: int) -> None:
     )
 
 
+def purge_old_links(session: Session, *, actor: str, now: dt.datetime | None = None, dry_run: bool = False) -> int:
+    """Remove the rows of reply links that can no longer be used: used, or expired (`manage.py
+    purge-expired`); how many. Such a token answers as any wrong one does. What an audit needs stays
+    in the audit log (`invitation_link.issue`, the reply's entry, and one `invitation_link.purge`
+    entry with the count and the links' ids; never a token's hash)."""
+    now = now or utcnow()
+    ids = list(
+        session.scalars(
+            select(InvitationToken.id)
+            .where(or_(InvitationToken.used_at.is_not(None), InvitationToken.expires_at <= now))
+            .order_by(InvitationToken.id)
+        )
+    )
+    if dry_run or not ids:
+        return len(ids)
+    for start in range(0, len(ids), 500):
+        session.execute(delete(InvitationToken).where(InvitationToken.id.in_(ids[start : start + 500])))
+    audit.record(
+        session,
+        actor=actor,
+        action="invitation_link.purge",
+        entity="invitation_link",
+        new={"removed": len(ids), "links": ids},
+        detail="rows of used and expired reply links removed",
+    )
+    return len(ids)
+
+
 # --- replies --------------------------------------------------------------------
 
 
@@ -616,6 +644,7 @@ __all__ = [
     "invitation_state",
     "invite_all",
     "list_invitations",
+    "purge_old_links",
     "record_reply",
     "reply_by_link",
     "state_counts",

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from data_access import delivery, outbox, signoff, tokens
+from data_access import auth, delivery, outbox, signoff, tokens
 from data_access import invitations as inv
 from data_access import lineups as lineups_da
 from data_access.audit import AuditFilter, list_entries
@@ -24,6 +24,7 @@ from tests.data_access.test_lineups import propose
 from tests.data_access.test_tokens import all_stored_text, settings_for
 from tests.factories import make_submission, make_user, scores_frame_for
 from tests.support.dbdump import table_contents
+from tests.test_manage import manage
 
 REPLY_BY = (utcnow() + dt.timedelta(days=14)).date()
 
@@ -444,3 +445,28 @@ def test_no_link_is_made_for_an_invitation_that_has_a_reply(db, call, invited):
         inv.record_reply(s, viewer=call["admin"], invitation_id=record.id, choice="virtual", expected_version=1)
     with pytest.raises(tokens.LinkUnavailable, match="has a reply already"), db.write() as s:
         inv.fill_link(s, record=invited[reference], settings=settings_for(), actor="test")
+
+
+def test_purge_removes_used_and_expired_reply_links_only_and_is_audited(db, db_url, invited):
+    first, second, third = sorted(invited)[:3]
+    used = mint(db, invited[first])
+    reply(db, used)
+    expired = mint(db, invited[second], now=inv.deadline_end(REPLY_BY) - dt.timedelta(days=20))
+    working = mint(db, invited[third])
+    with db.write() as s:
+        s.execute(
+            InvitationToken.__table__.update()
+            .where(InvitationToken.token_sha256 == auth.token_digest(expired))
+            .values(expires_at=utcnow() - dt.timedelta(minutes=1))
+        )
+    with db.write() as s:
+        assert inv.purge_old_links(s, actor="manage.py", dry_run=True) == 2
+    assert len(table_contents(db)["invitation_tokens"]) == 3  # a dry run removes nothing
+    result = manage("purge-expired", db_url=db_url)
+    assert result.returncode == 0, result.stderr
+    assert "reply links: removed 2 links" in result.stdout
+    with db.read() as s:
+        assert [link.invitation_id for link in s.scalars(select(InvitationToken))] == [invitation(db, third).id]
+        assert inv.check_link(s, token=working) is not None
+    [entry] = actions(db, "invitation_link.purge")
+    assert entry["new"]["removed"] == 2 and working not in str(entry)
