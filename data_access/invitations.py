@@ -116,9 +116,12 @@ class InviteReport:
     queued: list[str]  # references whose invitation message was queued
     no_address: list[str]  # invited, but no message: no usable contact address (reply recorded by the admin)
     already: list[str]  # invited before
+    erased: int = 0  # members of the signed-off version whose submission was erased since: not invited
 
     def lines(self) -> list[str]:
         out = [f"{len(self.queued)} invitation(s) queued in the outbox."]
+        if self.erased:
+            out.append(f"{self.erased} presenter(s) of the signed-off line-up were erased since: not invited.")
         if self.no_address:
             out.append(
                 "No usable email address, so no message was queued for: "
@@ -178,7 +181,10 @@ def invite_all(
     report = InviteReport(queued=[], no_address=[], already=[])
     entries: list[dict[str, Any]] = []
     for submission_id, fmt in signed.members:
-        sub = subs[submission_id]
+        sub = subs.get(submission_id)
+        if sub is None:  # erased since the sign-off (its invitation, if any, went with it)
+            report.erased += 1
+            continue
         if submission_id in invited:
             report.already.append(sub.reference)
             continue

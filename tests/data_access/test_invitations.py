@@ -470,3 +470,18 @@ def test_purge_removes_used_and_expired_reply_links_only_and_is_audited(db, db_u
         assert inv.check_link(s, token=working) is not None
     [entry] = actions(db, "invitation_link.purge")
     assert entry["new"]["removed"] == 2 and working not in str(entry)
+
+
+def test_a_presenter_erased_after_the_sign_off_is_not_invited_and_the_rest_are(db, call_config, call, saved):
+    with db.write() as s:
+        signoff.sign_off(s, viewer=call["office"], line_up_id=saved.id, expected_version=1)
+    gone = saved.members[0]
+    with db.write() as s:
+        s.delete(s.get_one(Submission, gone.submission_id))  # as an erasure does (its rows go with it)
+    with db.write() as s:
+        report = inv.invite_all(
+            s, viewer=call["admin"], line_up_id=saved.id, reply_by=REPLY_BY, settings=settings_for(), config=call_config
+        )
+    assert report.erased == 1 and gone.reference not in report.queued
+    assert sorted(report.queued) == sorted(m.reference for m in saved.members[1:])
+    assert any("erased since" in line for line in report.lines())
