@@ -13,7 +13,8 @@ behind a server started without it). Every run:
    so that the link survives sign-in (`ui.deep_links`), and after a sign-in it
    shows the page only once the browser holds the sign-in's cookie; signed out,
    a one-time link sets a password and "Forgot your password?" asks for one
-   (`ui.one_time_links`).
+   (`ui.one_time_links`), and a presenter's reply link opens their invitation
+   (`ui.presenter_reply`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, deep_links, one_time_links, review_form, streamlit_adapter, style
+from ui import auth, context, deep_links, one_time_links, presenter_reply, review_form, streamlit_adapter, style
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -96,6 +97,7 @@ def front_door() -> None:
     db = context.database()
     viewer = auth.authenticate(db, settings)
     one_time_links.take_token()  # a one-time link's token leaves the address bar at once
+    presenter_reply.take_token()  # and so does a presenter's reply link's
     unknown = deep_links.unknown_address()
     if viewer is not None:
         deep_links.leave_link_page()  # the page of one-time links is for signed-out visitors only
@@ -118,7 +120,10 @@ def front_door() -> None:
                 "Demo call with synthetic data. The demo sign-ins are printed in the console by `make run`.",
                 icon=":material/science:",
             )
-        one_time_links.signed_out(db, settings, config)
+        if presenter_reply.active():
+            presenter_reply.view(db)  # a presenter's reply, without an account
+        else:
+            one_time_links.signed_out(db, settings, config)
         # (A successful sign-in happens in the form's callback, so the next run starts signed in.)
         navigation(None).run()
         st.stop()
@@ -126,6 +131,7 @@ def front_door() -> None:
     if unknown:
         st.warning(deep_links.NO_PAGE_SIGNED_IN, icon=":material/link_off:")
     one_time_links.signed_in_at_link()
+    presenter_reply.signed_in_at_link()
     page = navigation(viewer.role)
     review_form.keep_press_only_on(page.url_path)
     run_safely(page.run)

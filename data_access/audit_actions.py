@@ -105,6 +105,13 @@ ACTIONS: tuple[AuditAction, ...] = (
     # Selection
     AuditAction("line_up.save", "Line-up saved", _C),
     AuditAction("line_up.replace", "Line-up replaced", _C),
+    # From line-up to programme (data_access.invitations)
+    AuditAction("line_up.sign_off", "Line-up signed off", _C),
+    AuditAction("invitation.create", "Presenter invited", _C),
+    AuditAction("invitation_link.issue", "Presenter's reply link made", _C),
+    AuditAction("invitation_link.purge", "Used and expired reply links removed", _C),
+    AuditAction("invitation.reply", "Presenter replied through their link", _C),
+    AuditAction("invitation.record_reply", "Presenter's reply recorded by the admin", _C),
     # Messages (the outbox: never the subject or body)
     AuditAction("outbox.queue", "Message queued", _C),
     AuditAction("outbox.sent", "Message sent", _C),

@@ -52,7 +52,7 @@ from access.roles import Role
 from access.visibility import Viewer
 from config.mail_address import AddressError, check_address
 from config.settings import SMTP_SECURITY_PORTS, Settings
-from data_access import audit, audit_actions, outbox, tokens
+from data_access import audit, audit_actions, invitations, outbox, tokens
 from data_access.db import Database
 from data_access.models import OUTBOX_STATUSES, OutboxMessage, Submission, utcnow
 from data_access.outbox import OutboxRecord
@@ -276,12 +276,26 @@ def _send_batch(
             smtp.close()
 
 
+def _carries_link(record: OutboxRecord) -> bool:
+    """Whether a message has a link to mint when it is sent: a one-time link to set a
+    password (`tokens`) or a presenter's reply link (`invitations`)."""
+    return tokens.carries_link(record) or invitations.carries_link(record)
+
+
+def _fill_link(
+    session: Session, record: OutboxRecord, *, settings: Settings, actor: str, now: dt.datetime | None = None
+) -> OutboxRecord:
+    if invitations.carries_link(record):
+        return invitations.fill_link(session, record=record, settings=settings, actor=actor, now=now)
+    return tokens.fill_link(session, record=record, settings=settings, actor=actor, now=now)
+
+
 def _with_link(db: Database, record: OutboxRecord, *, settings: Settings, actor: str, now: dt.datetime) -> OutboxRecord:
     """The message with its one-time link minted and put in (committed before it is sent), or as it is."""
-    if not tokens.carries_link(record):
+    if not _carries_link(record):
         return record
     with db.write() as session:
-        return tokens.fill_link(session, record=record, settings=settings, actor=actor, now=now)
+        return _fill_link(session, record, settings=settings, actor=actor, now=now)
 
 
 # --- downloads, when no SMTP server is set (or for the record) --------------
@@ -299,9 +313,9 @@ def _as_downloaded(
     out = []
     for record, anonymous in rows:
         shown = record
-        if settings is not None and record.status in _TO_SEND and tokens.carries_link(record):
+        if settings is not None and record.status in _TO_SEND and _carries_link(record):
             with contextlib.suppress(tokens.LinkUnavailable):
-                shown = tokens.fill_link(session, record=record, settings=settings, actor=actor)
+                shown = _fill_link(session, record, settings=settings, actor=actor)
         out.append((shown, anonymous))
     return out
 

@@ -5,7 +5,8 @@
 * sign-in sessions that expired more than a day ago (`auth.purge_expired_sessions`);
 * throttle rows that no longer count: sign-ins after `login_lock_minutes`, password
   reset requests after `tokens.RESET_WINDOW_MINUTES` (`auth.purge_old_throttle`);
-* the rows of one-time links that were used or have expired (`tokens.purge_old_links`).
+* the rows of one-time links that were used or have expired (`tokens.purge_old_links`),
+  and of presenters' reply links likewise (`invitations.purge_old_links`).
 
 With `dry_run` it counts what it would remove and changes nothing.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from config import Settings
 from config.call_config import CallConfig
-from data_access import auth, privacy, tokens
+from data_access import auth, invitations, privacy, tokens
 from data_access.db import Database
 
 # How long each family of throttle rows counts, by the prefix of its key (sign-ins: the settings' lock).
@@ -34,6 +35,7 @@ def purge_expired(db: Database, *, config: CallConfig, settings: Settings, actor
             session, lock_minutes=settings.login_lock_minutes, windows=THROTTLE_WINDOWS, dry_run=dry_run
         )
         links = tokens.purge_old_links(session, actor=actor, dry_run=dry_run)
+        replies = invitations.purge_old_links(session, actor=actor, dry_run=dry_run)
     verb = "would remove" if dry_run else "removed"
     return [
         f"retention period {config.retention_months} months (cut-off {report.cutoff:%Y-%m-%d}): {verb} "
@@ -45,4 +47,5 @@ def purge_expired(db: Database, *, config: CallConfig, settings: Settings, actor
         f"throttle rows that no longer count",
         f"one-time links: {verb} {links.used + links.expired} links that can no longer be used "
         f"({links.used} used, {links.expired} expired unused)",
+        f"presenters' reply links: {verb} {replies} links that can no longer be used (used or expired)",
     ]

@@ -1,7 +1,8 @@
 """Links into the app: any page's address (with `?submission=REF`) survives
 sign-in, and an address that names no page says so in words. The page of
-one-time links (`/set_password?token=...`, `ui.one_time_links`) is there
-only signed out; signed in, it opens the front page.
+one-time links (`/set_password?token=...`, `ui.one_time_links`) and that of
+presenters' reply links (`/reply?reply=...`, `ui.presenter_reply`) are there
+only signed out; signed in, they open the front page.
 
 Signed out, the navigation holds the sign-in form as its front page and, when
 the address names one of our pages (`ui.navigation.PAGES`), a hidden page at
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from data_access.invitations import REPLY_PAGE
 from data_access.tokens import LINK_PAGE
 from ui import navigation
 from ui import streamlit_adapter as adapter
@@ -42,16 +44,28 @@ def unknown_address() -> bool:
     forgotten, so that the navigation opens its front page instead of
     Streamlit's "Page not found" box, and the caller says so in words."""
     page_hash, name = adapter.requested_page()
-    if page_hash or not name or name in navigation.PAGES_BY_URL or name == LINK_PAGE:
+    if page_hash or not name or name in navigation.PAGES_BY_URL or name in LINK_PAGES:
         return False
     adapter.forget_requested_page()
     return True
 
 
+LINK_PAGES = {LINK_PAGE: "Set your password", REPLY_PAGE: "Your invitation to present"}  # signed out only
+
+
 def at_link_page() -> bool:
-    """True if this run's address is the page of one-time links (`ui.one_time_links`)."""
+    """True if this run's address is a page of links (`link_page`)."""
+    return link_page() is not None
+
+
+def link_page() -> str | None:
+    """The page of links this run's address is (`LINK_PAGES`: one-time links to set a password,
+    `ui.one_time_links`, or presenters' reply links, `ui.presenter_reply`), or None."""
     page_hash, name = adapter.requested_page()
-    return page_hash == adapter.page_hash(LINK_PAGE) if page_hash else name == LINK_PAGE
+    for page in LINK_PAGES:
+        if (page_hash == adapter.page_hash(page)) if page_hash else name == page:
+            return page
+    return None
 
 
 def leave_link_page() -> None:
@@ -75,6 +89,6 @@ def signed_out_pages() -> list[st.Page]:
     spec = requested()
     if spec is not None:
         pages.append(st.Page(lambda: None, title="Sign in", url_path=spec.url_path, visibility="hidden"))
-    elif at_link_page():
-        pages.append(st.Page(lambda: None, title="Set your password", url_path=LINK_PAGE, visibility="hidden"))
+    elif (page := link_page()) is not None:
+        pages.append(st.Page(lambda: None, title=LINK_PAGES[page], url_path=page, visibility="hidden"))
     return pages

@@ -38,6 +38,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("coverage", "pages/coverage.py", "Coverage", ":material/bubble_chart:", STAFF, "Call"),
     PageSpec("selection", "pages/selection.py", "Selection", ":material/how_to_reg:", STAFF, "Call"),
     PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", STAFF, "Call"),
+    PageSpec("programme", "pages/programme.py", "Programme", ":material/event:", STAFF, "Call"),
     PageSpec(
         "my_reviews",
         "pages/my_reviews.py",

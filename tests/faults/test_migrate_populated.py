@@ -30,11 +30,15 @@ from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import (
     Base,
+    InvitationToken,
     LineUp,
     LineUpMember,
+    LineUpSignOff,
     MessageTemplate,
     OutboxMessage,
     PasswordToken,
+    PresenterInvitation,
+    ProgrammeSession,
     ReviewAutosave,
     Submission,
     SubmissionDetailView,
@@ -108,6 +112,43 @@ def fill_every_table(db: Database, config) -> None:
                 created_by=admin_name,
             )
         )
+        # issue 17: a sign-off, a programme session, an invitation placed in it, its reply link
+        s.flush()
+        signed = LineUpSignOff(
+            line_up_id=line_up.id,
+            version=1,
+            members=[{"submission_id": sid, "format": "in_person"} for sid in ids],
+            signed_off_by=admin_name,
+        )
+        session_row = ProgrammeSession(
+            title="Morning panel",
+            starts_at=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2026, 10, 1, 10, 30, tzinfo=dt.UTC),
+            room_or_link="Main hall",
+            chair="The Commissioner",
+            created_by=admin_name,
+        )
+        s.add_all([signed, session_row])
+        s.flush()
+        invitation = PresenterInvitation(
+            line_up_id=line_up.id,
+            signoff_id=signed.id,
+            submission_id=ids[0],
+            format_offered="in_person",
+            reply_by=dt.date(2026, 9, 1),
+            status="accepted",
+            reply_format="virtual",
+            access_needs="Captions",
+            note="",
+            replied_at=utcnow(),
+            replied_by=admin_name,
+            invited_by=admin_name,
+            session_id=session_row.id,
+            session_position=1,
+        )
+        s.add(invitation)
+        s.flush()
+        s.add(InvitationToken(invitation_id=invitation.id, token_sha256="b" * 64, expires_at=utcnow(), created_by="x"))
         # a message template the admin edited
         s.add(
             MessageTemplate(
