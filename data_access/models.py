@@ -597,13 +597,16 @@ class LineUpSignOff(Base):
 
 
 class ProgrammeSession(Base):
-    """A session of the conference programme (title, time, room or online link,
-    chair); presenters are placed in sessions through `presenter_invitations.session_id`."""
+    """A session of the conference programme (title, time, format, places, room
+    and/or online link, chair, optional theme: `scoring.programme.ProgrammeSession`);
+    presenters are placed in sessions through `presenter_invitations.session_id`."""
 
     __tablename__ = "programme_sessions"
     __table_args__ = (
         CheckConstraint("length(trim(title)) > 0", name="title_present"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("format IN ('in_person', 'online', 'hybrid')", name="format_known"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
@@ -611,7 +614,11 @@ class ProgrammeSession(Base):
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    room_or_link: Mapped[str] = mapped_column(String(500), default="")
+    format: Mapped[str] = mapped_column(String(16))  # "in_person", "online" or "hybrid"
+    capacity: Mapped[int] = mapped_column(Integer)  # the most presenters
+    room: Mapped[str] = mapped_column(String(200), default="")  # in person and hybrid
+    online_link: Mapped[str] = mapped_column(String(500), default="")  # online and hybrid: https://
+    theme: Mapped[str | None] = mapped_column(String(64), nullable=True)  # a taxonomy theme key, set by hand
     chair: Mapped[str] = mapped_column(String(200), default="")
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -124,7 +124,10 @@ def fill_every_table(db: Database, config) -> None:
             title="Morning panel",
             starts_at=dt.datetime(2026, 10, 1, 9, tzinfo=dt.UTC),
             ends_at=dt.datetime(2026, 10, 1, 10, 30, tzinfo=dt.UTC),
-            room_or_link="Main hall",
+            format="in_person",
+            capacity=4,
+            room="Main hall",
+            online_link="",
             chair="The Commissioner",
             created_by=admin_name,
         )

@@ -49,7 +49,11 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("room_or_link", sa.String(length=500), nullable=False),
+        sa.Column("format", sa.String(length=16), nullable=False),
+        sa.Column("capacity", sa.Integer(), nullable=False),
+        sa.Column("room", sa.String(length=200), nullable=False),
+        sa.Column("online_link", sa.String(length=500), nullable=False),
+        sa.Column("theme", sa.String(length=64), nullable=True),
         sa.Column("chair", sa.String(length=200), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -57,6 +61,10 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint("length(trim(title)) > 0", name=op.f("ck_programme_sessions_title_present")),
         sa.CheckConstraint("ends_at > starts_at", name=op.f("ck_programme_sessions_ends_after_start")),
+        sa.CheckConstraint(
+            "format IN ('in_person', 'online', 'hybrid')", name=op.f("ck_programme_sessions_format_known")
+        ),
+        sa.CheckConstraint("capacity >= 1", name=op.f("ck_programme_sessions_capacity_positive")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_programme_sessions_version_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programme_sessions")),
     )
