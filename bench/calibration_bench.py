@@ -19,6 +19,13 @@ scenario: PASS when the calibrated score's average beats both baselines' on
 both measures. The margin over the better baseline is given with its paired
 standard error, so that a margin within noise can be seen as such.
 
+Beside them, references that are not held to PASS/FAIL, to show how much room
+is left: the oracle (`oracle_ranking`: knows each reviewer's true leniency,
+scale and noise and weights by true reliability) and, with --bayes, the
+posterior mean under the simulation's true priors (bench/calibration_bayes.py:
+the best to be expected from the scores alone). Their lead over the calibrated
+score is printed with its paired standard error.
+
 Last, it times `score_submissions` on 30,000 reviews of 10,000 submissions
 (target: under 1 s), simulated, and on the call seeded by `bench/run_all.py`
 when BENCH_SQLITE_URL / BENCH_POSTGRESQL_URL name it. Each figure is also
@@ -26,6 +33,7 @@ printed as a FIGURE line (`bench/figures.py`).
 
     .venv/bin/python bench/calibration_bench.py            # 40 seeds per scenario
     .venv/bin/python bench/calibration_bench.py --seeds 5  # quicker
+    .venv/bin/python bench/calibration_bench.py --bayes --no-timing --only sparse  # the ceiling (slow)
 """
 
 from __future__ import annotations
