@@ -6,6 +6,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring.agreement import (
     agreement_display,
@@ -223,3 +225,34 @@ def test_ordinal_alpha_undefined_like_the_interval_one():
     assert math.isnan(krippendorff_alpha_ordinal(pd.Series([1, 2, 3]), pd.Series([4.0, 2.0, 5.0])))
     assert math.isnan(krippendorff_alpha_ordinal(pd.Series([1, 1, 2, 2]), pd.Series([3.0, 3.0, 3.0, 3.0])))
     assert krippendorff_alpha_ordinal(pd.Series([1, 1, 2, 2]), pd.Series([1.0, 1.0, 5.0, 5.0])) == 1.0
+
+
+panels = st.lists(
+    st.tuples(st.integers(0, 8), st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, math.nan])), min_size=2, max_size=60
+)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True)
+@given(panels)
+def test_ordinal_alpha_is_the_coincidence_matrix_alpha_for_any_panel(rows):
+    units, values = [u for u, _ in rows], [v for _, v in rows]
+    alpha = krippendorff_alpha_ordinal(pd.Series(units), pd.Series(values))
+    pairable = pd.Series(values).dropna().groupby(pd.Series(units)[pd.Series(values).notna()]).size()
+    pooled = [v for u, v in rows if not math.isnan(v) and pairable.get(u, 0) >= 2]
+    if len(pairable[pairable >= 2]) < 2 or len(set(pooled)) < 2:
+        assert math.isnan(alpha)
+        return
+    assert alpha == pytest.approx(coincidence_alpha(units, values, ordinal_delta), abs=1e-9)
+    assert alpha <= 1 + 1e-12
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(panels, st.lists(st.floats(0.01, 10), min_size=5, max_size=5), st.permutations(range(9)))
+def test_ordinal_alpha_ignores_the_spacing_of_the_steps_and_the_names_of_the_units(rows, steps, names):
+    units, values = pd.Series([u for u, _ in rows]), pd.Series([v for _, v in rows])
+    positions = np.cumsum(steps)  # any strictly increasing values for 1..5
+    respaced = values.map(lambda v: v if math.isnan(v) else float(positions[int(v) - 1]))
+    renamed = units.map(lambda u: names[u])
+    expected = krippendorff_alpha_ordinal(units, values)
+    for got in (krippendorff_alpha_ordinal(units, respaced), krippendorff_alpha_ordinal(renamed, values)):
+        assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected, abs=1e-9)
