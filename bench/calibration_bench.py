@@ -19,6 +19,13 @@ scenario: PASS when the calibrated score's average beats both baselines' on
 both measures. The margin over the better baseline is given with its paired
 standard error, so that a margin within noise can be seen as such.
 
+Beside them, references that are not held to PASS/FAIL, to show how much room
+is left: the oracle (`oracle_ranking`: knows each reviewer's true leniency,
+scale and noise and weights by true reliability) and, with --bayes, the
+posterior mean under the simulation's true priors (bench/calibration_bayes.py:
+the best to be expected from the scores alone). Their lead over the calibrated
+score is printed with its paired standard error.
+
 Last, it times `score_submissions` on 30,000 reviews of 10,000 submissions
 (target: under 1 s), simulated, and on the call seeded by `bench/run_all.py`
 when BENCH_SQLITE_URL / BENCH_POSTGRESQL_URL name it. Each figure is also
@@ -26,6 +33,7 @@ printed as a FIGURE line (`bench/figures.py`).
 
     .venv/bin/python bench/calibration_bench.py            # 40 seeds per scenario
     .venv/bin/python bench/calibration_bench.py --seeds 5  # quicker
+    .venv/bin/python bench/calibration_bench.py --bayes --no-timing --only sparse  # the ceiling (slow)
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ RUNS = 5  # timed runs of score_submissions; the median is judged (a busy machin
 
 CRITERIA = ("promise", "evidence_strength", "survivor_involvement")
 WEIGHTS = dict.fromkeys(CRITERIA, 1.0)
+SHARED = 0.7  # how much of a submission's quality on each criterion is shared across criteria
+MIDDLE, STRETCH = 3.0, 0.9  # a typical reviewer's score: MIDDLE + STRETCH * quality (SD 1), + noise
 
 
 @dataclass(frozen=True)
@@ -84,12 +94,28 @@ SCENARIOS = (
 )
 
 
+@dataclass(frozen=True)
+class Panel:
+    """One simulated call: the reviews, and the truth behind them (which only the oracle may use)."""
+
+    reviews: pd.DataFrame  # the long frame score_submissions takes
+    truth: pd.Series  # true overall quality per submission
+    leniency: np.ndarray  # reviewers x criteria, points
+    scale: np.ndarray  # reviewers: how widely each uses the scale
+    noise: np.ndarray  # reviewers: noise SD, points
+
+
 def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     """Reviews (the long frame score_submissions takes) and the true overall quality."""
+    panel = simulate_panel(scenario, seed)
+    return panel.reviews, panel.truth
+
+
+def simulate_panel(scenario: Scenario, seed: int) -> Panel:
     rng = np.random.default_rng(seed)
     n_sub, n_rev, k = scenario.submissions, scenario.reviewers, scenario.per_submission
     general = rng.normal(size=n_sub)
-    quality = 0.7 * general[:, None] + np.sqrt(1 - 0.7**2) * rng.normal(size=(n_sub, len(CRITERIA)))
+    quality = SHARED * general[:, None] + np.sqrt(1 - SHARED**2) * rng.normal(size=(n_sub, len(CRITERIA)))
     weights = np.array([WEIGHTS[c] for c in CRITERIA])
     truth = pd.Series(quality @ weights / weights.sum(), index=pd.RangeIndex(n_sub, name="submission_id"))
 
@@ -124,13 +150,46 @@ def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, pd.Series]:
     s = np.repeat(sub_idx, len(CRITERIA))
     r = np.repeat(rev_idx, len(CRITERIA))
     c = np.tile(np.arange(len(CRITERIA)), len(pairs))
-    latent = 3.0 + leniency[r, c] + scale[r] * 0.9 * quality[s, c] + rng.normal(0, 1, rows) * noise[r]
+    latent = MIDDLE + leniency[r, c] + scale[r] * STRETCH * quality[s, c] + rng.normal(0, 1, rows) * noise[r]
     score = np.clip(np.rint(latent), 1, 5)
     score[rng.random(rows) < scenario.cannot_judge] = np.nan
     reviews = pd.DataFrame(
         {"submission_id": s, "reviewer_id": r, "criterion": np.array(CRITERIA)[c], "score": score.astype(float)}
     )
-    return reviews, truth
+    return Panel(reviews, truth, leniency, scale, noise)
+
+
+def oracle_ranking(panel: Panel) -> pd.Series:
+    """The ranking that knows every reviewer's true leniency, scale and noise.
+
+    Each score is turned back into a reading of the submission's quality on
+    that criterion, (score - 3 - leniency) / (0.9 * scale), and the readings
+    are combined with the true prior of quality (SD 1 per criterion, the
+    criteria correlated as simulated) weighting each by its true reliability,
+    (0.9 * scale)^2 / (noise^2 + 1/12) (1/12: the rounding to whole points).
+    It is the best linear ranking given the reviewers' true parameters: a
+    ceiling that no method estimating those parameters from the same scores
+    can be expected to reach (only the rounding and the clipping at 1 and 5,
+    which it treats as noise, leave it short of exact).
+    """
+    frame = panel.reviews.dropna(subset=["score"])
+    s = frame["submission_id"].to_numpy()
+    r = frame["reviewer_id"].to_numpy()
+    c = pd.Categorical(frame["criterion"], categories=CRITERIA).codes
+    gain = STRETCH * panel.scale[r]
+    reading = (frame["score"].to_numpy() - MIDDLE - panel.leniency[r, c]) / gain
+    precision = gain**2 / (panel.noise[r] ** 2 + 1 / 12)
+    n_sub, n_crit = len(panel.truth), len(CRITERIA)
+    cell = s * n_crit + c
+    p = np.bincount(cell, weights=precision, minlength=n_sub * n_crit).reshape(n_sub, n_crit)
+    pz = np.bincount(cell, weights=precision * reading, minlength=n_sub * n_crit).reshape(n_sub, n_crit)
+    prior = SHARED**2 * np.ones((n_crit, n_crit)) + (1 - SHARED**2) * np.eye(n_crit)
+    # Posterior mean of the qualities: (prior^-1 + diag p)^-1 (p * reading), one small system per submission.
+    systems = np.linalg.inv(prior)[None, :, :] + p[:, :, None] * np.eye(n_crit)[None, :, :]
+    posterior = np.linalg.solve(systems, pz[:, :, None])[:, :, 0]
+    weights = np.array([WEIGHTS[k] for k in CRITERIA])
+    reviewed = np.unique(s)
+    return pd.Series(posterior[reviewed] @ weights / weights.sum(), index=pd.Index(reviewed, name="submission_id"))
 
 
 def z_score_baseline(reviews: pd.DataFrame, weights: dict[str, float]) -> pd.Series:
@@ -151,15 +210,21 @@ def precision_at(estimate: pd.Series, truth: pd.Series, n: int = 10) -> float:
     return len(top_est & top_true) / n
 
 
-def evaluate(scenario: Scenario, seed: int) -> dict[str, tuple[float, float]]:
-    reviews, truth = simulate(scenario, seed)
+def evaluate(scenario: Scenario, seed: int, *, bayes: bool = False) -> dict[str, tuple[float, float]]:
+    panel = simulate_panel(scenario, seed)
+    reviews = panel.reviews
     result = score_submissions(reviews, WEIGHTS)
-    truth = truth.reindex(result.index)
+    truth = panel.truth.reindex(result.index)
     methods = {
         "plain mean": result["overall_mean"],
         "z-scores": z_score_baseline(reviews, WEIGHTS).reindex(result.index),
         "calibrated": result["overall_calibrated"],
+        "oracle": oracle_ranking(panel).reindex(result.index),
     }
+    if bayes:
+        from bench.calibration_bayes import bayes_ranking
+
+        methods["Bayes"] = bayes_ranking(panel, scenario, seed).reindex(result.index)
     out = {}
     for name, estimate in methods.items():
         filled = estimate.fillna(estimate.min() - 1)
@@ -168,11 +233,13 @@ def evaluate(scenario: Scenario, seed: int) -> dict[str, tuple[float, float]]:
     return out
 
 
-def run_scenarios(seeds: int) -> bool:
+def run_scenarios(seeds: int, *, bayes: bool = False, only: tuple[str, ...] = ()) -> bool:
     all_pass = True
     for scenario in SCENARIOS:
+        if only and scenario.name not in only:
+            continue
         print(f"\n{scenario.name}: {scenario.description}; {seeds} seeds")
-        results = [evaluate(scenario, seed) for seed in range(seeds)]
+        results = [evaluate(scenario, seed, bayes=bayes) for seed in range(seeds)]
         means = {}
         print(f"  {'method':<12} {'Kendall tau':>18} {'precision@10':>18}")
         for name in results[0]:
@@ -196,6 +263,10 @@ def run_scenarios(seeds: int) -> bool:
             f"  {'PASS' if beats else 'FAIL'}: calibrated beats both baselines on average"
             f" ({'; '.join(margins)}; best tau in {wins} of {seeds} seeds)"
         )
+        references = {"oracle": "oracle (each reviewer's true parameters)", "Bayes": "Bayes (true priors only)"}
+        for reference, label in references.items():
+            if reference in results[0]:
+                print(f"  {label} above calibrated: {_gaps(results, reference, seeds)}")
         for m, label in ((0, "Kendall tau"), (1, "precision@10")):
             figure(
                 f"calibration, {scenario.name}: {label} above the better baseline ({better[m]})",
@@ -204,7 +275,29 @@ def run_scenarios(seeds: int) -> bool:
                 target=(">", 0),
                 note=f"mean over {seeds} seeds; the calibrated score must beat the plain mean and z-scores",
             )
+        if bayes:
+            figure(
+                f"calibration, {scenario.name}: Kendall tau below the Bayes reference",
+                round(float(means["Bayes"][0] - cal[0]), 3),
+                "",
+                note=f"mean over {seeds} seeds; posterior mean with the simulation's true priors (calibration_bayes)",
+            )
+        figure(
+            f"calibration, {scenario.name}: Kendall tau below the oracle",
+            round(float(means["oracle"][0] - cal[0]), 3),
+            "",
+            note=f"mean over {seeds} seeds; the oracle knows each reviewer's true leniency, scale and noise",
+        )
     return all_pass
+
+
+def _gaps(results: list[dict[str, tuple[float, float]]], reference: str, seeds: int) -> str:
+    """`reference`'s mean lead over the calibrated score, per measure, with its paired standard error."""
+    parts = []
+    for m, label in ((0, "tau"), (1, "precision@10")):
+        gap = np.array([r[reference][m] - r["calibrated"][m] for r in results])
+        parts.append(f"{label} {gap.mean():+.3f} ± {gap.std(ddof=1) / np.sqrt(seeds):.3f}")
+    return "; ".join(parts)
 
 
 def time_large(reviewers: int) -> bool:
@@ -272,8 +365,16 @@ def time_seeded(url: str, label: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=40, help="seeds per scenario (default 40)")
+    parser.add_argument(
+        "--bayes", action="store_true", help="also the Bayes reference (bench/calibration_bayes.py): slow"
+    )
+    parser.add_argument("--only", action="append", default=[], help="run only this scenario (repeatable)")
+    parser.add_argument("--no-timing", action="store_true", help="skip the timing of score_submissions")
     args = parser.parse_args(argv)
-    ok = run_scenarios(args.seeds)
+    ok = run_scenarios(args.seeds, bayes=args.bayes, only=tuple(args.only))
+    if args.no_timing:
+        print("\nOVERALL:", "PASS" if ok else "FAIL", "(calibrated beats both baselines in every scenario run)")
+        return 0 if ok else 1
     print()
     fast = time_large(300)
     fast &= time_large(3000)

@@ -21,7 +21,7 @@ from charts.ranking import (
 from data_access import audit
 from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
-from scoring.agreement import agreement_display, agreement_table
+from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
 from ui import context, scores
 from ui.charts import chart
@@ -149,11 +149,13 @@ chart(
 st.dataframe(
     agreement_display(agreement, labels),
     hide_index=True,
-    column_config={"Krippendorff's alpha": number(format="%.2f")},
+    column_config={ORDINAL_COLUMN: number(format="%.2f"), INTERVAL_COLUMN: number(format="%.2f")},
 )
 st.caption(
     "Inter-rater agreement per criterion on the raw scores: 1 is perfect, 0 no better than chance; from 0.8 "
-    "agreement is good, from 0.667 moderate. Leniency differences lower it; calibration corrects for them."
+    "agreement is good, from 0.667 moderate. Read the ordinal alpha (the reading is of it): it uses only the "
+    "order of the scores, as the steps between 1 and 5 are not known to be equal. The interval alpha takes the "
+    "steps as equal, as the calibrated score does. Leniency differences lower both; calibration corrects for them."
 )
 chart(
     rank_shift_figure(table),

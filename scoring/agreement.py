@@ -2,18 +2,31 @@
 
 Krippendorff's alpha suits a review panel: any number of reviewers per
 submission, different reviewers for different submissions, and missing scores
-("cannot judge") are all allowed. With the interval metric it compares how far
-apart two reviewers of the same submission are with how far apart any two
-scores are:
+("cannot judge") are all allowed. It compares how far apart two reviewers of
+the same submission are with how far apart any two scores are:
 
     alpha = 1 - observed disagreement / disagreement expected by chance
+
+"How far apart" is the metric. Two are computed (Krippendorff 2011,
+"Computing Krippendorff's alpha-reliability"):
+
+* ordinal: the rubric's 1..5 are ordered categories whose steps are not known
+  to be equal. The distance between scores c <= k counts the pairable scores
+  between them, delta(c, k) = (sum of n_g for g = c..k - (n_c + n_k) / 2)^2,
+  n_g being how often score g was given among the pairable values. That is
+  the squared difference of the two scores' mid-ranks among the pairable
+  values, so ordinal alpha is interval alpha on mid-ranks. This is the one to
+  read first;
+* interval: the steps are taken as equal, delta(c, k) = (c - k)^2: what the
+  calibrated score assumes.
 
 1 is perfect agreement, 0 is no better than chance, below 0 systematic
 disagreement. Krippendorff's own guidance: conclusions are safe from 0.8,
 tentative from 0.667. Only submissions with two or more scores on a criterion
-count. Alpha is computed on the raw scores, so a lenient and a harsh reviewer
-of the same submissions lower it even when they order submissions alike;
-that is part of what the calibrated score corrects.
+count; the reading (good, moderate, low) is of the ordinal alpha. Alpha is
+computed on the raw scores, so a lenient and a harsh reviewer of the same
+submissions lower it even when they order submissions alike; that is part of
+what the calibrated score corrects.
 """
 
 from __future__ import annotations
@@ -24,6 +37,8 @@ import numpy as np
 import pandas as pd
 
 GOOD, TENTATIVE = 0.8, 0.667
+ORDINAL_COLUMN = "Krippendorff's alpha (ordinal)"
+INTERVAL_COLUMN = "Krippendorff's alpha (interval)"
 
 
 def krippendorff_alpha_interval(units: pd.Series, values: pd.Series) -> float:
@@ -49,6 +64,22 @@ def krippendorff_alpha_interval(units: pd.Series, values: pd.Series) -> float:
     return float(1 - observed / expected)
 
 
+def krippendorff_alpha_ordinal(units: pd.Series, values: pd.Series) -> float:
+    """Alpha (ordinal metric) of `values` grouped by `units`; NaN values are ignored.
+
+    Each value is replaced by its mid-rank among the pairable values (those in
+    units with two or more values): mid-rank(c) = n_<c + n_c / 2, so the
+    squared difference of two mid-ranks is Krippendorff's ordinal
+    delta(c, k) = (n_c + ... + n_k - (n_c + n_k) / 2)^2, and the interval
+    formula on mid-ranks is the ordinal alpha. NaN in the same cases as
+    `krippendorff_alpha_interval`.
+    """
+    frame = pd.DataFrame({"u": np.asarray(units), "v": np.asarray(values, dtype=float)}).dropna()
+    frame = frame[frame.groupby("u")["v"].transform("size") >= 2]
+    mid_rank = frame["v"].rank(method="average") - 0.5  # n_<c + (n_c + 1) / 2 - 1/2 = n_<c + n_c / 2
+    return krippendorff_alpha_interval(frame["u"], mid_rank)
+
+
 def reading(alpha: float) -> str:
     if not np.isfinite(alpha):
         return "not enough overlapping scores"
@@ -62,33 +93,42 @@ def reading(alpha: float) -> str:
 
 
 def agreement_table(reviews: pd.DataFrame, criteria: Iterable[str]) -> pd.DataFrame:
-    """Per criterion: alpha, its reading, and how many submissions and scores it rests on."""
+    """Per criterion: ordinal and interval alpha, the ordinal one's reading, and
+    how many submissions and scores they rest on."""
     rows = []
     for criterion in criteria:
         part = reviews[(reviews["criterion"] == criterion) & reviews["score"].notna()]
         sizes = part.groupby("submission_id").size()
         shared = sizes[sizes >= 2]
-        alpha = krippendorff_alpha_interval(part["submission_id"], part["score"])
+        ordinal = krippendorff_alpha_ordinal(part["submission_id"], part["score"])
         rows.append(
             {
                 "criterion": criterion,
-                "alpha": alpha,
-                "reading": reading(alpha),
+                "alpha_ordinal": ordinal,
+                "alpha_interval": krippendorff_alpha_interval(part["submission_id"], part["score"]),
+                "reading": reading(ordinal),
                 "submissions": len(shared),
                 "scores": int(shared.sum()),
             }
         )
-    return pd.DataFrame(rows, columns=["criterion", "alpha", "reading", "submissions", "scores"])
+    return pd.DataFrame(
+        rows, columns=["criterion", "alpha_ordinal", "alpha_interval", "reading", "submissions", "scores"]
+    )
 
 
 def agreement_display(agreement: pd.DataFrame, criterion_labels: Mapping[str, str]) -> pd.DataFrame:
-    """`agreement_table`'s frame for people: criteria by label, alpha to two
+    """`agreement_table`'s frame for people: criteria by label, alphas to two
     decimals, columns named in words."""
-    shown = agreement.assign(criterion=agreement["criterion"].map(criterion_labels), alpha=agreement["alpha"].round(2))
+    shown = agreement.assign(
+        criterion=agreement["criterion"].map(criterion_labels),
+        alpha_ordinal=agreement["alpha_ordinal"].round(2),
+        alpha_interval=agreement["alpha_interval"].round(2),
+    )
     return shown.rename(
         columns={
             "criterion": "Criterion",
-            "alpha": "Krippendorff's alpha",
+            "alpha_ordinal": ORDINAL_COLUMN,
+            "alpha_interval": INTERVAL_COLUMN,
             "reading": "Reading",
             "submissions": "Submissions with 2+ scores",
             "scores": "Scores used",

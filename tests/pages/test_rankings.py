@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from scoring.agreement import reading
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.pages.test_submission_links import page_links
+from tests.scoring.test_agreement import coincidence_alpha, interval_delta, ordinal_delta
 from tests.support.apptest import rerun, run_app, texts
 from ui.render import table_key
 
@@ -84,6 +86,23 @@ def test_rankings_sorted_by_calibrated_score_with_means_flags_and_charts(db_url,
         assert not names_visible  # the office sees no reviewer names
         # The office opens a row's submission too, but reads no reviews behind it.
         assert "Select a row to open its submission." in shown
+
+
+@pytest.mark.parametrize("role", ["admin", "office"])
+def test_agreement_shows_the_ordinal_alpha_beside_the_interval_one(db_url, panel, role):
+    at = run_app(db_url, panel[role], page=PAGE)
+    assert not at.exception, at.exception
+    table = next(df.value for df in at.dataframe if "Reading" in df.value.columns).set_index("Criterion")
+    # Promise: (5, 4), (2, 3), (4, 3), (1, 5), worked out from the coincidence matrix, independently of the page.
+    units, promise = [1, 1, 2, 2, 3, 3, 4, 4], [5.0, 4.0, 2.0, 3.0, 4.0, 3.0, 1.0, 5.0]
+    ordinal = coincidence_alpha(units, promise, ordinal_delta)
+    interval = coincidence_alpha(units, promise, interval_delta)
+    assert round(ordinal, 2) != round(interval, 2)  # the panel tells the two apart
+    row = table.loc["Promise"]
+    assert row["Krippendorff's alpha (ordinal)"] == pytest.approx(round(ordinal, 2))
+    assert row["Krippendorff's alpha (interval)"] == pytest.approx(round(interval, 2))
+    assert row["Reading"] == reading(ordinal)
+    assert "Read the ordinal alpha" in texts(at)
 
 
 def test_admin_reads_the_reviews_behind_a_row(db_url, panel):
