@@ -240,6 +240,23 @@ def test_confirming_saves_a_new_version_signed_off_by_the_admin_and_invites_the_
     assert len(actions(db, "invitation.create")) == len(line_up.members) + 1
 
 
+def test_when_the_only_survivor_led_presenter_declines_the_rule_is_relaxed_in_words_and_can_be_confirmed(
+    db, call_config, request
+):
+    setup, line_up = request.getfixturevalue("call"), request.getfixturevalue("saved")
+    request.getfixturevalue("invited")
+    survivor = next(m for m in line_up.members if m.submission_id == setup["ids"][7])  # the only survivor-led one
+    answer(db, setup["admin"], line_up.id, survivor.reference, "declined")
+    shown = proposed(db, call_config, setup["admin"], line_up.id, setup["scores"])
+    assert shown.proposal.feasible and not shown.proposal.keeps_every_rule and shown.can_confirm
+    assert any("survivor" in b.message for b in shown.proposal.relaxed)
+    assert any(c.relaxed for c in shown.proposal.rule_changes)
+    assert set(shown.rule_costs()["Kept"]) >= {"no: relaxed (see below)"}
+    confirm(db, call_config, setup["admin"], shown, setup["scores"])
+    [entry] = actions(db, "line_up.replacement")
+    assert entry["new"]["relaxed"] == [b.message for b in shown.proposal.relaxed]
+
+
 def test_a_second_decline_is_replaced_without_inviting_anyone_twice(db, call_config, declined):
     setup, line_up, member = declined
     first = proposed(db, call_config, setup["admin"], line_up.id, setup["scores"])
