@@ -17,6 +17,9 @@ reply links"). The sign-off they start from is `data_access.signoff`.
   reply), with `expected_version` as an optimistic lock.
 * `invitation_state`: accepted in person, accepted virtually, declined,
   awaiting a reply, or no reply by the deadline.
+* Places (`data_access.places`): an acceptance in a format whose places are all
+  taken by presenters who accepted is refused (`PlacesTaken`, nothing changed,
+  the link still works), counted with the line-up locked: one of two racers wins.
 
 Every step is in the audit log: `invitation.create`,
 `invitation_link.issue`, `invitation.reply` (through the link) and
@@ -52,6 +55,7 @@ from data_access.models import (
     Submission,
     utcnow,
 )
+from data_access.places import open_formats
 from data_access.signoff import current_sign_off, lock_line_up, require_admin
 from data_access.templates import call_values, render_template
 from data_access.tokens import LinkUnavailable
@@ -93,6 +97,22 @@ class ReplyLinkInvalid(ValueError):
 
     def __init__(self) -> None:
         super().__init__(INVALID_REPLY_LINK)
+
+
+class PlacesTaken(InvitationError):
+    """An acceptance in a format whose places are all taken by presenters who accepted; nothing changed."""
+
+    def __init__(self, choice: str, still_open: tuple[str, ...]) -> None:
+        others = [FORMAT_WORDS[f] for f in still_open if f != choice]
+        alternative = (
+            f"You can still accept to present {others[0]}, or decline."
+            if others
+            else "You can decline, or answer the invitation's email."
+        )
+        super().__init__(
+            f"All the places to present {FORMAT_WORDS[choice]} are taken by presenters who have accepted, "
+            f"so this reply was not recorded. {alternative}"
+        )
 
 
 class StaleInvitation(InvitationError):
@@ -377,6 +397,7 @@ class ReplyView:
     format_offered: str
     reply_by: dt.date
     expires_at: dt.datetime
+    open_formats: tuple[str, ...] = PRESENTATION_FORMATS  # the formats with a place left, for this presenter
 
 
 def check_link(session: Session, *, token: str, now: dt.datetime | None = None) -> ReplyView | None:
@@ -395,7 +416,21 @@ def check_link(session: Session, *, token: str, now: dt.datetime | None = None) 
     link, invitation, reference, title = row
     if link.used_at is not None or link.expires_at <= now or invitation.status != "pending":
         return None
-    return ReplyView(invitation.id, reference, title, invitation.format_offered, invitation.reply_by, link.expires_at)
+    places = open_formats(session, invitation_id=invitation.id)
+    return ReplyView(
+        invitation.id, reference, title, invitation.format_offered, invitation.reply_by, link.expires_at, places
+    )
+
+
+def _check_place(session: Session, invitation_id: int, reply: dict[str, Any]) -> None:
+    """Refuse an acceptance in a format with no place left (PlacesTaken), with the line-up locked so
+    that two acceptances of the last place are counted one after the other."""
+    if reply["status"] != "accepted":
+        return
+    lock_line_up(session, session.get_one(PresenterInvitation, invitation_id).line_up_id)
+    still_open = open_formats(session, invitation_id=invitation_id)
+    if reply["reply_format"] not in still_open:
+        raise PlacesTaken(reply["reply_format"], still_open)
 
 
 def _checked_reply(choice: str, access_needs: str, note: str) -> dict[str, Any]:
@@ -485,6 +520,7 @@ def reply_by_link(
     invitation_id = session.scalars(
         select(InvitationToken.invitation_id).where(InvitationToken.token_sha256 == sha)
     ).one()
+    _check_place(session, invitation_id, reply)  # refused: the caller rolls back, the link stays unused
     if not _store_reply(session, invitation_id, PresenterInvitation.status == "pending", reply, by=LINK_ACTOR, now=now):
         raise ReplyLinkInvalid()  # a reply was recorded meanwhile: the caller rolls back, the link stays unused
     return _audit_reply(session, invitation_id, action="invitation.reply", actor=LINK_ACTOR, old={"status": "pending"})
@@ -511,6 +547,7 @@ def record_reply(
     if row is None:
         raise InvitationError("There is no such invitation.")
     old = _reply_entry(row)
+    _check_place(session, invitation_id, reply)
     current = PresenterInvitation.version == expected_version
     if not _store_reply(session, invitation_id, current, reply, by=viewer.username, now=now):
         raise StaleInvitation("This invitation changed since you opened it (a reply came in?); look at it again.")
@@ -639,6 +676,7 @@ __all__ = [
     "InvitationError",
     "InvitationRecord",
     "InviteReport",
+    "PlacesTaken",
     "ReplyLinkInvalid",
     "ReplyView",
     "StaleInvitation",
@@ -650,6 +688,7 @@ __all__ = [
     "invitation_state",
     "invite_all",
     "list_invitations",
+    "open_formats",
     "purge_old_links",
     "record_reply",
     "reply_by_link",
