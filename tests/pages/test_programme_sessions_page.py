@@ -153,6 +153,9 @@ def test_the_admin_edits_then_deletes_a_session_and_a_stale_edit_changes_nothing
     with db.write() as s:
         shown = prog.add_session(s, viewer=people["admin"], fields=fields(), config=call_config)
     at = run_app(db_url, people["admin"], page=PROGRAMME)
+    assert [w.label for w in at.text_input].count("Title") == 1  # the edit form's inputs wait for the switch
+    at.toggle(key="prog.session.editing").set_value(True)
+    at = rerun(at, db_url)
     key = f"prog.session.edit.{shown.id}.{shown.version}"
     at.text_input(key=f"{key}.title").input("Opening plenary")
     at.number_input(key=f"{key}.places").set_value(6)
