@@ -394,7 +394,7 @@ def placements_section(
         st.dataframe(_placements_table(confirmed, labels), hide_index=True, width="stretch")
         return
     if not records:
-        st.caption("Add a session first: presenters are placed in sessions.")
+        st.caption("There are no sessions to place presenters in yet.")
         return
     _editor(db, viewer, config, record, confirmed, records)
 
