@@ -179,30 +179,29 @@ class _State:
     def best_swap(self, p1, a, top, *, spread: bool):
         """The best swap moving a out of row p1, as (key, p2, c), or None.
 
-        key = (change in pairs at `top`, change in the sum of squares), both
-        estimated conservatively (never lower than the true change); a swap
-        that would take any pair above `top` is not considered."""
+        key = (change in the number of pairs at `top`, change in the sum of
+        squared overlaps), exact; a swap that would take any pair above `top`
+        is not considered. A reviewer x on both submissions keeps its pairs
+        with a and c (one is lost on one side, gained on the other)."""
         o1 = self.others(p1, a)
         if not len(o1) or self.budget <= 0:
             return None
         self.budget -= 1
         ov = self.overlap
-        rem_sq = int((2 * ov[a, o1] - 1).sum())
-        down = int((ov[a, o1] == top).sum())
-        if not spread and not down:
+        if not spread and not (ov[a, o1] == top).any():
             return None
         col = ov[:, o1]
-        add_sq = (2 * col + 1).sum(axis=1)
-        up = (col == top - 1).sum(axis=1)
-        ok = self.allowed[p1] & ~(col >= top).any(axis=1)
+        ok = self.allowed[p1] & (self.held > 0)
         ok[self.members[p1][self.members[p1] >= 0]] = False
-        ok &= self.held > 0
         cands = np.flatnonzero(ok)
         if not len(cands):
             return None
-        first = np.lexsort((add_sq[cands], up[cands]))[:_CANDIDATES]
-        best = None
-        for c in cands[first]:
+        # rank candidates by joining p1 alone: above the top, then pairs
+        # reaching it, then the sum of squares
+        blocked = (col[cands] >= top).any(axis=1)
+        first = np.lexsort(((2 * col[cands] + 1).sum(axis=1), (col[cands] == top - 1).sum(axis=1), blocked))
+        a_out, best = ov[a, o1], None
+        for c in cands[first[:_CANDIDATES]]:
             rows2 = np.fromiter(self.holds[c], dtype=np.int64)
             if len(rows2) > _PARTNERS:
                 rows2 = self.rng.choice(np.sort(rows2), _PARTNERS, replace=False)
@@ -210,14 +209,26 @@ class _State:
             if not len(rows2):
                 continue
             m2 = self.members[rows2]
-            valid = (m2 >= 0) & (m2 != c)
-            at = np.where(valid, m2, 0)
-            pa, pc = ov[a, at], ov[c, at]
-            fits = ~((pa >= top) & valid).any(axis=1)
+            shared = (m2[:, :, None] == o1[None, None, :]).any(axis=1)  # rows2 x o1: x also on p2
+            only1 = ~shared
+            only2 = (m2 >= 0) & (m2 != c) & ~np.isin(m2, o1)
+            at = np.where(only2, m2, 0)
+            pa, pc, c_in = ov[a, at], ov[c, at], col[c]
+            fits = ~((c_in >= top)[None, :] & only1).any(axis=1) & ~((pa >= top) & only2).any(axis=1)
             if not fits.any():
                 continue
-            d_at = (int(up[c]) - down) + ((pa == top - 1) & valid).sum(axis=1) - ((pc == top) & valid).sum(axis=1)
-            d_sq = (int(add_sq[c]) - rem_sq) + ((2 * pa + 1) * valid).sum(axis=1) - ((2 * pc - 1) * valid).sum(axis=1)
+            d_at = (
+                ((c_in == top - 1)[None, :] & only1).sum(axis=1)
+                - ((a_out == top)[None, :] & only1).sum(axis=1)
+                + ((pa == top - 1) & only2).sum(axis=1)
+                - ((pc == top) & only2).sum(axis=1)
+            )
+            d_sq = (
+                ((2 * c_in + 1)[None, :] * only1).sum(axis=1)
+                - ((2 * a_out - 1)[None, :] * only1).sum(axis=1)
+                + ((2 * pa + 1) * only2).sum(axis=1)
+                - ((2 * pc - 1) * only2).sum(axis=1)
+            )
             d_at, d_sq, rows2 = d_at[fits], d_sq[fits], rows2[fits]
             q = int(np.lexsort((rows2, d_sq, d_at))[0])
             key = (int(d_at[q]), int(d_sq[q]))
