@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scoring.assignment as assignment
+from bench.assignment_bench import outside_check
 from scoring.assignment import ExistingAssignment, ReviewerToAssign, SubmissionToAssign, exclusion, solve_assignment
 from scoring.mixing import components
 
@@ -72,18 +73,7 @@ def connected(by_submission) -> bool:
     return len(components(overlap, np.arange(len(people)))) <= 1
 
 
-# --- the outside check's instance --------------------------------------------
-
-
-def outside_check(seed):
-    """300 submissions from 20 organisations (15 each), 50 reviewers from the
-    same organisations, k = 3, 2% of pairs declared conflicts."""
-    rng = random.Random(seed)
-    orgs = [f"Organisation {i}" for i in range(20)]
-    submissions = [SubmissionToAssign(i, f"CFE-{i:04d}", orgs[i % 20]) for i in range(1, 301)]
-    reviewers = [ReviewerToAssign(1000 + j, f"Reviewer {j}", orgs[j % 20]) for j in range(50)]
-    conflicts = [(s.id, r.id) for s in submissions for r in reviewers if rng.random() < 0.02]
-    return submissions, reviewers, conflicts
+# --- the outside check's instance (bench/assignment_bench.outside_check) -------
 
 
 @pytest.mark.parametrize("seed", range(3))
