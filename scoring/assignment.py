@@ -301,7 +301,8 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None) -> list[
     flow = _spread_classes(flow, size, eligible)
     rng = np.random.default_rng(seed)
     together = together or {}
-    best, budget = None, MIX_BUDGET
+    best: tuple[list[tuple[int, int]], tuple] | None = None
+    budget = MIX_BUDGET
     for _ in range(MIX_STARTS):
         overlap = existing_overlap(together, len(load))
         dealt = [(int(i), int(j)) for c in range(n_c) for i, j in deal(members[c], flow[c], overlap, together, rng)]
@@ -311,6 +312,7 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None) -> list[
         budget -= spent
         if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1):
             break  # out of time, or one group and no pair sharing two submissions
+    assert best is not None
     return best[0]
 
 

@@ -390,8 +390,7 @@ def components(overlap: np.ndarray, members: np.ndarray) -> list[set[int]]:
         group, frontier = {start}, [start]
         while frontier:
             u = frontier.pop()
-            for v in np.flatnonzero(overlap[u] > 0):
-                v = int(v)
+            for v in map(int, np.flatnonzero(overlap[u] > 0)):
                 if v in left:
                     left.discard(v)
                     group.add(v)
@@ -425,8 +424,7 @@ def _join(state: _State, rng, *, keep_top: bool) -> bool:
         if not len(o1) or a not in state.new[p1]:
             continue
         here = group_of[int(o1[0])]
-        for c in working:
-            c = int(c)
+        for c in map(int, working):
             if group_of.get(c, -1) == here or not state.allowed[p1, c] or c in state.members[p1]:
                 continue
             if (state.overlap[c, o1] >= top).any():
