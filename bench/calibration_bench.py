@@ -105,13 +105,17 @@ class Panel:
     noise: np.ndarray  # reviewers: noise SD, points
 
 
-def simulate(scenario: Scenario, seed: int) -> tuple[pd.DataFrame, pd.Series]:
-    """Reviews (the long frame score_submissions takes) and the true overall quality."""
-    panel = simulate_panel(scenario, seed)
+def simulate(scenario: Scenario, seed: int, assignment=None) -> tuple[pd.DataFrame, pd.Series]:
+    """Reviews (the long frame score_submissions takes) and the true overall quality.
+
+    `assignment`: (submission, reviewer) positions to simulate instead of the
+    balanced one drawn here (bench/assignment_bench.py compares plans on the
+    same submissions and reviewers)."""
+    panel = simulate_panel(scenario, seed, assignment)
     return panel.reviews, panel.truth
 
 
-def simulate_panel(scenario: Scenario, seed: int) -> Panel:
+def simulate_panel(scenario: Scenario, seed: int, assignment=None) -> Panel:
     rng = np.random.default_rng(seed)
     n_sub, n_rev, k = scenario.submissions, scenario.reviewers, scenario.per_submission
     general = rng.normal(size=n_sub)
@@ -128,8 +132,8 @@ def simulate_panel(scenario: Scenario, seed: int) -> Panel:
     # Balanced assignment: within each group, deal reviewers out in shuffled rounds.
     group_of_sub = rng.integers(0, scenario.groups, n_sub)
     group_reviewers = np.array_split(rng.permutation(n_rev), scenario.groups)
-    pairs = []
-    for g, members in enumerate(group_reviewers):
+    pairs = [] if assignment is None else list(assignment)
+    for g, members in enumerate(group_reviewers if assignment is None else []):
         subs = np.flatnonzero(group_of_sub == g)
         deck: list[int] = []
         for s in subs:
@@ -210,8 +214,8 @@ def precision_at(estimate: pd.Series, truth: pd.Series, n: int = 10) -> float:
     return len(top_est & top_true) / n
 
 
-def evaluate(scenario: Scenario, seed: int, *, bayes: bool = False) -> dict[str, tuple[float, float]]:
-    panel = simulate_panel(scenario, seed)
+def evaluate(scenario: Scenario, seed: int, assignment=None, *, bayes: bool = False) -> dict[str, tuple[float, float]]:
+    panel = simulate_panel(scenario, seed, assignment)
     reviews = panel.reviews
     result = score_submissions(reviews, WEIGHTS)
     truth = panel.truth.reindex(result.index)

@@ -26,11 +26,18 @@ The method, in three steps:
    then moved between classes (loads unchanged) until no submission is two or
    more reviewers worse off than one that could spare a reviewer, so the gap
    is shared instead of leaving some submissions with none.
-3. **Back to submissions.** Each class's flow (how many of its members each
-   reviewer takes) is dealt out submission by submission, each taking the
-   reviewers with the most left to place (bipartite Havel-Hakimi, always
-   feasible), ties broken by a seeded random order so that reviewers are paired
-   in varied combinations (calibration needs overlapping reviewers).
+3. **Back to submissions, pairs mixed** (`scoring.mixing`). The flow
+   leaves each class to a few reviewers (all 15 submissions of one
+   organisation to the same three), so first each class's share is spread
+   over its eligible reviewers in proportion to their loads (the same loads
+   and class totals: a flow with capped class-to-reviewer edges). It is then
+   dealt out submission by submission, each pick taking the reviewer who has
+   shared the fewest submissions with those already on it (always feasible),
+   and improved by swaps of two submissions' new reviewers that keep every
+   load, count and exclusion: lower the largest number of submissions two
+   reviewers share, then spread pairs evenly (as many distinct pairs as
+   possible), and keep the panel one group (calibration compares reviewers
+   through the submissions they share). Existing assignments' pairs count.
 
 Pure: plain data in, an `AssignmentPlan` out. Deterministic for a given seed.
 """
@@ -45,6 +52,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow, shortest_path
+
+from scoring.mixing import BUDGET as MIX_BUDGET
+from scoring.mixing import deal, existing_overlap, mix_pairs
 
 # Addresses at these domains say nothing about where someone works.
 GENERIC_EMAIL_DOMAINS = frozenset(
@@ -71,6 +81,10 @@ GENERIC_EMAIL_DOMAINS = frozenset(
         "yahoo.com",
     }
 )
+# Dealings of the flow that are mixed (each from its own seeded start), the
+# best kept, while half the swap budget is left: a second start finds a
+# better plan where the first stopped at a local optimum (small calls).
+MIX_STARTS = 4
 # Words that do not tell two organisations apart.
 _ORGANISATION_NOISE = frozenset({"the", "ltd", "limited", "plc", "cic", "llp", "inc"})
 
@@ -211,7 +225,8 @@ def solve_assignment(
 
     rows = np.flatnonzero(need > 0)  # submissions that need reviewers, in reference order
     allowed = _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at)
-    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed)
+    together = _existing_reviewers(assigned, subs, revs, conflict_pairs)
+    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed, together)
     new_load = np.zeros(len(revs), dtype=np.int64)
     got = np.zeros(len(subs), dtype=np.int64)
     for i, j in new_pairs:
@@ -257,8 +272,20 @@ def _count_existing(existing, revs, s_at, r_at, conflict_pairs, n_s) -> tuple[np
     return load, counted, assigned
 
 
-def _new_pairs(rows, allowed, need, load, room, k, seed) -> list[tuple[int, int]]:
-    """(row, reviewer position) pairs to add: classes, a balanced flow, dealt out."""
+def _existing_reviewers(assigned, subs, revs, conflict_pairs) -> dict[int, list[int]]:
+    """Row -> reviewer positions already on it (not ended in a conflict): the
+    pairs they form count when new reviewers are paired."""
+    out: dict[int, list[int]] = {}
+    for i, j in sorted(assigned):
+        if (subs[i].id, revs[j].id) not in conflict_pairs:
+            out.setdefault(i, []).append(j)
+    return out
+
+
+def _new_pairs(rows, allowed, need, load, room, k, seed, together=None) -> list[tuple[int, int]]:
+    """(row, reviewer position) pairs to add: classes, a balanced flow, dealt
+    out, then mixed (`scoring.mixing`: the same loads and counts, co-review
+    spread)."""
     if not len(rows):
         return []
     keys = np.concatenate([np.packbits(allowed, axis=1), need[rows, None].astype(np.uint8)], axis=1)
@@ -271,8 +298,22 @@ def _new_pairs(rows, allowed, need, load, room, k, seed) -> list[tuple[int, int]
     eligible = np.zeros((n_c, len(load)), dtype=bool)
     eligible[class_of] = allowed  # rows of one class are equal
     flow = _spread_shortfalls(_balanced_flow(size, demand, eligible, load, room), size, demand, eligible, k)
+    flow = _spread_classes(flow, size, eligible)
     rng = np.random.default_rng(seed)
-    return [(int(i), int(j)) for c in range(n_c) for i, j in _deal(members[c], flow[c], rng)]
+    together = together or {}
+    best: tuple[list[tuple[int, int]], tuple] | None = None
+    budget = MIX_BUDGET
+    for _ in range(MIX_STARTS):
+        overlap = existing_overlap(together, len(load))
+        dealt = [(int(i), int(j)) for c in range(n_c) for i, j in deal(members[c], flow[c], overlap, together, rng)]
+        mixed, quality, spent = mix_pairs(dealt, rows, allowed, together, len(load), rng, budget)
+        if best is None or quality < best[1]:
+            best = (mixed, quality)
+        budget -= spent
+        if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1):
+            break  # out of time, or one group and no pair sharing two submissions
+    assert best is not None
+    return best[0]
 
 
 def _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at) -> np.ndarray:
@@ -301,14 +342,18 @@ def _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at) -> 
     return allowed
 
 
-def _max_flow(size, demand, eligible, upper) -> tuple[int, np.ndarray]:
-    """Max flow source -> class -> reviewer -> sink; returns (value, class x reviewer flow)."""
+def _max_flow(size, demand, eligible, upper, edge_cap=None, supply=None) -> tuple[int, np.ndarray]:
+    """Max flow source -> class -> reviewer -> sink; returns (value, class x reviewer flow).
+    A class offers `size x demand` (or `supply`) and gives a reviewer at most
+    `size` (each member once), or `edge_cap`."""
     n_c, n_r = eligible.shape
     src, sink = 0, n_c + n_r + 1
     cls, rev = np.nonzero(eligible)
     tails = np.concatenate([np.zeros(n_c, dtype=np.int64), 1 + cls, 1 + n_c + np.arange(n_r)])
     heads = np.concatenate([1 + np.arange(n_c), 1 + n_c + rev, np.full(n_r, sink)])
-    caps = np.concatenate([size * demand, size[cls], np.minimum(upper, 2**30)]).astype(np.int32)
+    middle = size[cls] if edge_cap is None else np.minimum(size[cls], edge_cap[cls, rev])
+    offered = size * demand if supply is None else supply
+    caps = np.concatenate([offered, middle, np.minimum(upper, 2**30)]).astype(np.int32)
     graph = csr_array((caps, (tails, heads)), shape=(sink + 1, sink + 1))
     result = maximum_flow(graph, src, sink)
     flows = result.flow.tocsr()[1 : 1 + n_c, 1 + n_c : 1 + n_c + n_r].toarray()
@@ -339,6 +384,45 @@ def _balanced_flow(size, demand, eligible, load, room) -> np.ndarray:
             else:
                 lo = mid + 1
     return _rebalance(flow, size, demand, eligible, load, load + room)
+
+
+def _spread_classes(flow, size, eligible) -> np.ndarray:
+    """The same reviewer loads and class totals, each class's share spread
+    over its eligible reviewers in proportion to their loads.
+
+    A maximum flow tends to give a class to a few reviewers (all 15
+    submissions of one organisation to the same three), and small classes to
+    the reviewers the large ones left over; no dealing can then mix pairs.
+    Each class may give reviewer r at most ceil(alpha x its total x r's share
+    of the load among the class's eligible reviewers); the least alpha (to
+    1/16) for which a flow with every class total and every load exactly as
+    before exists is found by bisection. alpha is at most the largest ratio
+    in the given flow, which is itself such a flow, so one always exists."""
+    total, loads = flow.sum(axis=1), flow.sum(axis=0)
+    if not total.any():
+        return flow
+    weight = np.where(eligible, loads[None, :], 0).astype(float)
+    share = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1)
+    ideal = total[:, None] * share
+
+    def attempt(alpha: float) -> np.ndarray | None:
+        cap = np.where(eligible, np.ceil(alpha * ideal - 1e-9), 0).astype(np.int64)
+        value, candidate = _max_flow(size, None, eligible, loads, edge_cap=cap, supply=total)
+        return candidate if value == int(total.sum()) else None
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ideal > 0, flow / ideal, 0)
+    lo, hi, best = 1.0, max(1.0, float(ratio.max())), flow
+    if (found := attempt(lo)) is not None:
+        return found
+    while hi - lo > 1 / 16:
+        mid = (lo + hi) / 2
+        found = attempt(mid)
+        if found is None:
+            lo = mid
+        else:
+            hi, best = mid, found
+    return best
 
 
 def _water_level(load, room, takers, total) -> np.ndarray:
@@ -479,29 +563,6 @@ def _spread_shortfalls(flow, size, demand, eligible, k) -> np.ndarray:
                 moved += 1
         if not moved:
             return flow
-
-
-def _deal(members: np.ndarray, per_reviewer: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int]]:
-    """Turn one class's flow into (submission, reviewer) pairs: submissions get
-    as equal a share as possible, each reviewer at most once per submission."""
-    total = int(per_reviewer.sum())
-    if total == 0:
-        return []
-    left = per_reviewer.astype(np.int64).copy()
-    base, extra = divmod(total, len(members))
-    pairs: list[tuple[int, int]] = []
-    for pos, i in enumerate(members):
-        want = base + (1 if pos < extra else 0)
-        if want == 0:
-            continue
-        candidates = np.flatnonzero(left > 0)
-        order = np.lexsort((rng.random(len(candidates)), -left[candidates]))
-        chosen = candidates[order[:want]]
-        assert len(chosen) == want, "a class's flow could not be dealt out"
-        left[chosen] -= 1
-        pairs.extend((int(i), int(j)) for j in chosen)
-    assert not left.any()
-    return pairs
 
 
 # --- explaining the result -----------------------------------------------------
