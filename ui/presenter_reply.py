@@ -76,7 +76,7 @@ def view(db: Database) -> None:
     st.text(f"{shown.reference}: {shown.title}")  # the contributor's text: as text
     st.text(
         f"You are invited to present {invitations.FORMAT_WORDS[shown.format_offered]}. "
-        f"Please reply by {invitations.long_date(shown.reply_by)}."
+        f"Please reply by {invitations.reply_by_words(shown.reply_by)}."
     )
     with st.form("reply.form"):
         st.radio("Your reply", list(CHOICE_LABELS), format_func=CHOICE_LABELS.get, index=None, key="reply.choice")
