@@ -112,6 +112,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("invitation_link.purge", "Used and expired reply links removed", _C),
     AuditAction("invitation.reply", "Presenter replied through their link", _C),
     AuditAction("invitation.record_reply", "Presenter's reply recorded by the admin", _C),
+    AuditAction("programme_session.create", "Programme session added", _C),
     # Messages (the outbox: never the subject or body)
     AuditAction("outbox.queue", "Message queued", _C),
     AuditAction("outbox.sent", "Message sent", _C),
