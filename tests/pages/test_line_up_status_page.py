@@ -77,3 +77,10 @@ def test_with_no_sign_off_the_page_says_where_to_sign_off(db, db_url, call, save
     assert not at.exception
     assert [i.value for i in at.info] == [page_ui.NO_SIGN_OFF]
     assert not at.metric
+
+
+def test_the_sign_off_line_names_the_account_as_text(db, db_url, call, saved, invited):  # noqa: F811
+    at = run_app(db_url, call["admin"], page=PAGE)
+    office = call["office"].username
+    assert any(t.value.startswith("Version 1 signed off by " + office + " on ") for t in at.text)
+    assert not any(office in m.value for m in [*at.markdown, *at.caption])
