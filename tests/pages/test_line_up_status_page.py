@@ -49,8 +49,9 @@ def test_the_office_sees_the_replies_presenters_and_balance(db, db_url, call, sa
     assert [m.value for m in at.metric] == [str(n), "1", "0", "1", str(n - 2), "0"]
     [presenters, balance] = at.dataframe
     table = presenters.value.set_index("Reference")
-    assert table.loc[shown["accepted"], "Reply"] == "Accepted (in person)"
-    assert table.loc[shown["declined"], "Reply"] == "Declined"
+    assert table.loc[shown["accepted"], "Reply"] == inv.STATE_WORDS["accepted_in_person"]  # as on the Programme page
+    assert table.loc[shown["declined"], "Reply"] == inv.STATE_WORDS["declined"]
+    assert set(table["Reply"]) == {inv.STATE_WORDS[s] for s in ("accepted_in_person", "declined", "awaiting")}
     assert table.loc[shown["anonymous"], "Organisation"] == "(anonymous)"
     assert table.loc[shown["anonymous"], "Title"] == TRICKY  # a cell: characters, not Markdown or HTML
     assert table.loc[shown["accepted"], "Organisation"].startswith("Organisation ")
