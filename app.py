@@ -73,7 +73,9 @@ def navigation(role: str | None):
         sections[first_section].append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         )
-    return titled(st.navigation(sections))
+    # expanded: every page of the role listed (by default, with more than twelve, the menu would
+    # show ten and fold the others away behind "View more": the admin's Users, Messages, Audit log).
+    return titled(st.navigation(sections, expanded=True))
 
 
 def titled(page: st.Page) -> st.Page:
