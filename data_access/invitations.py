@@ -33,10 +33,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import secrets
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -48,10 +46,23 @@ from config.mail_address import AddressError, check_address
 from data_access import audit, outbox, placements
 from data_access.auth import token_digest
 from data_access.db import rows_matched
+from data_access.invitation_records import (
+    STATE_WORDS,
+    STATES,
+    UK,
+    InvitationError,
+    InvitationRecord,
+    deadline_end,
+    get_invitation,
+    invitation_state,
+    list_invitations,
+    long_date,
+    reply_by_words,
+    state_counts,
+)
 from data_access.models import (
     PRESENTATION_FORMATS,
     InvitationToken,
-    OutboxMessage,
     PresenterInvitation,
     Submission,
     utcnow,
@@ -72,15 +83,6 @@ _VARIABLES = {v.name for v in spec_for(PURPOSE).variables}
 LINK_ACTOR = "presenter (reply link)"
 CHOICES = ("in_person", "virtual", "declined")  # a reply
 CHOICE_WORDS = {"in_person": "Accepted, in person", "virtual": "Accepted, virtually", "declined": "Declined"}
-STATES = ("accepted_in_person", "accepted_virtual", "declined", "awaiting", "no_reply")
-STATE_WORDS = {
-    "accepted_in_person": "Accepted, in person",
-    "accepted_virtual": "Accepted, virtually",
-    "declined": "Declined",
-    "awaiting": "Awaiting a reply",
-    "no_reply": "No reply by the deadline",
-}
-UK = ZoneInfo("Europe/London")  # the call's time zone: a date to reply by ends at midnight there
 FORMAT_WORDS = {"in_person": "in person", "virtual": "virtually (online)"}
 ACCESS_NEEDS_MAX = 2_000
 NOTE_MAX = 2_000
@@ -88,10 +90,6 @@ INVALID_REPLY_LINK = (
     "This link does not work: it is not right, the date to reply by has passed, or a reply has been "
     "recorded already. To reply or to change your reply, answer the invitation's email."
 )
-
-
-class InvitationError(ValueError):
-    """A step that cannot be taken as asked; the message is for people, and nothing was changed."""
 
 
 class ReplyLinkInvalid(ValueError):
@@ -104,13 +102,20 @@ class ReplyLinkInvalid(ValueError):
 class PlacesTaken(InvitationError):
     """An acceptance in a format whose places are all taken by presenters who accepted; nothing changed."""
 
-    def __init__(self, choice: str, still_open: tuple[str, ...]) -> None:
+    def __init__(self, choice: str, still_open: tuple[str, ...], *, by_admin: bool = False) -> None:
         others = [FORMAT_WORDS[f] for f in still_open if f != choice]
-        alternative = (
-            f"You can still accept to present {others[0]}, or decline."
-            if others
-            else "You can decline, or answer the invitation's email."
-        )
+        if by_admin:  # the admin recording a reply: what they can record, or free first
+            alternative = (
+                f"Record it as accepted {others[0]} or as declined, or first record the decline that frees a place."
+                if others
+                else "Record it as declined, or first record the decline that frees a place."
+            )
+        else:
+            alternative = (
+                f"You can still accept to present {others[0]}, or decline."
+                if others
+                else "You can decline, or answer the invitation's email."
+            )
         super().__init__(
             f"All the places to present {FORMAT_WORDS[choice]} are taken by presenters who have accepted, "
             f"so this reply was not recorded. {alternative}"
@@ -122,21 +127,6 @@ class StaleInvitation(InvitationError):
 
 
 # --- invitations ----------------------------------------------------------------
-
-
-def deadline_end(reply_by: dt.date) -> dt.datetime:
-    """The moment a reply-by date is over: the end of that day in UK time (midnight
-    in London: 23:00 UTC in summer (BST), midnight UTC in winter (GMT)), in UTC."""
-    return dt.datetime.combine(reply_by + dt.timedelta(days=1), dt.time(0), tzinfo=UK).astimezone(dt.UTC)
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def reply_by_words(day: dt.date) -> str:
-    """The deadline as the email and the reply page say it: "the end of Friday 1 October 2021 (UK time)"."""
-    return f"the end of {long_date(day)} (UK time)"
 
 
 @dataclass
@@ -430,7 +420,7 @@ def check_link(session: Session, *, token: str, now: dt.datetime | None = None) 
     )
 
 
-def _check_place(session: Session, invitation_id: int, reply: dict[str, Any]) -> None:
+def _check_place(session: Session, invitation_id: int, reply: dict[str, Any], *, by_admin: bool = False) -> None:
     """Refuse an acceptance in a format with no place left (PlacesTaken), with the line-up locked so
     that two acceptances of the last place are counted one after the other."""
     if reply["status"] != "accepted":
@@ -438,7 +428,7 @@ def _check_place(session: Session, invitation_id: int, reply: dict[str, Any]) ->
     lock_line_up(session, session.get_one(PresenterInvitation, invitation_id).line_up_id)
     still_open = open_formats(session, invitation_id=invitation_id)
     if reply["reply_format"] not in still_open:
-        raise PlacesTaken(reply["reply_format"], still_open)
+        raise PlacesTaken(reply["reply_format"], still_open, by_admin=by_admin)
 
 
 def _checked_reply(choice: str, access_needs: str, note: str) -> dict[str, Any]:
@@ -558,119 +548,13 @@ def record_reply(
     if row is None:
         raise InvitationError("There is no such invitation.")
     old = _reply_entry(row)
-    _check_place(session, invitation_id, reply)
+    _check_place(session, invitation_id, reply, by_admin=True)
     current = PresenterInvitation.version == expected_version
     if not _store_reply(session, invitation_id, current, reply, by=viewer.username, now=now):
         raise StaleInvitation("This invitation changed since you opened it (a reply came in?); look at it again.")
     # A reply is recorded: the presenter's link is no longer needed (`_audit_reply` drops it).
     _audit_reply(session, invitation_id, action="invitation.record_reply", actor=viewer.username, old=old)
     return get_invitation(session, invitation_id=invitation_id, now=now)
-
-
-# --- reading ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class InvitationRecord:
-    """An invitation as the admin and the office see it (identities unmasked: staff only)."""
-
-    id: int
-    line_up_id: int
-    submission_id: int
-    reference: str
-    title: str
-    organisation: str | None
-    anonymous: bool
-    format_offered: str
-    reply_by: dt.date
-    status: str
-    reply_format: str | None
-    state: str  # one of STATES
-    access_needs: str
-    note: str
-    replied_at: dt.datetime | None
-    replied_by: str | None
-    message_status: str | None  # the outbox message's status; None when no message was queued
-    version: int
-
-    @property
-    def state_words(self) -> str:
-        return STATE_WORDS[self.state]
-
-
-def invitation_state(status: str, reply_format: str | None, reply_by: dt.date, now: dt.datetime) -> str:
-    """Accepted in person or virtually, declined, awaiting a reply, or no reply by the deadline."""
-    if status == "accepted":
-        return f"accepted_{reply_format}"
-    if status == "declined":
-        return "declined"
-    return "no_reply" if now >= deadline_end(reply_by) else "awaiting"
-
-
-def _select_invitations() -> Any:
-    return (
-        select(
-            PresenterInvitation,
-            Submission.reference,
-            Submission.title,
-            Submission.organisation,
-            Submission.anonymous,
-            OutboxMessage.status.label("message_status"),
-        )
-        .join(Submission, Submission.id == PresenterInvitation.submission_id)
-        .outerjoin(OutboxMessage, OutboxMessage.id == PresenterInvitation.outbox_message_id)
-    )
-
-
-def _record(row: Any, now: dt.datetime) -> InvitationRecord:
-    inv = row[0]
-    return InvitationRecord(
-        id=inv.id,
-        line_up_id=inv.line_up_id,
-        submission_id=inv.submission_id,
-        reference=row.reference,
-        title=row.title,
-        organisation=row.organisation,
-        anonymous=bool(row.anonymous),
-        format_offered=inv.format_offered,
-        reply_by=inv.reply_by,
-        status=inv.status,
-        reply_format=inv.reply_format,
-        state=invitation_state(inv.status, inv.reply_format, inv.reply_by, now),
-        access_needs=inv.access_needs,
-        note=inv.note,
-        replied_at=inv.replied_at,
-        replied_by=inv.replied_by,
-        message_status=row.message_status,
-        version=inv.version,
-    )
-
-
-def list_invitations(session: Session, *, line_up_id: int, now: dt.datetime | None = None) -> list[InvitationRecord]:
-    """The line-up's invitations, by reference."""
-    now = now or utcnow()
-    rows = session.execute(
-        _select_invitations()
-        .where(PresenterInvitation.line_up_id == line_up_id)
-        .order_by(Submission.reference)
-        .execution_options(populate_existing=True)
-    ).all()
-    return [_record(r, now) for r in rows]
-
-
-def get_invitation(session: Session, *, invitation_id: int, now: dt.datetime | None = None) -> InvitationRecord:
-    row = session.execute(
-        _select_invitations().where(PresenterInvitation.id == invitation_id).execution_options(populate_existing=True)
-    ).first()
-    if row is None:
-        raise InvitationError("There is no such invitation.")
-    return _record(row, now or utcnow())
-
-
-def state_counts(records: list[InvitationRecord]) -> dict[str, int]:
-    """How many invitations are in each state (every state named, zero included)."""
-    counts = Counter(r.state for r in records)
-    return {state: counts.get(state, 0) for state in STATES}
 
 
 __all__ = [
@@ -684,6 +568,7 @@ __all__ = [
     "REPLY_PLACEHOLDER",
     "STATES",
     "STATE_WORDS",
+    "UK",
     "InvitationError",
     "InvitationRecord",
     "InviteReport",
@@ -699,6 +584,7 @@ __all__ = [
     "invitation_state",
     "invite_all",
     "list_invitations",
+    "long_date",
     "open_formats",
     "purge_old_links",
     "record_reply",

@@ -28,7 +28,7 @@ def open_formats(session: Session, *, invitation_id: int) -> tuple[str, ...]:
             )
         )
     )
-    return tuple(f for f in PRESENTATION_FORMATS if caps.get(f) is None or taken[f] < int(caps[f]))
+    return tuple(f for f in PRESENTATION_FORMATS if (cap := caps.get(f)) is None or taken[f] < int(cap))
 
 
 __all__ = ["open_formats"]

@@ -70,7 +70,7 @@ class Invitation:
     reference: str
     format_offered: str  # "in_person" or "virtual"
     status: str  # one of REPLY_STATES
-    deadline: dt.datetime | None = None  # timezone-aware; None: no deadline
+    deadline: dt.datetime | None = None  # timezone-aware: the moment the reply-by day is over; None: no deadline
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,9 @@ class BalanceReport:
 
 
 def _passed(invitation: Invitation, now: dt.datetime) -> bool:
-    return invitation.deadline is not None and now > invitation.deadline
+    """The deadline is the moment the reply-by day is over: from that moment on, no reply is late
+    (as `data_access.invitations.invitation_state` says it)."""
+    return invitation.deadline is not None and now >= invitation.deadline
 
 
 def reply_state(invitation: Invitation, now: dt.datetime) -> str:

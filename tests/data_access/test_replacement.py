@@ -453,9 +453,12 @@ def test_the_admin_is_refused_an_in_person_reply_when_the_places_are_taken(db, c
     admin = capped["admin"]
     answer(db, admin, capped["id"], first, "in_person")
     before = table_contents(db)
-    with pytest.raises(inv.PlacesTaken):
+    with pytest.raises(inv.PlacesTaken) as refused:
         answer(db, admin, capped["id"], second, "in_person")
     assert table_contents(db) == before
+    # said to the admin, not to the presenter: what can be recorded instead
+    assert "You can" not in str(refused.value)
+    assert "Record it as accepted virtually (online) or as declined" in str(refused.value)
     answer(db, admin, capped["id"], first, "in_person")  # the one in the place may be recorded again
     answer(db, admin, capped["id"], first, "declined")  # and once it is free, it can be taken
     answer(db, admin, capped["id"], second, "in_person")

@@ -19,6 +19,7 @@ from scoring.replies import (
     BROKEN,
     DECLINED,
     KEPT,
+    NO_REPLY_BY_DEADLINE,
     REPLY_STATES,
     WAITING,
     Invitation,
@@ -27,6 +28,7 @@ from scoring.replies import (
     confirmed_members,
     reply_counts,
     reply_label,
+    reply_state,
 )
 from scoring.selection import SelectionRules, rule_violations
 
@@ -186,3 +188,16 @@ def test_a_confirmed_presenter_who_became_anonymous_is_named():
 def test_bad_input_is_refused_in_words(invitations, now, message):
     with pytest.raises(ValueError, match="^" + message.replace("(", r"\(").replace(")", r"\)") + "$"):
         balance_report(CANDIDATES, RULES, invitations, now=now)
+
+
+def test_the_deadline_is_passed_from_its_very_moment_as_the_programme_page_says():
+    """The deadline is when the reply-by day is over: at that moment the Programme page
+    (`invitations.invitation_state`) says "No reply by the deadline", and so must this count."""
+    from data_access.invitations import deadline_end, invitation_state
+
+    reply_by = dt.date(2021, 10, 1)
+    end = deadline_end(reply_by)
+    for moment, expected in ((end - dt.timedelta(microseconds=1), AWAITING), (end, NO_REPLY_BY_DEADLINE)):
+        state = reply_state(inv(1, AWAITING, deadline=end), moment)
+        assert state == expected
+        assert (invitation_state("pending", None, reply_by, moment) == "no_reply") == (expected == NO_REPLY_BY_DEADLINE)
