@@ -1,0 +1,209 @@
+"""From a saved line-up to the programme, end to end in a real browser (issue 17).
+
+A line-up of the demo call is saved with the call's rules (as the Selection
+page saves it). The office signs it off on the Programme page; the admin
+queues the invitations and sends them from the Messages page to a real SMTP
+server on this machine (aiosmtpd); the reply links are read from the messages
+that arrived. Two presenters, each in a browser of their own and signed out,
+open their links: one accepts in person, one declines. The admin's Programme
+page then shows both replies, as the database holds them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import expect
+
+from access.visibility import Viewer
+from config import load_call_config
+from data_access import invitations as inv
+from data_access import lineups as lineups_da
+from data_access import signoff
+from data_access import users as users_da
+from data_access.db import Database
+from scoring.selection import SelectionRules, labels_from_config, select_presenters
+from tests.browser.conftest import demo_database, screenshot
+from tests.support.accounts import password_of
+from tests.support.browser import go_to, sign_in, sign_out, wait_idle
+from tests.support.live import LiveServer
+from tests.support.postgres import free_port
+from tests.support.smtp import SmtpServer
+from ui.presenter_reply import CHOICE_LABELS
+
+pytestmark = pytest.mark.browser
+LINE_UP = "Conference line-up (browser loop)"
+MAIL_FROM = "evidence@iasc.example.org"
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/reply\?reply=[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Loop:
+    server: LiveServer
+    db: Database
+    smtp: SmtpServer
+    line_up_id: int
+    members: dict[str, str]  # reference -> the format the line-up gives it
+
+
+def _viewer(session, username: str) -> Viewer:
+    user = users_da.get_user_by_username(session, username)
+    return Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role)
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
+    """A server of its own, with a real SMTP server set, on a demo call with a saved line-up (the call's
+    rules, solved as the Selection page solves them), not yet signed off."""
+    folder = tmp_path_factory.mktemp("programme-loop")
+    db = demo_database(folder / "demo.db")
+    config = load_call_config()
+    with db.write() as s:
+        scores = lineups_da.current_scores(s, config=config)
+        labels = labels_from_config(config)
+        rules = SelectionRules.from_config(config)
+        result = select_presenters(lineups_da.candidate_frame(s, scores=scores), rules, labels=labels, explain=False)
+        assert result.feasible, result.blockers
+        record = lineups_da.save_line_up(
+            s, viewer=_viewer(s, "admin"), name=LINE_UP, result=result, scores=scores, labels=labels
+        )
+        members = {m.reference: m.format for m in record.members}
+    smtp = SmtpServer.start()
+    port = free_port()
+    env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", **smtp.environ(MAIL_FROM)}
+    server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder, extra_env=env, port=port)
+    try:
+        yield Loop(server, db, smtp, record.id, members)
+    finally:
+        server.stop()
+        smtp.stop()
+        db.dispose()
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def invitations(loop: Loop) -> dict[str, inv.InvitationRecord]:
+    with loop.db.read() as s:
+        return {r.reference: r for r in inv.list_invitations(s, line_up_id=loop.line_up_id)}
+
+
+def reply_links(loop: Loop, references: set[str], timeout: float = 30) -> dict[str, str]:
+    """Wait until the SMTP server has an invitation with a reply link for each of `references`; the links."""
+    deadline = time.monotonic() + timeout
+    while True:
+        links: dict[str, str] = {}
+        for mail in loop.smtp.messages:
+            body = mail.get_body(preferencelist=("plain",)).get_content()
+            found = LINK.findall(body)
+            if not found:
+                continue
+            named = [r for r in loop.members if r in body]
+            assert len(named) == 1 and len(found) == 1, body  # one presenter's invitation, one link
+            assert named[0] not in links, f"{named[0]} was invited twice"
+            links[named[0]] = found[0]
+        if set(links) >= references:
+            assert set(links) == references, links
+            return links
+        assert time.monotonic() < deadline, f"invitations never arrived for {sorted(references - set(links))}"
+        time.sleep(0.2)
+
+
+def send_from_messages_page(page) -> None:
+    """Admin: Send queued now on the Messages page, then wait for the page to show the outcome."""
+    go_to(page, "Messages")
+    page.get_by_role("button", name="Send queued now").click()
+    wait_idle(page)
+    outcome = page.get_by_test_id("stAlert").filter(has_text=re.compile(r"sent \d+ messages; \d+ failed"))
+    deadline = time.monotonic() + 30
+    while not outcome.count():
+        assert time.monotonic() < deadline, "the page never showed the send's outcome"
+        page.get_by_role("button", name="Check again").click()
+        wait_idle(page)
+
+
+def reply(chromium, link: str, reference: str, choice: str) -> None:
+    """A presenter, signed out in a browser of their own, replies through their link."""
+    context = chromium.new_context(viewport={"width": 1200, "height": 1400})
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(30_000)
+        pg.goto(link)
+        pg.get_by_role("heading", name="Your invitation to present").first.wait_for()
+        wait_idle(pg)
+        expect(pg.get_by_text(re.compile(re.escape(reference) + ":"))).to_be_visible()
+        pg.get_by_text(CHOICE_LABELS[choice]).click()
+        wait_idle(pg)
+        pg.get_by_role("button", name="Send my reply").click()
+        pg.get_by_text("Thank you: your reply is recorded").wait_for()
+        expect(pg.get_by_text(inv.CHOICE_WORDS[choice].lower(), exact=False)).to_be_visible()
+    finally:
+        context.close()
+
+
+def metric(page, label: str) -> str:
+    """The value of the metric labelled `label` on the page."""
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return box.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+# --- the loop --------------------------------------------------------------------------------------
+
+
+def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromium, page, loop):
+    # The office signs off version 1; the office cannot queue invitations.
+    sign_in(page, loop.server.url, "office", password_of("office"))
+    go_to(page, "Programme")
+    expect(page.get_by_role("combobox", name="Line-up")).to_have_value(f"{LINE_UP} (version 1)")
+    page.get_by_role("button", name="Sign off version 1").click()
+    page.get_by_text("Version 1 is signed off, by office").wait_for()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="Queue invitations")).to_have_count(0)
+    with loop.db.read() as s:
+        signed = signoff.current_sign_off(s, line_up_id=loop.line_up_id)
+    assert signed is not None and signed.version == 1 and signed.signed_off_by == "office"
+    assert invitations(loop) == {}
+    sign_out(page)
+
+    # The admin queues the invitations and sends them; they arrive at the SMTP server with the links.
+    sign_in(page, loop.server.url, "admin", password_of("admin"))
+    go_to(page, "Programme")
+    page.get_by_role("button", name="Queue invitations").click()
+    page.get_by_text(re.compile(r"^\d+ invitation\(s\) queued in the outbox\.$")).wait_for()
+    wait_idle(page)
+    invited = invitations(loop)
+    assert set(invited) == set(loop.members)
+    assert all(r.state == "awaiting" for r in invited.values())
+    mailed = {ref for ref, r in invited.items() if r.message_status is not None}
+    assert len(mailed) >= 2, invited
+    expect(page.get_by_text(f"{len(mailed)} invitation(s) queued in the outbox.")).to_be_visible()
+    send_from_messages_page(page)
+    links = reply_links(loop, mailed)
+    assert {r.message_status for ref, r in invitations(loop).items() if ref in mailed} == {"sent"}
+    mails = [m for m in loop.smtp.messages if LINK.search(m.get_body(preferencelist=("plain",)).get_content())]
+    assert {m["From"] for m in mails} == {MAIL_FROM}
+
+    # Two presenters reply through their own links, signed out: one accepts in person, one declines.
+    in_person = sorted(r for r in mailed if loop.members[r] == "in_person")
+    accepting = in_person[0]
+    declining = sorted(mailed - {accepting})[0]
+    reply(chromium, links[accepting], accepting, "in_person")
+    reply(chromium, links[declining], declining, "declined")
+    now = invitations(loop)
+    assert now[accepting].state == "accepted_in_person" and now[accepting].replied_by
+    assert now[declining].state == "declined"
+    others = set(now) - {accepting, declining}
+    assert {now[r].state for r in others} == {"awaiting"}
+
+    # The admin's Programme page shows the replies.
+    go_to(page, "Programme")
+    assert metric(page, inv.STATE_WORDS["accepted_in_person"]) == "1"
+    assert metric(page, inv.STATE_WORDS["declined"]) == "1"
+    assert metric(page, inv.STATE_WORDS["awaiting"]) == str(len(others))
+    screenshot(page, "programme-loop-replies")
