@@ -15,9 +15,11 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from access.visibility import Viewer
 from config import load_call_config
@@ -26,10 +28,11 @@ from data_access import lineups as lineups_da
 from data_access import signoff
 from data_access import users as users_da
 from data_access.db import Database
+from data_access.models import Submission
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.browser.conftest import demo_database, screenshot
 from tests.support.accounts import password_of
-from tests.support.browser import go_to, sign_in, sign_out, wait_idle
+from tests.support.browser import choose, go_to, sign_in, sign_out, wait_idle
 from tests.support.live import LiveServer
 from tests.support.postgres import free_port
 from tests.support.smtp import SmtpServer
@@ -48,6 +51,7 @@ class Loop:
     smtp: SmtpServer
     line_up_id: int
     members: dict[str, str]  # reference -> the format the line-up gives it
+    emails: dict[str, str | None]  # reference -> the submission's contact address
 
 
 def _viewer(session, username: str) -> Viewer:
@@ -72,12 +76,16 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
             s, viewer=_viewer(s, "admin"), name=LINE_UP, result=result, scores=scores, labels=labels
         )
         members = {m.reference: m.format for m in record.members}
+        found = s.execute(
+            select(Submission.reference, Submission.contact_email).where(Submission.reference.in_(members))
+        )
+        emails = {row.reference: row.contact_email for row in found}
     smtp = SmtpServer.start()
     port = free_port()
     env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", **smtp.environ(MAIL_FROM)}
     server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder, extra_env=env, port=port)
     try:
-        yield Loop(server, db, smtp, record.id, members)
+        yield Loop(server, db, smtp, record.id, members, emails)
     finally:
         server.stop()
         smtp.stop()
@@ -93,24 +101,39 @@ def invitations(loop: Loop) -> dict[str, inv.InvitationRecord]:
 
 
 def reply_links(loop: Loop, references: set[str], timeout: float = 30) -> dict[str, str]:
-    """Wait until the SMTP server has an invitation with a reply link for each of `references`; the links."""
+    """Wait until the SMTP server has, for each of `references`, an invitation of this line-up with a working
+    reply link (the server's own check of the link tells which invitation it opens); the links."""
     deadline = time.monotonic() + timeout
     while True:
+        ours = {r.id: r.reference for r in invitations(loop).values()}
         links: dict[str, str] = {}
-        for mail in loop.smtp.messages:
+        for mail in loop.smtp.messages:  # the demo call's own queued messages went too
             body = mail.get_body(preferencelist=("plain",)).get_content()
-            found = LINK.findall(body)
-            if not found:
-                continue
-            named = [r for r in loop.members if r in body]
-            assert len(named) == 1 and len(found) == 1, body  # one presenter's invitation, one link
-            assert named[0] not in links, f"{named[0]} was invited twice"
-            links[named[0]] = found[0]
+            for link in LINK.findall(body):
+                [token] = parse_qs(urlsplit(link).query)[inv.REPLY_PARAM]
+                with loop.db.read() as s:
+                    opens = inv.check_link(s, token=token)
+                if opens is None or opens.invitation_id not in ours:
+                    continue
+                reference = ours[opens.invitation_id]
+                assert reference in body and reference not in links, (reference, body)
+                assert mail["To"] == loop.emails[reference], (mail["To"], reference)
+                links[reference] = link
         if set(links) >= references:
             assert set(links) == references, links
             return links
         assert time.monotonic() < deadline, f"invitations never arrived for {sorted(references - set(links))}"
         time.sleep(0.2)
+
+
+def open_programme(page, version: int) -> None:
+    """The Programme page, on this test's line-up at `version` (the demo call may have line-ups of its own)."""
+    go_to(page, "Programme")
+    shown = f"{LINE_UP} (version {version})"
+    if page.get_by_role("combobox", name="Line-up").input_value() != shown:
+        choose(page, "Line-up", shown).click()
+        wait_idle(page)
+    expect(page.get_by_role("combobox", name="Line-up")).to_have_value(shown)
 
 
 def send_from_messages_page(page) -> None:
@@ -159,8 +182,7 @@ def metric(page, label: str) -> str:
 def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromium, page, loop):
     # The office signs off version 1; the office cannot queue invitations.
     sign_in(page, loop.server.url, "office", password_of("office"))
-    go_to(page, "Programme")
-    expect(page.get_by_role("combobox", name="Line-up")).to_have_value(f"{LINE_UP} (version 1)")
+    open_programme(page, version=1)
     page.get_by_role("button", name="Sign off version 1").click()
     page.get_by_text("Version 1 is signed off, by office").wait_for()
     wait_idle(page)
@@ -173,7 +195,7 @@ def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromiu
 
     # The admin queues the invitations and sends them; they arrive at the SMTP server with the links.
     sign_in(page, loop.server.url, "admin", password_of("admin"))
-    go_to(page, "Programme")
+    open_programme(page, version=1)
     page.get_by_role("button", name="Queue invitations").click()
     page.get_by_text(re.compile(r"^\d+ invitation\(s\) queued in the outbox\.$")).wait_for()
     wait_idle(page)
@@ -202,7 +224,7 @@ def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromiu
     assert {now[r].state for r in others} == {"awaiting"}
 
     # The admin's Programme page shows the replies.
-    go_to(page, "Programme")
+    open_programme(page, version=1)
     assert metric(page, inv.STATE_WORDS["accepted_in_person"]) == "1"
     assert metric(page, inv.STATE_WORDS["declined"]) == "1"
     assert metric(page, inv.STATE_WORDS["awaiting"]) == str(len(others))
