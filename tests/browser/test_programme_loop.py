@@ -11,10 +11,14 @@ page then shows both replies, as the database holds them.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -28,9 +32,10 @@ from data_access import lineups as lineups_da
 from data_access import signoff
 from data_access import users as users_da
 from data_access.db import Database
-from data_access.models import Submission
+from data_access.models import PresenterInvitation, ProgrammeSession, Submission, SubmissionCode, utcnow
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.browser.conftest import demo_database, screenshot
+from tests.support import icalendar_parser as ical
 from tests.support.accounts import password_of
 from tests.support.browser import choose, go_to, sign_in, sign_out, wait_idle
 from tests.support.live import LiveServer
@@ -41,6 +46,9 @@ from ui.presenter_reply import CHOICE_LABELS
 pytestmark = pytest.mark.browser
 LINE_UP = "Conference line-up (browser loop)"
 MAIL_FROM = "evidence@iasc.example.org"
+SESSION, ROOM, CHAIR = "Survivor-led responses (browser loop)", "Council Chamber", "Dame Sara Thornton"
+ONLINE = "https://meet.example.org/iasc-evidence"
+SESSION_DAY = dt.date(utcnow().year + 1, 1, 14)  # January: UK time is UTC
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/reply\?reply=[A-Za-z0-9_-]+")
 
 
@@ -172,6 +180,17 @@ def reply(chromium, link: str, reference: str, choice: str) -> None:
         context.close()
 
 
+def download(page, label: str, folder: Path) -> bytes:
+    """Click the download button `label`; the file's bytes, as the browser saved them."""
+    wait_idle(page)
+    with page.expect_download() as info:
+        page.get_by_role("button", name=label).click()
+    path = folder / info.value.suggested_filename
+    info.value.save_as(path)
+    wait_idle(page)
+    return path.read_bytes()
+
+
 def metric(page, label: str) -> str:
     """The value of the metric labelled `label` on the page."""
     box = page.get_by_test_id("stMetric").filter(
@@ -183,7 +202,7 @@ def metric(page, label: str) -> str:
 # --- the loop --------------------------------------------------------------------------------------
 
 
-def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromium, page, loop):
+def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tmp_path):
     # The office signs off version 1; the office cannot queue invitations.
     sign_in(page, loop.server.url, "office", password_of("office"))
     open_programme(page, version=1)
@@ -230,3 +249,101 @@ def test_sign_off_invite_by_mail_reply_through_links_and_see_the_replies(chromiu
     assert metric(page, inv.STATE_WORDS["declined"]) == "1"
     assert metric(page, inv.STATE_WORDS["awaiting"]) == str(len(others))
     screenshot(page, "programme-loop-replies")
+
+    # The admin proposes the replacement for the decline, confirms it and invites the newcomer, by mail.
+    page.get_by_role("button", name="Propose a replacement").click()
+    wait_idle(page)
+    expect(page.get_by_text(f"Declined (version 1 of {LINE_UP}): {declining}")).to_be_visible()
+    page.get_by_role("button", name="Confirm replacement and invite").click()
+    confirmed = page.get_by_text(re.compile(r"^Replacement confirmed: version 2 is signed off, and invited: "))
+    confirmed.wait_for()
+    wait_idle(page)
+    entering = set(confirmed.inner_text().split("invited: ", 1)[1].rstrip(".").split(", "))
+    with loop.db.read() as s:
+        version_2 = lineups_da.get_line_up(s, line_up_id=loop.line_up_id)
+        signed = signoff.current_sign_off(s, line_up_id=loop.line_up_id)
+    members_2 = {m.reference for m in version_2.members}
+    assert version_2.version == 2 and signed is not None and (signed.version, signed.signed_off_by) == (2, "admin")
+    assert declining not in members_2 and members_2 - set(loop.members) == entering
+    assert len(members_2) == len(loop.members) and len(entering) == 1, entering
+    now = invitations(loop)
+    assert now[declining].state == "declined" and now[accepting].state == "accepted_in_person"
+    assert {now[r].state for r in entering} == {"awaiting"}
+    [newcomer] = entering
+    assert now[newcomer].message_status == "queued"
+    send_invitations(page, loop, {newcomer})
+    assert invitations(loop)[newcomer].message_status == "sent"
+
+    # A session (hybrid, on the accepted presenter's theme); placements proposed and saved.
+    open_programme(page, version=2)
+    with loop.db.read() as s:
+        theme = s.scalar(
+            select(SubmissionCode.code)
+            .join(Submission, Submission.id == SubmissionCode.submission_id)
+            .where(Submission.reference == accepting, SubmissionCode.field == "themes")
+            .order_by(SubmissionCode.position)
+        )
+    page.get_by_text("Add a session", exact=True).click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Add session"))
+    form.get_by_label("Title", exact=True).fill(SESSION)
+    date = form.get_by_label("Date", exact=True)
+    date.fill(SESSION_DAY.strftime("%d/%m/%Y"))
+    date.press("Tab")
+    choose(page, "Format", "Hybrid").click()
+    form.get_by_label("Room", exact=True).fill(ROOM)
+    form.get_by_label("Online link", exact=True).fill(ONLINE)
+    form.get_by_label("Chair", exact=True).fill(CHAIR)
+    theme_label = load_call_config().vocabulary("themes").label(theme)
+    choose(page, "Theme (optional)", theme_label).click()
+    wait_idle(page)
+    form.get_by_role("button", name="Add session").click()
+    page.get_by_text(re.compile(r"^Session added: ")).wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name="Propose placements").click()
+    wait_idle(page)
+    page.get_by_role("button", name="Save placements").click()
+    page.get_by_text(re.compile(r"^Placements saved \(")).wait_for()
+    wait_idle(page)
+    with loop.db.read() as s:
+        placed = dict(
+            s.execute(
+                select(Submission.reference, ProgrammeSession.title)
+                .join(PresenterInvitation, PresenterInvitation.submission_id == Submission.id)
+                .join(ProgrammeSession, ProgrammeSession.id == PresenterInvitation.session_id)
+                .where(PresenterInvitation.line_up_id == loop.line_up_id)
+            ).tuples()
+        )
+    assert placed == {accepting: SESSION}
+
+    # The programme's files, downloaded: the accepted presenter in the session, the declined one nowhere.
+    rows = list(csv.DictReader(io.StringIO(download(page, "Download programme (CSV)", tmp_path).decode("utf-8-sig"))))
+    ours = [r for r in rows if r["Session"] == SESSION]
+    assert [r["Reference"] for r in ours] == [accepting]
+    [row] = ours
+    assert (row["Date"], row["Start (UK time)"], row["End (UK time)"]) == (SESSION_DAY.isoformat(), "10:00", "11:00")
+    assert (row["Room"], row["Online link"], row["Chair"]) == (ROOM, ONLINE, CHAIR)
+    assert row["Presents"].lower().startswith("in person")
+    assert not [r for r in rows if r["Reference"] in {declining, newcomer}]
+    calendar = download(page, "Download calendar (.ics)", tmp_path)
+    [event] = [e for e in ical.events(calendar) if e.get("SUMMARY") == SESSION]
+    assert event.get("DTSTART") == f"{SESSION_DAY:%Y%m%d}T100000Z"  # GMT in January: UK time is UTC
+    assert accepting in event.get("DESCRIPTION") and declining not in calendar.decode()
+    assert event.get("LOCATION") == f"{ROOM} (and online)"
+    sign_out(page)
+
+    # The office's view of the line-up: the counts after the replies and the replacement.
+    sign_in(page, loop.server.url, "office", password_of("office"))
+    go_to(page, "Line-up status")
+    shown = f"{LINE_UP} (version 2)"
+    if page.get_by_role("combobox", name="Signed-off line-up").input_value() != shown:
+        choose(page, "Signed-off line-up", shown).click()
+        wait_idle(page)
+    counts = {
+        "Invited": len(loop.members) + 1,
+        "Accepted in person": 1,
+        "Accepted virtually": 0,
+        "Declined": 1,
+        "Awaiting a reply": len(loop.members) - 1,
+    }
+    assert {label: metric(page, label) for label in counts} == {k: str(v) for k, v in counts.items()}
+    screenshot(page, "programme-loop-line-up-status")
