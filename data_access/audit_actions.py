@@ -107,6 +107,7 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("line_up.replace", "Line-up replaced", _C),
     # From line-up to programme (data_access.invitations)
     AuditAction("line_up.sign_off", "Line-up signed off", _C),
+    AuditAction("line_up.replacement", "Replacement after a decline confirmed", _C),
     AuditAction("invitation.create", "Presenter invited", _C),
     AuditAction("invitation_link.issue", "Presenter's reply link made", _C),
     AuditAction("invitation_link.purge", "Used and expired reply links removed", _C),

@@ -17,6 +17,13 @@ reply links"). The sign-off they start from is `data_access.signoff`.
   reply), with `expected_version` as an optimistic lock.
 * `invitation_state`: accepted in person, accepted virtually, declined,
   awaiting a reply, or no reply by the deadline.
+* Places: the line-up's rules cap how many present in person and virtually
+  (`max_in_person`, `max_virtual`). An acceptance in a format whose places are
+  all taken by presenters who accepted is refused (`PlacesTaken`, nothing
+  changed, the link still works); `open_formats` says which formats still have
+  a place, for the reply page to offer only those. Counting and writing happen
+  with the line-up locked (`lock_line_up`), so of two presenters racing for the
+  last place exactly one gets it.
 
 Every step is in the audit log: `invitation.create`,
 `invitation_link.issue`, `invitation.reply` (through the link) and
@@ -47,6 +54,7 @@ from data_access.db import rows_matched
 from data_access.models import (
     PRESENTATION_FORMATS,
     InvitationToken,
+    LineUp,
     OutboxMessage,
     PresenterInvitation,
     Submission,
@@ -93,6 +101,22 @@ class ReplyLinkInvalid(ValueError):
 
     def __init__(self) -> None:
         super().__init__(INVALID_REPLY_LINK)
+
+
+class PlacesTaken(InvitationError):
+    """An acceptance in a format whose places are all taken by presenters who accepted; nothing changed."""
+
+    def __init__(self, choice: str, still_open: tuple[str, ...]) -> None:
+        others = [FORMAT_WORDS[f] for f in still_open if f != choice]
+        alternative = (
+            f"You can still accept to present {others[0]}, or decline."
+            if others
+            else "You can decline, or answer the invitation's email."
+        )
+        super().__init__(
+            f"All the places to present {FORMAT_WORDS[choice]} are taken by presenters who have accepted, "
+            f"so this reply was not recorded. {alternative}"
+        )
 
 
 class StaleInvitation(InvitationError):
@@ -377,6 +401,7 @@ class ReplyView:
     format_offered: str
     reply_by: dt.date
     expires_at: dt.datetime
+    open_formats: tuple[str, ...] = PRESENTATION_FORMATS  # the formats with a place left, for this presenter
 
 
 def check_link(session: Session, *, token: str, now: dt.datetime | None = None) -> ReplyView | None:
@@ -395,7 +420,44 @@ def check_link(session: Session, *, token: str, now: dt.datetime | None = None) 
     link, invitation, reference, title = row
     if link.used_at is not None or link.expires_at <= now or invitation.status != "pending":
         return None
-    return ReplyView(invitation.id, reference, title, invitation.format_offered, invitation.reply_by, link.expires_at)
+    return ReplyView(
+        invitation.id,
+        reference,
+        title,
+        invitation.format_offered,
+        invitation.reply_by,
+        link.expires_at,
+        open_formats(session, invitation_id=invitation.id),
+    )
+
+
+def open_formats(session: Session, *, invitation_id: int) -> tuple[str, ...]:
+    """The formats in which this invitation can still be accepted: those whose cap in the line-up's
+    rules (`max_in_person`, `max_virtual`) is not reached by the other presenters who accepted."""
+    row = session.get_one(PresenterInvitation, invitation_id)
+    rules = session.scalar(select(LineUp.rules).where(LineUp.id == row.line_up_id)) or {}
+    caps = {"in_person": rules.get("max_in_person"), "virtual": rules.get("max_virtual")}
+    taken = Counter(
+        session.scalars(
+            select(PresenterInvitation.reply_format).where(
+                PresenterInvitation.line_up_id == row.line_up_id,
+                PresenterInvitation.status == "accepted",
+                PresenterInvitation.id != invitation_id,
+            )
+        )
+    )
+    return tuple(f for f in PRESENTATION_FORMATS if caps.get(f) is None or taken[f] < int(caps[f]))
+
+
+def _check_place(session: Session, invitation_id: int, reply: dict[str, Any]) -> None:
+    """Refuse an acceptance in a format with no place left (PlacesTaken), with the line-up locked so
+    that two acceptances of the last place are counted one after the other."""
+    if reply["status"] != "accepted":
+        return
+    lock_line_up(session, session.get_one(PresenterInvitation, invitation_id).line_up_id)
+    still_open = open_formats(session, invitation_id=invitation_id)
+    if reply["reply_format"] not in still_open:
+        raise PlacesTaken(reply["reply_format"], still_open)
 
 
 def _checked_reply(choice: str, access_needs: str, note: str) -> dict[str, Any]:
@@ -485,6 +547,7 @@ def reply_by_link(
     invitation_id = session.scalars(
         select(InvitationToken.invitation_id).where(InvitationToken.token_sha256 == sha)
     ).one()
+    _check_place(session, invitation_id, reply)  # refused: the caller rolls back, the link stays unused
     if not _store_reply(session, invitation_id, PresenterInvitation.status == "pending", reply, by=LINK_ACTOR, now=now):
         raise ReplyLinkInvalid()  # a reply was recorded meanwhile: the caller rolls back, the link stays unused
     return _audit_reply(session, invitation_id, action="invitation.reply", actor=LINK_ACTOR, old={"status": "pending"})
@@ -511,6 +574,7 @@ def record_reply(
     if row is None:
         raise InvitationError("There is no such invitation.")
     old = _reply_entry(row)
+    _check_place(session, invitation_id, reply)
     current = PresenterInvitation.version == expected_version
     if not _store_reply(session, invitation_id, current, reply, by=viewer.username, now=now):
         raise StaleInvitation("This invitation changed since you opened it (a reply came in?); look at it again.")
@@ -639,6 +703,7 @@ __all__ = [
     "InvitationError",
     "InvitationRecord",
     "InviteReport",
+    "PlacesTaken",
     "ReplyLinkInvalid",
     "ReplyView",
     "StaleInvitation",
@@ -650,6 +715,7 @@ __all__ = [
     "invitation_state",
     "invite_all",
     "list_invitations",
+    "open_formats",
     "purge_old_links",
     "record_reply",
     "reply_by_link",

@@ -233,6 +233,38 @@ def save_line_up(
             f"A line-up called {name!r} already exists (version {existing.version}). "
             "Choose another name, or choose to replace it."
         )
+    return save_version(
+        session,
+        viewer=viewer,
+        line_up_id=existing.id,
+        expected_version=expected_version,
+        rules=result.rules,
+        objective=result.objective,
+        members=members,
+        notes=notes.strip(),
+    )
+
+
+def save_version(
+    session: Session,
+    *,
+    viewer: Viewer,
+    line_up_id: int,
+    expected_version: int,
+    rules: SelectionRules,
+    objective: float,
+    members: Mapping[int, str],
+    notes: str | None = None,
+) -> LineUpRecord:
+    """Replace version `expected_version` of a saved line-up with a new version (admin): its rules,
+    total and members (submission_id -> format, in order); `notes` None keeps the notes. The caller
+    has checked the line-up (as `save_line_up` does, or `data_access.replacement` against the
+    replies). Audited as `line_up.replace` with the old and new members. AccessDenied, StaleLineUp."""
+    require_admin(session, viewer)
+    existing = session.get(LineUp, line_up_id)
+    if existing is None:
+        raise LineUpError("There is no such saved line-up any more.")
+    name = existing.name
     if existing.version != expected_version:
         raise StaleLineUp(name, existing.version)
     old = _snapshot(session, existing)
@@ -241,10 +273,10 @@ def save_line_up(
         update(LineUp)
         .where(LineUp.id == existing.id, LineUp.version == expected_version)
         .values(
-            rules=result.rules.to_dict(),
-            objective=result.objective,
-            notes=notes.strip(),
-            updated_at=now,
+            rules=rules.to_dict(),
+            objective=objective,
+            notes=existing.notes if notes is None else notes,
+            updated_at=utcnow(),
             version=expected_version + 1,
         )
         .execution_options(synchronize_session=False),
@@ -253,7 +285,7 @@ def save_line_up(
         session.expire(existing)
         raise StaleLineUp(name, session.get_one(LineUp, existing.id).version)
     session.execute(delete(LineUpMember).where(LineUpMember.line_up_id == existing.id))
-    session.add_all(_members(members, pinned, line_up_id=existing.id))
+    session.add_all(_members(members, set(rules.pinned), line_up_id=existing.id))
     session.flush()
     session.expire(existing)
     audit.record(
@@ -400,4 +432,5 @@ __all__ = [
     "require_admin",
     "rules_of",
     "save_line_up",
+    "save_version",
 ]

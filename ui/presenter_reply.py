@@ -8,7 +8,9 @@ shown or logged. The page shows only the presenter's own invitation (its
 reference, title, the format offered and the date to reply by): never another
 presenter, a score, or anything of the review. The title is the contributor's
 text, shown with st.text. Every wrong, expired or used link gets the same
-sentence (`invitations.INVALID_REPLY_LINK`). Signed in, a reply link is
+sentence (`invitations.INVALID_REPLY_LINK`). Only the formats with a place
+left are offered; an acceptance refused because the last place went meanwhile
+changes nothing, says so, and the link stays usable. Signed in, a reply link is
 dropped unused, saying so: the page is for presenters, who have no account.
 """
 
@@ -35,6 +37,7 @@ CHOICE_LABELS = {
 }
 DONE = "Thank you: your reply is recorded ({choice}). If anything changes, answer the invitation's email."
 SIGNED_IN = "You are signed in, so the reply link was not used. The reply page is for presenters, without an account."
+PLACES_TAKEN = "All the places to present {format} are taken by presenters who have accepted."
 UNAVAILABLE = "Your reply cannot be recorded at the moment: try again in a while, or answer the invitation's email."
 
 
@@ -78,8 +81,14 @@ def view(db: Database) -> None:
         f"You are invited to present {invitations.FORMAT_WORDS[shown.format_offered]}. "
         f"Please reply by {invitations.long_date(shown.reply_by)}."
     )
+    # Only the formats with a place left are offered (the line-up's caps; `invitations.open_formats`).
+    choices = [c for c in CHOICE_LABELS if c == "declined" or c in shown.open_formats]
+    for full in (f for f in invitations.PRESENTATION_FORMATS if f not in shown.open_formats):
+        st.info(PLACES_TAKEN.format(format=invitations.FORMAT_WORDS[full]), icon=":material/event_busy:")
+    if st.session_state.get("reply.choice") not in choices:
+        st.session_state.pop("reply.choice", None)
     with st.form("reply.form"):
-        st.radio("Your reply", list(CHOICE_LABELS), format_func=CHOICE_LABELS.get, index=None, key="reply.choice")
+        st.radio("Your reply", choices, format_func=CHOICE_LABELS.get, index=None, key="reply.choice")
         st.text_area(
             "Access needs (optional): anything that would help you take part",
             max_chars=invitations.ACCESS_NEEDS_MAX,

@@ -1,0 +1,167 @@
+"""Streamlit glue for the Programme page's "Replacements" section (docs/selection.md, "Replacements").
+
+When presenters decline, the admin asks for a replacement ("Propose a
+replacement"): who comes in (reference, title, format), the change to the
+total score, what each rule costs ("Given up for this rule") and, when not
+every rule can be kept, the rules relaxed, in words. "Confirm replacement and
+invite" (with a date to reply by) saves the new version, signs it off and
+invites the newcomers, all checked again on the server
+(`data_access.replacement`); a proposal that is out of date is refused with
+nothing changed. The office sees the proposal, read-only, without buttons.
+Titles (contributor text) are shown in dataframe cells; the rules' words with st.text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from access.visibility import Viewer
+from config import CallConfig, Settings
+from data_access import audit, signoff
+from data_access import invitations as inv
+from data_access import lineups as lineups_da
+from data_access import replacement as rep
+from data_access.db import Database
+from data_access.errors import AccessDenied
+from data_access.models import utcnow
+
+SHOWN_KEY = "prog.replacement"  # the Replacement the admin asked for (the proposal a confirmation expects)
+FLASH_KEY = "prog.replacement.flash"  # what the last confirmation did, shown after the rerun
+REPLY_BY_DAYS = 14
+
+
+def section(
+    db: Database,
+    viewer: Viewer,
+    record: lineups_da.LineUpRecord,
+    rows: list[inv.InvitationRecord],
+    settings: Settings,
+    config: CallConfig,
+) -> None:
+    """The Replacements section, after the replies: the proposal (admin: on request; office: read-only)."""
+    st.subheader("Replacements", anchor=False)
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash:
+        st.success(flash[0], icon=":material/check_circle:")
+        if flash[1:]:
+            st.text("\n".join(flash[1:]))
+    if not viewer.is_admin:
+        if not any(r.state == "declined" for r in rows):
+            st.caption("Nobody has declined: no replacement is needed.")
+            return
+        shown = _propose(db, viewer, record, config)
+        if shown is not None:
+            show(shown)
+        return
+    st.caption(
+        "When presenters decline, propose the best replacement: everyone who accepted stays in the format they "
+        "accepted, everyone awaiting a reply stays in the format offered, and those who declined stay out."
+    )
+    if st.button("Propose a replacement", icon=":material/swap_horiz:", key=f"prog.replace.propose.{record.id}"):
+        st.session_state[SHOWN_KEY] = _propose(db, viewer, record, config)
+    shown = st.session_state.get(SHOWN_KEY)
+    if shown is None or shown.line_up_id != record.id:
+        return
+    show(shown)
+    if shown.can_confirm:
+        confirm_form(db, viewer, shown, settings, config)
+
+
+def _propose(
+    db: Database, viewer: Viewer, record: lineups_da.LineUpRecord, config: CallConfig
+) -> rep.Replacement | None:
+    try:
+        with db.read() as session:
+            return rep.propose_replacement(session, viewer=viewer, line_up_id=record.id, config=config)
+    except AccessDenied:
+        _refused(db, viewer, "propose a replacement", record.id)
+    except rep.ReplacementError as exc:
+        st.error(str(exc), icon=":material/error:")
+    return None
+
+
+def show(shown: rep.Replacement) -> None:
+    """The proposal: who declined, who comes in, the score change, each rule's cost, the rules relaxed."""
+    proposal = shown.proposal
+    if proposal is None:
+        st.info(shown.message, icon=":material/info:")
+        return
+    st.text(f"Declined (version {shown.version} of {shown.name}): {', '.join(shown.declined)}")
+    if not proposal.feasible:
+        st.error("No replacement can be proposed. Why:", icon=":material/block:")
+        st.text("\n".join(f"• {b.message}" for b in proposal.blockers))
+        return
+    if not shown.entering:
+        st.info("Nobody can be proposed to come in.", icon=":material/info:")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [{"Reference": e.reference, "Title": e.title, "Format": e.format_words} for e in shown.entering]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.metric("Score change", f"{proposal.score_change:+.2f}", help="The proposal's total minus the line-up's before")
+    st.dataframe(
+        shown.rule_costs(),
+        hide_index=True,
+        width="stretch",
+        column_config={"Given up for this rule": st.column_config.NumberColumn(format="%.2f")},
+    )
+    st.caption("Given up for this rule: how much higher the total would be without it, the others kept.")
+    if proposal.relaxed:
+        st.warning("Not every rule can be kept; the proposal relaxes:", icon=":material/warning:")
+        st.text("\n".join(f"• {b.message}" for b in proposal.relaxed))
+
+
+def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings: Settings, config: CallConfig) -> None:
+    """Admin: confirm the proposal shown, and invite the newcomers with a date to reply by."""
+    with st.form(f"prog.replace.confirm.{shown.line_up_id}", border=True):
+        st.caption(
+            "Confirming saves a new version of the line-up without those who declined, signs it off in your "
+            "name, and queues an invitation to each newcomer."
+        )
+        today = utcnow().date()
+        reply_by = st.date_input(
+            "Reply by", value=today + dt.timedelta(days=REPLY_BY_DAYS), min_value=today, key="prog.replace.reply_by"
+        )
+        if not st.form_submit_button("Confirm replacement and invite", type="primary", icon=":material/send:"):
+            return
+    try:
+        with db.write() as session:
+            done = rep.confirm_replacement(
+                session,
+                viewer=viewer,
+                line_up_id=shown.line_up_id,
+                expected_version=shown.version,
+                expected_invitations=shown.expected_invitations,
+                entering=[e.submission_id for e in shown.entering],
+                reply_by=reply_by,
+                settings=settings,
+                config=config,
+            )
+    except AccessDenied:
+        _refused(db, viewer, "confirm a replacement", shown.line_up_id)
+        return
+    except rep.StaleReplacement as exc:
+        st.error(str(exc), icon=":material/sync_problem:")
+        return
+    except (rep.ReplacementError, signoff.SignOffError, inv.InvitationError) as exc:
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.session_state.pop(SHOWN_KEY, None)
+    invited = ", ".join(done.invited) or "nobody"
+    st.session_state[FLASH_KEY] = [
+        f"Replacement confirmed: version {done.version} is signed off, and invited: {invited}.",
+        *done.report.lines()[1:],
+    ]
+    st.rerun()
+
+
+def _refused(db: Database, viewer: Viewer, attempted: str, entity_id: object) -> None:
+    with db.write() as session:
+        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity="line_up", entity_id=entity_id)
+    st.error("Your role cannot do this.", icon=":material/block:")
