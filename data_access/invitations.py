@@ -10,7 +10,7 @@ reply links"). The sign-off they start from is `data_access.signoff`.
   (`fill_link`, called by `data_access.delivery`), in the sent copy only.
 * `reply_by_link`: the presenter, without an account, through their personal
   link. A link works once (single use), until the end of the reply-by day
-  (UTC), and only while the invitation has no reply: using it is one UPDATE ...
+  (UK time, `deadline_end`), and only while the invitation has no reply: using it is one UPDATE ...
   WHERE used_at IS NULL AND expires_at > now, so of two uses at the same moment
   exactly one matches a row. Only the SHA-256 of the token is stored.
 * `record_reply` (admin): a reply received another way (or a change of a
@@ -40,6 +40,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
@@ -83,6 +84,7 @@ STATE_WORDS = {
     "awaiting": "Awaiting a reply",
     "no_reply": "No reply by the deadline",
 }
+UK = ZoneInfo("Europe/London")  # the call's time zone: a date to reply by ends at midnight there
 FORMAT_WORDS = {"in_person": "in person", "virtual": "virtually (online)"}
 ACCESS_NEEDS_MAX = 2_000
 NOTE_MAX = 2_000
@@ -127,12 +129,18 @@ class StaleInvitation(InvitationError):
 
 
 def deadline_end(reply_by: dt.date) -> dt.datetime:
-    """The moment a reply-by date is over: the end of that day, UTC."""
-    return dt.datetime.combine(reply_by + dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    """The moment a reply-by date is over: the end of that day in UK time (midnight
+    in London: 23:00 UTC in summer (BST), midnight UTC in winter (GMT)), in UTC."""
+    return dt.datetime.combine(reply_by + dt.timedelta(days=1), dt.time(0), tzinfo=UK).astimezone(dt.UTC)
 
 
 def long_date(day: dt.date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def reply_by_words(day: dt.date) -> str:
+    """The deadline as the email and the reply page say it: "the end of Friday 1 October 2021 (UK time)"."""
+    return f"the end of {long_date(day)} (UK time)"
 
 
 @dataclass
@@ -719,5 +727,6 @@ __all__ = [
     "purge_old_links",
     "record_reply",
     "reply_by_link",
+    "reply_by_words",
     "state_counts",
 ]

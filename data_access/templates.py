@@ -262,13 +262,21 @@ def call_values(config: CallConfig) -> dict[str, Any]:
     }
 
 
+# Each link variable: the page it opens and the query parameter that carries its token
+# (a reply link's is `reply`, `data_access.invitations.REPLY_PARAM`: `token` is a password link's).
+LINKS = {
+    "set_password_link": ("set_password", "token"),
+    "reset_link": ("set_password", "token"),
+    "reply_link": ("reply", "reply"),
+}
+
+
 def _links(spec: TemplateSpec, base_url: str | None) -> dict[str, Any]:
     """The spec's link variables, made from the public address with a token that opens nothing."""
-    paths = {"set_password_link": "set_password", "reset_link": "set_password", "reply_link": "reply"}
     if not base_url:
         return {}
     try:
-        made = {name: app_link(base_url, path, token=PREVIEW_TOKEN) for name, path in paths.items()}
+        made = {name: app_link(base_url, path, **{param: PREVIEW_TOKEN}) for name, (path, param) in LINKS.items()}
         made["app_link"] = app_link(base_url)
     except LinkError:
         return {}

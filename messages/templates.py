@@ -272,7 +272,7 @@ PRESENTER = TemplateSpec(
             "reply_link",
             LINK,
             "Their personal link to accept or decline",
-            "https://evidence.example.org/reply?token=EXAMPLE",
+            "https://evidence.example.org/reply?reply=EXAMPLE",
         ),
         Variable("reply_by", DATE, "The date to reply by", "Friday 1 October 2021"),
     ),
@@ -283,7 +283,7 @@ Thank you again for your evidence to the call "{{ call_title }}" ({{ reference }
 
 The review panel would like to invite you to present it at the conference on Practitioner Responses to Child Trafficking: Emerging Good Practice ({{ conference }}). We are offering you a place to present {{ presentation_format }}.
 
-Please tell us whether you can accept by {{ reply_by }}, using your personal link:
+Please tell us whether you can accept by the end of {{ reply_by }} (UK time), using your personal link:
 
 {{ reply_link }}
 
@@ -295,7 +295,7 @@ If the format does not suit you, or you would like to talk anything through firs
 <p>Thank you again for your evidence to the call “{{ call_title }}” ({{ reference }}: “{{ title }}”).</p>
 <p>The review panel would like to invite you to present it at the conference on Practitioner Responses to Child
 Trafficking: Emerging Good Practice ({{ conference }}). We are offering you a place to present {{ presentation_format }}.</p>
-<p>Please tell us whether you can accept by {{ reply_by }}, using <a href="{{ reply_link }}">your personal link</a>.</p>
+<p>Please tell us whether you can accept by the end of {{ reply_by }} (UK time), using <a href="{{ reply_link }}">your personal link</a>.</p>
 <p>If the format does not suit you, or you would like to talk anything through first (including how we can support
 you to take part), please reply to this email. We will fit around your availability and circumstances wherever we can.</p>
 """

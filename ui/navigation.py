@@ -39,6 +39,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("selection", "pages/selection.py", "Selection", ":material/how_to_reg:", STAFF, "Call"),
     PageSpec("exports", "pages/exports.py", "Exports", ":material/download:", STAFF, "Call"),
     PageSpec("programme", "pages/programme.py", "Programme", ":material/event:", STAFF, "Call"),
+    PageSpec("line_up_status", "pages/line_up_status.py", "Line-up status", ":material/fact_check:", STAFF, "Call"),
     PageSpec(
         "my_reviews",
         "pages/my_reviews.py",

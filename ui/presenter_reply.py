@@ -79,7 +79,7 @@ def view(db: Database) -> None:
     st.text(f"{shown.reference}: {shown.title}")  # the contributor's text: as text
     st.text(
         f"You are invited to present {invitations.FORMAT_WORDS[shown.format_offered]}. "
-        f"Please reply by {invitations.long_date(shown.reply_by)}."
+        f"Please reply by {invitations.reply_by_words(shown.reply_by)}."
     )
     # Only the formats with a place left are offered (the line-up's caps; `invitations.open_formats`).
     choices = [c for c in CHOICE_LABELS if c == "declined" or c in shown.open_formats]

@@ -114,7 +114,7 @@ def invite_section(
         st.caption(
             "One message per presenter not invited yet, to the submission's contact address, through the outbox "
             "(template presenter.invitation: Messages page). Each carries a personal reply link, made when the "
-            "message is sent, that works once until the end of the date to reply by (UTC)."
+            "message is sent, that works once until the end of the date to reply by (UK time)."
         )
         today = utcnow().date()
         reply_by = st.date_input(

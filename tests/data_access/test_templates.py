@@ -268,3 +268,32 @@ def test_versions_only_go_up_so_a_save_from_before_a_reset_is_still_stale(db, ad
         second.username,
     )
     assert (other.version, other.is_default) == (0, True)  # another purpose keeps its own count
+
+
+def test_the_presenter_invitations_preview_link_opens_the_reply_pages_parameter(db, admin, call_config):
+    """The preview's (and the spec's example) reply link is `reply?reply=...`: the parameter the
+    reply page reads (`invitations.REPLY_PARAM`), not `token` (a password link's)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from data_access import invitations as inv
+
+    spec = spec_for(inv.PURPOSE)
+    with db.read() as s:
+        shown = templates_da.preview(
+            s,
+            inv.PURPOSE,
+            spec.subject,
+            spec.text,
+            spec.html,
+            viewer=admin,
+            config=call_config,
+            base_url="https://evidence.example.org",
+        )
+    assert "reply_link" in shown.real
+    [line] = [line.strip() for line in shown.rendered.text.splitlines() if "evidence.example.org/" in line]
+    example = next(v.example for v in spec.variables if v.name == "reply_link")
+    for link in (line, example):
+        parts = urlsplit(link)
+        assert parts.path == f"/{inv.REPLY_PAGE}"
+        assert list(parse_qs(parts.query)) == [inv.REPLY_PARAM]
+    assert f'href="{line}"' in (shown.rendered.html or "").replace("&amp;", "&")
