@@ -73,7 +73,8 @@ def navigation(role: str | None):
         sections[first_section].append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         )
-    return titled(st.navigation(sections))
+    # Every page listed: by default Streamlit folds a menu of more than twelve pages behind "View more".
+    return titled(st.navigation(sections, expanded=True))
 
 
 def titled(page: st.Page) -> st.Page:
