@@ -113,6 +113,12 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("invitation_link.purge", "Used and expired reply links removed", _C),
     AuditAction("invitation.reply", "Presenter replied through their link", _C),
     AuditAction("invitation.record_reply", "Presenter's reply recorded by the admin", _C),
+    # The programme (data_access.programme)
+    AuditAction("programme_session.create", "Programme session added", _C),
+    AuditAction("programme_session.update", "Programme session edited", _C),
+    AuditAction("programme_session.delete", "Programme session deleted", _C),
+    AuditAction("programme.place", "Presenters placed in programme sessions", _C),
+    AuditAction("programme.unplace", "Presenter taken out of their session (declined)", _C),
     # Messages (the outbox: never the subject or body)
     AuditAction("outbox.queue", "Message queued", _C),
     AuditAction("outbox.sent", "Message sent", _C),

@@ -133,8 +133,15 @@ PRESENTER_FLAG = "Flagged for discussion"
 def presenter_list(
     session: Session, *, config: CallConfig, line_up_id: int, scores: pd.DataFrame, today: dt.date | None = None
 ) -> ExportTable:
-    """The presenter list of a saved line-up, with today's scores."""
+    """The presenter list of a saved line-up, with today's scores; once its presenters are invited,
+    also each one's session, its date and time, the format they present in and their reply."""
+    # Imported here: data_access.placements builds on this module's ExportTable.
+    from data_access.placements import presenter_columns
+    from data_access.programme_files import PRESENTER_PROGRAMME_FIELDS
+
     record = get_line_up(session, line_up_id=line_up_id)
+    programme = presenter_columns(session, line_up_id=line_up_id)
+    programme_fields = list(PRESENTER_PROGRAMME_FIELDS) if programme else []
     frame = load_submission_frame(session, ids={m.submission_id for m in record.members}).set_index("id")
     score_rows = _score_rows(scores.loc[scores.index.isin([m.submission_id for m in record.members])])
     rows = []
@@ -152,11 +159,12 @@ def presenter_list(
                 "Forms of exploitation": _labels(config, "exploitation_types", sub["exploitation_types"]),
                 **_score_values(config, score_rows.get(m.submission_id)),
                 PRESENTER_FLAG: _flag((score_rows.get(m.submission_id) or {}).get("flagged")),
+                **(programme.get(m.submission_id) or dict.fromkeys(programme_fields)),
             }
         )
     return ExportTable(
         what="presenters",
-        field_names=[*PRESENTER_FIELDS_BEFORE_SCORES, *_score_fields(config), PRESENTER_FLAG],
+        field_names=[*PRESENTER_FIELDS_BEFORE_SCORES, *_score_fields(config), PRESENTER_FLAG, *programme_fields],
         rows=rows,
         filename=export_filename(config.call_id, f"presenters-{slug(record.name)}", today),
         notes=tuple(member_warnings(record)),

@@ -49,7 +49,7 @@ from access.visibility import Viewer
 from config import Settings
 from config.call_config import CallConfig
 from config.mail_address import AddressError, check_address
-from data_access import audit, outbox
+from data_access import audit, outbox, placements
 from data_access.auth import token_digest
 from data_access.db import rows_matched
 from data_access.models import (
@@ -493,7 +493,7 @@ def _store_reply(
     session: Session, invitation_id: int, condition: Any, reply: dict[str, Any], *, by: str, now: dt.datetime
 ) -> bool:
     """Write the reply if the invitation still meets `condition`; whether it did."""
-    return (
+    stored = (
         rows_matched(
             session,
             update(PresenterInvitation)
@@ -503,6 +503,9 @@ def _store_reply(
         )
         == 1
     )
+    if stored and reply["status"] == "declined":
+        placements.clear_placement(session, invitation_id, actor=by)  # a decline leaves its session
+    return stored
 
 
 def _audit_reply(session: Session, invitation_id: int, *, action: str, actor: str, old: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.models import utcnow
 from scoring.selection import FORMAT_LABELS
-from ui import programme_replacement
+from ui import programme_replacement, programme_sessions
 from ui.render import format_when, table_key
 
 REPLY_BY_DAYS = 14  # the date to reply by offered at first
@@ -230,3 +230,4 @@ def render(db: Database, viewer: Viewer, settings: Settings, config: CallConfig)
         record_reply_section(db, viewer, rows)
     programme_replacement.section(db, viewer, record, rows, settings, config)
     st.session_state[SEEN_KEY] = {r.id: r.version for r in rows}
+    programme_sessions.render(db, viewer, config, record)
