@@ -40,6 +40,7 @@ from data_access.db import Database
 from data_access.models import PresenterInvitation, ProgrammeSession, Submission, SubmissionCode, utcnow
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.browser.conftest import demo_database, screenshot
+from tests.conftest import ROOT
 from tests.support import icalendar_parser as ical
 from tests.support.accounts import password_of
 from tests.support.browser import choose, go_to, nav_links, sign_in, sign_out, wait_idle
@@ -50,6 +51,7 @@ from ui.navigation import pages_for
 from ui.presenter_reply import CHOICE_LABELS
 
 pytestmark = pytest.mark.browser
+DOCS_IMG = ROOT / "docs" / "img"
 LINE_UP = "Conference line-up (browser loop)"
 MAIL_FROM = "evidence@iasc.example.org"
 SESSION, ROOM, CHAIR = "Survivor-led responses (browser loop)", "Council Chamber", "Dame Sara Thornton"
@@ -197,6 +199,14 @@ def download(page, label: str, folder: Path) -> bytes:
     return path.read_bytes()
 
 
+def picture(page, name: str, shown=None) -> None:
+    """A picture of the page for the docs (docs/img/), `shown` (if given) scrolled to the middle."""
+    if shown is not None:
+        shown.evaluate("element => element.scrollIntoView({block: 'center'})")
+    DOCS_IMG.mkdir(parents=True, exist_ok=True)
+    (DOCS_IMG / f"{name}.png").write_bytes(screenshot(page, name).read_bytes())
+
+
 def metric(page, label: str) -> str:
     """The value of the metric labelled `label` on the page."""
     box = page.get_by_test_id("stMetric").filter(
@@ -255,12 +265,14 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     assert metric(page, inv.STATE_WORDS["accepted_in_person"]) == "1"
     assert metric(page, inv.STATE_WORDS["declined"]) == "1"
     assert metric(page, inv.STATE_WORDS["awaiting"]) == str(len(others))
-    screenshot(page, "programme-loop-replies")
+    picture(page, "programme-replies", page.get_by_role("heading", name="Replies", exact=True))
 
     # The admin proposes the replacement for the decline, confirms it and invites the newcomer, by mail.
     page.get_by_role("button", name="Propose a replacement").click()
     wait_idle(page)
     expect(page.get_by_text(f"Declined (version 1 of {LINE_UP}): {declining}")).to_be_visible()
+    assert re.fullmatch(r"[+-]\d+\.\d\d", metric(page, "Score change"))
+    picture(page, "programme-replacement", page.get_by_role("heading", name="Replacements", exact=True))
     page.get_by_role("button", name="Confirm replacement and invite").click()
     confirmed = page.get_by_text(re.compile(r"^Replacement confirmed: version 2 is signed off, and invited: "))
     confirmed.wait_for()
@@ -311,7 +323,7 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     wait_idle(page)
     page.get_by_role("button", name="Save placements").click()
     page.get_by_text(re.compile(r"^Placements saved \(")).wait_for()
-    wait_idle(page)
+    picture(page, "programme-sessions", page.get_by_role("heading", name="Placements", exact=True))
     with loop.db.read() as s:
         found = s.execute(
             select(Submission.reference, ProgrammeSession.title)
@@ -339,7 +351,7 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
         "Awaiting a reply": len(loop.members) - 1,
     }
     assert {label: metric(page, label) for label in counts} == {k: str(v) for k, v in counts.items()}
-    screenshot(page, "programme-loop-line-up-status")
+    picture(page, "programme-line-up-status")
 
     # The office downloads the programme's files: the accepted presenter in the session, the declined one nowhere.
     open_programme(page, version=2)
