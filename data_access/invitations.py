@@ -17,13 +17,9 @@ reply links"). The sign-off they start from is `data_access.signoff`.
   reply), with `expected_version` as an optimistic lock.
 * `invitation_state`: accepted in person, accepted virtually, declined,
   awaiting a reply, or no reply by the deadline.
-* Places: the line-up's rules cap how many present in person and virtually
-  (`max_in_person`, `max_virtual`). An acceptance in a format whose places are
-  all taken by presenters who accepted is refused (`PlacesTaken`, nothing
-  changed, the link still works); `open_formats` says which formats still have
-  a place, for the reply page to offer only those. Counting and writing happen
-  with the line-up locked (`lock_line_up`), so of two presenters racing for the
-  last place exactly one gets it.
+* Places (`data_access.places`): an acceptance in a format whose places are all
+  taken by presenters who accepted is refused (`PlacesTaken`, nothing changed,
+  the link still works), counted with the line-up locked: one of two racers wins.
 
 Every step is in the audit log: `invitation.create`,
 `invitation_link.issue`, `invitation.reply` (through the link) and
@@ -55,12 +51,12 @@ from data_access.db import rows_matched
 from data_access.models import (
     PRESENTATION_FORMATS,
     InvitationToken,
-    LineUp,
     OutboxMessage,
     PresenterInvitation,
     Submission,
     utcnow,
 )
+from data_access.places import open_formats
 from data_access.signoff import current_sign_off, lock_line_up, require_admin
 from data_access.templates import call_values, render_template
 from data_access.tokens import LinkUnavailable
@@ -428,33 +424,10 @@ def check_link(session: Session, *, token: str, now: dt.datetime | None = None) 
     link, invitation, reference, title = row
     if link.used_at is not None or link.expires_at <= now or invitation.status != "pending":
         return None
+    places = open_formats(session, invitation_id=invitation.id)
     return ReplyView(
-        invitation.id,
-        reference,
-        title,
-        invitation.format_offered,
-        invitation.reply_by,
-        link.expires_at,
-        open_formats(session, invitation_id=invitation.id),
+        invitation.id, reference, title, invitation.format_offered, invitation.reply_by, link.expires_at, places
     )
-
-
-def open_formats(session: Session, *, invitation_id: int) -> tuple[str, ...]:
-    """The formats in which this invitation can still be accepted: those whose cap in the line-up's
-    rules (`max_in_person`, `max_virtual`) is not reached by the other presenters who accepted."""
-    row = session.get_one(PresenterInvitation, invitation_id)
-    rules = session.scalar(select(LineUp.rules).where(LineUp.id == row.line_up_id)) or {}
-    caps = {"in_person": rules.get("max_in_person"), "virtual": rules.get("max_virtual")}
-    taken = Counter(
-        session.scalars(
-            select(PresenterInvitation.reply_format).where(
-                PresenterInvitation.line_up_id == row.line_up_id,
-                PresenterInvitation.status == "accepted",
-                PresenterInvitation.id != invitation_id,
-            )
-        )
-    )
-    return tuple(f for f in PRESENTATION_FORMATS if caps.get(f) is None or taken[f] < int(caps[f]))
 
 
 def _check_place(session: Session, invitation_id: int, reply: dict[str, Any]) -> None:

@@ -240,6 +240,36 @@ def test_confirming_saves_a_new_version_signed_off_by_the_admin_and_invites_the_
     assert len(actions(db, "invitation.create")) == len(line_up.members) + 1
 
 
+def test_when_the_only_survivor_led_presenter_declines_the_rule_is_relaxed_in_words_and_can_be_confirmed(
+    db, call_config, request
+):
+    setup, line_up = request.getfixturevalue("call"), request.getfixturevalue("saved")
+    request.getfixturevalue("invited")
+    survivor = next(m for m in line_up.members if m.submission_id == setup["ids"][7])  # the only survivor-led one
+    answer(db, setup["admin"], line_up.id, survivor.reference, "declined")
+    shown = proposed(db, call_config, setup["admin"], line_up.id, setup["scores"])
+    assert shown.proposal.feasible and not shown.proposal.keeps_every_rule and shown.can_confirm
+    assert any("survivor" in b.message for b in shown.proposal.relaxed)
+    assert any(c.relaxed for c in shown.proposal.rule_changes)
+    assert set(shown.rule_costs()["Kept"]) >= {"no: relaxed (see below)"}
+    confirm(db, call_config, setup["admin"], shown, setup["scores"])
+    [entry] = actions(db, "line_up.replacement")
+    assert entry["new"]["relaxed"] == [b.message for b in shown.proposal.relaxed]
+
+
+def test_presenters_with_no_reply_by_the_deadline_are_kept_in_the_format_offered(db, call_config, declined):
+    setup, line_up, member = declined
+    after = dt.datetime.combine(REPLY_BY + dt.timedelta(days=2), dt.time(12), tzinfo=dt.UTC)
+    with db.read() as s:
+        assert {r.state for r in inv.list_invitations(s, line_up_id=line_up.id, now=after)} >= {"no_reply"}
+        shown = replacement.propose_replacement(
+            s, viewer=setup["admin"], line_up_id=line_up.id, config=call_config, scores=setup["scores"], now=after
+        )
+    waiting = {m.submission_id: m.format for m in line_up.members[2:]}
+    assert {sid: shown.proposal.members[sid] for sid in waiting} == waiting
+    assert member.submission_id not in shown.proposal.members and len(shown.entering) == 1
+
+
 def test_a_second_decline_is_replaced_without_inviting_anyone_twice(db, call_config, declined):
     setup, line_up, member = declined
     first = proposed(db, call_config, setup["admin"], line_up.id, setup["scores"])

@@ -188,3 +188,22 @@ def test_the_reply_page_offers_only_the_formats_with_a_place_left(db, db_url, de
     assert kept not in shown  # never another presenter
     with db.read() as s:
         assert inv.check_link(s, token=token) is not None
+
+
+def test_the_rules_relaxed_are_said_in_words(db, db_url, declined):
+    """The presenter who declined was the only survivor-led one: the proposal says the rule is relaxed."""
+    with db.write() as s:
+        for sub in s.scalars(select(Submission)):
+            gone = sub.reference == declined["references"][0]
+            sub.evidence_source, sub.sector = ("survivor_led" if gone else "practitioner"), "police"
+        line_up = s.get_one(LineUp, declined["id"])
+        line_up.rules = {**line_up.rules, "min_survivor_involved": 1}
+    at = run_app(db_url, declined["admin"], page=PROGRAMME)
+    button(at, PROPOSE).click()
+    at = rerun(at, db_url)
+    assert not at.exception
+    assert any("Not every rule can be kept" in w.value for w in at.warning)
+    assert any("survivor" in t.value for t in at.text)
+    [costs] = [d.value for d in at.dataframe if "Given up for this rule" in d.value.columns]
+    assert "no: relaxed (see below)" in costs["Kept"].tolist()
+    assert CONFIRM in [b.label for b in at.button]  # it can still be confirmed, the words on the page
