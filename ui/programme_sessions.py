@@ -176,7 +176,10 @@ def _edit_form(db: Database, viewer: Viewer, config: CallConfig, records: list[p
     if not records:
         return
     by_id = {r.id: r for r in records}
-    with st.expander("Edit or delete a session", icon=":material/edit:"):
+    # A switch, not an expander: its inputs (labelled as the new session's) are drawn only when asked for.
+    if not st.toggle("Edit or delete a session", key="prog.session.editing"):
+        return
+    with st.container(border=True):
         chosen = st.selectbox(
             "Session", list(by_id), format_func=lambda i: f"{by_id[i].title} ({when(by_id[i].programme())})"
         )
@@ -391,7 +394,7 @@ def placements_section(
         st.dataframe(_placements_table(confirmed, labels), hide_index=True, width="stretch")
         return
     if not records:
-        st.caption("Add a session first: presenters are placed in sessions.")
+        st.caption("There are no sessions to place presenters in yet.")
         return
     _editor(db, viewer, config, record, confirmed, records)
 

@@ -145,3 +145,42 @@ def test_a_reviewer_gets_no_programme(db, db_url, people, call_config, line_up):
     shown = texts(at)
     assert "Secret session" not in shown and "Sessions" not in [h.value for h in at.subheader]
     assert not at.download_button
+
+
+def test_the_admin_edits_then_deletes_a_session_and_a_stale_edit_changes_nothing(
+    db, db_url, people, call_config, line_up
+):
+    with db.write() as s:
+        shown = prog.add_session(s, viewer=people["admin"], fields=fields(), config=call_config)
+    at = run_app(db_url, people["admin"], page=PROGRAMME)
+    assert [w.label for w in at.text_input].count("Title") == 1  # the edit form's inputs wait for the switch
+    at.toggle(key="prog.session.editing").set_value(True)
+    at = rerun(at, db_url)
+    key = f"prog.session.edit.{shown.id}.{shown.version}"
+    at.text_input(key=f"{key}.title").input("Opening plenary")
+    at.number_input(key=f"{key}.places").set_value(6)
+    button(at, "Save changes").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    [edited] = sessions(db)
+    assert (edited.title, edited.capacity, edited.version, edited.starts) == ("Opening plenary", 6, 2, shown.starts)
+    at = rerun(at, db_url)
+    with db.write() as s:  # someone else edits it meanwhile
+        prog.update_session(
+            s,
+            viewer=people["admin"],
+            session_id=shown.id,
+            fields=fields(title="Changed elsewhere"),
+            expected_version=2,
+            config=call_config,
+        )
+    before = table_contents(db)
+    button(at, "Delete session").click()
+    at = rerun(at, db_url)
+    assert [e.value for e in at.error] == ["Nothing was changed:"] and "changed since you opened it" in texts(at)
+    assert table_contents(db) == before
+    at = rerun(at, db_url)
+    button(at, "Delete session").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert sessions(db) == []
