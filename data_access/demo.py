@@ -35,6 +35,7 @@ from data_access import submissions as submissions_da
 from data_access import users as users_da
 from data_access.db import Database
 from data_access.demo_outbox import seed_demo_outbox
+from data_access.demo_programme import seed_demo_programme
 from data_access.models import Review
 from documents.generate import DemoDocument, demo_documents
 from importing.submission_rules import SubmissionInput
@@ -660,6 +661,7 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
         coordinator = Viewer(user_ids[admin.username], admin.username, admin.name, admin.role)
         _attach_documents(session, demo, sub_ids, themes=tuple(config.vocabulary("themes").ids), admin=coordinator)
         messages = seed_demo_outbox(session, config=config, admin=coordinator, sub_ids=sub_ids)
+        presenters = seed_demo_programme(session, config=config, admin=coordinator)
     return {
         "users": len(DEMO_USERS),
         "submissions": len(sub_ids),
@@ -668,6 +670,7 @@ def seed_demo(db: Database, *, config: CallConfig, bcrypt_rounds: int = 12, n: i
         "reviews": sum(r.submitted for r in demo.reviews),
         "drafts": sum(not r.submitted for r in demo.reviews),
         "messages": messages,
+        "invited presenters": presenters,
     }
 
 

@@ -40,6 +40,15 @@ from data_access.users import require_role
 from scoring import replies
 from scoring.selection.words import labels_from_config
 
+# scoring.replies' reply states -> data_access.invitations' (whose words the Programme page shows)
+STATE_OF_REPLY = {
+    replies.ACCEPTED_IN_PERSON: "accepted_in_person",
+    replies.ACCEPTED_VIRTUAL: "accepted_virtual",
+    replies.DECLINED: "declined",
+    replies.AWAITING: "awaiting",
+    replies.NO_REPLY_BY_DEADLINE: "no_reply",
+}
+
 
 class LineUpStatusError(ValueError):
     """The status cannot be shown as asked; the message is for people."""
@@ -73,7 +82,8 @@ class PresenterStatus:
 
     @property
     def reply_label(self) -> str:
-        return replies.REPLY_LABELS[self.reply]
+        """The reply in the Programme page's words (`invitations.STATE_WORDS`)."""
+        return inv.STATE_WORDS[STATE_OF_REPLY[self.reply]]
 
 
 @dataclass(frozen=True)

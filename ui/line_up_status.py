@@ -122,7 +122,7 @@ def render(db: Database, viewer: Viewer, config: CallConfig) -> None:
         st.error("Your role cannot see this.", icon=":material/block:")
         return
     line_up = shown.line_up
-    st.caption(
+    st.text(  # as text: a username may hold characters that Markdown would read
         f"Version {line_up.signed_off_version} signed off by {line_up.signed_off_by} "
         f"on {format_when(line_up.signed_off_at)} (UTC)."
     )

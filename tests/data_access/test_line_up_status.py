@@ -94,6 +94,9 @@ def test_replies_are_counted_and_a_declined_survivor_led_place_breaks_the_rule(
     assert replies_of[others[1]] == replies.ACCEPTED_VIRTUAL
     assert replies_of[survivor_led] == replies.DECLINED
     assert replies_of[late] == replies.NO_REPLY_BY_DEADLINE
+    labels = {p.reference: p.reply_label for p in shown.presenters}
+    with db.read() as s:  # the same words as the Programme page's list of invitations
+        assert labels == {r.reference: r.state_words for r in inv.list_invitations(s, line_up_id=saved.id)}
     assert shown.balance.confirmed == {
         by_ref[others[0]].submission_id: "in_person",
         by_ref[others[1]].submission_id: "virtual",

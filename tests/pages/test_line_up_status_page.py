@@ -49,8 +49,9 @@ def test_the_office_sees_the_replies_presenters_and_balance(db, db_url, call, sa
     assert [m.value for m in at.metric] == [str(n), "1", "0", "1", str(n - 2), "0"]
     [presenters, balance] = at.dataframe
     table = presenters.value.set_index("Reference")
-    assert table.loc[shown["accepted"], "Reply"] == "Accepted (in person)"
-    assert table.loc[shown["declined"], "Reply"] == "Declined"
+    assert table.loc[shown["accepted"], "Reply"] == inv.STATE_WORDS["accepted_in_person"]  # as on the Programme page
+    assert table.loc[shown["declined"], "Reply"] == inv.STATE_WORDS["declined"]
+    assert set(table["Reply"]) == {inv.STATE_WORDS[s] for s in ("accepted_in_person", "declined", "awaiting")}
     assert table.loc[shown["anonymous"], "Organisation"] == "(anonymous)"
     assert table.loc[shown["anonymous"], "Title"] == TRICKY  # a cell: characters, not Markdown or HTML
     assert table.loc[shown["accepted"], "Organisation"].startswith("Organisation ")
@@ -77,3 +78,10 @@ def test_with_no_sign_off_the_page_says_where_to_sign_off(db, db_url, call, save
     assert not at.exception
     assert [i.value for i in at.info] == [page_ui.NO_SIGN_OFF]
     assert not at.metric
+
+
+def test_the_sign_off_line_names_the_account_as_text(db, db_url, call, saved, invited):  # noqa: F811
+    at = run_app(db_url, call["admin"], page=PAGE)
+    office = call["office"].username
+    assert any(t.value.startswith("Version 1 signed off by " + office + " on ") for t in at.text)
+    assert not any(office in m.value for m in [*at.markdown, *at.caption])
