@@ -158,14 +158,17 @@ def send_invitations(page, loop: Loop, references: set[str]) -> dict[str, str]:
     page.get_by_role("button", name="Send queued now").click()
     wait_idle(page)
     links = reply_links(loop, references)
+    outcome = page.get_by_test_id("stAlert").filter(has_text=re.compile(r" sent \d+ messages; \d+ failed"))
+    check_again = page.get_by_role("button", name="Check again")  # shown while the send is under way
     deadline = time.monotonic() + 30
-    while page.get_by_role("button", name="Check again").count():  # the send is still under way
+    while True:
+        outcome.or_(check_again).first.wait_for()
+        if outcome.count():
+            break
         assert time.monotonic() < deadline, "the send never ended"
-        page.get_by_role("button", name="Check again").click()
+        check_again.click()
         wait_idle(page)
-    expect(
-        page.get_by_test_id("stAlert").filter(has_text=re.compile(r" sent \d+ messages; 0 failed\."))
-    ).to_be_visible()
+    assert re.search(r" sent \d+ messages; 0 failed\.", outcome.inner_text()), outcome.inner_text()
     return links
 
 
