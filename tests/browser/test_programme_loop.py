@@ -258,7 +258,7 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     reply(chromium, links[accepting], accepting, "in_person")
     reply(chromium, links[declining], declining, "declined")
     now = invitations(loop)
-    assert now[accepting].state == "accepted_in_person" and now[accepting].replied_by
+    assert now[accepting].state == "accepted_in_person" and now[accepting].replied_by == inv.LINK_ACTOR
     assert now[declining].state == "declined"
     others = set(now) - {accepting, declining}
     assert {now[r].state for r in others} == {"awaiting"}
