@@ -309,6 +309,11 @@ def _proposed_table(proposal: dict[str, Any], confirmed: list[pl.Confirmed], lab
     return pd.DataFrame(rows)
 
 
+def _order(value: Any) -> int:
+    """An order typed in the table (a cleared cell: 0)."""
+    return 0 if value is None or pd.isna(value) else int(value)
+
+
 def _save(
     db: Database,
     viewer: Viewer,
@@ -319,7 +324,7 @@ def _save(
 ) -> None:
     by_ref = {c.reference: c for c in confirmed}
     seats = [
-        pl.Seat(by_ref[row["Reference"]].invitation_id, ids.get(row["Session"]), int(row["Order"] or 0))
+        pl.Seat(by_ref[row["Reference"]].invitation_id, ids.get(row["Session"]), _order(row["Order"]))
         for row in edited.to_dict("records")
         if row["Reference"] in by_ref
     ]
