@@ -73,7 +73,8 @@ def navigation(role: str | None):
         sections[first_section].append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
         )
-    # Every page listed: by default Streamlit folds a menu of more than twelve pages behind "View more".
+    # expanded: every page of the role listed (by default, with more than twelve, the menu would
+    # show ten and fold the others away behind "View more": the admin's Users, Messages, Audit log).
     return titled(st.navigation(sections, expanded=True))
 
 

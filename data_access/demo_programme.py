@@ -62,7 +62,10 @@ def seed_demo_programme(session: Session, *, config: CallConfig, admin: Viewer, 
     labels = labels_from_config(config)
     scores = lineups_da.current_scores(session, config=config)
     result = select_presenters(
-        lineups_da.candidate_frame(session, scores=scores), SelectionRules.from_config(config), labels=labels
+        lineups_da.candidate_frame(session, scores=scores),
+        SelectionRules.from_config(config),
+        labels=labels,
+        explain=False,
     )
     if not result.feasible or not result.picks:
         return 0

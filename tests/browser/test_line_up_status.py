@@ -11,9 +11,10 @@ import pytest
 from tests.browser.conftest import screenshot
 from tests.browser.test_messages import DOCS_IMG, accessible
 from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import go_to, nav_links, sign_in, wait_idle
 from ui.guard import wrong_role_message
 from ui.line_up_status import METRICS
+from ui.navigation import pages_for
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -66,3 +67,15 @@ def test_a_reviewer_is_refused_the_page(chromium, live_server):
         assert page.get_by_test_id("stMetric").count() == 0
     finally:
         context.close()
+
+
+def test_the_admin_menu_lists_every_page_with_line_up_status_among_them(page, live_server):
+    """Thirteen pages: Streamlit would fold a menu of more than twelve to ten ("View 3 more"),
+    hiding the admin's Users, Messages and Audit log; the menu is kept expanded."""
+    sign_in(page, live_server.url, "admin", password_of("admin"))
+    expected = [p.title for p in pages_for("admin")]
+    assert len(expected) > 12 and "Line-up status" in expected
+    assert nav_links(page) == expected
+    go_to(page, "Line-up status")
+    page.get_by_role("heading", name="Balance of the confirmed line-up").first.wait_for()
+    assert nav_links(page) == expected
