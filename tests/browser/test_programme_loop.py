@@ -54,7 +54,7 @@ pytestmark = pytest.mark.browser
 DOCS_IMG = ROOT / "docs" / "img"
 LINE_UP = "Conference line-up (browser loop)"
 MAIL_FROM = "evidence@iasc.example.org"
-SESSION, ROOM, CHAIR = "Survivor-led responses (browser loop)", "Council Chamber", "Dame Sara Thornton"
+SESSION, ROOM, CHAIR = "Survivor-led responses (browser loop)", "Council Chamber", "Priya Demo-Chair"
 ONLINE = "https://meet.example.org/iasc-evidence"
 SESSION_DAY = dt.date(utcnow().year + 1, 1, 14)  # January: UK time is UTC
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/reply\?reply=[A-Za-z0-9_-]+")
