@@ -6,6 +6,7 @@
     server.refuse("451 4.3.0 Try again later")   # answer every message with this (None: accept again)
     server.stop(); server.restart()        # down (connections refused), then up again on the same port
     server.close()
+    server.environ(mail_from)              # the app's EVIDENCE_SMTP_* settings for it (plain, no login)
 
 The `smtp_server` fixture (registered in tests/conftest.py) gives a started
 server and stops it after the test.
@@ -92,6 +93,15 @@ class SmtpServer:
         """Answer every message with `reply` (e.g. "451 4.3.0 Try again later"), or accept again with None."""
         with self.handler.lock:
             self.handler.refusal = reply
+
+    def environ(self, mail_from: str) -> dict[str, str]:
+        """The app's settings (environment variables) that send through this server, plain, without a login."""
+        return {
+            "EVIDENCE_SMTP_HOST": HOST,
+            "EVIDENCE_SMTP_PORT": str(self.port),
+            "EVIDENCE_SMTP_SECURITY": "none",
+            "EVIDENCE_MAIL_FROM": mail_from,
+        }
 
     @property
     def messages(self) -> list[EmailMessage]:
