@@ -170,7 +170,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
 
     from bench.bulk_seed import PASSWORD
     from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import sign_in
+    from tests.support.browser import Watched, sign_in
     from tests.support.live import LiveServer
 
     content = bench_pdf(args.pages)
@@ -180,7 +180,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
         server = LiveServer.start(url, Path(logs), script=ROOT / "bench" / "bench_server.py")
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = Watched(p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 page.set_default_timeout(60_000)
                 sign_in(page, server.url, REVIEWER, PASSWORD)

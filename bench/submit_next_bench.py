@@ -208,7 +208,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     from config import load_call_config
     from data_access.db import Database
     from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import sign_in, wait_idle
+    from tests.support.browser import Watched, sign_in, wait_idle
     from tests.support.live import LiveServer
 
     config = load_call_config()
@@ -226,7 +226,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
         server = LiveServer.start(url, Path(logs), script=ROOT / "bench" / "bench_server.py")
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = Watched(p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
                 page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
                 page.set_default_timeout(60_000)
                 sign_in(page, server.url, REVIEWER, PASSWORD)

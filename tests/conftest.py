@@ -38,15 +38,32 @@ BROWSER_TESTS = ROOT / "tests" / "browser"
 pytest_plugins = ["tests.support.smtp"]
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist turns -n into `--dist load`
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """`-n N` without a `--dist` of its own distributes by `loadgroup` (see
+    `pytest_collection_modifyitems`), wherever it is typed: `make test`, CI, by hand.
+    (Not in addopts: `-p no:xdist` would then refuse `--dist`.)"""
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", None) == "no":
+        config.option.dist = "loadgroup"
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make the markers true of what they name, so that `-m` selects by them:
     every test under tests/browser/ is `browser`, and every test that uses
     the PostgreSQL cluster (directly, or as the `postgresql` case of the
     `db_url` fixture, which is marked where it is declared) is `postgres`.
-    A `pytestmark` in a conftest.py has no effect; this hook is what marks."""
+    A `pytestmark` in a conftest.py has no effect; this hook is what marks.
+
+    Each browser module is also one `xdist_group` (`-n` distributes by
+    `loadgroup`: `pytest_cmdline_main`): one worker runs the whole module, so a server of its
+    own (a module fixture) starts once, not once on each worker; and the
+    groups, the largest first, start before the single tests that then
+    keep both workers busy to the end."""
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group(f"browser-{item.path.stem}"))
         if "pg_cluster" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
 

@@ -22,7 +22,7 @@ from data_access.demo import seed_demo
 from data_access.migrate import upgrade
 from tests.conftest import ROOT, unavailable
 from tests.support.accounts import give_test_passwords
-from tests.support.browser import wait_idle
+from tests.support.browser import Watched, wait_idle
 from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,7 +47,7 @@ def chromium():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield Watched(browser)  # every context it makes carries the wire watch wait_idle reads
         browser.close()
 
 

@@ -137,9 +137,11 @@ def _site(tmp_path_factory: pytest.TempPathFactory, name: str, *, with_smtp: boo
         db.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def mailing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server of its own with a real SMTP server set."""
+    """A server of its own with a real SMTP server set, for each test: both send every due message (the
+    template test through the Assignments page's reminders), so sharing one would make each depend on
+    which ran first."""
     yield from _site(tmp_path_factory, "messages-smtp", with_smtp=True)
 
 

@@ -104,6 +104,7 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
     db.dispose()
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Submissions").click()
     page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
+    wait_idle(page)  # the run's end: the page before it may still hold an alert a moment
     assert "password was changed" in page.locator('[data-testid="stAlert"]').inner_text()
     page.goto(live_server.url + "/submissions")
     page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
