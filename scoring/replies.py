@@ -52,6 +52,11 @@ REPLY_LABELS = {
     NO_REPLY_BY_DEADLINE: "No reply by the deadline",
 }
 
+# The rules a confirmed line-up is checked against: every family but the pins and exclusions, which
+# were hand choices of who to invite (a pinned presenter who declined, or is still awaiting, is said
+# by the replies, not as "pinned but not in the line-up").
+BALANCE_FAMILIES: tuple[RuleFamily, ...] = tuple(f for f in RULE_FAMILIES if f.name not in ("pinned", "excluded"))
+
 KEPT = "kept"
 WAITING = "waiting"
 AT_RISK = "at_risk"
@@ -213,7 +218,7 @@ def balance_report(
     *,
     now: dt.datetime,
     labels: Mapping[str, Mapping[str, str]] | None = None,
-    families: Sequence[RuleFamily] = RULE_FAMILIES,
+    families: Sequence[RuleFamily] | None = None,
 ) -> BalanceReport:
     """The replies counted, and each active rule checked on the confirmed line-up (see the module's docstring).
     `candidates` as for `scoring.selection.select_presenters`; raises ValueError (in words) for bad input."""
@@ -226,7 +231,7 @@ def balance_report(
         if reply_state(inv, now) == AWAITING:
             projected[inv.submission_id] = inv.format_offered
     balances = []
-    for family in families:
+    for family in BALANCE_FAMILIES if families is None else families:
         if not family.active(rules):
             continue
         now_broken = _violations(frame, rules, confirmed, names, family)

@@ -71,6 +71,9 @@ def programme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
             inv.record_reply(
                 s, viewer=admin, invitation_id=record.id, choice="in_person", expected_version=record.version
             )
+    with db.write() as s:  # the demo call's own sessions out: this programme starts with none
+        for existing in prog.list_sessions(s):
+            prog.delete_session(s, viewer=admin, session_id=existing.id, expected_version=existing.version)
     server = LiveServer.start(
         f"sqlite:///{folder / 'demo.db'}", folder, extra_env={"EVIDENCE_PUBLIC_URL": public}, port=port
     )

@@ -201,3 +201,14 @@ def test_the_deadline_is_passed_from_its_very_moment_as_the_programme_page_says(
         state = reply_state(inv(1, AWAITING, deadline=end), moment)
         assert state == expected
         assert (invitation_state("pending", None, reply_by, moment) == "no_reply") == (expected == NO_REPLY_BY_DEADLINE)
+
+
+def test_pins_and_exclusions_are_not_balance_rules_after_replies():
+    """A pinned presenter still awaiting a reply (or who declined) is said by the replies; the balance
+    lists the call's rules only, never "pinned but not in the line-up" (seen after a replacement)."""
+    rules = dataclasses.replace(RULES, pinned=(3,), excluded=(5,))
+    invitations = [inv(1, ACCEPTED_IN_PERSON), inv(2, ACCEPTED_VIRTUAL, "virtual"), inv(3, AWAITING)]
+    report = balance_report(CANDIDATES, rules, invitations, now=NOW, labels=LABELS)
+    assert [r.family for r in report.rules] == ["slots", "in_person", "virtual", "theme", "survivor"]
+    said = " ".join(w for r in report.rules for w in (*r.now, *r.if_awaiting_accept))
+    assert "pinned" not in said
