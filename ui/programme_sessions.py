@@ -321,6 +321,7 @@ def _save(
     edited: pd.DataFrame,
     confirmed: list[pl.Confirmed],
     ids: dict[str, int],
+    shown: dict[int, int],
 ) -> None:
     by_ref = {c.reference: c for c in confirmed}
     seats = [
@@ -328,8 +329,7 @@ def _save(
         for row in edited.to_dict("records")
         if row["Reference"] in by_ref
     ]
-    seen = st.session_state.get(SEEN_PLACEMENTS, {})
-    expected = {c.invitation_id: seen.get(c.invitation_id, c.version) for c in confirmed}
+    expected = {c.invitation_id: shown.get(c.invitation_id, c.version) for c in confirmed}
     try:
         with db.write() as session:
             changed = pl.save_placements(
@@ -352,6 +352,7 @@ def _editor(
     record: LineUpRecord,
     confirmed: list[pl.Confirmed],
     records: list[prog.SessionRecord],
+    shown: dict[int, int],
 ) -> None:
     labels = {r.id: _label(r) for r in records}
     keep = st.checkbox("Keep placements I made", value=True, key="prog.place.keep")
@@ -376,7 +377,7 @@ def _editor(
         key=table_key("prog.place.editor", record.id, proposal, *((c.invitation_id, c.version) for c in confirmed)),
     )
     if st.button("Save placements", type="primary", icon=":material/save:", key="prog.place.save"):
-        _save(db, viewer, record, edited, confirmed, {v: k for k, v in labels.items()})
+        _save(db, viewer, record, edited, confirmed, {v: k for k, v in labels.items()}, shown)
 
 
 def placements_section(
@@ -385,6 +386,9 @@ def placements_section(
     st.subheader("Placements", anchor=False)
     with db.read() as session:
         confirmed = pl.confirmed_presenters(session, line_up_id=record.id)
+    # A save checks the versions the page showed BEFORE this run (the press's run reads the data afresh):
+    # a reply or another tab's placements since then make it stale, never silently overwritten.
+    shown = st.session_state.get(SEEN_PLACEMENTS, {})
     st.session_state[SEEN_PLACEMENTS] = {c.invitation_id: c.version for c in confirmed}
     if not confirmed:
         st.caption("No presenter of this line-up has accepted yet: placements start from those who accept.")
@@ -401,7 +405,7 @@ def placements_section(
     if not records:
         st.caption("There are no sessions to place presenters in yet.")
         return
-    _editor(db, viewer, config, record, confirmed, records)
+    _editor(db, viewer, config, record, confirmed, records, shown)
 
 
 # --- files ---------------------------------------------------------------------------

@@ -82,6 +82,31 @@ def test_the_admin_adds_a_session_in_uk_time_proposes_and_saves_placements(db, d
     assert placed == {refs[0]: added.id, refs[1]: added.id, refs[2]: added.id}  # hybrid: everyone fits
 
 
+def test_placements_saved_in_another_tab_since_the_page_showed_them_are_not_overwritten(db, db_url, people, line_up):
+    """The optimistic lock of placements: the versions checked are those the page showed before the
+    press (the press's own run reads the data afresh: checking those would never find a change)."""
+    at = run_app(db_url, people["admin"], page=PROGRAMME)
+    fill_session(at, title="Opening panel")
+    button(at, "Add session").click()
+    at = rerun(at, db_url)
+    [added] = sessions(db)
+    at = rerun(at, db_url)
+    button(at, "Propose placements").click()
+    at = rerun(at, db_url)
+    assert "Why each presenter is where the proposal puts them" in texts(at)
+    with db.write() as s:  # meanwhile, in another tab: only the first presenter placed
+        confirmed = pl.confirmed_presenters(s, line_up_id=line_up["id"])
+        seats = [pl.Seat(c.invitation_id, added.id if i == 0 else None, 1) for i, c in enumerate(confirmed)]
+        versions = {c.invitation_id: c.version for c in confirmed}
+        pl.save_placements(s, viewer=people["admin"], line_up_id=line_up["id"], seats=seats, expected_versions=versions)
+    before = table_contents(db)
+    button(at, "Save placements").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert "The placements were not saved:" in " ".join(e.value for e in at.error)
+    assert table_contents(db) == before
+
+
 def test_a_session_with_a_plain_http_link_is_refused_in_words_and_nothing_changes(db, db_url, people, line_up):
     at = run_app(db_url, people["admin"], page=PROGRAMME)
     before = table_contents(db)
