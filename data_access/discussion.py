@@ -56,7 +56,7 @@ POST_MAX = limits.DISCUSSION_POST
 EMPTY_POST = "Write something before posting: an empty post is not added."
 NUL_IN_POST = "The post holds a NUL character, which cannot be stored. Remove it and try again."
 OFFICE_READS_ONLY = "the office reads the panel's discussion and does not post"
-ROLE_WORDS = {Role.ADMIN: "Admin", Role.OFFICE: "Office", Role.REVIEWER: "Reviewer"}
+ROLE_WORDS: dict[str, str] = {Role.ADMIN: "Admin", Role.OFFICE: "Office", Role.REVIEWER: "Reviewer"}
 
 
 class DiscussionNotYet(AccessDenied):

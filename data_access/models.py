@@ -684,13 +684,9 @@ class InvitationToken(Base):
     created_by: Mapped[str] = mapped_column(String(64))
 
 
-# --- issue 18: the panel's discussion (data_access.discussion) ---------------------
-
-
 class DiscussionPost(Base):
-    """One post in the panel's discussion of a submission (`data_access.discussion`):
-    append-only, never edited or deleted (it goes with its submission). `author_role`
-    is the author's role when they posted (how the post is labelled for reviewers)."""
+    """Issue 18: a post in the panel's discussion of a submission (`data_access.discussion`), append-only;
+    `author_role` is the author's role when they posted (how reviewers see the post labelled)."""
 
     __tablename__ = "discussion_posts"
     __table_args__ = (CheckConstraint("length(body) >= 1", name="body_not_empty"),)
