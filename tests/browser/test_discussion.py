@@ -15,13 +15,17 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
+from access.visibility import Viewer
+from data_access import discussion as disc
 from data_access.db import Database
-from data_access.models import Review, Submission, User
+from data_access.models import Assignment, ConflictOfInterest, DiscussionPost, Review, Submission, User
 from data_access.standing import standing_reviews
 from tests.browser.conftest import own_demo_server, screenshot
+from tests.browser.test_security_access import COOKIE, issued_token
 from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle
 from tests.support.live import LiveServer
+from tests.support.stream_client import open_stream, run_page
 
 BOX = "Your post to the panel"
 FIRST = "A: the evidence on <b>recruitment</b> is **thin**; is the sample named?"
@@ -158,3 +162,78 @@ def test_two_reviewers_discuss_and_the_admin_reads_both_with_names(served, brows
     assert post_cards(admin) == [f"{a_name} | {FIRST}", f"{b_name} | {REPLY}"]
     picture(admin, "discussion-4-admin-reads-both")
     admin.page.get_by_label(BOX).wait_for()  # the admin may post too
+
+
+def _widget_id(run, kind: str, label: str) -> str:
+    """The id of the widget of `kind` labelled `label` that the run drew."""
+    for m in run.messages:
+        if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element":
+            element = m.delta.new_element
+            if element.WhichOneof("type") == kind and getattr(element, kind).label == label:
+                return getattr(element, kind).id
+    raise AssertionError(f"no {kind} labelled {label!r} in the run")
+
+
+def _cast(db: Database) -> tuple[int, str, Viewer, Viewer, Viewer]:
+    """A demo submission with a reviewer who submitted (may post), one assigned who has not
+    submitted, and one not assigned it: (id, reference, poster, not yet, not assigned)."""
+
+    def viewer(user: User) -> Viewer:
+        return Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role)
+
+    with db.read() as s:
+        reviewers = list(s.scalars(select(User).where(User.role == "reviewer", User.active.is_(True))))
+        for sub_id, reference in s.execute(select(Submission.id, Submission.reference).order_by(Submission.reference)):
+            rows = s.execute(
+                standing_reviews(select(Review.reviewer_id, Review.status)).where(Review.submission_id == sub_id)
+            ).all()
+            status = {row.reviewer_id: row.status for row in rows}
+            assigned = set(s.scalars(select(Assignment.reviewer_id).where(Assignment.submission_id == sub_id)))
+            conflicted = set(
+                s.scalars(select(ConflictOfInterest.reviewer_id).where(ConflictOfInterest.submission_id == sub_id))
+            )
+            poster = next((u for u in reviewers if status.get(u.id) == "submitted"), None)
+            not_yet = next(
+                (u for u in reviewers if u.id in assigned - conflicted and status.get(u.id) != "submitted"), None
+            )
+            outsider = next((u for u in reviewers if u.id not in assigned), None)
+            if poster and not_yet and outsider:
+                return sub_id, reference, viewer(poster), viewer(not_yet), viewer(outsider)
+    raise AssertionError("the demo call has no such submission")
+
+
+def _bodies(db: Database, submission_id: int) -> list[str]:
+    with db.read() as s:
+        return list(s.scalars(select(DiscussionPost.body).where(DiscussionPost.submission_id == submission_id)))
+
+
+def test_a_forged_post_over_the_raw_protocol_is_stored_only_for_who_may_post(served):
+    """An attacker's read: the thread's post box and Post button, sent by hand over Streamlit's
+    WebSocket (ids taken from the admin's run), by a reviewer who has not submitted their review,
+    a reviewer not assigned the submission and the office: nothing is stored and the thread's text
+    reaches none of the reviewers. The same message from a reviewer who may post is stored (so the
+    forgery itself works)."""
+    server, db = served
+    sub_id, reference, poster, not_yet, outsider = _cast(db)
+    secret = "Panel-only remark 7c1e: the sample is too small."
+    with db.write() as s:
+        disc.add_post(s, viewer=poster, submission_id=sub_id, body=secret)
+    query = f"submission={reference}"
+
+    with open_stream(server.url, origin=server.url, cookies={COOKIE: issued_token(db.url, "admin")}) as ws:
+        control = run_page(ws, "submissions", query_string=query)
+    assert control.carries(secret)
+    box, button = _widget_id(control, "text_area", BOX), _widget_id(control, "button", "Post")
+
+    for who, may_read in ((not_yet.username, False), (outsider.username, False), ("office", True)):
+        forged = f"Forged by {who}"
+        with open_stream(server.url, origin=server.url, cookies={COOKIE: issued_token(db.url, who)}) as ws:
+            run = run_page(ws, "submissions", query_string=query, texts={box: forged}, clicks=[button])
+        assert run.messages, "the server answered nothing"
+        assert run.carries(secret) is may_read, who
+        assert _bodies(db, sub_id) == [secret], who
+
+    forged = "Posted over the raw protocol by a reviewer who may post"
+    with open_stream(server.url, origin=server.url, cookies={COOKIE: issued_token(db.url, poster.username)}) as ws:
+        run_page(ws, "submissions", query_string=query, texts={box: forged}, clicks=[button])
+    assert _bodies(db, sub_id) == [secret, forged]
