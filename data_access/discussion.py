@@ -241,16 +241,9 @@ def open_discussions(session: Session, *, viewer: Viewer, closed_ids: Collection
             submission_id=sid,
             reference=ref,
             posts=int(n),
-            last_post_at=_utc(last),
+            last_post_at=last,
             open=sid not in closed,
         )
         for sid, ref, n, last in rows
     ]
     return sorted(out, key=lambda d: (d.last_post_at, d.submission_id), reverse=True)
-
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    """An aggregate's time (func.max bypasses the column's type on SQLite) as aware UTC."""
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
