@@ -19,6 +19,7 @@ LINE_UP_NOTES = 5_000
 MAPPING_NAME = 200
 SEARCH = 200
 CONFIRMATION = 100  # typing a reference to confirm an erasure
+DISCUSSION_POST = 5_000  # one post in the panel's discussion of a submission (issue 18)
 
 # Imported cells, per template field (importing.fields); a longer
 # cell is a problem of its row. Excel's own limit for a cell is 32,767.

@@ -101,6 +101,8 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("review.submit", "Review submitted", _C),
     AuditAction("review.reopen", "Review reopened", _C),
     AuditAction("review.set_aside", "Review set aside (conflict)", _C),
+    # issue 18: the panel's discussion (data_access.discussion)
+    AuditAction("discussion.post", "Discussion post added", _C),
     AuditAction("review.autosave", "Review input kept automatically (a new draft session)", Kind.DRAFT),
     # Selection
     AuditAction("line_up.save", "Line-up saved", _C),

@@ -682,3 +682,18 @@ class InvitationToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+class DiscussionPost(Base):
+    """Issue 18: a post in the panel's discussion of a submission (`data_access.discussion`), append-only;
+    `author_role` is the author's role when they posted (how reviewers see the post labelled)."""
+
+    __tablename__ = "discussion_posts"
+    __table_args__ = (CheckConstraint("length(body) >= 1", name="body_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    author_role: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,7 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import autosave, context, documents, render, review_form, review_queue, workspace
+from ui import autosave, context, discussion, documents, render, review_form, review_queue, workspace
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
@@ -108,3 +108,4 @@ if not submitted:
 elif not others:
     st.caption("No other review of this submission has been submitted yet.")
 render.review_cards(others, config)
+discussion.section(db, viewer, submission_id, key="my_reviews")

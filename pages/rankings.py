@@ -23,7 +23,7 @@ from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
 from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
-from ui import context, scores
+from ui import context, discussion, scores
 from ui.charts import chart
 from ui.guard import require_page
 from ui.links import open_submission
@@ -134,6 +134,10 @@ if not flagged_only and n_flagged:
         hide_index=True,
         column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
     )
+
+if n_flagged:  # issue 18: the flagged submissions' open discussions
+    # closed_ids: the flags the panel has closed, from the admin's decisions (data_access.decisions)
+    discussion.flagged_discussions(db, viewer, table.index[table["Discuss"]], closed_ids=frozenset())
 
 st.subheader("Scores and agreement", anchor=False)
 chart(

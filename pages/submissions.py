@@ -15,7 +15,7 @@ from data_access.submissions import (
     list_submissions,
     submission_id_for_reference,
 )
-from ui import context, documents, render, submission_url
+from ui import context, discussion, documents, render, submission_url
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
 from ui.privacy import erase_panel, show_notice
@@ -105,6 +105,7 @@ if selected_ref:
                 session, submission_id=sub.id, viewer_role=viewer.role, viewer_id=viewer.user_id
             )
         render.reviews_section(reviews, config, viewer_role=viewer.role)
+        discussion.section(db, viewer, sub.id, key="submissions")
         if viewer.is_reviewer:
             st.page_link(
                 "pages/my_reviews.py",

@@ -30,6 +30,7 @@ from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import (
     Base,
+    DiscussionPost,
     InvitationToken,
     LineUp,
     LineUpMember,
@@ -152,6 +153,8 @@ def fill_every_table(db: Database, config) -> None:
         s.add(invitation)
         s.flush()
         s.add(InvitationToken(invitation_id=invitation.id, token_sha256="b" * 64, expires_at=utcnow(), created_by="x"))
+        # issue 18: a post in the panel's discussion
+        s.add(DiscussionPost(submission_id=ids[0], author_id=admin_id, author_role="admin", body="A first thought."))
         # a message template the admin edited
         s.add(
             MessageTemplate(

@@ -11,7 +11,7 @@ token); `session_id=` does the same.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -99,13 +99,27 @@ def open_stream(
         raise Refused(str(exc)) from exc
 
 
-def run_page(ws, page_name: str = "", *, timeout: float = 30, clicks: Iterable[str] = ()) -> Run:
+def run_page(
+    ws,
+    page_name: str = "",
+    *,
+    timeout: float = 30,
+    clicks: Iterable[str] = (),
+    query_string: str = "",
+    texts: Mapping[str, str] | None = None,
+) -> Run:
     """Ask for a run of `page_name` (a page's URL path; "" the default page)
     and collect everything until the run finishes (or `timeout`). `clicks`:
-    widget ids sent as clicked (a trigger's value true), whoever drew them."""
+    widget ids sent as clicked (a trigger's value true), whoever drew them;
+    `texts`: widget ids sent with a text value (a text box typed into);
+    `query_string`: the address's query (`submission=CFE-0001`)."""
     msg = BackMsg()
     msg.rerun_script.page_name = page_name
-    msg.rerun_script.query_string = ""
+    msg.rerun_script.query_string = query_string
+    for widget_id, value in (texts or {}).items():
+        state = msg.rerun_script.widget_states.widgets.add()
+        state.id = widget_id
+        state.string_value = value
     for widget_id in clicks:
         state = msg.rerun_script.widget_states.widgets.add()
         state.id = widget_id
