@@ -17,6 +17,7 @@ import streamlit as st
 from access.visibility import Viewer
 from config import CallConfig
 from data_access import imports as imports_da
+from data_access import mapping_files as mapping_files_da
 from data_access.db import Database
 from formats.csv_export import export_filename
 from importing import (
@@ -276,9 +277,14 @@ def _mapping_download(mapping: ColumnMapping, problems: list[str], config: CallC
     if viewer is None:
         return
     content = dump_mapping(mapping).encode("utf-8")
+
+    def mapping_file(session, current: Viewer) -> bytes:  # at the click: the role checked, then logged
+        mapping_files_da.record_mapping_download(session, actor=current.username, mapping=mapping, content=content)
+        return content
+
     checked_button(
         "Download this mapping (JSON)",
-        _no_audit(lambda: content),
+        mapping_file,
         what="import-mapping",
         file_name=export_filename(config.call_id, "import-mapping", ext="json"),
         mime="application/json",

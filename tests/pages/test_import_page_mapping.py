@@ -3,11 +3,13 @@ guess, sure value suggestions pre-selected and "Accept all suggestions", a
 re-upload with the same columns keeping every choice (and one with other
 columns saying so), and the mapping downloaded as a file."""
 
+import hashlib
 import json
 
 import pytest
 from sqlalchemy import select
 
+from data_access import audit
 from data_access.models import Submission
 from importing.mapping_file import FORMAT, load_mapping
 from tests.factories import make_user
@@ -124,5 +126,11 @@ def test_the_mapping_downloads_as_a_file_the_command_line_reads(db, db_url, admi
     assert data["format"] == FORMAT and data["version"] == 1
     assert data["columns"]["contact_name"] == "Your full name" and "organisation" not in data["columns"]
     assert data["values"] == {"presentation_preference": {"Yes": "either"}}
+    with db.read() as session:
+        [entry] = audit.list_entries(session, filters=audit.AuditFilter(action="export.import_mapping")).to_dict(
+            "records"
+        )
+    assert entry["actor"] == admin.username and entry["new"]["sha256"] == hashlib.sha256(content).hexdigest()
+    assert entry["new"]["columns"] == len(data["columns"]) and entry["new"]["values"] == 1
     loaded = load_mapping(content, call_config, headers=GOOGLE_HEADERS)  # what --mapping FILE reads
     assert loaded.columns == data["columns"] and loaded.values == data["values"]
