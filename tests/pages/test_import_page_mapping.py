@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from data_access import audit
 from data_access.models import Submission
+from importing import propose_mapping, read_table, unmatched_values
 from importing.mapping_file import FORMAT, load_mapping
 from tests.factories import make_user
 from tests.importing.test_guessing import GOOGLE_HEADERS, GOOGLE_ROWS, LONG
 from tests.pages.test_import_page import PAGE, selectbox, upload
 from tests.support.apptest import download, rerun, run_app
 from tests.support.spreadsheets import csv_bytes
+from ui.importing import MAX_VALUE_EDITORS
 
 
 @pytest.fixture
@@ -134,3 +136,30 @@ def test_the_mapping_downloads_as_a_file_the_command_line_reads(db, db_url, admi
     assert entry["new"]["columns"] == len(data["columns"]) and entry["new"]["values"] == 1
     loaded = load_mapping(content, call_config, headers=GOOGLE_HEADERS)  # what --mapping FILE reads
     assert loaded.columns == data["columns"] and loaded.values == data["values"]
+
+
+def test_accept_all_also_takes_the_values_beyond_the_list(db, db_url, admin, call_config):
+    nation = call_config.vocabulary("nation")
+    labels = [nation.label(c) for c in nation.ids]
+    typos = sorted(
+        {label[:i] + label[i] + label[i:] for label in labels for i in range(len(label)) if label[i].isalpha()}
+    )
+    headers = ["Title", "Summary", "Themes", "Organisation", "Nation"]
+
+    def rows_of(values):
+        return [[f"T{i}", LONG, "Support", f"Org {i}", value] for i, value in enumerate(values)]
+
+    table = read_table(csv_bytes(headers, rows_of(typos)), "f.csv", max_bytes=10**7)
+    sure = [u.value for u in unmatched_values(table, propose_mapping(table, call_config), call_config) if u.confident]
+    assert len(sure) > MAX_VALUE_EDITORS  # more than the page lists
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, csv_bytes(headers, rows_of(sure)))
+    assert len(value_boxes(at)) == MAX_VALUE_EDITORS
+    at.button(key="import.preview_button").click()
+    rerun(at, db_url)
+    unlisted = len(sure) - MAX_VALUE_EDITORS  # the listed ones are pre-selected; the others are problems
+    assert any(f"{unlisted} problem" in e.value for e in at.error), [e.value for e in at.error]
+    next(b for b in at.button if b.label == f"Accept all suggestions ({len(sure)})").click()
+    rerun(at, db_url)
+    assert not at.error, [e.value for e in at.error]
+    assert next(m.value for m in at.metric) == str(len(sure))  # every row will be added
