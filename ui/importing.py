@@ -233,20 +233,9 @@ def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> 
     if accepted is not None:
         st.caption(f"{len(accepted)} suggestion{'s' if len(accepted) != 1 else ''} accepted.")
     for k, item in enumerate(unmatched[:MAX_VALUE_EDITORS]):
-        if item.field == "anonymous":
-            codes, labels = ["yes", "no"], {"yes": "Yes", "no": "No"}
-        else:
-            vocab = config.vocabulary(item.field)
-            codes = [*item.suggestions, *(c for c in vocab.ids if c not in item.suggestions)]
-            labels = vocab.labels()
-        options = [CHOOSE, *codes, LEAVE_OUT]
-        saved = base.values.get(item.field, {})
+        options, labels = _value_options(item, config)
         slot = _value_slot(item.field, item.value)
-        preset = kept.get(slot) or next(
-            (v for raw, v in saved.items() if raw.casefold() == item.value.casefold()), None
-        )
-        if preset is None:
-            preset = item.confident
+        preset = _preset(item, base, kept.get(slot))
         cols = st.columns([2, 3, 3], vertical_alignment="center")
         cols[0].text(FIELDS_BY_NAME[item.field].label)
         rows = ", ".join(str(r) for r in item.rows) + (" \u2026" if item.count > len(item.rows) else "")
@@ -269,6 +258,26 @@ def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> 
             f"{len(unmatched) - MAX_VALUE_EDITORS} more values name no code; they are listed in the problem "
             "table of the preview. Accept all suggestions, map the ones above first, or correct the file."
         )
+
+
+def _value_options(item: UnmatchedValue, config: CallConfig) -> tuple[list[str], dict[str, str]]:
+    """A value's choices (its suggestions first) and their labels."""
+    if item.field == "anonymous":
+        codes, labels = ["yes", "no"], {"yes": "Yes", "no": "No"}
+    else:
+        vocab = config.vocabulary(item.field)
+        codes = [*item.suggestions, *(c for c in vocab.ids if c not in item.suggestions)]
+        labels = vocab.labels()
+    return [CHOOSE, *codes, LEAVE_OUT], labels
+
+
+def _preset(item: UnmatchedValue, base: ColumnMapping, kept: str | None) -> str | None:
+    """A value's first choice: as made for the previous file, else as saved, else the sure suggestion."""
+    if kept:
+        return kept
+    saved = base.values.get(item.field, {})
+    chosen = next((v for raw, v in saved.items() if raw.casefold() == item.value.casefold()), None)
+    return item.confident if chosen is None else chosen
 
 
 def _mapping_download(mapping: ColumnMapping, problems: list[str], config: CallConfig, viewer: Viewer | None) -> None:
