@@ -20,9 +20,12 @@
     python manage.py send-reminders          queue a reminder (after the deadline: an overdue notice), once a day
     python manage.py attach REF FILE [FILE ...]
                                              attach evidence documents to one submission, all or nothing
-    python manage.py import-submissions FILE [--sheet NAME] [--mapping NAME] [--dry-run] [--attachments ZIP]
-                                             [--acknowledge]   import a CSV or XLSX file of submissions (and a
-                                             ZIP of their documents), all or nothing; --acknowledge: receipts
+    python manage.py import-submissions FILE [--sheet NAME] [--mapping FILE|NAME] [--accept-suggestions]
+                                             [--dry-run] [--attachments ZIP] [--acknowledge]
+                                             import a CSV or XLSX file of submissions (and a ZIP of their
+                                             documents), all or nothing; --acknowledge: receipts
+    python manage.py mappings list | show NAME
+                                             the mappings saved on the Import page; show: as a mapping file
 
 Every command first checks the settings and the call's configuration and stops
 with a message naming the file, key and problem if either is broken.
@@ -263,7 +266,17 @@ def cmd_export_presenters(ctx: Context, args: argparse.Namespace) -> int:
 def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="a CSV or XLSX file")
     p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
-    p.add_argument("--mapping", help="a column mapping saved on the Import page (default: proposed from the file)")
+    p.add_argument(
+        "--mapping",
+        help="a mapping file (JSON, docs/importing.md) or the name of a mapping saved on the Import page "
+        "(default: proposed from the file)",
+    )
+    p.add_argument(
+        "--accept-suggestions",
+        action="store_true",
+        help="map each value that names no code to its confident suggestion (each is listed), as the Import "
+        'page\'s "Accept all suggestions" does',
+    )
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
     p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
@@ -292,8 +305,10 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     acknowledged: list[str] = []  # what the acknowledgements did (--acknowledge)
     max_bytes = ctx.settings.max_upload_bytes
     content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits)
-    mapping = _import_mapping(ctx, args.mapping, table)
+    mapping, mapping_name = _import_mapping(ctx, args.mapping, table)
     _print_mapping(path, table, mapping)
+    if args.accept_suggestions:
+        _accept_suggestions(ctx, table, mapping)
     common = {
         "content": content,
         "filename": path.name,
@@ -304,7 +319,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "limits": ctx.settings.import_limits,
         "after": notify.acknowledger(ctx.config, "manage.py", acknowledged) if args.acknowledge else None,
     }
-    plan, result, report = _run_import(ctx, args, common)
+    plan, result, report = _run_import(ctx, args, common, mapping_name)
     if args.problems_csv and plan.problems:
         from importing import problems_csv
 
@@ -338,22 +353,57 @@ def _read_import_file(path: Path, sheet: str | None, max_bytes: int, limits):
     return content, table
 
 
-def _import_mapping(ctx: Context, name: str | None, table):
-    """The saved mapping called `name`, or one proposed from the file."""
+def _import_mapping(ctx: Context, given: str | None, table):
+    """(mapping, the name recorded with the import): a mapping file, a saved
+    mapping called `given`, or, without one, a mapping proposed from the file."""
     from data_access import imports
     from importing import propose_mapping
+    from importing.mapping_file import MappingFileError, load_mapping
 
-    if not name:
+    if not given:
         mapping = propose_mapping(table, ctx.config)
         print("mapping proposed from the file's headers and contents:")
-        return mapping
+        return mapping, None
+    path = Path(given)
+    if path.is_file():
+        try:
+            mapping = load_mapping(path.read_bytes(), ctx.config, source=path.name, headers=table.headers)
+        except MappingFileError as exc:
+            raise CommandError(f"{_printable_lines(str(exc))}\nNothing was imported.") from None
+        print(f"mapping file {_printable(path.name)}:")
+        return mapping, f"file {path.name}"[:200]
     with ctx.db.read() as session:
         saved = imports.list_mappings(session)
-    if name not in saved:
-        known = ", ".join(saved) or "none yet"
-        raise CommandError(f"There is no saved mapping called {name!r} (saved mappings: {known}).")
-    print(f"mapping {name!r}:")
-    return saved[name]
+    if given not in saved:
+        known = ", ".join(_printable(n) for n in saved) or "none yet"
+        raise CommandError(
+            f"--mapping {_printable(given)!r} is neither a mapping file (there is no file at that path) nor a "
+            f"mapping saved on the Import page (saved mappings: {known})."
+        )
+    print(f"mapping {_printable(given)!r}:")
+    return saved[given], given
+
+
+def _printable_lines(text: str) -> str:
+    return "\n".join(_printable(line) for line in text.split("\n"))
+
+
+def _accept_suggestions(ctx: Context, table, mapping) -> None:
+    """Map each value with a confident suggestion to it, and list each (`--accept-suggestions`)."""
+    from importing import FIELDS_BY_NAME, unmatched_values
+    from importing.mapping import accept_suggestions
+
+    unmatched = unmatched_values(table, mapping, ctx.config)
+    accepted = accept_suggestions(mapping, unmatched)
+    print(f"accepted {len(accepted)} suggestion{'s' if len(accepted) != 1 else ''}:")
+    for item in accepted:
+        field = FIELDS_BY_NAME[item.field].label
+        code = item.confident if item.field == "anonymous" else ctx.config.vocabulary(item.field).label(item.confident)
+        cells = f"{item.count} cell{'s' if item.count != 1 else ''}"
+        print(f"  {field}: {_printable(item.value, 60)!r} -> {code} ({cells}; {item.why})")
+    unsure = len(unmatched) - len(accepted)
+    if unsure:
+        print(f"  left as they are: {unsure} value{'s' if unsure != 1 else ''} with no sure suggestion")
 
 
 def _print_mapping(path: Path, table, mapping) -> None:
@@ -366,7 +416,7 @@ def _print_mapping(path: Path, table, mapping) -> None:
         print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
 
 
-def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
+def _run_import(ctx: Context, args: argparse.Namespace, common: dict, mapping_name: str | None):
     """(plan, result, documents report): a dry run's plan and no result, or
     the import's; a file with problems gives its plan and no result."""
     from data_access import import_attachments as attachments
@@ -378,7 +428,7 @@ def _run_import(ctx: Context, args: argparse.Namespace, common: dict):
         raise CommandError(f"{args.attachments} does not exist or is not a file; nothing was imported.")
     try:
         return attachments.run_import(
-            ctx.db, **common, bundle_path=args.attachments, dry_run=args.dry_run, mapping_name=args.mapping,
+            ctx.db, **common, bundle_path=args.attachments, dry_run=args.dry_run, mapping_name=mapping_name,
             document_limits=ctx.settings.document_limits, actor="manage.py",
         )  # fmt: skip
     except (ImportRefused, NotifyError) as exc:
@@ -433,6 +483,35 @@ def _print_import_plan(plan, *, dry_run: bool) -> None:
         print(f"  likely duplicate: {d.reference} (row {d.row}) and {other}: {d.reason}")
     for w in plan.warnings:
         print(f"  warning, row {w.row}, {_printable(w.column, 28)}: {_printable(w.problem)}")
+
+
+def _mappings_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("list", "show"), help="list the saved mappings, or show one as a mapping file")
+    p.add_argument("name", nargs="?", help="the saved mapping to show")
+
+
+@command("mappings", "the column mappings saved on the Import page: list them, or show one as a mapping file")
+@arguments(_mappings_args)
+def cmd_mappings(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access import imports
+    from importing.mapping_file import dump_mapping
+
+    with ctx.db.read() as session:
+        saved = imports.list_mappings(session)
+    if args.action == "list":
+        if not saved:
+            print("no mappings saved yet (save one on the Import page)")
+        for name, mapping in saved.items():
+            values = sum(len(v) for v in mapping.values.values())
+            print(f"{_printable(name)}: {len(mapping.columns)} columns, {values} value mappings")
+        return 0
+    if not args.name:
+        raise CommandError("Name the mapping to show: manage.py mappings show NAME (manage.py mappings list).")
+    if args.name not in saved:
+        known = ", ".join(_printable(n) for n in saved) or "none yet"
+        raise CommandError(f"There is no saved mapping called {_printable(args.name)!r} (saved mappings: {known}).")
+    print(dump_mapping(saved[args.name], name=args.name), end="")
+    return 0
 
 
 def _erase_args(p: argparse.ArgumentParser) -> None:

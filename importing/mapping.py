@@ -148,6 +148,48 @@ def _is_date(v: str) -> bool:
         return False
 
 
+_ORGANISATION_TEXT = (
+    "trust council services service ltd limited charity foundation collective police nhs university network "
+    "partnership project centre center association group authority society cic forum alliance unit team agency "
+    "board office company department church school college hospital club commissioner institute ministry "
+    "coalition federation consortium programme program initiative constabulary borough county city"
+)
+_ORGANISATION_WORDS = frozenset(_ORGANISATION_TEXT.split())  # words that make a name an organisation's
+_NAME_CHARACTERS = frozenset("-'’.")
+
+
+def _looks_like_person(value: str) -> bool:
+    """Two to four capitalised words of letters, none an organisation's word."""
+    words = value.split()
+    if not 2 <= len(words) <= 4:
+        return False
+    return all(
+        w[0].isupper()
+        and all(ch.isalpha() or ch in _NAME_CHARACTERS for ch in w)
+        and normalise_term(w) not in _ORGANISATION_WORDS
+        for w in words
+    )
+
+
+def _looks_like_organisation(value: str) -> bool:
+    words = normalise_term(value).split()
+    return 0 < len(words) <= 10 and "@" not in value and any(w in _ORGANISATION_WORDS for w in words)
+
+
+def answer_of(value: str) -> str | None:
+    """The answer, "yes" or "no", of a yes/no cell, also of one that goes on after its
+    first word ("Yes, please keep me anonymous", "No - you may name us")."""
+    norm = normalise_term(value)
+    if norm in YES_WORDS:
+        return "yes"
+    if norm in NO_WORDS:
+        return "no"
+    words = norm.split()
+    if 1 < len(words) <= 15 and words[0] in ("yes", "no"):
+        return words[0]
+    return None
+
+
 def _pattern_scores(sample: Counter, n: int) -> dict[str, float]:
     """Scores for the fields recognised by their shape: emails, dates, yes/no, links, references."""
     scores: dict[str, float] = {}
@@ -161,13 +203,18 @@ def _pattern_scores(sample: Counter, n: int) -> dict[str, float]:
     dates = share(_is_date)
     if dates >= 0.8:
         scores["received_at"] = 0.7 * dates
-    words = YES_WORDS + NO_WORDS
-    yes_no = share(lambda v: normalise_term(v) in words)
+    yes_no = share(lambda v: answer_of(v) is not None)
     if yes_no >= 0.9 and share(lambda v: v.strip().isdigit()) < 1.0:
         scores["anonymous"] = 0.6 * yes_no
     links = share(lambda v: v.strip().lower().startswith(("http://", "https://", "www.")))
     if links >= 0.6:
         scores["links"] = 0.8 * links
+    people = share(_looks_like_person)
+    if people >= 0.6:
+        scores["contact_name"] = 0.7 * people
+    organisations = share(_looks_like_organisation)
+    if organisations >= 0.5:
+        scores["organisation"] = 0.7 * organisations
     refs = share(lambda v: bool(_REFERENCE_LIKE.match(v.strip())))
     if refs >= 0.9 and len(sample) == n:
         scores["reference"] = 0.6
@@ -190,28 +237,101 @@ def _code_match(sample: Counter, name: str, resolver: CodeResolver) -> tuple[flo
     return matched, total
 
 
-def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:
-    """The best guess of which column holds which template field."""
-    candidates: list[tuple[float, int, str]] = []
+# Words in a question's header that say what a yes/no question is about.
+_ANONYMITY_WORDS = re.compile(
+    r"anonym|confidential|identif|(publish|use|share|print|credit|name)\w* (your|our|my) (name|organi[sz]ation)"
+    r"|(name|names|named|credited)\b.*\b(publish|public|report)"
+)
+_PRESENTING_WORDS = re.compile(r"\bpresent(ing|ation)?\b|\bspeak|\btalk about|webinar|conference|\bevent\b")
+HIGH, CHECK, LOW = "high", "check", "low"
+
+
+@dataclass(frozen=True)
+class Guess:
+    """Why a column was proposed for a field, and how sure the proposal is:
+    high (header and cells agree, or an exact header), check (one of them
+    only), low (the column is empty, or its cells say otherwise)."""
+
+    field: str
+    header: str
+    confidence: str
+    reason: str  # our words, never the file's
+
+
+@dataclass
+class Proposal:
+    mapping: ColumnMapping
+    guesses: dict[str, Guess]  # by header
+
+
+def _yes_no_topic(header: str) -> str | None:
+    """The field a yes/no question's header asks about, by its words."""
+    norm = normalise_term(header)
+    if _ANONYMITY_WORDS.search(norm):
+        return "anonymous"
+    if _PRESENTING_WORDS.search(norm):
+        return "presentation_preference"
+    return None
+
+
+def _judge(name: str, h: float, c: float, filled: float, topic: str | None) -> tuple[float, str, str]:
+    """(score, confidence, reason) of `name` for a column with header score `h`,
+    content score `c`, a share `filled` of non-empty cells, and, for a yes/no
+    column, the topic its header names."""
+    if topic is not None:
+        if name == topic:
+            about = "anonymity" if topic == "anonymous" else "presenting"
+            return 1.2, HIGH, f"a yes/no question about {about}"
+        if name in ("anonymous", "presentation_preference"):
+            return 0.0, LOW, ""  # a yes/no question about the other one
+    score = max(h, c) + 0.2 * min(h, c)
+    if not filled:
+        return 0.6 * h, LOW, "the header names it, but the column is empty"
+    score += 0.05 * filled  # a fuller column beats an emptier one with as good a header
+    checkable = FIELDS_BY_NAME[name].kind != "text" or name in ("contact_name", "summary")
+    if h >= 0.6 and c >= 0.5:
+        return score, HIGH, "the header names it and the cells look like it"
+    if c >= 0.5:
+        return score, CHECK, "the cells look like it; the header does not say"
+    if checkable and h < 1.0:
+        return score, CHECK, "the header names it, but the cells do not look like it"
+    if h >= 0.85:
+        return score, HIGH, "the header names it"
+    return score, CHECK, "the header is close to its name"
+
+
+def propose(table: Table, config: CallConfig) -> Proposal:
+    """The best guess of which column holds which template field, and why."""
+    candidates: list[tuple[float, int, str, str, str]] = []
     resolvers = {name: CodeResolver(config.vocabulary(name)) for name in CODED_FIELDS}
+    n_rows = max(1, len(table.rows))
     for i, header in enumerate(table.headers):
-        content = content_scores(table.column(header), config, resolvers)
+        cells = table.column(header)
+        filled = sum(1 for v in cells if v.strip()) / n_rows
+        content = content_scores(cells, config, resolvers)
+        topic = _yes_no_topic(header) if "anonymous" in content else None
         for spec in TEMPLATE_FIELDS:
             h = header_score(header, spec.name)
-            c = content.get(spec.name, 0.0)
-            score = max(h, c) + 0.2 * min(h, c)
+            score, confidence, reason = _judge(spec.name, h, content.get(spec.name, 0.0), filled, topic)
             if score >= THRESHOLD:
-                candidates.append((score, i, spec.name))
+                candidates.append((score, i, spec.name, confidence, reason))
     candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
     columns: dict[str, str] = {}
+    guesses: dict[str, Guess] = {}
     taken: set[int] = set()
-    for _score, i, name in candidates:
+    for _score, i, name, confidence, reason in candidates:
         if name in columns or i in taken:
             continue
         columns[name] = table.headers[i]
+        guesses[table.headers[i]] = Guess(name, table.headers[i], confidence, reason)
         taken.add(i)
     ordered = {spec.name: columns[spec.name] for spec in TEMPLATE_FIELDS if spec.name in columns}
-    return ColumnMapping(ordered, {})
+    return Proposal(ColumnMapping(ordered, {}), guesses)
+
+
+def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:
+    """The best guess of which column holds which template field."""
+    return propose(table, config).mapping
 
 
 def missing_required(mapping: ColumnMapping) -> list[str]:
@@ -225,6 +345,8 @@ class UnmatchedValue:
     count: int  # cells it occurs in
     rows: tuple[int, ...]  # file rows (the first few)
     suggestions: tuple[str, ...]  # closest codes, best first
+    confident: str | None = None  # the suggestion sure enough to pre-select (and accept all)
+    why: str = ""  # why it is (or is not) sure, in our words
 
 
 def unmatched_values(table: Table, mapping: ColumnMapping, config: CallConfig) -> list[UnmatchedValue]:
@@ -260,9 +382,40 @@ def unmatched_values(table: Table, mapping: ColumnMapping, config: CallConfig) -
                 if len(rows.setdefault(key, [])) < 5:
                     rows[key].append(row.number)
         for key in sorted(counts, key=lambda k: (-counts[k], k)):
-            suggestions = ("yes", "no") if resolver is None else tuple(resolver.suggest(first[key]))
-            out.append(UnmatchedValue(name, first[key], counts[key], tuple(rows[key]), suggestions))
+            suggestions, confident, why = _suggest(name, first[key], resolver)
+            out.append(UnmatchedValue(name, first[key], counts[key], tuple(rows[key]), suggestions, confident, why))
     return out
+
+
+CLEAR_LEAD = 0.1  # how far the best code must be ahead of the next to be taken without asking
+SURE = 0.8  # how close it must be
+
+
+def _suggest(name: str, value: str, resolver: CodeResolver | None) -> tuple[tuple[str, ...], str | None, str]:
+    """(codes best first, the one sure enough to pre-select or None, why)."""
+    answer = answer_of(value)
+    if resolver is None:  # anonymous: yes or no
+        if answer is None:
+            return ("yes", "no"), None, "not a yes or a no: choose"
+        return (answer, "no" if answer == "yes" else "yes"), answer, f"its first word is \u201c{answer}\u201d"
+    ranked = resolver.ranked(value)
+    if name == "presentation_preference" and answer is not None and not ranked:
+        rest = " ".join(normalise_term(value).split()[1:])
+        named = resolver.one(rest)[0] if rest else None
+        code = named or ("either" if answer == "yes" else "not_available")
+        if code in resolver.vocabulary.ids:
+            why = "a yes to presenting: able to, in person or virtually" if code == "either" else "a no to presenting"
+            if named:
+                why = "the answer names how"
+            return (code,), code, why
+    codes = tuple(code for code, _score in ranked[:3])
+    if not ranked:
+        return codes, None, "no code is close: choose"
+    top = ranked[0][1]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if top >= SURE and top - runner_up >= CLEAR_LEAD:
+        return codes, codes[0], "close to this code's label or a synonym, and to no other"
+    return codes, None, "more than one code is close, or none closely: choose"
 
 
 def saved_mapping_fit(table: Table, mapping: ColumnMapping) -> float:
@@ -279,3 +432,18 @@ def best_saved_mapping(table: Table, saved: Mapping[str, ColumnMapping]) -> str 
     if not fitting:
         return None
     return max(fitting)[1]
+
+
+def accept_suggestions(mapping: ColumnMapping, unmatched: Sequence[UnmatchedValue]) -> list[UnmatchedValue]:
+    """Map every unmatched value that has a confident suggestion to it (the
+    Import page's "Accept all suggestions", `--accept-suggestions`); values
+    already mapped by a person are left as they are. Returns those accepted."""
+    accepted = []
+    for item in unmatched:
+        chosen = mapping.values.setdefault(item.field, {})
+        if item.confident is None or any(k.casefold() == item.value.casefold() for k in chosen):
+            continue
+        chosen[item.value] = item.confident
+        accepted.append(item)
+    mapping.values = {f: v for f, v in mapping.values.items() if v}
+    return accepted

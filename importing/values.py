@@ -107,7 +107,7 @@ class CodeResolver:
         self.table = dict(self._terms)
         for raw, code in (value_map or {}).items():
             self.table[normalise_term(raw)] = code
-        self._suggestions: dict[str, list[str]] = {}
+        self._suggestions: dict[str, list[tuple[str, float]]] = {}
         # Form exports repeat the same few cells thousands of times: each is worked out once.
         self._many: dict[str, tuple[list[str], list[str]]] = {}
         self._one: dict[str, tuple[str | None, str | None]] = {}
@@ -178,6 +178,11 @@ class CodeResolver:
 
     def suggest(self, value: str, n: int = 3) -> list[str]:
         """The closest codes to an unknown value, best first (difflib)."""
+        return [code for code, _score in self.ranked(value)[:n]]
+
+    def ranked(self, value: str) -> list[tuple[str, float]]:
+        """The codes close enough to an unknown value to be meant, with their
+        closeness (0..1), best first."""
         norm = normalise_term(value)
         if norm in self._suggestions:
             return self._suggestions[norm]
@@ -192,7 +197,7 @@ class CodeResolver:
             best[code] = max(best.get(code, 0.0), score)
         top = max(best.values(), default=0.0)
         # Close enough to be meant, and not far behind the best: a clear winner stands alone.
-        ranked = sorted((c for c, s in best.items() if s >= max(0.6, top - 0.12)), key=lambda c: (-best[c], c))[:n]
+        ranked = sorted(((c, s) for c, s in best.items() if s >= max(0.6, top - 0.12)), key=lambda cs: (-cs[1], cs[0]))
         self._suggestions[norm] = ranked
         return ranked
 

@@ -120,7 +120,7 @@ def test_a_saved_mapping_and_a_sheet_are_used(db, cli, call_config):
         assert session.scalar(select(ImportBatch.mapping_name)) == "Online form"
         assert len(session.scalars(select(Submission.id)).all()) == 3
     code, _, err = cli(content, "--sheet", "Responses", "--mapping", "Nope", name="form.xlsx")
-    assert code == 1 and "no saved mapping called 'Nope'" in err and "Online form" in err
+    assert code == 1 and "'Nope' is neither a mapping file" in err and "Online form" in err
 
 
 def test_the_import_bounds_are_the_deployments_settings(db, cli, monkeypatch):

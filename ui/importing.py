@@ -17,6 +17,7 @@ import streamlit as st
 from access.visibility import Viewer
 from config import CallConfig
 from data_access import imports as imports_da
+from data_access import mapping_files as mapping_files_da
 from data_access.db import Database
 from formats.csv_export import export_filename
 from importing import (
@@ -30,9 +31,12 @@ from importing import (
     problems_csv,
     unmatched_values,
 )
+from importing.mapping import CHECK, HIGH, LOW, UnmatchedValue, propose
+from importing.mapping_file import dump_mapping
 from importing.reading import column_letter
 from importing.template import codes_csv, template_csv, template_xlsx
 from importing.values import LEAVE_OUT
+from ui import auth, context
 from ui.exports import CSV_MIME, checked_button
 from ui.render import digest, table_key
 
@@ -90,13 +94,56 @@ def _field_label(name: str) -> str:
     return f"{spec.label}{' (required)' if spec.required else ''}"
 
 
+KEPT = "import.kept"  # the choices made for the last file, kept across a re-upload (not a widget's state)
+KEPT_NOTE = "This file has the same columns as the previous one: every choice you made for that one is kept below."
+CONFIDENCE_WORDS = {HIGH: "Sure", CHECK: "Check", LOW: "Unsure"}
+
+
+def _value_slot(field: str, value: str) -> str:
+    return f"{field}\x00{value.casefold()}"
+
+
+def _start(table: Table, base: ColumnMapping, key: str) -> dict:
+    """What the editors of `key` start from: the choices made for the previous
+    file when it had the same columns and started from the same mapping (a
+    re-upload keeps them), else `base`. Its "note" says which, in our words."""
+    kept = st.session_state.get(KEPT)
+    headers = list(table.headers)
+    if kept is not None and kept["key"] == key:
+        return kept
+    picks = values = note = None
+    if kept is not None and kept["headers"] == headers and kept["base"] == base.to_json():
+        picks, values, note = kept["picks"], kept["values"], KEPT_NOTE
+    elif kept is not None and kept["headers"] != headers:
+        gone = len(set(kept["headers"]) - set(headers))
+        new = len(set(headers) - set(kept["headers"]))
+        note = (
+            f"This file's columns are not those of the previous file ({new} new, {gone} no longer there, or in "
+            "another order): the choices made for that file do not apply, and the mapping below starts afresh."
+        )
+    started = {"key": key, "headers": headers, "base": base.to_json(), "picks": picks, "values": values, "note": note}
+    st.session_state[KEPT] = started
+    return started
+
+
 def mapping_editor(table: Table, base: ColumnMapping, key: str) -> tuple[ColumnMapping, list[str]]:
-    """One row per file column: its header, examples, and where it goes."""
-    st.caption("Each column of your file, a few of its values, and the template column it goes to.")
+    """One row per file column: its header, examples, where it goes, and how
+    sure the proposal is (from `importing.mapping.propose`)."""
+    started = _start(table, base, key)
+    if started["note"] == KEPT_NOTE:
+        st.info(started["note"], icon=":material/history:")
+    elif started["note"]:
+        st.warning(started["note"], icon=":material/compare_arrows:")
+    st.caption(
+        "Each column of your file, a few of its values, the template column it goes to, and how sure the "
+        "proposal is: Sure (header and cells agree), Check (one of them only), Unsure (look at it)."
+    )
+    guesses = propose(table, context.call_config()).guesses
     chosen: dict[str, list[str]] = {}
+    picks: dict[str, str] = {}
     options = [NOT_IMPORTED, *FIELD_NAMES]
     for i, header in enumerate(table.headers):
-        current = base.field_for(header)
+        current = (started["picks"] or {}).get(header) if started["picks"] is not None else base.field_for(header)
         examples = [v.strip() for v in table.column(header) if v.strip()][:3]
         left, middle, right = st.columns([2, 3, 2], vertical_alignment="center")
         left.text(header)
@@ -104,62 +151,159 @@ def mapping_editor(table: Table, base: ColumnMapping, key: str) -> tuple[ColumnM
         picked = right.selectbox(
             f"Column {column_letter(i)} goes to",
             options,
-            index=options.index(current) if current else 0,
+            index=options.index(current) if current in options else 0,
             format_func=_field_label,
             key=f"{key}.col.{i}",
             label_visibility="collapsed",
         )
+        guess = guesses.get(header)
+        if guess is not None and guess.field == picked:
+            right.caption(f"{CONFIDENCE_WORDS[guess.confidence]}: {guess.reason}.")
+        picks[header] = picked
         if picked != NOT_IMPORTED:
             chosen.setdefault(picked, []).append(header)
+    started["picks"] = picks
     problems = [
         f"{FIELDS_BY_NAME[name].label} is chosen for {len(headers)} columns; choose one."
         for name, headers in chosen.items()
         if len(headers) > 1
     ]
     columns = {name: headers[0] for name, headers in chosen.items()}
+    started["problems"] = problems
     return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, {}), problems
 
 
-def value_editor(table: Table, mapping: ColumnMapping, base: ColumnMapping, config: CallConfig, key: str) -> None:
-    """Values of coded columns that name no code, each with a choice of code
-    (pre-set from the saved mapping). Fills `mapping.values`."""
+def _accept_all(key: str, unmatched: list[UnmatchedValue]) -> None:
+    """The "Accept all suggestions" button: each confident suggestion chosen,
+    the shown values' choices and the others' alike."""
+    accepted = {}
+    for item in unmatched:
+        if item.confident is not None:
+            st.session_state[f"{key}.val.{digest(item.field, item.value)}"] = item.confident
+            accepted[_value_slot(item.field, item.value)] = item.confident
+    st.session_state[f"{key}.accepted"] = accepted
+
+
+def value_editor(
+    table: Table,
+    mapping: ColumnMapping,
+    base: ColumnMapping,
+    config: CallConfig,
+    key: str,
+    viewer: Viewer | None = None,
+) -> None:
+    """Values of coded columns that name no code, each with a choice of code:
+    as chosen for the previous file of the same columns, else as saved with
+    the mapping, else the suggestion when it is sure; "Accept all suggestions"
+    takes every sure one. Fills `mapping.values`; then the mapping's download."""
+    started = _start(table, base, key)
     unmatched = unmatched_values(table, mapping, config)
-    if not unmatched:
-        return
+    kept = started["values"] or {}
+    accepted = st.session_state.get(f"{key}.accepted", {})
+    value_picks: dict[str, str] = {}
+    if unmatched:
+        _value_choices(unmatched, mapping, base, config, key, kept, value_picks)
+    for item in unmatched[MAX_VALUE_EDITORS:]:  # not shown: only what "Accept all suggestions" took
+        code = accepted.get(_value_slot(item.field, item.value))
+        if code is not None:
+            mapping.values.setdefault(item.field, {})[item.value] = code
+    started["values"] = value_picks
+    _mapping_download(mapping, started.get("problems", []), config, viewer)
+
+
+def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> None:
     st.subheader("Values that name no code", anchor=False)
     st.caption(
         "These values in coded columns match no code, label or synonym of the call. Choose the code each one "
-        "means (the closest are listed first), or leave it out; the choice is kept with the mapping."
+        "means (the closest are listed first), or leave it out; the choice is kept with the mapping. A "
+        "suggestion that is sure is chosen for you; the others are yours to choose."
     )
+    sure = [u for u in unmatched if u.confident is not None]
+    st.button(
+        f"Accept all suggestions ({len(sure)})",
+        key=f"{key}.accept_all",
+        disabled=not sure,
+        on_click=_accept_all,
+        args=(key, unmatched),
+        help="Choose the sure suggestion for every value that has one, also those beyond the list below. "
+        "Values without a sure suggestion are left for you.",
+        icon=":material/done_all:",
+    )
+    accepted = st.session_state.get(f"{key}.accepted")
+    if accepted is not None:
+        st.caption(f"{len(accepted)} suggestion{'s' if len(accepted) != 1 else ''} accepted.")
     for k, item in enumerate(unmatched[:MAX_VALUE_EDITORS]):
-        if item.field == "anonymous":
-            codes, labels = ["yes", "no"], {"yes": "Yes", "no": "No"}
-        else:
-            vocab = config.vocabulary(item.field)
-            codes = [*item.suggestions, *(c for c in vocab.ids if c not in item.suggestions)]
-            labels = vocab.labels()
-        options = [CHOOSE, *codes, LEAVE_OUT]
-        saved = base.values.get(item.field, {})
-        preset = next((v for raw, v in saved.items() if raw.casefold() == item.value.casefold()), None)
+        options, labels = _value_options(item, config)
+        slot = _value_slot(item.field, item.value)
+        preset = _preset(item, base, kept.get(slot))
         cols = st.columns([2, 3, 3], vertical_alignment="center")
         cols[0].text(FIELDS_BY_NAME[item.field].label)
         rows = ", ".join(str(r) for r in item.rows) + (" \u2026" if item.count > len(item.rows) else "")
         cols[1].text(f"{item.value}\n{item.count} cell{'s' if item.count != 1 else ''} (row {rows})")
+        widget = f"{key}.val.{digest(item.field, item.value)}"
         picked = cols[2].selectbox(
             f"Value {k + 1} means",
             options,
-            index=options.index(preset) if preset in options else 0,
+            index=options.index(preset) if preset in options and widget not in st.session_state else 0,
             format_func=lambda c, labels=labels: "(leave it out)" if c == LEAVE_OUT else labels.get(c, c),
-            key=f"{key}.val.{digest(item.field, item.value)}",
+            key=widget,
             label_visibility="collapsed",
         )
+        cols[2].caption(("Suggested, sure: " if item.confident else "No sure suggestion: ") + f"{item.why}.")
+        value_picks[slot] = picked
         if picked != CHOOSE:
             mapping.values.setdefault(item.field, {})[item.value] = picked
     if len(unmatched) > MAX_VALUE_EDITORS:
         st.caption(
             f"{len(unmatched) - MAX_VALUE_EDITORS} more values name no code; they are listed in the problem "
-            "table of the preview. Map the ones above first, or correct the file."
+            "table of the preview. Accept all suggestions, map the ones above first, or correct the file."
         )
+
+
+def _value_options(item: UnmatchedValue, config: CallConfig) -> tuple[list[str], dict[str, str]]:
+    """A value's choices (its suggestions first) and their labels."""
+    if item.field == "anonymous":
+        codes, labels = ["yes", "no"], {"yes": "Yes", "no": "No"}
+    else:
+        vocab = config.vocabulary(item.field)
+        codes = [*item.suggestions, *(c for c in vocab.ids if c not in item.suggestions)]
+        labels = vocab.labels()
+    return [CHOOSE, *codes, LEAVE_OUT], labels
+
+
+def _preset(item: UnmatchedValue, base: ColumnMapping, kept: str | None) -> str | None:
+    """A value's first choice: as made for the previous file, else as saved, else the sure suggestion."""
+    if kept:
+        return kept
+    saved = base.values.get(item.field, {})
+    chosen = next((v for raw, v in saved.items() if raw.casefold() == item.value.casefold()), None)
+    return item.confident if chosen is None else chosen
+
+
+def _mapping_download(mapping: ColumnMapping, problems: list[str], config: CallConfig, viewer: Viewer | None) -> None:
+    """The mapping as a file (docs/importing.md, "Mappings as files"), for the command line or the next call."""
+    viewer = viewer or auth.current_viewer(context.database())
+    if viewer is None:
+        return
+    content = dump_mapping(mapping).encode("utf-8")
+
+    def mapping_file(session, current: Viewer) -> bytes:  # at the click: the role checked, then logged
+        mapping_files_da.record_mapping_download(session, actor=current.username, mapping=mapping, content=content)
+        return content
+
+    checked_button(
+        "Download this mapping (JSON)",
+        mapping_file,
+        what="import-mapping",
+        file_name=export_filename(config.call_id, "import-mapping", ext="json"),
+        mime="application/json",
+        key="import.mapping_download",
+        viewer=viewer,
+        page="import",
+        icon=":material/file_download:",
+        disabled=bool(problems),
+        help="A file to keep, edit or give to `manage.py import-submissions --mapping FILE`.",
+    )
 
 
 def progress_bar(text: str) -> tuple[Callable[[float, str], None], Callable[[], None]]:

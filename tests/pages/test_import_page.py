@@ -49,6 +49,9 @@ def test_upload_map_fix_a_value_preview_and_import(db, db_url, admin):
     assert not at.exception, at.exception
     assert selectbox(at, "Column A goes to").value == "received_at"
     assert selectbox(at, "Column I goes to").value == "nation"
+    assert selectbox(at, "Value 1 means").value == "sources_of_harm"  # a sure suggestion, pre-selected
+    selectbox(at, "Value 1 means").set_value("(choose a code)")  # the coordinator undoes it: a problem again
+    rerun(at, db_url)
     at.button(key="import.preview_button").click()
     rerun(at, db_url)
     assert any("1 problem in 1 row" in e.value for e in at.error)
