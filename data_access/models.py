@@ -682,3 +682,6 @@ class InvitationToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(64))
+
+
+from data_access import bid_models as _bid_models  # noqa: E402, F401  (issue 18: expertise and bids)
