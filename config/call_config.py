@@ -332,12 +332,13 @@ def load_call_config(path: Path | str | None = None) -> CallConfig:
 
 # `[assignment]` weights and their defaults: a bid's level, and each theme or
 # focus area a submission shares with the reviewer's expertise (scoring.fit).
-ASSIGNMENT_WEIGHTS = {"eager": 3.0, "willing": 1.0, "rather_not": -3.0, "theme": 1.0, "focus_area": 0.5}
+# `mixing`: the fit a swap that spreads co-review may give up per unit of the sum of squared pair overlaps it removes.
+ASSIGNMENT_WEIGHTS = {"eager": 3.0, "willing": 1.0, "rather_not": -3.0, "theme": 1.0, "focus_area": 0.5, "mixing": 0.1}
 
 
 def _read_assignment(r: _Reader) -> dict[str, float]:
     """`[assignment]` (optional): each weight a number from -10 to 10 in
-    hundredths, eager >= willing >= 0 >= rather not, theme and focus area >= 0."""
+    hundredths, eager >= willing >= 0 >= rather not, theme, focus area and mixing >= 0."""
     section = r.get("assignment", dict, default={})
     for key in section:
         if key not in ASSIGNMENT_WEIGHTS:
@@ -350,7 +351,7 @@ def _read_assignment(r: _Reader) -> dict[str, float]:
         out[key] = value
     if not out["eager"] >= out["willing"] >= 0 >= out["rather_not"]:
         raise r.fail("assignment", "must rank the bids: eager >= willing >= 0 >= rather_not")
-    for key in ("theme", "focus_area"):
+    for key in ("theme", "focus_area", "mixing"):
         if out[key] < 0:
             raise r.fail(f"assignment.{key}", f"must be 0 or more, not {out[key]}")
     return out

@@ -231,7 +231,8 @@ def solve_assignment(
     allowed = _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at)
     together = _existing_reviewers(assigned, subs, revs, conflict_pairs)
     score = fit.matrix([subs[i].id for i in rows], [r.id for r in revs]) if fit and fit.matters() else None
-    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed, together, score)
+    price = fit.weights.mixing * 100 if score is not None else 0.0  # in the fit's units (scoring.fit.UNITS)
+    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed, together, score, price)
     new_load = np.zeros(len(revs), dtype=np.int64)
     got = np.zeros(len(subs), dtype=np.int64)
     for i, j in new_pairs:
@@ -287,7 +288,7 @@ def _existing_reviewers(assigned, subs, revs, conflict_pairs) -> dict[int, list[
     return out
 
 
-def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=None) -> list[tuple[int, int]]:
+def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=None, price=0.0) -> list:
     """(row, reviewer position) pairs to add: classes, a balanced flow, dealt
     out, then mixed (`scoring.mixing`: the same loads and counts, co-review
     spread)."""
@@ -313,7 +314,7 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=No
     for _ in range(MIX_STARTS):
         overlap = existing_overlap(together, len(load))
         dealt = [(int(i), int(j)) for c, m in enumerate(members) for i, j in deal(m, flow[c], overlap, together, rng)]
-        mixed, quality, spent = mix_pairs(dealt, rows, allowed, together, len(load), rng, budget, score)
+        mixed, quality, spent = mix_pairs(dealt, rows, allowed, together, len(load), rng, budget, score, price)
         if best is None or quality < best[1]:
             best = (mixed, quality)
         budget -= spent

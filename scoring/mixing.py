@@ -118,9 +118,10 @@ def deal(members, per_reviewer, overlap, together, rng) -> list[tuple[int, int]]
 class _State:
     """The plan being mixed: reviewers per row, pair overlaps, who is where."""
 
-    def __init__(self, pairs, rows, allowed, existing, n_r, rng, fit=None):
+    def __init__(self, pairs, rows, allowed, existing, n_r, rng, fit=None, price=0.0):
         self.rng = rng
-        self.fit = fit  # rows x reviewers (scoring.fit) or None: a swap never lowers the sum
+        self.fit = fit  # rows x reviewers (scoring.fit) or None
+        self.price = price  # fit a swap may give up per unit of the sum of squared overlaps it removes
         self.budget = BUDGET
         self.allowed = allowed
         self.rows = rows
@@ -219,7 +220,7 @@ class _State:
             if len(rows2) > _PARTNERS:
                 rows2 = self.rng.choice(np.sort(rows2), _PARTNERS, replace=False)
             rows2 = rows2[self.allowed[rows2, a] & ~(self.members[rows2] == a).any(axis=1)]
-            if self.fit is not None:
+            if self.fit is not None and not self.price:
                 rows2 = rows2[self.keeps_fit(p1, a, rows2, c)]
             if not len(rows2):
                 continue
@@ -244,6 +245,12 @@ class _State:
                 + ((2 * pa + 1) * only2).sum(axis=1)
                 - ((2 * pc - 1) * only2).sum(axis=1)
             )
+            if self.fit is not None and self.price:
+                f = self.fit
+                loss = f[p1, a] + f[rows2, c] - f[p1, c] - f[rows2, a]
+                fits &= (loss <= 0) | (loss <= -self.price * d_sq)
+                if not fits.any():
+                    continue
             d_at, d_sq, rows2 = d_at[fits], d_sq[fits], rows2[fits]
             q = int(np.lexsort((rows2, d_sq, d_at))[0])
             key = (int(d_at[q]), int(d_sq[q]))
@@ -275,7 +282,7 @@ def existing_overlap(together, n_r) -> np.ndarray:
     return overlap
 
 
-def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET, fit=None):
+def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET, fit=None, price=0.0):
     """Spread co-review over `pairs` ((row, reviewer) new assignments) by swaps.
 
     `rows`: the submission rows that get new reviewers, `allowed[p, j]`: may
@@ -286,10 +293,12 @@ def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET, fit=None)
     Returns (pairs, quality, spent): quality is (groups of reviewers that
     never meet the rest, largest overlap, -distinct pairs, sum of squared
     overlaps), lower is better; spent: the swap searches used of `budget`.
-    `fit` (rows x reviewers, `scoring.fit`): only swaps that keep its sum."""
+    `fit` (rows x reviewers, `scoring.fit`): only swaps that keep its sum,
+    or, with `price` > 0, that give up at most `price` x the fall in the sum
+    of squared overlaps they bring (the connecting phase keeps it always)."""
     if not pairs:
         return pairs, (0, 0, 0, 0), 0
-    state = _State(pairs, rows, allowed, existing, n_r, rng, fit)
+    state = _State(pairs, rows, allowed, existing, n_r, rng, fit, price)
     left = budget
     # each phase may use this share of what the ones before it left
     for phase, share in ((_lower_the_top, 0.6), (_even_out, 0.5), (_meet, 0.8), (_connect, 1.0)):

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 
 def test_the_shipped_weights_rank_the_bids():
     weights = load_call_config().assignment_weights
-    assert weights == {"eager": 3.0, "willing": 1.0, "rather_not": -3.0, "theme": 1.0, "focus_area": 0.5}
+    assert weights == {"eager": 3.0, "willing": 1.0, "rather_not": -3.0, "theme": 1.0, "focus_area": 0.5, "mixing": 0.1}
 
 
 def test_without_the_section_the_defaults_apply(tmp_path):
@@ -30,6 +30,7 @@ def test_without_the_section_the_defaults_apply(tmp_path):
         ("theme = 1.0\nfocus", "theme = -1.0\nfocus", "[assignment.theme]", "0 or more"),
         ("focus_area = 0.5", "focus_area = 0.125", "[assignment.focus_area]", "hundredths"),
         ("eager = 3.0", "eager = 30.0", "[assignment.eager]", "-10 to 10"),
+        ("mixing = 0.1", "mixing = -0.1", "[assignment.mixing]", "0 or more"),
         ("eager = 3.0", 'eager = "high"', "[assignment.eager]", "not str"),
         ("eager = 3.0", "eager = 3.0\nkeen = 2.0", "[assignment.keen]", "not a known weight"),
     ],

@@ -164,3 +164,30 @@ def test_weights_of_zero_leave_the_plan_as_it_was():
     assert not fit.matters()
     assert solve_assignment(submissions, reviewers, k=2, fit=fit) == solve_assignment(submissions, reviewers, k=2)
     assert pair_counts(reviewers_of(solve_assignment(submissions, reviewers, k=2, fit=fit)))
+
+
+def clustered_call():
+    """Two themes, each known by three of twelve reviewers: greatest fit alone
+    sends every submission of a theme to the same trio."""
+    submissions = [SubmissionToAssign(i, f"S{i:03d}") for i in range(1, 121)]
+    reviewers = [ReviewerToAssign(100 + j, f"R{j}") for j in range(12)]
+    topics = {s.id: frozenset({TOPICS[s.id % 2]}) for s in submissions}
+    expertise = {100 + j: frozenset({TOPICS[j % 2]}) for j in range(6)}
+    return submissions, reviewers, topics, expertise
+
+
+def test_a_mixing_price_trades_some_expertise_for_spread_pairs_and_keeps_the_loads():
+    submissions, reviewers, topics, expertise = clustered_call()
+    strict = FitInput(expertise=expertise, topics=topics, themes=THEMES)
+    priced = FitInput(weights=FitWeights(mixing=0.1), expertise=expertise, topics=topics, themes=THEMES)
+    blind = solve_assignment(submissions, reviewers, k=3)
+    first = solve_assignment(submissions, reviewers, k=3, fit=strict)
+    traded = solve_assignment(submissions, reviewers, k=3, fit=priced)
+    assert blind.loads_after == first.loads_after == traded.loads_after
+
+    def top(plan):
+        return max(pair_counts(reviewers_of(plan)).values())
+
+    # fit first: the experts share many submissions; priced, far fewer, still more expertise than blind
+    assert top(traded) < top(first)
+    assert total_fit(blind.new, strict) < total_fit(traded.new, strict) <= total_fit(first.new, strict)
