@@ -310,7 +310,8 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=No
     rng = np.random.default_rng(seed)
     together = together or {}
     best: tuple[list[tuple[int, int]], tuple] | None = None
-    budget = MIX_BUDGET
+    # with a mixing price, swaps also undo fit's clustering: more of them on a large call
+    budget = MIX_BUDGET * (max(1, len(rows) // 2000) if price else 1)
     for _ in range(MIX_STARTS):
         overlap = existing_overlap(together, len(load))
         dealt = [(int(i), int(j)) for c, m in enumerate(members) for i, j in deal(m, flow[c], overlap, together, rng)]
@@ -318,7 +319,7 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=No
         if best is None or quality < best[1]:
             best = (mixed, quality)
         budget -= spent
-        if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1):
+        if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1) or price:
             break  # out of time, or one group and no pair sharing two submissions
     assert best is not None
     return best[0]
