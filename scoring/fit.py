@@ -103,17 +103,21 @@ class FitInput:
         for (s, r), level in self.bids.items():
             if s in s_at and r in r_at and level in BID_LEVELS:
                 out[s_at[s], r_at[r]] += weights.units(level)
-        if any(self.expertise.values()):
+        known = {key for r in revs for key in self.expertise.get(r, ())}
+        if known:  # submissions x keys @ (keys x reviewers, weighted by key kind)
+            keys = sorted(known)
+            k_at = {key: q for q, key in enumerate(keys)}
+            has = np.zeros((len(subs), len(keys)), dtype=np.int64)
+            for i, s in enumerate(subs):
+                for key in self.topics.get(s, ()):
+                    if key in k_at:
+                        has[i, k_at[key]] = 1
+            worth = np.array([weights.units("theme" if key in self.themes else "focus_area") for key in keys])
+            knows = np.zeros((len(keys), len(revs)), dtype=np.int64)
             for j, r in enumerate(revs):
-                known = self.expertise.get(r, frozenset())
-                if not known:
-                    continue
-                for i, s in enumerate(subs):
-                    shared = self.topics.get(s, frozenset()) & known
-                    if shared:
-                        themes = len(shared & self.themes)
-                        out[i, j] += themes * weights.units("theme")
-                        out[i, j] += (len(shared) - themes) * weights.units("focus_area")
+                for key in self.expertise.get(r, ()):
+                    knows[k_at[key], j] = worth[k_at[key]]
+            out += has @ knows
         return out
 
 
