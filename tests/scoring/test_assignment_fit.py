@@ -191,3 +191,13 @@ def test_a_mixing_price_trades_some_expertise_for_spread_pairs_and_keeps_the_loa
     # fit first: the experts share many submissions; priced, far fewer, still more expertise than blind
     assert top(traded) < top(first)
     assert total_fit(blind.new, strict) < total_fit(traded.new, strict) <= total_fit(first.new, strict)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(calls(most_subs=15, most_revs=6))
+def test_the_fit_matrix_holds_each_pairs_fit(call):
+    submissions, reviewers, _k, _existing, _conflicts, _seed, fit = call
+    matrix = fit.matrix([s.id for s in submissions], [r.id for r in reviewers])
+    for i, s in enumerate(submissions):
+        for j, r in enumerate(reviewers):
+            assert matrix[i, j] == fit.pair(s.id, r.id)
