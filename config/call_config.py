@@ -155,6 +155,8 @@ class CallConfig:
     criteria: tuple[Criterion, ...]
     recommendations: Vocabulary
     confidence_levels: Vocabulary
+    # `[assignment]`: fit weights of bids and expertise (scoring.fit), ASSIGNMENT_WEIGHTS when absent
+    assignment_weights: dict[str, float] = field(default_factory=lambda: dict(ASSIGNMENT_WEIGHTS))
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def vocabulary(self, submission_field: str) -> Vocabulary:
@@ -323,8 +325,43 @@ def load_call_config(path: Path | str | None = None) -> CallConfig:
         criteria=tuple(criteria),
         recommendations=_read_simple_vocab(r, "rubric.recommendations"),
         confidence_levels=_read_simple_vocab(r, "rubric.confidence_levels"),
+        assignment_weights=_read_assignment(r),
         raw=data,
     )
+
+
+# `[assignment]` weights and their defaults: a bid's level, and each theme or
+# focus area a submission shares with the reviewer's expertise (scoring.fit).
+# `mixing`: the fit a swap that spreads co-review may give up per unit of the sum of squared pair overlaps it removes.
+ASSIGNMENT_WEIGHTS: dict[str, float] = {
+    "eager": 3.0,
+    "willing": 1.0,
+    "rather_not": -3.0,
+    "theme": 1.0,
+    "focus_area": 0.5,
+    "mixing": 0.1,
+}
+
+
+def _read_assignment(r: _Reader) -> dict[str, float]:
+    """`[assignment]` (optional): each weight a number from -10 to 10 in
+    hundredths, eager >= willing >= 0 >= rather not, theme, focus area and mixing >= 0."""
+    section = r.get("assignment", dict, default={})
+    for key in section:
+        if key not in ASSIGNMENT_WEIGHTS:
+            raise r.fail(f"assignment.{key}", f"is not a known weight (known: {', '.join(ASSIGNMENT_WEIGHTS)})")
+    out = {}
+    for key, default in ASSIGNMENT_WEIGHTS.items():
+        value = r.get(f"assignment.{key}", float, default=default)
+        if not -10 <= value <= 10 or abs(value * 100 - round(value * 100)) > 1e-6:
+            raise r.fail(f"assignment.{key}", f"must be a number from -10 to 10 in hundredths, not {value}")
+        out[key] = value
+    if not out["eager"] >= out["willing"] >= 0 >= out["rather_not"]:
+        raise r.fail("assignment", "must rank the bids: eager >= willing >= 0 >= rather_not")
+    for key in ("theme", "focus_area", "mixing"):
+        if out[key] < 0:
+            raise r.fail(f"assignment.{key}", f"must be 0 or more, not {out[key]}")
+    return out
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

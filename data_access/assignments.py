@@ -37,6 +37,7 @@ from scoring.assignment import (
     exclusion,
     solve_assignment,
 )
+from scoring.fit import FitInput
 
 _LOCK_KEY = 4_104_001  # pg_advisory_xact_lock key of assignment changes
 
@@ -171,11 +172,19 @@ def remove_assignment(session: Session, *, submission_id: int, reviewer_id: int,
 
 
 def declare_conflict(
-    session: Session, *, submission_id: int, reviewer_id: int, actor: str, source: str, reason: str = ""
+    session: Session,
+    *,
+    submission_id: int,
+    reviewer_id: int,
+    actor: str,
+    source: str,
+    reason: str = "",
+    unassigned: bool = False,
 ) -> int:
     """Record a conflict of interest: declared by the reviewer on a submission
-    assigned to them (their review ends there), or recorded by the admin at
-    any time, assigned or not. A review the reviewer already submitted must be
+    assigned to them (their review ends there), or, with `unassigned`, as a
+    bid before assignment (`data_access.expertise`), or recorded by the admin
+    at any time, assigned or not. A review the reviewer already submitted must be
     reopened by them first; when the admin records the conflict, it is set
     aside (back to a draft, audited), so its scores stop counting. Returns
     the conflict's id."""
@@ -201,7 +210,7 @@ def declare_conflict(
         select(Assignment.id).where(Assignment.submission_id == submission_id, Assignment.reviewer_id == reviewer_id)
     )
     if source == "reviewer":
-        if assigned is None:
+        if assigned is None and not unassigned:
             raise AccessDenied("not assigned to this reviewer")
         if reviewing_closed(session):
             raise AssignmentError("Reviewing is closed; ask the coordinator to record the conflict.")
@@ -300,17 +309,18 @@ def _solver_inputs(session: Session):
     return submissions, reviewers, existing, conflicts
 
 
-def plan_assignments(session: Session, *, k: int) -> AssignmentPlan:
-    """What an automatic run would add now (nothing is written)."""
+def plan_assignments(session: Session, *, k: int, fit: FitInput | None = None) -> AssignmentPlan:
+    """What an automatic run would add now (nothing is written); with `fit`
+    (bids and expertise, `data_access.expertise.fit_input`), the best fit."""
     submissions, reviewers, existing, conflicts = _solver_inputs(session)
-    return solve_assignment(submissions, reviewers, k=k, existing=existing, conflicts=conflicts)
+    return solve_assignment(submissions, reviewers, k=k, existing=existing, conflicts=conflicts, fit=fit)
 
 
-def run_auto_assignment(session: Session, *, k: int, actor: str) -> AssignmentPlan:
+def run_auto_assignment(session: Session, *, k: int, actor: str, fit: FitInput | None = None) -> AssignmentPlan:
     """Plan and write the new assignments in the caller's unit of work, with
     one audit entry per assignment and one for the run."""
     _lock(session)
-    plan = plan_assignments(session, k=k)
+    plan = plan_assignments(session, k=k, fit=fit)
     now = utcnow()
     ids: Sequence[int] = []
     if plan.new:

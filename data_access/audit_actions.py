@@ -96,6 +96,9 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("assignment.auto_run", "Automatic assignment run", _C),
     AuditAction("conflict.declare", "Conflict of interest declared", _C),
     AuditAction("conflict.withdraw", "Conflict of interest withdrawn", _C),
+    # Expertise and bids (issue 18, data_access.expertise: the fact and a count, never which submissions)
+    AuditAction("expertise.update", "Reviewer's expertise changed", _C),
+    AuditAction("bid.update", "Reviewer's bids changed", _C),
     # Reviews
     AuditAction("review.save_draft", "Review draft saved", _C),
     AuditAction("review.submit", "Review submitted", _C),

@@ -15,6 +15,7 @@ from data_access.assignments import (
     submissions_short,
 )
 from data_access.call_state import reviewing_closed, set_reviewing_closed
+from data_access.expertise import fit_input, reviewer_fit
 from data_access.notify import unfinished_reviewers
 from data_access.reviews import review_progress
 from ui import assignment_views as views
@@ -35,6 +36,7 @@ with db.read() as session:
     conflicts = conflicts_overview(session)
     short = submissions_short(session, k=k)
     due = unfinished_reviewers(session)
+    fit_now = reviewer_fit(session, viewer, config)
 
 status, toggle = st.columns([4, 1])
 if closed:
@@ -59,13 +61,18 @@ tab_progress, tab_auto, tab_conflicts, tab_edit = st.tabs(
 )
 with tab_progress:
     views.progress_table(progress)
+    views.fit_table(
+        fit_now,
+        {r: n for r, n, a in zip(progress["reviewer_id"], progress["reviewer"], progress["active"], strict=True) if a},
+    )
     with st.container(border=True):
         views.remind(db, viewer, config, context.settings().public_url, due)
 
 with tab_auto:
     st.caption(
         f"Gives every submission {k} reviewers (review.reviewers_per_submission in the call's configuration), "
-        "balancing loads within each reviewer's capacity. Nobody gets a submission they declared a conflict "
+        "balancing loads within each reviewer's capacity, then following reviewers' bids and expertise "
+        "(weights in [assignment] of the call's configuration) as far as those loads allow. Nobody gets a submission they declared a conflict "
         "with, or whose contributor shares their organisation or email domain; deactivated reviewers get "
         "nothing new. Existing assignments and reviews are kept, so run it again after each import."
     )
@@ -73,11 +80,13 @@ with tab_auto:
     preview, apply, _ = st.columns([1, 1, 3])
     if preview.button("Preview", icon=":material/visibility:", key="assignments.preview"):
         with db.read() as session:
-            views.keep_report(plan_assignments(session, k=k), applied=False, names=names)
+            plan = plan_assignments(session, k=k, fit=fit_input(session, config))
+            views.keep_report(plan, applied=False, names=names, fit=reviewer_fit(session, viewer, config, plan))
     if apply.button("Assign now", type="primary", icon=":material/group_add:", key="assignments.run"):
         with db.write() as session:
-            plan = run_auto_assignment(session, k=k, actor=viewer.username)
-        views.keep_report(plan, applied=True, names=names)
+            plan = run_auto_assignment(session, k=k, actor=viewer.username, fit=fit_input(session, config))
+            fit_after = reviewer_fit(session, viewer, config)
+        views.keep_report(plan, applied=True, names=names, fit=fit_after)
         views.flash("success", f"Added {len(plan.new)} assignments.")
         st.rerun()
     views.plan_report()

@@ -53,6 +53,7 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import maximum_flow, shortest_path
 
+from scoring.fit import FitInput, fit_classes
 from scoring.mixing import BUDGET as MIX_BUDGET
 from scoring.mixing import deal, existing_overlap, mix_pairs
 
@@ -206,9 +207,12 @@ def solve_assignment(
     existing: Iterable[ExistingAssignment] = (),
     conflicts: Iterable[tuple[int, int]] = (),
     seed: int = 0,
+    fit: FitInput | None = None,
 ) -> AssignmentPlan:
     """Which new (submission, reviewer) pairs give every submission `k`
-    reviewers with balanced loads; see the module's docstring for the method."""
+    reviewers with balanced loads; see the module's docstring for the method.
+    With `fit` (bids and expertise, `scoring.fit`), the plan of greatest fit
+    among those with the same loads, before mixing."""
     if k < 1:
         raise ValueError("k must be at least 1")
     subs = sorted(submissions, key=lambda s: (s.reference, s.id))
@@ -226,7 +230,11 @@ def solve_assignment(
     rows = np.flatnonzero(need > 0)  # submissions that need reviewers, in reference order
     allowed = _allowed(subs, revs, rows, active, assigned, conflict_pairs, s_at, r_at)
     together = _existing_reviewers(assigned, subs, revs, conflict_pairs)
-    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed, together)
+    score = fit.matrix([subs[i].id for i in rows], [r.id for r in revs]) if fit and fit.matters() else None
+    price = (
+        fit.weights.mixing * 100 if fit is not None and score is not None else 0.0
+    )  # in the fit's units (scoring.fit.UNITS)
+    new_pairs = _new_pairs(rows, allowed, need, load, room, k, seed, together, score, price)
     new_load = np.zeros(len(revs), dtype=np.int64)
     got = np.zeros(len(subs), dtype=np.int64)
     for i, j in new_pairs:
@@ -282,7 +290,7 @@ def _existing_reviewers(assigned, subs, revs, conflict_pairs) -> dict[int, list[
     return out
 
 
-def _new_pairs(rows, allowed, need, load, room, k, seed, together=None) -> list[tuple[int, int]]:
+def _new_pairs(rows, allowed, need, load, room, k, seed, together=None, score=None, price=0.0) -> list:
     """(row, reviewer position) pairs to add: classes, a balanced flow, dealt
     out, then mixed (`scoring.mixing`: the same loads and counts, co-review
     spread)."""
@@ -299,18 +307,21 @@ def _new_pairs(rows, allowed, need, load, room, k, seed, together=None) -> list[
     eligible[class_of] = allowed  # rows of one class are equal
     flow = _spread_shortfalls(_balanced_flow(size, demand, eligible, load, room), size, demand, eligible, k)
     flow = _spread_classes(flow, size, eligible)
+    if score is not None:  # fit before mixing (scoring.fit); the swaps keep it
+        members, flow = fit_classes(members, flow, size, eligible, score, {int(i): p for p, i in enumerate(rows)})
     rng = np.random.default_rng(seed)
     together = together or {}
     best: tuple[list[tuple[int, int]], tuple] | None = None
-    budget = MIX_BUDGET
+    # with a mixing price, swaps also undo fit's clustering: more of them on a large call
+    budget = MIX_BUDGET * (max(1, len(rows) // 2000) if price else 1)
     for _ in range(MIX_STARTS):
         overlap = existing_overlap(together, len(load))
-        dealt = [(int(i), int(j)) for c in range(n_c) for i, j in deal(members[c], flow[c], overlap, together, rng)]
-        mixed, quality, spent = mix_pairs(dealt, rows, allowed, together, len(load), rng, budget)
+        dealt = [(int(i), int(j)) for c, m in enumerate(members) for i, j in deal(m, flow[c], overlap, together, rng)]
+        mixed, quality, spent = mix_pairs(dealt, rows, allowed, together, len(load), rng, budget, score, price)
         if best is None or quality < best[1]:
             best = (mixed, quality)
         budget -= spent
-        if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1):
+        if budget < MIX_BUDGET // 2 or quality[:2] <= (1, 1) or price:
             break  # out of time, or one group and no pair sharing two submissions
     assert best is not None
     return best[0]

@@ -118,8 +118,10 @@ def deal(members, per_reviewer, overlap, together, rng) -> list[tuple[int, int]]
 class _State:
     """The plan being mixed: reviewers per row, pair overlaps, who is where."""
 
-    def __init__(self, pairs, rows, allowed, existing, n_r, rng):
+    def __init__(self, pairs, rows, allowed, existing, n_r, rng, fit=None, price=0.0):
         self.rng = rng
+        self.fit = fit  # rows x reviewers (scoring.fit) or None
+        self.price = price  # fit a swap may give up per unit of the sum of squared overlaps it removes
         self.budget = BUDGET
         self.allowed = allowed
         self.rows = rows
@@ -218,6 +220,8 @@ class _State:
             if len(rows2) > _PARTNERS:
                 rows2 = self.rng.choice(np.sort(rows2), _PARTNERS, replace=False)
             rows2 = rows2[self.allowed[rows2, a] & ~(self.members[rows2] == a).any(axis=1)]
+            if self.fit is not None and not self.price:
+                rows2 = rows2[self.keeps_fit(p1, a, rows2, c)]
             if not len(rows2):
                 continue
             m2 = self.members[rows2]
@@ -241,12 +245,25 @@ class _State:
                 + ((2 * pa + 1) * only2).sum(axis=1)
                 - ((2 * pc - 1) * only2).sum(axis=1)
             )
+            if self.fit is not None and self.price:
+                f = self.fit
+                loss = f[p1, a] + f[rows2, c] - f[p1, c] - f[rows2, a]
+                fits &= (loss <= 0) | (loss <= -self.price * d_sq)
+                if not fits.any():
+                    continue
             d_at, d_sq, rows2 = d_at[fits], d_sq[fits], rows2[fits]
             q = int(np.lexsort((rows2, d_sq, d_at))[0])
             key = (int(d_at[q]), int(d_sq[q]))
             if best is None or key < best[0]:
                 best = (key, int(rows2[q]), int(c))
         return best
+
+    def keeps_fit(self, p1, a, p2, c):
+        """Does a swap (a: p1 -> p2, c: p2 -> p1) keep the plan's fit? (p2 may be an array.)"""
+        if self.fit is None:
+            return np.ones(np.shape(p2), dtype=bool)
+        f = self.fit
+        return f[p1, c] + f[p2, a] >= f[p1, a] + f[p2, c]
 
     def entries(self, rng) -> list[tuple[int, int]]:
         out = [(p, a) for p in range(len(self.rows)) for a in self.new[p]]
@@ -265,7 +282,7 @@ def existing_overlap(together, n_r) -> np.ndarray:
     return overlap
 
 
-def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET):
+def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET, fit=None, price=0.0):
     """Spread co-review over `pairs` ((row, reviewer) new assignments) by swaps.
 
     `rows`: the submission rows that get new reviewers, `allowed[p, j]`: may
@@ -275,10 +292,13 @@ def mix_pairs(pairs, rows, allowed, existing, n_r, rng, budget=BUDGET):
 
     Returns (pairs, quality, spent): quality is (groups of reviewers that
     never meet the rest, largest overlap, -distinct pairs, sum of squared
-    overlaps), lower is better; spent: the swap searches used of `budget`."""
+    overlaps), lower is better; spent: the swap searches used of `budget`.
+    `fit` (rows x reviewers, `scoring.fit`): only swaps that keep its sum,
+    or, with `price` > 0, that give up at most `price` x the fall in the sum
+    of squared overlaps they bring (the connecting phase keeps it always)."""
     if not pairs:
         return pairs, (0, 0, 0, 0), 0
-    state = _State(pairs, rows, allowed, existing, n_r, rng)
+    state = _State(pairs, rows, allowed, existing, n_r, rng, fit, price)
     left = budget
     # each phase may use this share of what the ones before it left
     for phase, share in ((_lower_the_top, 0.6), (_even_out, 0.5), (_meet, 0.8), (_connect, 1.0)):
@@ -433,7 +453,7 @@ def _join(state: _State, rng, *, keep_top: bool) -> bool:
             rows2 = rows2[state.allowed[rows2, a] & ~(state.members[rows2] == a).any(axis=1)]
             for p2 in rows2[:_PARTNERS]:
                 p2 = int(p2)
-                if (state.overlap[a, state.others(p2, c)] >= top).any():
+                if (state.overlap[a, state.others(p2, c)] >= top).any() or not state.keeps_fit(p1, a, p2, c):
                     continue
                 state.budget -= 1
                 state.swap(p1, a, p2, c)

@@ -20,6 +20,7 @@ from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.users import require_role
 from scoring.assignment import AssignmentPlan
+from scoring.fit import FitCounts
 from scoring.review_queue import STATUS_LABELS
 from ui import render
 
@@ -63,9 +64,13 @@ def progress_table(progress: pd.DataFrame) -> None:
     )
 
 
-def keep_report(plan: AssignmentPlan, *, applied: bool, names: dict[int, str]) -> None:
-    """Remember a run's report (plain data) to show after the rerun."""
+def keep_report(
+    plan: AssignmentPlan, *, applied: bool, names: dict[int, str], fit: dict[int, FitCounts] | None = None
+) -> None:
+    """Remember a run's report (plain data) to show after the rerun; `fit`:
+    each reviewer's fit with the plan's assignments (`fit_rows`)."""
     st.session_state[REPORT] = {
+        "fit": fit_rows(fit or {}, names, plan.active_reviewers),
         "applied": applied,
         "k": plan.k,
         "added": len(plan.new),
@@ -105,6 +110,38 @@ def plan_report() -> None:
             st.dataframe(pd.DataFrame(report["shortfalls"]), hide_index=True, width="stretch")
         st.caption("Assignments per active reviewer (conflicts not counted):")
         st.dataframe(pd.DataFrame(report["loads"]), hide_index=True, width="stretch")
+        if report.get("fit"):
+            st.caption("Fit after the run: each reviewer's assignments by their bid, and matching their expertise:")
+            st.dataframe(pd.DataFrame(report["fit"]), hide_index=True, width="stretch")
+
+
+# --- expertise and bids (issue 18: counts per reviewer, never which submissions) ---------
+
+
+def fit_rows(fit: dict[int, FitCounts], names: dict[int, str], reviewers) -> list[dict]:
+    """One row per reviewer: their assignments by bid level and expertise match."""
+    empty = FitCounts()
+    return [
+        {
+            "Reviewer": names.get(r, str(r)),
+            "Assignments": (c := fit.get(r, empty)).total,
+            "Eager": c.eager,
+            "Willing": c.willing,
+            "No bid": c.no_bid,
+            "Rather not": c.rather_not,
+            "Match their expertise": c.expertise,
+        }
+        for r in sorted(reviewers, key=lambda r: names.get(r, ""))
+    ]
+
+
+def fit_table(fit: dict[int, FitCounts], names: dict[int, str]) -> None:
+    st.caption(
+        "How the current assignments fit each reviewer: by the bid they made (eager, willing, rather not, or "
+        "none) and how many share a theme or focus area with their stated expertise. Counts only: which "
+        "submissions a reviewer bid on is theirs alone."
+    )
+    st.dataframe(pd.DataFrame(fit_rows(fit, names, list(names))), hide_index=True, width="stretch")
 
 
 def conflicts_table(conflicts: pd.DataFrame, k: int) -> None:

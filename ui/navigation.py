@@ -49,6 +49,14 @@ PAGES: tuple[PageSpec, ...] = (
         "Review",
     ),
     PageSpec(
+        "my_expertise",
+        "pages/my_expertise.py",
+        "Expertise and bids",
+        ":material/psychology:",
+        frozenset({Role.REVIEWER}),
+        "Review",
+    ),
+    PageSpec(
         "assignments",
         "pages/assignments.py",
         "Assignments",

@@ -26,6 +26,7 @@ from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, t
 
 from config.settings import DocumentLimits
 from data_access import auth, call_state, documents, imports
+from data_access.bid_models import ReviewerExpertise, SubmissionBid
 from data_access.db import Database
 from data_access.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from data_access.models import (
@@ -155,6 +156,9 @@ def fill_every_table(db: Database, config) -> None:
         s.add(InvitationToken(invitation_id=invitation.id, token_sha256="b" * 64, expires_at=utcnow(), created_by="x"))
         # issue 18: a post in the panel's discussion
         s.add(DiscussionPost(submission_id=ids[0], author_id=admin_id, author_role="admin", body="A first thought."))
+        # issue 18: a reviewer's expertise and a bid
+        s.add(ReviewerExpertise(reviewer_id=reviewer_id, key="advocacy"))
+        s.add(SubmissionBid(reviewer_id=reviewer_id, submission_id=ids[1], level="eager"))
         # a message template the admin edited
         s.add(
             MessageTemplate(
