@@ -19,6 +19,7 @@ LINE_UP_NOTES = 5_000
 MAPPING_NAME = 200
 SEARCH = 200
 CONFIRMATION = 100  # typing a reference to confirm an erasure
+DECISION_REASON = 2_000  # the reason for a panel decision (data_access.decisions)
 
 # Imported cells, per template field (importing.fields); a longer
 # cell is a problem of its row. Excel's own limit for a cell is 32,767.

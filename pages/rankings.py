@@ -4,7 +4,8 @@ The scores come from `scoring.calibrate` over the submitted reviews, computed
 once per database and data version for every page (`ui.scores`). Titles and
 comments are contributor or reviewer text and are shown in dataframe cells or
 with st.text only. The reviewers' leniency and the reviews behind a row are for
-the admin alone, checked here on the server.
+the admin alone, checked here on the server. The panel's decisions (`ui.decisions`): a column,
+the selected row's reason and history, and the admin's form to record one.
 """
 
 import streamlit as st
@@ -24,6 +25,7 @@ from data_access.reviews import reviews_of_submission
 from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
 from ui import context, scores
+from ui import decisions as decisions_ui
 from ui.charts import chart
 from ui.guard import require_page
 from ui.links import open_submission
@@ -66,6 +68,7 @@ table = ranking_table(
     sort=sort,
     flagged_only=flagged_only,
 )
+table = decisions_ui.with_decision_column(table, decisions_ui.current(db, viewer))  # the panel's decisions
 n_flagged = int(cal.submissions["flagged"].sum())
 st.caption(
     f"Sorted by the {sort_caption(sort)}. {len(cal.submissions)} reviewed submissions; {n_flagged} flagged for "
@@ -94,8 +97,10 @@ event = st.dataframe(
             format="%.2f", help="Largest standard deviation of the reviewers' scores on one criterion (points)."
         ),
         "Discuss": st.column_config.CheckboxColumn(help="Flagged: the reviewers disagree."),
+        "Decision": st.column_config.TextColumn(help="The panel's decision; select the row for its reason."),
     },
 )
+decisions_ui.record_expander(db, viewer)  # the admin's "Record the panel's decision"
 
 rows = event.selection.rows if event is not None else []
 if not rows:
@@ -106,6 +111,7 @@ else:
         st.subheader("Reviews behind the selected row", anchor=False)
     st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
     open_submission(table.loc[submission_id, "Reference"])
+    decisions_ui.decision_panel(db, viewer, submission_id, key="row")  # reason and history; the admin's form
     if viewer.is_admin:
         with db.read() as session:
             records = reviews_of_submission(
