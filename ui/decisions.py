@@ -87,6 +87,7 @@ def _record(db: Database, viewer: Viewer, submission_id: int, shown_version: int
 def _flash(submission_id: int) -> None:
     flash = st.session_state.get(FLASH)
     if flash and flash[0] == submission_id:
+        del st.session_state[FLASH]  # said once, on the run after the press
         _sid, kind, message = flash
         if kind == "success":
             st.success(message, icon=":material/gavel:")

@@ -81,6 +81,9 @@ def test_the_admin_records_a_decision_by_typed_reference_and_the_column_shows_it
     with db.read() as s:
         entry = audit.list_entries(s, filters=audit.AuditFilter(action="decision.record")).iloc[0]
     assert entry["actor"] == ranked["admin"].username and entry["new"]["reason"] == TRICKY_REASON
+    rerun(at, db_url)
+    assert not at.success  # said once, on the run after the press
+    assert "Panel's decision: Shortlisted (by " in texts(at)
 
 
 def test_a_reference_not_typed_exactly_is_refused_in_words(db, db_url, ranked):
