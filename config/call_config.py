@@ -132,6 +132,7 @@ class SelectionDefaults:
     max_per_organisation: int
     min_reviews: int = 0
     no_discussion_flag: bool = False
+    only_shortlisted: bool = False
 
 
 @dataclass(frozen=True)
@@ -470,6 +471,7 @@ def _read_selection(r: _Reader) -> SelectionDefaults:
         # Absent: off (a call written before these rules existed keeps its line-ups).
         min_reviews=_whole_or_zero(r, "selection.min_reviews"),
         no_discussion_flag=r.get("selection.no_discussion_flag", bool, default=False),
+        only_shortlisted=r.get("selection.only_shortlisted", bool, default=False),
     )
     if selection.max_in_person + selection.max_virtual < selection.slots:
         raise r.fail(

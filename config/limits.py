@@ -20,6 +20,7 @@ MAPPING_NAME = 200
 SEARCH = 200
 CONFIRMATION = 100  # typing a reference to confirm an erasure
 DISCUSSION_POST = 5_000  # one post in the panel's discussion of a submission (issue 18)
+DECISION_REASON = 2_000  # the reason for a panel decision (data_access.decisions)
 
 # Imported cells, per template field (importing.fields); a longer
 # cell is a problem of its row. Excel's own limit for a cell is 32,767.

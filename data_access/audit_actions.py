@@ -124,6 +124,8 @@ ACTIONS: tuple[AuditAction, ...] = (
     AuditAction("programme_session.delete", "Programme session deleted", _C),
     AuditAction("programme.place", "Presenters placed in programme sessions", _C),
     AuditAction("programme.unplace", "Presenter taken out of their session (declined)", _C),
+    # The panel's decisions (data_access.decisions)
+    AuditAction("decision.record", "Panel's decision on a submission recorded", _C),
     # Messages (the outbox: never the subject or body)
     AuditAction("outbox.queue", "Message queued", _C),
     AuditAction("outbox.sent", "Message sent", _C),

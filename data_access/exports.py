@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from access.visibility import Viewer, identity_exportable
 from config.call_config import CallConfig
-from data_access import audit, audit_actions, lineups
+from data_access import audit, audit_actions, decisions, lineups
 from data_access import auth as auth_da
 from data_access.db import Database
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
@@ -189,6 +189,9 @@ SCORES_FIELDS_BEFORE_SCORES = [
     "Can present",
 ]
 SCORES_FIELDS_AFTER = ["Overall (mean)", "Disagreement", "Flagged for discussion"]
+# The panel's current decision and its reason (data_access.decisions; blank when none): typed text,
+# neutralised like every cell. "Flagged for discussion" stays the reviewers' disagreement as scored.
+SCORES_DECISION_FIELDS = ["Panel decision", "Decision reason"]
 
 
 def scores_table(
@@ -197,6 +200,7 @@ def scores_table(
     """Every scored submission, highest calibrated score first; anonymous ones without organisation."""
     score_rows = _score_rows(scores)
     subs = {int(row["id"]): row for row in load_submission_frame(session, ids=set(score_rows)).to_dict("records")}
+    decided = decisions.decisions_for_export(session)
     ordered = sorted(
         (i for i in score_rows if i in subs),
         key=lambda i: (-_sortable(score_rows[i].get(SCORE_COLUMN)), subs[i]["reference"]),
@@ -225,11 +229,17 @@ def scores_table(
                 "Overall (mean)": _number(score_row.get("overall_mean")),
                 "Disagreement": _number(score_row.get("disagreement")),
                 "Flagged for discussion": _flag(score_row.get("flagged")),
+                **dict(zip(SCORES_DECISION_FIELDS, decided.get(sid, ("", "")), strict=True)),
             }
         )
     return ExportTable(
         what="scores",
-        field_names=[*SCORES_FIELDS_BEFORE_SCORES, *_score_fields(config), *SCORES_FIELDS_AFTER],
+        field_names=[
+            *SCORES_FIELDS_BEFORE_SCORES,
+            *_score_fields(config),
+            *SCORES_FIELDS_AFTER,
+            *SCORES_DECISION_FIELDS,
+        ],
         rows=rows,
         filename=export_filename(config.call_id, "scores", today),
     )

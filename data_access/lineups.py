@@ -27,7 +27,7 @@ from access.roles import Role
 from access.visibility import Viewer
 from config import limits
 from config.call_config import CallConfig
-from data_access import audit
+from data_access import audit, decisions
 from data_access.db import rows_matched
 from data_access.models import LineUp, LineUpMember, Submission, utcnow
 from data_access.reviews import scores_frame
@@ -53,6 +53,7 @@ CANDIDATE_COLUMNS = [
     "score",
     "reviews",
     "flagged",
+    "shortlisted",
 ]
 
 
@@ -120,7 +121,8 @@ def current_scores(session: Session, *, config: CallConfig) -> pd.DataFrame:
 
 def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
     """Every submission with its calibrated score (`score`, NaN when not scored), its number of
-    submitted reviews (`reviews`) and whether it is flagged for discussion (`flagged`).
+    submitted reviews (`reviews`), whether it is flagged for discussion (`flagged`: an open flag, one
+    the panel's decision did not close) and whether the panel shortlisted it (`shortlisted`).
 
     `scores`: `scoring.score_submissions` output, indexed by submission_id.
     Unmasked: for the admin's selection and for checks before saving only.
@@ -133,6 +135,9 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
     frame["reviews"] = frame["submission_id"].map(reviews).fillna(0).astype(int)
     flagged = scores["flagged"] if "flagged" in scores else pd.Series(dtype=bool)
     frame["flagged"] = frame["submission_id"].map(flagged).astype("boolean").fillna(False).astype(bool)
+    # The panel's decisions (data_access.decisions): a flag they closed is not open; the rule "only shortlisted".
+    frame["flagged"] &= ~frame["submission_id"].isin(decisions.closed_flag_ids(session))
+    frame["shortlisted"] = frame["submission_id"].isin(decisions.shortlisted_ids(session))
     return frame[CANDIDATE_COLUMNS].reset_index(drop=True)
 
 

@@ -575,6 +575,7 @@ class SubmissionDocument(Base):
 # The models of later issues live in their own modules (one declarative Base, one metadata); they are
 # imported here so that `data_access.models` names every table and `Base.metadata` holds them all.
 from data_access.bid_models import BID_LEVELS, ReviewerExpertise, SubmissionBid  # noqa: E402
+from data_access.decision_models import PANEL_DECISIONS, PanelDecision  # noqa: E402
 from data_access.models_panel import DiscussionPost  # noqa: E402
 from data_access.models_programme import (  # noqa: E402
     INVITATION_STATUSES,
@@ -587,9 +588,11 @@ from data_access.models_programme import (  # noqa: E402
 __all__ = [
     "BID_LEVELS",
     "INVITATION_STATUSES",
+    "PANEL_DECISIONS",
     "DiscussionPost",
     "InvitationToken",
     "LineUpSignOff",
+    "PanelDecision",
     "PresenterInvitation",
     "ProgrammeSession",
     "ReviewerExpertise",

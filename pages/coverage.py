@@ -16,6 +16,7 @@ from scoring import coverage as cov
 from ui import context
 from ui.charts import chart, selected_points
 from ui.coverage import coverage_data
+from ui.decisions import coverage_filter
 from ui.guard import require_page
 from ui.links import open_submission
 from ui.render import table_key
@@ -69,6 +70,7 @@ for place, name in zip(st.columns(3), ("nation", "stage", "reported_impact"), st
     )
 
 shown = cov.filter_coverage(frame, cov.CoverageFilter(reviewed_only=reviewed_only, **chosen))
+shown = coverage_filter(db, viewer, shown, top[2])  # by the panel's decision (data_access.decisions)
 matrix = cov.coverage_matrix(shown, config, column=column, level=LEVEL)
 marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if line_up else None
 

@@ -81,7 +81,8 @@ if not scores_table.rows:
 else:
     st.caption(
         "Every reviewed submission, highest calibrated score first, with its per-criterion means, the plain mean, "
-        "the reviewers' disagreement and whether it is flagged for discussion. Organisations of anonymous "
+        "the reviewers' disagreement, whether it is flagged for discussion, and the panel's decision with its "
+        "reason. Organisations of anonymous "
         "submissions are left out; contact details are only in the presenter list."
     )
     offer(scores_table, "Download the scores", "exports.scores")

@@ -4,7 +4,8 @@ The scores come from `scoring.calibrate` over the submitted reviews, computed
 once per database and data version for every page (`ui.scores`). Titles and
 comments are contributor or reviewer text and are shown in dataframe cells or
 with st.text only. The reviewers' leniency and the reviews behind a row are for
-the admin alone, checked here on the server.
+the admin alone, checked here on the server. The panel's decisions (`ui.decisions`): a column,
+the selected row's reason and history, and the admin's form to record one.
 """
 
 import streamlit as st
@@ -24,6 +25,7 @@ from data_access.reviews import reviews_of_submission
 from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
 from ui import context, discussion, scores
+from ui import decisions as decisions_ui
 from ui.charts import chart
 from ui.guard import require_page
 from ui.links import open_submission
@@ -66,6 +68,9 @@ table = ranking_table(
     sort=sort,
     flagged_only=flagged_only,
 )
+decided = decisions_ui.current(db, viewer)  # the panel's decisions
+table = decisions_ui.with_decision_column(table, decided)
+closed = decisions_ui.closed_flags(decided)  # flags a decision of shortlisted or not shortlisted closed
 n_flagged = int(cal.submissions["flagged"].sum())
 st.caption(
     f"Sorted by the {sort_caption(sort)}. {len(cal.submissions)} reviewed submissions; {n_flagged} flagged for "
@@ -94,8 +99,10 @@ event = st.dataframe(
             format="%.2f", help="Largest standard deviation of the reviewers' scores on one criterion (points)."
         ),
         "Discuss": st.column_config.CheckboxColumn(help="Flagged: the reviewers disagree."),
+        "Decision": st.column_config.TextColumn(help="The panel's decision; select the row for its reason."),
     },
 )
+decisions_ui.record_expander(db, viewer)  # the admin's "Record the panel's decision"
 
 rows = event.selection.rows if event is not None else []
 if not rows:
@@ -106,6 +113,7 @@ else:
         st.subheader("Reviews behind the selected row", anchor=False)
     st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
     open_submission(table.loc[submission_id, "Reference"])
+    decisions_ui.decision_panel(db, viewer, submission_id, key="row")  # reason and history; the admin's form
     if viewer.is_admin:
         with db.read() as session:
             records = reviews_of_submission(
@@ -128,7 +136,10 @@ else:
 
 if not flagged_only and n_flagged:
     st.subheader("Listed for discussion", anchor=False)
-    flagged = table[table["Discuss"]]
+    flagged = table[table["Discuss"] & ~table.index.isin(list(closed))]
+    decided_flags = len(closed & set(table.index[table["Discuss"]]))
+    if decided_flags:
+        st.caption(f"Not listed: {decided_flags} flagged, decided by the panel (see the Decision column).")
     st.dataframe(
         flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]],
         hide_index=True,
@@ -136,8 +147,7 @@ if not flagged_only and n_flagged:
     )
 
 if n_flagged:  # issue 18: the flagged submissions' open discussions
-    # closed_ids: the flags the panel has closed, from the admin's decisions (data_access.decisions)
-    discussion.flagged_discussions(db, viewer, table.index[table["Discuss"]], closed_ids=frozenset())
+    discussion.flagged_discussions(db, viewer, table.index[table["Discuss"]], closed_ids=closed)
 
 st.subheader("Scores and agreement", anchor=False)
 chart(

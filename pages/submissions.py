@@ -16,6 +16,7 @@ from data_access.submissions import (
     submission_id_for_reference,
 )
 from ui import context, discussion, documents, render, submission_url
+from ui import decisions as decisions_ui
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
 from ui.privacy import erase_panel, show_notice
@@ -106,6 +107,7 @@ if selected_ref:
             )
         render.reviews_section(reviews, config, viewer_role=viewer.role)
         discussion.section(db, viewer, sub.id, key="submissions")
+        decisions_ui.decision_panel(db, viewer, sub.id, key="submissions")  # staff only: the panel's decision
         if viewer.is_reviewer:
             st.page_link(
                 "pages/my_reviews.py",

@@ -42,6 +42,7 @@ NUMBERS = (
 CHECKS = (
     ("one_per_exploitation_type", "At least one per form of exploitation that an eligible submission covers"),
     ("no_discussion_flag", "No pick flagged for discussion"),
+    ("only_shortlisted", "Only submissions the panel shortlisted (Rankings: the panel's decisions)"),
 )
 PICKS = (
     ("pinned", "Pin: always in the line-up (references, e.g. CFE-0008, CFE-0012)"),

@@ -22,9 +22,11 @@ REQUIRED_COLUMNS = (
     "evidence_source",
     "organisation",
 )
-# Needed only by the rules that use them (`RuleFamily.columns`): submitted reviews, open discussion flag.
+# Needed only by the rules that use them (`RuleFamily.columns`): submitted reviews, open discussion flag,
+# shortlisted by the panel.
 REVIEWS_COLUMN = "reviews"
 FLAG_COLUMN = "flagged"
+SHORTLISTED_COLUMN = "shortlisted"
 
 
 def survivor_involved(evidence_source: Any, sector: Any) -> bool:
@@ -91,8 +93,9 @@ def prepare_candidates(candidates: pd.DataFrame) -> pd.DataFrame:
     frame["org_key"] = [organisation_key(o) for o in frame["organisation"].tolist()]
     if REVIEWS_COLUMN in frame.columns:
         frame[REVIEWS_COLUMN] = pd.to_numeric(frame[REVIEWS_COLUMN], errors="coerce").fillna(0).astype(int)
-    if FLAG_COLUMN in frame.columns:
-        frame[FLAG_COLUMN] = frame[FLAG_COLUMN].astype("boolean").fillna(False).astype(bool)
+    for name in (FLAG_COLUMN, SHORTLISTED_COLUMN):
+        if name in frame.columns:
+            frame[name] = frame[name].astype("boolean").fillna(False).astype(bool)
     frame["why_not"] = ineligibility(frame)
     frame = frame.sort_values(["reference", "submission_id"], kind="stable").reset_index(drop=True)
     return frame

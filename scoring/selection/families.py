@@ -469,6 +469,36 @@ class NoDiscussionFlag(_Filter):
         return "is flagged for discussion (the reviewers disagree), and the rules take no open flag"
 
 
+class OnlyShortlisted(_Filter):
+    """Only submissions the panel shortlisted (their current decision, `data_access.decisions`)."""
+
+    name = "shortlisted"
+    columns = ("shortlisted",)
+    filter_rank = 12
+
+    def active(self, rules: SelectionRules) -> bool:
+        return bool(rules.only_shortlisted)
+
+    def describe(self, rules: SelectionRules) -> str:
+        return "only submissions the panel shortlisted"
+
+    def passes(self, row: Mapping[str, Any], rules: SelectionRules) -> bool:
+        return bool(row["shortlisted"])
+
+    def why(self, row: Mapping[str, Any], rules: SelectionRules) -> str:
+        return "is not shortlisted by the panel, and the rules take only shortlisted submissions"
+
+    def blocker_message(self, model: Model, units: list[Unit], whole: set[str]) -> str | None:
+        message = super().blocker_message(model, units, whole)
+        if message is not None and model.facts[self.name]["passing"] == 0:
+            return (
+                f"No eligible submission meets the rule “{self.describe(model.rules)}”: the panel has shortlisted "
+                f"none that can be selected (Rankings: record the panel's decisions), and there are "
+                f"{plural(model.rules.slots, 'slot')} to fill."
+            )
+        return message
+
+
 class _ByHand(RuleFamily):
     """Submissions named by hand: one unit per submission."""
 
@@ -573,6 +603,7 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     Organisation(),
     MinReviews(),
     NoDiscussionFlag(),
+    OnlyShortlisted(),
     Pinned(),
     Excluded(),
 )

@@ -38,6 +38,7 @@ class SelectionRules:
     max_per_organisation: int | None = None
     min_reviews: int = 0
     no_discussion_flag: bool = False
+    only_shortlisted: bool = False
     themes: tuple[str, ...] = ()
     pinned: tuple[int, ...] = ()
     excluded: tuple[int, ...] = ()
@@ -56,6 +57,7 @@ class SelectionRules:
             max_per_organisation=defaults.max_per_organisation,
             min_reviews=defaults.min_reviews,
             no_discussion_flag=defaults.no_discussion_flag,
+            only_shortlisted=defaults.only_shortlisted,
             themes=tuple(themes),
         )
         return dataclasses.replace(rules, **changes) if changes else rules

@@ -108,6 +108,7 @@ def pick_list(candidates: pd.DataFrame, rules: SelectionRules) -> pd.DataFrame:
             "Score": frame["score"].round(2),
             "Reviews": frame.get("reviews", None),
             "Flagged for discussion": frame.get("flagged", None),
+            "Shortlisted": frame.get("shortlisted", None),
             "Can be pinned": ["no: it " + why if (why := pin_refusal(row, rules)) else "yes" for row in rows],
         }
     )

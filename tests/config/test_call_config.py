@@ -132,6 +132,13 @@ BROKEN = [
         "selection.no_discussion_flag",
         "true or false",
     ),
+    (
+        "shortlisted rule not boolean",
+        "only_shortlisted = false",
+        'only_shortlisted = "yes"',
+        "selection.only_shortlisted",
+        "true or false",
+    ),
     ("blind switch not boolean", "blind = false", 'blind = "no"', "review.blind", "true or false"),
     (
         "deadline before close",
@@ -217,6 +224,15 @@ def test_the_app_stops_on_a_broken_configuration(tmp_path, sqlite_url):
     assert len(errors) == 1
     assert str(path) in errors[0] and "taxonomy.exploitation_types[1].id" in errors[0]
     assert not at.text_input  # no sign-in form, nothing else
+
+
+def test_only_shortlisted_is_off_by_default_and_when_absent_and_read_when_on(tmp_path):
+    assert load_call_config().selection.only_shortlisted is False
+    assert load_call_config(
+        _broken(tmp_path, "only_shortlisted = false", "only_shortlisted = true")
+    ).selection.only_shortlisted
+    path = _broken(tmp_path, "only_shortlisted = false\n", "")
+    assert load_call_config(path).selection.only_shortlisted is False
 
 
 def test_selection_review_minimum_is_on_by_default_and_both_rules_are_off_when_absent(tmp_path):
