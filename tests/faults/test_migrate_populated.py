@@ -38,6 +38,7 @@ from data_access.models import (
     LineUpSignOff,
     MessageTemplate,
     OutboxMessage,
+    PanelDecision,
     PasswordToken,
     PresenterInvitation,
     ProgrammeSession,
@@ -159,6 +160,16 @@ def fill_every_table(db: Database, config) -> None:
         # issue 18: a reviewer's expertise and a bid
         s.add(ReviewerExpertise(reviewer_id=reviewer_id, key="advocacy"))
         s.add(SubmissionBid(reviewer_id=reviewer_id, submission_id=ids[1], level="eager"))
+        # issue 18: the panel's decision on a submission
+        s.add(
+            PanelDecision(
+                submission_id=ids[0],
+                version=1,
+                decision="shortlisted",
+                reason="Strong evidence.",
+                decided_by=admin_name,
+            )
+        )
         # a message template the admin edited
         s.add(
             MessageTemplate(
