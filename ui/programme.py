@@ -25,7 +25,7 @@ from data_access.errors import AccessDenied
 from data_access.models import utcnow
 from scoring.selection import FORMAT_LABELS
 from ui import programme_replacement, programme_sessions
-from ui.render import format_when, table_key
+from ui.render import format_when, notice, table_key
 
 REPLY_BY_DAYS = 14  # the date to reply by offered at first
 SEEN_KEY = "prog.seen"  # invitation id -> the version the page last showed
@@ -33,7 +33,8 @@ FLASH_KEY = "prog.flash"  # what the last action did, shown after the rerun that
 
 
 def _done(lines: list[str]) -> None:
-    """Say what was done on the next run, and rerun so that every table shows it."""
+    """Say what was done on the next run, and rerun so that every table shows it. The first line is
+    shown in a success box (our own words only), the rest as text (references, names)."""
     st.session_state[FLASH_KEY] = lines
     st.rerun()
 
@@ -77,9 +78,12 @@ def sign_off_section(db: Database, viewer: Viewer, record: lineups_da.LineUpReco
         signed = signoff.current_sign_off(session, line_up_id=record.id)
         earlier = [s for s in signoff.sign_offs(session, line_up_id=record.id) if s.version != record.version]
     if signed is not None:
-        st.success(
-            f"Version {signed.version} is signed off, by {signed.signed_off_by} on {format_when(signed.signed_off_at)}. "
-            "It is frozen: saving the line-up again makes a new version, which needs its own sign-off.",
+        notice(
+            "success",
+            "This version is signed off. It is frozen: saving the line-up again makes a new version, which needs "
+            "its own sign-off.",
+            # A username may hold characters that Markdown would read: as text.
+            f"Version {signed.version}, signed off by {signed.signed_off_by} on {format_when(signed.signed_off_at)}.",
             icon=":material/verified:",
         )
         return signed
@@ -99,7 +103,7 @@ def sign_off_section(db: Database, viewer: Viewer, record: lineups_da.LineUpReco
             _refused(db, viewer, "sign off line-up", record.id)
             return None
         except signoff.SignOffError as exc:
-            st.error(str(exc), icon=":material/error:")
+            notice("error", "Not signed off:", str(exc), icon=":material/error:")  # may name the line-up
             return None
         _done([f"Version {signed.version} signed off."])
     return signed
@@ -131,7 +135,7 @@ def invite_section(
         _refused(db, viewer, "send invitations", record.id)
         return
     except inv.InvitationError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "No invitation was queued:", str(exc), icon=":material/error:")  # may quote a reference
         return
     _done(report.lines())
 
@@ -204,20 +208,18 @@ def record_reply_section(db: Database, viewer: Viewer, rows: list[inv.Invitation
         _refused(db, viewer, "record a reply", shown.line_up_id)
         return
     except inv.StaleInvitation as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
+        notice("error", "The reply was not recorded:", str(exc), icon=":material/sync_problem:")
         return
     except inv.InvitationError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "The reply was not recorded:", str(exc), icon=":material/error:")
         return
-    _done([f"Recorded for {saved.reference}: {saved.state_words}."])
+    _done(["Reply recorded.", f"{saved.reference}: {saved.state_words}."])
 
 
 def render(db: Database, viewer: Viewer, settings: Settings, config: CallConfig) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.success(flash[0], icon=":material/check_circle:")
-        if flash[1:]:
-            st.text("\n".join(flash[1:]))  # references: as text
+        notice("success", flash[0], "\n".join(flash[1:]), icon=":material/check_circle:")
     record = choose_line_up(db)
     if record is None:
         return

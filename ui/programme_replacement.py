@@ -27,6 +27,7 @@ from data_access import replacement as rep
 from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.models import utcnow
+from ui.render import notice
 
 SHOWN_KEY = "prog.replacement"  # the Replacement the admin asked for (the proposal a confirmation expects)
 FLASH_KEY = "prog.replacement.flash"  # what the last confirmation did, shown after the rerun
@@ -45,9 +46,7 @@ def section(
     st.subheader("Replacements", anchor=False)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.success(flash[0], icon=":material/check_circle:")
-        if flash[1:]:
-            st.text("\n".join(flash[1:]))
+        notice("success", flash[0], "\n".join(flash[1:]), icon=":material/check_circle:")
     if not viewer.is_admin:
         if not any(r.state == "declined" for r in rows):
             st.caption("Nobody has declined: no replacement is needed.")
@@ -79,7 +78,7 @@ def _propose(
     except AccessDenied:
         _refused(db, viewer, "propose a replacement", record.id)
     except rep.ReplacementError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "No replacement was proposed:", str(exc), icon=":material/error:")
     return None
 
 
@@ -87,7 +86,7 @@ def show(shown: rep.Replacement) -> None:
     """The proposal: who declined, who comes in, the score change, each rule's cost, the rules relaxed."""
     proposal = shown.proposal
     if proposal is None:
-        st.info(shown.message, icon=":material/info:")
+        notice("info", "No replacement is proposed:", shown.message, icon=":material/info:")
         return
     st.text(f"Declined (version {shown.version} of {shown.name}): {', '.join(shown.declined)}")
     if not proposal.feasible:
@@ -147,15 +146,16 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
         _refused(db, viewer, "confirm a replacement", shown.line_up_id)
         return
     except rep.StaleReplacement as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
+        notice("error", "The replacement was not confirmed:", str(exc), icon=":material/sync_problem:")
         return
     except (rep.ReplacementError, signoff.SignOffError, inv.InvitationError) as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "The replacement was not confirmed:", str(exc), icon=":material/error:")
         return
     st.session_state.pop(SHOWN_KEY, None)
     invited = ", ".join(done.invited) or "nobody"
-    st.session_state[FLASH_KEY] = [
-        f"Replacement confirmed: version {done.version} is signed off, and invited: {invited}.",
+    st.session_state[FLASH_KEY] = [  # the first line in a success box (our words), the rest as text
+        f"Replacement confirmed: version {done.version} is signed off.",
+        f"Invited: {invited}.",
         *done.report.lines()[1:],
     ]
     st.rerun()

@@ -31,7 +31,7 @@ from formats.csv_export import export_filename
 from scoring.programme import SESSION_FORMATS, Proposal, check_programme, when
 from scoring.selection import FORMAT_LABELS
 from ui.exports import CSV_MIME, checked_button
-from ui.render import table_key
+from ui.render import notice, table_key
 
 PAGE = "programme"
 SEEN_SESSIONS = "prog.sessions.seen"  # session id -> the version the page last showed
@@ -43,8 +43,9 @@ ICS_MIME = "text/calendar"
 DEFAULT_PLACES = 4
 
 
-def _done(line: str) -> None:
-    st.session_state[FLASH_KEY] = line
+def _done(line: str, detail: str = "") -> None:
+    """Say what was done on the next run: `line` in a success box (our words), `detail` as text."""
+    st.session_state[FLASH_KEY] = (line, detail)
     st.rerun()
 
 
@@ -211,7 +212,7 @@ def _edit_form(db: Database, viewer: Viewer, config: CallConfig, records: list[p
         _problems("Nothing was changed:", exc.problems)
         return
     if delete:
-        _done("Session deleted." + (f" Taken out of it: {', '.join(out)}." if out else ""))
+        _done("Session deleted.", f"Taken out of it: {', '.join(out)}." if out else "")
     _done("Session saved.")
 
 
@@ -452,9 +453,9 @@ def files_section(viewer: Viewer, config: CallConfig, record: LineUpRecord) -> N
 
 def render(db: Database, viewer: Viewer, config: CallConfig, record: LineUpRecord) -> None:
     """The programme of the chosen line-up: sessions, placements, files."""
-    line = st.session_state.pop(FLASH_KEY, None)
-    if line:
-        st.success(line, icon=":material/check_circle:")
+    flashed = st.session_state.pop(FLASH_KEY, None)
+    if flashed:
+        notice("success", *flashed, icon=":material/check_circle:")
     records = sessions_section(db, viewer, config)
     placements_section(db, viewer, config, record, records)
     st.caption("The programme's files: every session, with this line-up's presenters; times in UK time (CSV).")
