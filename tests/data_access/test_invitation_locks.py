@@ -7,13 +7,9 @@ invitation row first, each then waiting for the other's). Both databases."""
 from __future__ import annotations
 
 import random
-import threading
-import time
-from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from data_access import invitations as inv
 from data_access.models import PresenterInvitation
@@ -24,6 +20,7 @@ from tests.data_access.test_invitations import (  # noqa: F401 (call, invited, s
     mint,
     saved,
 )
+from tests.support.races import race
 
 ROUNDS = 40
 FINE = (inv.ReplyLinkInvalid, inv.StaleInvitation, inv.PlacesTaken)  # the loser of a round is told plainly
@@ -37,20 +34,6 @@ def _pending_again(db, invitation_id: int) -> None:
             .where(PresenterInvitation.id == invitation_id)
             .values(status="pending", reply_format=None, replied_at=None, replied_by=None, access_needs="", note="")
         )
-
-
-def _race(db, reply: Callable[[Session], object], start: threading.Barrier, delay: float, outcome: list) -> None:
-    """One side of a round: wait for the other, then reply in a write unit; what came of it."""
-    start.wait()
-    time.sleep(delay)
-    try:
-        with db.write() as s:
-            reply(s)
-        outcome.append("recorded")
-    except FINE:
-        outcome.append("refused")
-    except Exception as exc:  # noqa: BLE001 - a deadlock (or anything else) fails the test
-        outcome.append(exc)
 
 
 def test_a_reply_through_the_link_and_one_recorded_by_the_admin_never_deadlock(db, request):
@@ -75,20 +58,10 @@ def test_a_reply_through_the_link_and_one_recorded_by_the_admin_never_deadlock(d
                 expected_version=record.version,
             ),
         }
-        start = threading.Barrier(2)
-        outcomes: dict[str, list] = {who: [] for who in sides}
-        threads = [
-            threading.Thread(target=_race, args=(db, reply, start, rng.random() * 0.004, outcomes[who]))
-            for who, reply in sides.items()
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        results = {who: outcome[0] for who, outcome in outcomes.items()}
+        results = race(db, sides, fine=FINE, rng=rng)
         assert all(isinstance(r, str) for r in results.values()), f"round {round_}: {results}"
         # Exactly one of the two replies is recorded; the other is refused, nothing half done.
-        assert sorted(results.values()) == ["recorded", "refused"], results
-        winners |= {who for who, result in results.items() if result == "recorded"}
+        assert sorted(results.values()) == ["done", "refused"], results
+        winners |= {who for who, result in results.items() if result == "done"}
         assert invitation(db, reference).state != "awaiting"
     assert winners == {"link", "admin"}  # the race was run both ways round
