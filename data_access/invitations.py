@@ -57,6 +57,7 @@ from data_access import audit, outbox, placements
 from data_access.auth import token_digest
 from data_access.db import rows_matched
 from data_access.invitation_records import (
+    REPLY_BY_MAX_DAYS,
     STATE_WORDS,
     STATES,
     UK,
@@ -65,6 +66,7 @@ from data_access.invitation_records import (
     deadline_end,
     get_invitation,
     invitation_state,
+    latest_reply_by,
     list_invitations,
     long_date,
     reply_by_words,
@@ -196,6 +198,10 @@ def invite_all(
     signed = current_sign_off(session, line_up_id=line_up_id)
     if signed is None:
         raise InvitationError("Only a signed-off line-up can be invited: sign off its current version first.")
+    if reply_by > (latest := latest_reply_by(now)):  # checked first: `deadline_end` of 9999-12-31 overflows
+        raise InvitationError(
+            f"The date to reply by must be within a year: {long_date(latest)} at the latest. Nothing was queued."
+        )
     if deadline_end(reply_by) <= now + dt.timedelta(days=1):
         raise InvitationError("The date to reply by must be at least a day away.")
     _check_reply_page(settings)
@@ -591,6 +597,7 @@ __all__ = [
     "INVALID_REPLY_LINK",
     "PRESENTATION_FORMATS",
     "PURPOSE",
+    "REPLY_BY_MAX_DAYS",
     "REPLY_PAGE",
     "REPLY_PARAM",
     "REPLY_PLACEHOLDER",
@@ -611,6 +618,7 @@ __all__ = [
     "get_invitation",
     "invitation_state",
     "invite_all",
+    "latest_reply_by",
     "list_invitations",
     "long_date",
     "open_formats",

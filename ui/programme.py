@@ -122,7 +122,11 @@ def invite_section(
         )
         today = utcnow().date()
         reply_by = st.date_input(
-            "Reply by", value=today + dt.timedelta(days=REPLY_BY_DAYS), min_value=today, key="prog.reply_by"
+            "Reply by",
+            value=today + dt.timedelta(days=REPLY_BY_DAYS),
+            min_value=today,
+            max_value=inv.latest_reply_by(utcnow()),  # checked again on the server (`invite_all`)
+            key="prog.reply_by",
         )
         if not st.form_submit_button("Queue invitations", icon=":material/send:"):
             return

@@ -125,7 +125,11 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
         )
         today = utcnow().date()
         reply_by = st.date_input(
-            "Reply by", value=today + dt.timedelta(days=REPLY_BY_DAYS), min_value=today, key="prog.replace.reply_by"
+            "Reply by",
+            value=today + dt.timedelta(days=REPLY_BY_DAYS),
+            min_value=today,
+            max_value=inv.latest_reply_by(utcnow()),  # checked again on the server (`invite_all`)
+            key="prog.replace.reply_by",
         )
         if not st.form_submit_button("Confirm replacement and invite", type="primary", icon=":material/send:"):
             return
