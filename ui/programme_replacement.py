@@ -9,6 +9,13 @@ invites the newcomers, all checked again on the server
 (`data_access.replacement`); a proposal that is out of date is refused with
 nothing changed. The office sees the proposal, read-only, without buttons.
 Titles (contributor text) are shown in dataframe cells; the rules' words with st.text.
+
+The office's proposal is solved when the page needs it, then kept in the
+person's own session (`SOLVED_KEY`, never shared between people) under what it
+depends on (`_solve_key`): the line-up and its version (its rules), each
+invitation's version and state now (a reply, a deadline passing), the data
+version (scores, submissions) and the account. A rerun with none of these
+changed shows the kept one instead of solving again.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from data_access.models import utcnow
 from ui.render import notice
 
 SHOWN_KEY = "prog.replacement"  # the Replacement the admin asked for (the proposal a confirmation expects)
+SOLVED_KEY = "prog.replacement.solved"  # (`_solve_key`, Replacement or refusal): the office's last proposal
 FLASH_KEY = "prog.replacement.flash"  # what the last confirmation did, shown after the rerun
 REPLY_BY_DAYS = 14
 
@@ -51,7 +59,7 @@ def section(
         if not any(r.state == "declined" for r in rows):
             st.caption("Nobody has declined: no replacement is needed.")
             return
-        shown = _propose(db, viewer, record, config)
+        shown = _kept_proposal(db, viewer, record, rows, config)
         if shown is not None:
             show(shown)
         return
@@ -69,8 +77,46 @@ def section(
         confirm_form(db, viewer, shown, settings, config)
 
 
+def _solve_key(
+    db: Database, viewer: Viewer, record: lineups_da.LineUpRecord, rows: list[inv.InvitationRecord]
+) -> tuple:
+    """What a proposal depends on (see the module's notes)."""
+    with db.read() as session:
+        version = audit.data_version(session)
+    invitations = tuple((r.id, r.version, r.state) for r in rows)
+    return (viewer.username, viewer.role, record.id, record.version, invitations, version)
+
+
+def _kept_proposal(
+    db: Database,
+    viewer: Viewer,
+    record: lineups_da.LineUpRecord,
+    rows: list[inv.InvitationRecord],
+    config: CallConfig,
+) -> rep.Replacement | None:
+    """The proposal for the office: the one kept in this session if nothing it depends on changed,
+    otherwise solved now (and kept). A refusal in words is kept too, and said again."""
+    key = _solve_key(db, viewer, record, rows)
+    kept = st.session_state.get(SOLVED_KEY)
+    if kept is not None and kept[0] == key:
+        shown, refusal = kept[1], kept[2]
+        if refusal:
+            notice("error", "No replacement was proposed:", refusal, icon=":material/error:")
+        return shown
+    refusals: list[str] = []
+    shown = _propose(db, viewer, record, config, refusals=refusals)
+    if shown is not None or refusals:
+        st.session_state[SOLVED_KEY] = (key, shown, refusals[0] if refusals else "")
+    return shown
+
+
 def _propose(
-    db: Database, viewer: Viewer, record: lineups_da.LineUpRecord, config: CallConfig
+    db: Database,
+    viewer: Viewer,
+    record: lineups_da.LineUpRecord,
+    config: CallConfig,
+    *,
+    refusals: list[str] | None = None,
 ) -> rep.Replacement | None:
     try:
         with db.read() as session:
@@ -79,6 +125,8 @@ def _propose(
         _refused(db, viewer, "propose a replacement", record.id)
     except rep.ReplacementError as exc:
         notice("error", "No replacement was proposed:", str(exc), icon=":material/error:")
+        if refusals is not None:
+            refusals.append(str(exc))
     return None
 
 

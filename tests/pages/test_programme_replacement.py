@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from data_access import invitations as inv
 from data_access import outbox, signoff
+from data_access import replacement as rep
 from data_access.models import LineUp, LineUpMember, OutboxMessage, Submission, utcnow
 from scoring.selection import SelectionRules
 from tests.data_access.test_invitations import link_token
@@ -215,3 +216,41 @@ def test_the_rules_relaxed_are_said_in_words(db, db_url, declined):
     [costs] = [d.value for d in at.dataframe if "Given up for this rule" in d.value.columns]
     assert "no: relaxed (see below)" in costs["Kept"].tolist()
     assert CONFIRM in [b.label for b in at.button]  # it can still be confirmed, the words on the page
+
+
+def test_the_offices_proposal_is_solved_once_until_something_it_depends_on_changes(db, db_url, declined, monkeypatch):
+    solves = []
+    solve = rep.propose_replacements
+
+    def counted(*args, **kwargs):
+        solves.append(1)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(rep, "propose_replacements", counted)
+    newcomer = declined["references"][2]
+
+    def proposes(at) -> bool:
+        frames = [d.value for d in at.dataframe]
+        return any(
+            list(f.columns) == ["Reference", "Title", "Format"] and newcomer in f["Reference"].tolist() for f in frames
+        )
+
+    at = run_app(db_url, declined["office"], page=PROGRAMME)
+    assert not at.exception and proposes(at) and len(solves) == 1
+    for _ in range(2):  # reruns (a click elsewhere, a reload of the cookie): the proposal kept is shown
+        at = rerun(at, db_url)
+        assert not at.exception and proposes(at)
+    assert len(solves) == 1
+    kept = declined["references"][1]
+    with db.write() as s:  # a reply comes in: the proposal is solved again
+        [row] = [r for r in inv.list_invitations(s, line_up_id=declined["id"]) if r.reference == kept]
+        inv.record_reply(
+            s, viewer=declined["admin"], invitation_id=row.id, choice="virtual", expected_version=row.version
+        )
+    at = rerun(at, db_url)
+    assert not at.exception and len(solves) == 2
+    at = rerun(at, db_url)
+    assert len(solves) == 2
+    # Another person's session solves for itself: nothing kept crosses between sessions.
+    other = run_app(db_url, declined["office"], page=PROGRAMME)
+    assert not other.exception and proposes(other) and len(solves) == 3
