@@ -122,7 +122,7 @@ def invite_section(
         )
         today = utcnow().date()
         reply_by = st.date_input(
-            "Reply by",
+            "Reply by (the invitations queued now)",
             value=today + dt.timedelta(days=REPLY_BY_DAYS),
             min_value=today,
             max_value=inv.latest_reply_by(utcnow()),  # checked again on the server (`invite_all`)

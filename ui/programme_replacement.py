@@ -173,7 +173,7 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
         )
         today = utcnow().date()
         reply_by = st.date_input(
-            "Reply by",
+            "Reply by (the newcomers' invitations)",
             value=today + dt.timedelta(days=REPLY_BY_DAYS),
             min_value=today,
             max_value=inv.latest_reply_by(utcnow()),  # checked again on the server (`invite_all`)

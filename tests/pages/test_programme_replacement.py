@@ -254,3 +254,14 @@ def test_the_offices_proposal_is_solved_once_until_something_it_depends_on_chang
     # Another person's session solves for itself: nothing kept crosses between sessions.
     other = run_app(db_url, declined["office"], page=PROGRAMME)
     assert not other.exception and proposes(other) and len(solves) == 3
+
+
+def test_the_two_reply_by_dates_on_the_admins_page_are_told_apart(db, db_url, declined):
+    at = run_app(db_url, declined["admin"], page=PROGRAMME)
+    button(at, PROPOSE).click()
+    at = rerun(at, db_url)
+    assert not at.exception
+    labels = [d.label for d in at.date_input]
+    assert len(labels) == len(set(labels))  # no two date boxes on the page share a label
+    by_key = {d.key: d.label for d in at.date_input}
+    assert by_key["prog.reply_by"].startswith("Reply by") and "newcomers" in by_key["prog.replace.reply_by"]
