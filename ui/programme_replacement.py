@@ -20,8 +20,6 @@ changed shows the kept one instead of solving again.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -33,13 +31,13 @@ from data_access import lineups as lineups_da
 from data_access import replacement as rep
 from data_access.db import Database
 from data_access.errors import AccessDenied
-from data_access.models import utcnow
+from ui.programme_forms import attempt, reply_by_input
+from ui.programme_forms import refused as _refused
 from ui.render import notice
 
 SHOWN_KEY = "prog.replacement"  # the Replacement the admin asked for (the proposal a confirmation expects)
 SOLVED_KEY = "prog.replacement.solved"  # (`_solve_key`, Replacement or refusal): the office's last proposal
 FLASH_KEY = "prog.replacement.flash"  # what the last confirmation did, shown after the rerun
-REPLY_BY_DAYS = 14
 
 
 def section(
@@ -171,37 +169,30 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
             "Confirming saves a new version of the line-up without those who declined, signs it off in your "
             "name, and queues an invitation to each newcomer."
         )
-        today = utcnow().date()
-        reply_by = st.date_input(
-            "Reply by (the newcomers' invitations)",
-            value=today + dt.timedelta(days=REPLY_BY_DAYS),
-            min_value=today,
-            max_value=inv.latest_reply_by(utcnow()),  # checked again on the server (`invite_all`)
-            key="prog.replace.reply_by",
-        )
+        reply_by = reply_by_input("Reply by (the newcomers' invitations)", key="prog.replace.reply_by")
         if not st.form_submit_button("Confirm replacement and invite", type="primary", icon=":material/send:"):
             return
-    try:
-        with db.write() as session:
-            done = rep.confirm_replacement(
-                session,
-                viewer=viewer,
-                line_up_id=shown.line_up_id,
-                expected_version=shown.version,
-                expected_invitations=shown.expected_invitations,
-                entering=[e.submission_id for e in shown.entering],
-                reply_by=reply_by,
-                settings=settings,
-                config=config,
-            )
-    except AccessDenied:
-        _refused(db, viewer, "confirm a replacement", shown.line_up_id)
-        return
-    except rep.StaleReplacement as exc:
-        notice("error", "The replacement was not confirmed:", str(exc), icon=":material/sync_problem:")
-        return
-    except (rep.ReplacementError, signoff.SignOffError, inv.InvitationError) as exc:
-        notice("error", "The replacement was not confirmed:", str(exc), icon=":material/error:")
+    done = attempt(
+        db,
+        viewer,
+        lambda session: rep.confirm_replacement(
+            session,
+            viewer=viewer,
+            line_up_id=shown.line_up_id,
+            expected_version=shown.version,
+            expected_invitations=shown.expected_invitations,
+            entering=[e.submission_id for e in shown.entering],
+            reply_by=reply_by,
+            settings=settings,
+            config=config,
+        ),
+        attempted="confirm a replacement",
+        entity_id=shown.line_up_id,
+        lead="The replacement was not confirmed:",
+        stale=(rep.StaleReplacement,),
+        refusals=(rep.ReplacementError, signoff.SignOffError, inv.InvitationError),
+    )
+    if done is None:
         return
     st.session_state.pop(SHOWN_KEY, None)
     invited = ", ".join(done.invited) or "nobody"
@@ -211,9 +202,3 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
         *done.report.lines()[1:],
     ]
     st.rerun()
-
-
-def _refused(db: Database, viewer: Viewer, attempted: str, entity_id: object) -> None:
-    with db.write() as session:
-        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity="line_up", entity_id=entity_id)
-    st.error("Your role cannot do this.", icon=":material/block:")

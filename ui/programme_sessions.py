@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
 from config import CallConfig
-from data_access import audit
 from data_access import placements as pl
 from data_access import programme as prog
 from data_access.db import Database
@@ -31,6 +30,7 @@ from formats.csv_export import export_filename
 from scoring.programme import SESSION_FORMATS, Proposal, check_programme, when
 from scoring.selection import FORMAT_LABELS
 from ui.exports import CSV_MIME, checked_button
+from ui.programme_forms import refused
 from ui.render import notice, table_key
 
 PAGE = "programme"
@@ -52,12 +52,6 @@ def _done(line: str, detail: str = "") -> None:
 def _problems(lead: str, problems: tuple[str, ...] | list[str]) -> None:
     st.error(lead, icon=":material/error:")
     st.text("\n".join(problems))  # may quote titles typed by people: as text
-
-
-def _refused(db: Database, viewer: Viewer, attempted: str, entity: str, entity_id: object) -> None:
-    with db.write() as session:
-        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity=entity, entity_id=entity_id)
-    st.error("Your role cannot do this.", icon=":material/block:")
 
 
 def _theme_label(config: CallConfig, code: str | None) -> str:
@@ -165,7 +159,7 @@ def _add_form(db: Database, viewer: Viewer, config: CallConfig) -> None:
         with db.write() as session:
             added = prog.add_session(session, viewer=viewer, fields=_as_input(values), config=config)
     except AccessDenied:
-        _refused(db, viewer, "add a programme session", "programme_session", None)
+        refused(db, viewer, "add a programme session", None, entity="programme_session")
         return
     except prog.SessionError as exc:
         _problems("The session was not added:", exc.problems)
@@ -206,7 +200,7 @@ def _edit_form(db: Database, viewer: Viewer, config: CallConfig, records: list[p
                     config=config,
                 )
     except AccessDenied:
-        _refused(db, viewer, "change a programme session", "programme_session", shown.id)
+        refused(db, viewer, "change a programme session", shown.id, entity="programme_session")
         return
     except prog.SessionError as exc:
         _problems("Nothing was changed:", exc.problems)
@@ -269,7 +263,7 @@ def _propose(db: Database, viewer: Viewer, config: CallConfig, record: LineUpRec
         with db.read() as session:
             proposal = pl.propose(session, viewer=viewer, line_up_id=record.id, keep_mine=keep, config=config)
     except AccessDenied:
-        _refused(db, viewer, "propose placements", "line_up", record.id)
+        refused(db, viewer, "propose placements", record.id, entity="line_up")
         return
     except prog.SessionError as exc:
         _problems("No placements could be proposed:", exc.problems)
@@ -337,7 +331,7 @@ def _save(
                 session, viewer=viewer, line_up_id=record.id, seats=seats, expected_versions=expected
             )
     except AccessDenied:
-        _refused(db, viewer, "save placements", "line_up", record.id)
+        refused(db, viewer, "save placements", record.id, entity="line_up")
         return
     except prog.SessionError as exc:
         _problems("The placements were not saved:", exc.problems)
