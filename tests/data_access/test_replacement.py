@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 
 from data_access import invitations as inv
 from data_access import lineups as lineups_da
-from data_access import outbox, replacement, signoff
+from data_access import replacement, signoff
 from data_access.models import LineUp, LineUpMember, OutboxMessage, PresenterInvitation, Submission, utcnow
 from data_access.submissions import AccessDenied
 from data_access.users import set_active
@@ -29,6 +29,7 @@ from tests.data_access.test_invitations import (  # noqa: F401 (call, invited, s
     invited,
     mint,
     saved,
+    sign_off_and_invite,
 )
 from tests.data_access.test_lineups import propose
 from tests.data_access.test_tokens import settings_for
@@ -409,22 +410,7 @@ def capped(db, call_config, request):
     result = propose(db, call_config, setup["scores"], max_in_person=1, max_virtual=5)
     with db.write() as s:
         record = lineups_da.save_line_up(s, viewer=setup["admin"], name="Capped", result=result, scores=setup["scores"])
-        signoff.sign_off(s, viewer=setup["office"], line_up_id=record.id, expected_version=1)
-        inv.invite_all(
-            s,
-            viewer=setup["admin"],
-            line_up_id=record.id,
-            reply_by=REPLY_BY,
-            settings=settings_for(),
-            config=call_config,
-        )
-    with db.read() as s:
-        messages = s.execute(
-            select(Submission.reference, OutboxMessage)
-            .join(OutboxMessage, OutboxMessage.submission_id == Submission.id)
-            .where(OutboxMessage.purpose == inv.PURPOSE)
-        ).all()
-        records = {reference: outbox.as_record(message) for reference, message in messages}
+    records = sign_off_and_invite(db, call_config, setup, record.id)
     tokens = {reference: mint(db, record) for reference, record in records.items()}
     return {"id": record.id, "tokens": tokens, "admin": setup["admin"]}
 
