@@ -32,20 +32,33 @@ A statement may say which it is with `.execution_options(shared_data=...)`:
 `audit.record_many` says True when one of its entries is of an action that
 changes data (`audit_actions`), and the time of a sign-in, a bookkeeping column
 of a shared table, says False.
+
+Errors keep what was written out of their text: every engine is made with
+`hide_parameters=True`, so an error's text (and SQLAlchemy's statement log)
+never carries the bound values (a presenter's access needs, a reply note, a
+password or token hash). PostgreSQL itself repeats values in an error's DETAIL
+("Failing row contains (...)", "Key (token_hash)=(...)"), and in the message of
+a data exception (SQLSTATE class 22: "invalid input syntax ...: \"...\""), so the
+project's logger (`evidence_review`) carries `RedactDatabaseErrors`: a record
+with a database error in its exception chain is logged with a traceback whose
+messages are the error's first line (or only its SQLSTATE for class 22) and its
+SQL, never a value.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import threading
+import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Engine, Executable, create_engine, event, text, update
 from sqlalchemy.engine import CursorResult, make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.private_files import create_private_file, make_private_dir, restrict_file
@@ -161,6 +174,7 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
             pool_pre_ping=False,
         )
@@ -171,7 +185,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(
-            url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args={"connect_timeout": 5}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            connect_args={"connect_timeout": 5},
         )
     raise ValueError(
         f"unsupported database URL {parsed.render_as_string(hide_password=True)}: "
@@ -280,3 +300,77 @@ def rows_matched(
     `Session.execute` is typed as returning a `Result`; for an UPDATE or DELETE
     it is a `CursorResult`, the only kind that carries `rowcount`."""
     return cast(CursorResult[Any], session.execute(statement, params)).rowcount
+
+
+def _is_driver_error(exc: BaseException) -> bool:
+    """Whether `exc` is a database driver's own exception (PEP 249 names them `Error`)."""
+    return type(exc).__module__.split(".")[0] in {"psycopg", "sqlite3"}
+
+
+def _driver_message(orig: BaseException) -> str:
+    """A driver error's first line without values: PostgreSQL's DETAIL lines dropped, and a data
+    exception (SQLSTATE class 22, whose message quotes the value refused) said by its SQLSTATE only."""
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate and sqlstate.startswith("22"):
+        return f"data exception (SQLSTATE {sqlstate}; the value is not logged)"
+    lines = str(orig).splitlines()
+    first = lines[0] if lines else ""
+    return f"{first} (SQLSTATE {sqlstate})" if sqlstate else first
+
+
+def redacted_error_text(exc: BaseException) -> str:
+    """What a database error says, without any value it carried (see the module's notes)."""
+    if isinstance(exc, StatementError):
+        orig = exc.orig
+        said = _driver_message(orig) if orig is not None else exc.args[0].splitlines()[0]
+        kind = f"{type(orig).__module__}.{type(orig).__name__}" if orig is not None else "no driver error"
+        return f"({kind}) {said} [SQL: {exc.statement}]"
+    if _is_driver_error(exc):
+        return _driver_message(exc)
+    return str(exc)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return chain[::-1]
+
+
+def _carries_database_error(exc: BaseException) -> bool:
+    return any(isinstance(e, StatementError) or _is_driver_error(e) for e in _chain(exc))
+
+
+def redacted_traceback(exc: BaseException) -> str:
+    """A traceback like Python's, each exception's message redacted by `redacted_error_text`."""
+    parts = []
+    for e in _chain(exc):
+        frames = "".join(traceback.format_tb(e.__traceback__))
+        module = type(e).__module__
+        name = type(e).__qualname__ if module == "builtins" else f"{module}.{type(e).__qualname__}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{name}: {redacted_error_text(e)}")
+    return "\n\nWhich led to:\n\n".join(parts)
+
+
+class RedactDatabaseErrors(logging.Filter):
+    """Log a record whose exception chain holds a database error with `redacted_traceback`
+    (as its `exc_text`) instead of the exception itself, so no handler formats the values."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and _carries_database_error(exc):
+            record.exc_text = redacted_traceback(exc)
+            record.exc_info = None
+        return True
+
+
+def redact_database_errors(logger: logging.Logger) -> None:
+    """Put `RedactDatabaseErrors` on `logger` (once)."""
+    if not any(isinstance(f, RedactDatabaseErrors) for f in logger.filters):
+        logger.addFilter(RedactDatabaseErrors())
+
+
+# The project's logger (ui, data_access.tokens) logs database errors with their tracebacks.
+redact_database_errors(logging.getLogger("evidence_review"))

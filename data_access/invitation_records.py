@@ -31,6 +31,16 @@ class InvitationError(ValueError):
     """A step that cannot be taken as asked; the message is for people, and nothing was changed."""
 
 
+REPLY_BY_MAX_DAYS = 365  # the date to reply by is at most a year ahead (UK date): see `latest_reply_by`
+
+
+def latest_reply_by(now: dt.datetime) -> dt.date:
+    """The latest date to reply by that invitations may carry, `now`: a year ahead in UK time. A
+    presenter's reply is wanted before the conference, which a call plans within the year; the bound
+    also keeps `deadline_end` (the day after, at midnight) far from the last date there is."""
+    return now.astimezone(UK).date() + dt.timedelta(days=REPLY_BY_MAX_DAYS)
+
+
 def deadline_end(reply_by: dt.date) -> dt.datetime:
     """The moment a reply-by date is over: the end of that day in UK time (midnight
     in London: 23:00 UTC in summer (BST), midnight UTC in winter (GMT)), in UTC."""
@@ -153,6 +163,7 @@ def state_counts(records: list[InvitationRecord]) -> dict[str, int]:
 
 
 __all__ = [
+    "REPLY_BY_MAX_DAYS",
     "STATES",
     "STATE_WORDS",
     "UK",
@@ -161,6 +172,7 @@ __all__ = [
     "deadline_end",
     "get_invitation",
     "invitation_state",
+    "latest_reply_by",
     "list_invitations",
     "long_date",
     "reply_by_words",

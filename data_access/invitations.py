@@ -21,6 +21,16 @@ reply links"). The sign-off they start from is `data_access.signoff`.
   taken by presenters who accepted is refused (`PlacesTaken`, nothing changed,
   the link still works), counted with the line-up locked: one of two racers wins.
 
+Locks (PostgreSQL), always in this order, so that two of these at once wait
+for each other instead of deadlocking: the line-up (`lock_line_up`, when an
+acceptance is counted against the places), then the invitation row
+(`_lock_invitation`: FOR NO KEY UPDATE, what an UPDATE of it takes, so a new
+link row's foreign key check is not blocked), then its link rows (using one,
+voiding them, issuing one). `reply_by_link` finds the invitation from the
+token's hash without locking, then follows the order; it once locked the link
+row first while `record_reply` locked the invitation and then voided the
+links, each waiting for the other. SQLite runs write units one at a time.
+
 Every step is in the audit log: `invitation.create`,
 `invitation_link.issue`, `invitation.reply` (through the link) and
 `invitation.record_reply` (by the admin). Access needs and notes are personal
@@ -47,6 +57,7 @@ from data_access import audit, outbox, placements
 from data_access.auth import token_digest
 from data_access.db import rows_matched
 from data_access.invitation_records import (
+    REPLY_BY_MAX_DAYS,
     STATE_WORDS,
     STATES,
     UK,
@@ -55,6 +66,7 @@ from data_access.invitation_records import (
     deadline_end,
     get_invitation,
     invitation_state,
+    latest_reply_by,
     list_invitations,
     long_date,
     reply_by_words,
@@ -186,6 +198,10 @@ def invite_all(
     signed = current_sign_off(session, line_up_id=line_up_id)
     if signed is None:
         raise InvitationError("Only a signed-off line-up can be invited: sign off its current version first.")
+    if reply_by > (latest := latest_reply_by(now)):  # checked first: `deadline_end` of 9999-12-31 overflows
+        raise InvitationError(
+            f"The date to reply by must be within a year: {long_date(latest)} at the latest. Nothing was queued."
+        )
     if deadline_end(reply_by) <= now + dt.timedelta(days=1):
         raise InvitationError("The date to reply by must be at least a day away.")
     _check_reply_page(settings)
@@ -326,6 +342,7 @@ def fill_link(
 
 def _issue(session: Session, *, invitation_id: int, expires_at: dt.datetime, actor: str, now: dt.datetime) -> str:
     """A new reply link for the invitation (its earlier unused links stop working); the raw token."""
+    _lock_invitation(session, invitation_id)  # the invitation before its links (the module's "Locks")
     _void(session, invitation_id)
     token = secrets.token_urlsafe(32)
     row = InvitationToken(
@@ -346,6 +363,18 @@ def _issue(session: Session, *, invitation_id: int, expires_at: dt.datetime, act
         new={"link": row.id, "expires_at": expires_at.isoformat()},
     )
     return token
+
+
+def _lock_invitation(session: Session, invitation_id: int) -> PresenterInvitation:
+    """The invitation read afresh and locked for this unit of work, before any of its link rows
+    (the module's "Locks"; SQLite's write units run one at a time)."""
+    locking = session.get_bind().dialect.name != "sqlite"
+    return session.get_one(
+        PresenterInvitation,
+        invitation_id,
+        populate_existing=True,
+        with_for_update={"key_share": True} if locking else None,
+    )
 
 
 def _void(session: Session, invitation_id: int) -> None:
@@ -509,19 +538,24 @@ def reply_by_link(
     if not token or len(token) > 200:
         raise ReplyLinkInvalid()
     sha = token_digest(token)
+    usable = (InvitationToken.used_at.is_(None), InvitationToken.expires_at > now)
+    invitation_id = session.scalar(
+        select(InvitationToken.invitation_id).where(InvitationToken.token_sha256 == sha, *usable)
+    )
+    if invitation_id is None:
+        raise ReplyLinkInvalid()  # before any place is counted: a dead link learns nothing
+    # The module's "Locks": the line-up, the invitation, then the link.
+    _check_place(session, invitation_id, reply)  # refused: the caller rolls back, the link stays unused
+    _lock_invitation(session, invitation_id)
     used = rows_matched(
         session,
         update(InvitationToken)
-        .where(InvitationToken.token_sha256 == sha, InvitationToken.used_at.is_(None), InvitationToken.expires_at > now)
+        .where(InvitationToken.token_sha256 == sha, *usable)  # again, locked: a use meanwhile is refused
         .values(used_at=now)
         .execution_options(synchronize_session=False),
     )
     if used != 1:
         raise ReplyLinkInvalid()
-    invitation_id = session.scalars(
-        select(InvitationToken.invitation_id).where(InvitationToken.token_sha256 == sha)
-    ).one()
-    _check_place(session, invitation_id, reply)  # refused: the caller rolls back, the link stays unused
     if not _store_reply(session, invitation_id, PresenterInvitation.status == "pending", reply, by=LINK_ACTOR, now=now):
         raise ReplyLinkInvalid()  # a reply was recorded meanwhile: the caller rolls back, the link stays unused
     return _audit_reply(session, invitation_id, action="invitation.reply", actor=LINK_ACTOR, old={"status": "pending"})
@@ -544,11 +578,11 @@ def record_reply(
     require_admin(session, viewer, "record a presenter's reply")
     now = now or utcnow()
     reply = _checked_reply(choice, access_needs, note)
-    row = session.get(PresenterInvitation, invitation_id, populate_existing=True)
-    if row is None:
+    if session.get(PresenterInvitation, invitation_id) is None:
         raise InvitationError("There is no such invitation.")
-    old = _reply_entry(row)
+    # The module's "Locks": the line-up (an acceptance), the invitation, then (voiding) its links.
     _check_place(session, invitation_id, reply, by_admin=True)
+    old = _reply_entry(_lock_invitation(session, invitation_id))
     current = PresenterInvitation.version == expected_version
     if not _store_reply(session, invitation_id, current, reply, by=viewer.username, now=now):
         raise StaleInvitation("This invitation changed since you opened it (a reply came in?); look at it again.")
@@ -563,6 +597,7 @@ __all__ = [
     "INVALID_REPLY_LINK",
     "PRESENTATION_FORMATS",
     "PURPOSE",
+    "REPLY_BY_MAX_DAYS",
     "REPLY_PAGE",
     "REPLY_PARAM",
     "REPLY_PLACEHOLDER",
@@ -583,6 +618,7 @@ __all__ = [
     "get_invitation",
     "invitation_state",
     "invite_all",
+    "latest_reply_by",
     "list_invitations",
     "long_date",
     "open_formats",

@@ -40,7 +40,7 @@ from data_access import audit, audit_actions
 from data_access.db import rows_matched
 from data_access.exports import ExportTable
 from data_access.models import PresenterInvitation, Submission, SubmissionCode, utcnow
-from data_access.programme import SessionError, StaleProgramme, list_sessions, require_staff
+from data_access.programme import SessionError, StaleProgramme, list_sessions, lock_sessions, require_staff
 from data_access.programme_files import (
     CalendarFile,
     Speaker,
@@ -184,6 +184,7 @@ def save_placements(
     AccessDenied; StaleProgramme; SessionError (in words); nothing changed on any refusal."""
     require_admin(session, viewer, "save placements")
     lock_line_up(session, line_up_id)
+    lock_sessions(session)  # after the line-up, before the sessions are read (data_access.programme, "Locks")
     confirmed = {c.invitation_id: c for c in confirmed_presenters(session, line_up_id=line_up_id)}
     if {k: c.version for k, c in confirmed.items()} != dict(expected_versions):
         raise StaleProgramme("A reply or a placement changed since you opened this page; look at it again.")

@@ -13,6 +13,16 @@ presenters placed in the session out of its format or places is refused;
 deleting a session takes its presenters out of it. Audited:
 `programme_session.create`, `.update`, `.delete`, with old and new values.
 Placements and the programme's files are `data_access.placements`.
+
+Locks (PostgreSQL): an edit or a deletion locks its session row (`lock_sessions`)
+before it reads the presenters placed in it, and a placements' save locks every
+session row (in id order) after the line-up and before it reads the sessions,
+so that an edit and a save at the same moment run one after the other: a save
+never fills a session by its places before an edit that narrowed them, nor an
+edit narrows a session after a save it did not see (it did: both read the
+other's "before" and committed, overfilling the session). The order across the
+programme's writes: line-up, sessions, invitations, invitation links. SQLite runs
+write units one at a time.
 """
 
 from __future__ import annotations
@@ -290,6 +300,7 @@ def update_session(
     """Edit a session (admin), if it is still at `expected_version`. AccessDenied; StaleProgramme;
     SessionError (in words: a bad session, a clash, or its presenters would no longer fit)."""
     require_admin(session, viewer, "edit a programme session")
+    lock_sessions(session, [session_id])  # before the presenters placed in it are read (`_still_fits`)
     row = session.get(SessionRow, session_id, populate_existing=True)
     if row is None or row.version != expected_version:
         raise _stale(row)
@@ -345,6 +356,7 @@ def delete_session(session: Session, *, viewer: Viewer, session_id: int, expecte
     """Delete a session (admin), if it is still at `expected_version`; its presenters leave it (their
     references are returned). AccessDenied; StaleProgramme (nothing deleted)."""
     require_admin(session, viewer, "delete a programme session")
+    lock_sessions(session, [session_id])  # before the presenters placed in it are read
     row = session.get(SessionRow, session_id, populate_existing=True)
     if row is None or row.version != expected_version:
         raise _stale(row)
@@ -377,6 +389,17 @@ def delete_session(session: Session, *, viewer: Viewer, session_id: int, expecte
         new={"presenters_unplaced": unplaced},
     )
     return unplaced
+
+
+def lock_sessions(session: Session, ids: Sequence[int] | None = None) -> None:
+    """Lock the session rows `ids` (all of them when None) for this unit of work, in id order (the
+    module's "Locks"; SQLite's write units run one at a time)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    query = select(SessionRow.id).order_by(SessionRow.id).with_for_update()
+    if ids is not None:
+        query = query.where(SessionRow.id.in_(ids))
+    session.execute(query).all()
 
 
 def references(session: Session, ids: set[int]) -> dict[int, str]:

@@ -185,8 +185,10 @@ def _propose(
     if not declined:
         return dataclasses.replace(base, message=NOBODY_DECLINED)
     rules = lineups_da.rules_of(record)
-    # Declined earlier, no longer in the line-up: never proposed again either.
-    gone = {r.submission_id for r in rows if r.status == "declined" and r.submission_id not in states}
+    # Invited once and no longer in the line-up (declined earlier, or removed by hand whatever their
+    # reply): never proposed again either. A removed presenter keeps their invitation, and nobody is
+    # invited twice, so proposing them would bring back someone taken out, uninvited.
+    gone = {r.submission_id for r in rows if r.submission_id not in states}
     rules = dataclasses.replace(rules, excluded=tuple(sorted(set(rules.excluded) | gone)))
     if scores is None:
         scores = lineups_da.current_scores(session, config=config)

@@ -22,7 +22,7 @@ from scoring.selection.tables import SURVIVOR_MEANING, picks_table, rule_costs_t
 from ui import context, scores
 from ui.guard import require_page
 from ui.links import open_submission
-from ui.render import table_key
+from ui.render import notice, table_key
 from ui.selection import rules_form, saved_line_ups, thin_picks_warning
 
 viewer = require_page("selection")
@@ -151,10 +151,9 @@ if viewer.is_admin:
                         f"version {exc.current_version}). Nothing was saved; look at it below first.",
                         icon=":material/sync_problem:",
                     )
-                except lineups_da.LineUpError as exc:
-                    st.error(str(exc), icon=":material/error:")
-                    if exc.problems:
-                        st.text("\n".join(f"• {p}" for p in exc.problems))
+                except lineups_da.LineUpError as exc:  # it may quote the line-up's name: as text
+                    problems = "".join(f"\n• {p}" for p in exc.problems)
+                    notice("error", "Nothing was saved:", f"{exc}{problems}", icon=":material/error:")
                 else:
                     st.success(f"Saved as version {saved.version}.", icon=":material/check_circle:")
     if result is not None:

@@ -29,8 +29,8 @@ REPORT = "assignments.report"
 NOTICE = "assignments.notice"
 
 
-def flash(kind: str, text: str) -> None:
-    render.flash(FLASH, kind, text)
+def flash(kind: str, text: str, detail: str = "") -> None:
+    render.flash(FLASH, kind, text, detail)
 
 
 def show_flash() -> None:
@@ -169,14 +169,15 @@ def conflicts_table(conflicts: pd.DataFrame, k: int) -> None:
 
 
 def _act(db: Database, success: str, fn, **kwargs) -> None:
-    """One change by hand in its own unit of work; a refusal is shown, nothing changes."""
+    """One change by hand in its own unit of work; a refusal is shown, nothing changes. What was
+    done, and a refusal's reason, name people and references: shown as text (`render.notice`)."""
     try:
         with db.write() as session:
             fn(session, **kwargs)
     except assignments_da.AssignmentError as exc:
-        st.error(str(exc))
+        render.notice("error", "Nothing was changed:", str(exc))
         return
-    flash("success", success)
+    flash("success", "Done:", success)
     st.rerun()
 
 
@@ -257,9 +258,11 @@ def _record_conflict(
     who = st.selectbox("Record a conflict", free, index=None, format_func=lambda r: ids[r].name, key="asg.coi")
     submitted = who is not None and ids[who].review_status == "submitted"
     if submitted:
-        st.warning(
-            f"{ids[who].name} has submitted a review of {reference}. Recording the conflict sets that "
+        render.notice(
+            "warning",
+            "This reviewer has submitted a review of this submission. Recording the conflict sets that "
             "review aside: it goes back to a draft, its scores stop counting, and the audit log says why.",
+            f"{ids[who].name}, {reference}",
             icon=":material/warning:",
         )
     reason = st.text_input("Reason", max_chars=limits.CONFLICT_REASON, key="asg.coi.reason")

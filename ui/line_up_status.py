@@ -29,7 +29,7 @@ from data_access.errors import AccessDenied
 from data_access.invitations import UK
 from scoring import replies
 from scoring.selection import FORMAT_LABELS
-from ui.render import format_when
+from ui.render import format_when, notice
 
 CHOSEN_KEY = "status.line_up"
 METRICS = (  # (label, ReplyCounts attribute): two rows of three on a narrow screen
@@ -116,7 +116,7 @@ def render(db: Database, viewer: Viewer, config: CallConfig) -> None:
         with db.read() as session:
             shown = status_da.line_up_status(session, viewer=viewer, line_up_id=chosen.id, config=config)
     except status_da.LineUpStatusError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "The status cannot be shown:", str(exc), icon=":material/error:")
         return
     except AccessDenied:
         st.error("Your role cannot see this.", icon=":material/block:")
@@ -145,6 +145,6 @@ def render(db: Database, viewer: Viewer, config: CallConfig) -> None:
     )
     if shown.balance.keeps_every_rule:
         st.success("The confirmed line-up keeps every rule.", icon=":material/check_circle:")
-    for problem in shown.balance.member_problems:
-        st.warning(problem, icon=":material/warning:")
+    if shown.balance.member_problems:  # they quote references: as text
+        notice("warning", "Presenters to check:", "\n".join(shown.balance.member_problems), icon=":material/warning:")
     st.dataframe(balance_frame(shown.balance), hide_index=True, width="stretch")

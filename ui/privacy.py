@@ -41,7 +41,8 @@ def erase_panel(db: Database, viewer: Viewer, *, submission_id: int, reference: 
         )
         if st.button("Erase for good", type="primary", key=f"erase.go.{submission_id}"):
             if typed.strip() != reference:
-                st.error(f"Type the reference {reference} exactly to confirm; nothing was erased.")
+                st.error("Type the reference exactly to confirm; nothing was erased.")
+                st.text(f"The reference: {reference}")  # a reference may hold Markdown's underscores
                 return
             try:
                 with db.write() as session:

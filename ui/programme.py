@@ -10,38 +10,31 @@ Contributor text (titles, notes, access needs) is shown in dataframe cells.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
 from access.visibility import Viewer
 from config import CallConfig, Settings
-from data_access import audit, signoff
 from data_access import invitations as inv
 from data_access import lineups as lineups_da
+from data_access import signoff
 from data_access.db import Database
 from data_access.errors import AccessDenied
-from data_access.models import utcnow
 from scoring.selection import FORMAT_LABELS
 from ui import programme_replacement, programme_sessions
-from ui.render import format_when, table_key
+from ui.programme_forms import attempt, reply_by_input
+from ui.programme_forms import refused as _refused
+from ui.render import format_when, notice, table_key
 
-REPLY_BY_DAYS = 14  # the date to reply by offered at first
 SEEN_KEY = "prog.seen"  # invitation id -> the version the page last showed
 FLASH_KEY = "prog.flash"  # what the last action did, shown after the rerun that redraws the tables
 
 
 def _done(lines: list[str]) -> None:
-    """Say what was done on the next run, and rerun so that every table shows it."""
+    """Say what was done on the next run, and rerun so that every table shows it. The first line is
+    shown in a success box (our own words only), the rest as text (references, names)."""
     st.session_state[FLASH_KEY] = lines
     st.rerun()
-
-
-def _refused(db: Database, viewer: Viewer, attempted: str, entity_id: object) -> None:
-    with db.write() as session:
-        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity="line_up", entity_id=entity_id)
-    st.error("Your role cannot do this.", icon=":material/block:")
 
 
 def choose_line_up(db: Database) -> lineups_da.LineUpRecord | None:
@@ -77,9 +70,12 @@ def sign_off_section(db: Database, viewer: Viewer, record: lineups_da.LineUpReco
         signed = signoff.current_sign_off(session, line_up_id=record.id)
         earlier = [s for s in signoff.sign_offs(session, line_up_id=record.id) if s.version != record.version]
     if signed is not None:
-        st.success(
-            f"Version {signed.version} is signed off, by {signed.signed_off_by} on {format_when(signed.signed_off_at)}. "
-            "It is frozen: saving the line-up again makes a new version, which needs its own sign-off.",
+        notice(
+            "success",
+            "This version is signed off. It is frozen: saving the line-up again makes a new version, which needs "
+            "its own sign-off.",
+            # A username may hold characters that Markdown would read: as text.
+            f"Version {signed.version}, signed off by {signed.signed_off_by} on {format_when(signed.signed_off_at)}.",
             icon=":material/verified:",
         )
         return signed
@@ -99,7 +95,7 @@ def sign_off_section(db: Database, viewer: Viewer, record: lineups_da.LineUpReco
             _refused(db, viewer, "sign off line-up", record.id)
             return None
         except signoff.SignOffError as exc:
-            st.error(str(exc), icon=":material/error:")
+            notice("error", "Not signed off:", str(exc), icon=":material/error:")  # may name the line-up
             return None
         _done([f"Version {signed.version} signed off."])
     return signed
@@ -116,10 +112,7 @@ def invite_section(
             "(template presenter.invitation: Messages page). Each carries a personal reply link, made when the "
             "message is sent, that works once until the end of the date to reply by (UK time)."
         )
-        today = utcnow().date()
-        reply_by = st.date_input(
-            "Reply by", value=today + dt.timedelta(days=REPLY_BY_DAYS), min_value=today, key="prog.reply_by"
-        )
+        reply_by = reply_by_input("Reply by (the invitations queued now)", key="prog.reply_by")
         if not st.form_submit_button("Queue invitations", icon=":material/send:"):
             return
     try:
@@ -131,7 +124,7 @@ def invite_section(
         _refused(db, viewer, "send invitations", record.id)
         return
     except inv.InvitationError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "No invitation was queued:", str(exc), icon=":material/error:")  # may quote a reference
         return
     _done(report.lines())
 
@@ -189,35 +182,33 @@ def record_reply_section(db: Database, viewer: Viewer, rows: list[inv.Invitation
     shown = by_id[chosen]
     # The version the page showed when the form was drawn (a reply that came in since is not overwritten).
     expected = st.session_state.get(SEEN_KEY, {}).get(shown.id, shown.version)
-    try:
-        with db.write() as session:
-            saved = inv.record_reply(
-                session,
-                viewer=viewer,
-                invitation_id=shown.id,
-                choice=choice,
-                access_needs=access_needs,
-                note=note,
-                expected_version=expected,
-            )
-    except AccessDenied:
-        _refused(db, viewer, "record a reply", shown.line_up_id)
+    saved = attempt(
+        db,
+        viewer,
+        lambda session: inv.record_reply(
+            session,
+            viewer=viewer,
+            invitation_id=shown.id,
+            choice=choice,
+            access_needs=access_needs,
+            note=note,
+            expected_version=expected,
+        ),
+        attempted="record a reply",
+        entity_id=shown.line_up_id,
+        lead="The reply was not recorded:",
+        stale=(inv.StaleInvitation,),
+        refusals=(inv.InvitationError,),
+    )
+    if saved is None:
         return
-    except inv.StaleInvitation as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
-        return
-    except inv.InvitationError as exc:
-        st.error(str(exc), icon=":material/error:")
-        return
-    _done([f"Recorded for {saved.reference}: {saved.state_words}."])
+    _done(["Reply recorded.", f"{saved.reference}: {saved.state_words}."])
 
 
 def render(db: Database, viewer: Viewer, settings: Settings, config: CallConfig) -> None:
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.success(flash[0], icon=":material/check_circle:")
-        if flash[1:]:
-            st.text("\n".join(flash[1:]))  # references: as text
+        notice("success", flash[0], "\n".join(flash[1:]), icon=":material/check_circle:")
     record = choose_line_up(db)
     if record is None:
         return

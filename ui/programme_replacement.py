@@ -9,11 +9,16 @@ invites the newcomers, all checked again on the server
 (`data_access.replacement`); a proposal that is out of date is refused with
 nothing changed. The office sees the proposal, read-only, without buttons.
 Titles (contributor text) are shown in dataframe cells; the rules' words with st.text.
+
+The office's proposal is solved when the page needs it, then kept in the
+person's own session (`SOLVED_KEY`, never shared between people) under what it
+depends on (`_solve_key`): the line-up and its version (its rules), each
+invitation's version and state now (a reply, a deadline passing), the data
+version (scores, submissions) and the account. A rerun with none of these
+changed shows the kept one instead of solving again.
 """
 
 from __future__ import annotations
-
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
@@ -26,11 +31,13 @@ from data_access import lineups as lineups_da
 from data_access import replacement as rep
 from data_access.db import Database
 from data_access.errors import AccessDenied
-from data_access.models import utcnow
+from ui.programme_forms import attempt, reply_by_input
+from ui.programme_forms import refused as _refused
+from ui.render import notice
 
 SHOWN_KEY = "prog.replacement"  # the Replacement the admin asked for (the proposal a confirmation expects)
+SOLVED_KEY = "prog.replacement.solved"  # (`_solve_key`, Replacement or refusal): the office's last proposal
 FLASH_KEY = "prog.replacement.flash"  # what the last confirmation did, shown after the rerun
-REPLY_BY_DAYS = 14
 
 
 def section(
@@ -45,14 +52,12 @@ def section(
     st.subheader("Replacements", anchor=False)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
-        st.success(flash[0], icon=":material/check_circle:")
-        if flash[1:]:
-            st.text("\n".join(flash[1:]))
+        notice("success", flash[0], "\n".join(flash[1:]), icon=":material/check_circle:")
     if not viewer.is_admin:
         if not any(r.state == "declined" for r in rows):
             st.caption("Nobody has declined: no replacement is needed.")
             return
-        shown = _propose(db, viewer, record, config)
+        shown = _kept_proposal(db, viewer, record, rows, config)
         if shown is not None:
             show(shown)
         return
@@ -70,8 +75,46 @@ def section(
         confirm_form(db, viewer, shown, settings, config)
 
 
+def _solve_key(
+    db: Database, viewer: Viewer, record: lineups_da.LineUpRecord, rows: list[inv.InvitationRecord]
+) -> tuple:
+    """What a proposal depends on (see the module's notes)."""
+    with db.read() as session:
+        version = audit.data_version(session)
+    invitations = tuple((r.id, r.version, r.state) for r in rows)
+    return (viewer.username, viewer.role, record.id, record.version, invitations, version)
+
+
+def _kept_proposal(
+    db: Database,
+    viewer: Viewer,
+    record: lineups_da.LineUpRecord,
+    rows: list[inv.InvitationRecord],
+    config: CallConfig,
+) -> rep.Replacement | None:
+    """The proposal for the office: the one kept in this session if nothing it depends on changed,
+    otherwise solved now (and kept). A refusal in words is kept too, and said again."""
+    key = _solve_key(db, viewer, record, rows)
+    kept = st.session_state.get(SOLVED_KEY)
+    if kept is not None and kept[0] == key:
+        shown, refusal = kept[1], kept[2]
+        if refusal:
+            notice("error", "No replacement was proposed:", refusal, icon=":material/error:")
+        return shown
+    refusals: list[str] = []
+    shown = _propose(db, viewer, record, config, refusals=refusals)
+    if shown is not None or refusals:
+        st.session_state[SOLVED_KEY] = (key, shown, refusals[0] if refusals else "")
+    return shown
+
+
 def _propose(
-    db: Database, viewer: Viewer, record: lineups_da.LineUpRecord, config: CallConfig
+    db: Database,
+    viewer: Viewer,
+    record: lineups_da.LineUpRecord,
+    config: CallConfig,
+    *,
+    refusals: list[str] | None = None,
 ) -> rep.Replacement | None:
     try:
         with db.read() as session:
@@ -79,7 +122,9 @@ def _propose(
     except AccessDenied:
         _refused(db, viewer, "propose a replacement", record.id)
     except rep.ReplacementError as exc:
-        st.error(str(exc), icon=":material/error:")
+        notice("error", "No replacement was proposed:", str(exc), icon=":material/error:")
+        if refusals is not None:
+            refusals.append(str(exc))
     return None
 
 
@@ -87,7 +132,7 @@ def show(shown: rep.Replacement) -> None:
     """The proposal: who declined, who comes in, the score change, each rule's cost, the rules relaxed."""
     proposal = shown.proposal
     if proposal is None:
-        st.info(shown.message, icon=":material/info:")
+        notice("info", "No replacement is proposed:", shown.message, icon=":material/info:")
         return
     st.text(f"Declined (version {shown.version} of {shown.name}): {', '.join(shown.declined)}")
     if not proposal.feasible:
@@ -124,44 +169,36 @@ def confirm_form(db: Database, viewer: Viewer, shown: rep.Replacement, settings:
             "Confirming saves a new version of the line-up without those who declined, signs it off in your "
             "name, and queues an invitation to each newcomer."
         )
-        today = utcnow().date()
-        reply_by = st.date_input(
-            "Reply by", value=today + dt.timedelta(days=REPLY_BY_DAYS), min_value=today, key="prog.replace.reply_by"
-        )
+        reply_by = reply_by_input("Reply by (the newcomers' invitations)", key="prog.replace.reply_by")
         if not st.form_submit_button("Confirm replacement and invite", type="primary", icon=":material/send:"):
             return
-    try:
-        with db.write() as session:
-            done = rep.confirm_replacement(
-                session,
-                viewer=viewer,
-                line_up_id=shown.line_up_id,
-                expected_version=shown.version,
-                expected_invitations=shown.expected_invitations,
-                entering=[e.submission_id for e in shown.entering],
-                reply_by=reply_by,
-                settings=settings,
-                config=config,
-            )
-    except AccessDenied:
-        _refused(db, viewer, "confirm a replacement", shown.line_up_id)
-        return
-    except rep.StaleReplacement as exc:
-        st.error(str(exc), icon=":material/sync_problem:")
-        return
-    except (rep.ReplacementError, signoff.SignOffError, inv.InvitationError) as exc:
-        st.error(str(exc), icon=":material/error:")
+    done = attempt(
+        db,
+        viewer,
+        lambda session: rep.confirm_replacement(
+            session,
+            viewer=viewer,
+            line_up_id=shown.line_up_id,
+            expected_version=shown.version,
+            expected_invitations=shown.expected_invitations,
+            entering=[e.submission_id for e in shown.entering],
+            reply_by=reply_by,
+            settings=settings,
+            config=config,
+        ),
+        attempted="confirm a replacement",
+        entity_id=shown.line_up_id,
+        lead="The replacement was not confirmed:",
+        stale=(rep.StaleReplacement,),
+        refusals=(rep.ReplacementError, signoff.SignOffError, inv.InvitationError),
+    )
+    if done is None:
         return
     st.session_state.pop(SHOWN_KEY, None)
     invited = ", ".join(done.invited) or "nobody"
-    st.session_state[FLASH_KEY] = [
-        f"Replacement confirmed: version {done.version} is signed off, and invited: {invited}.",
+    st.session_state[FLASH_KEY] = [  # the first line in a success box (our words), the rest as text
+        f"Replacement confirmed: version {done.version} is signed off.",
+        f"Invited: {invited}.",
         *done.report.lines()[1:],
     ]
     st.rerun()
-
-
-def _refused(db: Database, viewer: Viewer, attempted: str, entity_id: object) -> None:
-    with db.write() as session:
-        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity="line_up", entity_id=entity_id)
-    st.error("Your role cannot do this.", icon=":material/block:")

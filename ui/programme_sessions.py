@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from access.visibility import Viewer
 from config import CallConfig
-from data_access import audit
 from data_access import placements as pl
 from data_access import programme as prog
 from data_access.db import Database
@@ -31,7 +30,8 @@ from formats.csv_export import export_filename
 from scoring.programme import SESSION_FORMATS, Proposal, check_programme, when
 from scoring.selection import FORMAT_LABELS
 from ui.exports import CSV_MIME, checked_button
-from ui.render import table_key
+from ui.programme_forms import refused
+from ui.render import notice, table_key
 
 PAGE = "programme"
 SEEN_SESSIONS = "prog.sessions.seen"  # session id -> the version the page last showed
@@ -43,20 +43,15 @@ ICS_MIME = "text/calendar"
 DEFAULT_PLACES = 4
 
 
-def _done(line: str) -> None:
-    st.session_state[FLASH_KEY] = line
+def _done(line: str, detail: str = "") -> None:
+    """Say what was done on the next run: `line` in a success box (our words), `detail` as text."""
+    st.session_state[FLASH_KEY] = (line, detail)
     st.rerun()
 
 
 def _problems(lead: str, problems: tuple[str, ...] | list[str]) -> None:
     st.error(lead, icon=":material/error:")
     st.text("\n".join(problems))  # may quote titles typed by people: as text
-
-
-def _refused(db: Database, viewer: Viewer, attempted: str, entity: str, entity_id: object) -> None:
-    with db.write() as session:
-        audit.record_denied(session, actor=viewer.username, attempted=attempted, entity=entity, entity_id=entity_id)
-    st.error("Your role cannot do this.", icon=":material/block:")
 
 
 def _theme_label(config: CallConfig, code: str | None) -> str:
@@ -164,7 +159,7 @@ def _add_form(db: Database, viewer: Viewer, config: CallConfig) -> None:
         with db.write() as session:
             added = prog.add_session(session, viewer=viewer, fields=_as_input(values), config=config)
     except AccessDenied:
-        _refused(db, viewer, "add a programme session", "programme_session", None)
+        refused(db, viewer, "add a programme session", None, entity="programme_session")
         return
     except prog.SessionError as exc:
         _problems("The session was not added:", exc.problems)
@@ -205,13 +200,13 @@ def _edit_form(db: Database, viewer: Viewer, config: CallConfig, records: list[p
                     config=config,
                 )
     except AccessDenied:
-        _refused(db, viewer, "change a programme session", "programme_session", shown.id)
+        refused(db, viewer, "change a programme session", shown.id, entity="programme_session")
         return
     except prog.SessionError as exc:
         _problems("Nothing was changed:", exc.problems)
         return
     if delete:
-        _done("Session deleted." + (f" Taken out of it: {', '.join(out)}." if out else ""))
+        _done("Session deleted.", f"Taken out of it: {', '.join(out)}." if out else "")
     _done("Session saved.")
 
 
@@ -268,7 +263,7 @@ def _propose(db: Database, viewer: Viewer, config: CallConfig, record: LineUpRec
         with db.read() as session:
             proposal = pl.propose(session, viewer=viewer, line_up_id=record.id, keep_mine=keep, config=config)
     except AccessDenied:
-        _refused(db, viewer, "propose placements", "line_up", record.id)
+        refused(db, viewer, "propose placements", record.id, entity="line_up")
         return
     except prog.SessionError as exc:
         _problems("No placements could be proposed:", exc.problems)
@@ -336,7 +331,7 @@ def _save(
                 session, viewer=viewer, line_up_id=record.id, seats=seats, expected_versions=expected
             )
     except AccessDenied:
-        _refused(db, viewer, "save placements", "line_up", record.id)
+        refused(db, viewer, "save placements", record.id, entity="line_up")
         return
     except prog.SessionError as exc:
         _problems("The placements were not saved:", exc.problems)
@@ -452,9 +447,9 @@ def files_section(viewer: Viewer, config: CallConfig, record: LineUpRecord) -> N
 
 def render(db: Database, viewer: Viewer, config: CallConfig, record: LineUpRecord) -> None:
     """The programme of the chosen line-up: sessions, placements, files."""
-    line = st.session_state.pop(FLASH_KEY, None)
-    if line:
-        st.success(line, icon=":material/check_circle:")
+    flashed = st.session_state.pop(FLASH_KEY, None)
+    if flashed:
+        notice("success", *flashed, icon=":material/check_circle:")
     records = sessions_section(db, viewer, config)
     placements_section(db, viewer, config, record, records)
     st.caption("The programme's files: every session, with this line-up's presenters; times in UK time (CSV).")

@@ -177,14 +177,24 @@ def reviews_section(records: list, config: CallConfig, *, viewer_role: str) -> N
     review_cards(records, config)
 
 
-def flash(key: str, kind: str, text: str) -> None:
-    """Keep a message (our words) for the next run, e.g. across `st.rerun()`."""
-    st.session_state[key] = (kind, text)
+def notice(kind: str, lead: str, text: str = "", *, icon: str | None = None) -> None:
+    """An alert whose box holds only our own fixed words (`lead`, which Streamlit reads as Markdown)
+    and, beneath it as text, a message that may quote what people typed: a title, a line-up's or a
+    person's name, a reference (`**x** [y](javascript:z) <img>` stays those characters)."""
+    {"error": st.error, "warning": st.warning, "info": st.info, "success": st.success}[kind](lead, icon=icon)
+    if text:
+        st.text(text)
+
+
+def flash(key: str, kind: str, text: str, detail: str = "") -> None:
+    """Keep a message for the next run, e.g. across `st.rerun()`: `text` our own words, `detail`
+    what may quote people's typing (shown as text: `notice`)."""
+    st.session_state[key] = (kind, text, detail)
 
 
 def show_flash(key: str) -> None:
     """Show, once, the message kept under `key`."""
     message = st.session_state.pop(key, None)
     if message:
-        kind, text = message
-        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+        kind, text, detail = message
+        notice(kind, text, detail)

@@ -136,8 +136,7 @@ def show_flash(*, focus: bool = False) -> None:
     """The last action's outcome, brought into view (the person just acted here)."""
     message = st.session_state.get(FLASH)
     if message:
-        kind, text = message
-        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+        render.notice(*message)
         if st.session_state.pop(FLASH_NEW, False):  # scrolled to once, not at every later run
             workspace.bring_outcome_into_view(focus=focus)
 
@@ -540,7 +539,7 @@ def conflict_panel(db: Database, viewer: Viewer, submission_id: int, *, closed: 
                 refuse_save(db, viewer, submission_id, str(exc))
                 return
             except AssignmentError as exc:
-                st.error(str(exc))
+                render.notice("error", "Not declared:", str(exc))
                 return
             forget(submission_id)
             flash("info", "Conflict of interest declared. The coordinator will reassign this submission.")

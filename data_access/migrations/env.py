@@ -20,7 +20,7 @@ def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url")
     if url is None:
         raise SystemExit("no database to migrate: give a connection or set sqlalchemy.url in the Alembic config")
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)  # values stay out of errors (data_access.db)
     with engine.begin() as conn:
         _run(conn)
     engine.dispose()

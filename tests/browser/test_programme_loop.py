@@ -226,7 +226,8 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     sign_in(page, loop.server.url, "office", password_of("office"))
     open_programme(page, version=1)
     page.get_by_role("button", name="Sign off version 1").click()
-    page.get_by_text("Version 1 is signed off, by office").wait_for()
+    page.get_by_text("This version is signed off.", exact=False).wait_for()
+    expect(page.get_by_text(re.compile(r"^Version 1, signed off by office on "))).to_be_visible()  # as text
     wait_idle(page)
     expect(page.get_by_role("button", name="Queue invitations")).to_have_count(0)
     with loop.db.read() as s:
@@ -277,10 +278,10 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     assert re.fullmatch(r"[+-]\d+\.\d\d", metric(page, "Score change"))
     picture(page, "programme-replacement", page.get_by_role("heading", name="Replacements", exact=True))
     page.get_by_role("button", name="Confirm replacement and invite").click()
-    confirmed = page.get_by_text(re.compile(r"^Replacement confirmed: version 2 is signed off, and invited: "))
-    confirmed.wait_for()
+    page.get_by_text("Replacement confirmed: version 2 is signed off.").wait_for()
     wait_idle(page)
-    entering = set(confirmed.inner_text().split("invited: ", 1)[1].rstrip(".").split(", "))
+    invited = page.get_by_text(re.compile(r"^Invited: "))  # references: as text, under the success box
+    entering = set(invited.inner_text().splitlines()[0].split("Invited: ", 1)[1].rstrip(".").split(", "))
     with loop.db.read() as s:
         version_2 = lineups_da.get_line_up(s, line_up_id=loop.line_up_id)
         signed = signoff.current_sign_off(s, line_up_id=loop.line_up_id)

@@ -1,5 +1,8 @@
 """The database layer on both backends: constraints, transactions, migrations."""
 
+import logging
+import re
+
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
@@ -162,3 +165,66 @@ def test_a_read_only_sqlite_uri_reads_refuses_writes_plainly_and_makes_no_folder
     finally:
         db.dispose()
     assert not (tmp_path / "file:").exists()
+
+
+MARKER = "access-needs-MARKER-7f3a"  # a value someone wrote, that no error or log may repeat
+_INSERT_USER = (
+    "INSERT INTO users (username, name, role, password_hash, active, sessions_valid_after, created_at, updated_at) "
+    "VALUES (:username, :name, 'office', :hash, true, :t, :t, :t)"
+)
+
+
+def _failing_inserts(db):
+    """A duplicate username (the row's values beside the key) and a missing column (PostgreSQL's DETAIL
+    repeats the whole failing row), each carrying the marker in its bound parameters."""
+    with db.write() as s:
+        s.execute(text(_INSERT_USER), {"username": "taken", "name": "A", "hash": "h", "t": utcnow()})
+    rows = [
+        {"username": "taken", "name": MARKER, "hash": MARKER, "t": utcnow()},
+        {"username": "fresh", "name": MARKER, "hash": None, "t": utcnow()},
+    ]
+    errors = []
+    for row in rows:
+        with pytest.raises(IntegrityError) as caught, db.write() as s:
+            s.execute(text(_INSERT_USER), row)
+        errors.append(caught.value)
+    return errors
+
+
+def test_a_database_error_and_the_statement_log_never_carry_the_values_written(db_url, caplog):
+    # At INFO SQLAlchemy logs every statement with its parameters unless the engine hides them.
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"):
+        db = Database(db_url)
+        try:
+            errors = _failing_inserts(db)
+        finally:
+            db.dispose()
+    assert "INSERT INTO users" in caplog.text  # the statements were logged
+    assert MARKER not in caplog.text
+    for error in errors:
+        assert "INSERT INTO users" in str(error)
+        # PostgreSQL's own DETAIL may repeat the row (the project's logger redacts that: below);
+        # what SQLAlchemy adds, the bound parameters, is hidden.
+        assert "SQL parameters hidden" in str(error)
+        assert MARKER not in str(error).split("[SQL:", 1)[1]
+
+
+def test_the_project_log_redacts_a_database_error_even_where_the_database_repeats_values(db, caplog):
+    errors = _failing_inserts(db)
+    log = logging.getLogger("evidence_review")
+    with caplog.at_level(logging.ERROR, logger="evidence_review"):
+        for error in errors:
+            try:
+                raise RuntimeError("the page failed") from error
+            except RuntimeError as chained:
+                log.error("page error [ref]", exc_info=chained)
+    logged = caplog.text
+    assert MARKER not in logged
+    assert all(record.exc_info is None for record in caplog.records)
+    # What is needed to find the fault is still there: where, which constraint, which statement.
+    assert logged.count("Traceback (most recent call last)") == 6  # driver error, SQLAlchemy error, the page's
+    assert "RuntimeError: the page failed" in logged
+    assert re.search(r"uq_users_username|UNIQUE constraint failed: users\.username", logged)
+    assert re.search(r"not-null constraint|NOT NULL constraint failed: users\.password_hash", logged)
+    assert "[SQL: INSERT INTO users" in logged
+    assert "_failing_inserts" in logged

@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import select, update
 
 from data_access import invitations as inv
-from data_access.models import PresenterInvitation
+from data_access import signoff
+from data_access.models import PresenterInvitation, utcnow
 from tests.data_access.test_invitations import REPLY_BY, call, invited, mint, saved  # noqa: F401 (fixtures)
+from tests.data_access.test_tokens import settings_for
+from tests.support.dbdump import table_contents
 
 UTC = dt.UTC
 
@@ -70,3 +73,37 @@ def test_the_email_says_the_end_of_the_day_in_uk_time(invited):  # noqa: F811
         assert words in record.body_text
         assert words in (record.body_html or "")
     assert inv.reply_by_words(dt.date(2027, 7, 1)) == "the end of Thursday 1 July 2027 (UK time)"
+
+
+@pytest.mark.parametrize("days_past_the_latest", [1, None])  # None: the last date there is
+def test_a_reply_by_date_more_than_a_year_ahead_is_refused_in_words_and_nothing_changes(
+    db,
+    call_config,
+    call,  # noqa: F811
+    saved,  # noqa: F811
+    days_past_the_latest,
+):
+    now = utcnow()
+    latest = inv.latest_reply_by(now)
+    assert latest == now.astimezone(inv.UK).date() + dt.timedelta(days=inv.REPLY_BY_MAX_DAYS)
+    too_late = dt.date.max if days_past_the_latest is None else latest + dt.timedelta(days=days_past_the_latest)
+    with db.write() as s:
+        signoff.sign_off(s, viewer=call["office"], line_up_id=saved.id, expected_version=saved.version)
+    before = table_contents(db)
+
+    def invite(reply_by):
+        with db.write() as s:
+            return inv.invite_all(
+                s,
+                viewer=call["admin"],
+                line_up_id=saved.id,
+                reply_by=reply_by,
+                settings=settings_for(),
+                config=call_config,
+                now=now,
+            )
+
+    with pytest.raises(inv.InvitationError, match=f"within a year: {inv.long_date(latest)} at the latest"):
+        invite(too_late)
+    assert table_contents(db) == before
+    assert len(invite(latest).queued) == len(saved.members)  # the latest date itself is allowed

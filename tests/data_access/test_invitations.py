@@ -20,9 +20,9 @@ from data_access import lineups as lineups_da
 from data_access.audit import AuditFilter, list_entries
 from data_access.models import InvitationToken, OutboxMessage, PresenterInvitation, Submission, utcnow
 from data_access.submissions import AccessDenied
-from tests.data_access.test_lineups import propose
+from tests.data_access.test_lineups import eight_presentable, propose
 from tests.data_access.test_tokens import all_stored_text, settings_for
-from tests.factories import make_submission, make_user, scores_frame_for
+from tests.factories import make_user, scores_frame_for
 from tests.support.dbdump import table_contents
 from tests.test_manage import manage
 
@@ -32,26 +32,10 @@ REPLY_BY = (utcnow() + dt.timedelta(days=14)).date()
 @pytest.fixture
 def call(db, call_config):
     """Eight scored submissions that can present, across both themes and sectors; an admin and the office."""
-    forms = call_config.vocabulary("exploitation_types").ids
     with db.write() as s:
         admin = make_user(s, role="admin")
         office = make_user(s, role="office")
-        ids = [
-            make_submission(
-                s,
-                call_config,
-                title=f"Evidence {i}",
-                themes=["sources_of_harm"] if i % 2 else ["support_responses"],
-                focus_areas=["perpetrators"] if i % 2 else ["advocacy"],
-                exploitation_types=[forms[i % len(forms)]],
-                sector=["police", "ngo", "education", "health"][i % 4],
-                evidence_source="survivor_led" if i == 7 else "practitioner",
-                presentation_preference="either",
-                organisation=f"Organisation {i}",
-                contact_email=f"contact{i}@example.org",
-            )
-            for i in range(8)
-        ]
+        ids = eight_presentable(s, call_config, contact_email=lambda i: f"contact{i}@example.org")
     scores = scores_frame_for(call_config, {sid: 4.5 - 0.1 * n for n, sid in enumerate(ids)})
     return {"admin": admin, "office": office, "ids": ids, "scores": scores}
 
@@ -67,16 +51,16 @@ def saved(db, call_config, call):
     return record
 
 
-@pytest.fixture
-def invited(db, call_config, call, saved):
-    """The line-up signed off by the office and invited by the admin; {reference: outbox record}."""
+def sign_off_and_invite(db, call_config, call, line_up_id: int, version: int = 1) -> dict[str, outbox.OutboxRecord]:
+    """The line-up signed off by the `call` fixture's office and invited by its admin (reply by
+    `REPLY_BY`); {reference: outbox record} of every invitation message."""
     with db.write() as s:
-        signoff.sign_off(s, viewer=call["office"], line_up_id=saved.id, expected_version=saved.version)
+        signoff.sign_off(s, viewer=call["office"], line_up_id=line_up_id, expected_version=version)
     with db.write() as s:
         inv.invite_all(
             s,
             viewer=call["admin"],
-            line_up_id=saved.id,
+            line_up_id=line_up_id,
             reply_by=REPLY_BY,
             settings=settings_for(),
             config=call_config,
@@ -88,6 +72,12 @@ def invited(db, call_config, call, saved):
             .where(OutboxMessage.purpose == inv.PURPOSE)
         ).all()
         return {reference: outbox.as_record(message) for reference, message in rows}
+
+
+@pytest.fixture
+def invited(db, call_config, call, saved):
+    """The line-up signed off by the office and invited by the admin; {reference: outbox record}."""
+    return sign_off_and_invite(db, call_config, call, saved.id, saved.version)
 
 
 def link_token(link: str) -> str:

@@ -20,29 +20,35 @@ from tests.support.dbdump import table_contents
 @pytest.fixture
 def call(db, call_config):
     """Eight scored submissions that can present, across both themes and all forms, plus an anonymous one."""
-    forms = call_config.vocabulary("exploitation_types").ids
     with db.write() as s:
         admin = make_user(s, role="admin")
         office = make_user(s, role="office")
-        ids = []
-        for i in range(8):
-            ids.append(
-                make_submission(
-                    s,
-                    call_config,
-                    title=f"Evidence {i}",
-                    themes=["sources_of_harm"] if i % 2 else ["support_responses"],
-                    focus_areas=["perpetrators"] if i % 2 else ["advocacy"],
-                    exploitation_types=[forms[i % len(forms)]],
-                    sector=["police", "ngo", "education", "health"][i % 4],
-                    evidence_source="survivor_led" if i == 7 else "practitioner",
-                    presentation_preference="either",
-                    organisation=f"Organisation {i}",
-                )
-            )
+        ids = eight_presentable(s, call_config)
         anonymous = make_submission(s, call_config, anonymous=True, presentation_preference="either")
     scores = scores_frame_for(call_config, {sid: 4.5 - 0.1 * n for n, sid in enumerate(ids)} | {anonymous: 5.0})
     return {"admin": admin, "office": office, "ids": ids, "anonymous": anonymous, "scores": scores}
+
+
+def eight_presentable(session, call_config, **each) -> list[int]:
+    """Eight submissions that can present, across both themes, the four sectors and the forms of
+    exploitation, the last survivor-led; `each(i)` values added to the i-th (e.g. a contact address)."""
+    forms = call_config.vocabulary("exploitation_types").ids
+    return [
+        make_submission(
+            session,
+            call_config,
+            title=f"Evidence {i}",
+            themes=["sources_of_harm"] if i % 2 else ["support_responses"],
+            focus_areas=["perpetrators"] if i % 2 else ["advocacy"],
+            exploitation_types=[forms[i % len(forms)]],
+            sector=["police", "ngo", "education", "health"][i % 4],
+            evidence_source="survivor_led" if i == 7 else "practitioner",
+            presentation_preference="either",
+            organisation=f"Organisation {i}",
+            **{field: value(i) for field, value in each.items()},
+        )
+        for i in range(8)
+    ]
 
 
 def propose(db, call_config, scores, **changes):

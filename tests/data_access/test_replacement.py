@@ -13,12 +13,12 @@ import random
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from data_access import invitations as inv
 from data_access import lineups as lineups_da
-from data_access import outbox, replacement, signoff
-from data_access.models import OutboxMessage, PresenterInvitation, Submission, utcnow
+from data_access import replacement, signoff
+from data_access.models import LineUp, LineUpMember, OutboxMessage, PresenterInvitation, Submission, utcnow
 from data_access.submissions import AccessDenied
 from data_access.users import set_active
 from scoring.selection import ABLE_TO_DO, SCORE_UNIT, labels_from_config, prepare_candidates, rule_violations
@@ -29,6 +29,7 @@ from tests.data_access.test_invitations import (  # noqa: F401 (call, invited, s
     invited,
     mint,
     saved,
+    sign_off_and_invite,
 )
 from tests.data_access.test_lineups import propose
 from tests.data_access.test_tokens import settings_for
@@ -409,22 +410,7 @@ def capped(db, call_config, request):
     result = propose(db, call_config, setup["scores"], max_in_person=1, max_virtual=5)
     with db.write() as s:
         record = lineups_da.save_line_up(s, viewer=setup["admin"], name="Capped", result=result, scores=setup["scores"])
-        signoff.sign_off(s, viewer=setup["office"], line_up_id=record.id, expected_version=1)
-        inv.invite_all(
-            s,
-            viewer=setup["admin"],
-            line_up_id=record.id,
-            reply_by=REPLY_BY,
-            settings=settings_for(),
-            config=call_config,
-        )
-    with db.read() as s:
-        messages = s.execute(
-            select(Submission.reference, OutboxMessage)
-            .join(OutboxMessage, OutboxMessage.submission_id == Submission.id)
-            .where(OutboxMessage.purpose == inv.PURPOSE)
-        ).all()
-        records = {reference: outbox.as_record(message) for reference, message in messages}
+    records = sign_off_and_invite(db, call_config, setup, record.id)
     tokens = {reference: mint(db, record) for reference, record in records.items()}
     return {"id": record.id, "tokens": tokens, "admin": setup["admin"]}
 
@@ -502,3 +488,21 @@ def test_the_reply_by_date_is_not_moved(db, call_config, declined):
         shown.entering[0].reference: later
     }
     assert {r.reply_by for r in rows if r.reference != shown.entering[0].reference} == {REPLY_BY}
+
+
+def test_a_presenter_removed_by_hand_without_declining_is_out_like_one_who_declined(db, call_config, declined):
+    setup, line_up, member = declined
+    removed = line_up.members[2]  # invited, awaiting a reply
+    with db.write() as s:  # removed from the line-up by hand: a new version without them
+        s.execute(
+            delete(LineUpMember).where(
+                LineUpMember.line_up_id == line_up.id, LineUpMember.submission_id == removed.submission_id
+            )
+        )
+        s.execute(update(LineUp).where(LineUp.id == line_up.id).values(version=LineUp.version + 1))
+    # Now the best of all: the proposal would take them back if they counted as a candidate.
+    best = {sid: 4.5 - 0.1 * n for n, sid in enumerate(setup["ids"])} | {removed.submission_id: 5.0}
+    shown = proposed(db, call_config, setup["admin"], line_up.id, scores_frame_for(call_config, best))
+    assert shown.declined == (member.reference,) and shown.can_confirm
+    assert removed.submission_id not in {e.submission_id for e in shown.entering}
+    assert removed.submission_id in shown.proposal.rules.excluded

@@ -173,7 +173,8 @@ def test_the_office_signs_off_and_the_admin_invites_and_records_a_reply(db, db_u
     admin.text_area[-1].input("Phoned: away that week")
     button(admin, "Record reply").click()
     admin = rerun(admin, db_url)
-    assert any(f"Recorded for {first}: Declined." == s.value for s in admin.success)
+    assert "Reply recorded." in [s.value for s in admin.success]
+    assert f"{first}: Declined." in [t.value for t in admin.text]  # the reference as text
     with db.read() as s:
         records = {r.reference: r for r in inv.list_invitations(s, line_up_id=line_up["id"])}
         assert s.scalar(select(LineUp.version)) == 1
@@ -203,7 +204,28 @@ def test_a_reply_that_came_in_after_the_page_was_drawn_is_not_overwritten(db, db
     choice.set_value("declined")
     button(admin, "Record reply").click()
     admin = rerun(admin, db_url)
-    assert any("changed since you opened it" in e.value for e in admin.error)
+    assert [e.value for e in admin.error] == ["The reply was not recorded:"]
+    assert "changed since you opened it" in texts(admin)
     with db.read() as s:
         [record] = [r for r in inv.list_invitations(s, line_up_id=line_up["id"]) if r.reference == first]
     assert record.state == "accepted_in_person" and record.replied_by == inv.LINK_ACTOR
+
+
+def test_the_page_offers_and_stores_no_reply_by_date_past_the_latest(db, db_url, line_up):
+    """The date box ends at the latest date (`invitations.latest_reply_by`, a year ahead). A later
+    date sent anyway (an edited request) is not taken: Streamlit puts a date outside the box's bounds
+    back to its default, and the server refuses one past the latest (tests/data_access/
+    test_invitation_deadline.py), so no invitation carries it."""
+    with db.write() as s:
+        signoff.sign_off(s, viewer=line_up["office"], line_up_id=line_up["id"], expected_version=1)
+    at = run_app(db_url, line_up["admin"], page=PROGRAMME)
+    latest = inv.latest_reply_by(utcnow())
+    box = at.date_input(key="prog.reply_by")
+    assert box.max == latest
+    box.set_value(latest + dt.timedelta(days=366))
+    button(at, "Queue invitations").click()
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    with db.read() as s:
+        dates = [r.reply_by for r in inv.list_invitations(s, line_up_id=line_up["id"])]
+    assert dates and max(dates) <= latest

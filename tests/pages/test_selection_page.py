@@ -118,7 +118,8 @@ def test_admin_pins_excludes_saves_and_the_history_records_it(db, db_url, call):
     # Saving again under the same name without choosing to replace is refused; replacing makes version 2.
     name_box(at).input("Conference line-up")
     at = submit(at, "Save line-up", db_url)
-    assert any("already exists" in e.value for e in at.error)
+    assert [e.value for e in at.error] == ["Nothing was saved:"]  # the name typed is shown as text
+    assert any("'Conference line-up' already exists" in t.value for t in at.text)
     name_box(at).input("Conference line-up")
     next(c for c in at.checkbox if c.label.startswith("Replace the saved")).check()
     at = submit(at, "Save line-up", db_url)

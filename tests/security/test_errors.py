@@ -66,7 +66,7 @@ def test_a_failing_query_on_a_page_shows_a_plain_message_with_a_reference(db, db
     )
     # The details are in the server's log, under the same reference.
     [record] = [r for r in caplog.records if reference.group(1) in r.getMessage()]
-    assert record.exc_info is not None and "submission_codes" in str(record.exc_info[1])
+    assert "submission_codes" in record.exc_text  # redacted of values (data_access.db), not of the fault
 
 
 def test_a_database_that_cannot_be_reached_shows_a_plain_message(full_error_details):
@@ -94,3 +94,42 @@ def test_an_error_in_the_front_door_is_plain_and_streamlit_would_redact_it_anywa
     # Anything that escaped it would meet Streamlit's handler, which app.py
     # redacts outside demo mode even though this deployment asked for details.
     assert st.get_option("client.showErrorDetails") == "none"
+
+
+def _page_whose_insert_fails(db_url: str, marker: str) -> None:
+    from sqlalchemy import text
+
+    from data_access.db import Database
+    from data_access.models import utcnow
+    from ui.errors import run_safely
+
+    def page() -> None:
+        insert = (
+            "INSERT INTO users (username, name, role, password_hash, active, sessions_valid_after, created_at, "
+            "updated_at) VALUES (:u, :n, 'office', :h, true, :t, :t, :t)"
+        )
+        db = Database(db_url)
+        try:
+            with db.write() as s:
+                s.execute(text(insert), {"u": "taken", "n": "A", "h": "h", "t": utcnow()})
+            with db.write() as s:  # the same username again, and no password hash: PostgreSQL repeats the row
+                s.execute(text(insert), {"u": "fresh", "n": marker, "h": None, "t": utcnow()})
+        finally:
+            db.dispose()
+
+    run_safely(page)
+
+
+def test_a_failed_write_shows_and_logs_no_value_it_carried(db_url, caplog):
+    marker = "reply-note-MARKER-51c2"
+    at = AppTest.from_function(_page_whose_insert_fails, args=(db_url, marker), default_timeout=30)
+    with caplog.at_level(logging.ERROR, logger="evidence_review"):
+        at.run()
+    assert not at.exception
+    [message] = [e.value for e in at.error]
+    assert marker not in message and not BETRAYALS.search(message), message
+    reference = re.search(r"reference ([0-9a-f]{8})", message)
+    assert reference, message
+    [record] = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    assert marker not in caplog.text
+    assert "[SQL: INSERT INTO users" in record.exc_text and "password_hash" in record.exc_text
