@@ -151,7 +151,8 @@ class ImportPlan:
             "updated": actions["update"],
             "unchanged": actions["unchanged"],
             "skipped_blank": self.table.blank_rows,
-            "likely_duplicates": len({d.row for d in self.duplicates}),
+            # Pairs, as many as the flags the import writes: a row like two others is two flags.
+            "likely_duplicates": len(self.duplicates),
             "rows_with_problems": len({p.row for p in self.problems if p.row is not None}),
             "problems": len(self.problems),
             "warnings": len(self.warnings),

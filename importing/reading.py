@@ -2,8 +2,8 @@
 
 `read_table(content, filename, max_bytes=...)` checks the size, works out what
 the file really is (CSV text or an XLSX workbook) from its bytes, checks that
-its name agrees, decodes CSV text (UTF-8 with or without BOM, UTF-16 with BOM,
-Windows-1252 as a fallback), finds the header row, and returns a `Table`:
+its name agrees, decodes CSV text (UTF-8 with or without BOM, UTF-16 and UTF-32 with or
+without BOM, Windows-1252 as a fallback), finds the header row, and returns a `Table`:
 the headers and every non-blank row with its row number as a spreadsheet
 would show it. Anything that is not a readable spreadsheet raises
 `ImportRefused` with a sentence a non-programmer can act on.
@@ -243,11 +243,14 @@ def decode_text(content: bytes) -> tuple[str, str]:
         "This file does not look like a spreadsheet: it contains binary data. Import a CSV file or an Excel "
         "workbook (.xlsx)."
     )
-    if content.startswith(codecs.BOM_UTF16_LE) or content.startswith(codecs.BOM_UTF16_BE):
+    wide = _wide_encoding(content)
+    if wide is not None:
+        codec, encoding = wide
         try:
-            text, encoding = content.decode("utf-16"), "UTF-16"
+            text = content.decode(codec)
         except UnicodeDecodeError:
             raise ImportRefused(garbage) from None
+        text = text.removeprefix("\ufeff")
     elif b"\x00" in content:
         raise ImportRefused(garbage)
     elif content.startswith(codecs.BOM_UTF8):
@@ -282,6 +285,50 @@ def decode_text(content: bytes) -> tuple[str, str]:
     if controls > max(2, len(text) * CONTROL_SHARE):
         raise ImportRefused(garbage)
     return text, encoding
+
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),  # before UTF-16's: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+# Text in UTF-16 or UTF-32 without a byte-order mark is recognised by where
+# its zero bytes stand in the first few kilobytes: ASCII-range characters
+# (delimiters, line breaks, digits, most headers) have zero high bytes.
+WIDE_SAMPLE = 8192
+WIDE_SHARE = 0.9
+
+
+def _wide_encoding(content: bytes) -> tuple[str, str] | None:
+    """(codec, name) of UTF-16 or UTF-32 text, with or without a byte-order mark; None otherwise."""
+    for bom, codec, name in _WIDE_BOMS:
+        if content.startswith(bom):
+            return codec, name
+    if b"\x00" not in content[:WIDE_SAMPLE]:
+        return None
+    sample = content[:WIDE_SAMPLE]
+    for width, codec_le, codec_be, name in (
+        (4, "utf-32-le", "utf-32-be", "UTF-32"),
+        (2, "utf-16-le", "utf-16-be", "UTF-16"),
+    ):
+        if len(content) % width or len(sample) < 2 * width:
+            continue
+        sample = sample[: len(sample) - len(sample) % width]
+        units = len(sample) // width
+        # Per position within a code unit: the share of zero bytes.
+        zeros = [sample[i::width].count(0) / units for i in range(width)]
+        if width == 4:
+            little = zeros[2] == 1.0 and zeros[3] == 1.0 and zeros[0] < 0.5
+            big = zeros[0] == 1.0 and zeros[1] == 1.0 and zeros[3] < 0.5
+        else:
+            little = zeros[1] >= WIDE_SHARE and zeros[0] < 0.5
+            big = zeros[0] >= WIDE_SHARE and zeros[1] < 0.5
+        if little:
+            return codec_le, f"{name} (little-endian, no byte-order mark)"
+        if big:
+            return codec_be, f"{name} (big-endian, no byte-order mark)"
+    return None
 
 
 def _pick_delimiter(text: str) -> str:

@@ -49,6 +49,29 @@ def test_utf16_with_bom_is_read():
     assert table.rows[0].cells[0] == TEXT
 
 
+@pytest.mark.parametrize(
+    ("codec", "expected"),
+    [
+        ("utf-16-le", "UTF-16 (little-endian, no byte-order mark)"),
+        ("utf-16-be", "UTF-16 (big-endian, no byte-order mark)"),
+        ("utf-32-le", "UTF-32 (little-endian, no byte-order mark)"),
+        ("utf-32-be", "UTF-32 (big-endian, no byte-order mark)"),
+        ("utf-32", "UTF-32"),  # with a byte-order mark (FF FE 00 00 also starts UTF-16's)
+    ],
+)
+def test_utf16_and_utf32_without_a_byte_order_mark_are_read(codec, expected):
+    table = read(csv_bytes(HEADERS, [[TEXT, "s", "1"], ["second", "s", "2"]], encoding=codec))
+    assert table.encoding == expected
+    assert table.headers == tuple(HEADERS)
+    assert [r.cells for r in table.rows] == [(TEXT, "s", "1"), ("second", "s", "2")]
+
+
+def test_odd_length_text_with_zero_bytes_is_still_binary_data():
+    content = "title,summary,themes\r\nt,s,1\r\n".encode("utf-16-le") + b"\x01"
+    with pytest.raises(ImportRefused, match="binary data"):
+        read(content)
+
+
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_delimiter_is_recognised(delimiter):
     table = read(csv_bytes(HEADERS, [["a, with comma", "b; with semicolon", "1"]], delimiter=delimiter))
