@@ -182,12 +182,13 @@ def preview_import(
     sheet: str | None = None,
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
+    header_row: int | None = None,
 ) -> ImportPlan:
     """What importing the file would do, with every problem; writes nothing.
 
     Raises `importing.ImportRefused` for a file that cannot be read at all."""
     with _bulk_work():
-        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits)
+        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits, header_row=header_row)
         return build_plan(
             table,
             mapping=mapping,
@@ -267,6 +268,7 @@ def apply_import(
     mapping_name: str | None = None,
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
+    header_row: int | None = None,
 ) -> ImportResult:
     """Import the whole file in the caller's unit of work, or raise and write nothing.
 
@@ -290,6 +292,7 @@ def apply_import(
         sheet=sheet,
         limits=limits,
         progress=planning,
+        header_row=header_row,
     )
     if not plan.ok:
         raise ImportHasProblems(plan)

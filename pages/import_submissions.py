@@ -47,12 +47,12 @@ if uploaded is None:
 
 content, filename = uploaded.getvalue(), uploaded.name
 file_key = f"{round_}.{ui.digest(imports_da.sha256_of(content))}"
-table = steps.read_upload(content, filename, file_key=file_key, settings=settings)
+table, header_row = steps.read_upload(content, filename, file_key=file_key, settings=settings)
 saved = steps.earlier_imports_notice(db, content)
 
 st.subheader("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
-key = f"import.map.{file_key}.{ui.digest(table.sheet, start)}"
+key = f"import.map.{file_key}.{ui.digest(table.sheet, table.header_row, start)}"
 mapping, mapping_problems = ui.mapping_editor(table, base, key)
 ui.value_editor(table, mapping, base, config, key)
 steps.save_mapping_form(db, viewer, mapping, start=start, round_=round_, disabled=bool(mapping_problems))
@@ -76,6 +76,7 @@ common = {
     "max_bytes": settings.max_upload_bytes,
     "sheet": table.sheet,
     "limits": settings.import_limits,
+    "header_row": header_row,
 }
 plan = steps.preview_plan(db, common)
 ui.preview(plan, config=config, db=db, viewer=viewer)

@@ -39,16 +39,22 @@ def last_import_messages() -> None:
         st.text("\n".join(acknowledged))  # references are contributor text: shown as text
 
 
-def read_upload(content: bytes, filename: str, *, file_key: str, settings: Settings) -> Table:
+def read_upload(content: bytes, filename: str, *, file_key: str, settings: Settings) -> tuple[Table, int | None]:
     """The uploaded file's table, with a sheet picker for a workbook of several
-    sheets; an unreadable file is refused (the page stops)."""
+    sheets and a header-row picker when the header row was guessed (a sparse
+    first row that may be a group of headings); an unreadable file is refused
+    (the page stops). Also the header row the person picked, if any."""
+    sheet = st.session_state.get(f"import.sheet.{file_key}")
+    header_key = f"import.header.{file_key}.{ui.digest(sheet)}"
+    header_row = st.session_state.get(header_key)
     try:
         table = read_table(
             content,
             filename,
             max_bytes=settings.max_upload_bytes,
-            sheet=st.session_state.get(f"import.sheet.{file_key}"),
+            sheet=sheet,
             limits=settings.import_limits,
+            header_row=header_row,
         )
         refusal, sheets = None, table.sheets
     except ImportRefused as exc:
@@ -57,7 +63,22 @@ def read_upload(content: bytes, filename: str, *, file_key: str, settings: Setti
         st.selectbox("Sheet", sheets, key=f"import.sheet.{file_key}")
     if refusal is not None:
         ui.refused(refusal)
-    return table
+    if table.header_unsure or header_row is not None:
+        if header_row is None:
+            st.warning(
+                f"Row {table.header_choices[0]} fills few columns: it looks like a row of group headings above "
+                f"the column names, so row {table.header_row} is read as the header. Check it below.",
+                icon=":material/help:",
+            )
+        choices = list(table.header_choices)
+        st.selectbox(
+            "Header row (the row that holds the column names)",
+            choices,
+            index=choices.index(table.header_row) if table.header_row in choices else 0,
+            key=header_key,
+            help="The rows above it are left out; each row under it is a submission.",
+        )
+    return table, header_row
 
 
 def earlier_imports_notice(db: Database, content: bytes) -> dict[str, ColumnMapping]:
