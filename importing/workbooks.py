@@ -153,11 +153,28 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _sheet_part(content: bytes, worksheet: object) -> bytes:
-    """The XML of a read-only worksheet (its size was checked by `check_workbook`)."""
+def _scan_sheet(content: bytes, worksheet: object) -> tuple[list[Merge], bool]:
+    """A read-only worksheet's merged cells and whether it has formula cells,
+    from its XML read in pieces (never whole; its size was checked by
+    `check_workbook`)."""
     path = str(getattr(worksheet, "_worksheet_path", "")).lstrip("/")
+    merges: list[Merge] = []
+    formulas = False
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        return archive.read(path) if path in archive.namelist() else b""
+        if path not in archive.namelist():
+            return merges, formulas
+        with archive.open(path) as part:
+            carry = b""
+            while True:
+                chunk = part.read(_CHUNK)
+                data = carry + chunk
+                # Scan up to the last "<" (every tag before it is whole); the rest waits for the next piece.
+                cut = data.rfind(b"<") if chunk else -1
+                body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut:])
+                formulas = formulas or bool(_FORMULA_TAG.search(body))
+                merges += merged_ranges(body)
+                if not chunk:
+                    return merges, formulas
 
 
 def merged_ranges(part: bytes) -> list[Merge]:
@@ -175,20 +192,19 @@ def merged_ranges(part: bytes) -> list[Merge]:
     return merges
 
 
-def _formula_cells(content: bytes, chosen: str) -> set[tuple[int, int]]:
-    """The (row, column) of every formula cell of a sheet (1-based)."""
+def _formula_cells(content: bytes, chosen: str, deadline: _Deadline) -> set[tuple[int, int]]:
+    """The (row, column) of every formula cell of a sheet (1-based), within the time limit."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    found: set[tuple[int, int]] = set()
     try:
-        return {
-            (cell.row, cell.column)
-            for row in workbook[chosen].iter_rows()
-            for cell in row
-            if getattr(cell, "data_type", None) == "f"
-        }
+        for row in workbook[chosen].iter_rows():
+            deadline.check()
+            found.update((cell.row, cell.column) for cell in row if getattr(cell, "data_type", None) == "f")
     finally:
         workbook.close()
+    return found
 
 
 def _refuse_formulas(chosen: str, missing: list[str], sheets: tuple[str, ...]) -> ImportRefused:
@@ -229,9 +245,8 @@ def read_xlsx(
     try:
         chosen, worksheet, sheets = _open_sheet(workbook, sheet)
         try:
-            part = _sheet_part(content, worksheet)
-            merges = merged_ranges(part)
-            formulas = _formula_cells(content, chosen) if _FORMULA_TAG.search(part) else set()
+            merges, has_formulas = _scan_sheet(content, worksheet)
+            formulas = _formula_cells(content, chosen, deadline) if has_formulas else set()
             records, missing = _sheet_records(worksheet, chosen, formulas, limits, deadline)
         except ImportRefused as exc:
             raise ImportRefused(str(exc), sheets=sheets) from None
