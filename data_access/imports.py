@@ -13,8 +13,9 @@ with their codes and links, updates (version bumped, optimistic locking),
 likely-duplicate flags, the `ImportBatch` with the original bytes, SHA-256,
 counts and changes, and the audit entries. Any failure rolls all of it back.
 
-Also here: named column mappings, the list of past imports, and a person's
-decision on a likely duplicate.
+Also here: the list of past imports. Named column mappings are in
+`data_access.import_mappings`, a person's decision on a likely duplicate in
+`data_access.import_flags`; their names are re-exported here for callers.
 """
 
 from __future__ import annotations
@@ -29,17 +30,29 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from config import limits
 from config.call_config import MULTI_VALUED, CallConfig
 from config.settings import ImportLimits
 from data_access import audit
 from data_access.db import rows_matched
+from data_access.import_flags import (  # noqa: F401  (some re-exported)
+    FlagError,
+    FlagView,
+    decide_flag,
+    flag_duplicates,
+    flagged_pairs,
+    list_flags,
+)
+from data_access.import_mappings import (  # noqa: F401  (re-exported)
+    MAX_MAPPING_NAME,
+    MappingError,
+    delete_mapping,
+    list_mappings,
+    save_mapping,
+)
 from data_access.models import (
-    DuplicateFlag,
     ImportBatch,
-    ImportMapping,
     Submission,
     SubmissionCode,
     SubmissionLink,
@@ -59,10 +72,7 @@ from importing.plan import Progress
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
 # The models' tables, for bulk Core statements (typed as any FromClause by the declarative base).
-_SUBMISSIONS, _CODES, _LINKS, _FLAGS = (
-    cast(Table, m.__table__) for m in (Submission, SubmissionCode, SubmissionLink, DuplicateFlag)
-)
-MAX_MAPPING_NAME = limits.MAPPING_NAME
+_SUBMISSIONS, _CODES, _LINKS = (cast(Table, m.__table__) for m in (Submission, SubmissionCode, SubmissionLink))
 # Serialises imports on PostgreSQL (SQLite's write units are serial already).
 IMPORT_LOCK_KEY = 7_310_240_001
 
@@ -86,14 +96,6 @@ class StalePreview(ValueError):
         )
 
 
-class MappingError(ValueError):
-    pass
-
-
-class FlagError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class ImportResult:
     batch_id: int | None  # None: every row was already stored as in the file, so nothing was written
@@ -113,22 +115,6 @@ class BatchSummary:
     imported_by: str
     imported_at: dt.datetime
     counts: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class FlagView:
-    id: int
-    status: str
-    reason: str
-    submission_id: int
-    reference: str
-    title: str
-    other_submission_id: int
-    other_reference: str
-    other_title: str
-    import_batch_id: int | None
-    decided_by: str | None
-    decided_at: dt.datetime | None
 
 
 @contextlib.contextmanager
@@ -185,14 +171,6 @@ def load_existing(session: Session) -> list[ExistingSubmission]:
     return out
 
 
-def flagged_pairs(session: Session) -> set[frozenset[int]]:
-    """Pairs of submissions that already have a duplicate flag, in any state."""
-    return {
-        frozenset(pair)
-        for pair in session.execute(select(DuplicateFlag.submission_id, DuplicateFlag.other_submission_id))
-    }
-
-
 def preview_import(
     session: Session,
     *,
@@ -204,12 +182,13 @@ def preview_import(
     sheet: str | None = None,
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
+    header_row: int | None = None,
 ) -> ImportPlan:
     """What importing the file would do, with every problem; writes nothing.
 
     Raises `importing.ImportRefused` for a file that cannot be read at all."""
     with _bulk_work():
-        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits)
+        table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits, header_row=header_row)
         return build_plan(
             table,
             mapping=mapping,
@@ -289,6 +268,7 @@ def apply_import(
     mapping_name: str | None = None,
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
+    header_row: int | None = None,
 ) -> ImportResult:
     """Import the whole file in the caller's unit of work, or raise and write nothing.
 
@@ -312,6 +292,7 @@ def apply_import(
         sheet=sheet,
         limits=limits,
         progress=planning,
+        header_row=header_row,
     )
     if not plan.ok:
         raise ImportHasProblems(plan)
@@ -369,7 +350,7 @@ def _write(
         progress(0.8, "Updating changed submissions")
     _update_changed(session, plan.rows_with("update"), now=now)
     ids_by_row = {**{r.row: r.submission_id for r in plan.rows if r.submission_id is not None}, **new_ids}
-    flags = _flag_duplicates(session, plan, ids_by_row=ids_by_row, batch_id=batch.id, now=now)
+    flags = flag_duplicates(session, plan, ids_by_row=ids_by_row, batch_id=batch.id, now=now)
     if progress:
         progress(0.9, "Recording what changed")
 
@@ -543,154 +524,3 @@ def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.dat
             else:
                 session.execute(delete(_CODES).where(_CODES.c.submission_id.in_(ids), _CODES.c.field == name))
         _insert_codes_and_links(session, [(r.stored()[0], r) for r in changed], fields=(name,))
-
-
-def _flag_duplicates(
-    session: Session, plan: ImportPlan, *, ids_by_row: dict[int, int], batch_id: int, now: dt.datetime
-) -> list[dict[str, Any]]:
-    flags = []
-    seen: set[frozenset[int]] = set()
-    for d in plan.duplicates:
-        sid = ids_by_row[d.row]
-        other = d.other_submission_id if d.other_submission_id is not None else ids_by_row[d.other_row or 0]
-        pair = frozenset((sid, other))
-        if sid == other or pair in seen:
-            continue
-        seen.add(pair)
-        flags.append(
-            {
-                "submission_id": sid,
-                "other_submission_id": other,
-                "reference": d.reference,
-                "other_reference": d.other_reference,
-                "reason": d.reason[:200],
-                "row": d.row,
-            }
-        )
-    if flags:
-        session.execute(
-            insert(_FLAGS),
-            [
-                {
-                    "submission_id": f["submission_id"],
-                    "other_submission_id": f["other_submission_id"],
-                    "reason": f["reason"],
-                    "status": "open",
-                    "import_batch_id": batch_id,
-                    "created_at": now,
-                }
-                for f in flags
-            ],
-        )
-    return flags
-
-
-# --- likely duplicates: a person decides ----------------------------------
-
-
-def list_flags(session: Session, *, status: str | None = "open") -> list[FlagView]:
-    """Duplicate flags with both submissions' references and titles (admin only)."""
-    other = aliased(Submission)
-    stmt = (
-        select(
-            DuplicateFlag.id,
-            DuplicateFlag.status,
-            DuplicateFlag.reason,
-            Submission.id,
-            Submission.reference,
-            Submission.title,
-            other.id,
-            other.reference,
-            other.title,
-            DuplicateFlag.import_batch_id,
-            DuplicateFlag.decided_by,
-            DuplicateFlag.decided_at,
-        )
-        .join(Submission, Submission.id == DuplicateFlag.submission_id)
-        .join(other, other.id == DuplicateFlag.other_submission_id)
-        .order_by(DuplicateFlag.id)
-    )
-    if status is not None:
-        stmt = stmt.where(DuplicateFlag.status == status)
-    # tuple(row): mypy cannot spread a Row of more than ten typed columns into the arguments.
-    return [FlagView(*tuple(row)) for row in session.execute(stmt)]
-
-
-def decide_flag(session: Session, *, flag_id: int, status: str, actor: str) -> None:
-    """Record a person's decision on a likely duplicate ("duplicate" or "not_duplicate")."""
-    if status not in ("duplicate", "not_duplicate"):
-        raise FlagError("A decision is either \u201cduplicate\u201d or \u201cnot a duplicate\u201d.")
-    flag = session.get(DuplicateFlag, flag_id)
-    if flag is None:
-        raise FlagError("This likely duplicate no longer exists (one of the submissions may have been erased).")
-    if flag.status == status:
-        raise FlagError("This decision was already recorded.")
-    old = {"status": flag.status, "decided_by": flag.decided_by}
-    flag.status = status
-    flag.decided_by = actor
-    flag.decided_at = utcnow()
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="duplicate_flag.decide",
-        entity="duplicate_flag",
-        entity_id=flag_id,
-        old=old,
-        new={"status": status, "submission_id": flag.submission_id, "other_submission_id": flag.other_submission_id},
-    )
-
-
-# --- named mappings ---------------------------------------------------------
-
-
-def list_mappings(session: Session) -> dict[str, ColumnMapping]:
-    return {
-        name: ColumnMapping.from_json({"columns": columns, "values": values})
-        for name, columns, values in session.execute(
-            select(ImportMapping.name, ImportMapping.columns, ImportMapping.values).order_by(ImportMapping.name)
-        )
-    }
-
-
-def save_mapping(session: Session, *, name: str, mapping: ColumnMapping, actor: str) -> None:
-    """Save (or replace) a named mapping for the next file."""
-    name = " ".join(name.split())
-    if not name:
-        raise MappingError("Give the mapping a name, for example \u201cOnline form 2021\u201d.")
-    if len(name) > MAX_MAPPING_NAME:
-        raise MappingError(f"A mapping's name has at most {MAX_MAPPING_NAME} characters.")
-    data = mapping.to_json()
-    record = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
-    now = utcnow()
-    old = None
-    if record is None:
-        record = ImportMapping(name=name, created_by=actor, created_at=now)
-        session.add(record)
-    else:
-        old = {"columns": record.columns, "values": record.values}
-    record.columns = data["columns"]
-    record.values = data["values"]
-    record.updated_at = now
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="import_mapping.save",
-        entity="import_mapping",
-        entity_id=record.id,
-        old=old,
-        new={"name": name, **data},
-    )
-
-
-def delete_mapping(session: Session, *, name: str, actor: str) -> None:
-    record = session.scalar(select(ImportMapping).where(ImportMapping.name == name))
-    if record is None:
-        raise MappingError(f"There is no saved mapping called \u201c{name}\u201d.")
-    old = {"name": record.name, "columns": record.columns, "values": record.values}
-    session.delete(record)
-    session.flush()
-    audit.record(
-        session, actor=actor, action="import_mapping.delete", entity="import_mapping", entity_id=record.id, old=old
-    )

@@ -8,7 +8,7 @@ exact score), and records each pair not flagged before as an open duplicate
 flag (`duplicate_flags`, no import batch), whose reason gives the score:
 "Texts 87% alike (summary and documents)". The admin then decides it where
 the import's likely duplicates are decided, with the same decisions and the
-same audit (`data_access.imports.decide_flag`). A pair flagged before, open
+same audit (`data_access.import_flags.decide_flag`). A pair flagged before, open
 or decided, is never flagged again, so running it twice adds nothing and a
 decision stands.
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from access.roles import Role
 from access.visibility import Viewer
 from data_access import audit
-from data_access.imports import flagged_pairs
+from data_access.import_flags import flagged_pairs
 from data_access.models import DuplicateFlag, Submission, SubmissionDocument, utcnow
 from data_access.users import require_role
 from documents.similarity import MAX_WORDS, similar_pairs

@@ -38,7 +38,7 @@ from config.call_config import MULTI_VALUED, CallConfig
 from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
 from importing.mapping import ColumnMapping
 from importing.reading import RawRow, Table, column_letter
-from importing.submission_rules import SubmissionInput, check_submission
+from importing.submission_rules import Problem, SubmissionInput, check_submission
 from importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
 
 assert set(FIELD_NAMES) == {f.name for f in dataclasses.fields(SubmissionInput)}
@@ -151,7 +151,8 @@ class ImportPlan:
             "updated": actions["update"],
             "unchanged": actions["unchanged"],
             "skipped_blank": self.table.blank_rows,
-            "likely_duplicates": len({d.row for d in self.duplicates}),
+            # Pairs, as many as the flags the import writes: a row like two others is two flags.
+            "likely_duplicates": len(self.duplicates),
             "rows_with_problems": len({p.row for p in self.problems if p.row is not None}),
             "problems": len(self.problems),
             "warnings": len(self.warnings),
@@ -296,6 +297,7 @@ def build_plan(
         problems.extend(row_problems)
         if not row_problems:
             candidates.append((raw_row.number, values, match))
+    problems.extend(_unmapped_rule_problems(checker.unmapped_rule_rows))
     repeated, repeat_problems = _repeated_references(table, checker.reader)
     problems.extend(repeat_problems)
     candidates = [c for c in candidates if (c[1]["reference"] or "") not in repeated]
@@ -349,6 +351,8 @@ class _RowChecker:
         self.unmapped_required = {name for name in REQUIRED_FIELDS if name not in mapping.columns}
         self.by_reference = {e.reference: e for e in existing}
         self.warnings = warnings
+        # A rule on fields none of which has a column: its message -> the rows it fails (said once).
+        self.unmapped_rule_rows: dict[str, list[int]] = {}
 
     def check(self, raw_row: RawRow) -> tuple[list[RowProblem], dict[str, Any], ExistingSubmission | None]:
         number = raw_row.number
@@ -396,7 +400,15 @@ class _RowChecker:
         return values
 
     def _submission_problems(self, data: SubmissionInput, raw_row: RawRow, row_problems: list[RowProblem]) -> None:
-        """The submission rules' problems: errors to the row (one per cell), the rest to the warnings."""
+        """The submission rules' problems: errors to the row (one per cell), the rest to the warnings.
+
+        The row's root faults come first: cells beyond the header (the row is
+        out of line), then each cell that cannot be read, then the rules on one
+        field, and last a rule on several fields, which is left out when one
+        of its fields already has a problem or the row is out of line (that
+        fault explains it), or when none of its fields has a column (said once
+        for the file)."""
+        dependent: list[tuple[Problem, RowProblem]] = []
         for p in check_submission(data, self.config):
             if p.field in self.unmapped_required:
                 continue  # said once for the whole file
@@ -405,13 +417,45 @@ class _RowChecker:
             problem = RowProblem(raw_row.number, column, shown(raw), p.problem, p.suggestion)
             if p.severity != "error":
                 self.warnings.append(problem)
+            elif p.depends_on:
+                dependent.append((p, problem))
             elif not any(q.column == column for q in row_problems):
                 row_problems.append(problem)  # else "unknown theme" already says why there is none
+        for p, problem in dependent:
+            if not any(name in self.mapped for name in p.depends_on):
+                self.unmapped_rule_rows.setdefault(p.problem, []).append(raw_row.number)
+                continue
+            columns = {self.reader.column(name) for name in p.depends_on} | {problem.column}
+            if raw_row.extra or any(q.column in columns for q in row_problems):
+                continue
+            row_problems.append(problem)
 
     def _column_of(self, field: str) -> str:
         if field == "organisation" and "organisation" not in self.mapped and "contact_name" not in self.mapped:
             return "Organisation / Contact name"
         return self.reader.column(field)
+
+
+def _unmapped_rule_problems(failures: dict[str, list[int]]) -> list[RowProblem]:
+    """One problem for the file per rule that fails on fields no column is chosen for."""
+    problems = []
+    for message, numbers in failures.items():
+        shown_rows = ", ".join(str(n) for n in numbers[:10]) + (
+            f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+        )
+        problems.append(
+            RowProblem(
+                None,
+                "Organisation / Contact name",
+                "",
+                f"No column of the file is chosen for Organisation, Contact name or Anonymous, so row"
+                f"{'s' if len(numbers) != 1 else ''} {shown_rows} cannot say who "
+                f"{'they are' if len(numbers) != 1 else 'it is'} from: {message}",
+                "Choose the column that holds the organisation or the contact's name (or whether the "
+                "submission is anonymous), or add one to the file.",
+            )
+        )
+    return problems
 
 
 def _repeated_references(table: Table, reader: _RowReader) -> tuple[set[str], list[RowProblem]]:

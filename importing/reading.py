@@ -2,24 +2,22 @@
 
 `read_table(content, filename, max_bytes=...)` checks the size, works out what
 the file really is (CSV text or an XLSX workbook) from its bytes, checks that
-its name agrees, decodes CSV text (UTF-8 with or without BOM, UTF-16 with BOM,
-Windows-1252 as a fallback), finds the header row, and returns a `Table`:
+its name agrees, decodes CSV text (UTF-8 with or without BOM, UTF-16 and UTF-32 with or
+without BOM, Windows-1252 as a fallback), finds the header row, and returns a `Table`:
 the headers and every non-blank row with its row number as a spreadsheet
 would show it. Anything that is not a readable spreadsheet raises
 `ImportRefused` with a sentence a non-programmer can act on.
 
-Before a workbook is parsed, its archive is checked against the bounds in
-`config.settings.ImportLimits` (each one a setting): the uncompressed size
-of its parts (as the archive lists them, and again as they are unpacked), the
-cells of its sheets and the entries of its table of texts (counted in the
-unpacked bytes, without parsing them), and the time taken; the cells are
-counted again as the sheet is read. A file past a bound is refused with a
-message naming the bound and its limit, before it can take the server's
-memory or minutes of its time.
+A workbook is read by `importing.workbooks` (its bounds: `ImportLimits`).
 
-Cells are kept as typed: a cell reading `=SUM(A1)` stays exactly that (in an
-XLSX workbook, a formula's text is read, never its result). Only numbers,
-dates and true/false cells of a workbook are turned into text.
+Cells are kept as typed: a CSV cell reading `=SUM(A1)` stays exactly that
+text. In an XLSX workbook a formula cell gives the result the spreadsheet
+saved with it; a formula without a saved result (or whose result is an error
+such as #REF!) refuses the file, naming the cells (`Sheet1!B7`): formula text
+is never imported. Only numbers, dates and true/false cells of a workbook
+are turned into text. Merged cells in the header row give their text to each
+column they span; a group-header row above the real headers is found (or
+the person picks the header row: `header_row`).
 """
 
 from __future__ import annotations
@@ -35,24 +33,14 @@ import threading
 import time
 import zipfile
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from config.settings import ImportLimits
-from formats.archives import ArchiveTooLarge, UnpackBudget
 
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t", "|")
-# An XLSX file is a zip archive of XML parts. Parts that openpyxl parses
-# whole into a tree (workbook, styles, relationships, properties, chart
-# sheets) may hold at most this many elements: a real workbook's styles hold a
-# few thousand (Excel's own limit is 64,000 cell formats).
-MAX_PART_ELEMENTS = 300_000
-_CHUNK = 1024 * 1024
-_TAG_PREFIX = rb"<(?:[A-Za-z_][\w.\-]*:)?"
-_CELL_TAG = re.compile(_TAG_PREFIX + rb"c[\s/>]")
-_ROW_TAG = re.compile(_TAG_PREFIX + rb"row[\s/>]")
-_STRING_TAG = re.compile(_TAG_PREFIX + rb"si[\s/>]")
 # In a workbook, this many blank rows in a row end the sheet (formatted but
 # empty rows can run to the bottom of the sheet).
 MAX_BLANK_RUN = 10_000
@@ -65,6 +53,7 @@ _HIGH_BYTE = re.compile(rb"[\x80-\xff]")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 RECENT_TABLES = 4
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based, as in a sheet)
 _RECENT: OrderedDict[tuple, Table] = OrderedDict()
 _RECENT_LOCK = threading.Lock()
 csv.field_size_limit(64 * 1024 * 1024)
@@ -100,6 +89,10 @@ class Table:
     delimiter: str | None = None  # CSV only
     sheet: str | None = None  # XLSX only
     sheets: tuple[str, ...] = ()
+    # The header row was guessed (a sparse group-header row above it, or the
+    # first filled row) and could be another: the person is asked to confirm.
+    header_unsure: bool = False
+    header_choices: tuple[int, ...] = ()  # the first filled rows, each of which could be the header
 
     def column(self, header: str) -> list[str]:
         index = self.headers.index(header)
@@ -148,24 +141,34 @@ def check_size(n_bytes: int, max_bytes: int) -> None:
 
 
 def read_table(
-    content: bytes, filename: str, *, max_bytes: int, sheet: str | None = None, limits: ImportLimits | None = None
+    content: bytes,
+    filename: str,
+    *,
+    max_bytes: int,
+    sheet: str | None = None,
+    limits: ImportLimits | None = None,
+    header_row: int | None = None,
 ) -> Table:
     """The file as a `Table`; `ImportRefused` with a plain message if it cannot be read.
 
     `max_bytes` is the upload limit; `limits` the other bounds (the settings'
     defaults when not given; `Settings.import_limits` gives the deployment's).
+    `header_row` is the row number of the header when the person picked it
+    (otherwise it is found: see `_split_header`).
 
     The last few tables read are kept, keyed by the bytes' SHA-256, file name,
     sheet and limits: the Import page reads the same upload on every rerun, and
     a preview and its import read it again (a `Table` is immutable)."""
     check_size(len(content), max_bytes)
     limits = limits or ImportLimits()
-    key = (hashlib.sha256(content).hexdigest(), filename, sheet or None, max_bytes, limits)
+    key = (hashlib.sha256(content).hexdigest(), filename, sheet or None, max_bytes, limits, header_row)
     with _RECENT_LOCK:
         if key in _RECENT:
             _RECENT.move_to_end(key)
             return _RECENT[key]
-    table = _read_table(content, filename, limits=limits, sheet=sheet, deadline=_Deadline(limits.max_seconds))
+    table = _read_table(
+        content, filename, limits=limits, sheet=sheet, deadline=_Deadline(limits.max_seconds), header_row=header_row
+    )
     with _RECENT_LOCK:
         _RECENT[key] = table
         while len(_RECENT) > RECENT_TABLES:
@@ -198,7 +201,13 @@ def _too_many_cells(limits: ImportLimits, where: str = "The file") -> ImportRefu
 
 
 def _read_table(
-    content: bytes, filename: str, *, limits: ImportLimits, sheet: str | None, deadline: _Deadline
+    content: bytes,
+    filename: str,
+    *,
+    limits: ImportLimits,
+    sheet: str | None,
+    deadline: _Deadline,
+    header_row: int | None,
 ) -> Table:
     if not content.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
         raise ImportRefused("The file is empty: it has no header row and no submissions.")
@@ -225,7 +234,9 @@ def _read_table(
                 f"This file is named {ext} but it is an Excel workbook. Rename it to .xlsx (or save it as CSV "
                 "from your spreadsheet) and import it again."
             )
-        return _read_xlsx(content, filename, limits=limits, sheet=sheet, deadline=deadline)
+        from importing.workbooks import read_xlsx  # here: it imports this module; CSV callers need not load it
+
+        return read_xlsx(content, filename, limits=limits, sheet=sheet, deadline=deadline, header_row=header_row)
     text, encoding = decode_text(content)
     if ext in XLSX_EXTENSIONS:
         raise ImportRefused(
@@ -234,7 +245,7 @@ def _read_table(
         )
     if sheet not in (None, ""):
         raise ImportRefused("A CSV file has no sheets; choose a sheet only for an Excel workbook.")
-    return _read_csv(text, filename, encoding, limits=limits, deadline=deadline)
+    return _read_csv(text, filename, encoding, limits=limits, deadline=deadline, header_row=header_row)
 
 
 def decode_text(content: bytes) -> tuple[str, str]:
@@ -243,11 +254,14 @@ def decode_text(content: bytes) -> tuple[str, str]:
         "This file does not look like a spreadsheet: it contains binary data. Import a CSV file or an Excel "
         "workbook (.xlsx)."
     )
-    if content.startswith(codecs.BOM_UTF16_LE) or content.startswith(codecs.BOM_UTF16_BE):
+    wide = _wide_encoding(content)
+    if wide is not None:
+        codec, encoding = wide
         try:
-            text, encoding = content.decode("utf-16"), "UTF-16"
+            text = content.decode(codec)
         except UnicodeDecodeError:
             raise ImportRefused(garbage) from None
+        text = text.removeprefix("\ufeff")
     elif b"\x00" in content:
         raise ImportRefused(garbage)
     elif content.startswith(codecs.BOM_UTF8):
@@ -284,6 +298,50 @@ def decode_text(content: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),  # before UTF-16's: FF FE 00 00 starts with FF FE
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16"),
+)
+# Text in UTF-16 or UTF-32 without a byte-order mark is recognised by where
+# its zero bytes stand in the first few kilobytes: ASCII-range characters
+# (delimiters, line breaks, digits, most headers) have zero high bytes.
+WIDE_SAMPLE = 8192
+WIDE_SHARE = 0.9
+
+
+def _wide_encoding(content: bytes) -> tuple[str, str] | None:
+    """(codec, name) of UTF-16 or UTF-32 text, with or without a byte-order mark; None otherwise."""
+    for bom, codec, name in _WIDE_BOMS:
+        if content.startswith(bom):
+            return codec, name
+    if b"\x00" not in content[:WIDE_SAMPLE]:
+        return None
+    sample = content[:WIDE_SAMPLE]
+    for width, codec_le, codec_be, name in (
+        (4, "utf-32-le", "utf-32-be", "UTF-32"),
+        (2, "utf-16-le", "utf-16-be", "UTF-16"),
+    ):
+        if len(content) % width or len(sample) < 2 * width:
+            continue
+        sample = sample[: len(sample) - len(sample) % width]
+        units = len(sample) // width
+        # Per position within a code unit: the share of zero bytes.
+        zeros = [sample[i::width].count(0) / units for i in range(width)]
+        if width == 4:
+            little = zeros[2] == 1.0 and zeros[3] == 1.0 and zeros[0] < 0.5
+            big = zeros[0] == 1.0 and zeros[1] == 1.0 and zeros[3] < 0.5
+        else:
+            little = zeros[1] >= WIDE_SHARE and zeros[0] < 0.5
+            big = zeros[0] >= WIDE_SHARE and zeros[1] < 0.5
+        if little:
+            return codec_le, f"{name} (little-endian, no byte-order mark)"
+        if big:
+            return codec_be, f"{name} (big-endian, no byte-order mark)"
+    return None
+
+
 def _pick_delimiter(text: str) -> str:
     sample = text[: 64 * 1024]
     best, best_score = ",", -1.0
@@ -304,7 +362,9 @@ def _pick_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(text: str, filename: str, encoding: str, *, limits: ImportLimits, deadline: _Deadline) -> Table:
+def _read_csv(
+    text: str, filename: str, encoding: str, *, limits: ImportLimits, deadline: _Deadline, header_row: int | None
+) -> Table:
     delimiter = _pick_delimiter(text)
     records: list[tuple[int, list[str]]] = []
     total = 0
@@ -320,7 +380,9 @@ def _read_csv(text: str, filename: str, encoding: str, *, limits: ImportLimits, 
         deadline.check()
     except csv.Error as exc:
         raise ImportRefused(f"The file cannot be read as CSV ({exc}). Save it again from your spreadsheet.") from None
-    return _build_table(records, filename=filename, kind="csv", encoding=encoding, delimiter=delimiter)
+    return _build_table(
+        records, filename=filename, kind="csv", encoding=encoding, delimiter=delimiter, header_row=header_row
+    )
 
 
 def _too_many_rows(where: str = "The file") -> ImportRefused:
@@ -362,157 +424,6 @@ def cell_text(value: object) -> str:
     return text if isinstance(text, str) else str(value)
 
 
-def check_workbook(archive: zipfile.ZipFile, limits: ImportLimits, deadline: _Deadline) -> None:
-    """Refuse a workbook past a bound before openpyxl parses any of it.
-
-    The parts' uncompressed sizes as the archive lists them are added up
-    first; then every part is unpacked in pieces (never whole), counting the
-    bytes it really gives (a listing can lie), and, without parsing the XML,
-    its sheets' cells and rows, the entries of its table of texts, and the
-    elements of the parts openpyxl would parse whole."""
-    budget = UnpackBudget(limits.max_expanded_bytes)
-    try:
-        budget.check_listing(archive.infolist())
-        for info in archive.infolist():
-            _check_part(archive, info, limits, deadline, budget)
-    except ArchiveTooLarge as exc:
-        raise _too_large(int(exc.found), limits) from None
-    except ImportRefused:
-        raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
-        raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
-
-
-def _part_kind(name: str) -> str | None:
-    """What a workbook's part (its lower-case name) is counted for: "sheet"
-    (cells and rows), "strings" (the table of texts), "whole" (a part
-    openpyxl parses whole in a read-only workbook: its elements), or None
-    (others, such as comments or calcChain, it does not read)."""
-    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-        return "sheet"
-    if name.endswith("sharedstrings.xml"):
-        return "strings"
-    if name in ("[content_types].xml", "xl/workbook.xml", "xl/styles.xml") or (
-        name.endswith(".rels") or name.startswith(("docprops/", "xl/chartsheets/"))
-    ):
-        return "whole"
-    return None
-
-
-def _check_part(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ImportLimits, deadline: _Deadline, budget: UnpackBudget
-) -> None:
-    """Unpack one part in pieces (counted by `budget`), refusing it past a bound."""
-    kind = _part_kind(info.filename.lower())
-    cells = rows = entries = elements = 0
-    carry = b""
-    for chunk in budget.chunks(archive, info, _CHUNK):
-        deadline.check()
-        data = carry + chunk
-        # Count up to the last "<": every tag before it is whole.
-        cut = data.rfind(b"<")
-        body, carry = (data, b"") if cut == -1 else (data[:cut], data[cut : cut + 256])
-        if kind == "sheet":
-            cells += len(_CELL_TAG.findall(body))
-            rows += len(_ROW_TAG.findall(body))
-            if cells > limits.max_cells:
-                raise _too_many_cells(limits, "A sheet of this workbook")
-            if rows > MAX_ROWS:
-                raise _too_many_rows("A sheet of this workbook")
-        elif kind == "strings":
-            entries += len(_STRING_TAG.findall(body))
-            if entries > limits.max_cells:
-                raise ImportRefused(
-                    f"The workbook's table of texts holds more than {limits.max_cells:,} entries; the "
-                    f"limit is {limits.max_cells:,} (setting EVIDENCE_IMPORT_MAX_CELLS). Save the sheet "
-                    "you need as CSV, or copy it into a new workbook, and import that."
-                )
-        elif kind == "whole":
-            elements += body.count(b"<") - body.count(b"</") - body.count(b"<?") - body.count(b"<!")
-            if elements > MAX_PART_ELEMENTS:
-                raise ImportRefused(
-                    f"The workbook's part {info.filename} holds more than {MAX_PART_ELEMENTS:,} "
-                    "entries (formatting, names or links), far more than a real workbook. Save the "
-                    "sheet you need as CSV, or copy it into a new workbook, and import that."
-                )
-    # What is left after the last piece is the part's last tag.
-    if kind == "sheet" and len(_CELL_TAG.findall(carry)) + cells > limits.max_cells:
-        raise _too_many_cells(limits, "A sheet of this workbook")
-
-
-def _too_large(n_bytes: int, limits: ImportLimits) -> ImportRefused:
-    return ImportRefused(
-        f"This workbook unpacks to more than {describe_size(limits.max_expanded_bytes)} (at least "
-        f"{describe_size(n_bytes)}); the limit is {describe_size(limits.max_expanded_bytes)} (setting "
-        "EVIDENCE_IMPORT_MAX_EXPANDED_MB). Save the sheet you need as CSV, or copy it into a new workbook, and "
-        "import that."
-    )
-
-
-def _read_xlsx(content: bytes, filename: str, *, limits: ImportLimits, sheet: str | None, deadline: _Deadline) -> Table:
-    import openpyxl  # imported here: CSV-only callers need not load it
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            check_workbook(archive, limits, deadline)
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        if isinstance(exc, ImportRefused):
-            raise
-        raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of error on a damaged workbook
-        raise ImportRefused("This Excel workbook is damaged and cannot be read. Save it again and retry.") from None
-    try:
-        sheets = tuple(workbook.sheetnames)
-        if not sheets:
-            raise ImportRefused("This workbook has no sheets.")
-        chosen = sheet or sheets[0]
-        if chosen not in sheets:
-            raise ImportRefused(
-                f"The workbook has no sheet called \u201c{chosen}\u201d. Its sheets are: "
-                + ", ".join(f"\u201c{s}\u201d" for s in sheets)
-                + ".",
-                sheets=sheets,
-            )
-        worksheet = workbook[chosen]
-        if not hasattr(worksheet, "iter_rows"):
-            raise ImportRefused(
-                f"\u201c{chosen}\u201d is a chart, not a sheet of data. Choose another sheet.", sheets=sheets
-            )
-        worksheet.reset_dimensions()  # some tools write a wrong size; read what is there
-        records: list[tuple[int, list[str]]] = []
-        blank_run = total = 0
-        try:
-            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
-                _check_shape(number, len(values))
-                # Rows are padded to their last cell: count what is really made.
-                total += len(values)
-                if total > limits.max_cells:
-                    raise _too_many_cells(limits, f"The sheet \u201c{chosen}\u201d")
-                deadline.check()
-                cells = [cell_text(v) for v in values]
-                if any(c.strip() for c in cells):
-                    blank_run = 0
-                else:
-                    blank_run += 1
-                    if blank_run > MAX_BLANK_RUN:
-                        break
-                records.append((number, cells))
-        except ImportRefused as exc:
-            raise ImportRefused(str(exc), sheets=sheets) from None
-        except Exception:  # noqa: BLE001 - a damaged sheet fails while it is read, in many ways
-            raise ImportRefused(
-                f"The sheet \u201c{chosen}\u201d of this workbook is damaged and cannot be read.", sheets=sheets
-            ) from None
-    finally:
-        workbook.close()
-    try:
-        return _build_table(records, filename=filename, kind="xlsx", sheet=chosen, sheets=sheets)
-    except ImportRefused as exc:
-        raise ImportRefused(str(exc), sheets=sheets) from None
-
-
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA: how a spreadsheet names a column."""
     letters = ""
@@ -532,11 +443,15 @@ def _build_table(
     delimiter: str | None = None,
     sheet: str | None = None,
     sheets: tuple[str, ...] = (),
+    merges: Sequence[Merge] = (),
+    header_row: int | None = None,
 ) -> Table:
     """The records (row number, cells) read from a file or sheet as a `Table`:
-    the first filled row is the header, then its columns, then the rows under it."""
+    the header row (found, or the one picked), then its columns, then the rows under it."""
     where = f"The sheet \u201c{sheet}\u201d" if sheet else "The file"
-    header_row, raw_headers, body = _split_header(records, where)
+    found = _find_header(records, merges, where, header_row)
+    raw_headers = _expand_merged(records, found.index, merges)
+    header_row, body = found.number, _body_after(records, found.index, where)
     columns, headers = _columns(raw_headers, body)
     rows, blank_rows = _body_rows(body, columns, n_header=len(raw_headers))
     return Table(
@@ -550,6 +465,8 @@ def _build_table(
         delimiter=delimiter,
         sheet=sheet,
         sheets=sheets,
+        header_unsure=found.unsure,
+        header_choices=found.choices,
     )
 
 
@@ -557,23 +474,88 @@ def _blank(cells: list[str]) -> bool:
     return not "".join(cells).strip()
 
 
-def _split_header(
-    records: list[tuple[int, list[str]]], where: str
-) -> tuple[int, list[str], list[tuple[int, list[str]]]]:
-    """(header row number, header cells, the records under it without trailing
-    blank ones); refused if there is no header, or nothing under it."""
-    start = next((i for i, (_, cells) in enumerate(records) if not _blank(cells)), None)
-    if start is None:
+MAX_HEADER_CHOICES = 5  # the first filled rows offered as the header
+
+
+@dataclass(frozen=True)
+class _Header:
+    index: int  # in the records
+    number: int  # as the sheet shows it
+    unsure: bool
+    choices: tuple[int, ...]
+
+
+def _filled(cells: Sequence[str]) -> int:
+    return sum(1 for c in cells if c.strip())
+
+
+def _find_header(
+    records: list[tuple[int, list[str]]], merges: Sequence[Merge], where: str, picked: int | None
+) -> _Header:
+    """The header row: the one picked, or the first filled row, unless that row
+    is a group-header row above the real headers: a first row with a cell
+    merged down into the next row, or with a cell merged across columns and
+    filling at most half the columns the next row fills, is one (sure); a
+    first row as sparse without merged cells (a CSV file has none) probably
+    is one (unsure: the person is asked to confirm)."""
+    filled = [i for i, (_, cells) in enumerate(records) if not _blank(cells)]
+    if not filled:
         raise ImportRefused(f"{where} is empty: it has no header row and no submissions.")
-    header_row, raw_headers = records[start]
-    body = records[start + 1 :]
+    choices = tuple(records[i][0] for i in filled[:MAX_HEADER_CHOICES])
+    if picked is not None:
+        index = next((i for i, (number, _) in enumerate(records) if number == picked), None)
+        if index is None or _blank(records[index][1]):
+            raise ImportRefused(
+                f"Row {picked} of {where.lower().removeprefix('the ')} is empty or beyond its end, so it cannot be "
+                "the header row. Pick the row that holds the column names."
+            )
+        return _Header(index, picked, False, choices)
+    first = filled[0]
+    if len(filled) < 3:  # a header and one row: nothing else can be the header
+        return _Header(first, records[first][0], False, choices)
+    second = filled[1]
+    number, cells = records[first]
+    below = records[second][0]
+    down = any(r1 == number and r2 >= below for r1, _c1, r2, _c2 in merges)
+    across = any(r1 == number and c2 > c1 for r1, c1, _r2, c2 in merges)
+    sparse = _filled(cells) * 2 <= _filled(records[second][1])
+    if down or (across and sparse):
+        return _Header(second, below, False, choices)
+    if sparse:
+        return _Header(second, below, True, choices)
+    return _Header(first, number, False, choices)
+
+
+def _expand_merged(records: list[tuple[int, list[str]]], index: int, merges: Sequence[Merge]) -> list[str]:
+    """The header row's cells, a merged cell's text given to every column it
+    spans (and to a header cell merged with the row above), so that no column
+    under a merged header is left without a name."""
+    number, cells = records[index]
+    headers = list(cells)
+    by_number = dict(records[: index + 1])
+    for r1, c1, r2, c2 in merges:
+        if not r1 <= number <= r2:
+            continue
+        source = by_number.get(r1, [])
+        text = source[c1 - 1] if c1 - 1 < len(source) else ""
+        if c2 > len(headers):
+            headers += [""] * (c2 - len(headers))
+        for column in range(c1 - 1, c2):
+            if not headers[column].strip():
+                headers[column] = text
+    return headers
+
+
+def _body_after(records: list[tuple[int, list[str]]], index: int, where: str) -> list[tuple[int, list[str]]]:
+    """The records under the header, without trailing blank ones; refused if there are none."""
+    body = records[index + 1 :]
     while body and _blank(body[-1][1]):
         body.pop()
     if not body:
         raise ImportRefused(
             f"{where} has a header row but no submissions under it. Fill in at least one row below the header."
         )
-    return header_row, raw_headers, body
+    return body
 
 
 def _columns(raw_headers: list[str], body: list[tuple[int, list[str]]]) -> tuple[list[int], list[str]]:

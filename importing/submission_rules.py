@@ -20,6 +20,7 @@ EMAIL_RE = re.compile(
 REFERENCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 MAX_TITLE = 1000
 MAX_SUMMARY = 100_000
+WHO_FIELDS = ("anonymous", "organisation", "contact_name")  # who a submission is from
 
 
 @dataclass
@@ -57,6 +58,9 @@ class Problem:
     problem: str
     suggestion: str = ""
     severity: str = "error"  # "error" blocks saving; "warning" is shown only
+    # A rule on several fields: the fields it reads. It is reported after those fields' own
+    # problems, and not when one of them already has a problem (that is the row's root fault).
+    depends_on: tuple[str, ...] = ()
 
 
 def check_submission(data: SubmissionInput, config: CallConfig) -> list[Problem]:
@@ -103,7 +107,12 @@ def _identity_problems(data: SubmissionInput) -> list[Problem]:
         problems.append(Problem("contact_email", data.contact_email, "This is not an email address."))
     if not data.anonymous and not (data.organisation or "").strip() and not (data.contact_name or "").strip():
         problems.append(
-            Problem("organisation", "", "Give an organisation or a contact name, or mark the submission anonymous.")
+            Problem(
+                "organisation",
+                "",
+                "Give an organisation or a contact name, or mark the submission anonymous.",
+                depends_on=WHO_FIELDS,
+            )
         )
     return problems
 

@@ -318,7 +318,11 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
     cols[1].metric("Will be updated", counts["updated"])
     cols[2].metric("Unchanged", counts["unchanged"])
     cols[3].metric("Blank rows skipped", counts["skipped_blank"])
-    cols[4].metric("Likely duplicates", counts["likely_duplicates"], help="Flagged for a person to decide.")
+    cols[4].metric(
+        "Likely duplicates",
+        counts["likely_duplicates"],
+        help="Pairs flagged for a person to decide (a row like two others is two), as many as the import flags.",
+    )
     cols[5].metric("Problems", counts["problems"])
     if plan.problems:
         st.error(

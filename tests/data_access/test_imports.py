@@ -275,6 +275,26 @@ def test_an_import_is_refused_when_the_data_changed_since_the_preview(db, call_c
     assert table_contents(db) == before
 
 
+def test_preview_and_result_count_the_same_likely_duplicates(db, call_config):
+    # A row like two stored submissions (one by title and organisation, the other by contact and title) is
+    # two flags: the preview counted rows (1) while the import flagged pairs (2).
+    run_import(
+        db, template_csv([valid_row(1), valid_row(2, title="Evidence number 1", contact_name="Contact X")]), call_config
+    )
+    content = template_csv(
+        [
+            valid_row(3, title="Evidence number 1", organisation="Organisation 1", contact_name="Contact X"),
+            valid_row(4, title="Another", contact_name="Same Person"),
+            valid_row(5, title="another", contact_name="same person", organisation="Elsewhere"),
+        ]
+    )
+    plan = preview(db, content, call_config)
+    result = run_import(db, content, call_config, expected_fingerprint=plan.fingerprint)
+    written = rows(db, select(DuplicateFlag.id).where(DuplicateFlag.import_batch_id == result.batch_id))
+    assert plan.counts["likely_duplicates"] == result.counts["flags"] == len(written) == len(plan.duplicates) == 3
+    assert result.counts["likely_duplicates"] == 3
+
+
 def test_likely_duplicates_are_flagged_for_a_person_and_the_decision_is_logged(db, call_config):
     run_import(db, template_csv([valid_row(1)]), call_config)
     second = template_csv(

@@ -322,3 +322,42 @@ def test_a_mapping_naming_a_column_the_file_lacks(call_config):
     mapping = ColumnMapping({**propose_mapping(table, call_config).columns, "notes": "Office notes"})
     plan = build_plan(table, mapping=mapping, config=call_config)
     assert [p.problem for p in plan.problems] == ["The column “Office notes” chosen for Notes is not in this file."]
+
+
+# --- messages: each row's root fault first; a rule on several fields after them, or not at all -------------
+
+
+def test_a_rule_on_several_fields_is_not_reported_when_one_of_them_has_its_own_fault(call_config):
+    # "perhaps" cannot be read as yes or no, so the row is not known to be anonymous: that fault explains
+    # the missing organisation and contact name, and is the only one shown.
+    row = valid_row(2, organisation="", contact_name="", anonymous="perhaps")
+    plan = plan_for(template_csv([valid_row(1), row]), call_config)
+    assert [(p.row, p.column) for p in plan.problems] == [(3, "anonymous")], problems_of(plan)
+    assert "Write yes or no" in plan.problems[0].problem
+
+
+def test_a_row_out_of_line_shows_that_fault_only_not_the_rules_it_breaks_by_being_out_of_line(call_config):
+    # An unquoted comma in the organisation cell shifts the row: the organisation column then holds the
+    # contact's name, and so on; the root fault is the extra cell, said first, and nothing blames "organisation".
+    content = (
+        b"title,summary,themes,anonymous,organisation\r\nt,s,sources_of_harm,no,Org\r\nu,s,sources_of_harm,,,Smith\r\n"
+    )
+    plan = plan_for(content, call_config)
+    assert [(p.row, p.problem.split(" beyond")[0]) for p in plan.problems] == [(3, "This row has 1 filled cell")]
+
+
+def test_a_rule_on_several_fields_comes_after_the_rows_other_faults(call_config):
+    row = valid_row(1, organisation="", contact_name="", contact_email="bad", title="", reference="has spaces")
+    plan = plan_for(template_csv([row]), call_config)
+    words = [p.problem for p in plan.problems]
+    assert len(words) == 4, words
+    assert words[-1].startswith("Give an organisation or a contact name")
+    assert {w.split(" ")[0] for w in words[:-1]} == {"A", "This"}  # title, reference, email: their own faults
+
+
+def test_a_rule_on_fields_without_a_column_is_said_once_for_the_file(call_config):
+    content = csv_bytes(["title", "summary", "themes"], [["t", "s", "sources_of_harm"], ["u", "s", "sources_of_harm"]])
+    plan = plan_for(content, call_config)
+    assert [(p.row, p.column) for p in plan.problems] == [(None, "Organisation / Contact name")], problems_of(plan)
+    assert "rows 2, 3" in plan.problems[0].problem
+    assert "No column of the file is chosen for Organisation, Contact name or Anonymous" in plan.problems[0].problem

@@ -8,7 +8,7 @@ import pytest
 
 from importing import ImportRefused, read_table
 from importing.reading import cell_text, column_letter
-from tests.support.spreadsheets import csv_bytes, xlsx_bytes
+from tests.support.spreadsheets import csv_bytes, xlsx_bytes, xlsx_workbook
 
 MB = 1024 * 1024
 HEADERS = ["title", "summary", "themes"]
@@ -47,6 +47,29 @@ def test_a_file_mixing_utf8_and_windows_1252_is_refused_rather_than_garbled():
 def test_utf16_with_bom_is_read():
     table = read(csv_bytes(HEADERS, [[TEXT, "s", "1"]], encoding="utf-16"))
     assert table.rows[0].cells[0] == TEXT
+
+
+@pytest.mark.parametrize(
+    ("codec", "expected"),
+    [
+        ("utf-16-le", "UTF-16 (little-endian, no byte-order mark)"),
+        ("utf-16-be", "UTF-16 (big-endian, no byte-order mark)"),
+        ("utf-32-le", "UTF-32 (little-endian, no byte-order mark)"),
+        ("utf-32-be", "UTF-32 (big-endian, no byte-order mark)"),
+        ("utf-32", "UTF-32"),  # with a byte-order mark (FF FE 00 00 also starts UTF-16's)
+    ],
+)
+def test_utf16_and_utf32_without_a_byte_order_mark_are_read(codec, expected):
+    table = read(csv_bytes(HEADERS, [[TEXT, "s", "1"], ["second", "s", "2"]], encoding=codec))
+    assert table.encoding == expected
+    assert table.headers == tuple(HEADERS)
+    assert [r.cells for r in table.rows] == [(TEXT, "s", "1"), ("second", "s", "2")]
+
+
+def test_odd_length_text_with_zero_bytes_is_still_binary_data():
+    content = "title,summary,themes\r\nt,s,1\r\n".encode("utf-16-le") + b"\x01"
+    with pytest.raises(ImportRefused, match="binary data"):
+        read(content)
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
@@ -105,18 +128,74 @@ def test_xlsx_first_sheet_by_default_and_any_sheet_by_name():
     assert second.blank_rows == 1
 
 
-def test_xlsx_formulas_are_read_as_typed_never_evaluated():
-    import io
+def test_xlsx_formula_cells_give_their_saved_result_never_their_text():
+    content = xlsx_workbook(
+        [HEADERS, [None, "s", None], ["t", "s", "1"]],
+        formulas={"A2": 'UPPER("t")&" report"', "C2": "1+0", "C3": "C2"},
+        saved={"A2": ("str", "T report"), "C2": ("n", "1")},
+    )
+    with pytest.raises(ImportRefused) as refused:  # C3 has no saved result
+        read(content, "f.xlsx")
+    assert "Responses!C3" in str(refused.value) and "Responses!A2" not in str(refused.value)
+    content = xlsx_workbook(
+        [HEADERS, [None, "s", None]],
+        formulas={"A2": 'UPPER("t")&" report"', "C2": "1+0"},
+        saved={"A2": ("str", "T report"), "C2": ("n", "1")},
+    )
+    assert read(content, "f.xlsx").rows[0].cells == ("T report", "s", "1")
 
-    from openpyxl import Workbook
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(HEADERS)
-    sheet.append(["=SUM(A1:A3)", "s", "1"])  # a real formula cell
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    assert read(buffer.getvalue(), "f.xlsx").rows[0].cells[0] == "=SUM(A1:A3)"
+def test_xlsx_formulas_without_a_saved_result_or_with_an_error_are_refused_naming_the_cells():
+    rows = [HEADERS, [None, "s", "1"], ["t", None, "1"], ["u", "s", "1"]]
+    content = xlsx_workbook(
+        rows, formulas={"A2": "SUM(A1:A3)", "B3": "B2", "C4": "1/0"}, saved={"C4": ("e", "#DIV/0!")}
+    )
+    with pytest.raises(ImportRefused) as refused:
+        read(content, "f.xlsx")
+    message = str(refused.value)
+    assert "Responses!A2, Responses!B3, Responses!C4" in message
+    assert "never imported as text" in message and "SUM" not in message
+
+
+def test_a_group_header_row_of_merged_cells_above_the_headers_is_found():
+    # Microsoft-Forms-like: row 1 groups the questions (merged across), row 2 holds the real headers; the
+    # reference is merged down over both rows.
+    rows = [
+        ["Reference", "About the evidence", None, None, "About you"],
+        [None, "title", "summary", "themes", "Name"],
+        ["CFE-1", "t", "s", "1", "Ann"],
+        ["CFE-2", "u", "s", "2", "Bob"],
+    ]
+    content = xlsx_workbook(rows, merges=["B1:D1", "A1:A2"])
+    table = read(content, "f.xlsx")
+    assert table.headers == ("Reference", "title", "summary", "themes", "Name")
+    assert (table.header_row, table.header_unsure) == (2, False)
+    assert [r.number for r in table.rows] == [3, 4]
+    assert table.rows[0].cells == ("CFE-1", "t", "s", "1", "Ann")
+
+
+def test_a_merged_header_cell_names_every_column_it_spans():
+    rows = [["title", "summary", "Themes", None], ["t", "s", "1", "2"], ["u", "s", "2", ""]]
+    table = read(xlsx_workbook(rows, merges=["C1:D1"]), "f.xlsx")
+    assert table.headers == ("title", "summary", "Themes", "Themes (column D)")
+    assert [r.cells[3] for r in table.rows] == ["2", ""]
+
+
+def test_a_sparse_first_row_is_guessed_as_a_group_header_and_the_person_can_pick_the_header_row():
+    content = b"About the evidence,,,About you\r\ntitle,summary,themes,Name\r\nt,s,1,Ann\r\nu,s,2,Bob\r\n"
+    table = read(content)
+    assert (table.header_row, table.header_unsure, table.headers) == (2, True, ("title", "summary", "themes", "Name"))
+    assert table.header_choices == (1, 2, 3, 4)
+    picked = read(content, header_row=1)
+    assert (picked.header_row, picked.header_unsure) == (1, False)
+    assert picked.headers[0] == "About the evidence" and len(picked.rows) == 3
+    with pytest.raises(ImportRefused, match="Row 9 of file is empty or beyond its end"):
+        read(content, header_row=9)
+
+
+def test_a_full_first_row_stays_the_header():
+    table = read(csv_bytes(HEADERS, [["t", "s", "1"], ["u", "s", "2"]]))
+    assert (table.header_row, table.header_unsure) == (1, False)
 
 
 def test_workbook_cells_become_the_text_a_person_sees():

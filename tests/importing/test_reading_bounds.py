@@ -152,7 +152,7 @@ def test_a_real_form_export_sized_workbook_is_read_within_the_default_bounds():
 
 
 def test_a_styles_part_with_too_many_entries_is_refused_before_openpyxl_parses_it_whole(tmp_path):
-    from importing.reading import MAX_PART_ELEMENTS
+    from importing.workbooks import MAX_PART_ELEMENTS
 
     small = zipfile.ZipFile(io.BytesIO(hostile_xlsx.styled_empty_cells(1, 1)))
     buffer = io.BytesIO()

@@ -84,6 +84,31 @@ def test_upload_map_fix_a_value_preview_and_import(db, db_url, admin):
     assert actors == {admin.username}
 
 
+def test_a_group_heading_row_above_the_headers_is_shown_and_the_header_row_can_be_picked(db, db_url, admin):
+    rows = [valid_row(1), valid_row(2)]
+    content = b"About the evidence,,,,About you\r\n" + template_csv(rows)
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, content)
+    assert not at.exception, at.exception
+    assert any("looks like a row of group headings" in w.value for w in at.warning)
+    header = selectbox(at, "Header row (the row that holds the column names)")
+    assert (header.value, header.options[:3]) == (2, ["1", "2", "3"])
+    header.set_value(1)  # the person's pick is read: row 1 as the header leaves the template's columns unmapped
+    rerun(at, db_url)
+    assert selectbox(at, "Column A goes to").value != "title"
+    selectbox(at, "Header row (the row that holds the column names)").set_value(2)
+    rerun(at, db_url)
+    assert selectbox(at, "Column A goes to").value == "title"
+    at.button(key="import.preview_button").click()
+    rerun(at, db_url)
+    assert not at.error, [e.value for e in at.error]
+    at.button(key="import.confirm").click()
+    rerun(at, db_url)
+    assert any("2 added" in s.value for s in at.success)
+    with db.read() as session:
+        assert sorted(session.scalars(select(Submission.title))) == ["Evidence number 1", "Evidence number 2"]
+
+
 def test_a_column_can_be_left_out_and_a_saved_mapping_is_offered_next_time(db, db_url, admin):
     at = run_app(db_url, admin, page=PAGE)
     content = template_csv([valid_row(1, notes="Private")])

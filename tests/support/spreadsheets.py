@@ -127,3 +127,52 @@ def valid_row(n: int = 1, **overrides: str) -> dict[str, str]:
     }
     row.update(overrides)
     return row
+
+
+def xlsx_workbook(
+    rows: Sequence[Sequence[object]],
+    *,
+    title: str = "Responses",
+    merges: Sequence[str] = (),
+    formulas: dict[str, str] | None = None,
+    saved: dict[str, tuple[str, str]] | None = None,
+) -> bytes:
+    """A one-sheet workbook as a form tool or a spreadsheet saves it: `merges`
+    ("A1:C1"), real formula cells (`formulas`: "B7" -> "SUM(A1:A3)"), and the
+    results a spreadsheet saves with them (`saved`: "B7" -> (type, value),
+    type "n" for a number, "str" for text, "e" for an error). openpyxl saves
+    no results, so they are written into the sheet's XML afterwards."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                sheet.cell(row=r, column=c, value=value).data_type = "s" if isinstance(value, str) else "n"
+    for coordinate, formula in (formulas or {}).items():
+        sheet[coordinate] = f"={formula}"
+    for cells in merges:
+        sheet.merge_cells(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    if not saved:
+        return buffer.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                for coordinate, (kind, value) in saved.items():
+                    data, n = re.subn(
+                        rf'<c r="{coordinate}"( [^>]*)?><f>(.*?)</f><v\s*/?>(</v>)?'.encode(),
+                        rf'<c r="{coordinate}" t="{kind}"><f>\2</f><v>{value}</v>'.encode(),
+                        data,
+                    )
+                    assert n == 1, coordinate
+            target.writestr(info, data)
+    return out.getvalue()
