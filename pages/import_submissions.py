@@ -54,7 +54,7 @@ st.subheader("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
 key = f"import.map.{file_key}.{ui.digest(table.sheet, table.header_row, start)}"
 mapping, mapping_problems = ui.mapping_editor(table, base, key)
-ui.value_editor(table, mapping, base, config, key)
+ui.value_editor(table, mapping, base, config, key, viewer=viewer)
 steps.save_mapping_form(db, viewer, mapping, start=start, round_=round_, disabled=bool(mapping_problems))
 for problem in mapping_problems:
     st.error(problem, icon=":material/error:")
