@@ -1,7 +1,9 @@
 """The panel's discussion in a real browser, on a fresh copy of the demo call:
 two reviewers who both submitted their review of the same submission talk in
 its thread (A posts, B sees it and replies, A sees the reply after a reload),
-and the admin reads both posts with the reviewers' names.
+and the admin reads both posts with the reviewers' names, then records the panel's
+decision beside the thread (shortlisted, with a reason): the admin sees it as text,
+the reviewers see no decision.
 
 Each actor has a browser of their own (a context: their own cookie) and a
 helper per step, so that a further step (the admin records a decision) can be
@@ -9,6 +11,7 @@ appended as one more function of the admin's."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -16,6 +19,7 @@ import pytest
 from sqlalchemy import select
 
 from access.visibility import Viewer
+from data_access import decisions
 from data_access import discussion as disc
 from data_access.db import Database
 from data_access.models import Assignment, ConflictOfInterest, DiscussionPost, Review, Submission, User
@@ -29,6 +33,7 @@ from tests.support.stream_client import open_stream, run_page
 
 BOX = "Your post to the panel"
 FIRST = "A: the evidence on <b>recruitment</b> is **thin**; is the sample named?"
+REASON = "Strong **survivor** input <i>and</i> a named sample: shortlist it."
 REPLY = "B: agreed on the sample [see](javascript:alert(1)); the survivor input is strong."
 
 
@@ -120,6 +125,22 @@ def post_cards(actor: Actor) -> list[str]:
     )
 
 
+def _admin(s) -> Viewer:
+    user = s.scalar(select(User).where(User.username == "admin"))
+    return Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role)
+
+
+def record_decision(actor: Actor, reference: str, label: str, reason: str) -> None:
+    """The admin's decision in the panel beside the thread (`ui.decisions.decision_panel`)."""
+    page = actor.page
+    group = page.locator('[data-testid="stRadio"]').filter(has_text="The panel's decision")
+    group.locator("label").filter(has_text=re.compile(f"^{re.escape(label)}$")).click()
+    page.get_by_role("textbox", name="Reason (required)").fill(reason)
+    page.get_by_role("button", name="Record the decision").click()
+    page.get_by_text(f"Recorded: {reference} {label.lower()}.").wait_for()
+    wait_idle(page)
+
+
 def picture(actor: Actor, name: str) -> None:
     """A screenshot with the thread in view (the app scrolls inside its main area)."""
     actor.page.get_by_role("heading", name="Discussion", exact=True).scroll_into_view_if_needed()
@@ -162,6 +183,21 @@ def test_two_reviewers_discuss_and_the_admin_reads_both_with_names(served, brows
     assert post_cards(admin) == [f"{a_name} | {FIRST}", f"{b_name} | {REPLY}"]
     picture(admin, "discussion-4-admin-reads-both")
     admin.page.get_by_label(BOX).wait_for()  # the admin may post too
+
+    record_decision(admin, reference, "Shortlisted", REASON)
+    shown = admin.page.get_by_text(f"Reason: {REASON}", exact=False)
+    shown.wait_for()
+    assert "Panel's decision: Shortlisted (by admin" in shown.inner_text()
+    assert admin.page.locator("i").filter(has_text="and").count() == 0  # the reason stayed text
+    with db.read() as s:
+        sub_id = s.scalar(select(Submission.id).where(Submission.reference == reference))
+        now = decisions.current_decision(s, viewer=_admin(s), submission_id=sub_id)
+    assert now is not None and (now.decision, now.reason, now.decided_by) == ("shortlisted", REASON, "admin")
+    picture(admin, "discussion-5-admin-records-the-decision")
+
+    reload(a)  # a reviewer sees the thread, never the panel's decision
+    assert a.page.get_by_text("Panel's decision").count() == 0
+    assert a.page.get_by_text(REASON, exact=False).count() == 0
 
 
 def _widget_id(run, kind: str, label: str) -> str:
