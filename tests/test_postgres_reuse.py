@@ -29,7 +29,7 @@ def _databases(cluster: PostgresCluster) -> set[str]:
 
 def test_a_database_given_back_is_the_templates_again_for_the_next_test(pg_cluster, call_config):
     template = _rows(pg_cluster, TEMPLATE)
-    name = pg_cluster.borrow_database()
+    name = pg_cluster.create_database()  # a fresh copy, as borrow_database makes when no test gave one back
     db = Database(pg_cluster.url(name))
     with db.write() as s:
         make_user(s, role="admin")
