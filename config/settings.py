@@ -321,6 +321,9 @@ class Settings(BaseSettings):
         "links in messages are made. Empty means messages with links cannot be made.",
     )
 
+    # How long a file made at a download button's click stays at its URL (docs/settings.md; ui.downloads)
+    download_lifetime_seconds: PositiveFloat = Field(30.0, validation_alias="EVIDENCE_DOWNLOAD_LIFETIME_SECONDS")
+
     # How long a one-time link to set a password works (docs/settings.md; data_access.tokens)
     invitation_link_days: PositiveFloat = Field(7.0, validation_alias="EVIDENCE_INVITATION_LINK_DAYS")
     reset_link_minutes: PositiveInt = Field(60, validation_alias="EVIDENCE_RESET_LINK_MINUTES")

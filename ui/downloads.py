@@ -13,7 +13,7 @@ gate (`ui.streamlit_adapter.restrict_media`) serves a file made here only to a
 request carrying the sign-in cookie of the session it was made for. Streamlit
 keeps a file made this way, referenced by no session, until two script runs
 of any session have ended. So each file made here is also dropped by this
-module after `LIFETIME_SECONDS`, and at once when its session signs out or is
+module after its lifetime (the setting `download_lifetime_seconds`, 30 seconds), and at once when its session signs out or is
 ended (`forget_session`, from `ui.auth`). What this needs of Streamlit's media
 file manager goes through `ui.streamlit_adapter` (`media_file_manager`,
 `media_file_id`, `drop_media_file`); `tests/ui/test_downloads.py` pins that
@@ -30,9 +30,9 @@ from typing import Any
 
 import streamlit as st
 
+from ui import context
 from ui import streamlit_adapter as adapter
 
-LIFETIME_SECONDS = 30.0  # the browser fetches a file within moments of the click
 IMAGE_MAX_WIDTH = 1460  # Streamlit re-encodes a wider picture (image_utils.MAXIMUM_CONTENT_WIDTH)
 
 
@@ -63,11 +63,12 @@ def button(
     """
     session_id = adapter.session_id() or ""
     manager = adapter.media_file_manager()
+    lifetime = context.settings().download_lifetime_seconds  # the browser fetches the file within moments
 
     def deliver() -> bytes:
         content = build()
         if manager is not None:
-            remember(manager, session_id, adapter.media_file_id(content, mime, file_name))
+            remember(manager, session_id, adapter.media_file_id(content, mime, file_name), lifetime)
         return content
 
     st.download_button(label, deliver, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
@@ -92,9 +93,8 @@ def image(png: bytes, *, caption: str | None = None, still_allowed: Callable[[],
     st.image(png, caption=caption, width="stretch", output_format="PNG")
 
 
-def remember(manager: Any, session_id: str, file_id: str) -> None:
-    """A file made for `session_id`: drop it after `LIFETIME_SECONDS` or when the session ends."""
-    lifetime = LIFETIME_SECONDS
+def remember(manager: Any, session_id: str, file_id: str, lifetime: float) -> None:
+    """A file made for `session_id`: drop it after `lifetime` seconds or when the session ends."""
     adapter.restrict_media(file_id, session_id)
     with _lock:
         served = _served.setdefault(file_id, _Served(manager))

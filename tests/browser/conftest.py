@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from tests.conftest import ROOT, unavailable
 from tests.support.accounts import give_test_passwords
 from tests.support.browser import Watched, wait_idle
 from tests.support.live import LiveServer
+from tests.support.postgres import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -89,15 +90,29 @@ def demo_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @contextlib.contextmanager
-def own_demo_server(folder: Path) -> Iterator[tuple[LiveServer, Database]]:
+def own_demo_server(
+    folder: Path,
+    *,
+    prepare: Callable[[Database, str], None] | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[tuple[LiveServer, Database]]:
     """A server of its own on a fresh demo call in `folder`, for a module
-    whose changes must reach no other test's data."""
+    whose changes must reach no other test's data. With `prepare`, the server's
+    address is known beforehand (its EVIDENCE_PUBLIC_URL, from which message
+    links are made) and `prepare(db, address)` readies the call before it starts."""
     db = demo_database(folder / "demo.db")
-    server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder)
     try:
-        yield server, db
+        port, env = None, dict(extra_env or {})
+        if prepare is not None:
+            port = free_port()
+            env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+            prepare(db, env["EVIDENCE_PUBLIC_URL"])
+        server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder, extra_env=env, port=port)
+        try:
+            yield server, db
+        finally:
+            server.stop()
     finally:
-        server.stop()
         db.dispose()
 
 

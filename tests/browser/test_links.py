@@ -12,6 +12,7 @@ Submissions page with that submission's detail.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,7 +25,7 @@ from tests.browser.conftest import demo_database, screenshot
 from tests.browser.test_coverage import CELL_POSITION, open_coverage
 from tests.factories import make_submission
 from tests.support.accounts import password_of
-from tests.support.browser import go_to, sign_in, wait_idle
+from tests.support.browser import go_to, sign_in, wait_idle, wait_loaded
 from tests.support.live import LiveServer
 
 REFERENCE = "CFE-LINKS"
@@ -66,7 +67,7 @@ def test_an_https_link_opens_in_a_new_tab_without_opener_and_nothing_is_fetched_
         page.goto(f"{linked.url}/submissions?submission={REFERENCE}")
         page.get_by_text(f"Submission {REFERENCE}").wait_for()
         wait_idle(page)
-        page.wait_for_timeout(500)  # time for anything the page would load
+        wait_loaded(page)  # everything the page would load has been asked for
         screenshot(page, "office-submission-links")
 
         anchors = page.locator("a[data-evidence-link]")
@@ -88,7 +89,11 @@ def test_an_https_link_opens_in_a_new_tab_without_opener_and_nothing_is_fetched_
             link.click()
         tab = opened.value
         tab.wait_for_load_state("commit")
-        page.wait_for_timeout(500)
+        deadline = time.monotonic() + 10
+        while not asked:  # the route notes the request as it is made
+            assert time.monotonic() < deadline, "the click asked nothing of the link's host"
+            page.wait_for_timeout(50)
+        wait_loaded(tab)  # and the tab has come to rest: nothing more (no icon) is asked of the host
         assert [a["url"] for a in asked] == [GOOD]  # asked only now, and only by the click
         assert asked[0]["referer"] is None  # noreferrer
         assert tab.evaluate("window.opener") is None  # noopener

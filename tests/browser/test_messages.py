@@ -54,7 +54,6 @@ from tests.support.browser import choose, go_to, nav_links, sign_in, wait_idle
 from tests.support.live import LiveServer
 from tests.support.postgres import free_port
 from tests.support.smtp import SmtpServer
-from ui.downloads import LIFETIME_SECONDS
 from ui.guard import wrong_role_message
 from ui.outbox_views import STATUS_WORDS
 
@@ -72,6 +71,9 @@ SERIOUS = {"serious", "critical"}
 # heading, a div, straight inside its <ul>: axe's "list" and "listitem"), the same on every page; the
 # check covers everything else: the page itself, the sidebar's other parts and the header.
 NAVIGATION = '[data-testid="stSidebarNavItems"]'
+# How long the offline server keeps a file made at a click at its URL (the production value, 30 s, is
+# tests/config/test_settings.py's): long enough for the checks made within it, short enough not to wait.
+LIFETIME_SECONDS = 6.0
 
 
 @dataclass
@@ -113,12 +115,15 @@ def queue_hostile(db: Database) -> int:
         return record.id
 
 
-def _site(tmp_path_factory: pytest.TempPathFactory, name: str, *, with_smtp: bool) -> Iterator[Site]:
+def _site(
+    tmp_path_factory: pytest.TempPathFactory, name: str, *, with_smtp: bool, env: dict[str, str] | None = None
+) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp(name)
     db = demo_database(folder / "demo.db")
     hostile_id = queue_hostile(db)
     port = free_port()
-    env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", "EVIDENCE_SMTP_HOST": ""}  # empty: not set
+    # EVIDENCE_SMTP_HOST empty: not set
+    env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", "EVIDENCE_SMTP_HOST": "", **(env or {})}
     smtp = SmtpServer.start() if with_smtp else None
     if smtp is not None:
         env |= {
@@ -147,8 +152,10 @@ def mailing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """A server of its own with no SMTP server set, as in demo mode."""
-    yield from _site(tmp_path_factory, "messages-offline", with_smtp=False)
+    """A server of its own with no SMTP server set, as in demo mode (a download's URL lives
+    `LIFETIME_SECONDS`)."""
+    env = {"EVIDENCE_DOWNLOAD_LIFETIME_SECONDS": str(LIFETIME_SECONDS)}
+    yield from _site(tmp_path_factory, "messages-offline", with_smtp=False, env=env)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -436,8 +443,20 @@ def test_without_a_mail_server_the_queued_messages_download_and_the_link_dies(pa
     queued = {i: m for i, m in rows(site.db).items() if m.status == "queued"}
     assert site.hostile_id in queued
 
-    # The .eml files: one per queued message, each a message the email package reads.
-    content, name, clicked = download(page, zip_label)
+    # The same admin's other session, signed in before the click, so that its check falls in the click's window.
+    other = chromium.new_context()
+    try:
+        sign_in(other.new_page(), site.server.url, "admin", password_of("admin"))
+        # The .eml files: one per queued message, each a message the email package reads.
+        content, name, clicked = download(page, zip_label)
+        [url] = {r for r in requests if FILE_URL.search(r)}
+        own = page.context.request.get(url)
+        assert (own.status, own.body()) == (200, content)  # this browser, within the click's window
+        assert plain_get(url) == 404  # nobody without the sign-in
+        assert other.request.get(url).status == 404  # nor the same admin's other session
+        assert page.context.request.get(url).status == 200  # while the file was still served to this one
+    finally:
+        other.close()
     assert name.startswith("outbox-queued-") and name.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         assert archive.testzip() is None
@@ -448,17 +467,6 @@ def test_without_a_mail_server_the_queued_messages_download_and_the_link_dies(pa
     [hostile] = [m for m in mails if m["To"] == HOSTILE_TO]
     assert hostile["Subject"] == queued[site.hostile_id].subject
     assert HOSTILE_NAME in hostile.get_body(preferencelist=("plain",)).get_content()
-    [url] = {r for r in requests if FILE_URL.search(r)}
-    own = page.context.request.get(url)
-    assert (own.status, own.body()) == (200, content)  # this browser, within the click's window
-    assert plain_get(url) == 404  # nobody without the sign-in
-    other = chromium.new_context()
-    try:
-        other_page = other.new_page()
-        sign_in(other_page, site.server.url, "admin", password_of("admin"))
-        assert other.request.get(url).status == 404  # nor the same admin's other session
-    finally:
-        other.close()
 
     # The mail-merge CSV: one row per queued message, every cell formula-safe.
     content, name, _ = download(page, csv_label)

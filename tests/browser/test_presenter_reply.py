@@ -7,7 +7,6 @@ once, and the link then works no more."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -15,67 +14,29 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from access.visibility import Viewer
-from config import load_call_config
 from data_access import invitations as inv
-from data_access import signoff
 from data_access.db import Database
-from data_access.models import LineUp, LineUpMember, Submission, User, utcnow
-from tests.browser.conftest import demo_database, screenshot
-from tests.data_access.test_delivery import mail_settings
+from data_access.models import LineUp
+from tests.browser.conftest import own_demo_server, screenshot
 from tests.support.browser import wait_idle
+from tests.support.line_ups import invited_line_up
 from tests.support.live import LiveServer
-from tests.support.postgres import free_port
 from tests.test_manage import manage
 
-
-def _viewer(session, role: str) -> Viewer:
-    user = session.scalars(select(User).where(User.role == role, User.active.is_(True)).order_by(User.id)).first()
-    return Viewer(user.id, user.username, user.name, user.role)
+LINE_UP = "Browser line-up"
 
 
 @pytest.fixture(scope="module")
 def replying(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database, str, list[str]]]:
+    """A server of its own whose demo call has a signed-off line-up of two presenters, invited (queued)."""
     folder = tmp_path_factory.mktemp("reply")
-    db = demo_database(folder / "demo.db")
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{folder / 'demo.db'}"
-    with db.write() as s:
-        admin, office = _viewer(s, "admin"), _viewer(s, "office")
-        subs = list(
-            s.scalars(
-                select(Submission)
-                .where(Submission.anonymous.is_(False), Submission.contact_email.is_not(None))
-                .order_by(Submission.id)
-                .limit(2)
-            )
-        )
-        line_up = LineUp(name="Browser line-up", rules={}, objective=1.0, notes="", created_by=admin.username)
-        line_up.members = [
-            LineUpMember(submission_id=sub.id, format="in_person", position=i + 1, pinned=False)
-            for i, sub in enumerate(subs)
-        ]
-        s.add(line_up)
-        s.flush()
-        line_up_id, references = line_up.id, [sub.reference for sub in subs]
-    with db.write() as s:
-        signoff.sign_off(s, viewer=office, line_up_id=line_up_id, expected_version=1)
-    with db.write() as s:
-        inv.invite_all(
-            s,
-            viewer=admin,
-            line_up_id=line_up_id,
-            reply_by=(utcnow() + dt.timedelta(days=10)).date(),
-            settings=mail_settings(None, EVIDENCE_PUBLIC_URL=public),
-            config=load_call_config(),
-        )
-    server = LiveServer.start(url, folder, extra_env={"EVIDENCE_PUBLIC_URL": public}, port=port)
-    try:
-        yield server, db, url, references
-    finally:
-        server.stop()
-        db.dispose()
+    references: list[str] = []
+
+    def prepare(db: Database, public_url: str) -> None:
+        references.extend(invited_line_up(db, LINE_UP, public_url)[1])
+
+    with own_demo_server(folder, prepare=prepare) as (server, db):
+        yield server, db, f"sqlite:///{folder / 'demo.db'}", references
 
 
 def test_a_presenter_opens_the_mailed_link_signed_out_and_replies_once(page, replying, smtp_server):
@@ -122,4 +83,4 @@ def test_a_presenter_opens_the_mailed_link_signed_out_and_replies_once(page, rep
 
 
 def _line_up(s) -> int:
-    return s.scalar(select(LineUp.id).where(LineUp.name == "Browser line-up"))
+    return s.scalar(select(LineUp.id).where(LineUp.name == LINE_UP))

@@ -30,22 +30,20 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from access.visibility import Viewer
 from config import load_call_config
 from data_access import invitations as inv
 from data_access import lineups as lineups_da
 from data_access import signoff
-from data_access import users as users_da
 from data_access.db import Database
 from data_access.models import PresenterInvitation, ProgrammeSession, Submission, SubmissionCode, utcnow
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
-from tests.browser.conftest import demo_database, screenshot
+from tests.browser.conftest import own_demo_server, screenshot
 from tests.conftest import ROOT
 from tests.support import icalendar_parser as ical
 from tests.support.accounts import password_of
 from tests.support.browser import choose, go_to, nav_links, sign_in, sign_out, wait_idle
+from tests.support.line_ups import viewer_named
 from tests.support.live import LiveServer
-from tests.support.postgres import free_port
 from tests.support.smtp import SmtpServer
 from ui.navigation import pages_for
 from ui.presenter_reply import CHOICE_LABELS
@@ -69,38 +67,35 @@ class Loop:
     members: dict[str, str]  # reference -> the format the line-up gives it
 
 
-def _viewer(session, username: str) -> Viewer:
-    user = users_da.get_user_by_username(session, username)
-    return Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role)
-
-
 @pytest.fixture(scope="module")
 def loop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loop]:
     """A server of its own, with a real SMTP server set, on a demo call with a saved line-up (the call's
     rules, solved as the Selection page solves them), not yet signed off."""
-    folder = tmp_path_factory.mktemp("programme-loop")
-    db = demo_database(folder / "demo.db")
-    config = load_call_config()
-    with db.write() as s:
-        scores = lineups_da.current_scores(s, config=config)
-        labels = labels_from_config(config)
-        rules = SelectionRules.from_config(config)
-        result = select_presenters(lineups_da.candidate_frame(s, scores=scores), rules, labels=labels, explain=False)
-        assert result.feasible, result.blockers
-        record = lineups_da.save_line_up(
-            s, viewer=_viewer(s, "admin"), name=LINE_UP, result=result, scores=scores, labels=labels
-        )
-        members = {m.reference: m.format for m in record.members}
+    saved: list[tuple[int, dict[str, str]]] = []
+
+    def prepare(db: Database, _public_url: str) -> None:
+        config = load_call_config()
+        with db.write() as s:
+            scores = lineups_da.current_scores(s, config=config)
+            labels = labels_from_config(config)
+            rules = SelectionRules.from_config(config)
+            result = select_presenters(
+                lineups_da.candidate_frame(s, scores=scores), rules, labels=labels, explain=False
+            )
+            assert result.feasible, result.blockers
+            record = lineups_da.save_line_up(
+                s, viewer=viewer_named(s, "admin"), name=LINE_UP, result=result, scores=scores, labels=labels
+            )
+            saved.append((record.id, {m.reference: m.format for m in record.members}))
+
     smtp = SmtpServer.start()
-    port = free_port()
-    env = {"EVIDENCE_PUBLIC_URL": f"http://127.0.0.1:{port}", **smtp.environ(MAIL_FROM)}
-    server = LiveServer.start(f"sqlite:///{folder / 'demo.db'}", folder, extra_env=env, port=port)
     try:
-        yield Loop(server, db, smtp, record.id, members)
+        folder = tmp_path_factory.mktemp("programme-loop")
+        with own_demo_server(folder, prepare=prepare, extra_env=smtp.environ(MAIL_FROM)) as (server, db):
+            [(line_up_id, members)] = saved
+            yield Loop(server, db, smtp, line_up_id, members)
     finally:
-        server.stop()
         smtp.stop()
-        db.dispose()
 
 
 # --- helpers ---------------------------------------------------------------------------------------

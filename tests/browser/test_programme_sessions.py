@@ -12,76 +12,43 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from config import load_call_config
 from data_access import invitations as inv
 from data_access import placements as pl
 from data_access import programme as prog
-from data_access import signoff
 from data_access.db import Database
-from data_access.models import LineUp, LineUpMember, Submission, utcnow
-from tests.browser.conftest import demo_database, screenshot
-from tests.browser.test_presenter_reply import _viewer
-from tests.data_access.test_delivery import mail_settings
+from tests.browser.conftest import own_demo_server, screenshot
 from tests.support.accounts import password_of
 from tests.support.browser import choose, go_to, sign_in, wait_idle
+from tests.support.line_ups import invited_line_up, viewer_named
 from tests.support.live import LiveServer
-from tests.support.postgres import free_port
 
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Database, int, list[str]]]:
     """The demo call with a signed-off line-up of two presenters, invited, both accepted in person."""
-    folder = tmp_path_factory.mktemp("programme")
-    db = demo_database(folder / "demo.db")
-    port = free_port()
-    public = f"http://127.0.0.1:{port}"
+    made: list[tuple[int, list[str]]] = []
+
+    def prepare(db: Database, public_url: str) -> None:
+        made.append(invited_line_up(db, "Programme line-up", public_url))
+        accept_in_person_and_clear_sessions(db, made[0][0])
+
+    with own_demo_server(tmp_path_factory.mktemp("programme"), prepare=prepare) as (server, db):
+        [(line_up_id, references)] = made
+        yield server, db, line_up_id, references
+
+
+def accept_in_person_and_clear_sessions(db: Database, line_up_id: int) -> None:
+    """Both presenters accept in person; the demo call's own sessions go (this programme starts with none)."""
     with db.write() as s:
-        admin, office = _viewer(s, "admin"), _viewer(s, "office")
-        subs = list(
-            s.scalars(
-                select(Submission)
-                .where(Submission.anonymous.is_(False), Submission.contact_email.is_not(None))
-                .order_by(Submission.id)
-                .limit(2)
-            )
-        )
-        line_up = LineUp(name="Programme line-up", rules={}, objective=1.0, notes="", created_by=admin.username)
-        line_up.members = [
-            LineUpMember(submission_id=sub.id, format="in_person", position=i + 1, pinned=False)
-            for i, sub in enumerate(subs)
-        ]
-        s.add(line_up)
-        s.flush()
-        line_up_id, references = line_up.id, [sub.reference for sub in subs]
-    with db.write() as s:
-        signoff.sign_off(s, viewer=office, line_up_id=line_up_id, expected_version=1)
-    with db.write() as s:
-        inv.invite_all(
-            s,
-            viewer=admin,
-            line_up_id=line_up_id,
-            reply_by=(utcnow() + dt.timedelta(days=10)).date(),
-            settings=mail_settings(None, EVIDENCE_PUBLIC_URL=public),
-            config=load_call_config(),
-        )
-    with db.write() as s:
+        admin = viewer_named(s, "admin")
         for record in inv.list_invitations(s, line_up_id=line_up_id):
             inv.record_reply(
                 s, viewer=admin, invitation_id=record.id, choice="in_person", expected_version=record.version
             )
-    with db.write() as s:  # the demo call's own sessions out: this programme starts with none
+    with db.write() as s:
         for existing in prog.list_sessions(s):
             prog.delete_session(s, viewer=admin, session_id=existing.id, expected_version=existing.version)
-    server = LiveServer.start(
-        f"sqlite:///{folder / 'demo.db'}", folder, extra_env={"EVIDENCE_PUBLIC_URL": public}, port=port
-    )
-    try:
-        yield server, db, line_up_id, references
-    finally:
-        server.stop()
-        db.dispose()
 
 
 def test_the_admin_adds_a_session_places_the_presenters_and_downloads_the_programme(page, programme):

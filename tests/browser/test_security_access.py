@@ -27,7 +27,7 @@ from data_access.db import Database
 from data_access.models import Assignment, AuditEntry, Submission
 from tests.browser.conftest import screenshot
 from tests.factories import TEST_PASSWORD, make_user, password_hash
-from tests.support.browser import nav_links, sign_in, wait_idle
+from tests.support.browser import nav_links, sign_in, wait_idle, wait_loaded
 from tests.support.live import LiveServer
 from ui.auth import _new_token
 from ui.guard import wrong_role_message
@@ -274,7 +274,10 @@ def test_a_reviewer_opening_a_link_to_a_submission_not_theirs_is_refused_once(ch
         page.goto(f"{live_server.url}/submissions?ref={reference}")
         page.get_by_text("That submission is not available to you.").wait_for()
         wait_idle(page)
-        time.sleep(1.0)  # a second run, if one were coming, would have started by now
+        wait_loaded(page)
+        # No second run is coming: the page drew no component frame (the cookie component, which asks
+        # for a run as it mounts, is drawn only when the cookie changes), so nothing in it can ask for one.
+        assert page.locator("iframe").count() == 0
         wait_idle(page)
         body = page.locator("body").inner_text()
         context.close()

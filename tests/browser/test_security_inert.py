@@ -33,7 +33,7 @@ from tests.browser.conftest import demo_database, screenshot
 from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import sign_in, wait_idle, wait_loaded
 from tests.support.live import LiveServer
 from tests.support.security import PAYLOAD_LINKS, NetworkWatch, payload, probe
 
@@ -145,8 +145,8 @@ class Visit:
 
     def check(self, name: str, *, texts: tuple[str, ...] = ()) -> None:
         """Nothing rendered or fetched; each of `texts` is on screen as an st.text element, character for character."""
-        self.page.wait_for_timeout(300)  # let any image or frame the payload made start loading
         wait_idle(self.page)
+        wait_loaded(self.page)  # any image or frame the payload made has been asked for
         screenshot(self.page, f"inert-{self.username}-{name}")
         assert probe(self.page) == [], name
         shown = [t.strip() for t in self.page.locator('[data-testid="stText"]').all_inner_texts()]

@@ -233,3 +233,13 @@ def test_the_document_limits_are_settings_and_a_misspelt_one_is_refused():
         settings({**env, "EVIDENCE_DOCUMENT_MAX_BYTE": "1000"})
     with pytest.raises(SettingsError, match="EVIDENCE_DOCUMENT_MAX_BYTES"):
         settings({**env, "EVIDENCE_DOCUMENT_MAX_BYTES": "0"})
+
+
+def test_a_download_stays_at_its_url_30_seconds_unless_set():
+    """The production value (ui.downloads drops a file made at a click after it); the browser tests set a
+    shorter one rather than wait it out."""
+    env = {"EVIDENCE_COOKIE_KEY": GOOD_KEY}
+    assert settings(env).download_lifetime_seconds == 30.0
+    assert settings({**env, "EVIDENCE_DOWNLOAD_LIFETIME_SECONDS": "4.5"}).download_lifetime_seconds == 4.5
+    with pytest.raises(SettingsError, match="EVIDENCE_DOWNLOAD_LIFETIME_SECONDS"):
+        settings({**env, "EVIDENCE_DOWNLOAD_LIFETIME_SECONDS": "0"})

@@ -108,6 +108,19 @@ def wait_idle(page, timeout: int = 30_000) -> None:
     page.wait_for_function(IDLE, timeout=timeout, polling="raf")
 
 
+LOADED = """() => document.readyState === 'complete' && [...document.images].every(image => image.complete)"""
+
+
+def wait_loaded(page, timeout: int = 30_000) -> None:
+    """Wait until what the page has asked for has come: every image complete (loaded or refused), every
+    frame in it loaded, and a frame drawn since (polling on animation frames, so that what a style asks
+    for has been asked). A check that nothing was fetched waits for this, not for a fixed time."""
+    page.wait_for_function(LOADED, timeout=timeout, polling="raf")
+    for frame in page.frames:
+        frame.wait_for_load_state("load", timeout=timeout)
+    page.wait_for_function(LOADED, timeout=timeout, polling="raf")
+
+
 def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(base_url)
     page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()

@@ -20,13 +20,15 @@ def manager():
     return MediaFileManager(MemoryMediaFileStorage("/media"))
 
 
-def made_at_a_click(manager: MediaFileManager, session_id: str, content: bytes, name: str = "f.csv") -> str:
+def made_at_a_click(
+    manager: MediaFileManager, session_id: str, content: bytes, name: str = "f.csv", lifetime: float = 30.0
+) -> str:
     """What a click does: Streamlit runs the callable and stores its bytes; ours remembers the file."""
     seen: list[str] = []
 
     def deliver() -> bytes:
         seen.append(streamlit_adapter.media_file_id(content, MIME, name))
-        downloads.remember(manager, session_id, seen[-1])
+        downloads.remember(manager, session_id, seen[-1], lifetime)
         return content
 
     url = manager.execute_deferred(manager.add_deferred(deliver, MIME, "coords", file_name=name))
@@ -50,12 +52,11 @@ def test_signing_out_drops_that_sessions_files_and_no_other(manager):
     downloads.forget_session("session-2")  # nothing left to drop: no error
 
 
-def test_a_file_is_dropped_after_its_lifetime_even_if_nothing_else_runs(manager, monkeypatch):
-    monkeypatch.setattr(downloads, "LIFETIME_SECONDS", 1.0)
-    url = made_at_a_click(manager, "session-1", b"short-lived")
+def test_a_file_is_dropped_after_its_lifetime_even_if_nothing_else_runs(manager):
+    url = made_at_a_click(manager, "session-1", b"short-lived", lifetime=1.0)
     assert serves(manager, url)
     time.sleep(0.5)
-    made_at_a_click(manager, "session-1", b"short-lived")  # clicked again: the same file, a new lifetime
+    made_at_a_click(manager, "session-1", b"short-lived", lifetime=1.0)  # clicked again: the same file, a new lifetime
     time.sleep(0.7)
     assert serves(manager, url)  # the first click's timer (at 1.0 s) left the second's file alone
     deadline = time.monotonic() + 5
