@@ -123,11 +123,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         yield _sqlite_url(sqlite_template, tmp_path)
         return
     cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-    name = cluster.borrow_database()  # a copy of the template, or one a test before gave back emptied
+    name = cluster.create_database()
     try:
         yield cluster.url(name)
     finally:
-        cluster.give_back(name)
+        cluster.drop_database(name)
 
 
 @pytest.fixture
