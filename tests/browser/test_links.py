@@ -67,6 +67,7 @@ def test_an_https_link_opens_in_a_new_tab_without_opener_and_nothing_is_fetched_
         page.goto(f"{linked.url}/submissions?submission={REFERENCE}")
         page.get_by_text(f"Submission {REFERENCE}").wait_for()
         wait_idle(page)
+        page.locator("a[data-evidence-link]").first.wait_for()  # the links are drawn
         wait_loaded(page)  # everything the page would load has been asked for
         screenshot(page, "office-submission-links")
 

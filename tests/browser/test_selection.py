@@ -81,6 +81,7 @@ def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
 
     page.get_by_label("Presenter slots").fill("5")
     page.get_by_label("Presenter slots").press("Enter")  # committed, and its run over, before the next widget
+    page.get_by_text("Plain top 5 by score").wait_for()  # the new number of slots has been applied
     wait_idle(page)
     anonymous = sorted(demo_state["anonymous_refs"])[0]
     enter(page, "Pin: always in the line-up", anonymous)
