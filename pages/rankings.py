@@ -134,20 +134,8 @@ else:
             if r.comment.strip():
                 st.text(f"{r.reviewer_name}:\n{r.comment}")
 
-if not flagged_only and n_flagged:
-    st.subheader("Listed for discussion", anchor=False)
-    flagged = table[table["Discuss"] & ~table.index.isin(list(closed))]
-    decided_flags = len(closed & set(table.index[table["Discuss"]]))
-    if decided_flags:
-        st.caption(f"Not listed: {decided_flags} flagged, decided by the panel (see the Decision column).")
-    st.dataframe(
-        flagged[["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]],
-        hide_index=True,
-        column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
-    )
-
-if n_flagged:  # issue 18: the flagged submissions' open discussions
-    discussion.flagged_discussions(db, viewer, table.index[table["Discuss"]], closed_ids=closed)
+if n_flagged:  # issue 18: what is left to discuss, and the open threads
+    discussion.flagged_section(db, viewer, table, closed=closed, listed=not flagged_only)
 
 st.subheader("Scores and agreement", anchor=False)
 chart(

@@ -147,3 +147,23 @@ def flagged_discussions(
         icon=":material/forum:",
         query_params={SUBMISSION_PARAM: reference},
     )
+
+
+def flagged_section(db: Database, viewer: Viewer, table: pd.DataFrame, *, closed: frozenset[int], listed: bool) -> None:
+    """Rankings, below the table: with `listed`, the flagged submissions the panel has not decided ("Listed for
+    discussion"); then the flagged submissions' open discussions."""
+    flagged_ids = table.index[table["Discuss"]]
+    if listed:
+        st.subheader("Listed for discussion", anchor=False)
+        decided = len(closed & set(flagged_ids))
+        if decided:
+            st.caption(f"Not listed: {decided} flagged, decided by the panel (see the Decision column).")
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            table[table["Discuss"] & ~table.index.isin(list(closed))][
+                ["Reference", "Title", "Disagreement", "Calibrated score", "Reviews"]
+            ],
+            hide_index=True,
+            column_config={"Disagreement": number(format="%.2f"), "Calibrated score": number(format="%.2f")},
+        )
+    flagged_discussions(db, viewer, flagged_ids, closed_ids=closed)
