@@ -23,11 +23,22 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, deep_links, one_time_links, presenter_reply, review_form, streamlit_adapter, style
+from ui import (
+    auth,
+    context,
+    deep_links,
+    memory,
+    one_time_links,
+    presenter_reply,
+    review_form,
+    streamlit_adapter,
+    style,
+)
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+memory.keep_bounded()  # no collection after every run (.streamlit/config.toml): a periodic one instead
 
 # An emoji icon becomes an inline data: URL; a ":material/...:" page icon would
 # make every browser fetch the favicon from a font CDN, telling a third party

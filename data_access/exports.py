@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from access.visibility import Viewer, identity_exportable
@@ -31,6 +32,7 @@ from data_access import audit, audit_actions, decisions, lineups
 from data_access import auth as auth_da
 from data_access.db import Database
 from data_access.lineups import SCORE_COLUMN, get_line_up, member_warnings
+from data_access.models import Submission
 from data_access.submissions import load_submission_frame
 from formats.csv_export import export_filename, slug, to_csv_bytes
 from scoring.selection import FORMAT_LABELS
@@ -243,6 +245,15 @@ def scores_table(
         rows=rows,
         filename=export_filename(config.call_id, "scores", today),
     )
+
+
+def scores_table_size(session: Session, *, scores: pd.DataFrame) -> int:
+    """How many rows `scores_table` would have for `scores`, without building it: the scored
+    submissions that exist."""
+    ids = sorted(int(i) for i in scores.index)
+    if not ids:
+        return 0
+    return int(session.scalar(select(func.count(Submission.id)).where(Submission.id.in_(ids))) or 0)
 
 
 def _sortable(value: Any) -> float:

@@ -20,7 +20,7 @@ from scoring import coverage as cov
 from ui import context
 from ui import scores as ui_scores
 from ui.coverage import coverage_data
-from ui.exports import export_button
+from ui.exports import export_button, lazy_export_button
 from ui.guard import require_page
 
 viewer = require_page("exports")
@@ -30,18 +30,27 @@ db = context.database()
 
 def offer(table: ExportTable, label: str, key: str) -> None:
     export_button(table, label=label, key=key, viewer=viewer, page="exports", via="Exports page", primary=True)
-    st.caption(f"{len(table.rows)} rows · {table.filename} · UTF-8 CSV that Excel opens directly.")
+    caption(len(table.rows), table.filename)
 
 
-@st.cache_data(show_spinner="Building the scores table…", max_entries=4)
-def scores_export(url: str, version: int, weights: tuple, threshold: float, today: dt.date) -> ExportTable:
-    """Shared, viewer-independent (admin and office see the same file): the scores table with its CSV."""
-    database = context.database()
-    calibrated = ui_scores.current_scores(database, config, version)
-    with database.read() as session:
-        table = exports_da.scores_table(session, config=config, scores=calibrated, today=today)
-    table.to_csv()  # written once, kept with the table
-    return table
+def offer_at_click(make, *, what: str, file_name: str, rows: int, label: str, key: str) -> None:
+    """A file this page does not show, built by `make(session)` only when someone clicks (ui.exports)."""
+    lazy_export_button(
+        make,
+        what=what,
+        file_name=file_name,
+        label=label,
+        key=key,
+        viewer=viewer,
+        page="exports",
+        via="Exports page",
+        primary=True,
+    )
+    caption(rows, file_name)
+
+
+def caption(rows: int, file_name: str) -> None:
+    st.caption(f"{rows} rows · {file_name} · UTF-8 CSV that Excel opens directly.")
 
 
 st.title("Exports", anchor=False)
@@ -73,10 +82,9 @@ else:
     offer(presenters, "Download the presenter list", "exports.presenters")
 
 st.header("Scores", anchor=False)
-scores_table = scores_export(
-    db.url, version, tuple(config.weights.items()), config.disagreement_threshold, dt.date.today()
-)
-if not scores_table.rows:
+with db.read() as session:
+    scored = exports_da.scores_table_size(session, scores=scores)
+if not scored:
     st.info("No submission has a submitted review yet.", icon=":material/hourglass_empty:")
 else:
     st.caption(
@@ -85,7 +93,15 @@ else:
         "reason. Organisations of anonymous "
         "submissions are left out; contact details are only in the presenter list."
     )
-    offer(scores_table, "Download the scores", "exports.scores")
+    today = dt.date.today()
+    offer_at_click(
+        lambda session: exports_da.scores_table(session, config=config, scores=scores, today=today),
+        what="scores",
+        file_name=export_filename(config.call_id, "scores", today),
+        rows=scored,
+        label="Download the scores",
+        key="exports.scores",
+    )
 
 st.header("Coverage table", anchor=False)
 coverage = coverage_data(db, config).frame
@@ -97,15 +113,18 @@ else:
         "mean calibrated score and evidence strength, and the kind of gap. Counts and means only, no identities."
     )
     table = cov.coverage_export(coverage, config)
-    offer(
-        ExportTable(
+    offer_at_click(
+        lambda _session: ExportTable(
             what="coverage",
             field_names=list(table.columns),
             rows=table.to_dict("records"),
             filename=export_filename(config.call_id, "coverage"),
         ),
-        "Download the coverage table",
-        "exports.coverage",
+        what="coverage",
+        file_name=export_filename(config.call_id, "coverage"),
+        rows=len(table),
+        label="Download the coverage table",
+        key="exports.coverage",
     )
 
 with db.read() as session:

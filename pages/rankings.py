@@ -29,7 +29,7 @@ from ui import decisions as decisions_ui
 from ui.charts import chart
 from ui.guard import require_page
 from ui.links import open_submission
-from ui.render import table_key
+from ui.paging import find_box, page_of
 
 viewer = require_page("rankings")
 config = context.call_config()
@@ -84,11 +84,14 @@ with st.expander("How these scores are computed", icon=":material/info:"):
     st.markdown(HOW_IT_WORKS)
 
 number = st.column_config.NumberColumn
+found, search = find_box(table, key="rankings.search")
+# Only one page of rows goes to the browser.
+shown, key = page_of(found, "rankings.table", sort, flagged_only, *([search] if search else []))
 event = st.dataframe(
-    table,
+    shown,
     hide_index=True,
     width="stretch",
-    key=table_key("rankings.table", sort, flagged_only),
+    key=key,
     on_select="rerun",
     selection_mode="single-row",
     column_config={
@@ -108,7 +111,7 @@ rows = event.selection.rows if event is not None else []
 if not rows:
     st.caption("Select a row to open its submission" + (" and read the reviews behind it." if viewer.is_admin else "."))
 else:
-    submission_id = int(table.index[rows[0]])
+    submission_id = int(shown.index[rows[0]])
     if viewer.is_admin:
         st.subheader("Reviews behind the selected row", anchor=False)
     st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")

@@ -19,9 +19,9 @@ from ui import context, discussion, documents, render, submission_url
 from ui import decisions as decisions_ui
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
+from ui.paging import page_of
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
-from ui.render import table_key
 from ui.tables import HEADERS, submission_table
 
 viewer = require_page("submissions")
@@ -64,18 +64,19 @@ with db.read() as session:
 
 st.caption(f"{len(frame)} submission{'s' if len(frame) != 1 else ''}. Select a row to read it.")
 columns = ["reference", "title", "organisation", "themes", "exploitation_types", "nation", "stage", "reported_impact"]
+shown, key = page_of(frame, "submissions.table", flt)  # only one page of rows goes to the browser
 event = st.dataframe(
-    submission_table(frame, config, columns),
+    submission_table(shown, config, columns),
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
-    key=table_key("submissions.table", flt),
+    key=key,
     width="stretch",
 )
 
 show_document_hits(hits, frame["id"])
 
-picked = frame.iloc[event.selection.rows[0]]["reference"] if event.selection.rows else None
+picked = shown.iloc[event.selection.rows[0]]["reference"] if event.selection.rows else None
 selected_ref = submission_url.open_reference(picked)
 
 if selected_ref:

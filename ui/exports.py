@@ -8,7 +8,8 @@ describes (SHA-256). A refusal is logged and serves nothing. The button and
 the file's short life are `ui.downloads`.
 
 `export_button` offers an `ExportTable` (`data_access.exports`; the file is
-written by `formats.csv_export.to_csv_bytes`); `table_download` a plain
+written by `formats.csv_export.to_csv_bytes`), `lazy_export_button` one that
+is built only at the click (a page that shows only its row count); `table_download` a plain
 DataFrame, such as the table behind a chart; `checked_button` anything else.
 """
 
@@ -102,7 +103,39 @@ def export_button(
     roles: Iterable[str] | None = None,
     primary: bool = False,
 ) -> None:
+    """A download of a table already made (one the page shows anyway)."""
+    lazy_export_button(
+        lambda _session: export,
+        what=export.what,
+        file_name=export.filename,
+        label=label,
+        key=key,
+        viewer=viewer,
+        page=page,
+        via=via,
+        roles=roles,
+        primary=primary,
+    )
+
+
+def lazy_export_button(
+    make: Callable[[Session], ExportTable],
+    *,
+    what: str,
+    file_name: str,
+    label: str,
+    key: str,
+    viewer: Viewer,
+    page: str,
+    via: str,
+    roles: Iterable[str] | None = None,
+    primary: bool = False,
+) -> None:
+    """A download whose table `make(session)` builds at the click, after the check, in the click's unit of
+    work (drawing the page builds nothing); `what` and `file_name` are the table's own."""
+
     def build(session: Session, current: Viewer) -> bytes:
+        export = make(session)
         content = export.to_csv()
         record_export(session, actor=current.username, table=export, content=content, via=via)
         return content
@@ -110,8 +143,8 @@ def export_button(
     checked_button(
         label,
         build,
-        what=export.what,
-        file_name=export.filename,
+        what=what,
+        file_name=file_name,
         mime=CSV_MIME,
         key=key,
         viewer=viewer,

@@ -24,6 +24,7 @@ from data_access.db import Database
 from scoring.selection import FORMAT_LABELS, SelectionError, SelectionRules, read_picks
 from scoring.selection.tables import pick_list, rules_summary, thin_picks
 from ui.links import open_submission
+from ui.paging import find_box, page_of
 from ui.render import field, format_when, table_key
 
 PREFIX = "selection."
@@ -122,8 +123,10 @@ def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
     st.button("Back to the call's defaults", on_click=set_form, args=(defaults, {}), icon=":material/restart_alt:")
     rules = SelectionRules.from_dict(st.session_state[APPLIED])
     with st.expander("Submissions by reference: reviews, discussion flag, can it be pinned", icon=":material/list:"):
+        found, search = find_box(pick_list(candidates, rules), key="selection.pick_list.search")
+        shown, _key = page_of(found, "selection.pick_list", search)  # one page of rows to the browser
         st.dataframe(
-            pick_list(candidates, rules),
+            shown,
             hide_index=True,
             width="stretch",
             column_config={"Score": st.column_config.NumberColumn(format="%.2f")},

@@ -171,6 +171,34 @@ def test_exports_page_offers_both_files_and_logs_each_download(db, db_url, call)
     assert all(exports["detail"] == "Exports page")
 
 
+def test_exports_page_builds_the_scores_and_coverage_files_only_at_the_click(db, db_url, call, monkeypatch):
+    """Drawing the page (after a change, on a repeat visit) makes no file; each click makes its own, logged."""
+    from data_access import exports as exports_da
+
+    made: list[str] = []
+    real_scores_table, real_to_csv = exports_da.scores_table, exports_da.ExportTable.to_csv
+    monkeypatch.setattr(exports_da, "scores_table", lambda *a, **k: made.append("scores") or real_scores_table(*a, **k))
+    monkeypatch.setattr(exports_da.ExportTable, "to_csv", lambda self: made.append(self.what) or real_to_csv(self))
+    at = run_app(db_url, call["office"], page=EXPORTS)
+    at = rerun(at, db_url)
+    assert not at.exception, at.exception
+    assert made == []
+    captions = [c.value for c in at.caption if "rows ·" in c.value]
+    assert captions[0].startswith("14 rows · ") and "_scores_" in captions[0]
+    _url, content = download(at.download_button[0])
+    assert made == ["scores", "scores"]  # the table, then its file
+    assert len(content.decode("utf-8-sig").strip().splitlines()) == 1 + 14
+    _url, coverage = download(at.download_button[1])
+    assert made[2:] == ["coverage"]
+    assert captions[1].startswith(f"{len(coverage.decode('utf-8-sig').strip().splitlines()) - 1} rows · ")
+    with db.read() as s:
+        entries = audit.list_entries(s, filters=audit.AuditFilter(actor=call["office"].username))
+    assert sorted(entries[entries["action"].str.startswith("export.")]["action"]) == [
+        "export.coverage",
+        "export.scores",
+    ]
+
+
 def test_exports_without_a_saved_line_up_say_so(db_url, call):
     at = run_app(db_url, call["admin"], page=EXPORTS)
     assert not at.exception

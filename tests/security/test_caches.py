@@ -36,7 +36,6 @@ REVIEWED_CACHES = {
     ("ui/context.py", "_schema_ok"): ("url",),
     ("ui/coverage.py", "_coverage_data"): ("url", "version", "weights", "threshold"),
     ("ui/scores.py", "_calibration"): ("url", "version", "weights", "threshold"),
-    ("pages/exports.py", "scores_export"): ("url", "version", "weights", "threshold", "today"),
     ("pages/rankings.py", "ranking_data"): ("url", "version", "criteria"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     ("pages/selection.py", "propose"): ("url", "version", "weights", "threshold", "rules_json", "labels_json"),
@@ -126,7 +125,6 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     assert {
         "_coverage_data",
         "_calibration",
-        "scores_export",
         "ranking_data",
         "candidates",
     } <= cached  # the caches are warm
