@@ -28,15 +28,15 @@ action = cols[0].selectbox(
     key="audit.action",
 )
 actor = cols[1].text_input("Who (username)", max_chars=limits.USERNAME, key="audit.actor").strip().lower()
-days = cols[2].date_input("Between (UTC days)", value=(), format="DD/MM/YYYY", key="audit.days")
+days = cols[2].date_input("Between (days, UK time)", value=(), format="DD/MM/YYYY", key="audit.days")
 page_size = cols[3].selectbox("Per page", PAGE_SIZES, index=2, key="audit.page_size")
 first, last = (*days, None, None)[:2] if days else (None, None)
 last = last or first  # one day chosen: that day
 filters = audit.AuditFilter(
     action=None if action == "(all)" else action,
     actor=actor or None,
-    since=dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC) if first else None,
-    until=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if last else None,
+    since=dt.datetime.combine(first, dt.time(), tzinfo=times.UK) if first else None,
+    until=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=times.UK) if last else None,
 )
 
 page_number = int(st.session_state.get("audit.page") or 1)
