@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import audit_actions
@@ -105,10 +105,10 @@ class AuditFilter:
     since: dt.datetime | None = None
     until: dt.datetime | None = None  # exclusive
     limit: int = 500
+    offset: int = 0  # entries skipped, newest first (a page of the log)
 
 
-def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> pd.DataFrame:
-    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(filters.limit)
+def _filtered(stmt: Any, filters: AuditFilter) -> Any:
     if filters.action:
         stmt = stmt.where(AuditEntry.action == filters.action)
     if filters.actor:
@@ -121,6 +121,21 @@ def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> p
         stmt = stmt.where(AuditEntry.at >= filters.since)
     if filters.until:
         stmt = stmt.where(AuditEntry.at < filters.until)
+    return stmt
+
+
+def count_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> int:
+    """How many entries the filters match (`limit` and `offset` aside)."""
+    return int(session.scalar(_filtered(select(func.count(AuditEntry.id)), filters)) or 0)
+
+
+def select_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> list[AuditEntry]:
+    """The entries the filters match, newest first: `limit` of them after skipping `offset`."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).offset(filters.offset).limit(filters.limit)
+    return list(session.scalars(_filtered(stmt, filters)))
+
+
+def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> pd.DataFrame:
     rows = [
         {
             "id": e.id,
@@ -133,7 +148,7 @@ def list_entries(session: Session, *, filters: AuditFilter = AuditFilter()) -> p
             "new": e.new,
             "detail": e.detail,
         }
-        for e in session.scalars(stmt)
+        for e in select_entries(session, filters=filters)
     ]
     return pd.DataFrame(rows, columns=["id", "at", "actor", "action", "entity", "entity_id", "old", "new", "detail"])
 

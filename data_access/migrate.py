@@ -2,11 +2,16 @@
 
 `upgrade(db)` brings a database to the newest schema; it is what
 `python manage.py migrate`, `make run` and the test fixtures call, so the tests
-exercise the real migrations rather than `create_all`.
+exercise the real migrations rather than `create_all`. The app itself never
+migrates: it checks the schema (`is_up_to_date`), quietly.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -40,8 +45,27 @@ def downgrade(db: Database, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
+# Looking up the schema's revision changes nothing, yet alembic logs two INFO lines each time
+# ("Context impl SQLiteImpl.", "Will assume non-transactional DDL."): the app checks the schema on
+# its first run and again every minute, which filled the server's log with migration lines. The
+# check quiets them; a real upgrade (manage.py migrate) still logs what it runs.
+_CHECK_LOGGER = logging.getLogger("alembic.runtime.migration")
+_QUIET = threading.Lock()  # the server's sessions check in threads: the level is restored once
+
+
+@contextmanager
+def _quiet_check() -> Iterator[None]:
+    with _QUIET:
+        level = _CHECK_LOGGER.level
+        _CHECK_LOGGER.setLevel(logging.WARNING)
+        try:
+            yield
+        finally:
+            _CHECK_LOGGER.setLevel(level)
+
+
 def current_revision(db: Database) -> str | None:
-    with db.engine.connect() as conn:
+    with _quiet_check(), db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -41,6 +41,7 @@ class Overview:
     reviews_draft: int
     fully_reviewed: int  # submissions with at least k submitted reviews
     reviewing_closed: bool
+    deadline_passed_open: bool = False  # the review deadline has passed and reviewing is still open
     own_due: int = 0
     own_draft: int = 0
     own_submitted: int = 0
@@ -90,6 +91,7 @@ def build_overview(session: Session, *, viewer: Viewer, config: CallConfig, toda
         "reviews_draft": statuses.get("draft", 0),
         "fully_reviewed": fully,
         "reviewing_closed": closed,
+        "deadline_passed_open": today > config.review_deadline and not closed,
     }
     if viewer.role == Role.REVIEWER:
         steps = _reviewer_steps(session, viewer=viewer, config=config, today=today, overview=overview)

@@ -14,7 +14,7 @@ from data_access.assignments import (
     run_auto_assignment,
     submissions_short,
 )
-from data_access.call_state import reviewing_closed, set_reviewing_closed
+from data_access.call_state import reviewing_closed
 from data_access.expertise import fit_input, reviewer_fit
 from data_access.notify import unfinished_reviewers
 from data_access.reviews import review_progress
@@ -38,16 +38,7 @@ with db.read() as session:
     due = unfinished_reviewers(session)
     fit_now = reviewer_fit(session, viewer, config)
 
-status, toggle = st.columns([4, 1])
-if closed:
-    status.warning("Reviewing is closed: no review can be saved, submitted or reopened.", icon=":material/lock:")
-else:
-    status.info("Reviewing is open: reviewers can save, submit and reopen their reviews.", icon=":material/lock_open:")
-if toggle.button("Reopen reviewing" if closed else "Close reviewing", key="assignments.toggle_closed"):
-    with db.write() as session:
-        set_reviewing_closed(session, closed=not closed, actor=viewer.username)
-    views.flash("success", "Reviewing is open again." if closed else "Reviewing is closed.")
-    st.rerun()
+views.reviewing_switch(db, viewer, closed=closed, due=due)
 
 active = progress[progress["active"]]
 cols = st.columns(4)

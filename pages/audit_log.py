@@ -1,15 +1,18 @@
-"""Audit log (admin): who imported, assigned, scored, changed or exported what, when."""
+"""Audit log (admin): who imported, assigned, scored, changed or exported what, when, in words."""
 
 import datetime as dt
-import json
 
 import streamlit as st
 
 from config import limits
-from data_access import audit, audit_actions
+from data_access import audit, audit_actions, audit_view
+from formats import times
 from ui import context
-from ui.exports import table_download
+from ui.exports import rows_download
 from ui.guard import require_page
+
+PAGE_SIZES = (25, 50, 100, 200)
+EXPORT_LIMIT = 20_000  # the newest entries a CSV carries
 
 viewer = require_page("audit_log")
 db = context.database()
@@ -25,51 +28,50 @@ action = cols[0].selectbox(
     key="audit.action",
 )
 actor = cols[1].text_input("Who (username)", max_chars=limits.USERNAME, key="audit.actor").strip().lower()
-days = cols[2].date_input("Between (UTC days)", value=(), format="DD/MM/YYYY", key="audit.days")
-limit = cols[3].number_input("Newest entries", min_value=10, max_value=20_000, value=500, step=100, key="audit.limit")
+days = cols[2].date_input("Between (days, UK time)", value=(), format="DD/MM/YYYY", key="audit.days")
+page_size = cols[3].selectbox("Per page", PAGE_SIZES, index=2, key="audit.page_size")
 first, last = (*days, None, None)[:2] if days else (None, None)
 last = last or first  # one day chosen: that day
-
-with db.read() as session:
-    entries = audit.list_entries(
-        session,
-        filters=audit.AuditFilter(
-            action=None if action == "(all)" else action,
-            actor=actor or None,
-            since=dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC) if first else None,
-            until=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC) if last else None,
-            limit=int(limit),
-        ),
-    )
-# The registry's words for people; the code stays in the CSV and in the filter's value.
-entries.insert(entries.columns.get_loc("action"), "happened", entries["action"].map(audit_actions.words))
-for column in ("old", "new"):
-    entries[column] = entries[column].map(lambda v: "" if v is None else json.dumps(v, ensure_ascii=False))
-st.caption(
-    f"{len(entries)} entries, newest first. Before and After are the values a change replaced and wrote; "
-    "an erased submission's entries keep only its reference."
+filters = audit.AuditFilter(
+    action=None if action == "(all)" else action,
+    actor=actor or None,
+    since=dt.datetime.combine(first, dt.time(), tzinfo=times.UK) if first else None,
+    until=dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=times.UK) if last else None,
 )
-text = st.column_config.TextColumn
+
+page_number = int(st.session_state.get("audit.page") or 1)
+with db.read() as session:
+    shown = audit_view.readable_page(session, filters=filters, page=page_number, page_size=int(page_size))
+if shown.pages > 1:
+    st.session_state["audit.page"] = shown.page  # within the pages the filters leave
+    st.number_input(f"Page (of {shown.pages})", min_value=1, max_value=shown.pages, step=1, key="audit.page")
+first_shown = (shown.page - 1) * int(page_size) + 1
+st.caption(
+    (
+        f"Entries {first_shown}–{first_shown + len(shown.rows) - 1} of {shown.total}, newest first. "
+        if shown.rows
+        else "No entries match. "
+    )
+    + f"{times.ZONE_NOTE} Changes shows each value as “field: before → after”; "
+    "an erased submission's entries keep only its reference. "
+    f"The CSV holds the newest {min(shown.total, EXPORT_LIMIT)} matching entries, in the same words."
+)
 st.dataframe(
-    entries,
+    shown.rows,
     hide_index=True,
     width="stretch",
+    row_height=80,  # up to three lines of Changes
+    column_order=audit_view.COLUMNS,
     column_config={
-        "id": st.column_config.NumberColumn("Entry", format="%d"),
-        "at": st.column_config.DatetimeColumn("When (UTC)", format="D MMM YYYY, HH:mm:ss"),
-        "actor": text("Who"),
-        "happened": text("What happened"),
-        "action": None,  # the code, in the CSV for whoever searches the log
-        "entity": text("What"),
-        "entity_id": text("Which"),
-        "old": text("Before", width="medium"),
-        "new": text("After", width="medium"),
-        "detail": text("Detail", width="medium"),
+        "When": st.column_config.TextColumn("When", width="small"),
+        "Changes": st.column_config.TextColumn("Changes", width="large"),
+        "Detail": st.column_config.TextColumn("Detail", width="medium"),
     },
 )
-# Downloading the log is itself an export, written to the log like every other.
-table_download(
-    entries,
+# Downloading the log is itself an export, written to the log like every other; read at the click.
+rows_download(
+    lambda session: audit_view.readable_export(session, filters=filters, limit=EXPORT_LIMIT),
+    field_names=audit_view.EXPORT_COLUMNS,
     what="audit-log",
     key="audit.csv",
     viewer=viewer,

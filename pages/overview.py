@@ -6,6 +6,7 @@ import streamlit as st
 
 from access.roles import Role
 from data_access.overview import build_overview
+from formats import times
 from ui import context
 from ui.guard import require_page
 from ui.navigation import PAGES_BY_KEY, allowed
@@ -13,14 +14,25 @@ from ui.navigation import PAGES_BY_KEY, allowed
 viewer = require_page("overview")
 config = context.call_config()
 db = context.database()
+today = dt.datetime.now(times.UK).date()  # the call's dates are UK dates
 with db.read() as session:
-    ov = build_overview(session, viewer=viewer, config=config)
+    ov = build_overview(session, viewer=viewer, config=config, today=today)
 
 st.title("Overview", anchor=False)
 st.text(config.title)
 st.caption(f"{config.organisers} · {config.conference}")
 
-today = dt.date.today()
+deadline = f"{config.review_deadline.day} {config.review_deadline:%B %Y}"
+if ov.deadline_passed_open:
+    st.warning(
+        f"The review deadline ({deadline}) has passed and reviewing is still open: "
+        + (
+            "reviews can still be saved and submitted until reviewing is closed on the Assignments page."
+            if viewer.role == Role.ADMIN
+            else "reviews can still be saved and submitted until the coordinator closes reviewing."
+        ),
+        icon=":material/schedule:",
+    )
 cols = st.columns(4)
 cols[0].metric("Submissions", ov.submissions)
 cols[1].metric("Reviews submitted", f"{ov.reviews_submitted} of {ov.assignments_due}")

@@ -16,6 +16,7 @@ from config import limits
 from config.call_config import CallConfig
 from data_access import assignments as assignments_da
 from data_access import notify
+from data_access.call_state import set_reviewing_closed
 from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.users import require_role
@@ -350,3 +351,55 @@ def remind(db: Database, viewer: Viewer, config: CallConfig, base_url: str, due:
     if st.button(label, icon=":material/alarm:", key="assignments.remind"):
         ids = chosen or list(names)
         _queue_for_reviewers(db, viewer, notify.queue_reminders, config=config, base_url=base_url, reviewer_ids=ids)
+
+
+CONFIRM_CLOSE = "assignments.confirm_close"
+
+
+def unfinished_words(due: list[tuple[int, str, int]]) -> str:
+    """Who is still unfinished, in words: "3 unfinished reviews by 2 reviewers: Ann (2), Bo (1)."."""
+    if not due:
+        return "Every assigned review is submitted."
+    reviews = sum(n for _id, _name, n in due)
+    people = ", ".join(f"{name} ({n})" for _id, name, n in due)
+    return (
+        f"{reviews} assigned review{'s' if reviews != 1 else ''} not yet submitted, "
+        f"by {len(due)} reviewer{'s' if len(due) != 1 else ''}: {people}."
+    )
+
+
+def reviewing_switch(db: Database, viewer: Viewer, *, closed: bool, due: list[tuple[int, str, int]]) -> None:
+    """Close reviewing only after a confirmation that says who is still unfinished; reopen at once.
+
+    The first click asks; "Yes, close reviewing" closes it; "Cancel" changes nothing."""
+    status, toggle = st.columns([4, 1])
+    if closed:
+        status.warning("Reviewing is closed: no review can be saved, submitted or reopened.", icon=":material/lock:")
+        if toggle.button("Reopen reviewing", key="assignments.toggle_closed"):
+            _set_closed(db, viewer, closed=False, success="Reviewing is open again.")
+        return
+    status.info("Reviewing is open: reviewers can save, submit and reopen their reviews.", icon=":material/lock_open:")
+    if toggle.button("Close reviewing", key="assignments.toggle_closed"):
+        st.session_state[CONFIRM_CLOSE] = True
+    if not st.session_state.get(CONFIRM_CLOSE):
+        return
+    with st.container(border=True):
+        st.warning("Close reviewing? Nothing has changed yet.", icon=":material/help:")
+        st.text(  # people's names: plain text, never Markdown
+            "Once closed, no review can be saved, submitted or reopened until you reopen reviewing. "
+            + unfinished_words(due)
+        )
+        yes, no, _ = st.columns([1, 1, 3])
+        if yes.button("Yes, close reviewing", key="assignments.close.confirm", type="primary"):
+            st.session_state.pop(CONFIRM_CLOSE, None)
+            _set_closed(db, viewer, closed=True, success="Reviewing is closed.")
+        if no.button("Cancel", key="assignments.close.cancel"):
+            st.session_state.pop(CONFIRM_CLOSE, None)
+            st.rerun()
+
+
+def _set_closed(db: Database, viewer: Viewer, *, closed: bool, success: str) -> None:
+    with db.write() as session:
+        set_reviewing_closed(session, closed=closed, actor=viewer.username)
+    flash("success", success)
+    st.rerun()

@@ -41,6 +41,7 @@ from data_access import auth as auth_da
 from data_access import users as users_da
 from data_access.db import Database, is_database_unavailable
 from data_access.models import utcnow
+from formats import times
 from ui import authenticator_adapter as library
 from ui import downloads
 from ui import streamlit_adapter as adapter
@@ -381,7 +382,7 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
             now=now,
         )
     if not attempt.allowed:
-        return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
+        return None, LOCKED_MESSAGE.format(until=times.clock(attempt.locked_until))
     account = _account_for(db, username)
     if account is None:
         _equalise_timing(password, settings.bcrypt_rounds)
@@ -391,7 +392,7 @@ def attempt_sign_in(db: Database, settings: Settings, username: str, password: s
     if not ok:
         st.session_state["authentication_status"] = None
         if attempt.locked_until is not None:
-            return None, LOCKED_MESSAGE.format(until=attempt.locked_until.strftime("%H:%M"))
+            return None, LOCKED_MESSAGE.format(until=times.clock(attempt.locked_until))
         return None, FAILED_MESSAGE
     if not settings.demo_mode and passwords.is_demo_password(password):
         # A database seeded in demo mode and then served for real: its accounts'

@@ -39,6 +39,7 @@ from data_access.db import Database, DatabaseUnavailable
 from data_access.drafts import autosave_review, get_autosave
 from data_access.reviews import ReviewError, ReviewingClosed, StaleReview
 from data_access.submissions import AccessDenied
+from formats import times
 from ui.guard import refuse
 from ui.review_form import NOT_ASSIGNED, as_draft, widget_key
 
@@ -217,7 +218,7 @@ def _status_line(kept: dict) -> None:
     if kept["problem"]:
         st.caption(":material/cloud_off: " + kept["problem"])
     elif kept["at"] is not None:
-        when = kept["at"].strftime("%H:%M")
+        when = times.clock(kept["at"])
         st.caption(
             f":material/cloud_done: Your unsaved input from {when} is back. Save draft or submit to keep it in your review."
             if kept["restored"]

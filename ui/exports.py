@@ -92,6 +92,42 @@ def checked_button(
     downloads.button(label, run, file_name=file_name, mime=mime, key=key, **options)
 
 
+def _export_checked(
+    make: Callable[[Session], ExportTable],
+    *,
+    what: str,
+    filename: str,
+    label: str,
+    key: str,
+    viewer: Viewer,
+    page: str,
+    via: str,
+    roles: Iterable[str] | None,
+    primary: bool = False,
+) -> None:
+    """A CSV download whose table `make(session)` gives at the click, logged as an export."""
+
+    def build(session: Session, current: Viewer) -> bytes:
+        export = make(session)
+        content = export.to_csv()
+        record_export(session, actor=current.username, table=export, content=content, via=via)
+        return content
+
+    checked_button(
+        label,
+        build,
+        what=what,
+        file_name=filename,
+        mime=CSV_MIME,
+        key=key,
+        viewer=viewer,
+        page=page,
+        roles=roles,
+        icon=":material/download:",
+        type="primary" if primary else "secondary",
+    )
+
+
 def export_button(
     export: ExportTable,
     *,
@@ -149,9 +185,9 @@ def lazy_export_button(
         key=key,
         viewer=viewer,
         page=page,
+        via=via,
         roles=roles,
-        icon=":material/download:",
-        type="primary" if primary else "secondary",
+        primary=primary,
     )
 
 
@@ -174,3 +210,25 @@ def table_download(
         filename=export_filename(context.call_config().call_id, what),
     )
     export_button(export, label=label, key=key, viewer=viewer, page=page, via=via, roles=roles)
+
+
+def rows_download(
+    rows: Callable[[Session], list[dict]],
+    *,
+    field_names: Iterable[str],
+    what: str,
+    label: str,
+    **where,
+) -> None:
+    """A CSV of `rows(session)`, read at the click (not when the page is drawn: a large table, such
+    as the whole audit log, is read only if someone asks for it); its header is `field_names`.
+    `where`: `key`, `viewer`, `page`, `via` and optionally `roles`, as for `export_button`."""
+    names = list(field_names)
+    filename = export_filename(context.call_config().call_id, what)
+    lazy_export_button(
+        lambda session: ExportTable(what=what, field_names=names, rows=rows(session), filename=filename),
+        what=what,
+        file_name=filename,
+        label=label,
+        **{"roles": None, **where},
+    )

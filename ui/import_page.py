@@ -20,6 +20,7 @@ from data_access import notify
 from data_access.db import Database
 from documents.bundle_reader import Bundle
 from documents.errors import DocumentRefused
+from formats import times
 from importing import ColumnMapping, ImportPlan, ImportRefused, Table, best_saved_mapping, propose_mapping, read_table
 from ui import import_attachments as ui_attachments
 from ui import importing as ui
@@ -89,7 +90,7 @@ def earlier_imports_notice(db: Database, content: bytes) -> dict[str, ColumnMapp
     if earlier:
         st.info(
             f"This exact file was imported before (import {earlier[0].id}, "
-            f"{earlier[0].imported_at:%d %b %Y %H:%M} by {earlier[0].imported_by}). Importing it again changes "
+            f"{times.when(earlier[0].imported_at)} by {earlier[0].imported_by}). Importing it again changes "
             "only what differs from the stored submissions.",
             icon=":material/history:",
         )

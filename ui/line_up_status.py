@@ -26,7 +26,6 @@ from config import CallConfig
 from data_access import line_up_status as status_da
 from data_access.db import Database
 from data_access.errors import AccessDenied
-from data_access.invitations import UK
 from scoring import replies
 from scoring.selection import FORMAT_LABELS
 from ui.render import format_when, notice
@@ -90,7 +89,7 @@ def presenters_frame(presenters: tuple[status_da.PresenterStatus, ...]) -> pd.Da
 
 
 def _uk_time(when: dt.datetime | None) -> str:
-    return "" if when is None else f"{when.astimezone(UK):%a %d %b %Y %H:%M} (UK time)"
+    return "" if when is None else format_when(when)
 
 
 def balance_frame(balance: replies.BalanceReport) -> pd.DataFrame:
@@ -124,7 +123,7 @@ def render(db: Database, viewer: Viewer, config: CallConfig) -> None:
     line_up = shown.line_up
     st.text(  # as text: a username may hold characters that Markdown would read
         f"Version {line_up.signed_off_version} signed off by {line_up.signed_off_by} "
-        f"on {format_when(line_up.signed_off_at)} (UTC)."
+        f"on {format_when(line_up.signed_off_at)}."
     )
     if not line_up.current_is_signed_off:
         st.warning(

@@ -29,6 +29,7 @@ from data_access.db import Database
 from data_access.errors import AccessDenied
 from data_access.models import OUTBOX_STATUSES, utcnow
 from data_access.outbox import PURPOSES, OutboxError, OutboxRecord
+from formats import times
 from messages.templates import TEMPLATES
 from ui import outbox_sender
 from ui.exports import checked_button
@@ -104,28 +105,27 @@ def outbox_tab(db: Database, viewer: Viewer, settings: Settings) -> None:
 
 def _table(records: list[OutboxRecord]) -> None:
     st.caption(
-        f"{len(records)} messages, newest first (at most {LIMIT}). Times are UTC. A failed message's reason is the "
+        f"{len(records)} messages, newest first (at most {LIMIT}). {times.ZONE_NOTE} A failed message's reason is the "
         "mail server's answer; one that has had its tries waits for Send again."
     )
     table = pd.DataFrame(
         [
             {
                 "id": r.id,
-                "queued": r.created_at,
+                "queued": format_when(r.created_at),
                 "to": r.recipient_email,
                 "purpose": purpose_words(r.purpose),
                 "subject": r.subject,
                 "status": STATUS_WORDS.get(r.status, r.status),
                 "attempts": r.attempts,
                 "reason": r.last_error or "",
-                "next": r.next_attempt_at if r.status in ("queued", "failed") else None,
-                "sent": r.sent_at,
+                "next": format_when(r.next_attempt_at) if r.status in ("queued", "failed") else EMPTY,
+                "sent": format_when(r.sent_at),
             }
             for r in records
         ],
         columns=["id", "queued", "to", "purpose", "subject", "status", "attempts", "reason", "next", "sent"],
     )
-    when = st.column_config.DatetimeColumn
     text = st.column_config.TextColumn
     st.dataframe(
         table,
@@ -133,15 +133,15 @@ def _table(records: list[OutboxRecord]) -> None:
         width="stretch",
         column_config={
             "id": st.column_config.NumberColumn("Message", format="%d"),
-            "queued": when("Queued", format="D MMM YYYY, HH:mm"),
+            "queued": text("Queued"),
             "to": text("To"),
             "purpose": text("What for"),
             "subject": text("Subject", width="medium"),
             "status": text("Status"),
             "attempts": st.column_config.NumberColumn("Tries", format="%d"),
             "reason": text("Why it failed", width="medium"),
-            "next": when("Next try", format="D MMM YYYY, HH:mm"),
-            "sent": when("Sent", format="D MMM YYYY, HH:mm"),
+            "next": text("Next try"),
+            "sent": text("Sent"),
         },
     )
 
@@ -178,9 +178,9 @@ def _preview(record: OutboxRecord) -> None:
     field("To", record.recipient_email, container=cols[0])
     field("What for", purpose_words(record.purpose), container=cols[1])
     field("Status", STATUS_WORDS.get(record.status, record.status), container=cols[2])
-    field("Queued (UTC)", f"{format_when(record.created_at)} by {record.created_by}", container=cols[0])
+    field("Queued", f"{format_when(record.created_at)} by {record.created_by}", container=cols[0])
     field("Tries", record.attempts, container=cols[1])
-    field("Sent (UTC)", format_when(record.sent_at), container=cols[2])
+    field("Sent", format_when(record.sent_at), container=cols[2])
     if record.last_error:
         field("Why it failed (the mail server's answer)", record.last_error)
     if record.cancelled_by:
@@ -250,7 +250,7 @@ def _send_or_download(db: Database, viewer: Viewer, settings: Settings, sending:
 def _sending(db: Database, viewer: Viewer, settings: Settings, job: outbox_sender.SendJob | None) -> None:
     if job is not None and job.running:
         st.info(
-            f"Sending started by {job.started_by} at {format_when(job.started_at)} UTC is under way; each message "
+            f"Sending started by {job.started_by} at {format_when(job.started_at)} is under way; each message "
             "is marked as the mail server answers. Check again in a moment.",
             icon=":material/schedule_send:",
         )
@@ -274,7 +274,7 @@ def _sending(db: Database, viewer: Viewer, settings: Settings, job: outbox_sende
 
 
 def _outcome(job: outbox_sender.SendJob) -> None:
-    when = f"The send started by {job.started_by} at {format_when(job.started_at)} UTC"
+    when = f"The send started by {job.started_by} at {format_when(job.started_at)}"
     if job.error is not None:
         st.error(f"{when} sent nothing.", icon=":material/error:")
         st.text(job.error)

@@ -17,6 +17,7 @@ import streamlit as st
 
 from access.roles import Role
 from config import CallConfig
+from formats import times
 from ui.links import evidence_links
 from ui.tables import HEADERS
 
@@ -60,12 +61,8 @@ def labels(config: CallConfig, submission_field: str, codes: Iterable[str] | str
 
 
 def format_when(value) -> str:
-    if value is None:
-        return EMPTY
-    try:
-        return value.strftime("%d %b %Y %H:%M")
-    except AttributeError:
-        return str(value)
+    """A moment in the app's one format: UK time with its zone, "7 Dec 2026, 09:14 GMT" (`formats.times`)."""
+    return times.when(value)
 
 
 def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from config import MULTI_VALUED, SINGLE_VALUED, CallConfig
+from formats import times
 
 HEADERS = {
     "reference": "Reference",
@@ -42,4 +43,6 @@ def with_labels(frame: pd.DataFrame, config: CallConfig) -> pd.DataFrame:
 
 def submission_table(frame: pd.DataFrame, config: CallConfig, columns: list[str]) -> pd.DataFrame:
     shown = with_labels(frame[columns], config)
+    if "received_at" in shown:  # the app's one time format (UK time, its zone named)
+        shown["received_at"] = shown["received_at"].map(times.when)
     return shown.rename(columns=HEADERS)

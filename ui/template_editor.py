@@ -81,7 +81,7 @@ def templates_tab(db: Database, viewer: Viewer, settings: Settings, config: Call
 def _status(current: TemplateRecord) -> str:
     if current.is_default:
         return "In use: the default wording."
-    return f"In use: version {current.version}, saved by {current.updated_by} on {format_when(current.updated_at)} UTC."
+    return f"In use: version {current.version}, saved by {current.updated_by} on {format_when(current.updated_at)}."
 
 
 def _changed_meanwhile(purpose: str, current: TemplateRecord) -> None:

@@ -46,3 +46,22 @@ def test_counts_for_the_office(db, call_config):
     assert ov.by_theme == {"sources_of_harm": 2, "support_responses": 1}
     assert (ov.reviews_submitted, ov.assignments_due, ov.fully_reviewed) == (3, 3, 1)
     assert ov.percent_done == 100.0
+
+
+def test_the_deadline_has_passed_with_reviewing_open_only_after_the_deadline_and_while_open(db, call_config):
+    import datetime as dt
+
+    from data_access.call_state import set_reviewing_closed
+
+    with db.write() as s:
+        office = make_user(s, role="office")
+    after = call_config.review_deadline + dt.timedelta(days=1)
+    with db.read() as s:
+        assert build_overview(s, viewer=office, config=call_config, today=after).deadline_passed_open
+        assert not build_overview(
+            s, viewer=office, config=call_config, today=call_config.review_deadline
+        ).deadline_passed_open
+    with db.write() as s:
+        set_reviewing_closed(s, closed=True, actor="test")
+    with db.read() as s:
+        assert not build_overview(s, viewer=office, config=call_config, today=after).deadline_passed_open

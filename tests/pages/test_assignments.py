@@ -88,6 +88,8 @@ def test_close_and_reopen_reviewing(db, db_url, call):
     at = run_app(db_url, call["admin"], page=PAGE)
     at.button(key="assignments.toggle_closed").click()
     rerun(at, db_url)
+    at.button(key="assignments.close.confirm").click()
+    rerun(at, db_url)
     with db.read() as s:
         assert reviewing_closed(s)
     assert "Reviewing is closed" in texts(at)
@@ -95,6 +97,34 @@ def test_close_and_reopen_reviewing(db, db_url, call):
     rerun(at, db_url)
     with db.read() as s:
         assert not reviewing_closed(s)
+
+
+def test_closing_reviewing_asks_first_names_who_is_unfinished_and_cancel_changes_nothing(db, db_url, call, call_config):
+    a, b, _c = call["reviewers"]
+    with db.write() as s:
+        for sub in call["subs"][:2]:
+            assign(s, sub, a)
+        assign(s, call["subs"][2], b)
+        submit_review(s, call_config, call["subs"][0], a)
+    at = run_app(db_url, call["admin"], page=PAGE)
+    at.button(key="assignments.toggle_closed").click()
+    rerun(at, db_url)
+    with db.read() as s:
+        assert not reviewing_closed(s)  # the first click only asks
+    assert "Close reviewing? Nothing has changed yet." in [w.value for w in at.warning]
+    assert "2 assigned reviews not yet submitted, by 2 reviewers: Reviewer A (1), Reviewer B (1)." in texts(at)
+    at.button(key="assignments.close.cancel").click()
+    rerun(at, db_url)
+    with db.read() as s:
+        assert not reviewing_closed(s)
+    assert "Close reviewing?" not in texts(at) and not [b for b in at.button if b.key == "assignments.close.confirm"]
+    at.button(key="assignments.toggle_closed").click()
+    rerun(at, db_url)
+    at.button(key="assignments.close.confirm").click()
+    rerun(at, db_url)
+    with db.read() as s:
+        assert reviewing_closed(s)
+    assert "Reviewing is closed: no review can be saved, submitted or reopened." in [w.value for w in at.warning]
 
 
 def test_edit_by_hand_shows_review_statuses_in_words(db, db_url, call, call_config):

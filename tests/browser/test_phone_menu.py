@@ -1,0 +1,94 @@
+"""The phone layout: after a page is chosen from the menu, the menu closes and the page is in view.
+
+Streamlit (1.67) closes its sidebar after a page is picked when the browser says it is a phone
+(its user agent's device type is "mobile": `SidebarNav`'s link handler), and starts it closed on a
+narrow screen (`initial_sidebar_state="auto"`, the default, kept by app.py). The test is a phone
+as Chromium emulates one (a phone's user agent, 390 px wide, touch): tap the menu, pick a page,
+and the menu is closed and the page's heading visible; a picture of each step goes to the
+screenshots. Also pictures of the Audit log at 320 px width and at 200% zoom
+(docs/img/audit-log-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_messages import DOCS_IMG
+from tests.support.accounts import password_of
+from tests.support.browser import sign_in, wait_idle
+
+pytestmark = pytest.mark.browser
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/120.0.0.0 Mobile Safari/537.36"
+)
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "user_agent": PHONE_UA,
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
+def _sidebar_open(page) -> bool:
+    return page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
+
+
+def _wait_sidebar(page, *, open_: bool) -> None:
+    page.wait_for_function(
+        "collapsed => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === collapsed",
+        arg="false" if open_ else "true",
+    )
+
+
+def test_on_a_phone_the_menu_closes_once_a_page_is_chosen(chromium, live_server):
+    context = chromium.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        sign_in(page, live_server.url, "admin", password_of("admin"))
+        wait_idle(page)
+        assert not _sidebar_open(page)  # a narrow screen starts with the menu closed
+        page.get_by_test_id("stExpandSidebarButton").tap()
+        _wait_sidebar(page, open_=True)
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log", exact=True).wait_for()
+        screenshot(page, "phone-menu-open")
+        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log", exact=True).tap()
+        heading = page.get_by_role("heading", name="Audit log", exact=True).first
+        heading.wait_for()
+        wait_idle(page)
+        _wait_sidebar(page, open_=False)
+        box = heading.bounding_box()
+        assert box is not None and 0 <= box["x"] < 390 and box["width"] > 0  # the page is in view, not under the menu
+        screenshot(page, "phone-menu-closed-after-choosing")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "viewport", "zoom"),
+    [("320px", {"width": 320, "height": 900}, 1), ("zoom-200", {"width": 1280, "height": 900}, 2)],
+)
+def test_the_audit_log_at_320_px_and_at_200_percent_zoom(chromium, live_server, name, viewport, zoom):
+    # 200% zoom: a 1280 px window at twice the scale lays the page out at 640 CSS pixels, as browser zoom does.
+    width = {"width": viewport["width"] // zoom, "height": viewport["height"] // zoom}
+    context = chromium.new_context(viewport=width, device_scale_factor=zoom)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        sign_in(page, live_server.url, "admin", password_of("admin"))
+        page.goto(f"{live_server.url}/audit_log")
+        page.get_by_role("heading", name="Audit log", exact=True).first.wait_for()
+        page.get_by_test_id("stDataFrame").first.wait_for()
+        wait_idle(page)
+        # Nothing lost sideways: the page itself never scrolls wider than the window (the table scrolls inside).
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width["width"]
+        assert page.get_by_role("button", name="Download as CSV").is_visible()
+        assert page.get_by_text("newest first", exact=False).first.is_visible()
+        page.get_by_test_id("stDataFrame").first.scroll_into_view_if_needed()  # the picture shows the table
+        path = screenshot(page, f"audit-log-{name}")
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        (DOCS_IMG / f"audit-log-{name}.png").write_bytes(path.read_bytes())
+    finally:
+        context.close()
