@@ -27,7 +27,8 @@ For `--seconds`, every session works at once:
   status widget gone, nothing stale; opening the queue and a submission are
   page loads by URL there, with the sign-in from the cookie).
 * `--offices` office sessions (protocol) reload Rankings, then Coverage, in turn.
-* Every session waits a think time between steps, drawn uniformly between half
+* Every session signs in and opens its first page before the clock starts
+  (untimed); then every session waits a think time between steps, drawn uniformly between half
   and one and a half times `--think` seconds (a person reads before clicking;
   with none, 50 sessions would be a flood no panel makes).
 
@@ -52,6 +53,7 @@ import math
 import os
 import random
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -100,6 +102,33 @@ class Tally:
                 self.failed_steps[(source, step)] += 1
 
 
+class Start:
+    """Every session signs in and opens its first page before the clock starts (untimed: fifty
+    sign-ins at once are not the review loop); then all of them work until the deadline."""
+
+    def __init__(self, sessions: int, seconds: float) -> None:
+        self.barrier = threading.Barrier(sessions + 1)
+        self.go = threading.Event()
+        self.seconds = seconds
+        self.deadline = float("inf")
+
+    def ready(self) -> None:
+        """A session is set up (or failed to be): wait for the others, then for the clock."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+        self.go.wait()
+
+    def all_ready(self) -> None:
+        self.barrier.wait()
+
+    def open(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        self.go.set()
+
+    def over(self, margin: float = 0.0) -> bool:
+        return time.monotonic() + margin > self.deadline
+
+
 def summarise(values: list[float]) -> tuple[float, float]:
     """Median and p95 (nearest rank) of `values`."""
     return statistics.median(values), p95(values)
@@ -131,17 +160,20 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
 # The sessions
 
 
-def protocol_reviewer(server_url, token, username, references, config, tally, deadline, rng, args) -> None:
+def protocol_reviewer(server_url, token, username, references, config, tally, start, rng, args) -> None:
     from bench.protocol_client import ProtocolSession
 
     source = "protocol"
-    session = ProtocolSession(server_url, token, timeout=args.timeout)
     try:
-        session.visit("")  # the first page after the sign-in (untimed: the session's start)
+        session = ProtocolSession(server_url, token, timeout=args.timeout)
+        session.visit("my_reviews")  # the sign-in and the first page, before the clock
+    finally:
+        start.ready()
+    try:
         for reference in references:
-            if time.monotonic() + args.think > deadline:
+            if start.over(args.think):
                 return
-            done = _protocol_loop(session, source, username, reference, config, tally, deadline, rng, args)
+            done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
             if not done:
                 return
             with tally.lock:
@@ -152,7 +184,7 @@ def protocol_reviewer(server_url, token, username, references, config, tally, de
         session.close()
 
 
-def _protocol_loop(session, source, username, reference, config, tally, deadline, rng, args) -> bool:
+def _protocol_loop(session, source, username, reference, config, tally, start, rng, args) -> bool:
     """One review loop; False when the time is up or a step failed (the session stops there)."""
 
     def step(name: str, *, page=None, query=None, strings=None, clicks=()):
@@ -162,10 +194,10 @@ def _protocol_loop(session, source, username, reference, config, tally, deadline
         return visit
 
     queue = step("open the queue", page="my_reviews", query="")
-    if not queue.ended or time.monotonic() > deadline:
+    if not queue.ended or start.over():
         return False
     form = step("open a submission", page="my_reviews", query=f"submission={reference}")
-    if not form.ended or time.monotonic() > deadline:
+    if not form.ended or start.over():
         return False
     for label, prefix, option in choices_for(config):
         radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
@@ -192,14 +224,17 @@ def _protocol_loop(session, source, username, reference, config, tally, deadline
     return True
 
 
-def protocol_office(server_url, token, tally, deadline, rng, args) -> None:
+def protocol_office(server_url, token, tally, start, rng, args) -> None:
     from bench.protocol_client import ProtocolSession
 
-    session = ProtocolSession(server_url, token, timeout=args.timeout)
     try:
-        session.visit("")
-        turn = 0
-        while time.monotonic() + args.think < deadline:
+        session = ProtocolSession(server_url, token, timeout=args.timeout)
+        session.visit(OFFICE_PAGES[0][0])  # the sign-in and the first page, before the clock
+    finally:
+        start.ready()
+    try:
+        turn = 1
+        while not start.over(args.think):
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
             time.sleep(think(rng, args.think))
@@ -209,7 +244,7 @@ def protocol_office(server_url, token, tally, deadline, rng, args) -> None:
         session.close()
 
 
-def browser_reviewer(server_url, username, references, config, tally, deadline, rng, args) -> None:
+def browser_reviewer(server_url, username, references, config, tally, start, rng, args) -> None:
     """One reviewer in Chromium (its own Playwright and browser, in this thread)."""
     from playwright.sync_api import sync_playwright
 
@@ -223,9 +258,12 @@ def browser_reviewer(server_url, username, references, config, tally, deadline, 
     with sync_playwright() as p:
         browser = Watched(p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
         try:
-            page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-            page.set_default_timeout(args.timeout * 1000)
-            sign_in(page, server_url, username, PASSWORD)
+            try:
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                page.set_default_timeout(args.timeout * 1000)
+                sign_in(page, server_url, username, PASSWORD)  # before the clock
+            finally:
+                start.ready()
 
             def timed(name: str, act, ready) -> bool:
                 time.sleep(think(rng, args.think))
@@ -243,7 +281,7 @@ def browser_reviewer(server_url, username, references, config, tally, deadline, 
                 return True
 
             for reference in references:
-                if time.monotonic() + args.think > deadline:
+                if start.over(args.think):
                     return
                 if not timed(
                     "open the queue",
@@ -374,8 +412,7 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
                 warm = ProtocolSession(server.url, sign_in_token(url, "office"), timeout=args.timeout)
                 warm.visit("")
                 warm.close()
-            watch = Watch([s.process.pid for s in servers])
-            deadline = time.monotonic() + args.seconds
+            start = Start(args.reviewers + args.offices, args.seconds)
             threads = []
             rng = random.Random(7)
             for i, username in enumerate(usernames):
@@ -385,21 +422,29 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
                     target, extra = browser_reviewer, (server.url, username, fresh[username], config)
                 else:
                     target, extra = protocol_reviewer, (server.url, tokens[username], username, fresh[username], config)
-                threads.append(threading.Thread(target=target, args=(*extra, tally, deadline, seed_rng, args)))
+                threads.append(threading.Thread(target=target, args=(*extra, tally, start, seed_rng, args)))
             for j, token in enumerate(office_tokens):
                 server = servers[j % replicas]
                 threads.append(
                     threading.Thread(
                         target=protocol_office,
-                        args=(server.url, token, tally, deadline, random.Random(rng.random()), args),
+                        args=(server.url, token, tally, start, random.Random(rng.random()), args),
                     )
                 )
+            signing_in = time.monotonic()
             for thread in threads:
                 thread.daemon = True
                 thread.start()
-                time.sleep(min(0.1, args.think / 10))  # people do not all arrive in the same instant
+            start.all_ready()
+            print(
+                f"{len(threads)} sessions signed in and on their first page in {time.monotonic() - signing_in:.0f} s; "
+                f"the clock starts",
+                flush=True,
+            )
+            watch = Watch([s.process.pid for s in servers])
+            start.open()
             for thread in threads:
-                thread.join(timeout=max(0.0, deadline - time.monotonic()) + 2 * args.timeout + 30)
+                thread.join(timeout=max(0.0, start.deadline - time.monotonic()) + 2 * args.timeout + 30)
             seconds, cpu, peak = watch.finish()
             stuck = sum(t.is_alive() for t in threads)
         finally:
@@ -508,13 +553,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--browsers", type=int, default=2, help="of the reviewers, how many in Chromium")
     parser.add_argument("--offices", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=90)
+    parser.add_argument("--seconds", type=float, default=120, help="how long every session works at once")
     parser.add_argument("--think", type=float, default=3.0, help="mean think time between steps, seconds")
     parser.add_argument("--timeout", type=float, default=60, help="a step with no answer by then has failed")
     parser.add_argument(
         "--replicas", type=int, nargs="+", default=[1, 2], help="server counts to run on PostgreSQL (SQLite: 1)"
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the servers and the database
     if args.browsers and not os.path.exists(CHROMIUM):
         print(f"Debian's Chromium is not at {CHROMIUM}: --browsers 0, or apt-get install -y chromium")
         figure("panel: Chromium sessions", None, target=("==", 0), note="no Chromium")
