@@ -442,20 +442,22 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
                 flush=True,
             )
             watch = Watch([s.process.pid for s in servers])
+            clients_cpu = time.process_time()
             start.open()
             for thread in threads:
                 thread.join(timeout=max(0.0, start.deadline - time.monotonic()) + 2 * args.timeout + 30)
             seconds, cpu, peak = watch.finish()
+            clients_cpu = time.process_time() - clients_cpu
             stuck = sum(t.is_alive() for t in threads)
         finally:
             for server in servers:
                 server.stop()
 
     lost = saved_in_database(url, tally.confirmed)
-    return report(label, tally, lost, seconds, cpu, peak, stuck, args)
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu)
 
 
-def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args) -> bool:
+def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None) -> bool:
     ok = True
     print(
         f"{label}: {tally.loops} loops in {seconds:.0f} s; {len(tally.confirmed)} saves confirmed, "
@@ -498,19 +500,25 @@ def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args) -> bool:
         target=("==", 0),
         note=f"of {len(tally.confirmed)} confirmed drafts and submissions",
     )
+    total_cpu = sum(cpu.values())
+    per_loop = f"; {total_cpu / tally.loops:.2f} server CPU s per loop (office included)" if tally.loops else ""
     figure(
         f"{label}, review loops completed per minute",
         round(tally.loops * 60 / seconds, 1),
-        note=f"{tally.loops} loops in {seconds:.0f} s; {tally.ran_out} sessions ran out of assignments",
+        note=f"{tally.loops} loops in {seconds:.0f} s{per_loop}; {tally.ran_out} sessions ran out of assignments",
+    )
+    clients = (
+        f"; the protocol clients (the bench's process; Chromium not included) used {clients_cpu:.0f} CPU s"
+        if clients_cpu is not None
+        else ""
     )
     for n, pid in enumerate(cpu, 1):
         server = f"server {n}" if len(cpu) > 1 else "server"
-        per_loop = f"; {cpu[pid] / tally.loops:.2f} CPU s per loop (all steps, office included)" if tally.loops else ""
         figure(
             f"{label}, {server} CPU use",
             round(cpu[pid] / seconds, 2),
             "CPU s/s",
-            note=f"{cpu[pid]:.0f} CPU s in {seconds:.0f} s{per_loop}",
+            note=f"{cpu[pid]:.0f} CPU s in {seconds:.0f} s{clients}",
         )
         ok &= figure(
             f"{label}, {server} peak memory",

@@ -110,7 +110,8 @@ def test_the_panel_figures_judge_steps_saves_and_memory(capsys):
     assert figures["SQLite, 1 server, server CPU use"]["value"] == 0.5
     memory = figures["SQLite, 1 server, server peak memory"]
     assert (memory["value"], memory["ok"]) == (512, True)
-    assert figures["SQLite, 1 server, review loops completed per minute"]["value"] == 1.0
+    loops = figures["SQLite, 1 server, review loops completed per minute"]
+    assert loops["value"] == 1.0 and "30.00 server CPU s per loop" in loops["note"]
 
 
 def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
