@@ -10,9 +10,10 @@
    throwaway SQLite file and a throwaway PostgreSQL database
    (`tests/support/postgres.py`). Their URLs reach the scripts as
    BENCH_SQLITE_URL and BENCH_POSTGRESQL_URL: the pages, calibration and
-   selection benchmarks read them, and submit_next (a real browser, on the
-   SQLite call); import, assignment and concurrency need empty databases and
-   make their own.
+   selection benchmarks read them, submit_next and browser_pages (a real
+   browser, on the SQLite call) and panel (fifty sessions at once, on both; it
+   adds fresh assignments and reviews to the calls it runs on); import,
+   assignment and concurrency need empty databases and make their own.
 3. Runs every `bench/*_bench.py`, one after another, showing its report, and
    collects the FIGURE lines it prints (`bench/figures.py`).
 4. Writes every figure, its target and PASS or FAIL, the machine and the

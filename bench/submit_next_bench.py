@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -47,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_page import EMPTY_KEY, EMPTY_TITLE, RUN_AGAIN  # noqa: E402
 from bench.figures import figure  # noqa: E402
 
-os.environ.setdefault("EVIDENCE_COOKIE_KEY", "bench-" + "k" * 48)
+os.environ.setdefault("EVIDENCE_COOKIE_KEY", secrets.token_urlsafe(48))
 os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
 
 REVIEWER = "bench-reviewer-01"
@@ -113,8 +114,8 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def give_assignments(url: str, count: int) -> tuple[list[str], int]:
-    """Assign `count` submissions the reviewer has not been given to REVIEWER,
+def give_assignments(url: str, count: int, reviewer_name: str = REVIEWER) -> tuple[list[str], int]:
+    """Assign `count` submissions the reviewer has not been given to `reviewer_name`,
     through the app's own function; returns their references (in reference
     order, the order "next unfinished" follows) and the reviewer's assignments."""
     from sqlalchemy import func, select
@@ -126,9 +127,9 @@ def give_assignments(url: str, count: int) -> tuple[list[str], int]:
     db = Database(url)
     try:
         with db.write() as session:
-            reviewer = session.scalar(select(User.id).where(User.username == REVIEWER))
+            reviewer = session.scalar(select(User.id).where(User.username == reviewer_name))
             if reviewer is None:
-                raise SystemExit(f"{REVIEWER} is not in {db.dialect}'s call: seed it with bench/bulk_seed.py")
+                raise SystemExit(f"{reviewer_name} is not in {db.dialect}'s call: seed it with bench/bulk_seed.py")
             given = select(Assignment.submission_id).where(Assignment.reviewer_id == reviewer)
             rows = session.execute(
                 select(Submission.id, Submission.reference)
@@ -137,7 +138,7 @@ def give_assignments(url: str, count: int) -> tuple[list[str], int]:
                 .limit(count)
             ).all()
             if len(rows) < count:
-                raise SystemExit(f"only {len(rows)} submissions are left to assign to {REVIEWER}")
+                raise SystemExit(f"only {len(rows)} submissions are left to assign to {reviewer_name}")
             for submission_id, _ in rows:
                 add_assignment(session, submission_id=submission_id, reviewer_id=reviewer, actor="bench")
             total = session.scalar(select(func.count(Assignment.id)).where(Assignment.reviewer_id == reviewer))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bench import run_all
 from bench.bulk_seed import seed_bulk
 from bench.submit_next_bench import REVIEWER, give_assignments, p95, submitted_reviews
-from data_access.models import Assignment, AuditEntry, User
+from data_access.models import Assignment, AuditEntry, Submission, User
 
 
 def test_p95_is_the_nearest_rank():
@@ -48,3 +48,18 @@ def test_make_bench_runs_it():
     scripts = run_all._scripts(argparse.ArgumentParser(), ["submit_next"])
     assert [s.name for s in scripts] == ["submit_next_bench.py"]
     assert "submit_next_bench.py" in [s.name for s in run_all._scripts(argparse.ArgumentParser(), None)]
+
+
+def test_another_reviewer_can_be_given_the_assignments(db, call_config):
+    seed_bulk(db, config=call_config, submissions=30, reviewers=3, per_submission=1)
+    references, total = give_assignments(db.url, 2, "bench-reviewer-03")
+    with db.read() as s:
+        theirs = set(
+            s.scalars(
+                select(Submission.reference)
+                .join(Assignment, Assignment.submission_id == Submission.id)
+                .join(User, User.id == Assignment.reviewer_id)
+                .where(User.username == "bench-reviewer-03")
+            )
+        )
+    assert set(references) <= theirs and len(theirs) == total

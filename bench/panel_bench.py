@@ -1,0 +1,590 @@
+#!/usr/bin/env python
+"""The panel at once: 50 reviewers doing the review loop while the office reloads Rankings and Coverage.
+
+    .venv/bin/python bench/panel_bench.py                                  # what `make bench` runs
+    .venv/bin/python bench/panel_bench.py --submissions 1000 --seconds 30 --backend sqlite   # a quick run
+    .venv/bin/python bench/panel_bench.py --backend postgresql --replicas 2 --reviewers 25
+
+On the 10,000-submission call (BENCH_SQLITE_URL / BENCH_POSTGRESQL_URL when
+`bench/run_all.py` has seeded them, otherwise a throwaway call seeded here with
+`bench/bulk_seed.py`), each of `--reviewers` reviewers (`bench-reviewer-01`...)
+is given fresh assignments through the app's own `add_assignment`, and the
+app's server (serve.py, the real gate) is started: one process, or with
+`--replicas 2` (PostgreSQL only) two processes on the one database, sharing the
+cookie key and Streamlit's cookie secret as docs/deploy.md sets them up, each
+session staying on one of them as a sticky load balancer would keep it.
+
+For `--seconds`, every session works at once:
+
+* `--reviewers` reviewer sessions do the review loop: open the queue (My
+  reviews), open a submission (`?submission=REF`, a fresh assignment), score it
+  (five choices, each its own run, as each click is: 3 for every criterion, a
+  recommendation, a confidence), save (Save draft), submit (Submit). All but
+  `--browsers` of them speak Streamlit's protocol (`bench/protocol_client.py`):
+  a WebSocket each, the messages the frontend sends, timed until the run has
+  ended (nothing drawn); the other `--browsers` are Debian's Chromium driven by
+  Playwright, timed until the page is usable (the run ended, Streamlit's
+  status widget gone, nothing stale; opening the queue and a submission are
+  page loads by URL there, with the sign-in from the cookie).
+* `--offices` office sessions (protocol) reload Rankings, then Coverage, in turn.
+* Every session signs in and opens its first page before the clock starts
+  (untimed); then every session waits a think time between steps, drawn uniformly between half
+  and one and a half times `--think` seconds (a person reads before clicking;
+  with none, 50 sessions would be a flood no panel makes).
+
+Figures, for each database (and replica count): the median and p95 of each
+step, separately for the protocol sessions and the Chromium ones (target p95
+under 2 s); the saves (drafts and submissions) the clients saw confirmed
+("Draft saved." / "Review submitted." in the run) and those that failed (an
+error, or no answer within `--timeout`) (target 0); the saves lost: a
+confirmed save whose review is not in the database afterwards, in the state
+confirmed (target 0); the loops completed; the server's CPU use over the
+window (CPU seconds per second, from /proc) and its peak resident memory
+(sampled every half second, with the kernel's own high-water mark; target under
+1 GB per process). The server runs on the same two cores as the clients and the
+browsers: the CPU figures are the server process's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import random
+import secrets
+import signal
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.figures import figure  # noqa: E402
+from bench.submit_next_bench import p95, server_cpu  # noqa: E402
+
+# The server and the sign-in tokens this process issues must share the key: set before anything reads it.
+os.environ.setdefault("EVIDENCE_COOKIE_KEY", secrets.token_urlsafe(40))
+os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
+
+STEP_TARGET = 2.0
+RSS_TARGET_MB = 1024
+CHROMIUM = "/usr/bin/chromium"
+STEPS = ("open the queue", "open a submission", "score", "save", "submit")
+OFFICE_PAGES = (("rankings", "Rankings"), ("coverage", "Coverage"))
+SAVED = {"save": "Draft saved.", "submit": "Review submitted."}
+LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+@dataclass
+class Tally:
+    """What every session saw, shared by their threads."""
+
+    steps: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(list))
+    failed_steps: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    confirmed: list[tuple[str, str, str]] = field(default_factory=list)  # (username, reference, "save"/"submit")
+    failed_saves: list[str] = field(default_factory=list)
+    loops: int = 0
+    ran_out: int = 0  # sessions that finished their fresh assignments before the time was up
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def step(self, source: str, step: str, seconds: float, ok: bool) -> None:
+        with self.lock:
+            if ok:
+                self.steps[(source, step)].append(seconds)
+            else:
+                self.failed_steps[(source, step)] += 1
+
+
+class Start:
+    """Every session signs in and opens its first page before the clock starts (untimed: fifty
+    sign-ins at once are not the review loop); then all of them work until the deadline."""
+
+    def __init__(self, sessions: int, seconds: float) -> None:
+        self.barrier = threading.Barrier(sessions + 1)
+        self.go = threading.Event()
+        self.seconds = seconds
+        self.deadline = float("inf")
+
+    def ready(self) -> None:
+        """A session is set up (or failed to be): wait for the others, then for the clock."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+        self.go.wait()
+
+    def all_ready(self) -> None:
+        self.barrier.wait()
+
+    def open(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+        self.go.set()
+
+    def over(self, margin: float = 0.0) -> bool:
+        return time.monotonic() + margin > self.deadline
+
+
+def summarise(values: list[float]) -> tuple[float, float]:
+    """Median and p95 (nearest rank) of `values`."""
+    return statistics.median(values), p95(values)
+
+
+def think(rng: random.Random, mean: float) -> float:
+    """A think time: uniform between half and one and a half times `mean`."""
+    return rng.uniform(0.5 * mean, 1.5 * mean) if mean > 0 else 0.0
+
+
+def choices_for(config) -> list[tuple[str, bool, str]]:
+    """The form's choices in the order a person makes them: (the radio's label, whether the label is a
+    prefix, the option): 3 for every criterion, then the first recommendation and confidence."""
+    out = [(f"{c.label}: ", True, "3") for c in config.criteria]
+    out.append(("Recommendation", False, config.recommendations.label(config.recommendations.ids[0])))
+    out.append(("Your confidence", False, config.confidence_levels.label(config.confidence_levels.ids[0])))
+    return out
+
+
+def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
+    """A process's resident memory (VmRSS) or its high-water mark (VmHWM), in MB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ---------------------------------------------------------------------------
+# The sessions
+
+
+def protocol_reviewer(server_url, token, username, references, config, tally, start, rng, args) -> None:
+    from bench.protocol_client import ProtocolSession
+
+    source = "protocol"
+    try:
+        session = ProtocolSession(server_url, token, timeout=args.timeout)
+        session.visit("my_reviews")  # the sign-in and the first page, before the clock
+    finally:
+        start.ready()
+    try:
+        for reference in references:
+            if start.over(args.think):
+                return
+            done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
+            if not done:
+                return
+            with tally.lock:
+                tally.loops += 1
+        with tally.lock:
+            tally.ran_out += 1
+    finally:
+        session.close()
+
+
+def _protocol_loop(session, source, username, reference, config, tally, start, rng, args) -> bool:
+    """One review loop; False when the time is up or a step failed (the session stops there)."""
+
+    def step(name: str, *, page=None, query=None, strings=None, clicks=()):
+        time.sleep(think(rng, args.think))
+        visit = session.visit(page, query, strings=strings, clicks=clicks)
+        tally.step(source, name, visit.seconds, visit.ended)
+        return visit
+
+    queue = step("open the queue", page="my_reviews", query="")
+    if not queue.ended or start.over():
+        return False
+    form = step("open a submission", page="my_reviews", query=f"submission={reference}")
+    if not form.ended or start.over():
+        return False
+    for label, prefix, option in choices_for(config):
+        radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
+        if radio is None or option not in radio.options:
+            print(f"  {username} {reference}: no choice {option!r} for {label!r}", flush=True)
+            return False
+        if not step("score", strings={radio.id: option}).ended:
+            return False
+    for name, label in (("save", "Save draft"), ("submit", "Submit")):
+        button = session.last.widget("button", label) or form.widget("button", label)
+        if button is None:
+            tally.failed_saves.append(f"{username} {reference}: no {label} button")
+            return False
+        visit = step(name, clicks=(button.id,))
+        if visit.ended and visit.carries(SAVED[name]):
+            with tally.lock:
+                tally.confirmed.append((username, reference, name))
+        else:
+            with tally.lock:
+                tally.failed_saves.append(
+                    f"{username} {reference} {name}: " + ("no answer" if not visit.ended else "not confirmed")
+                )
+            return False
+    return True
+
+
+def protocol_office(server_url, token, tally, start, rng, args) -> None:
+    from bench.protocol_client import ProtocolSession
+
+    try:
+        session = ProtocolSession(server_url, token, timeout=args.timeout)
+        session.visit(OFFICE_PAGES[0][0])  # the sign-in and the first page, before the clock
+    finally:
+        start.ready()
+    try:
+        turn = 1
+        while not start.over(args.think):
+            page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
+            turn += 1
+            time.sleep(think(rng, args.think))
+            visit = session.visit(page, "")
+            tally.step("protocol", f"{title} (office)", visit.seconds, visit.ended)
+    finally:
+        session.close()
+
+
+def browser_reviewer(server_url, username, references, config, tally, start, rng, args) -> None:
+    """One reviewer in Chromium (its own Playwright and browser, in this thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from bench.bulk_seed import PASSWORD
+    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.support.browser import Watched, sign_in, wait_idle
+
+    source = "Chromium"
+    usable = """() => !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-stale="true"]')"""
+    with sync_playwright() as p:
+        browser = Watched(p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS))
+        try:
+            try:
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                page.set_default_timeout(args.timeout * 1000)
+                sign_in(page, server_url, username, PASSWORD)  # before the clock
+            finally:
+                start.ready()
+
+            def timed(name: str, act, ready) -> bool:
+                time.sleep(think(rng, args.think))
+                started = time.perf_counter()
+                try:
+                    act()
+                    ready()
+                    wait_idle(page, timeout=args.timeout * 1000)
+                    page.wait_for_function(usable, polling="raf")
+                except Exception as exc:  # noqa: BLE001 - a step that never became usable is a failed step
+                    print(f"  {username} (Chromium) {name}: {type(exc).__name__}", flush=True)
+                    tally.step(source, name, 0.0, False)
+                    return False
+                tally.step(source, name, time.perf_counter() - started, True)
+                return True
+
+            for reference in references:
+                if start.over(args.think):
+                    return
+                if not timed(
+                    "open the queue",
+                    lambda: page.goto(f"{server_url}/my_reviews"),
+                    lambda: page.get_by_role("heading", name="My reviews").first.wait_for(),
+                ):
+                    return
+                if not timed(
+                    "open a submission",
+                    lambda r=reference: page.goto(f"{server_url}/my_reviews?submission={r}"),
+                    lambda r=reference: page.get_by_text(f"Submission {r}").first.wait_for(),
+                ):
+                    return
+                for label, _prefix, option in choices_for(config):
+                    fresh = page.locator(
+                        '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stRadio"]'
+                    )
+                    choice = fresh.filter(has_text=label.rstrip(": ")).get_by_text(option, exact=True)
+                    if not timed("score", choice.click, lambda: None):
+                        return
+                for name, label in (("save", "Save draft"), ("submit", "Submit")):
+                    button = page.get_by_role("button", name=label, exact=True)
+                    ok = timed(name, button.click, lambda t=SAVED[name]: page.get_by_text(t).first.wait_for())
+                    with tally.lock:
+                        if ok:
+                            tally.confirmed.append((username, reference, name))
+                        else:
+                            tally.failed_saves.append(f"{username} {reference} {name} (Chromium)")
+                    if not ok:
+                        return
+                with tally.lock:
+                    tally.loops += 1
+        finally:
+            browser.close()
+
+
+# ---------------------------------------------------------------------------
+# One phase: a database, one or two servers, every session for the time given
+
+
+def saved_in_database(url: str, confirmed: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The confirmed saves whose review is not in the database in the state confirmed (a draft saved:
+    any review row; a submission: status submitted)."""
+    from sqlalchemy import select
+
+    from data_access.db import Database
+    from data_access.models import Review, Submission, User
+
+    db = Database(url)
+    try:
+        with db.read() as session:
+            rows = session.execute(
+                select(User.username, Submission.reference, Review.status)
+                .join(User, User.id == Review.reviewer_id)
+                .join(Submission, Submission.id == Review.submission_id)
+                .where(User.username.like("bench-reviewer-%"))
+            ).all()
+    finally:
+        db.dispose()
+    state = {(u, r): s for u, r, s in rows}
+    lost = []
+    for username, reference, kind in confirmed:
+        status = state.get((username, reference))
+        if status is None or (kind == "submit" and status != "submitted"):
+            lost.append((username, reference, kind))
+    return lost
+
+
+class Watch:
+    """The servers' CPU time over the window and their peak resident memory (sampled, and VmHWM)."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.peak = dict.fromkeys(pids, 0.0)
+        self.stop = threading.Event()
+        self.cpu0 = {pid: server_cpu(pid) for pid in pids}
+        self.started = time.monotonic()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        while not self.stop.wait(0.5):
+            for pid in self.pids:
+                with contextlib.suppress(OSError, ValueError):
+                    self.peak[pid] = max(self.peak[pid], rss_mb(pid))
+
+    def finish(self) -> tuple[float, dict[int, float], dict[int, float]]:
+        """(seconds, CPU seconds per server, peak MB per server)."""
+        self.stop.set()
+        self.thread.join()
+        seconds = time.monotonic() - self.started
+        cpu = {pid: server_cpu(pid) - self.cpu0[pid] for pid in self.pids}
+        for pid in self.pids:
+            with contextlib.suppress(OSError, ValueError):
+                self.peak[pid] = max(self.peak[pid], rss_mb(pid, "VmHWM"))
+        return seconds, cpu, self.peak
+
+
+def phase(url: str, backend: str, replicas: int, args) -> bool:
+    from bench.protocol_client import sign_in_token
+    from bench.submit_next_bench import give_assignments
+    from config import load_call_config
+    from tests.support.live import LiveServer
+
+    config = load_call_config()
+    label = f"{LABELS[backend]}, {replicas} server" + ("s" if replicas > 1 else "")
+    per_reviewer = max(2, math.ceil(args.seconds / (8 * 0.5 * args.think)) + 1) if args.think > 0 else 50
+    usernames = [f"bench-reviewer-{i + 1:02d}" for i in range(args.reviewers)]
+    print(
+        f"\n== {label}: {args.reviewers} reviewers ({args.browsers} in Chromium), {args.offices} office, "
+        f"{args.seconds:g} s, think {args.think:g} s; {per_reviewer} fresh assignments each",
+        flush=True,
+    )
+    fresh = {u: give_assignments(url, per_reviewer, u)[0] for u in usernames}
+    tokens = {u: sign_in_token(url, u) for u in usernames}
+    office_tokens = [sign_in_token(url, "office") for _ in range(args.offices)]
+
+    tally = Tally()
+    shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+    with tempfile.TemporaryDirectory(prefix="panel-bench-") as logs:
+        servers = []
+        try:
+            for _ in range(replicas):
+                servers.append(LiveServer.start(url, Path(logs), extra_env=shared))
+            for server in servers:  # one page each, so the first session does not pay the imports
+                from bench.protocol_client import ProtocolSession
+
+                warm = ProtocolSession(server.url, sign_in_token(url, "office"), timeout=args.timeout)
+                warm.visit("")
+                warm.close()
+            start = Start(args.reviewers + args.offices, args.seconds)
+            threads = []
+            rng = random.Random(7)
+            for i, username in enumerate(usernames):
+                server = servers[i % replicas]  # sticky: a session stays on its server
+                seed_rng = random.Random(rng.random())
+                if i < args.browsers:
+                    target, extra = browser_reviewer, (server.url, username, fresh[username], config)
+                else:
+                    target, extra = protocol_reviewer, (server.url, tokens[username], username, fresh[username], config)
+                threads.append(threading.Thread(target=target, args=(*extra, tally, start, seed_rng, args)))
+            for j, token in enumerate(office_tokens):
+                server = servers[j % replicas]
+                threads.append(
+                    threading.Thread(
+                        target=protocol_office,
+                        args=(server.url, token, tally, start, random.Random(rng.random()), args),
+                    )
+                )
+            signing_in = time.monotonic()
+            for thread in threads:
+                thread.daemon = True
+                thread.start()
+            start.all_ready()
+            print(
+                f"{len(threads)} sessions signed in and on their first page in {time.monotonic() - signing_in:.0f} s; "
+                f"the clock starts",
+                flush=True,
+            )
+            watch = Watch([s.process.pid for s in servers])
+            clients_cpu = time.process_time()
+            start.open()
+            for thread in threads:
+                thread.join(timeout=max(0.0, start.deadline - time.monotonic()) + 2 * args.timeout + 30)
+            seconds, cpu, peak = watch.finish()
+            clients_cpu = time.process_time() - clients_cpu
+            stuck = sum(t.is_alive() for t in threads)
+        finally:
+            for server in servers:
+                server.stop()
+
+    lost = saved_in_database(url, tally.confirmed)
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu)
+
+
+def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None) -> bool:
+    ok = True
+    print(
+        f"{label}: {tally.loops} loops in {seconds:.0f} s; {len(tally.confirmed)} saves confirmed, "
+        f"{len(tally.failed_saves)} failed, {len(lost)} lost; {stuck} sessions still running at the end"
+    )
+    for problem in tally.failed_saves[:10]:
+        print(f"  failed: {problem}")
+    keys = sorted(set(tally.steps) | set(tally.failed_steps))
+    for source, step in keys:
+        values = tally.steps.get((source, step), [])
+        failed = tally.failed_steps.get((source, step), 0)
+        if not values:
+            ok &= figure(
+                f"{label}, {step} ({source}): p95",
+                None,
+                "s",
+                target=("<", STEP_TARGET),
+                note=f"no step completed; {failed} failed",
+            )
+            continue
+        median, high = summarise(values)
+        print(f"  {source:8} {step:22} n={len(values):4} median {median:.3f} s  p95 {high:.3f} s  failed {failed}")
+        ok &= figure(
+            f"{label}, {step} ({source}): p95",
+            round(high, 3),
+            "s",
+            target=("<", STEP_TARGET),
+            note=f"median {median:.3f} s over {len(values)} steps; {failed} failed (no answer in {args.timeout:g} s)",
+        )
+    sessions = f"{args.reviewers} reviewers ({args.browsers} in Chromium) and {args.offices} office sessions"
+    ok &= figure(
+        f"{label}, saves failed",
+        len(tally.failed_saves),
+        target=("==", 0),
+        note=f"{len(tally.confirmed)} confirmed; {sessions}, {seconds:.0f} s, think {args.think:g} s",
+    )
+    ok &= figure(
+        f"{label}, saves lost (confirmed, not in the database)",
+        len(lost),
+        target=("==", 0),
+        note=f"of {len(tally.confirmed)} confirmed drafts and submissions",
+    )
+    total_cpu = sum(cpu.values())
+    per_loop = f"; {total_cpu / tally.loops:.2f} server CPU s per loop (office included)" if tally.loops else ""
+    figure(
+        f"{label}, review loops completed per minute",
+        round(tally.loops * 60 / seconds, 1),
+        note=f"{tally.loops} loops in {seconds:.0f} s{per_loop}; {tally.ran_out} sessions ran out of assignments",
+    )
+    clients = (
+        f"; the protocol clients (the bench's process; Chromium not included) used {clients_cpu:.0f} CPU s"
+        if clients_cpu is not None
+        else ""
+    )
+    for n, pid in enumerate(cpu, 1):
+        server = f"server {n}" if len(cpu) > 1 else "server"
+        figure(
+            f"{label}, {server} CPU use",
+            round(cpu[pid] / seconds, 2),
+            "CPU s/s",
+            note=f"{cpu[pid]:.0f} CPU s in {seconds:.0f} s{clients}",
+        )
+        ok &= figure(
+            f"{label}, {server} peak memory",
+            round(peak[pid]),
+            "MB",
+            target=("<", RSS_TARGET_MB),
+            note="resident, sampled every 0.5 s and the kernel's high-water mark (VmHWM)",
+        )
+    if stuck:
+        ok &= figure(f"{label}, sessions still running after the time", stuck, target=("==", 0))
+    return ok
+
+
+# ---------------------------------------------------------------------------
+
+
+def seeded(backend: str, args, stack: contextlib.ExitStack) -> str | None:
+    """The call to run on: run_all's, or one seeded here (thrown away with `stack`)."""
+    url = os.environ.get(f"BENCH_{backend.upper()}_URL")
+    if url:
+        return url
+    from bench.bulk_seed import seed_bulk
+    from bench.databases import migrated_database
+    from config import load_call_config
+
+    workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="panel-seed-")))
+    db = stack.enter_context(migrated_database(backend, workdir))
+    if db is None:
+        return None
+    started = time.perf_counter()
+    counts = seed_bulk(db, config=load_call_config(), submissions=args.submissions, reviewers=max(50, args.reviewers))
+    print(f"seeded {LABELS[backend]}: {counts} in {time.perf_counter() - started:.1f} s", flush=True)
+    return db.url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--submissions", type=int, default=10_000, help="when this script seeds the call")
+    parser.add_argument("--reviewers", type=int, default=50)
+    parser.add_argument("--browsers", type=int, default=2, help="of the reviewers, how many in Chromium")
+    parser.add_argument("--offices", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=120, help="how long every session works at once")
+    parser.add_argument("--think", type=float, default=3.0, help="mean think time between steps, seconds")
+    parser.add_argument("--timeout", type=float, default=60, help="a step with no answer by then has failed")
+    parser.add_argument(
+        "--replicas", type=int, nargs="+", default=[1, 2], help="server counts to run on PostgreSQL (SQLite: 1)"
+    )
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stopped: still stop the servers and the database
+    if args.browsers and not os.path.exists(CHROMIUM):
+        print(f"Debian's Chromium is not at {CHROMIUM}: --browsers 0, or apt-get install -y chromium")
+        figure("panel: Chromium sessions", None, target=("==", 0), note="no Chromium")
+        return 1
+    ok = True
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    for backend in backends:
+        with contextlib.ExitStack() as stack:
+            url = seeded(backend, args, stack)
+            if url is None:
+                ok &= figure(f"panel on {LABELS[backend]}", None, target=("==", 0), note="the database did not start")
+                continue
+            for replicas in [1] if backend == "sqlite" else args.replicas:
+                ok &= phase(url, backend, replicas, args)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""bench/panel_bench.py's and bench/browser_pages_bench.py's parts that need no server: the
+statistics, the think time, the form's choices, the check of saves against the database (on SQLite
+and PostgreSQL), the figures and their verdicts, and run_all finding both scripts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+
+from sqlalchemy import select, update
+
+from bench import browser_pages_bench, panel_bench, run_all
+from bench.bulk_seed import seed_bulk
+from bench.figures import parse
+from data_access.models import Review, Submission, User
+
+
+def _figures(capsys) -> dict[str, dict]:
+    return {f["name"]: f for f in map(parse, capsys.readouterr().out.splitlines()) if f is not None}
+
+
+def test_the_median_and_p95_of_the_steps():
+    values = [float(v) for v in range(1, 41)]
+    random.Random(5).shuffle(values)
+    assert panel_bench.summarise(values) == (20.5, 38.0)  # 95% of 40 is the 38th
+    assert panel_bench.summarise([0.3]) == (0.3, 0.3)
+
+
+def test_think_times_stay_within_half_and_one_and_a_half_times_the_mean():
+    rng = random.Random(1)
+    times = [panel_bench.think(rng, 2.0) for _ in range(500)]
+    assert min(times) >= 1.0 and max(times) <= 3.0
+    assert max(times) - min(times) > 1.5  # drawn, not one value
+    assert panel_bench.think(rng, 0) == 0.0
+
+
+def test_the_form_is_filled_criteria_first_then_recommendation_and_confidence(call_config):
+    choices = panel_bench.choices_for(call_config)
+    assert [label for label, _, _ in choices[:-2]] == [f"{c.label}: " for c in call_config.criteria]
+    assert all(prefix and option == "3" for _, prefix, option in choices[:-2])
+    assert choices[-2] == (
+        "Recommendation",
+        False,
+        call_config.recommendations.label(call_config.recommendations.ids[0]),
+    )
+    assert choices[-1][:2] == ("Your confidence", False)
+
+
+def test_the_memory_of_a_process_is_read_from_proc():
+    assert 5 < panel_bench.rss_mb(os.getpid()) <= panel_bench.rss_mb(os.getpid(), "VmHWM") < 100_000
+
+
+def test_a_confirmed_save_missing_from_the_database_or_in_another_state_is_lost(db, call_config):
+    seed_bulk(db, config=call_config, submissions=12, reviewers=3, per_submission=2)
+    with db.write() as s:
+        rows = s.execute(
+            select(Review.id, User.username, Submission.reference)
+            .join(User, User.id == Review.reviewer_id)
+            .join(Submission, Submission.id == Review.submission_id)
+            .order_by(Review.id)
+        ).all()
+        draft_id, draft_user, draft_ref = rows[0]
+        s.execute(update(Review).where(Review.id == draft_id).values(status="draft", submitted_at=None))
+        reviewed = {(u, r) for _, u, r in rows}
+    _, user, submitted_ref = rows[1]
+    never = next(
+        (u, f"CFE-{n:05d}")
+        for u in ("bench-reviewer-01", "bench-reviewer-02", "bench-reviewer-03")
+        for n in range(1, 13)
+        if (u, f"CFE-{n:05d}") not in reviewed
+    )
+    confirmed = [
+        (user, submitted_ref, "submit"),  # there, submitted
+        (user, submitted_ref, "save"),  # a draft saved before: any review row
+        (draft_user, draft_ref, "save"),  # there, a draft
+        (draft_user, draft_ref, "submit"),  # confirmed submitted, but a draft in the database: lost
+        (*never, "save"),  # no review at all: lost
+    ]
+    assert panel_bench.saved_in_database(db.url, confirmed) == [(draft_user, draft_ref, "submit"), (*never, "save")]
+    assert panel_bench.saved_in_database(db.url, confirmed[:3]) == []
+
+
+def _args(**kw):
+    return argparse.Namespace(**{"reviewers": 3, "browsers": 1, "offices": 1, "think": 2.0, "timeout": 60, **kw})
+
+
+def test_the_panel_figures_judge_steps_saves_and_memory(capsys):
+    tally = panel_bench.Tally()
+    for seconds in (0.5, 0.6, 0.7, 1.9):
+        tally.step("protocol", "save", seconds, True)
+    for seconds in (0.4, 2.5):
+        tally.step("Chromium", "open the queue", seconds, True)
+    tally.step("protocol", "save", 0.0, False)
+    tally.confirmed = [("bench-reviewer-01", "CFE-00001", "save"), ("bench-reviewer-01", "CFE-00001", "submit")]
+    tally.loops = 1
+    lost = [("bench-reviewer-01", "CFE-00001", "submit")]
+
+    ok = panel_bench.report("SQLite, 1 server", tally, lost, 60.0, {101: 30.0}, {101: 512.4}, 0, _args())
+
+    figures = _figures(capsys)
+    assert ok is False
+    save = figures["SQLite, 1 server, save (protocol): p95"]
+    assert (save["value"], save["ok"]) == (1.9, True)
+    assert "1 failed" in save["note"]
+    queue = figures["SQLite, 1 server, open the queue (Chromium): p95"]
+    assert (queue["value"], queue["ok"]) == (2.5, False)
+    assert figures["SQLite, 1 server, saves failed"]["value"] == 0
+    assert figures["SQLite, 1 server, saves lost (confirmed, not in the database)"]["ok"] is False
+    assert figures["SQLite, 1 server, server CPU use"]["value"] == 0.5
+    memory = figures["SQLite, 1 server, server peak memory"]
+    assert (memory["value"], memory["ok"]) == (512, True)
+    loops = figures["SQLite, 1 server, review loops completed per minute"]
+    assert loops["value"] == 1.0 and "30.00 server CPU s per loop" in loops["note"]
+
+
+def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
+    tally = panel_bench.Tally()
+    tally.step("protocol", "submit", 0.3, True)
+    tally.failed_saves = ["bench-reviewer-02 CFE-00004 submit: no answer"]
+    ok = panel_bench.report(
+        "PostgreSQL, 2 servers", tally, [], 30.0, {1: 3.0, 2: 6.0}, {1: 400.0, 2: 1100.0}, 0, _args()
+    )
+    figures = _figures(capsys)
+    assert ok is False
+    assert figures["PostgreSQL, 2 servers, saves failed"]["ok"] is False
+    assert figures["PostgreSQL, 2 servers, server 1 peak memory"]["ok"] is True
+    assert figures["PostgreSQL, 2 servers, server 2 peak memory"]["ok"] is False
+    assert figures["PostgreSQL, 2 servers, server 2 CPU use"]["value"] == 0.2
+
+
+def test_each_page_is_judged_on_its_own_target_and_against_the_empty_page(capsys):
+    Series = browser_pages_bench.Series
+    empty = browser_pages_bench.EMPTY_KEY
+    results = {
+        ("office", empty, "by URL", "repeat visit"): Series([0.3, 0.2, 0.25], [3000, 3000, 3000], [0.1, 0.1, 0.1]),
+        ("office", empty, "by URL", "after another user's save"): Series([0.4, 0.3, 0.5], [3000] * 3, [0.1] * 3),
+        ("office", "rankings", "by URL", "repeat visit"): Series([0.8, 0.9, 0.7], [10_000, 12_000, 11_000], [0.2] * 3),
+        ("office", "rankings", "by URL", "after another user's save"): Series(
+            [1.4, 1.6, 1.2], [3_100_000] * 3, [1.0] * 3
+        ),
+    }
+    titles = {empty: "Empty", "rankings": "Rankings"}
+
+    status = browser_pages_bench.report("SQLite", results, titles, argparse.Namespace(runs=3), 1.5)
+
+    figures = _figures(capsys)
+    assert status == 1  # one target missed
+    repeat = figures["SQLite, Rankings (office, by URL, repeat visit): p95"]
+    assert repeat["value"] == 0.9 and repeat["ok"] is True and repeat["target"] == "< 1 s"
+    assert "11 kB" in repeat["note"] and "empty page p95 0.300 s" in repeat["note"]
+    ratio = figures["SQLite, Rankings (office, by URL, repeat visit): p95 / empty page's"]
+    assert (ratio["value"], ratio["ok"]) == (3.0, True)
+    saved = figures["SQLite, Rankings (office, by URL, after another user's save): p95"]
+    assert (saved["value"], saved["ok"], saved["target"]) == (1.6, False, "< 1.5 s")
+    assert "3,100 kB" in saved["note"]
+    saved_ratio = figures["SQLite, Rankings (office, by URL, after another user's save): p95 / empty page's"]
+    assert (saved_ratio["value"], saved_ratio["ok"]) == (3.2, False)
+    assert figures["SQLite, empty page (office, by URL, repeat visit): p95"]["ok"] is None
+
+
+def test_make_bench_runs_both():
+    names = [s.name for s in run_all._scripts(argparse.ArgumentParser(), None)]
+    assert "panel_bench.py" in names and "browser_pages_bench.py" in names
+
+
+def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie_key_given():
+    """Each bench sets a cookie key for the server it starts and the sign-ins it issues (when none is
+    given): the settings must accept it (a fixed key of too few distinct characters was refused)."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_COOKIE_KEY"}
+    for module in ("bench.submit_next_bench", "bench.panel_bench", "bench.browser_pages_bench"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import {module}; from config import load_settings; load_settings()"],
+            cwd=run_all.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"{module}: {result.stderr[-500:]}"
