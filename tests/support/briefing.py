@@ -40,6 +40,11 @@ class HostileDemo:
 
 def seed_hostile_demo(db, config) -> HostileDemo:
     seed_demo(db, config=config, bcrypt_rounds=4)
+    return make_hostile(db, config)
+
+
+def make_hostile(db, config) -> HostileDemo:
+    """The demo call's best-scored submission made anonymous and hostile, the second's organisation hostile."""
     with db.read() as s:
         scores = lineups_da.current_scores(s, config=config)
     best = scores[SCORE_COLUMN].sort_values(ascending=False, kind="stable").index
