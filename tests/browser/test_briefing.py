@@ -35,9 +35,7 @@ def test_the_html_briefing_opens_offline_and_draws_everything(page, tmp_path):
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     assert asked == [path.as_uri()]  # the file itself, and nothing else
-    drawn = page.evaluate(
-        "() => [...document.images].map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0}))"
-    )
+    drawn = page.evaluate("() => [...document.images].map(i => ({alt: i.alt, ok: i.complete && i.naturalWidth > 0}))")
     assert len(drawn) == 5 and all(d["ok"] and d["alt"] for d in drawn)
     assert page.evaluate("() => typeof window.__xss") == "undefined"
     assert page.evaluate("() => document.querySelectorAll('script, iframe, object, embed').length") == 0
