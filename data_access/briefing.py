@@ -241,17 +241,26 @@ def _entry(data: _Data, sid: int, note: str = "") -> Entry:
     )
 
 
+def _top_per_focus_area(data: _Data) -> dict[str, list[int]]:
+    """focus area -> the ids of its best-scored submissions (calibrated score, then reference), in one pass."""
+    score = data.scores[SCORE_COLUMN].dropna().to_dict()
+    refs = data.submissions["reference"].to_dict()
+    focus = data.submissions["focus_areas"].to_dict()
+    top: dict[str, list[int]] = {}
+    for sid in sorted((i for i in score if i in refs), key=lambda i: (-score[i], refs[i])):
+        for area in focus.get(sid) or []:
+            best = top.setdefault(area, [])
+            if len(best) < TOP_PER_FOCUS_AREA:
+                best.append(sid)
+    return top
+
+
 def _strongest(data: _Data) -> Section:
-    scored = data.scores[data.scores[SCORE_COLUMN].notna()]
-    refs = data.submissions["reference"]
-    ranked = sorted(scored.index, key=lambda i: (-float(scored.at[i, SCORE_COLUMN]), refs.get(i, "")))
-    focus_of = data.submissions["focus_areas"]
-    themes = data.config.vocabulary("themes")
+    top = _top_per_focus_area(data)
     groups = []
-    for theme in themes.codes:
+    for theme in data.config.vocabulary("themes").codes:
         for area in (c for c in data.config.vocabulary("focus_areas").codes if c.parent == theme.id):
-            top = [i for i in ranked if i in focus_of.index and area.id in (focus_of.at[i] or [])]
-            entries = tuple(_entry(data, i) for i in top[:TOP_PER_FOCUS_AREA])
+            entries = tuple(_entry(data, i) for i in top.get(area.id, []))
             note = "" if entries else "No reviewed submission in this focus area yet."
             groups.append(Group(f"{theme.label} — {area.label}", entries, note))
     paragraphs = (

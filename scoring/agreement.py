@@ -52,8 +52,10 @@ def krippendorff_alpha_interval(units: pd.Series, values: pd.Series) -> float:
     frame = frame[m >= 2]
     if frame["u"].nunique() < 2:
         return float("nan")
-    per_unit = frame.groupby("u")["v"].agg(["size", "sum", lambda x: float(np.sum(x * x))])
-    per_unit.columns = ["m", "s", "ss"]
+    # Vectorised sums per unit (a Python function per unit took seconds on a 10,000-submission call).
+    per_unit = (
+        frame.assign(v2=frame["v"] * frame["v"]).groupby("u").agg(m=("v", "size"), s=("v", "sum"), ss=("v2", "sum"))
+    )
     n = per_unit["m"].sum()
     # Sum over ordered pairs i != j within a unit of (v_i - v_j)^2 is 2 (m ss - s^2).
     observed = (2 * (per_unit["m"] * per_unit["ss"] - per_unit["s"] ** 2) / (per_unit["m"] - 1)).sum() / n
