@@ -12,8 +12,7 @@
     python manage.py backup FILE             online backup (SQLite's backup API, or pg_dump on PostgreSQL)
     python manage.py erase-submission REF --reason R   erase one submission everywhere
     python manage.py purge-expired [--dry-run]          remove contact details after the retention period,
-                                             expired sign-in sessions, old throttle rows, used or
-                                             expired one-time links
+                                             expired sign-in sessions, old throttle rows, used or expired one-time links
     python manage.py export-presenters --line-up NAME --out FILE
                                              the presenter list CSV of a saved line-up
     python manage.py send-queued             send the outbox's due messages (SMTP settings: docs/settings.md)
@@ -260,6 +259,28 @@ def cmd_export_presenters(ctx: Context, args: argparse.Namespace) -> int:
         print(f"warning: {note}", file=sys.stderr)
     detail = table.detail
     print(f"wrote {len(table.rows)} presenters of {detail['line_up']!r} (version {detail['version']}) to {target}")
+    return 0
+
+
+def _briefing_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, type=Path, metavar="FILE", help="new file, or folder for the usual name")
+    p.add_argument("--format", choices=("pdf", "html"), default="pdf", help="PDF (default) or one HTML file")
+    p.add_argument("--line-up", metavar="NAME", help="a saved line-up (default: the one signed off last)")
+    p.add_argument("--sections", nargs="+", metavar="S", help="intake gap_map strongest line_up panel methods")
+    p.add_argument("--reviewed-only", action="store_true", help="count reviewed submissions only")
+    p.add_argument("--final", action="store_true", help="final: no DRAFT watermark")
+
+
+@command("briefing", "write the Commissioner's briefing as PDF or HTML (audit-logged)")
+@arguments(_briefing_args)
+def cmd_briefing(ctx: Context, args: argparse.Namespace) -> int:
+    from data_access.briefing_files import BriefingError, BriefingOptions, write_briefing
+
+    try:
+        file, target = write_briefing(ctx.db, ctx.config, BriefingOptions.of(args), fmt=args.format, out=args.out)
+    except BriefingError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"wrote the {'final' if args.final else 'draft'} briefing ({len(file.content)} bytes) to {target}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Exports (admin, office): the presenter list of a saved line-up, the scores and the coverage table, as CSV.
+"""Exports (admin, office): the presenter list of a saved line-up, the scores and the coverage table, as CSV;
+and the Commissioner's briefing, as PDF or HTML (`ui.briefing`, docs/briefing.md).
 
 Every file comes from `formats.csv_export.to_csv_bytes` (UTF-8 with BOM for
 Excel, RFC 4180 quoting, formula cells neutralised) and carries no anonymous
@@ -19,6 +20,7 @@ from formats.csv_export import export_filename
 from scoring import coverage as cov
 from ui import context
 from ui import scores as ui_scores
+from ui.briefing import briefing_section
 from ui.coverage import coverage_data
 from ui.exports import export_button, lazy_export_button
 from ui.guard import require_page
@@ -126,6 +128,8 @@ else:
         label="Download the coverage table",
         key="exports.coverage",
     )
+
+briefing_section(db, config, viewer, summaries)
 
 with db.read() as session:
     mine = audit.list_entries(session, filters=audit.AuditFilter(actor=viewer.username, limit=200))

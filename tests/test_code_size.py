@@ -14,6 +14,7 @@ FOLDERS = (
     "pages",
     "ui",
     "data_access",
+    "briefing",
     "scoring",
     "importing",
     "documents",

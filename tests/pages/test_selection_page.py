@@ -157,7 +157,12 @@ def test_exports_page_offers_both_files_and_logs_each_download(db, db_url, call)
     at = run_app(db_url, call["office"], page=EXPORTS)
     assert not at.exception, at.exception
     labels = [b.label for b in at.download_button]
-    assert labels == ["Download the presenter list", "Download the scores", "Download the coverage table"]
+    assert labels == [
+        "Download the presenter list",
+        "Download the scores",
+        "Download the coverage table",
+        "Make and download the briefing",
+    ]
     preview = next(df.value for df in at.dataframe if "Contact email" in df.value.columns)
     assert len(preview) == 6
     assert "Secret Anonymous Org" not in texts(at)
@@ -203,7 +208,11 @@ def test_exports_without_a_saved_line_up_say_so(db_url, call):
     at = run_app(db_url, call["admin"], page=EXPORTS)
     assert not at.exception
     assert any("No line-up has been saved yet" in i.value for i in at.info)
-    assert [b.label for b in at.download_button] == ["Download the scores", "Download the coverage table"]
+    assert [b.label for b in at.download_button] == [
+        "Download the scores",
+        "Download the coverage table",
+        "Make and download the briefing",
+    ]
 
 
 def test_admin_reloads_a_saved_line_ups_rules_and_goes_back_to_the_defaults(db, db_url, call):
