@@ -19,6 +19,7 @@ field (`config.limits`).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from config import limits
 from importing.fields import FIELDS_BY_NAME
 from importing.mapping import ColumnMapping
 from importing.plan import ImportPlan, RowProblem
-from importing.reading import Table
+from importing.reading import Table, column_letter
 
 MAX_CORRECTION = max(limits.imported_field(name) for name in FIELDS_BY_NAME)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -46,6 +47,9 @@ class Correction:
     field: str = ""  # the template field the column went to when the correction was made
     by: str = ""  # who made it
     at: str = ""  # when (ISO 8601, UTC)
+
+    def describe(self) -> str:
+        return f"row {self.row}, {self.column}: {self.original[:40]!r} -> {self.value[:40]!r}"
 
     def cell(self) -> tuple[int, str]:
         return self.row, self.column
@@ -79,6 +83,43 @@ def check_value(value: str) -> str:
             "to import cannot hold. Type it again without it; nothing was changed."
         )
     return value
+
+
+_FIX = re.compile(r"\s*(\d+)\s*:([^=]+)=(.*)", re.DOTALL)
+
+
+def parse_fix(given: str, table: Table, mapping: ColumnMapping, *, by: str) -> Correction:
+    """A correction written ROW:COLUMN=VALUE (the command line's --fix): ROW as the
+    spreadsheet numbers it, COLUMN the file's header, the template field its column
+    goes to, or its letter. CorrectionRefused, in words, for a cell the file does not have."""
+    match = _FIX.fullmatch(given)
+    if match is None:
+        raise CorrectionRefused(f"{given[:60]!r}: write ROW:COLUMN=VALUE, e.g. --fix '7:Date=05/07/2021'.")
+    number, name, value = int(match[1]), match[2].strip(), match[3]
+    letters = {column_letter(i): h for i, h in enumerate(table.headers)}
+    header = name if name in table.headers else mapping.columns.get(name) or letters.get(name.upper())
+    if header is None or header not in table.headers:
+        raise CorrectionRefused(
+            f"the file has no column {name[:60]!r} (give its header, the template column it goes to, or its "
+            "letter); nothing was imported."
+        )
+    row = next((r for r in table.rows if r.number == number), None)
+    if row is None:
+        raise CorrectionRefused(f"row {number} is not a row of submissions in the file; nothing was imported.")
+    try:
+        value = check_value(value)
+    except CorrectionRefused as exc:
+        raise CorrectionRefused(f"row {number}, {header}: {exc}") from None
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return Correction(number, header, row.cells[table.headers.index(header)], value, by=by, at=at)
+
+
+def corrections_from_fixes(fixes: Sequence[str], table: Table, mapping: ColumnMapping, *, by: str) -> list[Correction]:
+    """The command line's --fix corrections, all of which must apply (CorrectionRefused otherwise)."""
+    _table, applied, stale = apply_corrections(table, [parse_fix(f, table, mapping, by=by) for f in fixes], mapping)
+    if stale:
+        raise CorrectionRefused(f"row {stale[0].correction.row}, {stale[0].correction.column}: {stale[0].reason}")
+    return applied
 
 
 def apply_corrections(
@@ -135,6 +176,14 @@ def refused_corrections(plan: ImportPlan, corrections: Sequence[Correction]) -> 
         if p.row is not None:
             by_cell.setdefault((p.row, p.column), []).append(p)
     return {c: by_cell[c.cell()] for c in corrections if c.cell() in by_cell}
+
+
+def refused_lines(plan: ImportPlan) -> list[str]:
+    """A line for each correction of the plan whose cell still has a problem."""
+    return [
+        f"the correction of row {c.row}, {c.column} did not fix it: {problems[0].problem}"
+        for c, problems in refused_corrections(plan, plan.corrections).items()
+    ]
 
 
 def correctable(plan: ImportPlan) -> list[tuple[int, str, list[RowProblem]]]:

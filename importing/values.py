@@ -98,23 +98,35 @@ def _parse_written_date(text: str) -> dt.datetime:
     month = _MONTHS[month_text.rstrip(".").lower()] if month_text[0].isalpha() else int(month_text)
     day = int(parts.get("day2") or parts["day"])
     year = int(parts["year"]) + (2000 if len(parts["year"]) == 2 else 0)
-    hour = int(parts["hour"] or 0)
-    if parts["half"]:
-        if hour < 1 or hour > 12:
-            raise ValueProblem("This time is not possible.", DATE_HELP)
-        hour = hour % 12 + (12 if parts["half"].lower().startswith("p") else 0)
+    hour, zone = _hour(parts), _zone(parts)  # before: a ValueProblem is a ValueError
     try:
         value = dt.datetime(year, month, day, hour, int(parts["minute"] or 0), int(parts["second"] or 0))
     except ValueError:
         if match.re is _DAY_FIRST and month > 12 >= day and _is_a_date(year, day, month):
             raise ValueProblem("There is no such date: there is no month " + str(month) + ".", US_ORDER) from None
         raise ValueProblem("There is no such date or time.", DATE_HELP) from None
-    if parts["sign"]:
-        offset = dt.timedelta(hours=int(parts["zh"]), minutes=int(parts["zm"] or 0))
-        if offset > dt.timedelta(hours=14):
-            raise ValueProblem("This time zone is not possible.", DATE_HELP)
-        return value.replace(tzinfo=dt.timezone(offset if parts["sign"] == "+" else -offset))
-    return value
+    return value.replace(tzinfo=zone)
+
+
+def _hour(parts: dict[str, str | None]) -> int:
+    """The hour of a written time, 12-hour times (AM, p.m.) on the 24-hour clock."""
+    hour = int(parts["hour"] or 0)
+    half = parts["half"]
+    if half:
+        if hour < 1 or hour > 12:
+            raise ValueProblem("This time is not possible.", DATE_HELP)
+        hour = hour % 12 + (12 if half.lower().startswith("p") else 0)
+    return hour
+
+
+def _zone(parts: dict[str, str | None]) -> dt.timezone | None:
+    """The zone written after a time ("GMT+1", "UTC-05:00"), or None (UTC is then assumed)."""
+    if not parts["sign"]:
+        return None
+    offset = dt.timedelta(hours=int(parts["zh"] or 0), minutes=int(parts["zm"] or 0))
+    if offset > dt.timedelta(hours=14):
+        raise ValueProblem("This time zone is not possible.", DATE_HELP)
+    return dt.timezone(offset if parts["sign"] == "+" else -offset)
 
 
 def _is_a_date(year: int, month: int, day: int) -> bool:
