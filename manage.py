@@ -19,7 +19,8 @@
     python manage.py send-reminders          queue a reminder (after the deadline: an overdue notice), once a day
     python manage.py attach REF FILE [FILE ...]
                                              attach evidence documents to one submission, all or nothing
-    python manage.py import-submissions FILE [--sheet NAME] [--mapping FILE|NAME] [--accept-suggestions]
+    python manage.py import-submissions FILE [--sheet NAME] [--header-row N] [--mapping FILE|NAME]
+                                             [--accept-suggestions] [--fix ROW:COLUMN=VALUE ...]
                                              [--dry-run] [--attachments ZIP] [--acknowledge]
                                              import a CSV or XLSX file of submissions (and a ZIP of their
                                              documents), all or nothing; --acknowledge: receipts
@@ -287,6 +288,7 @@ def cmd_briefing(ctx: Context, args: argparse.Namespace) -> int:
 def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="a CSV or XLSX file")
     p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
+    p.add_argument("--header-row", type=int, metavar="N", help="the row of the column names (default: found, printed)")
     p.add_argument(
         "--mapping",
         help="a mapping file (JSON, docs/importing.md) or the name of a mapping saved on the Import page "
@@ -298,6 +300,8 @@ def _import_args(p: argparse.ArgumentParser) -> None:
         help="map each value that names no code to its confident suggestion (each is listed), as the Import "
         'page\'s "Accept all suggestions" does',
     )
+    fix = "read VALUE for a cell (the file unchanged; COLUMN: header, template column or letter); repeatable"
+    p.add_argument("--fix", action="append", default=[], metavar="ROW:COLUMN=VALUE", help=fix)
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
     p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
@@ -321,15 +325,23 @@ def _printable(value: object, width: int | None = None) -> str:
 @arguments(_import_args)
 def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     from data_access import notify
+    from importing.corrections import CorrectionRefused, corrections_from_fixes, refused_lines
+    from importing.reading import header_row_words
 
     path: Path = args.file
     acknowledged: list[str] = []  # what the acknowledgements did (--acknowledge)
     max_bytes = ctx.settings.max_upload_bytes
-    content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits)
+    content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits, args.header_row)
+    print(f"header row: {header_row_words(table, picked=args.header_row is not None, how='give --header-row N')}")
     mapping, mapping_name = _import_mapping(ctx, args.mapping, table)
     _print_mapping(path, table, mapping)
     if args.accept_suggestions:
         _accept_suggestions(ctx, table, mapping)
+    try:
+        corrections = corrections_from_fixes(args.fix, table, mapping, by="manage.py")
+    except CorrectionRefused as exc:
+        raise CommandError(f"--fix: {_printable(str(exc))}") from None
+    print("".join(f"  corrected {_printable(c.describe())}\n" for c in corrections), end="")
     common = {
         "content": content,
         "filename": path.name,
@@ -338,6 +350,8 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
         "max_bytes": max_bytes,
         "sheet": table.sheet,
         "limits": ctx.settings.import_limits,
+        "header_row": args.header_row,
+        "corrections": corrections,
         "after": notify.acknowledger(ctx.config, "manage.py", acknowledged) if args.acknowledge else None,
     }
     plan, result, report = _run_import(ctx, args, common, mapping_name)
@@ -346,6 +360,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
 
         args.problems_csv.write_bytes(problems_csv(plan.problems))
     if not plan.ok:
+        print("".join(f"{_printable(line)}\n" for line in refused_lines(plan)), end="")
         _refuse_with_problems(plan, args.problems_csv)
     _print_import_plan(plan, dry_run=args.dry_run)
     _print_attachments(report, done=result is not None)
@@ -359,7 +374,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_import_file(path: Path, sheet: str | None, max_bytes: int, limits):
+def _read_import_file(path: Path, sheet: str | None, max_bytes: int, limits, header_row: int | None = None):
     """The file's bytes and its parsed table; a refused file stops the command."""
     from importing import ImportRefused, check_size, read_table
 
@@ -368,7 +383,7 @@ def _read_import_file(path: Path, sheet: str | None, max_bytes: int, limits):
     try:
         check_size(path.stat().st_size, max_bytes)
         content = path.read_bytes()
-        table = read_table(content, path.name, max_bytes=max_bytes, sheet=sheet, limits=limits)
+        table = read_table(content, path.name, max_bytes=max_bytes, sheet=sheet, limits=limits, header_row=header_row)
     except ImportRefused as exc:
         raise CommandError(f"{exc} Nothing was imported.") from None
     return content, table

@@ -67,7 +67,8 @@ from importing import (
     build_plan,
     read_table,
 )
-from importing.plan import Progress
+from importing.corrections import Correction, apply_corrections, provenance
+from importing.plan import Progress, fingerprint
 
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
@@ -75,6 +76,15 @@ CHUNK = 500
 _SUBMISSIONS, _CODES, _LINKS = (cast(Table, m.__table__) for m in (Submission, SubmissionCode, SubmissionLink))
 # Serialises imports on PostgreSQL (SQLite's write units are serial already).
 IMPORT_LOCK_KEY = 7_310_240_001
+
+
+class CorrectionsNoLongerApply(ValueError):
+    """Corrections given to the import name cells it no longer reads as corrected: nothing was written."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
+        cells = "; ".join(f"row {s.correction.row}: {s.reason}" for s in plan.stale_corrections[:10])
+        super().__init__(f"Some corrections no longer apply, so nothing was imported ({cells}).")
 
 
 class ImportHasProblems(ValueError):
@@ -183,13 +193,18 @@ def preview_import(
     limits: ImportLimits | None = None,
     progress: Progress | None = None,
     header_row: int | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> ImportPlan:
     """What importing the file would do, with every problem; writes nothing.
 
+    `corrections` are cells a person corrected (`importing.corrections`): the
+    file is read through those that still apply (`plan.corrections`), the
+    others are listed (`plan.stale_corrections`).
     Raises `importing.ImportRefused` for a file that cannot be read at all."""
     with _bulk_work():
         table = read_table(content, filename, max_bytes=max_bytes, sheet=sheet, limits=limits, header_row=header_row)
-        return build_plan(
+        table, applied, stale = apply_corrections(table, corrections, mapping)
+        plan = build_plan(
             table,
             mapping=mapping,
             config=config,
@@ -197,6 +212,11 @@ def preview_import(
             existing_flag_pairs=flagged_pairs(session),
             progress=progress,
         )
+        if corrections:
+            plan.corrections, plan.stale_corrections = applied, stale
+            plan.fingerprint = fingerprint(plan)
+        plan.header_picked = header_row is not None
+        return plan
 
 
 def previous_imports_of(session: Session, *, sha256: str) -> list[BatchSummary]:
@@ -269,11 +289,13 @@ def apply_import(
     expected_fingerprint: str | None = None,
     progress: Progress | None = None,
     header_row: int | None = None,
+    corrections: Sequence[Correction] = (),
 ) -> ImportResult:
     """Import the whole file in the caller's unit of work, or raise and write nothing.
 
     Raises `ImportRefused` (unreadable file), `ImportHasProblems` (any problem),
-    `StalePreview` (the data changed since the confirmed preview). A file whose
+    `CorrectionsNoLongerApply` (a correction names a cell it no longer reads as
+    corrected), `StalePreview` (the data changed since the confirmed preview). A file whose
     every row is already stored as it is writes nothing (`batch_id` None)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
@@ -293,7 +315,10 @@ def apply_import(
         limits=limits,
         progress=planning,
         header_row=header_row,
+        corrections=corrections,
     )
+    if plan.stale_corrections:
+        raise CorrectionsNoLongerApply(plan)
     if not plan.ok:
         raise ImportHasProblems(plan)
     if expected_fingerprint is not None and plan.fingerprint != expected_fingerprint:
@@ -355,11 +380,17 @@ def _write(
         progress(0.9, "Recording what changed")
 
     counts = {**plan.counts, "flags": len(flags)}
-    changes: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = [_how_read(plan)]
     entries: list[dict[str, Any]] = []
     detail = f"import batch {batch.id}"
+    corrected = provenance(plan.corrections)
     for r in plan.rows:
         sid = ids_by_row[r.row]
+        if r.row in corrected:  # the cells a person corrected, kept with the row's change
+            changes.append(
+                {"action": "corrected", "row": r.row, "reference": r.data.reference, "submission_id": sid,
+                 "corrections": corrected[r.row]}
+            )  # fmt: skip
         if r.action == "add":
             changes.append({"action": "added", "row": r.row, "reference": r.data.reference, "submission_id": sid})
             entries.append(
@@ -420,6 +451,8 @@ def _write(
             "sheet": plan.table.sheet,
             "mapping": mapping_name,
             "counts": counts,
+            "header_row": plan.table.header_row,
+            "corrections": len(plan.corrections),  # how many, never the values
         },
     )
     audit.record_many(session, actor=actor, entries=entries)
@@ -427,6 +460,18 @@ def _write(
     if progress:
         progress(1.0, "Imported")
     return ImportResult(batch.id, digest, counts, plan)
+
+
+def _how_read(plan: ImportPlan) -> dict[str, Any]:
+    """The first entry of an import's changes: how the file was read (its header row, picked by the
+    person or found, and how many cells were corrected)."""
+    return {
+        "action": "read",
+        "sheet": plan.table.sheet,
+        "header_row": plan.table.header_row,
+        "header_row_from": "picked" if plan.header_picked else ("guessed" if plan.table.header_unsure else "found"),
+        "corrections": len(plan.corrections),
+    }
 
 
 def _scalar_values(row: PlannedRow) -> dict[str, Any]:

@@ -132,6 +132,10 @@ class ImportPlan:
     warnings: list[RowProblem]
     duplicates: list[DuplicateMatch]
     fingerprint: str = ""
+    # Cells a person corrected in the preview (importing.corrections): those read, those that no longer apply.
+    corrections: list[Any] = field(default_factory=list)
+    stale_corrections: list[Any] = field(default_factory=list)
+    header_picked: bool = False  # the header row was picked by the person (else found in the file)
 
     @property
     def ok(self) -> bool:
@@ -650,6 +654,7 @@ def fingerprint(plan: ImportPlan) -> str:
         ],
         "duplicates": [[d.row, d.other_reference, d.other_row, d.reason] for d in plan.duplicates],
         "problems": [p.as_dict() for p in plan.problems],
+        "corrections": [[c.row, c.column, c.value] for c in plan.corrections],
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 

@@ -99,6 +99,22 @@ class Table:
         return [row.cells[index] for row in self.rows]
 
 
+def header_row_words(table: Table, *, picked: bool, how: str) -> str:
+    """Which row was read as the header, and how it was chosen, in words; `how` says how to pick another."""
+    if picked:
+        return (
+            f"{table.header_row} (given with --header-row)"
+            if how.startswith("give --")
+            else f"{table.header_row} (picked)"
+        )
+    if table.header_unsure:
+        return (
+            f"{table.header_row} (guessed: row {table.header_choices[0]} fills few columns and looks like a row of "
+            f"group headings; {how} to read another row as the header)"
+        )
+    return f"{table.header_row} (found: the first row with the column names)"
+
+
 def describe_size(n_bytes: int) -> str:
     if n_bytes < 1024 * 1024:
         return f"{max(1, round(n_bytes / 1024))} KB"

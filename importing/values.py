@@ -22,11 +22,34 @@ from importing.fields import NO_WORDS, YES_WORDS
 LEAVE_OUT = ""  # a value mapped to this is dropped from the cell
 _STRONG_SEPARATORS = re.compile(r"[;\r\n]+")
 _LINK_SEPARATORS = re.compile(r"[;\r\n]+|,(?=\s)|,(?=https?://)|\s+(?=https?://)")
-_UK_DATE = re.compile(
-    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2})[:.](\d{2})(?::(\d{2}))?(?:\s*([ap]\.?m\.?))?)?$",
-    re.IGNORECASE,
+# A time after a date: "14:30", "9:14:22 AM", "09.30 pm", optionally with a zone
+# ("GMT+1", "UTC-05:00", "Z": Google Forms writes the form's zone after the time).
+_TIME = (
+    r"(?:[ T,]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?:[:.](?P<second>\d{2}))?(?:\.\d+)?"
+    r"(?:\s*(?P<half>[ap]\.?m\.?))?"
+    r"(?:\s*(?:GMT|UTC|Z)(?:\s*(?P<sign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?)?)?)?"
+)
+# Day first (the UK's order, the rule for every ambiguous date): 05/07/2021, 5.7.21, 05-07-2021 9:14:22 AM.
+_DAY_FIRST = re.compile(rf"^(?P<day>\d{{1,2}})[/.-](?P<month>\d{{1,2}})[/.-](?P<year>\d{{4}}|\d{{2}}){_TIME}$", re.I)
+# Year first is never ambiguous: 2021/07/05 9:14:22 AM GMT+1 (Google Forms), 2021-07-05 9:14 pm.
+_YEAR_FIRST = re.compile(rf"^(?P<year>\d{{4}})[/.-](?P<month>\d{{1,2}})[/.-](?P<day>\d{{1,2}}){_TIME}$", re.I)
+_MONTH_NAMES = "jan january|feb february|mar march|apr april|may|jun june|jul july|aug august|sep sept september|oct october|nov november|dec december"
+_MONTHS = {name: number for number, names in enumerate(_MONTH_NAMES.split("|"), start=1) for name in names.split()}
+_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_WEEKDAY = r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)[a-z]*\.?,?\s+)?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+# Month in words: Jul 5, 2021 (JotForm), July 5 2021, 5 July 2021, Monday, 5th July 2021.
+_NAMED = re.compile(
+    rf"^{_WEEKDAY}(?:(?P<day>\d{{1,2}}){_ORDINAL}\s+(?P<month>{_MONTH})|(?P<month2>{_MONTH})\s+(?P<day2>\d{{1,2}}){_ORDINAL})"
+    rf",?\s+(?P<year>\d{{4}}){_TIME}$",
+    re.I,
 )
 DATE_HELP = "Write it as 2021-07-05 or 05/07/2021 (day/month/year), optionally with a time such as 14:30."
+US_ORDER = (
+    "Dates are read day first (05/07/2021 is 5 July); this one only makes sense month first, as some form tools "
+    "write them in the United States' order. Export the file with day-first (UK) or ISO dates (2021-07-05), or "
+    "correct the cell."
+)
 
 
 class ValueProblem(ValueError):
@@ -43,34 +66,75 @@ def clean_text(raw: str) -> str | None:
 
 
 def parse_date(raw: str) -> dt.datetime | None:
-    """ISO 8601 or UK day/month/year, with an optional time; UTC (times
-    without a zone are taken as UTC, the zone the app shows)."""
+    """A date, or a date and time, in UTC; None for an empty cell.
+
+    ISO 8601 ("2021-07-05", "2021-07-05T08:14:22Z"), year first with slashes
+    ("2021/07/05 9:14:22 AM GMT+1", Google Forms), day first ("05/07/2021",
+    "5/7/21 9:14:22", "07/05/2021 09:14:22 AM": an ambiguous date is always
+    read day/month, the UK's order), or the month in words ("Jul 5, 2021",
+    "5 July 2021"). A two-digit year is 20yy. A time without a zone is taken
+    as UTC, the zone the app shows; "GMT+1" or "+01:00" is converted."""
     text = raw.strip()
     if not text:
         return None
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        value = None
-    if value is None:
-        match = _UK_DATE.match(text)
-        if not match:
-            raise ValueProblem("This is not a date.", DATE_HELP)
-        day, month, year, hour, minute, second, half = match.groups()
-        hour_n = int(hour or 0)
-        if half:
-            if hour_n < 1 or hour_n > 12:
-                raise ValueProblem("This time is not possible.", DATE_HELP)
-            hour_n = hour_n % 12 + (12 if half.lower().startswith("p") else 0)
-        try:
-            value = dt.datetime(int(year), int(month), int(day), hour_n, int(minute or 0), int(second or 0))
-        except ValueError:
-            raise ValueProblem("There is no such date or time.", DATE_HELP) from None
+        value = _parse_written_date(text)
     if not 1900 <= value.year <= 2200:
         raise ValueProblem(f"The year {value.year} cannot be right.", DATE_HELP)
     if value.tzinfo is None:
         return value.replace(tzinfo=dt.UTC)
     return value.astimezone(dt.UTC)
+
+
+def _parse_written_date(text: str) -> dt.datetime:
+    """A date as a person or a form tool writes it (not ISO 8601)."""
+    match = _YEAR_FIRST.match(text) or _DAY_FIRST.match(text) or _NAMED.match(text)
+    if not match:
+        raise ValueProblem("This is not a date.", DATE_HELP)
+    parts = match.groupdict()
+    month_text = parts.get("month2") or parts["month"]
+    month = _MONTHS[month_text.rstrip(".").lower()] if month_text[0].isalpha() else int(month_text)
+    day = int(parts.get("day2") or parts["day"])
+    year = int(parts["year"]) + (2000 if len(parts["year"]) == 2 else 0)
+    hour, zone = _hour(parts), _zone(parts)  # before: a ValueProblem is a ValueError
+    try:
+        value = dt.datetime(year, month, day, hour, int(parts["minute"] or 0), int(parts["second"] or 0))
+    except ValueError:
+        if match.re is _DAY_FIRST and month > 12 >= day and _is_a_date(year, day, month):
+            raise ValueProblem("There is no such date: there is no month " + str(month) + ".", US_ORDER) from None
+        raise ValueProblem("There is no such date or time.", DATE_HELP) from None
+    return value.replace(tzinfo=zone)
+
+
+def _hour(parts: dict[str, str | None]) -> int:
+    """The hour of a written time, 12-hour times (AM, p.m.) on the 24-hour clock."""
+    hour = int(parts["hour"] or 0)
+    half = parts["half"]
+    if half:
+        if hour < 1 or hour > 12:
+            raise ValueProblem("This time is not possible.", DATE_HELP)
+        hour = hour % 12 + (12 if half.lower().startswith("p") else 0)
+    return hour
+
+
+def _zone(parts: dict[str, str | None]) -> dt.timezone | None:
+    """The zone written after a time ("GMT+1", "UTC-05:00"), or None (UTC is then assumed)."""
+    if not parts["sign"]:
+        return None
+    offset = dt.timedelta(hours=int(parts["zh"] or 0), minutes=int(parts["zm"] or 0))
+    if offset > dt.timedelta(hours=14):
+        raise ValueProblem("This time zone is not possible.", DATE_HELP)
+    return dt.timezone(offset if parts["sign"] == "+" else -offset)
+
+
+def _is_a_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_yes_no(raw: str, value_map: Mapping[str, str] | None = None) -> bool | None:

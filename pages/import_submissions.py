@@ -7,7 +7,7 @@ import streamlit as st
 
 from data_access import imports as imports_da
 from documents.bundle_reader import BUNDLE_UPLOAD_MB
-from ui import context
+from ui import context, import_fixes
 from ui import import_page as steps
 from ui import importing as ui
 from ui.document_search import similar_panel
@@ -46,9 +46,11 @@ if uploaded is None:
     st.stop()
 
 content, filename = uploaded.getvalue(), uploaded.name
-file_key = f"{round_}.{ui.digest(imports_da.sha256_of(content))}"
+sha256 = imports_da.sha256_of(content)
+file_key = f"{round_}.{ui.digest(sha256)}"
 table, header_row = steps.read_upload(content, filename, file_key=file_key, settings=settings)
 saved = steps.earlier_imports_notice(db, content)
+corrections = import_fixes.kept(sha256)  # made in the preview for these bytes (a re-upload keeps them)
 
 st.subheader("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
@@ -77,10 +79,16 @@ common = {
     "sheet": table.sheet,
     "limits": settings.import_limits,
     "header_row": header_row,
+    "corrections": corrections,
 }
 plan = steps.preview_plan(db, common)
+import_fixes.summary(plan, sha256=sha256, key=key)
+common["corrections"] = plan.corrections  # those that still apply go with the import
 ui.preview(plan, config=config, db=db, viewer=viewer)
 if not plan.ok:
+    import_fixes.fix_in_place(
+        plan, table, sha256=sha256, viewer=viewer, key=key, recheck=lambda fixes: steps.recheck(db, common, fixes)
+    )
     st.stop()
 documents = steps.documents_check(db, plan, bundle_file, settings)
 if not (plan.counts["added"] + plan.counts["updated"]) and not plan.duplicates and not documents:

@@ -146,6 +146,12 @@ def preview_plan(db: Database, common: dict[str, Any]) -> ImportPlan:
     return plan
 
 
+def recheck(db: Database, common: dict[str, Any], corrections: list) -> ImportPlan:
+    """The plan of the file read through other corrections (the Import page's "Check and use")."""
+    with db.read() as session:
+        return imports_da.preview_import(session, **{**common, "corrections": corrections})
+
+
 def documents_check(db: Database, plan: ImportPlan, bundle_file: Any, settings: Settings) -> int:
     """Checks the ZIP of documents against the plan (once per plan and ZIP); the
     number of documents it would attach. The page stops on any refused file."""
@@ -224,6 +230,7 @@ def confirm_import(
         ui.refused(exc)
     except (
         imports_da.ImportHasProblems,
+        imports_da.CorrectionsNoLongerApply,
         imports_da.StalePreview,
         ImportRefused,
         DocumentRefused,
@@ -242,4 +249,5 @@ def confirm_import(
     st.session_state["import.round"] = round_ + 1
     st.session_state.pop("import.preview", None)
     st.session_state.pop("import.bundle_report", None)
+    st.session_state.pop("import.corrections", None)  # they went with the import (ui.import_fixes.KEPT)
     st.rerun()

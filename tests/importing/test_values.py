@@ -29,6 +29,7 @@ UTC = dt.UTC
         ("5/7/2021 14:30", dt.datetime(2021, 7, 5, 14, 30, tzinfo=UTC)),
         ("05/07/2021 09:14:22", dt.datetime(2021, 7, 5, 9, 14, 22, tzinfo=UTC)),
         ("05/07/2021 2:30 pm", dt.datetime(2021, 7, 5, 14, 30, tzinfo=UTC)),
+        ("05/07/21", dt.datetime(2021, 7, 5, tzinfo=UTC)),  # a two-digit year is 20yy
         ("  ", None),
     ],
 )
@@ -36,7 +37,10 @@ def test_dates_iso_and_uk_style(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize("text", ["31/02/2021", "07-2021", "next Tuesday", "13/13/2021", "05/07/21", "01/01/0021"])
+@pytest.mark.parametrize(
+    "text",
+    ["31/02/2021", "07-2021", "next Tuesday", "13/13/2021", "01/01/0021", "Jul 32, 2021", "2021/07/05 9:14 GMT+15"],
+)
 def test_not_a_date_says_how_to_write_one(text):
     with pytest.raises(ValueProblem) as problem:
         parse_date(text)
@@ -142,3 +146,43 @@ def test_value_mappings_override_and_can_leave_a_value_out(call_config):
         [],
     )
     assert resolver.one("Prefer not to say") == (None, None)
+
+
+# The date and time formats of form tools' exports (docs/importing.md, "Dates").
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Google Forms' CSV download: year first, 12-hour time, the form's zone (GMT+1 is British Summer Time).
+        ("2021/07/05 9:14:22 AM GMT+1", dt.datetime(2021, 7, 5, 8, 14, 22, tzinfo=UTC)),
+        ("2021/07/05 9:14:22 PM GMT", dt.datetime(2021, 7, 5, 21, 14, 22, tzinfo=UTC)),
+        ("2021/07/05 12:05:00 AM GMT-05:00", dt.datetime(2021, 7, 5, 5, 5, tzinfo=UTC)),
+        # Microsoft Forms: short year, no seconds' zone. Ambiguous, so day first (the rule): 7 May.
+        ("7/5/21 9:14:22", dt.datetime(2021, 5, 7, 9, 14, 22, tzinfo=UTC)),
+        ("5/7/21 9:14:22", dt.datetime(2021, 7, 5, 9, 14, 22, tzinfo=UTC)),
+        # SurveyMonkey: 12-hour time with seconds; ambiguous, so day first.
+        ("07/05/2021 09:14:22 AM", dt.datetime(2021, 5, 7, 9, 14, 22, tzinfo=UTC)),
+        ("05/07/2021 09:14:22 PM", dt.datetime(2021, 7, 5, 21, 14, 22, tzinfo=UTC)),
+        # Typeform: ISO 8601 in UTC.
+        ("2021-07-05T08:14:22Z", dt.datetime(2021, 7, 5, 8, 14, 22, tzinfo=UTC)),
+        ("2021-07-05 9:14:22 PM", dt.datetime(2021, 7, 5, 21, 14, 22, tzinfo=UTC)),
+        # JotForm and people: the month in words.
+        ("Jul 5, 2021", dt.datetime(2021, 7, 5, tzinfo=UTC)),
+        ("July 5, 2021 3:04 PM", dt.datetime(2021, 7, 5, 15, 4, tzinfo=UTC)),
+        ("5 July 2021", dt.datetime(2021, 7, 5, tzinfo=UTC)),
+        ("Monday, 5th Sept. 2021", dt.datetime(2021, 9, 5, tzinfo=UTC)),
+    ],
+)
+def test_form_tools_dates(text, expected):
+    assert parse_date(text) == expected
+
+
+def test_a_date_that_only_makes_sense_month_first_says_so_and_is_never_swapped():
+    with pytest.raises(ValueProblem) as problem:
+        parse_date("7/25/21 9:14:22")
+    assert problem.value.problem == "There is no such date: there is no month 25."
+    assert "day first" in problem.value.suggestion and "2021-07-05" in problem.value.suggestion
+
+
+def test_an_impossible_day_is_not_read_month_first():
+    with pytest.raises(ValueProblem, match=r"There is no such date or time\."):
+        parse_date("32/07/2021")
