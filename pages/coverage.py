@@ -74,7 +74,7 @@ shown = coverage_filter(db, viewer, shown, top[2])  # by the panel's decision (d
 matrix = cov.coverage_matrix(shown, config, column=column, level=LEVEL)
 marked = cov.line_up_cells(shown, line_up.submission_ids, config, column=column) if line_up else None
 
-st.subheader("Evidence and gap map", anchor=False)
+st.header("Evidence and gap map", anchor=False)
 st.markdown(cov.gap_summary(matrix))
 with st.expander("How to read this map", icon=":material/help:"):
     st.markdown(cov.HOW_TO_READ.format(level=LEVEL))
@@ -96,7 +96,7 @@ event = show(
 
 cells = [tuple(p["customdata"][:2]) for p in selected_points(event) if len(p.get("customdata") or []) >= 2]
 cells = [c for c in dict.fromkeys(cells) if matrix.cell(*c) is not None]
-st.subheader("Submissions in the selected cells", anchor=False)
+st.header("Submissions in the selected cells", anchor=False)
 if not cells:
     st.caption("Click a cell on the map, or drag a box over several, to list their submissions here.")
 else:
@@ -129,7 +129,7 @@ else:
         else:
             st.caption("Select a row to open its submission.")
 
-st.subheader("Where the gaps are", anchor=False)
+st.header("Where the gaps are", anchor=False)
 gap_rows = cov.gap_list(matrix)
 if gap_rows.empty:
     st.caption("No absolute or evidence gaps with these filters.")
@@ -140,7 +140,7 @@ else:
         f"reaches evidence strength {LEVEL:g}). Cells whose submissions are all still awaiting review are not listed."
     )
 
-st.subheader("What came in", anchor=False)
+st.header("What came in", anchor=False)
 st.caption("With the filters above. A submission with several forms of evidence counts under each.")
 fields = ("nation", "evidence_source", "evidence_forms", "stage", "reported_impact")
 tabs = st.tabs([cov.COLUMN_DIMENSIONS[n] for n in fields], key="coverage.by", on_change="rerun")
@@ -158,7 +158,7 @@ for tab, name in zip(tabs, fields, strict=True):
             key=f"coverage.by.{name}",
         )
 
-st.subheader("Reviews and scores", anchor=False)
+st.header("Reviews and scores", anchor=False)
 left, right = st.columns(2)
 with left:
     show(

@@ -135,7 +135,7 @@ with db.read() as session:
     mine = audit.list_entries(session, filters=audit.AuditFilter(actor=viewer.username, limit=200))
 mine = mine[mine["action"].str.startswith("export.")].head(10)
 if not mine.empty:
-    st.subheader("Your recent exports", anchor=False)
+    st.header("Your recent exports", anchor=False)
     st.dataframe(
         mine.assign(
             file=mine["new"].map(lambda v: (v or {}).get("file")), rows=mine["new"].map(lambda v: (v or {}).get("rows"))

@@ -52,7 +52,7 @@ table, header_row = steps.read_upload(content, filename, file_key=file_key, sett
 saved = steps.earlier_imports_notice(db, content)
 corrections = import_fixes.kept(sha256)  # made in the preview for these bytes (a re-upload keeps them)
 
-st.subheader("Columns", anchor=False)
+st.header("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
 key = f"import.map.{file_key}.{ui.digest(table.sheet, table.header_row, start)}"
 mapping, mapping_problems = ui.mapping_editor(table, base, key)
@@ -63,7 +63,7 @@ for problem in mapping_problems:
 if mapping_problems:
     st.stop()
 
-st.subheader("Preview", anchor=False)
+st.header("Preview", anchor=False)
 if st.button("Preview the import", type="primary", key="import.preview_button"):
     st.session_state["import.preview"] = file_key
 if st.session_state.get("import.preview") != file_key:

@@ -63,7 +63,7 @@ with reading, st.container(border=True, key=workspace.SUBMISSION_KEY):
     documents.section(db, viewer, sub, page="my_reviews")
 
 with scoring, st.container(key="my_reviews.form"):
-    st.subheader("Your review")
+    st.header("Your review")
     entry = review_form.form_state(submission_id, own)
     autosave.restore(db, viewer, submission_id, entry)
     submitted = own is not None and own.status == "submitted"
@@ -101,7 +101,7 @@ with scoring, st.container(key="my_reviews.form"):
         )
         review_form.conflict_panel(db, viewer, submission_id, closed=closed)
 
-st.subheader("Other reviews")
+st.header("Other reviews")
 others = [r for r in reviews if not r.own]
 if not submitted:
     st.caption("The other reviews of this submission appear here once you have submitted yours.")

@@ -61,7 +61,7 @@ if viewer.role == Role.REVIEWER:
     mine[1].metric("Your drafts", ov.own_draft)
     mine[2].metric("You have submitted", ov.own_submitted)
 
-st.subheader("What to do next", anchor=False)
+st.header("What to do next", anchor=False)
 for step in ov.next_steps:
     if step.page and step.page in PAGES_BY_KEY and allowed(viewer.role, step.page):
         spec = PAGES_BY_KEY[step.page]
@@ -70,7 +70,7 @@ for step in ov.next_steps:
         st.write(step.text)
 
 if ov.by_theme:
-    st.subheader("Submissions by theme", anchor=False)
+    st.header("Submissions by theme", anchor=False)
     themes = config.vocabulary("themes")
     st.dataframe(
         [{"Theme": themes.label(code), "Submissions": ov.by_theme.get(code, 0)} for code in themes.ids],

@@ -113,7 +113,7 @@ if not rows:
 else:
     submission_id = int(shown.index[rows[0]])
     if viewer.is_admin:
-        st.subheader("Reviews behind the selected row", anchor=False)
+        st.header("Reviews behind the selected row", anchor=False)
     st.text(f"{table.loc[submission_id, 'Reference']}: {table.loc[submission_id, 'Title']}")
     open_submission(table.loc[submission_id, "Reference"])
     decisions_ui.decision_panel(db, viewer, submission_id, key="row")  # reason and history; the admin's form
@@ -140,7 +140,7 @@ else:
 if n_flagged:  # issue 18: what is left to discuss, and the open threads
     discussion.flagged_section(db, viewer, table, closed=closed, listed=not flagged_only)
 
-st.subheader("Scores and agreement", anchor=False)
+st.header("Scores and agreement", anchor=False)
 chart(
     score_distribution_figure(inputs.scores, labels),
     caption="How often each score was given on each criterion, including 'cannot judge'.",
@@ -177,7 +177,7 @@ chart(
 )
 
 if viewer.is_admin:
-    st.subheader("Reviewers' leniency (admin only)", anchor=False)
+    st.header("Reviewers' leniency (admin only)", anchor=False)
     chart(
         leniency_figure(cal.reviewers, inputs.reviewer_names),
         caption=(

@@ -74,7 +74,7 @@ if viewer.is_admin:
         cols[0].metric("Total calibrated score", f"{result.objective:.2f}")
         cols[1].metric(f"Plain top {rules.slots} by score", f"{result.top_n_objective:.2f}")
         cols[2].metric("Given up for balance", f"{result.given_up_vs_top_n:.2f}")
-        st.subheader("Proposed line-up", anchor=False)
+        st.header("Proposed line-up", anchor=False)
         number = st.column_config.NumberColumn
         picks = picks_table(result, frame)
         picked = st.dataframe(
@@ -113,7 +113,7 @@ if viewer.is_admin:
                     f"  Best replacement: {row['Best replacement (every rule kept)'] or 'none'}"
                     + ("" if pd.isna(change) else f" ({change:+.2f} to the total)")
                 )
-        st.subheader("What each rule cost", anchor=False)
+        st.header("What each rule cost", anchor=False)
         st.dataframe(rule_costs_table(result), hide_index=True, width="stretch")
         st.caption(
             "Given up for this rule: how much higher the total would be without it (the other rules kept). "
@@ -121,7 +121,7 @@ if viewer.is_admin:
         )
 
         with st.form("selection.save", border=True):
-            st.subheader("Save this line-up", anchor=False)
+            st.header("Save this line-up", anchor=False)
             name = st.text_input("Name", max_chars=limits.LINE_UP_NAME, placeholder="e.g. Conference line-up")
             notes = st.text_area("Notes (optional)", height=80, max_chars=limits.LINE_UP_NOTES)
             replace = st.checkbox(

@@ -331,7 +331,7 @@ def sign_in_form(db: Database, settings: Settings) -> None:
     if notice:
         st.info(notice)
     with st.form("sign_in", clear_on_submit=False):
-        st.subheader("Sign in", anchor=False)
+        st.header("Sign in", anchor=False)
         st.text_input("Username", autocomplete="username", key="sign_in.username")
         st.text_input("Password", type="password", autocomplete="current-password", key="sign_in.password")
         st.form_submit_button("Sign in", type="primary", on_click=_on_submit, args=(db, settings))

@@ -6,7 +6,11 @@ the table behind it one click away with a CSV download.
 
 The figure comes from a pure builder in `scoring/` (title, labelled axes,
 colour-blind-safe colours). The caption is our own words (it renders
-Markdown: never put contributor text in it). The table is shown in a
+Markdown: never put contributor text in it); `TABLE_NOTE` follows it, saying
+that every figure of the chart is in the table under it: a screen reader
+cannot read plotly's drawing, and st.plotly_chart takes no text alternative,
+so the caption, read just after the chart, names its alternative (WCAG 1.1.1).
+The table is shown in a
 dataframe (cells are plain text) and downloaded with
 `ui.exports.table_download` (written by `formats.csv_export.to_csv_bytes`
 when the person clicks, after their role is checked again, and audit-logged
@@ -26,6 +30,11 @@ from access.visibility import Viewer
 from ui.exports import table_download
 
 PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d"]}
+TABLE_LABEL = "Table behind this chart"
+TABLE_NOTE = (
+    f"Every figure in this chart is also in the table under it (“{TABLE_LABEL}”): open it to read them "
+    "as text, with a screen reader or the keyboard, or download them as CSV."
+)
 
 
 def chart(
@@ -58,11 +67,9 @@ def chart(
         selection_mode=("points", "box"),
         config=PLOTLY_CONFIG,
     )
-    st.caption(caption)
+    st.caption(f"{caption} {TABLE_NOTE}")
     # Tracked, so that the table and its CSV are only built while it is open.
-    expander = st.expander(
-        "Table behind this chart", icon=":material/table_view:", key=f"{key}.table", on_change="rerun"
-    )
+    expander = st.expander(TABLE_LABEL, icon=":material/table_view:", key=f"{key}.table", on_change="rerun")
     if expander.open:
         with expander:
             frame = table() if callable(table) else table

@@ -85,7 +85,7 @@ def posts(thread: disc.Thread) -> None:
 
 def section(db: Database, viewer: Viewer, submission_id: int, *, key: str) -> None:
     """A submission's discussion below its reviews; `key` names the page (widget keys)."""
-    st.subheader("Discussion", anchor=False)
+    st.header("Discussion", anchor=False)
     try:
         with db.read() as session:
             thread = disc.thread(session, viewer=viewer, submission_id=submission_id)
@@ -125,7 +125,7 @@ def flagged_discussions(
     db: Database, viewer: Viewer, flagged_ids: Collection[int], *, closed_ids: Collection[int]
 ) -> None:
     """Rankings: the flagged submissions' open discussions (posts, last post) and a link to each thread."""
-    st.subheader("Open discussions of flagged submissions", anchor=False)
+    st.header("Open discussions of flagged submissions", anchor=False)
     rows = open_flagged(db, viewer, flagged_ids, closed_ids=closed_ids)
     if not rows:
         st.caption("No flagged submission has an open discussion: its thread opens with its first post.")
@@ -154,7 +154,7 @@ def flagged_section(db: Database, viewer: Viewer, table: pd.DataFrame, *, closed
     discussion"); then the flagged submissions' open discussions."""
     flagged_ids = table.index[table["Discuss"]]
     if listed:
-        st.subheader("Listed for discussion", anchor=False)
+        st.header("Listed for discussion", anchor=False)
         decided = len(closed & set(flagged_ids))
         if decided:
             st.caption(f"Not listed: {decided} flagged, decided by the panel (see the Decision column).")

@@ -42,7 +42,7 @@ def show_document_hits(hits: list[DocumentHit], listed: Collection[int]) -> None
     shown = [h for h in hits if h.submission_id in set(listed)]
     if not shown:
         return
-    st.subheader("Found in documents", anchor=False)
+    st.header("Found in documents", anchor=False)
     more = " (the first 50)" if len(hits) >= DOCUMENT_HITS else ""
     st.caption(f"Documents that hold every word of the search{more}, with the words around the first match.")
     frame = pd.DataFrame(
@@ -59,7 +59,7 @@ def show_document_hits(hits: list[DocumentHit], listed: Collection[int]) -> None
 def similar_panel(db: Database, viewer: Viewer) -> None:
     """The admin's button to look for submissions whose texts are nearly the same; the pairs
     found become likely duplicates, decided below like an import's."""
-    st.subheader("Similar submissions", anchor=False)
+    st.header("Similar submissions", anchor=False)
     st.caption(
         f"Compares every submission's summary and documents' text with every other's and flags the pairs at least "
         f"{THRESHOLD:.0%} alike (the same initiative sent twice) as likely duplicates to decide below. It can take "

@@ -77,7 +77,7 @@ def section(db: Database, viewer: Viewer, sub, *, page: str) -> None:
     except DocumentDenied:
         st.error(NOT_AVAILABLE, icon=":material/block:")
         return
-    st.subheader("Documents", anchor=False)
+    st.header("Documents", anchor=False)
     if viewer.is_admin:
         _show_notice(sub.id)
     if not docs:

@@ -44,7 +44,7 @@ def expertise_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
     seen_before = st.session_state.get(SEEN_KEYS)
     with db.read() as session:
         current = ex.my_expertise(session, viewer)
-    st.subheader("Your expertise", anchor=False)
+    st.header("Your expertise", anchor=False)
     st.caption(
         "The themes and focus areas of the call you know well. The automatic assignment prefers to give you "
         "submissions on them; nobody else sees this list (the coordinator sees only how many of your "
@@ -77,7 +77,7 @@ def bids_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
     seen_before = st.session_state.get(SEEN_BIDS, {})
     with db.read() as session:
         rows = ex.bid_list(session, viewer, config)
-    st.subheader("Your bids", anchor=False)
+    st.header("Your bids", anchor=False)
     st.caption(
         "Say which submissions you would like to review: eager, willing or rather not. The automatic assignment "
         "gives as many reviewers their wishes as it can once every submission has its reviewers and loads are "

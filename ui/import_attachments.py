@@ -18,7 +18,7 @@ SIZE_COLUMN = "Size (KB)"
 
 def preview(report: BundleReport) -> None:
     """What the ZIP would attach, what it leaves out, and why it refuses the import (if it does)."""
-    st.subheader("Documents", anchor=False)
+    st.header("Documents", anchor=False)
     counts = report.counts()
     match = report.match
     st.caption(

@@ -212,7 +212,7 @@ def value_editor(
 
 
 def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> None:
-    st.subheader("Values that name no code", anchor=False)
+    st.header("Values that name no code", anchor=False)
     st.caption(
         "These values in coded columns match no code, label or synonym of the call. Choose the code each one "
         "means (the closest are listed first), or leave it out; the choice is kept with the mapping. A "
@@ -369,10 +369,10 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
         for name, (old, new) in r.changes.items()
     ]
     if updates:
-        st.subheader("What the file changes", anchor=False)
+        st.header("What the file changes", anchor=False)
         st.dataframe(pd.DataFrame(updates), hide_index=True, width="stretch")
     if plan.duplicates:
-        st.subheader("Likely duplicates (imported, and flagged for you to decide)", anchor=False)
+        st.header("Likely duplicates (imported, and flagged for you to decide)", anchor=False)
         rows = [
             {
                 "Row": d.row,
@@ -390,7 +390,7 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
 def duplicate_decisions(db: Database, viewer: Viewer) -> None:
     with db.read() as session:
         flags = imports_da.list_flags(session, status="open")
-    st.subheader("Likely duplicates to decide", anchor=False)
+    st.header("Likely duplicates to decide", anchor=False)
     if not flags:
         st.caption("None open.")
         return
@@ -435,7 +435,7 @@ def recent_imports(db: Database, viewer: Viewer) -> None:
         batches = imports_da.list_batches(session, limit=20)
     if not batches:
         return
-    st.subheader("Recent imports", anchor=False)
+    st.header("Recent imports", anchor=False)
     cols = st.columns([2, 3], vertical_alignment="bottom")
     by_id = {b.id: b for b in batches}
     chosen = cols[0].selectbox(

@@ -135,9 +135,9 @@ def render(db: Database, viewer: Viewer, config: CallConfig) -> None:
         st.info("No one has been invited from this line-up yet (Programme page).", icon=":material/info:")
         return
     metrics(shown.counts)
-    st.subheader("Presenters", anchor=False)
+    st.header("Presenters", anchor=False)
     st.dataframe(presenters_frame(shown.presenters), hide_index=True, width="stretch")
-    st.subheader("Balance of the confirmed line-up", anchor=False)
+    st.header("Balance of the confirmed line-up", anchor=False)
     st.caption(
         "Each rule of the line-up, checked on the presenters who accepted, and on them plus everyone still "
         "awaiting a reply (in the format offered)."

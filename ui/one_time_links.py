@@ -108,7 +108,7 @@ def _database_down(exc: DBAPIError) -> None:
 
 
 def _set_password_view(db: Database, settings: Settings) -> None:
-    st.subheader(SET_TITLE, anchor=False)
+    st.header(SET_TITLE, anchor=False)
     username = st.session_state.get(DONE_KEY)
     if username:
         st.success(DONE.format(username=username), icon=":material/key:")
@@ -159,7 +159,7 @@ def _on_set(db: Database, settings: Settings) -> None:
 
 
 def _reset_view(db: Database, settings: Settings, config: CallConfig) -> None:
-    st.subheader(RESET_TITLE, anchor=False)
+    st.header(RESET_TITLE, anchor=False)
     if st.session_state.get(SENT_KEY):
         st.info(RESET_SENT.format(minutes=settings.reset_link_minutes), icon=":material/mail:")
     else:

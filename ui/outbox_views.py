@@ -99,7 +99,7 @@ def outbox_tab(db: Database, viewer: Viewer, settings: Settings) -> None:
     _table(records)
     if records:
         _chosen_message(db, viewer, records)
-    st.subheader("Sending", anchor=False)
+    st.header("Sending", anchor=False)
     _send_or_download(db, viewer, settings, sending)
 
 
@@ -148,7 +148,7 @@ def _table(records: list[OutboxRecord]) -> None:
 
 def _chosen_message(db: Database, viewer: Viewer, records: list[OutboxRecord]) -> None:
     by_id = {r.id: r for r in records}
-    st.subheader("A message", anchor=False)
+    st.header("A message", anchor=False)
     chosen = st.selectbox(
         "Message to read",
         list(by_id),

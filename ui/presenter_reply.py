@@ -66,7 +66,7 @@ def signed_in_at_link() -> None:
 
 def view(db: Database) -> None:
     """The presenter's own invitation and the reply form; or the one sentence for a link that does not work."""
-    st.subheader(TITLE, anchor=False)
+    st.header(TITLE, anchor=False)
     done = st.session_state.get(DONE_KEY)
     if done:
         st.success(DONE.format(choice=invitations.CHOICE_WORDS[done].lower()), icon=":material/check_circle:")

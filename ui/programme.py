@@ -54,7 +54,7 @@ def choose_line_up(db: Database) -> lineups_da.LineUpRecord | None:
 
 def sign_off_section(db: Database, viewer: Viewer, record: lineups_da.LineUpRecord) -> signoff.SignOffRecord | None:
     """The line-up's members and sign-off; the sign-off of its current version, or None."""
-    st.subheader("Sign-off", anchor=False)
+    st.header("Sign-off", anchor=False)
     st.dataframe(
         pd.DataFrame(
             [
@@ -106,7 +106,7 @@ def invite_section(
 ) -> None:
     """Admin: queue the invitations of the signed-off line-up (members not invited yet)."""
     with st.form("prog.invite", border=True):
-        st.subheader("Invitations", anchor=False)
+        st.header("Invitations", anchor=False)
         st.caption(
             "One message per presenter not invited yet, to the submission's contact address, through the outbox "
             "(template presenter.invitation: Messages page). Each carries a personal reply link, made when the "
@@ -170,7 +170,7 @@ def record_reply_section(db: Database, viewer: Viewer, rows: list[inv.Invitation
         return
     by_id = {r.id: r for r in rows}
     with st.form("prog.reply", border=True):
-        st.subheader("Record a reply received another way", anchor=False)
+        st.header("Record a reply received another way", anchor=False)
         chosen = st.selectbox(
             "Presenter", list(by_id), format_func=lambda i: f"{by_id[i].reference} ({by_id[i].state_words})"
         )
@@ -215,7 +215,7 @@ def render(db: Database, viewer: Viewer, settings: Settings, config: CallConfig)
     signed = sign_off_section(db, viewer, record)
     if signed is not None and viewer.is_admin:
         invite_section(db, viewer, record, settings, config)
-    st.subheader("Replies", anchor=False)
+    st.header("Replies", anchor=False)
     rows = replies_section(db, record)
     if viewer.is_admin:
         record_reply_section(db, viewer, rows)

@@ -49,7 +49,7 @@ def section(
     config: CallConfig,
 ) -> None:
     """The Replacements section, after the replies: the proposal (admin: on request; office: read-only)."""
-    st.subheader("Replacements", anchor=False)
+    st.header("Replacements", anchor=False)
     flash = st.session_state.pop(FLASH_KEY, None)
     if flash:
         notice("success", flash[0], "\n".join(flash[1:]), icon=":material/check_circle:")

@@ -211,7 +211,7 @@ def _edit_form(db: Database, viewer: Viewer, config: CallConfig, records: list[p
 
 
 def sessions_section(db: Database, viewer: Viewer, config: CallConfig) -> list[prog.SessionRecord]:
-    st.subheader("Sessions", anchor=False)
+    st.header("Sessions", anchor=False)
     with db.read() as session:
         records = prog.list_sessions(session)
     _sessions_table(config, records)
@@ -378,7 +378,7 @@ def _editor(
 def placements_section(
     db: Database, viewer: Viewer, config: CallConfig, record: LineUpRecord, records: list[prog.SessionRecord]
 ) -> None:
-    st.subheader("Placements", anchor=False)
+    st.header("Placements", anchor=False)
     with db.read() as session:
         confirmed = pl.confirmed_presenters(session, line_up_id=record.id)
     # A save checks the versions the page showed BEFORE this run (the press's run reads the data afresh):

@@ -165,7 +165,7 @@ def review_cards(records: list, config: CallConfig) -> None:
 def reviews_section(records: list, config: CallConfig, *, viewer_role: str) -> None:
     """The reviews of one submission that the viewer may read (already
     filtered and labelled by `data_access.reviews.reviews_of_submission`)."""
-    st.subheader("Reviews", anchor=False)
+    st.header("Reviews", anchor=False)
     own_submitted = any(r.own and r.status == "submitted" for r in records)
     if viewer_role == Role.REVIEWER and not own_submitted:
         st.caption("The other reviews of this submission appear here once you have submitted your own.")

@@ -144,7 +144,7 @@ def _preview(
 
 def show_preview(shown: templates_da.Preview) -> None:
     """A rendered preview: whose data it shows, then the message as text (HTML as its source)."""
-    st.subheader("Preview", anchor=False)
+    st.header("Preview", anchor=False)
     real = ", ".join(shown.real) or "none"
     st.caption(f"As this recipient would receive it (from real data: {real}; the rest are examples):")
     st.text(shown.about)

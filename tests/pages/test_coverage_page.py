@@ -288,3 +288,20 @@ def test_a_row_of_a_cells_list_links_to_its_submission_on_the_submissions_page(d
     assert not at.exception, at.exception
     assert page_links(at) == [("submissions", {"submission": [listing["Reference"].iloc[1]]})]
     assert listing["Title"].iloc[1] == "Weak evidence on two forms"  # the row picked, not another
+
+
+def test_each_chart_names_its_table_as_its_text_alternative_and_the_map_says_its_scale_in_words(db_url, call):
+    """A screen reader cannot read plotly's drawing: the caption read right after each chart says its
+    figures are in the table under it (issue 20); the map's colours have a titled scale with numbers and
+    each kind of cell a name in the legend, so colour never carries meaning alone."""
+    from ui.charts import TABLE_LABEL, TABLE_NOTE
+
+    at = run_app(db_url, call["office"], page=PAGE)
+    assert not at.exception, at.exception
+    charts = at.get("plotly_chart")
+    notes = [c.value for c in at.caption if c.value.endswith(TABLE_NOTE)]
+    assert len(charts) >= 3 and len(notes) == len(charts)
+    assert [e.label for e in at.expander].count(TABLE_LABEL) == len(charts)
+    spec = gap_map(at)
+    assert spec["layout"]["coloraxis"]["colorbar"]["title"]["text"] == "Mean calibrated score<br>(scale 1 to 5)"
+    assert {FILLED, RING, GREY, CROSS} <= {trace.get("name") for trace in spec["data"]}

@@ -84,13 +84,13 @@ def texts_shown_as_text(at) -> list[str]:
 
 def test_a_reviewer_who_submitted_posts_and_sees_the_post_as_text_and_the_box_empties(db, db_url, panel):
     at = open_submission(db_url, panel["a"])
-    assert "Discussion" in [h.value for h in at.subheader]
+    assert "Discussion" in [h.value for h in at.header]
     assert ui_disc.NO_POSTS in texts(at)
     at = send(at, db_url, HOSTILE)
     assert not at.exception, at.exception
     assert ui_disc.POSTED in texts(at)
     assert HOSTILE in texts_shown_as_text(at)  # literally, through st.text
-    for kind in ("markdown", "caption", "html", "subheader", "success", "error", "info"):
+    for kind in ("markdown", "caption", "html", "header", "subheader", "success", "error", "info"):
         for el in at.get(kind):
             assert "alert(" not in str(getattr(el, "value", "")), kind
     assert "You" in texts_shown_as_text(at)
@@ -128,7 +128,7 @@ def test_my_reviews_shows_the_thread_below_the_other_reviews_with_the_same_lette
     add(db, panel["a"], panel["sub"], "Posted by A.")
     at = run_app(db_url, panel["b"], page=MY_REVIEWS)
     assert not at.exception, at.exception
-    subheaders = [h.value for h in at.subheader]
+    subheaders = [h.value for h in at.header]
     assert subheaders.index("Discussion") > subheaders.index("Other reviews")
     shown = texts_shown_as_text(at)
     assert shown.count("Reviewer A") == 2  # the review card and the post: the same letter
@@ -155,7 +155,7 @@ def test_a_deep_link_opened_by_a_reviewer_without_access_shows_nothing_of_the_th
     at = open_submission(db_url, panel["d"])
     shown = texts(at)
     assert "Nothing of this for D." not in shown
-    assert "Discussion" not in [h.value for h in at.subheader]
+    assert "Discussion" not in [h.value for h in at.header]
     assert post_box(at) == []
     with db.read() as s:
         denied = audit.list_entries(s, filters=audit.AuditFilter(action="access.denied"))
@@ -181,7 +181,7 @@ def test_rankings_lists_the_open_discussion_of_a_flagged_submission_with_a_link_
     add(db, panel["b"], panel["sub"], "two")
     at = run_app(db_url, panel[role], page=RANKINGS)
     assert not at.exception, at.exception
-    assert "Open discussions of flagged submissions" in [h.value for h in at.subheader]
+    assert "Open discussions of flagged submissions" in [h.value for h in at.header]
     table = next(df.value for df in at.dataframe if "Posts" in df.value.columns)
     assert table.to_dict("records")[0]["Reference"] == "CFE-0001"
     assert table.to_dict("records")[0]["Posts"] == 2

@@ -67,7 +67,7 @@ def test_a_link_opens_set_your_password_and_then_the_sign_in_form(db, db_url):
     issued = issue(db, "linked")
     at = open_link(db_url, issued.token)
     assert not at.exception
-    assert [h.value for h in at.subheader] == [one_time_links.SET_TITLE]
+    assert [h.value for h in at.header] == [one_time_links.SET_TITLE]
     assert "token" not in at.query_params  # gone from the address bar
     assert issued.token not in texts(at)  # never shown
     assert "Your username: linked" in texts(at)
@@ -155,7 +155,7 @@ def test_the_users_page_adds_a_person_with_an_invitation_and_sends_a_new_one(db,
     at = open_link(db_url, first.split("token=")[1])
     assert [e.value for e in at.error] == [tokens.INVALID_LINK]  # the earlier link no longer works
     second = sent_link(db, person.id)
-    assert second != first and open_link(db_url, second.split("token=")[1]).subheader[0].value == (
+    assert second != first and open_link(db_url, second.split("token=")[1]).header[0].value == (
         one_time_links.SET_TITLE
     )
 

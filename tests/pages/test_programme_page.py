@@ -102,7 +102,7 @@ def test_the_reply_page_shows_only_the_presenters_own_invitation_and_records_one
     assert inv.REPLY_PARAM not in at.query_params  # gone from the address bar
     shown = texts(at)
     assert links[mine] not in shown
-    assert [h.value for h in at.subheader] == [presenter_reply.TITLE]
+    assert [h.value for h in at.header] == [presenter_reply.TITLE]
     assert f"{mine}: {TRICKY}" in [t.value for t in at.text]  # the contributor's text, as text
     assert "<script>" not in "".join(m.value for m in at.markdown)
     assert "in person" in shown and mine in shown

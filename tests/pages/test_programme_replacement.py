@@ -94,7 +94,7 @@ def test_the_admin_proposes_and_confirms_a_replacement_and_the_newcomer_is_invit
     gone, kept, newcomer, _ = declined["references"]
     at = run_app(db_url, declined["admin"], page=PROGRAMME)
     assert not at.exception
-    assert "Replacements" in [h.value for h in at.subheader]
+    assert "Replacements" in [h.value for h in at.header]
     assert CONFIRM not in [b.label for b in at.button]  # nothing proposed until asked
     button(at, PROPOSE).click()
     at = rerun(at, db_url)

@@ -53,7 +53,7 @@ def sessions(db) -> list[prog.SessionRecord]:
 def test_the_admin_adds_a_session_in_uk_time_proposes_and_saves_placements(db, db_url, people, line_up):
     at = run_app(db_url, people["admin"], page=PROGRAMME)
     assert not at.exception, at.exception
-    assert {"Sessions", "Placements"} <= {h.value for h in at.subheader}
+    assert {"Sessions", "Placements"} <= {h.value for h in at.header}
     assert set(LABELS) <= {
         w.label
         for kind in ("text_input", "date_input", "time_input", "selectbox", "number_input")
@@ -133,7 +133,7 @@ def test_the_office_reads_and_downloads_but_is_offered_no_change(db, db_url, peo
         )
     at = run_app(db_url, people["office"], page=PROGRAMME)
     assert not at.exception, at.exception
-    assert {"Sessions", "Placements"} <= {h.value for h in at.subheader}
+    assert {"Sessions", "Placements"} <= {h.value for h in at.header}
     labels = {b.label for b in at.button}
     assert not labels & {"Add session", "Propose placements", "Save placements", "Save changes", "Delete session"}
     assert not [w for w in at.text_input if w.label == "Title"]
@@ -168,7 +168,7 @@ def test_a_reviewer_gets_no_programme(db, db_url, people, call_config, line_up):
         prog.add_session(s, viewer=people["admin"], fields=fields(title="Secret session"), config=call_config)
     at = run_app(db_url, people["reviewer"], page=PROGRAMME)
     shown = texts(at)
-    assert "Secret session" not in shown and "Sessions" not in [h.value for h in at.subheader]
+    assert "Secret session" not in shown and "Sessions" not in [h.value for h in at.header]
     assert not at.download_button
 
 

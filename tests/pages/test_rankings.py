@@ -69,19 +69,19 @@ def test_rankings_sorted_by_calibrated_score_with_means_flags_and_charts(db_url,
     assert second["Promise"] == "2.50"
     flagged = table[table["Discuss"]]
     assert list(flagged["Title"]) == ["Fourth evidence"]
-    assert "Listed for discussion" in [h.value for h in at.subheader]
+    assert "Listed for discussion" in [h.value for h in at.header]
     assert "Krippendorff's alpha" in shown
     # Titles in charts are escaped, never raw HTML.
     charts = [c.proto.spec for c in at.get("plotly_chart")]
     assert not any("<script>" in spec for spec in charts)
     names_visible = [n for n in ("Alpaca", "Bison", "Camel") if n in shown or any(n in spec for spec in charts)]
     if role == "admin":
-        assert "Reviewers' leniency (admin only)" in [h.value for h in at.subheader]
+        assert "Reviewers' leniency (admin only)" in [h.value for h in at.header]
         assert len(charts) == 3
         assert names_visible == ["Alpaca", "Bison", "Camel"]
         assert not any("<i>L</i>" in spec for spec in charts)  # reviewer names escaped too
     else:
-        assert "Reviewers' leniency (admin only)" not in [h.value for h in at.subheader]
+        assert "Reviewers' leniency (admin only)" not in [h.value for h in at.header]
         assert len(charts) == 2
         assert not names_visible  # the office sees no reviewer names
         # The office opens a row's submission too, but reads no reviews behind it.
@@ -112,7 +112,7 @@ def test_admin_reads_the_reviews_behind_a_row(db_url, panel):
     at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     rerun(at, db_url)
     assert not at.exception, at.exception
-    assert "Reviews behind the selected row" in [h.value for h in at.subheader]
+    assert "Reviews behind the selected row" in [h.value for h in at.header]
     reviews = next(df.value for df in at.dataframe if "Reviewer" in df.value.columns)
     assert sorted(reviews["Reviewer"]) == ["Alpaca Lenient <i>L</i>", "Bison Harsh"]
     assert sorted(reviews["Promise"].astype(int)) == [1, 5]
@@ -125,7 +125,7 @@ def test_office_cannot_open_reviews_through_the_selection_state(db_url, panel):
     at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     rerun(at, db_url)
     assert not at.exception, at.exception
-    assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
+    assert "Reviews behind the selected row" not in [h.value for h in at.header]
     assert COMMENT not in texts(at)
 
 
@@ -151,12 +151,12 @@ def test_a_row_selected_before_another_sort_does_not_open_another_submission(db_
     row = list(main_table(at)["Title"]).index("Fourth evidence")
     at.session_state[DEFAULT_TABLE] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     rerun(at, db_url)
-    assert "Reviews behind the selected row" in [h.value for h in at.subheader]
+    assert "Reviews behind the selected row" in [h.value for h in at.header]
     at.radio(key="rankings.sort").set_value("mean")
     rerun(at, db_url)
     # Another order is another table: nothing is selected in it, rather than
     # whichever submission now stands at the selected row's position.
-    assert "Reviews behind the selected row" not in [h.value for h in at.subheader]
+    assert "Reviews behind the selected row" not in [h.value for h in at.header]
     assert "Select a row to open its submission and read the reviews behind it." in texts(at)
 
 

@@ -62,7 +62,7 @@ def test_contributor_text_is_rendered_as_text_not_markdown(db, db_url, call_conf
     reviewer, _office = _setup(db, call_config)
     at = open_detail(run_app(db_url, reviewer, page="pages/submissions.py"), db_url, "CFE-0001")
     assert NASTY in [t.value for t in at.text]  # title and summary as plain text elements
-    for element in (*at.markdown, *at.caption, *at.title, *at.subheader, *at.info, *at.warning):
+    for element in (*at.markdown, *at.caption, *at.title, *at.header, *at.info, *at.warning):
         assert "<script>" not in element.value and "javascript:" not in element.value
 
 
@@ -224,7 +224,7 @@ def test_the_search_finds_submissions_by_their_documents_text_within_rights_and_
     assert list(hits["Reference"]) == ["CFE-0001"] and list(hits["Document"]) == ["Document 1 (text)"]
     assert NASTY.split(" ", 2)[2] in hits["Where it matched"][0]  # a cell: plain text
     assert "secret-name-of-file" not in texts(at) + hits.to_csv()
-    for element in (*at.markdown, *at.caption, *at.subheader):
+    for element in (*at.markdown, *at.caption, *at.header):
         assert "<script>" not in element.value and "cuckooing" not in element.value
     # Hostile queries: a result or a sentence, never an error.
     for query in ('"', "NEAR(", "*", " ".join(["abc"] * 33)):
