@@ -92,42 +92,6 @@ def checked_button(
     downloads.button(label, run, file_name=file_name, mime=mime, key=key, **options)
 
 
-def _export_checked(
-    make: Callable[[Session], ExportTable],
-    *,
-    what: str,
-    filename: str,
-    label: str,
-    key: str,
-    viewer: Viewer,
-    page: str,
-    via: str,
-    roles: Iterable[str] | None,
-    primary: bool = False,
-) -> None:
-    """A CSV download whose table `make(session)` gives at the click, logged as an export."""
-
-    def build(session: Session, current: Viewer) -> bytes:
-        export = make(session)
-        content = export.to_csv()
-        record_export(session, actor=current.username, table=export, content=content, via=via)
-        return content
-
-    checked_button(
-        label,
-        build,
-        what=what,
-        file_name=filename,
-        mime=CSV_MIME,
-        key=key,
-        viewer=viewer,
-        page=page,
-        roles=roles,
-        icon=":material/download:",
-        type="primary" if primary else "secondary",
-    )
-
-
 def export_button(
     export: ExportTable,
     *,
