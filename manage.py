@@ -21,7 +21,7 @@
     python manage.py attach REF FILE [FILE ...]
                                              attach evidence documents to one submission, all or nothing
     python manage.py import-submissions FILE [--sheet NAME] [--mapping FILE|NAME] [--accept-suggestions]
-                                             [--dry-run] [--attachments ZIP] [--acknowledge]
+                                             [--key COLUMN] [--dry-run] [--attachments ZIP] [--acknowledge]
                                              import a CSV or XLSX file of submissions (and a ZIP of their
                                              documents), all or nothing; --acknowledge: receipts
     python manage.py mappings list | show NAME
@@ -277,6 +277,11 @@ def _import_args(p: argparse.ArgumentParser) -> None:
         help="map each value that names no code to its confident suggestion (each is listed), as the Import "
         'page\'s "Accept all suggestions" does',
     )
+    p.add_argument(
+        "--key",
+        help="the source key's column (the form's response ID): rows update the submissions "
+        "their key made, new keys add (default: the mapping's, or guessed from the file)",
+    )
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
     p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
@@ -306,6 +311,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     max_bytes = ctx.settings.max_upload_bytes
     content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits)
     mapping, mapping_name = _import_mapping(ctx, args.mapping, table)
+    mapping.key = args.key or mapping.key
     _print_mapping(path, table, mapping)
     if args.accept_suggestions:
         _accept_suggestions(ctx, table, mapping)
@@ -411,6 +417,7 @@ def _print_mapping(path: Path, table, mapping) -> None:
     print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
     for name, header in mapping.columns.items():
         print(f"  {name:<24} <- {_printable(header, 60)}")
+    print(f"  {'key':<24} <- {_printable(mapping.key, 60)}" if mapping.key else "  key: none (rows match by reference)")
     ignored = [h for h in table.headers if mapping.field_for(h) is None]
     if ignored:
         print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
@@ -466,6 +473,7 @@ def _refuse_with_problems(plan, problems_csv: Path | None) -> None:
 def _print_import_plan(plan, *, dry_run: bool) -> None:
     """Counts, then each update's changes, likely duplicates and warnings."""
     from importing import FIELDS_BY_NAME, display_value
+    from importing.source_key import change_label
 
     counts = plan.counts
     print(
@@ -476,7 +484,7 @@ def _print_import_plan(plan, *, dry_run: bool) -> None:
     for row in plan.rows_with("update"):
         print(f"  {row.data.reference} (row {row.row}):")
         for name, (old, new) in row.changes.items():
-            label = FIELDS_BY_NAME[name].label
+            label = change_label(name, {n: f.label for n, f in FIELDS_BY_NAME.items()})
             print(f"    {label}: {_printable(display_value(old), 60)} -> {_printable(display_value(new), 60)}")
     for d in plan.duplicates:
         other = d.other_reference if d.other_row is None else f"{d.other_reference} (row {d.other_row})"

@@ -9,6 +9,7 @@ from data_access import imports as imports_da
 from documents.bundle_reader import BUNDLE_UPLOAD_MB
 from ui import context
 from ui import import_page as steps
+from ui import import_sync as sync_ui
 from ui import importing as ui
 from ui.document_search import similar_panel
 from ui.guard import require_page
@@ -54,6 +55,7 @@ st.subheader("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
 key = f"import.map.{file_key}.{ui.digest(table.sheet, table.header_row, start)}"
 mapping, mapping_problems = ui.mapping_editor(table, base, key)
+mapping.key = sync_ui.key_picker(table, base, key)
 ui.value_editor(table, mapping, base, config, key, viewer=viewer)
 steps.save_mapping_form(db, viewer, mapping, start=start, round_=round_, disabled=bool(mapping_problems))
 for problem in mapping_problems:
@@ -80,6 +82,7 @@ common = {
 }
 plan = steps.preview_plan(db, common)
 ui.preview(plan, config=config, db=db, viewer=viewer)
+sync_ui.row_preview(plan)
 if not plan.ok:
     st.stop()
 documents = steps.documents_check(db, plan, bundle_file, settings)
