@@ -108,6 +108,7 @@ def test_a_re_export_updates_three_adds_five_and_the_reviewer_sees_what_changed(
         rows = page.locator('[data-testid="stDataFrame"]').filter(has_text="What happens")
         rows.wait_for()
         page.get_by_text(re.compile(r"^3 will update, 5 will add, 3 unchanged\.")).wait_for()
+        rows.scroll_into_view_if_needed()  # the app scrolls inside its own frame: bring the table into the picture
         shot(page, tmp_path, "sync-2-preview")
         # the field-by-field changes are listed in the preview's table of changes too
         changes = page.locator('[data-testid="stDataFrame"]').filter(has_text="From the file")

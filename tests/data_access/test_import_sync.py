@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from data_access import imports, reviews, submission_changes
+from data_access import assignments, imports, reviews, submission_changes
 from data_access.models import AuditEntry, ImportBatch, Submission, SubmissionChange
 from importing import FIELD_NAMES, ColumnMapping, ImportRefused, propose_mapping, read_table
 from tests.factories import assign, make_user, submit_review
@@ -299,3 +299,30 @@ def test_a_key_column_that_is_not_in_the_file_is_a_problem_of_the_file(db, call_
     with pytest.raises((imports.ImportHasProblems, ImportRefused)):
         run(db, FIRST, call_config, mapping)
     assert table_contents(db)["submissions"] == []
+
+
+def test_a_reviewer_in_conflict_with_a_changed_submission_is_not_told_what_changed(db, call_config):
+    run(db, FIRST, call_config)
+    with db.write() as s:
+        sid = s.scalar(select(Submission.id).where(Submission.source_key == "R_1"))
+        reviewer = make_user(s)
+        assign(s, sid, reviewer)
+        reviews.save_review(
+            s,
+            submission_id=sid,
+            reviewer_id=reviewer.user_id,
+            actor=reviewer.username,
+            draft=reviews.ReviewDraft(scores={}, comment="A first look.", recommendation=None, confidence=None),
+            submit=False,
+            expected_version=None,
+            config=call_config,
+        )
+    run(db, export([("R_1", answers(1, title="Changed"))]), call_config)
+    with db.read() as s:
+        assert submission_changes.changed_since_review(s, reviewer_id=reviewer.user_id) == {sid: ["Title"]}  # a draft
+    with db.write() as s:
+        assignments.declare_conflict(
+            s, submission_id=sid, reviewer_id=reviewer.user_id, actor=reviewer.username, source="reviewer"
+        )
+    with db.read() as s:  # they see its reference alone: not which fields changed
+        assert submission_changes.changed_since_review(s, reviewer_id=reviewer.user_id) == {}
