@@ -20,7 +20,7 @@
     python manage.py attach REF FILE [FILE ...]
                                              attach evidence documents to one submission, all or nothing
     python manage.py import-submissions FILE [--sheet NAME] [--header-row N] [--mapping FILE|NAME]
-                                             [--accept-suggestions] [--fix ROW:COLUMN=VALUE ...]
+                                             [--accept-suggestions] [--key COLUMN] [--fix ROW:COLUMN=VALUE ...]
                                              [--dry-run] [--attachments ZIP] [--acknowledge]
                                              import a CSV or XLSX file of submissions (and a ZIP of their
                                              documents), all or nothing; --acknowledge: receipts
@@ -302,6 +302,11 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     )
     fix = "read VALUE for a cell (the file unchanged; COLUMN: header, template column or letter); repeatable"
     p.add_argument("--fix", action="append", default=[], metavar="ROW:COLUMN=VALUE", help=fix)
+    p.add_argument(
+        "--key",
+        help="the source key's column (the form's response ID): rows update the submissions "
+        "their key made, new keys add (default: the mapping's, or guessed from the file)",
+    )
     p.add_argument("--dry-run", action="store_true", help="check the file and say what it would do; write nothing")
     p.add_argument("--problems-csv", type=Path, help="also write the problem table to this CSV file")
     p.add_argument("--attachments", type=Path, help="a ZIP of documents for the rows (docs/importing.md)")
@@ -334,6 +339,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     content, table = _read_import_file(path, args.sheet, max_bytes, ctx.settings.import_limits, args.header_row)
     print(f"header row: {header_row_words(table, picked=args.header_row is not None, how='give --header-row N')}")
     mapping, mapping_name = _import_mapping(ctx, args.mapping, table)
+    mapping.key = args.key or mapping.key
     _print_mapping(path, table, mapping)
     if args.accept_suggestions:
         _accept_suggestions(ctx, table, mapping)
@@ -447,6 +453,7 @@ def _print_mapping(path: Path, table, mapping) -> None:
     print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
     for name, header in mapping.columns.items():
         print(f"  {name:<24} <- {_printable(header, 60)}")
+    print(f"  {'key':<24} <- {_printable(mapping.key, 60)}" if mapping.key else "  key: none (rows match by reference)")
     ignored = [h for h in table.headers if mapping.field_for(h) is None]
     if ignored:
         print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
@@ -502,6 +509,7 @@ def _refuse_with_problems(plan, problems_csv: Path | None) -> None:
 def _print_import_plan(plan, *, dry_run: bool) -> None:
     """Counts, then each update's changes, likely duplicates and warnings."""
     from importing import FIELDS_BY_NAME, display_value
+    from importing.source_key import change_label
 
     counts = plan.counts
     print(
@@ -512,7 +520,7 @@ def _print_import_plan(plan, *, dry_run: bool) -> None:
     for row in plan.rows_with("update"):
         print(f"  {row.data.reference} (row {row.row}):")
         for name, (old, new) in row.changes.items():
-            label = FIELDS_BY_NAME[name].label
+            label = change_label(name, {n: f.label for n, f in FIELDS_BY_NAME.items()})
             print(f"    {label}: {_printable(display_value(old), 60)} -> {_printable(display_value(new), 60)}")
     for d in plan.duplicates:
         other = d.other_reference if d.other_row is None else f"{d.other_reference} (row {d.other_row})"

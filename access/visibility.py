@@ -51,6 +51,7 @@ FIELD_CLASSES: dict[str, str] = {
     "redactions": OFFICE,  # the published versions, as stored (shown through redacted_fields)
     "import_batch_id": OFFICE,
     "contact_purged_at": OFFICE,
+    "source_key": OFFICE,  # the form's response ID the submission was imported from
     "created_at": OFFICE,
     "updated_at": OFFICE,
     "version": OFFICE,

@@ -21,6 +21,7 @@ SEARCH = 200
 CONFIRMATION = 100  # typing a reference to confirm an erasure
 DISCUSSION_POST = 5_000  # one post in the panel's discussion of a submission (issue 18)
 DECISION_REASON = 2_000  # the reason for a panel decision (data_access.decisions)
+SOURCE_KEY = 200  # a form's response ID kept as an imported submission's key (submissions.source_key)
 
 # Imported cells, per template field (importing.fields); a longer
 # cell is a problem of its row. Excel's own limit for a cell is 32,767.

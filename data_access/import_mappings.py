@@ -19,9 +19,11 @@ class MappingError(ValueError):
 
 def list_mappings(session: Session) -> dict[str, ColumnMapping]:
     return {
-        name: ColumnMapping.from_json({"columns": columns, "values": values})
-        for name, columns, values in session.execute(
-            select(ImportMapping.name, ImportMapping.columns, ImportMapping.values).order_by(ImportMapping.name)
+        name: ColumnMapping.from_json({"columns": columns, "values": values, "key": key})
+        for name, columns, values, key in session.execute(
+            select(ImportMapping.name, ImportMapping.columns, ImportMapping.values, ImportMapping.key_column).order_by(
+                ImportMapping.name
+            )
         )
     }
 
@@ -41,9 +43,10 @@ def save_mapping(session: Session, *, name: str, mapping: ColumnMapping, actor: 
         record = ImportMapping(name=name, created_by=actor, created_at=now)
         session.add(record)
     else:
-        old = {"columns": record.columns, "values": record.values}
+        old = {"columns": record.columns, "values": record.values, "key": record.key_column}
     record.columns = data["columns"]
     record.values = data["values"]
+    record.key_column = mapping.key  # the source key's column, used again with the mapping
     record.updated_at = now
     session.flush()
     audit.record(

@@ -58,6 +58,7 @@ from data_access.models import (
     SubmissionLink,
     utcnow,
 )
+from data_access.submission_changes import audit_values, record_changes, updated_field_counts
 from data_access.submissions import SCALAR_COLUMNS
 from importing import (
     ColumnMapping,
@@ -69,6 +70,7 @@ from importing import (
 )
 from importing.corrections import Correction, apply_corrections, provenance
 from importing.plan import Progress, fingerprint
+from importing.source_key import SOURCE_KEY
 
 SCALAR_FIELDS = SCALAR_COLUMNS  # the submission columns a file can set
 CHUNK = 500
@@ -168,16 +170,27 @@ def load_existing(session: Session) -> list[ExistingSubmission]:
     columns = [getattr(Submission, name) for name in SCALAR_FIELDS]
     out = []
     for row in conn.execute(
-        select(Submission.id, Submission.reference, Submission.version, Submission.contact_purged_at, *columns)
+        select(
+            Submission.id,
+            Submission.reference,
+            Submission.version,
+            Submission.contact_purged_at,
+            Submission.source_key,
+            *columns,
+        )
     ):
-        sid, reference, version, purged, *scalars = row
+        sid, reference, version, purged, source_key, *scalars = row
         values: dict[str, Any] = dict(zip(SCALAR_FIELDS, scalars, strict=True))
         values["anonymous"] = bool(values["anonymous"])
         values.update({name: list(v) for name, v in codes[sid].items()} if sid in codes else {})
         for name in MULTI_VALUED:
             values.setdefault(name, [])
         values["links"] = links.get(sid, [])
-        out.append(ExistingSubmission(sid, reference, version, values, contact_purged=purged is not None))
+        out.append(
+            ExistingSubmission(
+                sid, reference, version, values, contact_purged=purged is not None, source_key=source_key
+            )
+        )
     return out
 
 
@@ -374,6 +387,7 @@ def _write(
     if progress:
         progress(0.8, "Updating changed submissions")
     _update_changed(session, plan.rows_with("update"), now=now)
+    record_changes(session, plan.rows_with("update"), batch_id=batch.id, actor=actor, now=now)
     ids_by_row = {**{r.row: r.submission_id for r in plan.rows if r.submission_id is not None}, **new_ids}
     flags = flag_duplicates(session, plan, ids_by_row=ids_by_row, batch_id=batch.id, now=now)
     if progress:
@@ -405,6 +419,7 @@ def _write(
         elif r.action == "update":
             old = {name: before for name, (before, _after) in r.changes.items()}
             new = {name: after for name, (_before, after) in r.changes.items()}
+            logged_old, logged_new = audit_values(r.changes, batch_id=batch.id)
             changes.append(
                 {
                     "action": "updated",
@@ -420,8 +435,8 @@ def _write(
                     "action": "submission.update",
                     "entity": "submission",
                     "entity_id": sid,
-                    "old": old,
-                    "new": new,
+                    "old": logged_old,
+                    "new": logged_new,
                     "detail": f"{detail}, row {r.row}, version {version} -> {version + 1}",
                 }
             )
@@ -450,9 +465,12 @@ def _write(
             "size_bytes": len(content),
             "sheet": plan.table.sheet,
             "mapping": mapping_name,
+            "key": plan.mapping.key,
             "counts": counts,
             "header_row": plan.table.header_row,
             "corrections": len(plan.corrections),  # how many, never the values
+            # which fields the updates changed, by name, and how many submissions each: never values
+            "updated_fields": updated_field_counts(plan.rows_with("update")),
         },
     )
     audit.record_many(session, actor=actor, entries=entries)
@@ -488,6 +506,7 @@ def _insert_new(session: Session, rows: Sequence[PlannedRow], *, batch_id: int, 
             "reference": r.data.reference,
             **_scalar_values(r),
             "anonymous": bool(r.data.anonymous),
+            "source_key": r.source_key,
             "import_batch_id": batch_id,
             "contact_purged_at": None,
             "created_at": now,
@@ -536,7 +555,7 @@ def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.dat
     table = _SUBMISSIONS
     groups: dict[tuple[str, ...], list[PlannedRow]] = defaultdict(list)
     for r in rows:
-        groups[tuple(name for name in SCALAR_FIELDS if name in r.changes)].append(r)
+        groups[tuple(name for name in (*SCALAR_FIELDS, SOURCE_KEY) if name in r.changes)].append(r)
     for columns, members in groups.items():
         stmt = (
             update(table)
@@ -554,7 +573,7 @@ def _update_changed(session: Session, rows: Sequence[PlannedRow], *, now: dt.dat
                 "b_id": r.submission_id,
                 "b_version": r.expected_version,
                 "b_now": now,
-                **{f"v_{name}": getattr(r.data, name) for name in columns},
+                **{f"v_{name}": r.source_key if name == SOURCE_KEY else getattr(r.data, name) for name in columns},
             }
             for r in members
         ]

@@ -193,6 +193,7 @@ class ImportMapping(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     columns: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     values: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    key_column: Mapped[str | None] = mapped_column(Text)  # the source key's header (importing.source_key)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -230,6 +231,9 @@ class Submission(Base):
         ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
     )
     contact_purged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The form's response ID (or another key column) it was imported from: a re-export's row with the
+    # same key updates it (importing.source_key). Unique: one response, one submission.
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -584,6 +588,7 @@ from data_access.models_programme import (  # noqa: E402
     PresenterInvitation,
     ProgrammeSession,
 )
+from data_access.models_sync import SubmissionChange  # noqa: E402
 
 __all__ = [
     "BID_LEVELS",
@@ -597,4 +602,5 @@ __all__ = [
     "ProgrammeSession",
     "ReviewerExpertise",
     "SubmissionBid",
+    "SubmissionChange",
 ]

@@ -9,6 +9,7 @@ Nothing here touches the database (see `data_access.imports`), and nothing
 imports Streamlit or SQLAlchemy.
 """
 
+from importing.display import display_value
 from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS, TEMPLATE_FIELDS, VALUE_MAPPED_FIELDS
 from importing.mapping import (
     ColumnMapping,
@@ -26,7 +27,6 @@ from importing.plan import (
     PlannedRow,
     RowProblem,
     build_plan,
-    display_value,
     duplicate_keys,
     problems_csv,
 )

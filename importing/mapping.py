@@ -31,6 +31,7 @@ from importing.fields import (
     YES_WORDS,
 )
 from importing.reading import Table
+from importing.source_key import guess_key
 from importing.submission_rules import EMAIL_RE
 from importing.values import CodeResolver, ValueProblem, parse_date, parse_yes_no
 
@@ -49,9 +50,18 @@ class ColumnMapping:
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The source key: the header of the column whose values name each response (a form's response ID),
+    # matching a re-export's rows to the submissions they made (importing.source_key). None: no key.
+    key: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"columns": dict(self.columns), "values": {f: dict(v) for f, v in self.values.items() if v}}
+        data: dict[str, Any] = {
+            "columns": dict(self.columns),
+            "values": {f: dict(v) for f, v in self.values.items() if v},
+        }
+        if self.key:
+            data["key"] = self.key
+        return data
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ColumnMapping:
@@ -61,7 +71,7 @@ class ColumnMapping:
             for f, m in (data.get("values") or {}).items()
             if f in VALUE_MAPPED_FIELDS
         }
-        return cls(columns, values)
+        return cls(columns, values, str(data["key"]) if data.get("key") else None)
 
     def field_for(self, header: str) -> str | None:
         for name, mapped in self.columns.items():
@@ -88,6 +98,8 @@ class ColumnMapping:
                     f"and {FIELDS_BY_NAME[name].label}."
                 )
             used[header] = name
+        if self.key and self.key not in table.headers:
+            problems.append(f"The column \u201c{self.key}\u201d chosen as the key is not in this file.")
         return problems
 
 
@@ -305,6 +317,7 @@ def propose(table: Table, config: CallConfig) -> Proposal:
     candidates: list[tuple[float, int, str, str, str]] = []
     resolvers = {name: CodeResolver(config.vocabulary(name)) for name in CODED_FIELDS}
     n_rows = max(1, len(table.rows))
+    key = guess_key(table)  # the form's response ID: the key, not the office's reference
     for i, header in enumerate(table.headers):
         cells = table.column(header)
         filled = sum(1 for v in cells if v.strip()) / n_rows
@@ -313,7 +326,7 @@ def propose(table: Table, config: CallConfig) -> Proposal:
         for spec in TEMPLATE_FIELDS:
             h = header_score(header, spec.name)
             score, confidence, reason = _judge(spec.name, h, content.get(spec.name, 0.0), filled, topic)
-            if score >= THRESHOLD:
+            if score >= THRESHOLD and not (header == key and spec.name == "reference"):
                 candidates.append((score, i, spec.name, confidence, reason))
     candidates.sort(key=lambda x: (-x[0], x[1], x[2]))
     columns: dict[str, str] = {}
@@ -326,7 +339,7 @@ def propose(table: Table, config: CallConfig) -> Proposal:
         guesses[table.headers[i]] = Guess(name, table.headers[i], confidence, reason)
         taken.add(i)
     ordered = {spec.name: columns[spec.name] for spec in TEMPLATE_FIELDS if spec.name in columns}
-    return Proposal(ColumnMapping(ordered, {}), guesses)
+    return Proposal(ColumnMapping(ordered, {}, key), guesses)
 
 
 def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:

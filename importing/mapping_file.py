@@ -8,7 +8,8 @@
       "values": {"themes": {"Responses to the sources of harm to children": "sources_of_harm"}}
     }
 
-`columns` maps a template field to the file's header; `values` maps, per
+`key` (optional) is the header of the source key's column (the form's
+response ID: importing.source_key). `columns` maps a template field to the file's header; `values` maps, per
 coded field (or `anonymous`), a value as written in the file to a code ("" to
 leave the value out; for `anonymous`, "yes" or "no"). `name` is optional.
 
@@ -31,7 +32,7 @@ from importing.mapping import ColumnMapping
 FORMAT = "evidence-review import mapping"
 VERSION = 1
 MAX_BYTES = 1_000_000
-KEYS = ("format", "version", "name", "columns", "values")
+KEYS = ("format", "version", "name", "key", "columns", "values")
 # Characters a terminal or an editor could act on or display misleadingly: written as \uXXXX escapes.
 _INERT = re.compile("[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
@@ -50,6 +51,8 @@ def dump_mapping(mapping: ColumnMapping, *, name: str | None = None) -> str:
     data: dict[str, Any] = {"format": FORMAT, "version": VERSION}
     if name:
         data["name"] = name
+    if mapping.key:
+        data["key"] = mapping.key
     data["columns"] = {f: mapping.columns[f] for f in FIELD_NAMES if mapping.columns.get(f)}
     data["values"] = {f: dict(mapping.values[f]) for f in FIELD_NAMES if mapping.values.get(f)}
     text = json.dumps(data, ensure_ascii=False, indent=2)
@@ -116,9 +119,22 @@ def load_mapping(
         problems.append('its "name" must be text.')
     columns = _columns(data.get("columns", {}), problems, headers)
     values = _values(data.get("values", {}), columns, config, problems)
+    key = _key(data.get("key"), problems, headers)
     if problems:
         raise MappingFileError(source, problems)
-    return ColumnMapping(columns, values)
+    return ColumnMapping(columns, values, key)
+
+
+def _key(raw: Any, problems: list[str], headers: Sequence[str] | None) -> str | None:
+    """The source key's column (optional): a header of the file, as text."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not raw.strip():
+        problems.append('its "key" must be the header of the key column (the form\'s response ID), as text.')
+        return None
+    if headers is not None and raw not in headers:
+        problems.append(f"the key column {_quote(raw)} is not in this file.")
+    return raw
 
 
 def _is_object(value: Any, what: str, problems: list[str]) -> bool:

@@ -35,9 +35,11 @@ from typing import Any
 from access.visibility import IDENTITY_FIELDS
 from config import limits
 from config.call_config import MULTI_VALUED, CallConfig
+from importing.display import jsonable
 from importing.fields import FIELD_NAMES, FIELDS_BY_NAME, REQUIRED_FIELDS
 from importing.mapping import ColumnMapping
 from importing.reading import RawRow, Table, column_letter
+from importing.source_key import KeyMatcher, new_row_needs
 from importing.submission_rules import Problem, SubmissionInput, check_submission
 from importing.values import CodeResolver, ValueProblem, clean_text, parse_date, parse_yes_no, split_links
 
@@ -66,6 +68,7 @@ class ExistingSubmission:
     version: int
     values: Mapping[str, Any]
     contact_purged: bool = False
+    source_key: str | None = None  # the form's response ID it was imported from (importing.source_key)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,7 @@ class PlannedRow:
     expected_version: int | None = None
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # update: field -> (old, new)
     reference_generated: bool = False
+    source_key: str | None = None  # the row's value in the key column, when a key is chosen
 
     def reference(self) -> str:
         """The submission's reference, which the plan fills in on every row."""
@@ -289,9 +293,9 @@ def build_plan(
     progress: Progress | None = None,
 ) -> ImportPlan:
     """Every problem, and what importing `table` through `mapping` would do."""
-    problems = _mapping_problems(table, mapping)
     warnings: list[RowProblem] = []
     checker = _RowChecker(table, mapping, config, existing, warnings)
+    problems = _mapping_problems(table, mapping, matched=checker.can_match)
     candidates: list[tuple[int, dict[str, Any], ExistingSubmission | None]] = []
     total = max(1, len(table.rows))
     for n, raw_row in enumerate(table.rows):
@@ -309,7 +313,11 @@ def build_plan(
 
     if progress:
         progress(0.85, "Comparing with the submissions already stored")
-    rows = _decide(candidates, mapped=set(checker.reader.index), existing=existing, config=config)
+    # With a key, a key not stored is a new response: rows are not matched by equal values (a partial file's few).
+    alike = () if checker.keys else existing
+    rows = _decide(candidates, mapped=set(checker.reader.index), existing=existing, config=config, alike=alike)
+    if checker.keys:
+        checker.keys.assign(rows, existing)
     duplicates = _likely_duplicates(rows, existing, {frozenset(p) for p in existing_flag_pairs})
     plan = ImportPlan(table, mapping, rows, problems, warnings, duplicates)
     plan.fingerprint = fingerprint(plan)
@@ -318,10 +326,11 @@ def build_plan(
     return plan
 
 
-def _mapping_problems(table: Table, mapping: ColumnMapping) -> list[RowProblem]:
-    """Problems of the mapping as a whole: its own checks, and required fields with no column."""
+def _mapping_problems(table: Table, mapping: ColumnMapping, *, matched: bool) -> list[RowProblem]:
+    """Problems of the mapping as a whole: its own checks, and required fields with no column
+    (unless rows can match stored submissions, by key or reference: then only a new row needs them)."""
     problems = [RowProblem(None, "", "", message, "Choose the columns again.") for message in mapping.check(table)]
-    for name in REQUIRED_FIELDS:
+    for name in () if matched else REQUIRED_FIELDS:
         if name not in mapping.columns:
             label = FIELDS_BY_NAME[name].label
             problems.append(
@@ -354,6 +363,12 @@ class _RowChecker:
         self.mapped = set(self.reader.index)
         self.unmapped_required = {name for name in REQUIRED_FIELDS if name not in mapping.columns}
         self.by_reference = {e.reference: e for e in existing}
+        key = mapping.key if mapping.key in table.headers else None
+        self.keys = KeyMatcher(table, key, existing) if key else None
+        # Rows can match stored submissions (so a file with some columns only updates those fields).
+        self.can_match = self.keys is not None or "reference" in self.mapped
+        self.match_column = self.keys.header if self.keys else self.reader.column("reference")
+        self.unmatched = 0  # the last row that matches no submission it may: its root fault, said alone
         self.warnings = warnings
         # A rule on fields none of which has a column: its message -> the rows it fails (said once).
         self.unmapped_rule_rows: dict[str, list[int]] = {}
@@ -362,10 +377,28 @@ class _RowChecker:
         number = raw_row.number
         row_problems = [self._extra_cells(raw_row)] if raw_row.extra else []
         parsed = self.reader.read(raw_row.cells, number, row_problems)
-        match = self.by_reference.get(parsed.get("reference") or "")
+        match = self._match(raw_row, parsed.get("reference"), row_problems)
         values = self._values(parsed, match, number)
         self._submission_problems(SubmissionInput(**values), raw_row, row_problems)
         return row_problems, values, match
+
+    def _match(self, raw_row: RawRow, reference: str | None, row_problems: list[RowProblem]) -> Any:
+        """The stored submission the row is (by key, else by reference), or None for a new one, which
+        needs every required field: a file with some columns only can update, not add."""
+        if self.keys is None:
+            match = self.by_reference.get(reference or "")
+        else:
+            match, key_problems = self.keys.match(raw_row.cells, reference, raw_row.number)
+            row_problems.extend(RowProblem(n, self.keys.header, shown(v), p, s) for n, v, p, s in key_problems)
+            if key_problems:
+                self.unmatched = raw_row.number
+                return None
+        if match is None and self.unmapped_required and self.can_match:
+            missing = [FIELDS_BY_NAME[n].label for n in REQUIRED_FIELDS if n in self.unmapped_required]
+            value = raw_row.cells[self.keys.index] if self.keys else reference or ""
+            row_problems.append(RowProblem(raw_row.number, self.match_column, shown(value), *new_row_needs(missing)))
+            self.unmatched = raw_row.number
+        return match
 
     def _extra_cells(self, raw_row: RawRow) -> RowProblem:
         extra = raw_row.extra
@@ -426,6 +459,8 @@ class _RowChecker:
             elif not any(q.column == column for q in row_problems):
                 row_problems.append(problem)  # else "unknown theme" already says why there is none
         for p, problem in dependent:
+            if self.unmatched == raw_row.number:
+                continue  # the row matches no submission it may (a key's problem, a new row lacking columns)
             if not any(name in self.mapped for name in p.depends_on):
                 self.unmapped_rule_rows.setdefault(p.problem, []).append(raw_row.number)
                 continue
@@ -493,6 +528,7 @@ def _decide(
     mapped: set[str],
     existing: Sequence[ExistingSubmission],
     config: CallConfig,
+    alike: Sequence[ExistingSubmission],
 ) -> list[PlannedRow]:
     compared = [name for name in FIELD_NAMES if name in mapped and name != "reference"]
     claimed = {match.id for _, _, match in candidates if match is not None}
@@ -500,10 +536,10 @@ def _decide(
     rows: list[PlannedRow] = []
     for number, values, match in candidates:
         if match is None and not values["reference"]:
-            # A row without a reference that equals a stored submission is that submission.
+            # A row without a reference that equals a stored submission (of `alike`) is that submission.
             if unkeyed is None:
                 unkeyed = defaultdict(list)
-                for e in existing:
+                for e in alike:
                     if e.id not in claimed:
                         unkeyed[tuple(_comparable(f, e.values.get(f)) for f in compared)].append(e)
             same = unkeyed.get(tuple(_comparable(f, values.get(f)) for f in compared))
@@ -615,27 +651,6 @@ def _flag_group(
             )
 
 
-def display_value(value: Any) -> str:
-    """A stored value in words, for change lists (codes as ids, lists joined)."""
-    if value is None or value == "" or value == []:
-        return "(empty)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 def fingerprint(plan: ImportPlan) -> str:
     """A digest of what the plan would write: if the stored data changes
     between a preview and the import, the import's own plan differs."""
@@ -648,7 +663,8 @@ def fingerprint(plan: ImportPlan) -> str:
                 r.data.reference,
                 r.submission_id,
                 r.expected_version,
-                {k: _jsonable(v) for k, v in sorted(r.changes.items())},
+                {k: jsonable(v) for k, v in sorted(r.changes.items())},
+                r.source_key,
             ]
             for r in plan.rows
         ],

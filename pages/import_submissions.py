@@ -9,6 +9,7 @@ from data_access import imports as imports_da
 from documents.bundle_reader import BUNDLE_UPLOAD_MB
 from ui import context, import_fixes
 from ui import import_page as steps
+from ui import import_sync as sync_ui
 from ui import importing as ui
 from ui.document_search import similar_panel
 from ui.guard import require_page
@@ -56,6 +57,7 @@ st.header("Columns", anchor=False)
 start, base = steps.starting_mapping(table, saved, config, file_key=file_key)
 key = f"import.map.{file_key}.{ui.digest(table.sheet, table.header_row, start)}"
 mapping, mapping_problems = ui.mapping_editor(table, base, key)
+mapping.key = sync_ui.key_picker(table, base, key)
 ui.value_editor(table, mapping, base, config, key, viewer=viewer)
 steps.save_mapping_form(db, viewer, mapping, start=start, round_=round_, disabled=bool(mapping_problems))
 for problem in mapping_problems:
@@ -85,6 +87,7 @@ plan = steps.preview_plan(db, common)
 import_fixes.summary(plan, sha256=sha256, key=key)
 common["corrections"] = plan.corrections  # those that still apply go with the import
 ui.preview(plan, config=config, db=db, viewer=viewer)
+sync_ui.row_preview(plan)
 if not plan.ok:
     import_fixes.fix_in_place(
         plan, table, sha256=sha256, viewer=viewer, key=key, recheck=lambda fixes: steps.recheck(db, common, fixes)

@@ -12,7 +12,7 @@ import streamlit as st
 from data_access.call_state import reviewing_closed
 from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission
-from ui import autosave, context, discussion, documents, render, review_form, review_queue, workspace
+from ui import autosave, context, discussion, documents, render, review_changes, review_form, review_queue, workspace
 from ui.guard import log_detail_view, require_page
 
 viewer = require_page("my_reviews")
@@ -31,7 +31,8 @@ if queue.empty:
     review_form.drop_press()
     st.stop()
 
-reference = review_queue.choose(db, viewer, queue, config)
+changed = review_changes.changed(db, viewer)  # "Changed since your review": submission id -> fields
+reference = review_queue.choose(db, viewer, queue, config, changed=changed)
 row = queue[queue["reference"] == reference].iloc[0]
 submission_id = int(row["submission_id"])
 
@@ -64,6 +65,7 @@ with reading, st.container(border=True, key=workspace.SUBMISSION_KEY):
 
 with scoring, st.container(key="my_reviews.form"):
     st.header("Your review")
+    review_changes.notice(changed.get(submission_id), viewer)
     entry = review_form.form_state(submission_id, own)
     autosave.restore(db, viewer, submission_id, entry)
     submitted = own is not None and own.status == "submitted"

@@ -24,7 +24,7 @@ from data_access.rankings import ranking_inputs
 from data_access.reviews import reviews_of_submission
 from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
-from ui import context, discussion, scores
+from ui import context, discussion, review_changes, scores
 from ui import decisions as decisions_ui
 from ui.charts import chart
 from ui.guard import require_page
@@ -70,6 +70,7 @@ table = ranking_table(
 )
 decided = decisions_ui.current(db, viewer)  # the panel's decisions
 table = decisions_ui.with_decision_column(table, decided)
+table = review_changes.with_column(table, review_changes.changed(db, viewer), viewer)  # changed since a review
 closed = decisions_ui.closed_flags(decided)  # flags a decision of shortlisted or not shortlisted closed
 n_flagged = int(cal.submissions["flagged"].sum())
 st.caption(

@@ -15,7 +15,7 @@ from data_access.submissions import (
     list_submissions,
     submission_id_for_reference,
 )
-from ui import context, discussion, documents, render, submission_url
+from ui import context, discussion, documents, render, review_changes, submission_url
 from ui import decisions as decisions_ui
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
@@ -65,8 +65,12 @@ with db.read() as session:
 st.caption(f"{len(frame)} submission{'s' if len(frame) != 1 else ''}. Select a row to read it.")
 columns = ["reference", "title", "organisation", "themes", "exploitation_types", "nation", "stage", "reported_impact"]
 shown, key = page_of(frame, "submissions.table", flt)  # only one page of rows goes to the browser
+changed = review_changes.changed(db, viewer)  # "Changed since your review" / "since a review": field names
+shown_table = submission_table(shown, config, columns)
+if changed:
+    shown_table[review_changes.column_name(viewer)] = review_changes.marks(shown["id"], changed)
 event = st.dataframe(
-    submission_table(shown, config, columns),
+    shown_table,
     hide_index=True,
     on_select="rerun",
     selection_mode="single-row",
@@ -97,6 +101,8 @@ if selected_ref:
         submission_url.refuse_reference(db, viewer, selected_ref, str(exc))
         st.stop()
     log_detail_view(db, viewer, sub)
+    if not sub.restricted:
+        review_changes.notice(changed.get(sub.id), viewer)
     render.submission_detail(sub, config, viewer_role=viewer.role)
     documents.section(db, viewer, sub, page="submissions")
     redaction_panel(db, viewer, sub)

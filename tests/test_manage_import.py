@@ -137,3 +137,24 @@ def test_the_import_bounds_are_the_deployments_settings(db, cli, monkeypatch):
     code, _, err = cli(content, name="styled.xlsx")
     assert "EVIDENCE_IMPORT_MAX_CELLS" not in err  # within the bound: read, then found to hold no submissions
     assert "no submissions" in err
+
+
+def test_key_names_the_column_that_matches_a_re_export(db, cli):
+    headers = ["Form entry", "title", "summary", "themes", "organisation"]
+    first = csv_bytes(
+        headers, [["E1", "One", "S1", "sources_of_harm", "Org 1"], ["E2", "Two", "S2", "sources_of_harm", "Org 2"]]
+    )
+    code, out, _ = cli(first, "--key", "Form entry")
+    assert code == 0 and "key" in out and "Form entry" in out
+    again = csv_bytes(
+        headers,
+        [["E1", "One, revised", "S1", "sources_of_harm", "Org 1"], ["E3", "Three", "S3", "sources_of_harm", "Org 3"]],
+    )
+    code, out, _ = cli(again, "--key", "Form entry", "--dry-run")
+    assert code == 0 and "would add 1, would update 1, unchanged 0" in out
+    assert "Title: One -> One, revised" in out
+    code, out, _ = cli(again, "--key", "Form entry")
+    assert code == 0 and "added 1, updated 1, unchanged 0" in out
+    with db.read() as session:
+        rows = session.execute(select(Submission.source_key, Submission.title).order_by(Submission.source_key)).all()
+    assert [tuple(r) for r in rows] == [("E1", "One, revised"), ("E2", "Two"), ("E3", "Three")]  # no duplicate

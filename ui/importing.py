@@ -19,6 +19,7 @@ from config import CallConfig
 from data_access import imports as imports_da
 from data_access import mapping_files as mapping_files_da
 from data_access.db import Database
+from data_access.submission_changes import field_label
 from formats.csv_export import export_filename
 from importing import (
     FIELD_NAMES,
@@ -361,7 +362,7 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
         {
             "Row": r.row,
             "Reference": r.data.reference,
-            "Field": FIELDS_BY_NAME[name].label,
+            "Field": field_label(name),
             "Now": display_value(old),
             "From the file": display_value(new),
         }

@@ -21,6 +21,7 @@ from access.visibility import Viewer
 from config import CallConfig
 from data_access.db import Database
 from scoring.review_queue import (
+    CONFLICT,
     FILTER_LABELS,
     STATUS_LABELS,
     UNFINISHED,
@@ -31,6 +32,7 @@ from scoring.review_queue import (
 )
 from ui import render
 from ui.guard import refuse
+from ui.review_changes import REVIEWER_COLUMN, marks
 from ui.review_form import NOT_ASSIGNED, clear_outcome, has_unsaved
 from ui.submission_url import logged_reference
 
@@ -126,9 +128,17 @@ def _open(db: Database, viewer: Viewer, refs: list[str], statuses: list[str]) ->
     return st.session_state[CURRENT]
 
 
-def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig) -> str:
+def choose(
+    db: Database,
+    viewer: Viewer,
+    queue: pd.DataFrame,
+    config: CallConfig,
+    *,
+    changed: dict[int, list[str]] | None = None,
+) -> str:
     """Draw the progress, the queue and the picker; return the reference of
-    the submission to open (always one of the queue's)."""
+    the submission to open (always one of the queue's). `changed`: the submissions
+    changed since the reviewer's review (`ui.review_changes`), marked in the queue."""
     refs = list(queue["reference"])
     statuses = list(queue["status"])
     current = _open(db, viewer, refs, statuses)
@@ -138,7 +148,7 @@ def choose(db: Database, viewer: Viewer, queue: pd.DataFrame, config: CallConfig
         text=f"{done} of {due} submitted · {drafts} draft{'' if drafts == 1 else 's'} · "
         f"{due - done - drafts} not started",
     )
-    table(queue, config, current)
+    table(queue, config, current, changed=changed or {})
     labels = {
         ref: " · ".join(part for part in (ref, title, _status(status, sid)) if part)
         for ref, title, status, sid in zip(refs, queue["title"], statuses, queue["submission_id"], strict=True)
@@ -192,7 +202,9 @@ def _nothing_shown(show: str, search: str) -> str:
     return f"No submission in your queue has the status “{label}”."
 
 
-def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
+def table(
+    queue: pd.DataFrame, config: CallConfig, current: str, *, changed: dict[int, list[str]] | None = None
+) -> None:
     """The queue, filtered by status (unfinished unless asked) and searched by
     title; clicking a row opens its submission."""
     show_col, search_col = st.columns([3, 2], vertical_alignment="bottom")
@@ -223,6 +235,11 @@ def table(queue: pd.DataFrame, config: CallConfig, current: str) -> None:
             "Last saved": [render.format_when(v) if pd.notna(v) else render.EMPTY for v in rows["updated_at"]],
         }
     )
+    if changed:  # field names only; a conflicted row shows nothing but its reference
+        frame[REVIEWER_COLUMN] = [
+            "" if status == CONFLICT else m
+            for status, m in zip(rows["status"], marks(rows["submission_id"], changed), strict=True)
+        ]
     key = f"{TABLE}.{current}"  # a fresh table (no row highlighted) once another submission is open
     st.dataframe(
         frame,

@@ -22,7 +22,7 @@ import sqlite3
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, text
+from sqlalchemy import Column, MetaData, Table, func, insert, inspect, select, text, update
 
 from config.settings import DocumentLimits
 from data_access import auth, call_state, documents, imports
@@ -32,6 +32,8 @@ from data_access.migrate import MIGRATIONS, current_revision, head_revision, upg
 from data_access.models import (
     Base,
     DiscussionPost,
+    ImportBatch,
+    ImportMapping,
     InvitationToken,
     LineUp,
     LineUpMember,
@@ -44,6 +46,7 @@ from data_access.models import (
     ProgrammeSession,
     ReviewAutosave,
     Submission,
+    SubmissionChange,
     SubmissionDetailView,
     User,
     utcnow,
@@ -194,6 +197,12 @@ def fill_every_table(db: Database, config) -> None:
             s, content=content, filename="f.csv", mapping=mapping, config=config, max_bytes=10**6, actor=admin_name
         )
         imports.save_mapping(s, name="Template", mapping=mapping, actor=admin_name)
+    # issue 19: a submission's source key, a saved mapping's key column, a change an import recorded
+    with db.write() as s:
+        s.execute(update(Submission).where(Submission.id == ids[0]).values(source_key="R_abc123"))
+        s.execute(update(ImportMapping).values(key_column="Response ID"))
+        batch_id = s.scalar(select(func.max(ImportBatch.id)))
+        s.add(SubmissionChange(submission_id=ids[0], import_batch_id=batch_id, fields=["title"], changed_by="admin"))
     # an evidence document (its original and cleaned copy in document_contents)
     with db.write() as s:
         documents.attach_document(

@@ -67,7 +67,7 @@ def test_every_problem_is_listed_at_once():
     )
     assert problems == [
         "version “2” is not known: this app reads version 1.",
-        "unknown key “extra”: the keys are format, version, name, columns, values.",
+        "unknown key “extra”: the keys are format, version, name, key, columns, values.",
         "the column “T” is given for both Title and Summary.",
         "“colour” is not a template field (the fields: " + ", ".join(FIELD_NAMES) + ").",
         "the column for Nation (nation) must be a header, as text.",
