@@ -22,12 +22,15 @@ SECTIONS: dict[str, str] = {
     "methods": "Methods annex",
 }
 
+FIGURE_SECTIONS = frozenset({"intake", "gap_map", "panel"})  # the sections that hold figures
+
 
 @dataclass(frozen=True)
 class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     caption: str = ""
+    widths: tuple[int, ...] = ()  # per cent of the page's width, per column (none: the first wide, the rest equal)
 
 
 @dataclass(frozen=True)

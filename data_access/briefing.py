@@ -56,6 +56,8 @@ GAP_MAP_COLUMN = "exploitation_types"  # the Coverage page's first choice of col
 INTAKE_FIELDS = ("sector", "nation", "evidence_forms")
 PROGRAMME_COLUMNS = ("Session", "Date", "Start (UK time)", "End (UK time)", "Session format", "Room", "Order")
 PROGRAMME_COLUMNS_AFTER = ("Reference", "Title", "Organisation", "Presents")
+PROGRAMME_WIDTHS = (13, 10, 7, 7, 8, 7, 5, 9, 16, 11, 7)
+CELL_TABLE_WIDTHS = (17, 15, 14, 9, 8, 9, 9, 9, 10)
 
 
 class BriefingError(ValueError):
@@ -115,9 +117,9 @@ def _number(value: object, decimals: int = 2) -> str:
     return str(value)
 
 
-def as_table(frame: pd.DataFrame, caption: str = "") -> Table:
+def as_table(frame: pd.DataFrame, caption: str = "", widths: tuple[int, ...] = ()) -> Table:
     rows = tuple(tuple(_number(v) for v in row) for row in frame.itertuples(index=False, name=None))
-    return Table(columns=tuple(str(c) for c in frame.columns), rows=rows, caption=caption)
+    return Table(columns=tuple(str(c) for c in frame.columns), rows=rows, caption=caption, widths=widths)
 
 
 @dataclass
@@ -222,7 +224,7 @@ def _gap_map(data: _Data) -> Section:
             + ("; ★ marks the cells of the line-up in this briefing." if marked is not None else ".")
         ),
         spec=gap_map_figure(matrix, colour_by="score", line_up=marked).to_dict(),
-        table=as_table(cov.cell_table(matrix), "Every cell of the map"),
+        table=as_table(cov.cell_table(matrix), "Every cell of the map", CELL_TABLE_WIDTHS),
     )
     return Section("gap_map", SECTIONS["gap_map"], tuple(paragraphs), (figure,))
 
@@ -320,7 +322,7 @@ def _programme(session: Session, line_up_id: int) -> tuple[Table, ...]:
     }
     frame["Organisation"] = [named.get(ref, "") for ref in frame["Reference"]]
     frame = frame.astype(object).where(frame.notna(), "")
-    return (as_table(frame.astype(str), "The programme (UK time)"),)
+    return (as_table(frame.astype(str), "The programme (UK time)", PROGRAMME_WIDTHS),)
 
 
 def _panel(data: _Data) -> Section:

@@ -11,6 +11,7 @@ the Exports page's button (`ui.briefing`) and `write_briefing`, for
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -20,7 +21,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from briefing.figures import FigureError, to_svg
+from briefing.content import FIGURE_SECTIONS
+from briefing.figures import FigureError, drawer, to_svg
 from briefing.pdf import html_to_pdf
 from briefing.render import render_html
 from config.call_config import CallConfig
@@ -53,10 +55,13 @@ def make_briefing(
     figures could not be drawn; nothing was made."""
     if fmt not in FORMATS:
         raise BriefingError(f"Unknown format {fmt!r}: choose pdf or html.")
-    with db.read() as session:
-        content = gather(session, config=config, options=options, calibration=calibration)
     try:
-        svgs = to_svg([f.spec for f in content.figures])
+        # Chromium starts while the content is gathered (only when a chosen section has figures).
+        with drawer() if set(options.sections) & FIGURE_SECTIONS else contextlib.nullcontext() as figures:
+            with db.read() as session:
+                content = gather(session, config=config, options=options, calibration=calibration)
+            specs = [f.spec for f in content.figures]
+            svgs = figures.draw(specs) if figures is not None else to_svg(specs)
     except FigureError as exc:
         raise BriefingError(str(exc)) from None
     html = render_html(content, svgs)

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import pytest
 
 from briefing.content import Briefing, Entry, Figure, Group, Section, Table
-from briefing.figures import FigureError, chromium_path, to_svg
+from briefing.figures import FigureError, chromium_path, drawer, to_svg
 from briefing.pdf import html_to_pdf
 from briefing.render import render_html
 from tests.conftest import unavailable
@@ -131,3 +131,15 @@ def test_no_browser_is_said_in_words(monkeypatch):
     with pytest.raises(FigureError, match="no browser at /nonexistent/chromium"):
         to_svg([go.Figure().to_dict()])
     assert to_svg([]) == []
+
+
+def test_a_drawer_started_early_draws_once_or_closes_unused():
+    _chromium_or_skip()
+    with drawer() as unused:
+        pass  # the browser started and is closed again, nothing drawn
+    assert unused._result.done()
+    with drawer() as d:
+        [svg] = d.draw([go.Figure(go.Bar(x=["a"], y=[1]), layout={"title": {"text": "Once"}}).to_dict()])
+        assert b"Once" in svg
+        with pytest.raises(RuntimeError, match="draws once"):
+            d.draw([])
