@@ -132,13 +132,20 @@ class Saver:
         self.saves += 1
 
 
+def address(server_url: str, key: str) -> str:
+    """A page's URL: the default page (Overview) is the app's root; its key is no path."""
+    from ui.navigation import DEFAULT_PAGE
+
+    return f"{server_url}/" if key == DEFAULT_PAGE else f"{server_url}/{key}"
+
+
 def go_to_start(page, server_url: str, start: tuple[str, str]) -> None:
     """Untimed: open the page a sidebar click starts from, by its URL (a click there was seen to find
     the sidebar inert while the page just loaded by URL settled)."""
     from tests.support.browser import wait_idle
 
     key, title = start
-    page.goto(f"{server_url}/{key}")
+    page.goto(address(server_url, key))
     page.wait_for_function(USABLE, arg=title, polling="raf")
     wait_idle(page)
 
@@ -151,7 +158,7 @@ def measure(page, wire: Wire, server, mode: str, key: str, title: str, start, be
     wire.received = 0
     cpu, started = server_cpu(server.process.pid), time.perf_counter()
     if mode == "by URL":
-        page.goto(f"{server.url}/{key}")
+        page.goto(address(server.url, key))
     else:
         page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=title, exact=True).click()
     page.wait_for_function(USABLE, arg=title, polling="raf")
@@ -196,7 +203,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
                         start = ("overview", "Overview") if key == EMPTY_KEY else (EMPTY_KEY, EMPTY_TITLE)
                         for mode in MODES:
                             if mode == "by URL":  # the first visit: untimed, so the next is a repeat
-                                page.goto(f"{server.url}/{key}")
+                                page.goto(address(server.url, key))
                                 page.wait_for_function(USABLE, arg=title, polling="raf")
                                 wait_idle(page)
                             for state, before in (

@@ -388,7 +388,7 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
 
     config = load_call_config()
     label = f"{LABELS[backend]}, {replicas} server" + ("s" if replicas > 1 else "")
-    per_reviewer = max(2, math.ceil(args.seconds / (8 * 0.5 * args.think)) + 1) if args.think > 0 else 50
+    per_reviewer = args.assignments or min(20, max(2, math.ceil(args.seconds / (8 * 0.5 * max(args.think, 0.1))) + 1))
     usernames = [f"bench-reviewer-{i + 1:02d}" for i in range(args.reviewers)]
     print(
         f"\n== {label}: {args.reviewers} reviewers ({args.browsers} in Chromium), {args.offices} office, "
@@ -563,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--offices", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=120, help="how long every session works at once")
     parser.add_argument("--think", type=float, default=3.0, help="mean think time between steps, seconds")
+    parser.add_argument(
+        "--assignments", type=int, help="fresh assignments per reviewer (default: enough for the time, at most 20)"
+    )
     parser.add_argument("--timeout", type=float, default=60, help="a step with no answer by then has failed")
     parser.add_argument(
         "--replicas", type=int, nargs="+", default=[1, 2], help="server counts to run on PostgreSQL (SQLite: 1)"

@@ -8,6 +8,7 @@ import argparse
 import os
 import random
 
+import pytest
 from sqlalchemy import select, update
 
 from bench import browser_pages_bench, panel_bench, run_all
@@ -164,6 +165,7 @@ def test_make_bench_runs_both():
     assert "panel_bench.py" in names and "browser_pages_bench.py" in names
 
 
+@pytest.mark.slow  # three interpreters importing Streamlit
 def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie_key_given():
     """Each bench sets a cookie key for the server it starts and the sign-ins it issues (when none is
     given): the settings must accept it (a fixed key of too few distinct characters was refused)."""
