@@ -23,7 +23,17 @@ import logging
 
 import streamlit as st
 
-from ui import auth, context, deep_links, one_time_links, presenter_reply, review_form, streamlit_adapter, style
+from ui import (
+    auth,
+    context,
+    deep_links,
+    one_time_links,
+    phone_menu,
+    presenter_reply,
+    review_form,
+    streamlit_adapter,
+    style,
+)
 from ui.errors import run_safely
 from ui.navigation import DEFAULT_PAGE, pages_for, pages_refused
 
@@ -135,6 +145,7 @@ def front_door() -> None:
     one_time_links.signed_in_at_link()
     presenter_reply.signed_in_at_link()
     page = navigation(viewer.role)
+    phone_menu.close_menu_after_choice()
     review_form.keep_press_only_on(page.url_path)
     run_safely(page.run)
 
