@@ -29,6 +29,7 @@ from ui import (
     deep_links,
     memory,
     one_time_links,
+    phone_menu,
     presenter_reply,
     review_form,
     streamlit_adapter,
@@ -146,6 +147,7 @@ def front_door() -> None:
     one_time_links.signed_in_at_link()
     presenter_reply.signed_in_at_link()
     page = navigation(viewer.role)
+    phone_menu.close_menu_after_choice()
     review_form.keep_press_only_on(page.url_path)
     run_safely(page.run)
 

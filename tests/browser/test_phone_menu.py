@@ -1,11 +1,11 @@
 """The phone layout: after a page is chosen from the menu, the menu closes and the page is in view.
 
 Streamlit (1.67) closes its sidebar after a page is picked when the browser says it is a phone
-(its user agent's device type is "mobile": `SidebarNav`'s link handler), and starts it closed on a
-narrow screen (`initial_sidebar_state="auto"`, the default, kept by app.py). The test is a phone
-as Chromium emulates one (a phone's user agent, 390 px wide, touch): tap the menu, pick a page,
-and the menu is closed and the page's heading visible; a picture of each step goes to the
-screenshots. Also pictures of the Audit log at 320 px width and at 200% zoom
+(its user agent's device type is "mobile"), and starts it closed on a narrow screen; in any other
+browser as narrow (a narrow window, a desktop at 400% zoom) `ui.phone_menu` closes it. Both are
+tried at 390 px: a phone as Chromium emulates one (a phone's user agent, touch) and a narrow
+desktop window: open the menu, pick a page, and the menu is closed and the page's heading in
+view; a picture of each step goes to the screenshots. Also pictures of the Audit log at 320 px width and at 200% zoom
 (docs/img/audit-log-*.png)."""
 
 from __future__ import annotations
@@ -42,26 +42,35 @@ def _wait_sidebar(page, *, open_: bool) -> None:
     )
 
 
-def test_on_a_phone_the_menu_closes_once_a_page_is_chosen(chromium, live_server):
-    context = chromium.new_context(**PHONE)
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("phone", PHONE),  # Streamlit closes its menu itself for a phone's browser
+        ("narrow-window", {"viewport": {"width": 390, "height": 844}}),  # ui.phone_menu does it here
+    ],
+)
+def test_on_a_narrow_screen_the_menu_closes_once_a_page_is_chosen(chromium, live_server, name, options):
+    context = chromium.new_context(**options)
     page = context.new_page()
     page.set_default_timeout(30_000)
+    press = (lambda target: target.tap()) if options.get("has_touch") else (lambda target: target.click())
     try:
         sign_in(page, live_server.url, "admin", password_of("admin"))
         wait_idle(page)
         assert not _sidebar_open(page)  # a narrow screen starts with the menu closed
-        page.get_by_test_id("stExpandSidebarButton").tap()
+        press(page.get_by_test_id("stExpandSidebarButton"))
         _wait_sidebar(page, open_=True)
-        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log", exact=True).wait_for()
-        screenshot(page, "phone-menu-open")
-        page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log", exact=True).tap()
+        link = page.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Audit log", exact=True)
+        link.wait_for()
+        screenshot(page, f"{name}-menu-open")
+        press(link)
         heading = page.get_by_role("heading", name="Audit log", exact=True).first
         heading.wait_for()
         wait_idle(page)
         _wait_sidebar(page, open_=False)
         box = heading.bounding_box()
         assert box is not None and 0 <= box["x"] < 390 and box["width"] > 0  # the page is in view, not under the menu
-        screenshot(page, "phone-menu-closed-after-choosing")
+        screenshot(page, f"{name}-menu-closed-after-choosing")
     finally:
         context.close()
 
