@@ -73,21 +73,20 @@ def navigation(role: str | None):
     visitor."""
     if role is None:
         return titled(st.navigation(deep_links.signed_out_pages(), position="hidden"))
-    sections: dict[str, list[st.Page]] = {}
-    for spec in pages_for(role):
-        sections.setdefault(spec.section, []).append(
-            st.Page(
-                spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.key == DEFAULT_PAGE
-            )
-        )
-    first_section = next(iter(sections))  # hidden pages go with visible ones: no empty section heading
-    for spec in pages_refused(role):
-        sections[first_section].append(
-            st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
-        )
+    pages = [
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, default=spec.key == DEFAULT_PAGE)
+        for spec in pages_for(role)
+    ]
+    pages += [  # hidden: opened by their address, they reach their guard
+        st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path, visibility="hidden")
+        for spec in pages_refused(role)
+    ]
+    # One list, without sections: with sections Streamlit puts each section's heading (a <div>)
+    # straight inside the menu's <ul>, markup a screen reader miscounts (axe-core's list and listitem,
+    # serious; docs/accessibility.md). The pages keep their order: Call, Review, Administration.
     # expanded: every page of the role listed (by default, with more than twelve, the menu would
     # show ten and fold the others away behind "View more": the admin's Users, Messages, Audit log).
-    return titled(st.navigation(sections, expanded=True))
+    return titled(st.navigation(pages, expanded=True))
 
 
 def titled(page: st.Page) -> st.Page:

@@ -24,7 +24,7 @@ class PageSpec:
     title: str
     icon: str
     roles: frozenset[str]
-    section: str
+    section: str  # the group the page belongs to (PAGES keeps each group together); the menu shows no headings (app.py)
 
     @property
     def url_path(self) -> str:

@@ -294,14 +294,13 @@ def test_each_chart_names_its_table_as_its_text_alternative_and_the_map_says_its
     """A screen reader cannot read plotly's drawing: the caption read right after each chart says its
     figures are in the table under it (issue 20); the map's colours have a titled scale with numbers and
     each kind of cell a name in the legend, so colour never carries meaning alone."""
-    from ui.charts import TABLE_LABEL, TABLE_NOTE
-
     at = run_app(db_url, call["office"], page=PAGE)
     assert not at.exception, at.exception
     charts = at.get("plotly_chart")
-    notes = [c.value for c in at.caption if c.value.endswith(TABLE_NOTE)]
+    table = "Table behind this chart"
+    notes = [c.value for c in at.caption if f"also in the table under it (“{table}”)" in c.value]
     assert len(charts) >= 3 and len(notes) == len(charts)
-    assert [e.label for e in at.expander].count(TABLE_LABEL) == len(charts)
+    assert [e.label for e in at.expander].count(table) == len(charts)
     spec = gap_map(at)
     assert spec["layout"]["coloraxis"]["colorbar"]["title"]["text"] == "Mean calibrated score<br>(scale 1 to 5)"
     assert {FILLED, RING, GREY, CROSS} <= {trace.get("name") for trace in spec["data"]}
