@@ -57,7 +57,7 @@ def row_preview(plan: ImportPlan) -> None:
     if not plan.ok or not plan.rows:
         return
     counts = plan.counts
-    st.subheader("Row by row", anchor=False)
+    st.header("Row by row", anchor=False)
     st.caption(
         f"{counts['updated']} will update, {counts['added']} will add, {counts['unchanged']} unchanged. "
         "Submissions that are not in the file are left as they are."

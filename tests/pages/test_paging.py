@@ -103,7 +103,7 @@ def test_a_row_selected_on_page_two_of_rankings_opens_that_row(db_url, call):
     at = rerun(at, db_url)
     assert not at.exception, at.exception
     assert f"{row['Reference']}: {row['Title']}" in [t.value for t in at.text]
-    assert "Reviews behind the selected row" in [s.value for s in at.subheader]
+    assert "Reviews behind the selected row" in [s.value for s in at.header]
 
 
 def test_submissions_page_two_search_and_selection(db_url, call):
