@@ -59,12 +59,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("submission_changes", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_submission_changes_import_batch_id"))
-        batch_op.drop_index(batch_op.f("ix_submission_changes_submission_id"))
+    # Columns dropped in place (SQLite >= 3.35 and PostgreSQL both can): a batch rebuild of submissions would
+    # drop the table under the rows that refer to it (and SQLite refuses it while the table is in use).
+    op.drop_index("ix_submission_changes_import_batch_id", table_name="submission_changes")
+    op.drop_index("ix_submission_changes_submission_id", table_name="submission_changes")
     op.drop_table("submission_changes")
-    with op.batch_alter_table("import_mappings", schema=None) as batch_op:
-        batch_op.drop_column("key_column")
-    with op.batch_alter_table("submissions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_submissions_source_key"))
-        batch_op.drop_column("source_key")
+    op.execute("ALTER TABLE import_mappings DROP COLUMN key_column")
+    op.drop_index("ix_submissions_source_key", table_name="submissions")
+    op.execute("ALTER TABLE submissions DROP COLUMN source_key")
