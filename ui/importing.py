@@ -31,7 +31,7 @@ from importing import (
     problems_csv,
     unmatched_values,
 )
-from importing.mapping import CHECK, HIGH, LOW, UnmatchedValue, propose
+from importing.mapping import CHECK, HIGH, LOW, UnmatchedValue, asks_to_name, propose
 from importing.mapping_file import dump_mapping
 from importing.reading import column_letter
 from importing.template import codes_csv, template_csv, template_xlsx
@@ -170,7 +170,19 @@ def mapping_editor(table: Table, base: ColumnMapping, key: str) -> tuple[ColumnM
     ]
     columns = {name: headers[0] for name, headers in chosen.items()}
     started["problems"] = problems
-    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, {}), problems
+    # A question asking whether the name may be given keeps its answers read the other way, while its column stays.
+    inverted = {"anonymous": dict(base.values["anonymous"])} if _keeps_inversion(base, columns) else {}
+    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, inverted), problems
+
+
+def _keeps_inversion(base: ColumnMapping, columns: dict[str, str]) -> bool:
+    header = base.columns.get("anonymous")
+    return (
+        bool(base.values.get("anonymous"))
+        and header is not None
+        and columns.get("anonymous") == header
+        and asks_to_name(header)
+    )
 
 
 def _accept_all(key: str, unmatched: list[UnmatchedValue]) -> None:
