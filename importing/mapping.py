@@ -320,6 +320,30 @@ def _judge(name: str, h: float, c: float, filled: float, topic: str | None) -> t
 PLACEHOLDERS = frozenset({"anonymous"})
 
 
+def _only_placeholders(cells: Sequence[str]) -> bool:
+    words = {v.strip().casefold() for v in cells} - {""}
+    return bool(words) and words <= PLACEHOLDERS
+
+
+def _read_the_other_way(table: Table, header: str | None, guesses: dict[str, Guess]) -> dict[str, dict[str, str]]:
+    """For a column of Anonymous whose question asks to name the contributor, its plain yes/no
+    answers mapped the other way (the guess says so); otherwise nothing. A sentence says what it
+    means ("Yes, please keep me anonymous") and is left to its own reading."""
+    if header is None or not asks_to_name(header):
+        return {}
+    answers = {v.strip() for v in table.column(header) if normalise_term(v) in (*YES_WORDS, *NO_WORDS)}
+    if not answers:
+        return {}
+    guesses[header] = Guess(
+        "anonymous",
+        header,
+        CHECK,
+        "a yes/no question asking whether the name may be given: its answers are read the other way "
+        "(Yes: not anonymous; No: anonymous)",
+    )
+    return {"anonymous": {a: "no" if answer_of(a) == "yes" else "yes" for a in sorted(answers)}}
+
+
 def propose(table: Table, config: CallConfig) -> Proposal:
     """The best guess of which column holds which template field, and why."""
     candidates: list[tuple[float, int, str, str, str]] = []
@@ -327,7 +351,7 @@ def propose(table: Table, config: CallConfig) -> Proposal:
     n_rows = max(1, len(table.rows))
     for i, header in enumerate(table.headers):
         cells = table.column(header)
-        if {v.strip().casefold() for v in cells} - {""} <= PLACEHOLDERS and any(v.strip() for v in cells):
+        if _only_placeholders(cells):
             continue  # only "anonymous": not proposed for anything
         filled = sum(1 for v in cells if v.strip()) / n_rows
         content = content_scores(cells, config, resolvers)
@@ -348,20 +372,7 @@ def propose(table: Table, config: CallConfig) -> Proposal:
         guesses[table.headers[i]] = Guess(name, table.headers[i], confidence, reason)
         taken.add(i)
     ordered = {spec.name: columns[spec.name] for spec in TEMPLATE_FIELDS if spec.name in columns}
-    values: dict[str, dict[str, str]] = {}
-    header = ordered.get("anonymous")
-    if header is not None and asks_to_name(header):
-        # Plain answers only: a sentence says what it means ("Yes, please keep me anonymous").
-        answers = {v.strip() for v in table.column(header) if normalise_term(v) in (*YES_WORDS, *NO_WORDS)}
-        values["anonymous"] = {a: "no" if answer_of(a) == "yes" else "yes" for a in sorted(answers)}
-    if values:
-        guesses[header] = Guess(
-            "anonymous",
-            header,
-            CHECK,
-            "a yes/no question asking whether the name may be given: its answers are read the other way "
-            "(Yes: not anonymous; No: anonymous)",
-        )
+    values = _read_the_other_way(table, ordered.get("anonymous"), guesses)
     return Proposal(ColumnMapping(ordered, values), guesses)
 
 

@@ -170,19 +170,15 @@ def mapping_editor(table: Table, base: ColumnMapping, key: str) -> tuple[ColumnM
     ]
     columns = {name: headers[0] for name, headers in chosen.items()}
     started["problems"] = problems
-    # A question asking whether the name may be given keeps its answers read the other way, while its column stays.
-    inverted = {"anonymous": dict(base.values["anonymous"])} if _keeps_inversion(base, columns) else {}
-    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, inverted), problems
+    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, _kept_inversion(base, columns)), problems
 
 
-def _keeps_inversion(base: ColumnMapping, columns: dict[str, str]) -> bool:
+def _kept_inversion(base: ColumnMapping, columns: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A question asking whether the name may be given keeps its answers read the other way while its column stays."""
     header = base.columns.get("anonymous")
-    return (
-        bool(base.values.get("anonymous"))
-        and header is not None
-        and columns.get("anonymous") == header
-        and asks_to_name(header)
-    )
+    if not base.values.get("anonymous") or header is None or columns.get("anonymous") != header:
+        return {}
+    return {"anonymous": dict(base.values["anonymous"])} if asks_to_name(header) else {}
 
 
 def _accept_all(key: str, unmatched: list[UnmatchedValue]) -> None:
