@@ -45,6 +45,8 @@ from sqlalchemy.exc import DBAPIError
 from access.roles import Role
 from config import CallConfig, ConfigError, Settings, load_call_config, load_settings
 from data_access.db import Database, describe_operational_error, is_database_unavailable
+from importing import terminal
+from importing.terminal import printable as _printable
 
 
 class CommandError(Exception):
@@ -313,19 +315,6 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--acknowledge", action="store_true", help="queue an acknowledgement to each new contributor")
 
 
-_CONTROL = dict.fromkeys((*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)), "\ufffd")
-
-
-def _printable(value: object, width: int | None = None) -> str:
-    """Contributor text for the terminal: control characters (escape
-    sequences) made inert, line breaks shown as ⏎, cut to `width`."""
-    text = str(value).replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\r", " ⏎ ").replace("\t", " ")
-    text = text.translate(_CONTROL)
-    if width is not None and len(text) > width:
-        text = text[: width - 1] + "…"
-    return text
-
-
 @command("import-submissions", "import submissions from a CSV or XLSX file: the whole file, or nothing")
 @arguments(_import_args)
 def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
@@ -340,7 +329,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     print(f"header row: {header_row_words(table, picked=args.header_row is not None, how='give --header-row N')}")
     mapping, mapping_name = _import_mapping(ctx, args.mapping, table)
     mapping.key = args.key or mapping.key
-    _print_mapping(path, table, mapping)
+    print("\n".join(terminal.mapping_lines(path.name, table, mapping)))
     if args.accept_suggestions:
         _accept_suggestions(ctx, table, mapping)
     try:
@@ -368,7 +357,7 @@ def cmd_import_submissions(ctx: Context, args: argparse.Namespace) -> int:
     if not plan.ok:
         print("".join(f"{_printable(line)}\n" for line in refused_lines(plan)), end="")
         _refuse_with_problems(plan, args.problems_csv)
-    _print_import_plan(plan, dry_run=args.dry_run)
+    print("\n" + "\n".join(terminal.plan_lines(plan, dry_run=args.dry_run)))
     _print_attachments(report, done=result is not None)
     if result is None:
         print("dry run: nothing was written")
@@ -411,7 +400,7 @@ def _import_mapping(ctx: Context, given: str | None, table):
         try:
             mapping = load_mapping(path.read_bytes(), ctx.config, source=path.name, headers=table.headers)
         except MappingFileError as exc:
-            raise CommandError(f"{_printable_lines(str(exc))}\nNothing was imported.") from None
+            raise CommandError(f"{terminal.printable_lines(str(exc))}\nNothing was imported.") from None
         print(f"mapping file {_printable(path.name)}:")
         return mapping, f"file {path.name}"[:200]
     with ctx.db.read() as session:
@@ -424,10 +413,6 @@ def _import_mapping(ctx: Context, given: str | None, table):
         )
     print(f"mapping {_printable(given)!r}:")
     return saved[given], given
-
-
-def _printable_lines(text: str) -> str:
-    return "\n".join(_printable(line) for line in text.split("\n"))
 
 
 def _accept_suggestions(ctx: Context, table, mapping) -> None:
@@ -446,17 +431,6 @@ def _accept_suggestions(ctx: Context, table, mapping) -> None:
     unsure = len(unmatched) - len(accepted)
     if unsure:
         print(f"  left as they are: {unsure} value{'s' if unsure != 1 else ''} with no sure suggestion")
-
-
-def _print_mapping(path: Path, table, mapping) -> None:
-    where = f", sheet {table.sheet!r}" if table.sheet else f", {table.encoding}"
-    print(f"  file {path.name} ({table.kind}{where}): {len(table.rows)} rows")
-    for name, header in mapping.columns.items():
-        print(f"  {name:<24} <- {_printable(header, 60)}")
-    print(f"  {'key':<24} <- {_printable(mapping.key, 60)}" if mapping.key else "  key: none (rows match by reference)")
-    ignored = [h for h in table.headers if mapping.field_for(h) is None]
-    if ignored:
-        print("  not imported: " + "; ".join(_printable(h, 40) for h in ignored))
 
 
 def _run_import(ctx: Context, args: argparse.Namespace, common: dict, mapping_name: str | None):
@@ -492,41 +466,12 @@ def _print_attachments(report, *, done: bool) -> None:
 
 def _refuse_with_problems(plan, problems_csv: Path | None) -> None:
     """Print the problem table and stop: nothing was imported."""
-    print(f"\n{'row':>6}  {'column':<28} {'value':<32} problem")
-    for p in plan.problems:
-        advice = f" {p.suggestion}" if p.suggestion else ""
-        print(
-            f"{'' if p.row is None else p.row:>6}  {_printable(p.column, 28):<28} "
-            f"{_printable(p.value, 32):<32} {_printable(p.problem)}{_printable(advice)}"
-        )
+    print("\n" + "\n".join(terminal.problem_lines(plan)))
     raise CommandError(
         f"{len(plan.problems)} problem{'s' if len(plan.problems) != 1 else ''} in "
         f"{plan.counts['rows_with_problems']} row{'s' if plan.counts['rows_with_problems'] != 1 else ''}; "
         "nothing was imported." + (f" The problem table is in {problems_csv}." if problems_csv else "")
     )
-
-
-def _print_import_plan(plan, *, dry_run: bool) -> None:
-    """Counts, then each update's changes, likely duplicates and warnings."""
-    from importing import FIELDS_BY_NAME, display_value
-    from importing.source_key import change_label
-
-    counts = plan.counts
-    print(
-        f"\n{'would add' if dry_run else 'added'} {counts['added']}, "
-        f"{'would update' if dry_run else 'updated'} {counts['updated']}, unchanged {counts['unchanged']}, "
-        f"blank rows skipped {counts['skipped_blank']}, likely duplicates flagged {counts['likely_duplicates']}"
-    )
-    for row in plan.rows_with("update"):
-        print(f"  {row.data.reference} (row {row.row}):")
-        for name, (old, new) in row.changes.items():
-            label = change_label(name, {n: f.label for n, f in FIELDS_BY_NAME.items()})
-            print(f"    {label}: {_printable(display_value(old), 60)} -> {_printable(display_value(new), 60)}")
-    for d in plan.duplicates:
-        other = d.other_reference if d.other_row is None else f"{d.other_reference} (row {d.other_row})"
-        print(f"  likely duplicate: {d.reference} (row {d.row}) and {other}: {d.reason}")
-    for w in plan.warnings:
-        print(f"  warning, row {w.row}, {_printable(w.column, 28)}: {_printable(w.problem)}")
 
 
 def _mappings_args(p: argparse.ArgumentParser) -> None:

@@ -55,6 +55,7 @@ TEMPLATE_FIELDS: tuple[TemplateField, ...] = (
             "summary of the evidence",
             "evidence summary",
             "describe the evidence",
+            "summarise the evidence",
             "what it is what it does what it found",
         ),
         help="What it is, what it does, what it found.",

@@ -222,7 +222,7 @@ def _pattern_scores(sample: Counter, n: int) -> dict[str, float]:
     if links >= 0.6:
         scores["links"] = 0.8 * links
     people = share(_looks_like_person)
-    if people >= 0.6:
+    if people >= 0.6 and (len(sample) > 1 or n == 1):  # one name in every row is a label ("IP Address"), not people
         scores["contact_name"] = 0.7 * people
     organisations = share(_looks_like_organisation)
     if organisations >= 0.5:
@@ -254,6 +254,21 @@ _ANONYMITY_WORDS = re.compile(
     r"anonym|confidential|identif|(publish|use|share|print|credit|name)\w* (your|our|my) (name|organi[sz]ation)"
     r"|(name|names|named|credited)\b.*\b(publish|public|report)"
 )
+# A question asking permission to name the contributor ("Can we publish your name?"): its Yes means NOT
+# anonymous, so its answers are read the other way. Not when it also speaks of anonymity or a negation.
+_NAMING_WORDS = re.compile(
+    r"(publish|use|share|print|credit|name)\w* (your|our|my) (name|organi[sz]ation)"
+    r"|(name|names|named|credited)\b.*\b(publish|public|report)"
+)
+_NOT_NAMING = re.compile(r"anonym|confidential|\bnot\b|n't|\bkeep\b|\bwithhold|\bhide")
+
+
+def asks_to_name(header: str) -> bool:
+    """Whether a yes/no question's Yes means the contributor may be named (so: not anonymous)."""
+    text = header.casefold()
+    return bool(_NAMING_WORDS.search(text)) and not _NOT_NAMING.search(text)
+
+
 _PRESENTING_WORDS = re.compile(r"\bpresent(ing|ation)?\b|\bspeak|\btalk about|webinar|conference|\bevent\b")
 HIGH, CHECK, LOW = "high", "check", "low"
 
@@ -312,6 +327,35 @@ def _judge(name: str, h: float, c: float, filled: float, topic: str | None) -> t
     return score, CHECK, "the header is close to its name"
 
 
+# What form tools write in a cell they were not given: Microsoft Forms fills Email and Name with
+# "anonymous" when the form does not record who answered. A column holding only these holds nothing.
+PLACEHOLDERS = frozenset({"anonymous"})
+
+
+def _only_placeholders(cells: Sequence[str]) -> bool:
+    words = {v.strip().casefold() for v in cells} - {""}
+    return bool(words) and words <= PLACEHOLDERS
+
+
+def _read_the_other_way(table: Table, header: str | None, guesses: dict[str, Guess]) -> dict[str, dict[str, str]]:
+    """For a column of Anonymous whose question asks to name the contributor, its plain yes/no
+    answers mapped the other way (the guess says so); otherwise nothing. A sentence says what it
+    means ("Yes, please keep me anonymous") and is left to its own reading."""
+    if header is None or not asks_to_name(header):
+        return {}
+    answers = {v.strip() for v in table.column(header) if normalise_term(v) in (*YES_WORDS, *NO_WORDS)}
+    if not answers:
+        return {}
+    guesses[header] = Guess(
+        "anonymous",
+        header,
+        CHECK,
+        "a yes/no question asking whether the name may be given: its answers are read the other way "
+        "(Yes: not anonymous; No: anonymous)",
+    )
+    return {"anonymous": {a: "no" if answer_of(a) == "yes" else "yes" for a in sorted(answers)}}
+
+
 def propose(table: Table, config: CallConfig) -> Proposal:
     """The best guess of which column holds which template field, and why."""
     candidates: list[tuple[float, int, str, str, str]] = []
@@ -320,6 +364,8 @@ def propose(table: Table, config: CallConfig) -> Proposal:
     key = guess_key(table)  # the form's response ID: the key, not the office's reference
     for i, header in enumerate(table.headers):
         cells = table.column(header)
+        if _only_placeholders(cells):
+            continue  # only "anonymous": not proposed for anything
         filled = sum(1 for v in cells if v.strip()) / n_rows
         content = content_scores(cells, config, resolvers)
         topic = _yes_no_topic(header) if "anonymous" in content else None
@@ -339,7 +385,8 @@ def propose(table: Table, config: CallConfig) -> Proposal:
         guesses[table.headers[i]] = Guess(name, table.headers[i], confidence, reason)
         taken.add(i)
     ordered = {spec.name: columns[spec.name] for spec in TEMPLATE_FIELDS if spec.name in columns}
-    return Proposal(ColumnMapping(ordered, {}, key), guesses)
+    values = _read_the_other_way(table, ordered.get("anonymous"), guesses)
+    return Proposal(ColumnMapping(ordered, values, key), guesses)
 
 
 def propose_mapping(table: Table, config: CallConfig) -> ColumnMapping:

@@ -468,6 +468,8 @@ def _build_table(
     found = _find_header(records, merges, where, header_row)
     raw_headers = _expand_merged(records, found.index, merges)
     header_row, body = found.number, _body_after(records, found.index, where)
+    if _is_second_header(body[0][1]):  # SurveyMonkey's "Response" / "Open-Ended Response" row
+        body = _body_after(records, records.index(body[0]), where)
     columns, headers = _columns(raw_headers, body)
     rows, blank_rows = _body_rows(body, columns, n_header=len(raw_headers))
     return Table(
@@ -484,6 +486,17 @@ def _build_table(
         header_unsure=found.unsure,
         header_choices=found.choices,
     )
+
+
+# The words of a second header row under the questions, as SurveyMonkey exports them: a row whose
+# every filled cell is one of these is part of the header, not a submission.
+SECOND_HEADER_WORDS = frozenset({"response", "open-ended response", "other (please specify)"})
+
+
+def _is_second_header(cells: list[str]) -> bool:
+    """SurveyMonkey's row of "Response" / "Open-Ended Response", or Qualtrics's row of {"ImportId": ...}."""
+    words = {c.strip().casefold() for c in cells} - {""}
+    return bool(words) and (words <= SECOND_HEADER_WORDS or all(w.startswith('{"importid"') for w in words))
 
 
 def _blank(cells: list[str]) -> bool:

@@ -19,6 +19,7 @@ from ui import context, discussion, documents, render, review_changes, submissio
 from ui import decisions as decisions_ui
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
+from ui.import_history import history_panel
 from ui.paging import page_of
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
@@ -106,6 +107,7 @@ if selected_ref:
     render.submission_detail(sub, config, viewer_role=viewer.role)
     documents.section(db, viewer, sub, page="submissions")
     redaction_panel(db, viewer, sub)
+    history_panel(db, viewer, submission_id=sub.id)
     erase_panel(db, viewer, submission_id=sub.id, reference=sub.reference)
     if not sub.restricted:
         with db.read() as session:

@@ -106,7 +106,7 @@ def fix_in_place(
     cells = correctable(plan)
     if not cells:
         return
-    st.subheader("Fix a cell here", anchor=False)
+    st.header("Fix a cell here", anchor=False)
     st.caption(
         "Type the value each cell should hold, then check the corrections: they are read exactly as the file's "
         "cells are. The file itself is not changed; each correction is kept with the import (the cell's text in "

@@ -32,7 +32,7 @@ from importing import (
     problems_csv,
     unmatched_values,
 )
-from importing.mapping import CHECK, HIGH, LOW, UnmatchedValue, propose
+from importing.mapping import CHECK, HIGH, LOW, UnmatchedValue, asks_to_name, propose
 from importing.mapping_file import dump_mapping
 from importing.reading import column_letter
 from importing.template import codes_csv, template_csv, template_xlsx
@@ -171,7 +171,15 @@ def mapping_editor(table: Table, base: ColumnMapping, key: str) -> tuple[ColumnM
     ]
     columns = {name: headers[0] for name, headers in chosen.items()}
     started["problems"] = problems
-    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, {}), problems
+    return ColumnMapping({n: columns[n] for n in FIELD_NAMES if n in columns}, _kept_inversion(base, columns)), problems
+
+
+def _kept_inversion(base: ColumnMapping, columns: dict[str, str]) -> dict[str, dict[str, str]]:
+    """A question asking whether the name may be given keeps its answers read the other way while its column stays."""
+    header = base.columns.get("anonymous")
+    if not base.values.get("anonymous") or header is None or columns.get("anonymous") != header:
+        return {}
+    return {"anonymous": dict(base.values["anonymous"])} if asks_to_name(header) else {}
 
 
 def _accept_all(key: str, unmatched: list[UnmatchedValue]) -> None:

@@ -142,22 +142,23 @@ def test_typeform_export_and_its_sentence_answers(call_config):
 
 
 @pytest.mark.parametrize(
-    ("header", "field"),
+    ("header", "field", "confidence"),
     [
-        ("Should we keep your identity confidential?", "anonymous"),
-        ("Do you wish to remain anonymous?", "anonymous"),
-        ("Can we use your organisation's name in our report?", "anonymous"),
-        ("Would you be willing to present your evidence?", "presentation_preference"),
-        ("Are you happy to speak about your work at our event?", "presentation_preference"),
-        ("Could you give a presentation at the webinar?", "presentation_preference"),
+        ("Should we keep your identity confidential?", "anonymous", HIGH),
+        ("Do you wish to remain anonymous?", "anonymous", HIGH),
+        # Its Yes means "name us": read the other way (issue 19), which a person checks.
+        ("Can we use your organisation's name in our report?", "anonymous", CHECK),
+        ("Would you be willing to present your evidence?", "presentation_preference", HIGH),
+        ("Are you happy to speak about your work at our event?", "presentation_preference", HIGH),
+        ("Could you give a presentation at the webinar?", "presentation_preference", HIGH),
     ],
 )
-def test_a_yes_no_question_goes_to_the_field_it_asks_about(call_config, header, field):
+def test_a_yes_no_question_goes_to_the_field_it_asks_about(call_config, header, field, confidence):
     # More "No" than "Yes": "No" is a synonym of a presenting code, which once pulled anonymity questions there.
     rows = [[f"Title {i}", LONG, "Support", answer] for i, answer in enumerate(["No", "No", "No", "Yes"])]
     proposal = propose(table_of(["Title", "Summary", "Themes", header], rows), call_config)
     assert proposal.mapping.columns[field] == header
-    assert proposal.guesses[header].confidence == HIGH
+    assert proposal.guesses[header].confidence == confidence
     other = {"anonymous": "presentation_preference", "presentation_preference": "anonymous"}[field]
     assert other not in proposal.mapping.columns
 
@@ -252,3 +253,21 @@ def test_accepting_suggestions_keeps_a_persons_own_choice(call_config):
     unmatched = unmatched_values(table, mapping, call_config)
     assert accept_suggestions(mapping, unmatched) == []
     assert mapping.values == {"nation": {"englnd": "wales"}}
+
+
+@pytest.mark.parametrize(
+    ("header", "inverted"),
+    [
+        ("Can we publish your name?", True),
+        ("May we credit your organisation in the report?", True),
+        ("Can we use your organisation's name in our report?", True),
+        ("Do you want us to keep your name out of the report?", False),
+        ("Do you wish to remain anonymous?", False),
+    ],
+)
+def test_a_question_asking_to_name_the_contributor_reads_its_plain_answers_the_other_way(call_config, header, inverted):
+    rows = [[f"Title {i}", LONG, "Support", answer] for i, answer in enumerate(["Yes", "No", "yes"])]
+    proposal = propose(table_of(["Title", "Summary", "Themes", header], rows), call_config)
+    assert proposal.mapping.columns["anonymous"] == header
+    expected = {"anonymous": {"No": "yes", "Yes": "no", "yes": "no"}} if inverted else {}
+    assert proposal.mapping.values == expected

@@ -146,3 +146,21 @@ def test_a_non_admins_run_with_a_forged_correction_reaches_nothing(db, db_url, r
     assert "Import" not in [t.value for t in at.title]
     assert table_contents(db)["import_batches"] == before["import_batches"]
     assert table_contents(db)["submissions"] == before["submissions"]
+
+
+def test_a_question_asking_to_name_the_contributor_is_imported_the_other_way(db, db_url, admin):
+    # "Can we publish your name?": Yes means not anonymous. The page keeps the proposal's reading.
+    headers = ["Title", "Summary", "Themes", "Organisation", "Can we publish your name?"]
+    rows = [
+        ["Parks work", "Maps.", "sources_of_harm", "Org A", "Yes"],
+        ["Care work", "Advocates.", "support_responses", "Org B", "No"],
+    ]
+    content = "\r\n".join(",".join(r) for r in [headers, *rows]).encode() + b"\r\n"
+    at = previewed(db_url, admin, content)
+    assert not at.error, [e.value for e in at.error]
+    assert "read the other way" in texts(at)  # the guess says so, marked Check
+    at.button(key="import.confirm").click()
+    rerun(at, db_url)
+    with db.read() as session:
+        flags = dict(session.execute(select(Submission.title, Submission.anonymous)).all())
+    assert flags == {"Parks work": False, "Care work": True}
