@@ -337,8 +337,8 @@ def preview(plan: ImportPlan, *, config: CallConfig, db: Database, viewer: Viewe
         st.error(
             f"The file has {counts['problems']} problem{'s' if counts['problems'] != 1 else ''}"
             f" in {counts['rows_with_problems']} row{'s' if counts['rows_with_problems'] != 1 else ''}. Nothing can "
-            "be imported until they are fixed: choose "
-            "the columns or values above, or correct the file and upload it again.",
+            "be imported until they are fixed: choose the columns or values above, correct a cell below where a box "
+            "is offered (the file is not changed), or correct the file and upload it again.",
             icon=":material/error:",
         )
         frame = pd.DataFrame([p.as_dict() for p in plan.problems]).rename(columns=str.capitalize)

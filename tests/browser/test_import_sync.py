@@ -1,6 +1,8 @@
 """In a real browser: keeping in step with an online form's re-exports (issue 19).
 
-The admin imports a form's export with a response ID column; a reviewer is assigned one of the new
+The admin imports a form's export with a response ID column, one of whose dates is impossible (day
+32): the preview names the cell, the admin corrects it there (the file unchanged) and imports; the
+correction is kept with the submission's import history; a reviewer is assigned one of the new
 submissions and submits a review of it; the admin imports a re-export with 3 edited and 5 new
 responses: the preview shows the 3 updates field by field and the 5 additions, the import reports
 exactly 3 updated and 5 added, and the number of submissions grows by 5; the reviewer sees "Changed
@@ -9,6 +11,7 @@ since your review" on the edited one they reviewed.
 On a server of its own (the counts must be this test's). Screenshots go to the test's tmp dir.
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from sqlalchemy import func, select
 from access.visibility import Viewer
 from config import load_call_config
 from data_access import users
+from data_access.import_history import import_history
 from data_access.models import Submission
 from importing import FIELD_NAMES
 from tests.browser.conftest import own_demo_server
@@ -29,17 +33,19 @@ HEADERS = ["Response ID", *(n for n in FIELD_NAMES if n != "reference")]
 
 
 def answers(n: int, **overrides: str) -> list[str]:
+    overrides = {"received_at": "05/07/2021", **overrides}
     row = valid_row(n, **{"title": f"Synced response {n}", "organisation": f"Sync organisation {n}", **overrides})
     return [row.get(h, "") for h in HEADERS[1:]]
 
 
-FIRST = [(f"R_sync_{n}", answers(n)) for n in range(1, 7)]  # six responses
+FIRST = [(f"R_sync_{n}", answers(n, received_at="32/07/2021" if n == 4 else "05/07/2021")) for n in range(1, 7)]
+CORRECTED = answers(4, received_at="31/07/2021")  # what the form holds for response 4 (the export's cell was bad)
 EDITED = {  # three of them edited in the re-export
     "R_sync_1": answers(1, title="Synced response 1, revised"),
     "R_sync_2": answers(2, nation="Wales"),
     "R_sync_3": answers(3, summary="A longer account of what project 3 found."),
 }
-REEXPORT = [(key, EDITED.get(key, row)) for key, row in FIRST] + [
+REEXPORT = [(key, EDITED.get(key, CORRECTED if key == "R_sync_4" else row)) for key, row in FIRST] + [
     (f"R_sync_{n}", answers(n))
     for n in range(7, 12)  # five new responses
 ]
@@ -90,10 +96,28 @@ def test_a_re_export_updates_three_adds_five_and_the_reviewer_sees_what_changed(
         before = count_submissions(db)
         sign_in(page, server.url, "admin", password_of("admin"))
         upload_and_preview(page, server.url, first)
+        # the impossible date blocks the import until it is corrected here
+        page.get_by_role("heading", name="Fix a cell here").first.wait_for()
+        assert page.get_by_role("button", name=re.compile(r"^Import: add")).count() == 0
+        box = page.get_by_role("textbox", name="Correction 1")
+        assert box.input_value() == "32/07/2021"
+        shot(page, tmp_path, "sync-0-bad-date")
+        box.fill("31/07/2021")
+        box.press("Tab")
+        page.get_by_role("button", name="Check and use these corrections").click()
+        page.get_by_text("1 cell corrected here (the file itself is unchanged):").wait_for()
         confirm(page, added=6, updated=0)
         page.locator('[data-testid="stAlert"]').filter(has_text="6 added").wait_for()
         shot(page, tmp_path, "sync-1-first-import")
         assert count_submissions(db) == before + 6
+        with db.read() as s:
+            fourth = s.execute(
+                select(Submission.id, Submission.received_at).where(Submission.source_key == "R_sync_4")
+            ).one()
+            [step] = import_history(s, submission_id=fourth.id)
+        assert fourth.received_at.replace(tzinfo=None) == dt.datetime(2021, 7, 31)
+        [kept] = step.corrections
+        assert (kept["original"], kept["new"], kept["by"]) == ("32/07/2021", "31/07/2021", "admin")
 
         # a reviewer is assigned one of the new submissions and submits a review of it
         with db.write() as s:
