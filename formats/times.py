@@ -70,6 +70,18 @@ def day(value: Any) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+def received(value: Any) -> str:
+    """When a submission was received: a day given without a time (stored as midnight UTC, the importer's
+    reading of "05/07/2021") as that day, "5 Jul 2021" (not "01:00 BST", a time nobody gave); otherwise as
+    `when`."""
+    moment = _moment(value)
+    if moment is not None:
+        utc = moment.astimezone(dt.UTC)
+        if (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0):
+            return day(utc.date())
+    return when(value)
+
+
 def clock(value: Any) -> str:
     """Only the time of day, with its zone: "09:14 GMT" (for a moment the reader knows is today)."""
     moment = _moment(value)

@@ -118,7 +118,7 @@ def submission_detail(sub, config: CallConfig, *, viewer_role: str) -> None:
             ):
                 if name in published:
                     field(label(caption, name), getattr(sub, name))
-        field("Received", format_when(sub.received_at))
+        field("Received", times.received(sub.received_at))
         for name in ("themes", "focus_areas", "exploitation_types", "evidence_forms"):
             field(HEADERS[name], labels(config, name, sub.codes.get(name, [])) or EMPTY)
         for name, value in sub.single.items():

@@ -44,5 +44,5 @@ def with_labels(frame: pd.DataFrame, config: CallConfig) -> pd.DataFrame:
 def submission_table(frame: pd.DataFrame, config: CallConfig, columns: list[str]) -> pd.DataFrame:
     shown = with_labels(frame[columns], config)
     if "received_at" in shown:  # the app's one time format (UK time, its zone named)
-        shown["received_at"] = shown["received_at"].map(times.when)
+        shown["received_at"] = shown["received_at"].map(times.received)
     return shown.rename(columns=HEADERS)
