@@ -47,7 +47,18 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         config.option.dist = "loadgroup"
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+@pytest.hookimpl(optionalhook=True, tryfirst=True)  # pytest-xdist's hook, before its own answer
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`loadgroup` (what `-n` gets: `pytest_cmdline_main`) by
+    tests.support.distribution: each browser module whole on one worker."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.support.distribution import BrowserModuleScheduling
+
+    return BrowserModuleScheduling(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Make the markers true of what they name, so that `-m` selects by them:
     every test under tests/browser/ is `browser`, and every test that uses
@@ -55,11 +66,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     `db_url` fixture, which is marked where it is declared) is `postgres`.
     A `pytestmark` in a conftest.py has no effect; this hook is what marks.
 
-    Each browser module is also one `xdist_group` (`-n` distributes by
-    `loadgroup`: `pytest_cmdline_main`): one worker runs the whole module, so a server of its
-    own (a module fixture) starts once, not once on each worker; and the
-    groups, the largest first, start before the single tests that then
-    keep both workers busy to the end."""
+    Each browser module is also marked one `xdist_group`, for the record:
+    what keeps a module whole on one worker under `-n` is the scheduler
+    (`pytest_xdist_make_scheduler`, tests.support.distribution), since
+    pytest-xdist's own grouping by this marker no longer works under pytest 9.2."""
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
