@@ -149,9 +149,9 @@ def lazy_export_button(
         key=key,
         viewer=viewer,
         page=page,
-        via=via,
         roles=roles,
-        primary=primary,
+        icon=":material/download:",
+        type="primary" if primary else "secondary",
     )
 
 
