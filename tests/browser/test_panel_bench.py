@@ -106,7 +106,9 @@ def test_the_pages_bench_times_each_way_in_beside_the_empty_page(tmp_path, call_
             page, ratio = figures[f"{name}: p95"], figures[f"{name}: p95 / empty page's"]
             empty = figures[f"SQLite, empty page (reviewer, {mode}, {state}): p95"]
             assert page["target"] == target and ratio["target"] == "<= 3 x"
-            assert ratio["value"] == round(page["value"] / empty["value"], 2)
+            # the ratio is of the unrounded times; the figures print them to the millisecond and it to 0.01
+            p, e = page["value"], empty["value"]
+            assert (p - 0.0005) / (e + 0.0005) - 0.005 <= ratio["value"] <= (p + 0.0005) / (e - 0.0005) + 0.005
             kb = int(page["note"].split(" kB")[0].split("; ")[-1].replace(",", ""))
             assert kb > 0  # the page's run came over the WebSocket
     db.dispose()
