@@ -189,7 +189,7 @@ def choose(
 
 def next_unfinished(queue: pd.DataFrame, current: str) -> str | None:
     """The next unfinished submission after `current` (which was just submitted)."""
-    return neighbours(list(queue["reference"]), list(queue["status"]), current)[1]
+    return neighbours(queue["reference"].tolist(), queue["status"].tolist(), current)[1]
 
 
 def _status(status: str, submission_id: int, unsaved: set[int]) -> str:
