@@ -11,7 +11,7 @@ Rights are checked in the caller's transaction at the moment of each call,
 from the database (not from what the page was drawn with): the person must
 still be an active account under the same username; the admin and the office
 see every submission's documents, a reviewer those of submissions assigned to
-them and not in conflict (`data_access.submissions.reviewer_access`, the rule
+them and not in conflict (`data_access.submissions.reviewer_access_to`, the rule
 of a submission's detail), nobody those of an erased submission (its documents
 are gone). The original is the admin's alone. A refusal raises
 `DocumentDenied` (an `AccessDenied`); the caller records it with
@@ -47,7 +47,7 @@ from data_access import audit
 from data_access.errors import AccessDenied
 from data_access.models import DocumentContent, Submission, SubmissionDocument, User, utcnow
 from data_access.search import forget_deleted_text
-from data_access.submissions import reviewer_access
+from data_access.submissions import reviewer_access_to
 from data_access.users import require_role
 from documents.errors import DocumentRefused
 from documents.kinds import KINDS
@@ -192,10 +192,10 @@ def _may_see(
     if role in STAFF:
         return role
     if role == Role.REVIEWER:
-        allowed, conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
-        if submission_id in allowed:
+        allowed, conflicted = reviewer_access_to(session, reviewer_id=viewer.user_id, submission_id=submission_id)
+        if allowed:
             return role
-        reason = "conflict of interest declared" if submission_id in conflicted else "not assigned"
+        reason = "conflict of interest declared" if conflicted else "not assigned"
         raise DocumentDenied(reason, attempted=attempted, entity=entity, entity_id=entity_id)
     raise DocumentDenied("unknown role", attempted=attempted, entity=entity, entity_id=entity_id)
 

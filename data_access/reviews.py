@@ -428,10 +428,13 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
         .order_by(Submission.reference)
     ).all()
     themes: dict[int, list[str]] = {}
+    # The reviewer's submissions first, then their themes by the primary key (submission_id, field,
+    # code): as a join, SQLite walked every submission's themes (the (field, code) index) and
+    # looked each up in the assignments, ~13 ms at 10,000 submissions on every run of My reviews.
+    own = select(Assignment.submission_id).where(Assignment.reviewer_id == reviewer_id)
     for sid, code in session.execute(
         select(SubmissionCode.submission_id, SubmissionCode.code)
-        .join(Assignment, Assignment.submission_id == SubmissionCode.submission_id)
-        .where(Assignment.reviewer_id == reviewer_id, SubmissionCode.field == "themes")
+        .where(SubmissionCode.submission_id.in_(own), SubmissionCode.field == "themes")
         .order_by(SubmissionCode.submission_id, SubmissionCode.position)
     ):
         themes.setdefault(sid, []).append(code)

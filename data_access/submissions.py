@@ -209,6 +209,23 @@ def reviewer_access(session: Session, *, reviewer_id: int) -> tuple[set[int], se
     return assigned - conflicted, conflicted & assigned
 
 
+def reviewer_access_to(session: Session, *, reviewer_id: int, submission_id: int) -> tuple[bool, bool]:
+    """(allowed, conflicted) for one submission: `reviewer_access`'s rule (assigned and not
+    conflicted; conflicted counts only where assigned), asked of that submission alone rather
+    than by reading every assignment of the reviewer (hundreds, on every run of My reviews)."""
+    assigned, conflicted = session.execute(
+        select(
+            select(Assignment.submission_id)
+            .where(Assignment.reviewer_id == reviewer_id, Assignment.submission_id == submission_id)
+            .exists(),
+            select(ConflictOfInterest.submission_id)
+            .where(ConflictOfInterest.reviewer_id == reviewer_id, ConflictOfInterest.submission_id == submission_id)
+            .exists(),
+        )
+    ).one()
+    return bool(assigned and not conflicted), bool(assigned and conflicted)
+
+
 def load_submission_frame(
     session: Session, *, ids: set[int] | None = None, scalars: Sequence[str] = READ_COLUMNS, links: bool = False
 ) -> pd.DataFrame:
@@ -363,10 +380,10 @@ def get_submission(session: Session, *, submission_id: int, viewer: Viewer, conf
     if sub is None:
         raise AccessDenied("no such submission")
     if viewer.role == Role.REVIEWER:
-        allowed, conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
-        if submission_id in conflicted:
+        allowed, conflicted = reviewer_access_to(session, reviewer_id=viewer.user_id, submission_id=submission_id)
+        if conflicted:
             return SubmissionView(id=sub.id, reference=sub.reference, restricted=True)
-        if submission_id not in allowed:
+        if not allowed:
             raise AccessDenied("not assigned")
     elif viewer.role not in STAFF:
         raise AccessDenied("unknown role")

@@ -33,8 +33,7 @@ if queue.empty:
 
 changed = review_changes.changed(db, viewer)  # "Changed since your review": submission id -> fields
 reference = review_queue.choose(db, viewer, queue, config, changed=changed)
-row = queue[queue["reference"] == reference].iloc[0]
-submission_id = int(row["submission_id"])
+submission_id = int(queue["submission_id"].iat[queue["reference"].tolist().index(reference)])
 
 try:
     with db.read() as session:
@@ -98,7 +97,7 @@ with scoring, st.container(key="my_reviews.form"):
             entry,
             closed=closed,
             intent=intent,
-            assigned=set(queue["submission_id"].astype(int)),
+            assigned={int(sid) for sid in queue["submission_id"].tolist()},
             then=(review_queue.next_unfinished(queue, reference), review_queue.go),
         )
         review_form.conflict_panel(db, viewer, submission_id, closed=closed)

@@ -94,6 +94,12 @@ def has_unsaved(submission_id: int) -> bool:
     return entry is not None and entry["values"] != entry["base"]
 
 
+def unsaved_ids() -> set[int]:
+    """The submissions with unsaved input (`has_unsaved`), read from the session's state once
+    (the queue asks about each of its hundreds of rows on every run)."""
+    return {sid for sid, entry in _store().items() if entry["values"] != entry["base"]}
+
+
 def form_state(submission_id: int, stored: ReviewRecord | None) -> dict:
     """This submission's form state; (re)started from the stored review unless
     the person has unsaved input or an unresolved refused save."""

@@ -33,7 +33,7 @@ from scoring.review_queue import (
 from ui import render
 from ui.guard import refuse
 from ui.review_changes import REVIEWER_COLUMN, marks
-from ui.review_form import NOT_ASSIGNED, clear_outcome, has_unsaved
+from ui.review_form import NOT_ASSIGNED, clear_outcome, unsaved_ids
 from ui.submission_url import logged_reference
 
 CURRENT = "my_reviews.current"
@@ -139,8 +139,9 @@ def choose(
     """Draw the progress, the queue and the picker; return the reference of
     the submission to open (always one of the queue's). `changed`: the submissions
     changed since the reviewer's review (`ui.review_changes`), marked in the queue."""
-    refs = list(queue["reference"])
-    statuses = list(queue["status"])
+    refs = queue["reference"].tolist()
+    statuses = queue["status"].tolist()
+    unsaved = unsaved_ids()
     current = _open(db, viewer, refs, statuses)
     done, due, drafts = progress(statuses)
     st.progress(
@@ -148,10 +149,12 @@ def choose(
         text=f"{done} of {due} submitted · {drafts} draft{'' if drafts == 1 else 's'} · "
         f"{due - done - drafts} not started",
     )
-    table(queue, config, current, changed=changed or {})
+    table(queue, config, current, changed=changed or {}, unsaved=unsaved)
     labels = {
-        ref: " · ".join(part for part in (ref, title, _status(status, sid)) if part)
-        for ref, title, status, sid in zip(refs, queue["title"], statuses, queue["submission_id"], strict=True)
+        ref: " · ".join(part for part in (ref, title, _status(status, sid, unsaved)) if part)
+        for ref, title, status, sid in zip(
+            refs, queue["title"].tolist(), statuses, queue["submission_id"].tolist(), strict=True
+        )
     }
     # The picker's options are the references and its state is set from
     # CURRENT on every run: Streamlit keeps a selectbox's state as the option's
@@ -186,11 +189,12 @@ def choose(
 
 def next_unfinished(queue: pd.DataFrame, current: str) -> str | None:
     """The next unfinished submission after `current` (which was just submitted)."""
-    return neighbours(list(queue["reference"]), list(queue["status"]), current)[1]
+    return neighbours(queue["reference"].tolist(), queue["status"].tolist(), current)[1]
 
 
-def _status(status: str, submission_id: int) -> str:
-    return STATUS_LABELS[status] + (" · unsaved changes" if has_unsaved(int(submission_id)) else "")
+def _status(status: str, submission_id: int, unsaved: set[int]) -> str:
+    """The status as shown; `unsaved`: the submissions with unsaved input (`ui.review_form.unsaved_ids`)."""
+    return STATUS_LABELS[status] + (" · unsaved changes" if int(submission_id) in unsaved else "")
 
 
 def _nothing_shown(show: str, search: str) -> str:
@@ -203,7 +207,12 @@ def _nothing_shown(show: str, search: str) -> str:
 
 
 def table(
-    queue: pd.DataFrame, config: CallConfig, current: str, *, changed: dict[int, list[str]] | None = None
+    queue: pd.DataFrame,
+    config: CallConfig,
+    current: str,
+    *,
+    changed: dict[int, list[str]] | None = None,
+    unsaved: set[int] | None = None,
 ) -> None:
     """The queue, filtered by status (unfinished unless asked) and searched by
     title; clicking a row opens its submission."""
@@ -219,19 +228,23 @@ def table(
     search = search_col.text_input("Search titles", key=SEARCH, placeholder="Part of a title", max_chars=200)
     keep = [
         shown(status, title, show=show, search=search or "")
-        for status, title in zip(queue["status"], queue["title"], strict=True)
+        for status, title in zip(queue["status"].tolist(), queue["title"].tolist(), strict=True)
     ]
     rows = queue[keep]
     if rows.empty:
         st.info(_nothing_shown(show, (search or "").strip()), icon=":material/search_off:")
         return
     theme_label = config.vocabulary("themes").label
+    unsaved = unsaved_ids() if unsaved is None else unsaved
     frame = pd.DataFrame(
         {
             "Reference": rows["reference"],
             "Title": rows["title"],
             "Themes": ["; ".join(theme_label(code) for code in codes) for codes in rows["themes"]],
-            "Status": [_status(s, i) for s, i in zip(rows["status"], rows["submission_id"], strict=True)],
+            "Status": [
+                _status(s, i, unsaved)
+                for s, i in zip(rows["status"].tolist(), rows["submission_id"].tolist(), strict=True)
+            ],
             "Last saved": [render.format_when(v) if pd.notna(v) else render.EMPTY for v in rows["updated_at"]],
         }
     )

@@ -9,8 +9,9 @@ from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
 from tests.factories import password_hash
 from tests.support.accounts import password_of
-from tests.support.browser import go_to, nav_links, sign_in, sign_out, wait_idle
+from tests.support.browser import component_answers, go_to, nav_links, sign_in, sign_out, wait_for_cookie, wait_idle
 from tests.support.live import LiveServer
+from ui.auth import SIGNING_IN_MESSAGE
 from ui.navigation import pages_for
 
 ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office", "reviewer1")}
@@ -111,3 +112,41 @@ def test_revoked_sessions_end_at_the_next_action_and_cookies_are_not_replayed(ch
     wait_idle(page)
     assert page.get_by_role("heading", name="Submissions").count() == 0
     context.close()
+
+
+def test_signing_in_takes_two_script_runs_and_shows_the_page_once_the_cookie_is_stored(page, live_server):
+    # Issue 21: the click on "Sign in" runs the script once (the sign-in, the cookie's component,
+    # "Signing you in..."), and the component's answer once more (the page). Creating the library's
+    # cookie manager also drew its "read every cookie" component, whose answer was a third run.
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ended: list[int] = []  # the status of every run's end, in order (a fragment's runs have their own)
+
+    def watch(ws) -> None:
+        def frame(payload) -> None:
+            if isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "script_finished":
+                    ended.append(msg.script_finished)
+
+        ws.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    page.goto(live_server.url)
+    page.get_by_role("heading", name="Sign in", exact=True).first.wait_for()
+    wait_idle(page)
+    page.get_by_label("Username").fill("reviewer1")
+    page.get_by_role("textbox", name="Password").fill(password_of("reviewer1"))
+    before, answers = len(ended), component_answers(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Overview").first.wait_for()
+    wait_for_cookie(page, answered_after=answers)
+    wait_idle(page)
+    full_runs = [s for s in ended[before:] if s == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY]
+    assert len(full_runs) == 2, ended[before:]
+    assert page.get_by_text(SIGNING_IN_MESSAGE).count() == 0
+    page.reload()  # the cookie was stored before the page was shown: a reload stays signed in
+    page.get_by_role("heading", name="Overview").first.wait_for()
+    wait_idle(page)
+    assert page.get_by_role("heading", name="Sign in", exact=True).count() == 0
