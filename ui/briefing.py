@@ -107,6 +107,6 @@ def briefing_section(db: Database, config: CallConfig, viewer: Viewer, line_ups:
         mime=FORMATS[fmt],
         key="exports.briefing.download",
         icon=":material/description:",
-        type="primary",
+        primary=True,
     )
     st.caption(f"{file_name} · {'final' if final else 'marked DRAFT on every page'}.")
