@@ -13,7 +13,11 @@ never loaded whole) into rows of plain text:
 * **Changes**: one "field: old → new" line per value (a value only written
   reads "field: new"; one only removed "field: old → —"), with ids turned into
   references and names, times into UK time, and nothing shown as "None";
-* **Detail**: the entry's note, as written.
+* **Detail**: the entry's note, as written, save that an import named by
+  its number ("import batch 3, row 4", written by the importer, whose
+  number `data_access.import_history` reads back) is named by its file:
+  "the import of “responses.csv”, row 4"; the same in a value ("(changed by
+  import batch 3)", in place of an identity an import changed).
 
 The audit log is the admin's (`ui.navigation.PAGES`), who may see every
 contributor's identity on screen. A file leaves the app, so for the CSV
@@ -141,6 +145,20 @@ def _values(entry: AuditEntry) -> list[dict[str, Any]]:
     return [v for v in (entry.old, entry.new) if isinstance(v, dict)]
 
 
+# An import named by its number in an entry's prose (the importer's detail, an identity's stand-in value).
+_IMPORT_BATCH = re.compile(r"\bimport batch (\d+)\b")
+_CHANGED_BY_IMPORT = re.compile(r"\(changed by import batch \d+\)")  # data_access.submission_changes
+_VERSION_STEP = re.compile(r"\bversion (\d+) -> (\d+)\b")
+
+
+def _prose(entry: AuditEntry) -> list[str]:
+    """The entry's texts that may name an import by number: its detail and identities' stand-ins."""
+    texts = [entry.detail or ""]
+    for values in _values(entry):
+        texts += [v for v in values.values() if isinstance(v, str) and _CHANGED_BY_IMPORT.fullmatch(v)]
+    return texts
+
+
 def _wanted(entries: list[AuditEntry]) -> dict[str, set[int]]:
     """The ids a page of entries names, by kind of thing."""
     wanted: dict[str, set[int]] = defaultdict(set)
@@ -151,6 +169,8 @@ def _wanted(entries: list[AuditEntry]) -> dict[str, set[int]]:
             for key, (_label, kind) in ID_KEYS.items():
                 if (number := _int(values.get(key))) is not None:
                     wanted[kind].add(number)
+        for text in _prose(e):
+            wanted["import_batch"].update(int(n) for n in _IMPORT_BATCH.findall(text))
     return wanted
 
 
@@ -225,6 +245,15 @@ class _Names:
             return self.person(number)
         row = self.rows.get((kind, number)) if number is not None else None
         return f"“{row.name}”" if row is not None and row.name else "no longer stored"
+
+    def in_words(self, text: str) -> str:
+        """`text` with each import named by its number named by its file ("the import of “f.csv”")."""
+
+        def imported(match: re.Match[str]) -> str:
+            row = self.rows.get(("import_batch", int(match[1])))
+            return f"the import of “{row.name}”" if row is not None and row.name else "an import no longer stored"
+
+        return _VERSION_STEP.sub(rf"version \1{ARROW}\2", _IMPORT_BATCH.sub(imported, text))
 
     def anonymous(self, sid: int | None) -> bool:
         """Whether a file must not carry the identity of this submission's contributor."""
@@ -322,6 +351,8 @@ def _field(key: str, value: Any, names: _Names, *, masked: bool) -> tuple[str, s
         return ("Links", str(len(value)))
     if masked and key in IDENTITY_KEYS and value not in (None, "", []):
         return (_label(key), ANONYMOUS)
+    if isinstance(value, str) and _CHANGED_BY_IMPORT.fullmatch(value):  # an identity's stand-in
+        return (_label(key), f"({names.in_words(value[1:-1])})")
     return (_label(key), _text(value))
 
 
@@ -370,7 +401,7 @@ def _rows(session: Session, entries: list[AuditEntry], *, for_export: bool) -> l
             "What happened": audit_actions.words(e.action),
             "What": _what(e, names),
             "Changes": changes(e.old, e.new, names, masked=masked) or EMPTY,
-            "Detail": e.detail or EMPTY,
+            "Detail": names.in_words(e.detail) or EMPTY,
         }
         if for_export:
             row["Action code"] = e.action

@@ -17,7 +17,11 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-UK = ZoneInfo("Europe/London")
+UK_ZONE = "Europe/London"
+UK = ZoneInfo(UK_ZONE)
+# `day`'s "5 Jul 2021" as a pattern for a table whose column holds the times themselves, so that it sorts by
+# time: the browser writes each in UK time (Streamlit's DatetimeColumn: moment.js patterns, `UK_ZONE`).
+DAY_PATTERN = "D MMM YYYY"
 EMPTY = "—"
 ZONE_NOTE = "Times are UK time: GMT in winter, BST in summer (as shown beside each time)."
 

@@ -22,7 +22,7 @@ from ui import context
 from ui import scores as ui_scores
 from ui.briefing import briefing_section
 from ui.coverage import coverage_data
-from ui.exports import export_button, lazy_export_button
+from ui.exports import export_button
 from ui.guard import require_page
 
 viewer = require_page("exports")
@@ -31,13 +31,15 @@ db = context.database()
 
 
 def offer(table: ExportTable, label: str, key: str) -> None:
-    export_button(table, label=label, key=key, viewer=viewer, page="exports", via="Exports page", primary=True)
-    caption(len(table.rows), table.filename)
+    """A file of a table this page shows."""
+    offer_at_click(
+        lambda _session: table, what=table.what, file_name=table.filename, rows=len(table.rows), label=label, key=key
+    )
 
 
 def offer_at_click(make, *, what: str, file_name: str, rows: int, label: str, key: str) -> None:
     """A file this page does not show, built by `make(session)` only when someone clicks (ui.exports)."""
-    lazy_export_button(
+    export_button(
         make,
         what=what,
         file_name=file_name,

@@ -23,7 +23,7 @@ from ui.import_history import history_panel
 from ui.paging import page_of
 from ui.privacy import erase_panel, show_notice
 from ui.redaction import redaction_panel
-from ui.tables import HEADERS, submission_table
+from ui.tables import COLUMNS, HEADERS, submission_table
 
 viewer = require_page("submissions")
 config = context.call_config()
@@ -65,6 +65,7 @@ with db.read() as session:
 
 st.caption(f"{len(frame)} submission{'s' if len(frame) != 1 else ''}. Select a row to read it.")
 columns = ["reference", "title", "organisation", "themes", "exploitation_types", "nation", "stage", "reported_impact"]
+columns += ["received_at"]  # times, shown as UK days: sorting the column sorts by date (ui.tables.COLUMNS)
 shown, key = page_of(frame, "submissions.table", flt)  # only one page of rows goes to the browser
 changed = review_changes.changed(db, viewer)  # "Changed since your review" / "since a review": field names
 shown_table = submission_table(shown, config, columns)
@@ -77,6 +78,7 @@ event = st.dataframe(
     selection_mode="single-row",
     key=key,
     width="stretch",
+    column_config=COLUMNS,
 )
 
 show_document_hits(hits, frame["id"])

@@ -23,7 +23,7 @@ from data_access.briefing_files import FORMATS, briefing_filename, make_briefing
 from data_access.db import Database
 from data_access.exports import authorise_download
 from data_access.lineups import LineUpSummary
-from ui import auth, downloads
+from ui import auth, downloads, scores
 from ui.exports import DownloadRefused, roles_for
 
 PAGE = "exports"
@@ -46,7 +46,8 @@ def briefing_run(
 
     def run() -> bytes:
         allowed()
-        file = make_briefing(db, config=config, options=options, fmt=fmt)
+        calibration = scores.calibration(db, config)  # Rankings' own, from the shared cache
+        file = make_briefing(db, config=config, options=options, fmt=fmt, calibration=calibration)
         with db.write() as session:
             current = authorise_download(session, auth_session_id=auth_session_id, roles=roles, actor=actor, what=WHAT)
             if current is not None:
@@ -106,6 +107,6 @@ def briefing_section(db: Database, config: CallConfig, viewer: Viewer, line_ups:
         mime=FORMATS[fmt],
         key="exports.briefing.download",
         icon=":material/description:",
-        type="primary",
+        primary=True,
     )
     st.caption(f"{file_name} · {'final' if final else 'marked DRAFT on every page'}.")

@@ -132,7 +132,8 @@ def file_name(reference: str, doc: DocumentInfo, variant: str) -> str:
 
 
 def _download(viewer: Viewer, reference: str, doc: DocumentInfo, variant: str, *, page: str) -> None:
-    what = f"document {doc.id}" + (" (original)" if variant == "original" else "")
+    # In the audit log if refused ("download document 2 of IASC-0042"): by its place in the submission, not its id.
+    what = f"document {doc.position} of {reference}" + (" (original)" if variant == "original" else "")
 
     def build(session: Session, current: Viewer) -> bytes | None:
         try:

@@ -54,12 +54,16 @@ def button(
     file_name: str,
     mime: str,
     key: str,
-    **options: Any,
+    icon: str | None = None,
+    primary: bool = False,
+    disabled: bool = False,
+    help: str | None = None,
 ) -> None:
     """A download button whose file `build()` makes when the person clicks (see the module's note).
 
     The click does not rerun the page: everything the download needs to do,
-    `build` does (checks, audit entry), in the worker thread.
+    `build` does (checks, audit entry), in the worker thread. The button's look is named here, one
+    keyword each (not passed through to Streamlit), so that a wrong keyword fails at this call.
     """
     session_id = adapter.session_id() or ""
     manager = adapter.media_file_manager()
@@ -71,7 +75,18 @@ def button(
             remember(manager, session_id, adapter.media_file_id(content, mime, file_name), lifetime)
         return content
 
-    st.download_button(label, deliver, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
+    st.download_button(
+        label,
+        deliver,
+        file_name=file_name,
+        mime=mime,
+        key=key,
+        on_click="ignore",
+        icon=icon,
+        type="primary" if primary else "secondary",
+        disabled=disabled,
+        help=help,
+    )
 
 
 def image(png: bytes, *, caption: str | None = None, still_allowed: Callable[[], bool] | None = None) -> None:

@@ -7,10 +7,15 @@ writes its audit entry; the file Streamlit serves is the bytes that entry
 describes (SHA-256). A refusal is logged and serves nothing. The button and
 the file's short life are `ui.downloads`.
 
-`export_button` offers an `ExportTable` (`data_access.exports`; the file is
-written by `formats.csv_export.to_csv_bytes`), `lazy_export_button` one that
-is built only at the click (a page that shows only its row count); `table_download` a plain
-DataFrame, such as the table behind a chart; `checked_button` anything else.
+One way to make each kind of button: `export_button` offers a CSV of an
+`ExportTable` (`data_access.exports`; written by `formats.csv_export.to_csv_bytes`,
+formulas neutralised) that `make(session)` gives at the click, after the check
+(a table the page already holds is `lambda _session: table`); `table_download`
+(a plain DataFrame, such as the table behind a chart) and `rows_download` (rows
+read at the click) are `export_button`s; `checked_button`, under them all, any
+other file. Their options are keywords of their own, never passed through to
+Streamlit, so that a wrong one fails at the call
+(`tests/pages/test_every_download.py` draws every page's buttons and downloads them).
 """
 
 from __future__ import annotations
@@ -78,7 +83,10 @@ def checked_button(
     viewer: Viewer,
     page: str,
     roles: Iterable[str] | None = None,
-    **options,
+    icon: str | None = None,
+    primary: bool = False,
+    disabled: bool = False,
+    help: str | None = None,
 ) -> None:
     """A download button of `page` whose file `build` makes at the click, for `roles` (default: the page's)."""
     run = checked(
@@ -89,36 +97,12 @@ def checked_button(
         what=what,
         build=build,
     )
-    downloads.button(label, run, file_name=file_name, mime=mime, key=key, **options)
-
-
-def export_button(
-    export: ExportTable,
-    *,
-    label: str,
-    key: str,
-    viewer: Viewer,
-    page: str,
-    via: str,
-    roles: Iterable[str] | None = None,
-    primary: bool = False,
-) -> None:
-    """A download of a table already made (one the page shows anyway)."""
-    lazy_export_button(
-        lambda _session: export,
-        what=export.what,
-        file_name=export.filename,
-        label=label,
-        key=key,
-        viewer=viewer,
-        page=page,
-        via=via,
-        roles=roles,
-        primary=primary,
+    downloads.button(
+        label, run, file_name=file_name, mime=mime, key=key, icon=icon, primary=primary, disabled=disabled, help=help
     )
 
 
-def lazy_export_button(
+def export_button(
     make: Callable[[Session], ExportTable],
     *,
     what: str,
@@ -131,7 +115,7 @@ def lazy_export_button(
     roles: Iterable[str] | None = None,
     primary: bool = False,
 ) -> None:
-    """A download whose table `make(session)` builds at the click, after the check, in the click's unit of
+    """A CSV download whose table `make(session)` gives at the click, after the check, in the click's unit of
     work (drawing the page builds nothing); `what` and `file_name` are the table's own."""
 
     def build(session: Session, current: Viewer) -> bytes:
@@ -151,7 +135,7 @@ def lazy_export_button(
         page=page,
         roles=roles,
         icon=":material/download:",
-        type="primary" if primary else "secondary",
+        primary=primary,
     )
 
 
@@ -173,7 +157,17 @@ def table_download(
         rows=table.to_dict("records"),
         filename=export_filename(context.call_config().call_id, what),
     )
-    export_button(export, label=label, key=key, viewer=viewer, page=page, via=via, roles=roles)
+    export_button(
+        lambda _session: export,
+        what=what,
+        file_name=export.filename,
+        label=label,
+        key=key,
+        viewer=viewer,
+        page=page,
+        via=via,
+        roles=roles,
+    )
 
 
 def rows_download(
@@ -189,7 +183,7 @@ def rows_download(
     `where`: `key`, `viewer`, `page`, `via` and optionally `roles`, as for `export_button`."""
     names = list(field_names)
     filename = export_filename(context.call_config().call_id, what)
-    lazy_export_button(
+    export_button(
         lambda session: ExportTable(what=what, field_names=names, rows=rows(session), filename=filename),
         what=what,
         file_name=filename,

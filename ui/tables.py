@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from config import MULTI_VALUED, SINGLE_VALUED, CallConfig
 from formats import times
@@ -42,7 +43,15 @@ def with_labels(frame: pd.DataFrame, config: CallConfig) -> pd.DataFrame:
 
 
 def submission_table(frame: pd.DataFrame, config: CallConfig, columns: list[str]) -> pd.DataFrame:
+    """`columns` of `frame` with labels and friendly headers; show it with `column_config=COLUMNS`."""
     shown = with_labels(frame[columns], config)
-    if "received_at" in shown:  # the app's one time format (UK time, its zone named)
-        shown["received_at"] = shown["received_at"].map(times.received)
+    if "received_at" in shown:  # the times themselves, so that sorting the column sorts by date (not text)
+        shown["received_at"] = pd.to_datetime(shown["received_at"], utc=True)
     return shown.rename(columns=HEADERS)
+
+
+# How a `submission_table`'s typed columns are shown: Received as the UK day of the app's one time format
+# ("5 Jul 2021", `formats.times.day`; the submission's card gives the time of day), sorted as times.
+COLUMNS = {
+    HEADERS["received_at"]: st.column_config.DatetimeColumn(format=times.DAY_PATTERN, timezone=times.UK_ZONE),
+}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from data_access import assignments, audit, audit_view, privacy
 from tests.factories import assign, make_submission, make_user
+from tests.support.importer import apply_file, proposed
+from tests.support.spreadsheets import template_csv, valid_row
 
 
 def _rows(db, **filters):
@@ -49,3 +51,35 @@ def test_pages_hold_the_newest_entries_first_and_a_page_past_the_end_shows_the_l
     assert [r["Changes"] for r in first.rows] == ["After: 6", "After: 5", "After: 4"]
     assert (last.page, [r["Changes"] for r in last.rows]) == (3, ["After: 0"])
     assert first.rows[0]["What"] == "Call setting: k"
+
+
+def _import(db, call_config, rows, name):
+    content = template_csv(rows)
+    _table, mapping = proposed(content, name, call_config)
+    return apply_file(db, content, name, mapping=mapping, config=call_config)
+
+
+def test_an_imports_entries_name_the_import_by_its_file_never_its_number(db, call_config):
+    first = _import(db, call_config, [valid_row(1, contact_name="Ada Named")], "first-responses.csv")
+    again = _import(db, call_config, [valid_row(1, title="Retitled", contact_name="Ada Renamed")], "responses-2.csv")
+    assert (first.counts["added"], again.counts["updated"]) == (1, 1)
+    [added] = _rows(db, action="submission.create")
+    assert added["Detail"] == "the import of “first-responses.csv”, row 2"
+    [updated] = _rows(db, action="submission.update")
+    assert updated["Detail"] == "the import of “responses-2.csv”, row 2, version 1 → 2"
+    assert "Contact name: (changed by the import of “responses-2.csv”)" in updated["Changes"].splitlines()
+    for row in (added, updated):
+        assert "batch" not in row["Detail"] + row["Changes"]
+
+
+def test_an_import_no_longer_stored_is_said_so_in_its_entries(db, call_config):
+    with db.write() as s:
+        audit.record(
+            s, actor="x", action="submission.update", entity="submission", entity_id="CFE-0404",
+            old={"contact_name": "(changed by import batch 404)"}, new={"contact_name": "(changed by import batch 404)"},
+            detail="import batch 404, row 3, version 2 -> 3",
+        )  # fmt: skip
+    [entry] = _rows(db, actor="x")
+    assert entry["Detail"] == "an import no longer stored, row 3, version 2 → 3"
+    assert entry["Changes"] == "Contact name: (changed by an import no longer stored)"
+    assert "404" not in entry["Detail"] + entry["Changes"]

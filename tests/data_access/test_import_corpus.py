@@ -11,30 +11,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from data_access import imports
 from data_access.models import Submission, SubmissionCode
-from importing import FIELD_NAMES, ImportRefused, propose_mapping, read_table
+from importing import FIELD_NAMES, ImportRefused, read_table
 from tests.support.dbdump import table_contents
+from tests.support.importer import LIMIT, apply_file, proposed
 from tests.support.spreadsheets import csv_bytes, template_row, valid_row, xlsx_workbook
-
-LIMIT = 10 * 1024 * 1024
 
 
 def import_file(db, content, name, config, **kwargs):
-    table = read_table(content, name, max_bytes=LIMIT, **kwargs)
-    mapping = propose_mapping(table, config)
-    with db.write() as session:
-        result = imports.apply_import(
-            session,
-            content=content,
-            filename=name,
-            mapping=mapping,
-            config=config,
-            max_bytes=LIMIT,
-            actor="admin",
-            **kwargs,
-        )
-    return table, result
+    table, mapping = proposed(content, name, config, **kwargs)
+    return table, apply_file(db, content, name, mapping=mapping, config=config, **kwargs)
 
 
 def stored(db):
@@ -161,19 +147,9 @@ def test_a_formula_cell_without_a_saved_result_refuses_the_file_naming_it(db, ca
     rows = [headers, ["t", "s", "sources_of_harm", "Org"], [None, "s", "sources_of_harm", "Org"]]
     content = xlsx_workbook(rows, formulas={"A3": 'D3&" report"'})
     before = table_contents(db)
-    with pytest.raises(ImportRefused, match=r"Responses!A3") as refused, db.write() as session:
-        imports.apply_import(
-            session,
-            content=content,
-            filename="formula.xlsx",
-            mapping=propose_mapping(
-                read_table(xlsx_workbook([headers, ["t", "s", "sources_of_harm", "Org"]]), "x.xlsx", max_bytes=LIMIT),
-                call_config,
-            ),
-            config=call_config,
-            max_bytes=LIMIT,
-            actor="admin",
-        )
+    _table, mapping = proposed(xlsx_workbook([headers, ["t", "s", "sources_of_harm", "Org"]]), "x.xlsx", call_config)
+    with pytest.raises(ImportRefused, match=r"Responses!A3") as refused:
+        apply_file(db, content, "formula.xlsx", mapping=mapping, config=call_config)
     assert "report" not in str(refused.value)
     assert table_contents(db) == before
 

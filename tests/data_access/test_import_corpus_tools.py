@@ -10,19 +10,16 @@ Dates: an ambiguous day/month is read day first (the UK's order, the rule of
 importing/values.py), so a US-ordered export (SurveyMonkey's "07/05/2021") is
 read as 7 May; that is asserted, not hidden."""
 
-import csv
 import datetime as dt
-import io
 
 from sqlalchemy import select
 
-from data_access import imports
 from data_access.models import Submission, SubmissionCode
-from importing import build_plan, propose_mapping, read_table, unmatched_values
+from importing import build_plan, unmatched_values
 from importing.mapping import accept_suggestions
-from tests.support.spreadsheets import xlsx_bytes, xlsx_workbook
+from tests.support.importer import apply_file, proposed
+from tests.support.spreadsheets import csv_bytes, xlsx_bytes, xlsx_workbook
 
-LIMIT = 10 * 1024 * 1024
 UTC = dt.UTC
 HARM = "Responses to the sources of harm to children"
 SUPPORT = "Responses supporting individuals, families and groups affected by harm"
@@ -30,33 +27,14 @@ COUNTY = "Criminal exploitation (including county lines)"
 
 
 def rows_csv(rows) -> bytes:
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
-def proposed(content, name, config, **kwargs):
-    table = read_table(content, name, max_bytes=LIMIT, **kwargs)
-    mapping = propose_mapping(table, config)
-    return table, mapping
+    return csv_bytes(rows[0], rows[1:])
 
 
 def imported(db, content, name, config, **kwargs):
     """Imported through the guessed mapping, its sure value suggestions accepted (the page's one action)."""
     table, mapping = proposed(content, name, config, **kwargs)
     accept_suggestions(mapping, unmatched_values(table, mapping, config))
-    with db.write() as session:
-        result = imports.apply_import(
-            session,
-            content=content,
-            filename=name,
-            mapping=mapping,
-            config=config,
-            max_bytes=LIMIT,
-            actor="admin",
-            **kwargs,
-        )
-    return result
+    return apply_file(db, content, name, mapping=mapping, config=config, **kwargs)
 
 
 def stored(db):
@@ -233,11 +211,7 @@ def test_typeform(db, call_config):
     assert mapping.values == {"anonymous": {"No": "yes", "Yes": "no"}}
     mapping.columns["title"] = "What is your evidence called?"  # the person's choice
     accept_suggestions(mapping, unmatched_values(table, mapping, call_config))
-    with db.write() as session:
-        imports.apply_import(
-            session, content=content, filename="typeform.csv", mapping=mapping, config=call_config,
-            max_bytes=LIMIT, actor="admin",
-        )  # fmt: skip
+    apply_file(db, content, "typeform.csv", mapping=mapping, config=call_config)
     first, second = stored(db)
     assert (first["anonymous"], second["anonymous"]) == (False, True)  # Yes, publish it: not anonymous
     assert first["received_at"] == dt.datetime(2021, 7, 5, 8, 10, 1, tzinfo=UTC)

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from data_access import imports
 from data_access.models import Submission
-from importing import ImportRefused, propose_mapping, read_table, unmatched_values
+from importing import ImportRefused, unmatched_values
 from tests.support.dbdump import sqlite_dump, table_contents
+from tests.support.importer import apply_file, proposed
 from tests.support.spreadsheets import csv_bytes
 
 LIMIT = 1024 * 1024
@@ -86,19 +87,11 @@ def test_any_file_imports_whole_or_changes_nothing(db, call_config):
         with db.read() as session:
             count_before = session.scalar(select(func.count(Submission.id)))
         try:
-            table = read_table(content, name, max_bytes=LIMIT)
-            mapping = propose_mapping(table, call_config)
+            table, mapping = proposed(content, name, call_config, max_bytes=LIMIT)
             unmatched_values(table, mapping, call_config)
-            with db.write() as session:
-                result = imports.apply_import(
-                    session,
-                    content=content,
-                    filename=name,
-                    mapping=mapping,
-                    config=call_config,
-                    max_bytes=LIMIT,
-                    actor="property",
-                )
+            result = apply_file(
+                db, content, name, mapping=mapping, config=call_config, max_bytes=LIMIT, actor="property"
+            )
         except (ImportRefused, imports.ImportHasProblems):
             assert snapshot(db) == before
             return

@@ -19,6 +19,7 @@ from data_access.models import (
 )
 from importing import ColumnMapping, ImportRefused, propose_mapping, read_table
 from tests.support.dbdump import table_contents
+from tests.support.importer import LIMIT, apply_file
 from tests.support.spreadsheets import (
     FORM_HEADERS,
     FORM_ROWS,
@@ -28,8 +29,6 @@ from tests.support.spreadsheets import (
     xlsx_bytes,
 )
 
-LIMIT = 10 * 1024 * 1024
-
 
 def mapping_for(content, config, name="f.csv", sheet=None):
     return propose_mapping(read_table(content, name, max_bytes=LIMIT, sheet=sheet), config)
@@ -37,17 +36,7 @@ def mapping_for(content, config, name="f.csv", sheet=None):
 
 def run_import(db, content, config, *, name="f.csv", mapping=None, actor="admin", max_bytes=LIMIT, **kwargs):
     mapping = mapping or mapping_for(content, config, name, kwargs.get("sheet"))
-    with db.write() as session:
-        return imports.apply_import(
-            session,
-            content=content,
-            filename=name,
-            mapping=mapping,
-            config=config,
-            max_bytes=max_bytes,
-            actor=actor,
-            **kwargs,
-        )
+    return apply_file(db, content, name, mapping=mapping, config=config, actor=actor, max_bytes=max_bytes, **kwargs)
 
 
 def preview(db, content, config, *, name="f.csv", mapping=None, **kwargs):

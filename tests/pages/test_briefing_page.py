@@ -4,10 +4,12 @@ the format and with the sections chosen, and an anonymous contributor shown by t
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
 from data_access import audit
+from data_access import briefing as briefing_da
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import download, rerun, run_app
 from tests.support.briefing import read_html
@@ -70,3 +72,26 @@ def test_no_section_chosen_is_said_and_offers_nothing(db_url, call):
     assert not at.exception
     assert any("Choose at least one section." in e.value for e in at.error)
     assert BUTTON not in [b.label for b in at.download_button]
+
+
+def test_the_briefings_scores_are_the_rankings_pages_own_fit_not_a_second_one(db_url, call, monkeypatch):
+    # A spy on the briefing's own fit (it still calls the real one): the click must not fit the scores again
+    # beside the Rankings page's shared calibration (ui.scores), whose figures the briefing must show.
+    fits = []
+    own_fit = briefing_da.calibrate
+    monkeypatch.setattr(briefing_da, "calibrate", lambda *a, **k: fits.append(1) or own_fit(*a, **k))
+    rankings = run_app(db_url, call["admin"], page="pages/rankings.py")
+    assert not rankings.exception, rankings.exception
+    table = next(df.value for df in rankings.dataframe if "Calibrated score" in df.value.columns)
+    shown = {ref: f"{score:.2f}" for ref, score in zip(table["Reference"], table["Calibrated score"], strict=True)}
+    assert len(shown) == 4
+
+    at = run_app(db_url, call["admin"], page=EXPORTS)
+    at.multiselect(key="exports.briefing.sections").set_value(["strongest"])
+    at.radio(key="exports.briefing.format").set_value("html")
+    rerun(at, db_url)
+    _, content = download(next(b for b in at.download_button if b.label == BUTTON))
+    rows = re.findall(r'<span class="ref">([^<]+)</span>.*?<td class="num">([^<]+)</td>', content.decode("utf-8"))
+    assert len(rows) == 3  # the strongest three of the one focus area
+    assert dict(rows) == {ref: shown[ref] for ref, _score in rows}
+    assert fits == []  # the click fitted nothing of its own

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from config import load_settings
-from data_access import audit
+from data_access import audit, audit_view, users
 from data_access.assignments import remove_assignment
 from data_access.documents import COMMAND_LINE, attach_document, list_documents, safe_name
 from documents import preview
@@ -182,6 +182,27 @@ def test_a_reviewer_not_assigned_gets_nothing_and_a_removed_assignment_stops_the
         "download document (reviewer); not assigned"
     ]
     assert entries(db, "document.download").empty
+
+
+def test_a_download_refused_at_the_click_names_the_document_in_the_audit_log_by_its_place_not_its_id(
+    db, db_url, call, call_config
+):
+    with db.write() as s:
+        other = make_submission(s, call_config, reference="CFE-0777", title="Other evidence")
+    doc_id = _attach(db, other, "notes.txt", b"Plain notes.")  # its id is not its place (document 1)
+    assert doc_id != 1
+    at = open_submission(db_url, call["office"], reference="CFE-0777")
+    button = download_button(at, doc_id)
+    with db.write() as s:
+        users.set_active(s, user_id=call["office"].user_id, active=False, actor="admin")  # signed out at the click
+    with pytest.raises(Exception, match="refused"):
+        download(button)
+    with db.read() as s:
+        rows = audit_view.readable_page(s, filters=audit.AuditFilter(action="access.denied"), page=1, page_size=9).rows
+    [row] = [r for r in rows if r["What"].startswith("Download")]
+    assert row["What"] == "Download: document 1 of CFE-0777"
+    assert row["Detail"].startswith("download document 1 of CFE-0777; ")
+    assert f"document {doc_id}" not in row["What"] + row["Detail"]
 
 
 def test_office_downloads_the_reviewers_copy_checked_and_logged_at_the_click(db, db_url, call):

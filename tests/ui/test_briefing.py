@@ -1,6 +1,7 @@
-"""The briefing's click (`ui.briefing.briefing_run`), run as Streamlit runs it, outside any script run:
-the person's role is checked at the click and again before the entry is written; a refusal serves
-nothing, is logged, and logs no export. Both databases."""
+"""The briefing's click (`ui.briefing.briefing_run`), run as Streamlit runs it, outside any script run
+(with the app's database configured, as on the server: the scores are the shared calibration of
+`ui.scores`): the person's role is checked at the click and again before the entry is written; a refusal
+serves nothing, is logged, and logs no export. Both databases."""
 
 from __future__ import annotations
 
@@ -8,11 +9,18 @@ import pytest
 
 from data_access import audit, users
 from data_access.briefing import BriefingOptions
+from tests.support.apptest import database_env
 from tests.ui.test_exports import entries, signed_in
 from ui.briefing import briefing_run
 from ui.exports import DownloadRefused
 
 OPTIONS = BriefingOptions(sections=("methods",))
+
+
+@pytest.fixture(autouse=True)
+def app_database(db_url):
+    with database_env(db_url):
+        yield
 
 
 def run_for(db, call_config, viewer, session_id):
