@@ -110,11 +110,12 @@ class Saver:
     """Another user: a reviewer's session over the protocol saving a draft, a different score each time."""
 
     def __init__(self, server_url: str, db_url: str, config) -> None:
-        from bench.protocol_client import ProtocolSession, sign_in_token
+        from bench.protocol_client import ProtocolSession
+        from bench.stream_wire import issued_token
         from bench.submit_next_bench import give_assignments
 
         reference = give_assignments(db_url, 1, SAVER)[0][0]
-        self.session = ProtocolSession(server_url, sign_in_token(db_url, SAVER), timeout=180)
+        self.session = ProtocolSession(server_url, issued_token(db_url, SAVER), timeout=180)
         self.session.visit("")
         self.form = self.session.visit("my_reviews", f"submission={reference}")
         self.criterion = f"{config.criteria[0].label}: "
@@ -172,8 +173,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     from bench.bulk_seed import PASSWORD
     from config import load_call_config
     from data_access.db import Database
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in, wait_idle
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in, wait_idle
     from tests.support.live import LiveServer
     from ui.navigation import pages_for
 

@@ -249,8 +249,7 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
     from playwright.sync_api import sync_playwright
 
     from bench.bulk_seed import PASSWORD
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in, wait_idle
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in, wait_idle
 
     source = "Chromium"
     usable = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -381,7 +380,7 @@ class Watch:
 
 
 def phase(url: str, backend: str, replicas: int, args) -> bool:
-    from bench.protocol_client import sign_in_token
+    from bench.stream_wire import issued_token
     from bench.submit_next_bench import give_assignments
     from config import load_call_config
     from tests.support.live import LiveServer
@@ -396,8 +395,8 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
         flush=True,
     )
     fresh = {u: give_assignments(url, per_reviewer, u)[0] for u in usernames}
-    tokens = {u: sign_in_token(url, u) for u in usernames}
-    office_tokens = [sign_in_token(url, "office") for _ in range(args.offices)]
+    tokens = {u: issued_token(url, u) for u in usernames}
+    office_tokens = [issued_token(url, "office") for _ in range(args.offices)]
 
     tally = Tally()
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
@@ -409,7 +408,7 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
             for server in servers:  # one page each, so the first session does not pay the imports
                 from bench.protocol_client import ProtocolSession
 
-                warm = ProtocolSession(server.url, sign_in_token(url, "office"), timeout=args.timeout)
+                warm = ProtocolSession(server.url, issued_token(url, "office"), timeout=args.timeout)
                 warm.visit("")
                 warm.close()
             start = Start(args.reviewers + args.offices, args.seconds)
