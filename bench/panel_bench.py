@@ -43,6 +43,15 @@ window (CPU seconds per second, from /proc) and its peak resident memory
 (sampled every half second, with the kernel's own high-water mark; target under
 1 GB per process). The server runs on the same two cores as the clients and the
 browsers: the CPU figures are the server process's own.
+
+What a loop costs the server, two ways: the server CPU per completed loop
+(every server's CPU over the window, divided by the loops completed in it;
+the office's reloads included), and, once the panel has stopped, one review
+loop by one session alone on the first server with no think time, the
+server's CPU measured around each step (`alone`): each step kind's CPU (the
+choices' mean), the loop's sum, and the office opening Rankings and Coverage
+after that save and again. The think-time model is printed with each phase:
+how many loops a minute the sessions ask for at most, however fast the server.
 """
 
 from __future__ import annotations
@@ -66,7 +75,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import figure  # noqa: E402
+from bench.figures import about, figure  # noqa: E402
 from bench.submit_next_bench import p95, server_cpu  # noqa: E402
 
 # The server and the sign-in tokens this process issues must share the key: set before anything reads it.
@@ -317,6 +326,79 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
             browser.close()
 
 
+def think_model(args, choices: int) -> str:
+    """The think-time model in words: what the panel asks of the server."""
+    steps = 4 + choices  # open the queue, open a submission, each choice, save, submit
+    thinking = steps * args.think
+    most = f"{args.reviewers * 60 / thinking:.0f}" if thinking else "unbounded"
+    return (
+        f"think time: before every step each session waits uniformly between 0.5 and 1.5 times {args.think:g} s; "
+        f"a review loop is {steps} steps, so about {thinking:g} s of thinking a loop, and {args.reviewers} "
+        f"reviewers ask at most {most} loops a minute however fast the server"
+    )
+
+
+def coverage(args, backends) -> str:
+    """What the panel bench measures with these arguments, in words, for run_all's report."""
+    servers = [
+        f"{LABELS[b]} with {' and with '.join(str(n) for n in args.replicas)} server(s)"
+        if b == "postgresql"
+        else f"{LABELS[b]} with 1 server"
+        for b in backends
+    ]
+    return (
+        f"{args.reviewers} reviewers ({args.browsers} in Chromium, the rest over Streamlit's protocol) doing the "
+        f"review loop and {args.offices} office sessions reloading Rankings and Coverage, {args.seconds:g} s after "
+        f"all had signed in, on {'; '.join(servers)}; think time uniformly 0.5-1.5 times {args.think:g} s before "
+        "every step; then one review loop alone on the server for each step's CPU"
+    )
+
+
+class CpuTally(Tally):
+    """A Tally that records, for each step, the server's CPU seconds since the previous step (one
+    session alone on the server, so the CPU is that step's)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__()
+        self.pid = pid
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.mark = server_cpu(pid)
+
+    def step(self, source: str, step: str, seconds: float, ok: bool) -> None:
+        now = server_cpu(self.pid)
+        if ok:
+            self.cpu[step].append(now - self.mark)
+        self.mark = now
+
+
+def alone(server, url: str, username: str, reference: str, config, args) -> dict[str, list[float]]:
+    """The server's CPU seconds for each step of one review loop by one session alone on it (the
+    others have stopped), then the office opening Rankings and Coverage after that save and again:
+    {step: CPU seconds of each}. Empty if the loop did not complete."""
+    from bench.protocol_client import ProtocolSession
+    from bench.stream_wire import issued_token
+
+    reviewer = ProtocolSession(server.url, issued_token(url, username), timeout=args.timeout)
+    office = ProtocolSession(server.url, issued_token(url, "office"), timeout=args.timeout)
+    try:
+        reviewer.visit("my_reviews")
+        office.visit("")
+        tally = CpuTally(server.process.pid)
+        quick = argparse.Namespace(**{**vars(args), "think": 0.0})
+        if not _protocol_loop(
+            reviewer, "alone", username, reference, config, tally, Start(0, math.inf), random.Random(0), quick
+        ):
+            return {}
+        for state in ("after a save", "repeat visit"):
+            for page, title in OFFICE_PAGES:
+                visit = office.visit(page, "")
+                tally.step("alone", f"{title} (office, {state})", visit.seconds, visit.ended)
+        return dict(tally.cpu)
+    finally:
+        reviewer.close()
+        office.close()
+
+
 # ---------------------------------------------------------------------------
 # One phase: a database, one or two servers, every session for the time given
 
@@ -395,6 +477,8 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
         flush=True,
     )
     fresh = {u: give_assignments(url, per_reviewer, u)[0] for u in usernames}
+    solo_reference = give_assignments(url, 1, usernames[0])[0][0]  # for the loop measured alone, afterwards
+    print(think_model(args, len(choices_for(config))), flush=True)
     tokens = {u: issued_token(url, u) for u in usernames}
     office_tokens = [issued_token(url, "office") for _ in range(args.offices)]
 
@@ -448,15 +532,22 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
             seconds, cpu, peak = watch.finish()
             clients_cpu = time.process_time() - clients_cpu
             stuck = sum(t.is_alive() for t in threads)
+            try:
+                solo = alone(servers[0], url, usernames[0], solo_reference, config, args)
+            except Exception as exc:  # noqa: BLE001 - an extra measurement: its failure is reported, not fatal
+                print(f"the loop alone failed: {type(exc).__name__}: {exc}", flush=True)
+                solo = {}
         finally:
             for server in servers:
                 server.stop()
 
     lost = saved_in_database(url, tally.confirmed)
-    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu)
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu, solo=solo)
 
 
-def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None) -> bool:
+def report(
+    label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None, solo=None
+) -> bool:
     ok = True
     print(
         f"{label}: {tally.loops} loops in {seconds:.0f} s; {len(tally.confirmed)} saves confirmed, "
@@ -500,12 +591,20 @@ def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, client
         note=f"of {len(tally.confirmed)} confirmed drafts and submissions",
     )
     total_cpu = sum(cpu.values())
-    per_loop = f"; {total_cpu / tally.loops:.2f} server CPU s per loop (office included)" if tally.loops else ""
     figure(
         f"{label}, review loops completed per minute",
         round(tally.loops * 60 / seconds, 1),
-        note=f"{tally.loops} loops in {seconds:.0f} s{per_loop}; {tally.ran_out} sessions ran out of assignments",
+        note=f"{tally.loops} loops in {seconds:.0f} s; {tally.ran_out} sessions ran out of assignments; "
+        f"think {0.5 * args.think:g}-{1.5 * args.think:g} s before every step",
     )
+    figure(
+        f"{label}, server CPU per completed loop",
+        round(total_cpu / tally.loops, 2) if tally.loops else None,
+        "s",
+        note=f"{total_cpu:.0f} CPU s of {'both servers' if len(cpu) > 1 else 'the server'} over the window and "
+        f"its end, divided by the {tally.loops} loops completed; the office sessions' reloads included",
+    )
+    _alone_figures(label, solo or {})
     clients = (
         f"; the protocol clients (the bench's process; Chromium not included) used {clients_cpu:.0f} CPU s"
         if clients_cpu is not None
@@ -529,6 +628,27 @@ def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, client
     if stuck:
         ok &= figure(f"{label}, sessions still running after the time", stuck, target=("==", 0))
     return ok
+
+
+def _alone_figures(label: str, solo: dict[str, list[float]]) -> None:
+    """The CPU of each step of one loop alone on the server (the mean, for the choices), and the loop's sum."""
+    if not solo:
+        return
+    loop = sum(sum(solo.get(step, [])) for step in STEPS)
+    for step, values in solo.items():
+        several = f"the mean of {len(values)}; " if len(values) > 1 else ""
+        figure(
+            f"{label}, server CPU of one step alone: {step}",
+            round(statistics.mean(values), 3),
+            "s",
+            note=f"{several}one session alone on the server after the panel, no think time",
+        )
+    figure(
+        f"{label}, server CPU of one review loop alone",
+        round(loop, 2),
+        "s",
+        note=f"the sum of its {sum(len(solo.get(step, [])) for step in STEPS)} steps above; the office not included",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -577,6 +697,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ok = True
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    about(coverage(args, backends))
     for backend in backends:
         with contextlib.ExitStack() as stack:
             url = seeded(backend, args, stack)

@@ -44,7 +44,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import parse, record  # noqa: E402
+from bench.figures import parse, parse_about, record  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"]}  # the rest run with their defaults
@@ -59,6 +59,12 @@ class ScriptRun:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     figures: list[dict] = field(default_factory=list)
+    about: list[str] = field(default_factory=list)  # what the script chose to measure, in its words
+
+    def counts(self) -> tuple[int, int]:
+        """(figures that meet their target, figures with a target)."""
+        targeted = [f for f in self.figures if f.get("ok") is not None]
+        return sum(1 for f in targeted if f["ok"]), len(targeted)
 
 
 def machine() -> dict[str, str]:
@@ -143,11 +149,14 @@ def run_script(script: Path, env: dict[str, str]) -> ScriptRun:
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
-            record = parse(line)
-            if record is None:
-                print(line, end="", flush=True)
-            else:
+            record, text = parse(line), parse_about(line)
+            if record is not None:
                 run.figures.append(record)
+            elif text is not None:
+                run.about.append(text)
+                print(f"({text})", flush=True)
+            else:
+                print(line, end="", flush=True)
     run.returncode = process.returncode
     run.seconds = time.perf_counter() - started
     run.load_after = load()
@@ -197,6 +206,11 @@ def failures(runs: list[ScriptRun]) -> list[str]:
     return out
 
 
+def _met(run: ScriptRun) -> str:
+    met, targeted = run.counts()
+    return f"{met} of {targeted}" if targeted else "no target"
+
+
 def _cpu(record: dict) -> str:
     return show_value(record["cpu"], record["unit"]) if record.get("cpu") is not None else ""
 
@@ -237,6 +251,15 @@ def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime
         "the wall-clock figure; where that misses and the CPU figure meets it, the result says so. PostgreSQL's CPU "
         "columns leave out the database server's own work.",
         "",
+        "## Scripts",
+        "",
+        "What each script took, how many of its figures with a target meet it, and what it chose to measure "
+        "(in its own words; the rest is in its docstring).",
+        "",
+        "| script | time | targets met | what it measured |",
+        "|---|---|---|---|",
+        *(f"| {_cell(r.name)} | {r.seconds / 60:.1f} min | {_met(r)} | {_cell(' '.join(r.about))} |" for r in runs),
+        "",
         "## Targets",
         "",
         "| figure | value | CPU | target | result |",
@@ -260,6 +283,7 @@ def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime
             + ".",
             "",
         ]
+        lines += [*(f"{text}." if not text.endswith(".") else text for text in run.about), ""] if run.about else []
         if not run.figures:
             lines.append("No figure was printed.")
             continue
@@ -332,6 +356,10 @@ def _print_summary(runs: list[ScriptRun], problems: list[str], seconds: float) -
         for f in run.figures:
             if f.get("ok") is not None:
                 print(f"{f['name']:<{width}}  {show_value(f['value'], f['unit']):>14}  {f['target']:<16} {verdict(f)}")
+    for run in runs:
+        met, count = run.counts()
+        if count:
+            print(f"{run.name}: {met} of {count} figures with a target meet it")
     print(f"{sum(1 for f in targeted if f['ok'])} of {len(targeted)} figures with a target meet it.")
     for problem in problems:
         print(f"PROBLEM: {problem}")

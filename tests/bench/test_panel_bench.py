@@ -112,7 +112,55 @@ def test_the_panel_figures_judge_steps_saves_and_memory(capsys):
     memory = figures["SQLite, 1 server, server peak memory"]
     assert (memory["value"], memory["ok"]) == (512, True)
     loops = figures["SQLite, 1 server, review loops completed per minute"]
-    assert loops["value"] == 1.0 and "30.00 server CPU s per loop" in loops["note"]
+    assert loops["value"] == 1.0 and "think 1-3 s before every step" in loops["note"]
+    per_loop = figures["SQLite, 1 server, server CPU per completed loop"]
+    assert (per_loop["value"], per_loop["unit"]) == (30.0, "s") and "1 loops completed" in per_loop["note"]
+    assert not any("alone" in name for name in figures)  # no loop measured alone: no such figure
+
+
+def test_the_cpu_of_each_step_alone_and_of_the_loop(capsys):
+    tally = panel_bench.Tally()
+    tally.step("protocol", "submit", 0.3, True)
+    tally.loops = 0
+    solo = {
+        "open the queue": [0.04],
+        "open a submission": [0.1],
+        "score": [0.02, 0.03, 0.04, 0.05, 0.06],
+        "save": [0.2],
+        "submit": [0.25],
+        "Rankings (office, after a save)": [0.6],
+    }
+    panel_bench.report(
+        "PostgreSQL, 2 servers", tally, [], 30.0, {1: 3.0, 2: 6.0}, {1: 1.0, 2: 1.0}, 0, _args(), solo=solo
+    )
+    figures = _figures(capsys)
+    assert figures["PostgreSQL, 2 servers, server CPU per completed loop"]["value"] is None  # no loop: no quotient
+    assert figures["PostgreSQL, 2 servers, server CPU of one step alone: score"]["value"] == 0.04
+    assert "the mean of 5" in figures["PostgreSQL, 2 servers, server CPU of one step alone: score"]["note"]
+    assert (
+        figures["PostgreSQL, 2 servers, server CPU of one step alone: Rankings (office, after a save)"]["value"] == 0.6
+    )
+    loop = figures["PostgreSQL, 2 servers, server CPU of one review loop alone"]
+    assert loop["value"] == 0.79 and "its 9 steps" in loop["note"]  # the office's visit is not in the loop
+
+
+def test_a_cpu_tally_gives_each_step_the_server_cpu_since_the_one_before():
+    tally = panel_bench.CpuTally(os.getpid())
+    tally.step("alone", "open the queue", 0.1, True)  # next to nothing since the mark
+    burnt = panel_bench.server_cpu(os.getpid()) + 0.3
+    while panel_bench.server_cpu(os.getpid()) < burnt:
+        pass
+    tally.step("alone", "save", 0.4, True)
+    tally.step("alone", "submit", 0.1, False)  # failed: not recorded
+    assert set(tally.cpu) == {"open the queue", "save"}
+    assert tally.cpu["open the queue"][0] < 0.1 and 0.3 <= tally.cpu["save"][0] < 1.0
+
+
+def test_the_think_model_says_what_the_panel_asks_at_most():
+    text = panel_bench.think_model(_args(reviewers=50, think=3.0), 5)
+    assert "between 0.5 and 1.5 times 3 s" in text
+    assert "9 steps, so about 27 s of thinking a loop" in text and "at most 111 loops a minute" in text
+    assert "unbounded" in panel_bench.think_model(_args(think=0.0), 5)
 
 
 def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
@@ -143,7 +191,8 @@ def test_each_page_is_judged_on_its_own_target_and_against_the_empty_page(capsys
     }
     titles = {empty: "Empty", "rankings": "Rankings"}
 
-    status = browser_pages_bench.report("SQLite", results, titles, argparse.Namespace(runs=3), 1.5)
+    args = argparse.Namespace(runs=2, heavy_runs=3, every_role=False)
+    status = browser_pages_bench.report("SQLite", results, titles, args, 1.5)
 
     figures = _figures(capsys)
     assert status == 1  # one target missed
@@ -158,6 +207,32 @@ def test_each_page_is_judged_on_its_own_target_and_against_the_empty_page(capsys
     saved_ratio = figures["SQLite, Rankings (office, by URL, after another user's save): p95 / empty page's"]
     assert (saved_ratio["value"], saved_ratio["ok"]) == (3.2, False)
     assert figures["SQLite, empty page (office, by URL, repeat visit): p95"]["ok"] is None
+    duration = figures["SQLite, browser pages bench: duration"]
+    assert duration["note"].startswith("each page for its role; by URL and by sidebar click;")
+    assert "3 visits per series for rankings," in duration["note"] and "2 for the other pages" in duration["note"]
+
+
+def test_each_page_is_visited_for_its_role_with_more_visits_for_the_heavy_ones():
+    from ui.navigation import pages_for
+
+    def keys(role, **kw):
+        args = argparse.Namespace(**{"pages": None, "every_role": False, **kw})
+        return [k for k, _ in browser_pages_bench.plan(role, [(s.url_path, s.title) for s in pages_for(role)], args)]
+
+    office = {s.url_path for s in pages_for("office")}
+    admin = keys("admin")
+    assert set(admin) & office == {"selection", "submissions"}
+    assert set(admin) - office == {s.url_path for s in pages_for("admin")} - office  # every page only the admin has
+    assert keys("office") == [s.url_path for s in pages_for("office")]
+    assert keys("reviewer") == [s.url_path for s in pages_for("reviewer")]
+    assert keys("admin", every_role=True) == [s.url_path for s in pages_for("admin")]
+    assert keys("admin", pages=["rankings", "users"]) == ["users"]
+    assert keys("office", pages=["rankings", "users"]) == ["rankings"]
+
+    args = argparse.Namespace(runs=2, heavy_runs=3)
+    runs = {k: browser_pages_bench.runs_for(k, args) for k in ("rankings", "exports", "overview", "my_reviews")}
+    assert runs == {"rankings": 3, "exports": 3, "overview": 2, "my_reviews": 2}
+    assert browser_pages_bench.runs_for(browser_pages_bench.EMPTY_KEY, args) == 3
 
 
 def test_make_bench_runs_both():
