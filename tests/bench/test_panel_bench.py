@@ -147,13 +147,13 @@ def test_the_cpu_of_each_step_alone_and_of_the_loop(capsys):
 def test_a_cpu_tally_gives_each_step_the_server_cpu_since_the_one_before():
     tally = panel_bench.CpuTally(os.getpid())
     tally.step("alone", "open the queue", 0.1, True)  # next to nothing since the mark
-    burnt = panel_bench.server_cpu(os.getpid()) + 0.3
+    burnt = tally.mark + 0.3  # CPU time is counted in clock ticks: compare with a little slack below
     while panel_bench.server_cpu(os.getpid()) < burnt:
         pass
     tally.step("alone", "save", 0.4, True)
     tally.step("alone", "submit", 0.1, False)  # failed: not recorded
     assert set(tally.cpu) == {"open the queue", "save"}
-    assert tally.cpu["open the queue"][0] < 0.1 and 0.3 <= tally.cpu["save"][0] < 1.0
+    assert tally.cpu["open the queue"][0] < 0.1 and 0.29 < tally.cpu["save"][0] < 1.0
 
 
 def test_the_think_model_says_what_the_panel_asks_at_most():
