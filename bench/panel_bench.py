@@ -30,7 +30,9 @@ For `--seconds`, every session works at once:
 * Every session signs in and opens its first page before the clock starts
   (untimed); then every session waits a think time between steps, drawn uniformly between half
   and one and a half times `--think` seconds (a person reads before clicking;
-  with none, 50 sessions would be a flood no panel makes).
+  with none, 50 sessions would be a flood no panel makes). When the time is
+  up, each session stops before its next step (a loop under way is left
+  unfinished and not counted), so the bench ends within a step of the time.
 
 Figures, for each database (and replica count): the median and p95 of each
 step, separately for the protocol sessions and the Chromium ones (target p95
@@ -169,6 +171,10 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
 # The sessions
 
 
+class TimeUp(Exception):
+    """The time is up: the session stops before its next step, the loop under way left unfinished."""
+
+
 def protocol_reviewer(server_url, token, username, references, config, tally, start, rng, args) -> None:
     from bench.protocol_client import ProtocolSession
 
@@ -182,7 +188,10 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
         for reference in references:
             if start.over(args.think):
                 return
-            done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
+            try:
+                done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
+            except TimeUp:
+                return
             if not done:
                 return
             with tally.lock:
@@ -194,19 +203,22 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
 
 
 def _protocol_loop(session, source, username, reference, config, tally, start, rng, args) -> bool:
-    """One review loop; False when the time is up or a step failed (the session stops there)."""
+    """One review loop; False when a step failed (the session stops there); raises TimeUp when the time
+    is up before a step (after its think time)."""
 
     def step(name: str, *, page=None, query=None, strings=None, clicks=()):
         time.sleep(think(rng, args.think))
+        if start.over():
+            raise TimeUp
         visit = session.visit(page, query, strings=strings, clicks=clicks)
         tally.step(source, name, visit.seconds, visit.ended)
         return visit
 
     queue = step("open the queue", page="my_reviews", query="")
-    if not queue.ended or start.over():
+    if not queue.ended:
         return False
     form = step("open a submission", page="my_reviews", query=f"submission={reference}")
-    if not form.ended or start.over():
+    if not form.ended:
         return False
     for label, prefix, option in choices_for(config):
         radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
@@ -275,6 +287,8 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
 
             def timed(name: str, act, ready) -> bool:
                 time.sleep(think(rng, args.think))
+                if start.over():
+                    raise TimeUp
                 started = time.perf_counter()
                 try:
                     act()
@@ -322,6 +336,8 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                         return
                 with tally.lock:
                     tally.loops += 1
+        except TimeUp:
+            pass
         finally:
             browser.close()
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """`make bench`: seed a large call, run every benchmark, and write docs/benchmarks.md.
 
-    .venv/bin/python bench/run_all.py                    # what `make bench` runs
+    .venv/bin/python bench/run_all.py                    # what `make bench` runs: about 30 minutes, quiet
     .venv/bin/python bench/run_all.py --only pages selection --output /tmp/some.md
+    make bench-only ONLY="panel browser_pages"           # one part again, on a fresh 10,000 call
+    .venv/bin/python bench/run_all.py --only panel --submissions 1000   # do the scripts run? (no targets)
 
 1. Notes the machine: cores, memory, CPU, load average, Python, commit.
 2. Seeds the call every issue's targets speak of, with `bench/bulk_seed.py`:
@@ -15,10 +17,19 @@
    adds fresh assignments and reviews to the calls it runs on); import,
    assignment and concurrency need empty databases and make their own.
 3. Runs every `bench/*_bench.py`, one after another, showing its report, and
-   collects the FIGURE lines it prints (`bench/figures.py`).
+   collects the FIGURE lines it prints (`bench/figures.py`) and the ABOUT
+   lines saying what it chose to measure. The two long ones are sized so the
+   whole fits about half an hour on a quiet two-core machine (about 8 minutes
+   for the rest): browser_pages visits each page for its role, by URL and by
+   sidebar click, repeat and after another user's save, 3 times each for the
+   heavy pages and the empty page and 2 for the rest (about 220 visits, 7-8
+   minutes); panel runs 90 s on each of its three configurations (SQLite;
+   PostgreSQL with one server and with two), about 2.5 minutes each.
 4. Writes every figure, its target and PASS or FAIL, the machine and the
-   command to docs/benchmarks.md (or --output), prints a summary, and exits 1
-   if a figure misses its target or a script fails.
+   command, each script's time, target count and ABOUT lines to
+   docs/benchmarks.md (or --output), prints a summary (with each script's
+   count of figures meeting their targets), and exits 1 if a figure misses its
+   target or a script fails.
 
 Everything is thrown away afterwards. On a shared machine, the wall-clock
 figures depend on what else runs: each figure with a CPU-time counterpart
@@ -47,7 +58,9 @@ sys.path.insert(0, str(ROOT))
 from bench.figures import parse, parse_about, record  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
-SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"]}  # the rest run with their defaults
+# The rest run with their defaults. The panel's 90 s (its own default is 120) keeps `make bench` near
+# half an hour on a quiet two-core machine: its three configurations take about 2.5 minutes each.
+SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"], "panel_bench.py": ["--seconds", "90"]}
 SEED = {"submissions": 10_000, "reviewers": 50, "per_submission": 3}
 
 
@@ -102,7 +115,7 @@ def show_load(values: tuple[float, float, float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
 
-def seed(workdir: Path, stack: contextlib.ExitStack) -> tuple[dict[str, str], ScriptRun]:
+def seed(workdir: Path, stack: contextlib.ExitStack, sizes: dict = SEED) -> tuple[dict[str, str], ScriptRun]:
     """Seed SQLite and PostgreSQL; returns the environment for the scripts and the seeding's figures."""
     from bench.bulk_seed import seed_bulk
     from bench.databases import migrated_database
@@ -120,7 +133,7 @@ def seed(workdir: Path, stack: contextlib.ExitStack) -> tuple[dict[str, str], Sc
             run.returncode = 1
             continue
         seed_started = time.perf_counter()
-        counts = seed_bulk(db, config=config, **SEED)
+        counts = seed_bulk(db, config=config, **sizes)
         seconds = time.perf_counter() - seed_started
         db.dispose()
         print(f"seeded {label}: {counts} in {seconds:.1f} s", flush=True)
@@ -219,7 +232,15 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime, seconds: float, command: str) -> str:
+def report(
+    facts: dict[str, str],
+    runs: list[ScriptRun],
+    *,
+    started: dt.datetime,
+    seconds: float,
+    command: str,
+    sizes: dict = SEED,
+) -> str:
     targeted = [f for r in runs for f in r.figures if f.get("ok") is not None]
     met = sum(1 for f in targeted if f["ok"])
     problems = failures(runs)
@@ -243,9 +264,9 @@ def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime
         f"| load average at the end | {show_load(runs[-1].load_after)} |",
         "",
         "The seeded call: "
-        f"{SEED['submissions']:,} submissions drawn like the demo call's, {SEED['reviewers']} reviewers, each "
-        f"submission reviewed by {SEED['per_submission']} of them "
-        f"({SEED['submissions'] * SEED['per_submission']:,} submitted reviews, three criteria each), on SQLite and on "
+        f"{sizes['submissions']:,} submissions drawn like the demo call's, {sizes['reviewers']} reviewers, each "
+        f"submission reviewed by {sizes['per_submission']} of them "
+        f"({sizes['submissions'] * sizes['per_submission']:,} submitted reviews, three criteria each), on SQLite and on "
         "PostgreSQL 15. Wall-clock figures are what people wait; the CPU column is the same figure from the CPU time "
         "of the measuring process (a rate per CPU second), which a busy machine hardly changes. A target is judged on "
         "the wall-clock figure; where that misses and the CPU figure meets it, the result says so. PostgreSQL's CPU "
@@ -304,9 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         "--only", nargs="*", help="run only these scripts (e.g. pages selection); nothing is written without --output"
     )
     parser.add_argument("--output", type=Path, help=f"the report (default {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        default=SEED["submissions"],
+        help="seed a smaller call, to check the scripts run (the targets are for 10,000; nothing is written "
+        "without --output)",
+    )
     args = parser.parse_args(argv)
+    sizes = {**SEED, "submissions": args.submissions}
     scripts = _scripts(parser, args.only)
-    output = args.output or (None if args.only else DEFAULT_OUTPUT)
+    output = args.output or (None if args.only or sizes != SEED else DEFAULT_OUTPUT)
     command = _command_line(argv)
 
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -314,8 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     runs: list[ScriptRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, contextlib.ExitStack() as stack:
-        print(f"seeding {SEED} on SQLite and PostgreSQL (load average {show_load(load())})", flush=True)
-        env, seeding = seed(Path(tmp), stack)
+        print(f"seeding {sizes} on SQLite and PostgreSQL (load average {show_load(load())})", flush=True)
+        env, seeding = seed(Path(tmp), stack, sizes)
         runs.append(seeding)
         for script in scripts:
             runs.append(run_script(script, env))
@@ -324,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     problems = failures(runs)
     _print_summary(runs, problems, seconds)
     if output is not None:
-        output.write_text(report(facts, runs, started=started, seconds=seconds, command=command), encoding="utf-8")
+        output.write_text(
+            report(facts, runs, started=started, seconds=seconds, command=command, sizes=sizes), encoding="utf-8"
+        )
         print(f"written: {output}")
     return 1 if problems else 0
 

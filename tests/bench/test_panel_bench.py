@@ -257,3 +257,33 @@ def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie
             text=True,
         )
         assert result.returncode == 0, f"{module}: {result.stderr[-500:]}"
+
+
+def test_when_the_time_is_up_a_session_stops_before_its_next_step(call_config):
+    from bench.protocol_client import Visit
+
+    class Session:
+        def __init__(self):
+            self.asked = []
+            self.last = Visit(ended=True)
+
+        def visit(self, page=None, query=None, **changes):
+            self.asked.append((page, query))
+            return Visit(ended=True)
+
+    start = panel_bench.Start(0, 0.3)
+    start.open()
+    session, tally = Session(), panel_bench.Tally()
+    # Not over yet: the loop goes on (and stops at the form, whose radios this session never drew).
+    assert not panel_bench._protocol_loop(
+        session, "protocol", "r", "CFE-00001", call_config, tally, start, random.Random(1), _args(think=0.0)
+    )
+    assert session.asked == [("my_reviews", ""), ("my_reviews", "submission=CFE-00001")]
+    while not start.over():
+        pass
+    with pytest.raises(panel_bench.TimeUp):
+        panel_bench._protocol_loop(
+            session, "protocol", "r", "CFE-00002", call_config, tally, start, random.Random(1), _args(think=0.0)
+        )
+    assert len(session.asked) == 2  # nothing more was asked of the server
+    assert sorted(tally.steps) == [("protocol", "open a submission"), ("protocol", "open the queue")]
