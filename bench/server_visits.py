@@ -3,10 +3,12 @@
 
     .venv/bin/python bench/bulk_seed.py sqlite:////tmp/big.db --submissions 50000
     .venv/bin/python bench/server_visits.py sqlite:////tmp/big.db --runs 3
+    .venv/bin/python bench/server_visits.py --backend postgresql --submissions 50000   # a throwaway call
 
-Not part of `make bench` (it needs a call seeded by hand, at whatever size is
-asked about): docs/deploy.md's sizing at 50,000 submissions was measured with
-it. It starts the app's server (serve.py, one process) on the call, and over
+Not part of `make bench` (it is for whatever size is asked about):
+docs/deploy.md's sizing at 50,000 submissions was measured with it. Without a
+URL it seeds a throwaway call (`--backend`, `--submissions`, 50 reviewers, 3
+reviews a submission) with `bench/bulk_seed.py`, as panel_bench does. It starts the app's server (serve.py, one process) on the call, and over
 Streamlit's protocol (`bench/protocol_client.py`, nothing drawn) signs in as
 the office and as a reviewer (`bench-reviewer-01`). For each page, `--runs`
 times each: a visit right after another user's save (a reviewer's session
@@ -21,6 +23,7 @@ Prints a table and FIGURE lines (no targets: the numbers are for sizing).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import statistics
@@ -43,28 +46,50 @@ STATES = ("after another user's save", "repeat visit")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("url", help="a call seeded by bench/bulk_seed.py")
+    parser.add_argument("url", nargs="?", help="a call seeded by bench/bulk_seed.py (default: seed one)")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--submissions", type=int, default=50_000, help="when this script seeds the call")
     parser.add_argument("--runs", type=int, default=3, help="visits per page and state")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args(argv)
+    if args.url:
+        return visits(args.url, args)
+    from bench.panel_bench import seeded
+
+    with contextlib.ExitStack() as stack:
+        url = seeded(args.backend, argparse.Namespace(submissions=args.submissions, reviewers=50), stack)
+        if url is None:
+            print(f"{args.backend} did not start")
+            return 1
+        return visits(url, args)
+
+
+def visits(url: str, args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
 
     from bench.browser_pages_bench import Saver
     from bench.panel_bench import rss_mb
     from bench.protocol_client import ProtocolSession
     from bench.stream_wire import issued_token
     from config import load_call_config
+    from data_access.db import Database
+    from data_access.models import Submission
     from tests.support.live import LiveServer
 
+    db = Database(url)
+    with db.read() as session:
+        print(f"{db.dialect}: {session.scalar(select(func.count(Submission.id))):,} submissions", flush=True)
+    db.dispose()
     load = os.getloadavg()
     print(f"load average at the start: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="server-visits-") as logs:
-        server = LiveServer.start(args.url, Path(logs))
+        server = LiveServer.start(url, Path(logs))
         try:
             pid = server.process.pid
-            saver = Saver(server.url, args.url, load_call_config())
+            saver = Saver(server.url, url, load_call_config())
             sessions = {}
             for username in PAGES:
-                session = ProtocolSession(server.url, issued_token(args.url, username), timeout=args.timeout)
+                session = ProtocolSession(server.url, issued_token(url, username), timeout=args.timeout)
                 session.visit("")
                 sessions[username] = session
             print(f"{'page':<14}{'state':<28}{'wall s':>14}{'server CPU s':>16}{'kB sent':>10}", flush=True)
