@@ -219,6 +219,30 @@ def failures(runs: list[ScriptRun]) -> list[str]:
     return out
 
 
+def _section(run: ScriptRun) -> list[str]:
+    """A script's own section of the report: its time, load, what it measured, every figure."""
+    lines = [
+        "",
+        f"### {run.name}",
+        "",
+        f"{run.seconds:.0f} s; load average {show_load(run.load_before)} before, "
+        f"{show_load(run.load_after)} after"
+        + ("" if run.returncode == 0 else f"; **exit status {run.returncode}**")
+        + ".",
+        "",
+    ]
+    lines += [*(text if text.endswith(".") else f"{text}." for text in run.about), ""] if run.about else []
+    if not run.figures:
+        return [*lines, "No figure was printed."]
+    lines += ["| figure | value | CPU | target | result | note |", "|---|---|---|---|---|---|"]
+    for f in run.figures:
+        lines.append(
+            f"| {_cell(f['name'])} | {show_value(f['value'], f['unit'])} | {_cpu(f)} | {_cell(f.get('target') or '')} "
+            f"| {verdict(f)} | {_cell(f.get('note') or '')} |"
+        )
+    return lines
+
+
 def _met(run: ScriptRun) -> str:
     met, targeted = run.counts()
     return f"{met} of {targeted}" if targeted else "no target"
@@ -294,26 +318,7 @@ def report(
         "## Every figure, by script",
     ]
     for run in runs:
-        lines += [
-            "",
-            f"### {run.name}",
-            "",
-            f"{run.seconds:.0f} s; load average {show_load(run.load_before)} before, "
-            f"{show_load(run.load_after)} after"
-            + ("" if run.returncode == 0 else f"; **exit status {run.returncode}**")
-            + ".",
-            "",
-        ]
-        lines += [*(f"{text}." if not text.endswith(".") else text for text in run.about), ""] if run.about else []
-        if not run.figures:
-            lines.append("No figure was printed.")
-            continue
-        lines += ["| figure | value | CPU | target | result | note |", "|---|---|---|---|---|---|"]
-        for f in run.figures:
-            lines.append(
-                f"| {_cell(f['name'])} | {show_value(f['value'], f['unit'])} | {_cpu(f)} | {_cell(f.get('target') or '')} "
-                f"| {verdict(f)} | {_cell(f.get('note') or '')} |"
-            )
+        lines += _section(run)
     if problems:
         lines += ["", "## Problems", "", *(f"* {_cell(p)}" for p in problems)]
     return "\n".join(lines) + "\n"
