@@ -248,7 +248,7 @@ def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_COOKIE_KEY"}
-    for module in ("bench.submit_next_bench", "bench.panel_bench", "bench.browser_pages_bench"):
+    for module in ("bench.submit_next_bench", "bench.panel_bench", "bench.browser_pages_bench", "bench.server_visits"):
         result = subprocess.run(
             [sys.executable, "-c", f"import {module}; from config import load_settings; load_settings()"],
             cwd=run_all.ROOT,
