@@ -251,6 +251,8 @@ def protocol_office(server_url, token, tally, start, rng, args) -> None:
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
             time.sleep(think(rng, args.think))
+            if start.over():
+                break
             visit = session.visit(page, "")
             tally.step("protocol", f"{title} (office)", visit.seconds, visit.ended)
     finally:

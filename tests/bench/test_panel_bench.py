@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
@@ -287,3 +289,38 @@ def test_when_the_time_is_up_a_session_stops_before_its_next_step(call_config):
         )
     assert len(session.asked) == 2  # nothing more was asked of the server
     assert sorted(tally.steps) == [("protocol", "open a submission"), ("protocol", "open the queue")]
+
+
+def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
+    from bench import protocol_client
+
+    asked: list[float] = []
+
+    class Session:
+        def __init__(self, *a, **kw):
+            pass
+
+        def visit(self, page=None, query=None, **changes):
+            asked.append(time.monotonic())
+            return protocol_client.Visit(ended=True, seconds=0.0)
+
+        def close(self):
+            pass
+
+    class Slowest:  # every think time the longest the model allows: 1.5 times the mean
+        def uniform(self, low, high):
+            return high
+
+    monkeypatch.setattr(protocol_client, "ProtocolSession", Session)
+    start = panel_bench.Start(1, 0.55)
+    thread = threading.Thread(
+        target=panel_bench.protocol_office,
+        args=("http://server", "token", panel_bench.Tally(), start, Slowest(), _args(think=0.2)),
+    )
+    thread.start()
+    start.all_ready()
+    start.open()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(asked) >= 2  # the first page before the clock, then at least one reload
+    assert asked[-1] <= start.deadline  # with 0.3 s thinks and 0.55 s, a reload was due at 0.6 s: not asked
