@@ -19,12 +19,17 @@
 3. Runs every `bench/*_bench.py`, one after another, showing its report, and
    collects the FIGURE lines it prints (`bench/figures.py`) and the ABOUT
    lines saying what it chose to measure. The two long ones are sized so the
-   whole fits about half an hour on a quiet two-core machine (about 8 minutes
-   for the rest): browser_pages visits each page for its role, by URL and by
-   sidebar click, repeat and after another user's save, 3 times each for the
-   heavy pages and the empty page and 2 for the rest (about 220 visits, 7-8
-   minutes); panel runs 90 s on each of its three configurations (SQLite;
-   PostgreSQL with one server and with two), about 2.5 minutes each.
+   whole should fit about half an hour on a quiet two-core machine (the rest
+   took 8 minutes there): browser_pages visits each page for its role, by URL
+   and by sidebar click, repeat and after another user's save, 3 times each
+   for the heavy pages and the empty page and 2 for the rest (220 visits);
+   panel runs 90 s on each of its three configurations (SQLite; PostgreSQL
+   with one server and with two). Measured on 2026-12-07 on a busy machine
+   (load average 7 to 23), not a quiet one: at 1,000 submissions the browser
+   bench took 6.7 minutes and the panel 6.8; at 10,000, the office's 96 of
+   the 220 visits (the heaviest pages) took 8.2 minutes at load 12 to 14.
+   Quiet, at 10,000, both are estimated at 7 to 9 minutes (derived, not
+   measured).
 4. Writes every figure, its target and PASS or FAIL, the machine and the
    command, each script's time, target count and ABOUT lines to
    docs/benchmarks.md (or --output), prints a summary (with each script's
