@@ -20,7 +20,7 @@ CHECK_MARKERS := not browser and not postgres and not slow
 LOCK := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes --universal --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: help install run test check lint format lock lock-upgrade bench system-deps clean
+.PHONY: help install run test check lint format lock lock-upgrade bench bench-only system-deps clean
 
 help:
 	@echo "make install       create .venv and install the app's locked requirements (no test tools)"
@@ -31,7 +31,8 @@ help:
 	@echo "make format        ruff format and fix"
 	@echo "make lock          regenerate requirements.txt and requirements-dev.txt from pyproject.toml"
 	@echo "make lock-upgrade  the same, moving every unpinned dependency to its newest version"
-	@echo "make bench         seed a 10,000-submission call, run every benchmark, write docs/benchmarks.md"
+	@echo "make bench         seed a 10,000-submission call, run every benchmark, write docs/benchmarks.md (~30 min)"
+	@echo "make bench-only ONLY=\"panel browser_pages\"   the same call, only those benchmarks; prints, writes nothing"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -86,6 +87,10 @@ lock-upgrade:
 
 bench: $(DEV_STAMP) system-deps
 	$(PY) bench/run_all.py
+
+bench-only: $(DEV_STAMP) system-deps
+	@test -n "$(ONLY)" || { echo 'say which: make bench-only ONLY="panel browser_pages"'; exit 2; }
+	$(PY) bench/run_all.py --only $(ONLY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache test-artifacts

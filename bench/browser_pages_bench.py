@@ -3,16 +3,19 @@
 
     .venv/bin/python bench/browser_pages_bench.py                       # 10,000 submissions (what make bench runs)
     .venv/bin/python bench/browser_pages_bench.py --submissions 1000    # a quick run
-    .venv/bin/python bench/browser_pages_bench.py --roles office --pages rankings coverage --runs 5
+    .venv/bin/python bench/browser_pages_bench.py --roles office --pages rankings coverage --heavy-runs 5
 
 On the SQLite call `bench/run_all.py` seeded (BENCH_SQLITE_URL), or `--url`, or a
 throwaway call seeded here with `bench/bulk_seed.py`, the app's server
 (`bench/bench_server.py`: serve.py plus the bench's empty page) is started and
 Debian's Chromium (Playwright, /usr/bin/chromium) signs in as the admin, the
-office and a reviewer (`bench-reviewer-01`), one browser context each. For
-every page `ui.navigation` gives that role, and for the empty page
-(`bench/empty_page.py`: the sign-in check and the navigation, nothing else)
-in the same run:
+office and a reviewer (`bench-reviewer-01`), one browser context each. Each
+page is visited for its role: the office every page it has (all of them
+shared with the admin); the admin its own pages, and Selection and Submissions
+again (issue 21 measured them for the admin); a reviewer every page it has
+(`--every-role`: every page with every role that has it). For each such page,
+and for the empty page (`bench/empty_page.py`: the sign-in check and the navigation,
+nothing else) in the same run:
 
 * by URL (`page.goto`: a new document, a new WebSocket, the sign-in from the
   cookie) and by a click on the page's link in the sidebar (from the empty page;
@@ -23,7 +26,10 @@ in the same run:
   saves a draft of a review with another score: the data version moves, as it
   does with every save during reviewing);
 
-it is visited `--runs` times and timed until usable: the page's title is drawn,
+it is visited `--heavy-runs` times (3) for the heavy pages (Rankings,
+Coverage, Selection, Exports, Submissions: seconds where the rest take well
+under one) and the empty page, `--runs` times (2) for the others (so that
+`make bench` fits its half hour), and timed until usable: the page's title is drawn,
 the run the visit asked for has ended (read from the WebSocket's frames, as the
 browser tests' `wait_idle` does), nothing drawn is stale and Streamlit's status
 widget (`[data-testid="stStatusWidget"]`, "Running...") is gone. Never a fixed
@@ -35,8 +41,8 @@ Figures, for each role, page, way in and state: the p95 (nearest rank) of the
 time to usable, target under 1 s on a repeat visit and under 1.5 s after a
 save (on a quiet machine), with the median and the bytes per visit (median) in
 the note; and the same p95 divided by the empty page's p95 (same role, way in
-and state, same run), target at most 3. With the default three runs the p95 is
-the slowest of three. The browser's own work (drawing) is in these times; the
+and state, same run), target at most 3. With so few visits the p95 is the
+slowest of them. The browser's own work (drawing) is in these times; the
 CPU column is the server process's CPU time per visit (median).
 """
 
@@ -56,7 +62,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_page import EMPTY_KEY, EMPTY_TITLE  # noqa: E402
-from bench.figures import figure  # noqa: E402
+from bench.figures import about, figure  # noqa: E402
 from bench.submit_next_bench import p95, server_cpu  # noqa: E402
 
 os.environ.setdefault("EVIDENCE_COOKIE_KEY", secrets.token_urlsafe(40))
@@ -68,6 +74,15 @@ RATIO_TARGET = 3.0
 ROLES = {"admin": "admin", "office": "office", "reviewer": "bench-reviewer-01"}
 SAVER = "bench-reviewer-02"
 MODES = ("by URL", "by sidebar click")
+STATES = ("repeat visit", "after another user's save")
+# The pages whose visits cost the most (issue 21's table: seconds, where the rest take well under one):
+# `--heavy-runs` visits per series for them and the empty page they are compared with, `--runs` for the rest.
+HEAVY = ("rankings", "coverage", "selection", "exports", "submissions")
+# Each page for its role (the default; `--every-role` visits every page with every role that has it): the
+# pages the admin and the office share are the office's (it reads them all through reviewing), and two
+# of them the admin's as well (issue 21 measured them for the admin); the admin's own pages; every page
+# a reviewer has.
+ADMIN_ALSO = ("selection", "submissions")
 
 # Usable: the page's title drawn, the run asked for ended (tests/support/browser.IDLE: the frames
 # seen by WIRE_WATCH), nothing stale, no status widget.
@@ -110,11 +125,12 @@ class Saver:
     """Another user: a reviewer's session over the protocol saving a draft, a different score each time."""
 
     def __init__(self, server_url: str, db_url: str, config) -> None:
-        from bench.protocol_client import ProtocolSession, sign_in_token
+        from bench.protocol_client import ProtocolSession
+        from bench.stream_wire import issued_token
         from bench.submit_next_bench import give_assignments
 
         reference = give_assignments(db_url, 1, SAVER)[0][0]
-        self.session = ProtocolSession(server_url, sign_in_token(db_url, SAVER), timeout=180)
+        self.session = ProtocolSession(server_url, issued_token(db_url, SAVER), timeout=180)
         self.session.visit("")
         self.form = self.session.visit("my_reviews", f"submission={reference}")
         self.criterion = f"{config.criteria[0].label}: "
@@ -130,6 +146,33 @@ class Saver:
         if not visit.carries("Draft saved."):
             raise RuntimeError("the other user's save was not confirmed")
         self.saves += 1
+
+
+def plan(role: str, specs: list[tuple[str, str]], args) -> list[tuple[str, str]]:
+    """The pages (URL path, title) visited as `role`, of those its navigation gives it: each page for
+    its role (see ADMIN_ALSO), or with `--every-role` all of them; `--pages` narrows either."""
+    from ui.navigation import pages_for
+
+    if not getattr(args, "every_role", False) and role == "admin":
+        office = {s.url_path for s in pages_for("office")}
+        specs = [(k, t) for k, t in specs if k not in office or k in ADMIN_ALSO]
+    if args.pages:
+        specs = [(k, t) for k, t in specs if k in args.pages]
+    return specs
+
+
+def runs_for(key: str, args) -> int:
+    """Timed visits per series: `--heavy-runs` for the heavy pages and the empty page, `--runs` otherwise."""
+    return args.heavy_runs if key in HEAVY or key == EMPTY_KEY else args.runs
+
+
+def choice(args) -> str:
+    """The bench's coverage in words, for its figures and docs/benchmarks.md."""
+    pages = "every page with every role that has it" if args.every_role else "each page for its role"
+    return (
+        f"{pages}; {' and '.join(MODES)}; {' and '.join(STATES)}; {args.heavy_runs} visits per series for "
+        f"{', '.join(HEAVY)} and the empty page, {args.runs} for the other pages (p95 is the slowest of them)"
+    )
 
 
 def address(server_url: str, key: str) -> str:
@@ -172,8 +215,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     from bench.bulk_seed import PASSWORD
     from config import load_call_config
     from data_access.db import Database
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in, wait_idle
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in, wait_idle
     from tests.support.live import LiveServer
     from ui.navigation import pages_for
 
@@ -184,6 +226,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     results: dict[tuple[str, str, str, str], Series] = {}
     titles: dict[str, str] = {EMPTY_KEY: EMPTY_TITLE}
     started_all = time.perf_counter()
+    about(f"{label}: {choice(args)}")
     with tempfile.TemporaryDirectory(prefix="browser-pages-server-") as logs:
         server = LiveServer.start(url, Path(logs), script=ROOT / "bench" / "bench_server.py")
         try:
@@ -195,9 +238,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
                     page.set_default_timeout(args.timeout * 1000)
                     wire = Wire(page)
                     sign_in(page, server.url, ROLES[role], PASSWORD)
-                    specs = [(s.url_path, s.title) for s in pages_for(role)]
-                    if args.pages:
-                        specs = [(k, t) for k, t in specs if k in args.pages]
+                    specs = plan(role, [(s.url_path, s.title) for s in pages_for(role)], args)
                     for key, title in [(EMPTY_KEY, EMPTY_TITLE), *specs]:
                         titles[key] = title
                         start = ("overview", "Overview") if key == EMPTY_KEY else (EMPTY_KEY, EMPTY_TITLE)
@@ -206,12 +247,9 @@ def bench(url: str, args: argparse.Namespace) -> int:
                                 page.goto(address(server.url, key))
                                 page.wait_for_function(USABLE, arg=title, polling="raf")
                                 wait_idle(page)
-                            for state, before in (
-                                ("repeat visit", lambda: None),
-                                ("after another user's save", saver.save),
-                            ):
+                            for state, before in zip(STATES, (lambda: None, saver.save), strict=True):
                                 series = results.setdefault((role, key, mode, state), Series())
-                                for _ in range(args.runs):
+                                for _ in range(runs_for(key, args)):
                                     seconds, received, cpu = measure(
                                         page, wire, server, mode, key, title, start, before
                                     )
@@ -231,9 +269,8 @@ def bench(url: str, args: argparse.Namespace) -> int:
         finally:
             server.stop()
     minutes = (time.perf_counter() - started_all) / 60
-    print(
-        f"{len(results)} series of {args.runs} visits in {minutes:.1f} minutes ({saver.saves} saves by the other user)"
-    )
+    visits = sum(len(series.seconds) for series in results.values())
+    print(f"{len(results)} series, {visits} visits in {minutes:.1f} minutes ({saver.saves} saves by the other user)")
     return report(label, results, titles, args, minutes)
 
 
@@ -279,7 +316,7 @@ def report(label: str, results: dict, titles: dict[str, str], args, minutes: flo
                 note=f"median {statistics.median(series.seconds):.3f} s; "
                 f"{statistics.median(series.received) / 1000:,.0f} kB per visit",
             )
-    figure(f"{label}, browser pages bench: duration", round(minutes, 1), "min", note=f"{args.runs} runs per series")
+    figure(f"{label}, browser pages bench: duration", round(minutes, 1), "min", note=choice(args))
     return 0 if ok else 1
 
 
@@ -287,8 +324,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="an already seeded call (default: BENCH_SQLITE_URL, else a throwaway one)")
     parser.add_argument("--submissions", type=int, default=10_000)
-    parser.add_argument("--runs", type=int, default=3, help="timed visits per role, page, way in and state")
+    parser.add_argument("--runs", type=int, default=2, help="timed visits per role, page, way in and state")
+    parser.add_argument("--heavy-runs", type=int, default=3, help="the same, for the heavy pages and the empty page")
     parser.add_argument("--roles", nargs="+", choices=tuple(ROLES), default=list(ROLES))
+    parser.add_argument(
+        "--every-role", action="store_true", help="every page with every role that has it, not each for its role"
+    )
     parser.add_argument("--pages", nargs="*", help="only these pages (URL paths); the empty page always")
     parser.add_argument("--timeout", type=float, default=180, help="seconds a visit may take before it fails")
     args = parser.parse_args(argv)

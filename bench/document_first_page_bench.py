@@ -169,8 +169,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     from playwright.sync_api import sync_playwright
 
     from bench.bulk_seed import PASSWORD
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in
     from tests.support.live import LiveServer
 
     content = bench_pdf(args.pages)

@@ -14,6 +14,12 @@ process instead of the wall-clock time (for a rate: rows per CPU second). On
 a busy machine the wall-clock figure can miss a target that the CPU figure
 meets: the code was fast enough and the machine was shared; `cpu_ok` says so.
 Targets are checked against the wall-clock value, never the CPU one.
+
+    from bench.figures import about
+    about("each page for its role; 3 visits per series for the heavy pages")
+
+prints a line `ABOUT "..."`: what the script chose to measure, in words, which
+`bench/run_all.py` writes into docs/benchmarks.md beside its figures.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import operator
 from typing import Any
 
 PREFIX = "FIGURE "
+ABOUT = "ABOUT "
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
 
 
@@ -80,12 +87,28 @@ def figure(
     return out["ok"] is not False
 
 
-def parse(line: str) -> dict[str, Any] | None:
-    """The figure on a line of a script's output, or None for any other line."""
-    if not line.startswith(PREFIX):
+def _after(prefix: str, line: str) -> Any:
+    """The JSON value after `prefix` on `line`, or None when the line is not one."""
+    if not line.startswith(prefix):
         return None
     try:
-        record = json.loads(line[len(PREFIX) :])
+        return json.loads(line[len(prefix) :])
     except json.JSONDecodeError:
         return None
+
+
+def parse(line: str) -> dict[str, Any] | None:
+    """The figure on a line of a script's output, or None for any other line."""
+    record = _after(PREFIX, line)
     return record if isinstance(record, dict) and "name" in record else None
+
+
+def about(text: str) -> None:
+    """Print what the script measures, in words, as an ABOUT line for run_all's report."""
+    print(ABOUT + json.dumps(text), flush=True)
+
+
+def parse_about(line: str) -> str | None:
+    """The text of an ABOUT line, or None for any other line."""
+    text = _after(ABOUT, line)
+    return text if isinstance(text, str) else None

@@ -30,7 +30,9 @@ For `--seconds`, every session works at once:
 * Every session signs in and opens its first page before the clock starts
   (untimed); then every session waits a think time between steps, drawn uniformly between half
   and one and a half times `--think` seconds (a person reads before clicking;
-  with none, 50 sessions would be a flood no panel makes).
+  with none, 50 sessions would be a flood no panel makes). When the time is
+  up, each session stops before its next step (a loop under way is left
+  unfinished and not counted), so the bench ends within a step of the time.
 
 Figures, for each database (and replica count): the median and p95 of each
 step, separately for the protocol sessions and the Chromium ones (target p95
@@ -43,6 +45,15 @@ window (CPU seconds per second, from /proc) and its peak resident memory
 (sampled every half second, with the kernel's own high-water mark; target under
 1 GB per process). The server runs on the same two cores as the clients and the
 browsers: the CPU figures are the server process's own.
+
+What a loop costs the server, two ways: the server CPU per completed loop
+(every server's CPU over the window, divided by the loops completed in it;
+the office's reloads included), and, once the panel has stopped, one review
+loop by one session alone on the first server with no think time, the
+server's CPU measured around each step (`alone`): each step kind's CPU (the
+choices' mean), the loop's sum, and the office opening Rankings and Coverage
+after that save and again. The think-time model is printed with each phase:
+how many loops a minute the sessions ask for at most, however fast the server.
 """
 
 from __future__ import annotations
@@ -54,7 +65,6 @@ import os
 import random
 import secrets
 import signal
-import statistics
 import sys
 import tempfile
 import threading
@@ -66,17 +76,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import figure  # noqa: E402
-from bench.submit_next_bench import p95, server_cpu  # noqa: E402
+from bench.figures import about, figure  # noqa: E402
+from bench.panel_report import report  # noqa: E402
+from bench.submit_next_bench import server_cpu  # noqa: E402
 
 # The server and the sign-in tokens this process issues must share the key: set before anything reads it.
 os.environ.setdefault("EVIDENCE_COOKIE_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
 
-STEP_TARGET = 2.0
-RSS_TARGET_MB = 1024
 CHROMIUM = "/usr/bin/chromium"
-STEPS = ("open the queue", "open a submission", "score", "save", "submit")
 OFFICE_PAGES = (("rankings", "Rankings"), ("coverage", "Coverage"))
 SAVED = {"save": "Draft saved.", "submit": "Review submitted."}
 LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
@@ -129,11 +137,6 @@ class Start:
         return time.monotonic() + margin > self.deadline
 
 
-def summarise(values: list[float]) -> tuple[float, float]:
-    """Median and p95 (nearest rank) of `values`."""
-    return statistics.median(values), p95(values)
-
-
 def think(rng: random.Random, mean: float) -> float:
     """A think time: uniform between half and one and a half times `mean`."""
     return rng.uniform(0.5 * mean, 1.5 * mean) if mean > 0 else 0.0
@@ -160,6 +163,10 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
 # The sessions
 
 
+class TimeUp(Exception):
+    """The time is up: the session stops before its next step, the loop under way left unfinished."""
+
+
 def protocol_reviewer(server_url, token, username, references, config, tally, start, rng, args) -> None:
     from bench.protocol_client import ProtocolSession
 
@@ -173,7 +180,10 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
         for reference in references:
             if start.over(args.think):
                 return
-            done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
+            try:
+                done = _protocol_loop(session, source, username, reference, config, tally, start, rng, args)
+            except TimeUp:
+                return
             if not done:
                 return
             with tally.lock:
@@ -185,19 +195,22 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
 
 
 def _protocol_loop(session, source, username, reference, config, tally, start, rng, args) -> bool:
-    """One review loop; False when the time is up or a step failed (the session stops there)."""
+    """One review loop; False when a step failed (the session stops there); raises TimeUp when the time
+    is up before a step (after its think time)."""
 
     def step(name: str, *, page=None, query=None, strings=None, clicks=()):
         time.sleep(think(rng, args.think))
+        if start.over():
+            raise TimeUp
         visit = session.visit(page, query, strings=strings, clicks=clicks)
         tally.step(source, name, visit.seconds, visit.ended)
         return visit
 
     queue = step("open the queue", page="my_reviews", query="")
-    if not queue.ended or start.over():
+    if not queue.ended:
         return False
     form = step("open a submission", page="my_reviews", query=f"submission={reference}")
-    if not form.ended or start.over():
+    if not form.ended:
         return False
     for label, prefix, option in choices_for(config):
         radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
@@ -238,6 +251,8 @@ def protocol_office(server_url, token, tally, start, rng, args) -> None:
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
             time.sleep(think(rng, args.think))
+            if start.over():
+                break
             visit = session.visit(page, "")
             tally.step("protocol", f"{title} (office)", visit.seconds, visit.ended)
     finally:
@@ -249,8 +264,7 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
     from playwright.sync_api import sync_playwright
 
     from bench.bulk_seed import PASSWORD
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in, wait_idle
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in, wait_idle
 
     source = "Chromium"
     usable = """() => !document.querySelector('[data-testid="stStatusWidget"]')
@@ -267,6 +281,8 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
 
             def timed(name: str, act, ready) -> bool:
                 time.sleep(think(rng, args.think))
+                if start.over():
+                    raise TimeUp
                 started = time.perf_counter()
                 try:
                     act()
@@ -314,8 +330,83 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                         return
                 with tally.lock:
                     tally.loops += 1
+        except TimeUp:
+            pass
         finally:
             browser.close()
+
+
+def think_model(args, choices: int) -> str:
+    """The think-time model in words: what the panel asks of the server."""
+    steps = 4 + choices  # open the queue, open a submission, each choice, save, submit
+    thinking = steps * args.think
+    most = f"{args.reviewers * 60 / thinking:.0f}" if thinking else "unbounded"
+    return (
+        f"think time: before every step each session waits uniformly between 0.5 and 1.5 times {args.think:g} s; "
+        f"a review loop is {steps} steps, so about {thinking:g} s of thinking a loop, and {args.reviewers} "
+        f"reviewers ask at most {most} loops a minute however fast the server"
+    )
+
+
+def coverage(args, backends) -> str:
+    """What the panel bench measures with these arguments, in words, for run_all's report."""
+    servers = [
+        f"{LABELS[b]} with {' and with '.join(str(n) for n in args.replicas)} server(s)"
+        if b == "postgresql"
+        else f"{LABELS[b]} with 1 server"
+        for b in backends
+    ]
+    return (
+        f"{args.reviewers} reviewers ({args.browsers} in Chromium, the rest over Streamlit's protocol) doing the "
+        f"review loop and {args.offices} office sessions reloading Rankings and Coverage, {args.seconds:g} s after "
+        f"all had signed in, on {'; '.join(servers)}; think time uniformly 0.5-1.5 times {args.think:g} s before "
+        "every step; then one review loop alone on the server for each step's CPU"
+    )
+
+
+class CpuTally(Tally):
+    """A Tally that records, for each step, the server's CPU seconds since the previous step (one
+    session alone on the server, so the CPU is that step's)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__()
+        self.pid = pid
+        self.cpu: dict[str, list[float]] = defaultdict(list)
+        self.mark = server_cpu(pid)
+
+    def step(self, source: str, step: str, seconds: float, ok: bool) -> None:
+        now = server_cpu(self.pid)
+        if ok:
+            self.cpu[step].append(now - self.mark)
+        self.mark = now
+
+
+def alone(server, url: str, username: str, reference: str, config, args) -> dict[str, list[float]]:
+    """The server's CPU seconds for each step of one review loop by one session alone on it (the
+    others have stopped), then the office opening Rankings and Coverage after that save and again:
+    {step: CPU seconds of each}. Empty if the loop did not complete."""
+    from bench.protocol_client import ProtocolSession
+    from bench.stream_wire import issued_token
+
+    reviewer = ProtocolSession(server.url, issued_token(url, username), timeout=args.timeout)
+    office = ProtocolSession(server.url, issued_token(url, "office"), timeout=args.timeout)
+    try:
+        reviewer.visit("my_reviews")
+        office.visit("")
+        tally = CpuTally(server.process.pid)
+        quick = argparse.Namespace(**{**vars(args), "think": 0.0})
+        if not _protocol_loop(
+            reviewer, "alone", username, reference, config, tally, Start(0, math.inf), random.Random(0), quick
+        ):
+            return {}
+        for state in ("after a save", "repeat visit"):
+            for page, title in OFFICE_PAGES:
+                visit = office.visit(page, "")
+                tally.step("alone", f"{title} (office, {state})", visit.seconds, visit.ended)
+        return dict(tally.cpu)
+    finally:
+        reviewer.close()
+        office.close()
 
 
 # ---------------------------------------------------------------------------
@@ -381,7 +472,7 @@ class Watch:
 
 
 def phase(url: str, backend: str, replicas: int, args) -> bool:
-    from bench.protocol_client import sign_in_token
+    from bench.stream_wire import issued_token
     from bench.submit_next_bench import give_assignments
     from config import load_call_config
     from tests.support.live import LiveServer
@@ -396,8 +487,10 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
         flush=True,
     )
     fresh = {u: give_assignments(url, per_reviewer, u)[0] for u in usernames}
-    tokens = {u: sign_in_token(url, u) for u in usernames}
-    office_tokens = [sign_in_token(url, "office") for _ in range(args.offices)]
+    solo_reference = give_assignments(url, 1, usernames[0])[0][0]  # for the loop measured alone, afterwards
+    print(think_model(args, len(choices_for(config))), flush=True)
+    tokens = {u: issued_token(url, u) for u in usernames}
+    office_tokens = [issued_token(url, "office") for _ in range(args.offices)]
 
     tally = Tally()
     shared = {"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
@@ -409,7 +502,7 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
             for server in servers:  # one page each, so the first session does not pay the imports
                 from bench.protocol_client import ProtocolSession
 
-                warm = ProtocolSession(server.url, sign_in_token(url, "office"), timeout=args.timeout)
+                warm = ProtocolSession(server.url, issued_token(url, "office"), timeout=args.timeout)
                 warm.visit("")
                 warm.close()
             start = Start(args.reviewers + args.offices, args.seconds)
@@ -449,87 +542,17 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
             seconds, cpu, peak = watch.finish()
             clients_cpu = time.process_time() - clients_cpu
             stuck = sum(t.is_alive() for t in threads)
+            try:
+                solo = alone(servers[0], url, usernames[0], solo_reference, config, args)
+            except Exception as exc:  # noqa: BLE001 - an extra measurement: its failure is reported, not fatal
+                print(f"the loop alone failed: {type(exc).__name__}: {exc}", flush=True)
+                solo = {}
         finally:
             for server in servers:
                 server.stop()
 
     lost = saved_in_database(url, tally.confirmed)
-    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu)
-
-
-def report(label, tally: Tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None) -> bool:
-    ok = True
-    print(
-        f"{label}: {tally.loops} loops in {seconds:.0f} s; {len(tally.confirmed)} saves confirmed, "
-        f"{len(tally.failed_saves)} failed, {len(lost)} lost; {stuck} sessions still running at the end"
-    )
-    for problem in tally.failed_saves[:10]:
-        print(f"  failed: {problem}")
-    keys = sorted(set(tally.steps) | set(tally.failed_steps))
-    for source, step in keys:
-        values = tally.steps.get((source, step), [])
-        failed = tally.failed_steps.get((source, step), 0)
-        if not values:
-            ok &= figure(
-                f"{label}, {step} ({source}): p95",
-                None,
-                "s",
-                target=("<", STEP_TARGET),
-                note=f"no step completed; {failed} failed",
-            )
-            continue
-        median, high = summarise(values)
-        print(f"  {source:8} {step:22} n={len(values):4} median {median:.3f} s  p95 {high:.3f} s  failed {failed}")
-        ok &= figure(
-            f"{label}, {step} ({source}): p95",
-            round(high, 3),
-            "s",
-            target=("<", STEP_TARGET),
-            note=f"median {median:.3f} s over {len(values)} steps; {failed} failed (no answer in {args.timeout:g} s)",
-        )
-    sessions = f"{args.reviewers} reviewers ({args.browsers} in Chromium) and {args.offices} office sessions"
-    ok &= figure(
-        f"{label}, saves failed",
-        len(tally.failed_saves),
-        target=("==", 0),
-        note=f"{len(tally.confirmed)} confirmed; {sessions}, {seconds:.0f} s, think {args.think:g} s",
-    )
-    ok &= figure(
-        f"{label}, saves lost (confirmed, not in the database)",
-        len(lost),
-        target=("==", 0),
-        note=f"of {len(tally.confirmed)} confirmed drafts and submissions",
-    )
-    total_cpu = sum(cpu.values())
-    per_loop = f"; {total_cpu / tally.loops:.2f} server CPU s per loop (office included)" if tally.loops else ""
-    figure(
-        f"{label}, review loops completed per minute",
-        round(tally.loops * 60 / seconds, 1),
-        note=f"{tally.loops} loops in {seconds:.0f} s{per_loop}; {tally.ran_out} sessions ran out of assignments",
-    )
-    clients = (
-        f"; the protocol clients (the bench's process; Chromium not included) used {clients_cpu:.0f} CPU s"
-        if clients_cpu is not None
-        else ""
-    )
-    for n, pid in enumerate(cpu, 1):
-        server = f"server {n}" if len(cpu) > 1 else "server"
-        figure(
-            f"{label}, {server} CPU use",
-            round(cpu[pid] / seconds, 2),
-            "CPU s/s",
-            note=f"{cpu[pid]:.0f} CPU s in {seconds:.0f} s{clients}",
-        )
-        ok &= figure(
-            f"{label}, {server} peak memory",
-            round(peak[pid]),
-            "MB",
-            target=("<", RSS_TARGET_MB),
-            note="resident, sampled every 0.5 s and the kernel's high-water mark (VmHWM)",
-        )
-    if stuck:
-        ok &= figure(f"{label}, sessions still running after the time", stuck, target=("==", 0))
-    return ok
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu, solo=solo)
 
 
 # ---------------------------------------------------------------------------
@@ -578,6 +601,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     ok = True
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    about(coverage(args, backends))
     for backend in backends:
         with contextlib.ExitStack() as stack:
             url = seeded(backend, args, stack)

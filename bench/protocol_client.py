@@ -2,11 +2,10 @@
 
 A browser per session is too heavy for fifty sessions on two cores: this speaks
 what Streamlit's frontend speaks (protobuf `BackMsg`s on `/_stcore/stream`, the
-server's `ForwardMsg`s back), without drawing anything. It reuses the raw
-client of the security tests (`tests.support.stream_client.open_stream`) for
-the handshake, and signs in as a sign-in does: a token the server issues and
-records (`sign_in_token`), sent as the
-app's session cookie.
+server's `ForwardMsg`s back), without drawing anything. The handshake, the
+rerun message and the sign-in token (issued and recorded as a sign-in does,
+sent as the app's session cookie) are `bench/stream_wire.py`'s, which the
+tests' raw client (`tests/support/stream_client.py`) shares.
 
 One `ProtocolSession.visit` is one thing a person does: open a page (by its
 URL path, with a query), set a widget or press a button. It sends the
@@ -25,10 +24,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-COOKIE = "evidence_review_session"
+from bench.stream_wire import COOKIE, open_stream, rerun_message
+
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_EARLY_FOR_RERUN")
 WIDGET_KINDS = ("button", "radio", "selectbox", "checkbox", "text_area", "text_input", "number_input")
 
@@ -39,36 +38,6 @@ class Widget:
     id: str
     label: str
     options: tuple[str, ...] = ()
-
-
-def rerun_message(
-    page_name: str,
-    query_string: str = "",
-    *,
-    ints: dict[str, int] | None = None,
-    strings: dict[str, str] | None = None,
-    clicks: tuple[str, ...] = (),
-) -> bytes:
-    """The `rerun_script` BackMsg the frontend sends: the page (its URL path), the address's query, and
-    the widgets changed: `ints` (a number input's value), `strings` (a text; for a radio or a select
-    box, the option as shown: Streamlit 1.67 sends the formatted option, not its index), `clicks` (a
-    button pressed)."""
-    msg = BackMsg()
-    msg.rerun_script.page_name = page_name
-    msg.rerun_script.query_string = query_string
-    for widget_id, value in (ints or {}).items():
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget_id
-        state.int_value = value
-    for widget_id, value in (strings or {}).items():
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget_id
-        state.string_value = value
-    for widget_id in clicks:
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget_id
-        state.trigger_value = True
-    return msg.SerializeToString()
 
 
 def run_ended(msg: ForwardMsg) -> bool:
@@ -143,8 +112,6 @@ class ProtocolSession:
     """One signed-in session, over one WebSocket, as one browser tab."""
 
     def __init__(self, base_url: str, token: str | None, *, timeout: float = 60) -> None:
-        from tests.support.stream_client import open_stream
-
         self.timeout = timeout
         self.page = ""
         self.query = ""
@@ -196,26 +163,3 @@ class ProtocolSession:
 
     def close(self) -> None:
         self.ws.close()
-
-
-def sign_in_token(url: str, username: str) -> str:
-    """A session token for `username`, issued and recorded as a sign-in does (the token signed with
-    this process's cookie key, which the server must share, and its server-side record). As
-    tests/browser/test_security_access.issued_token, which is not imported: importing the tests'
-    configuration would replace EVIDENCE_COOKIE_KEY in this process."""
-    from config import load_settings
-    from data_access import auth as auth_da
-    from data_access import users
-    from data_access.db import Database
-    from ui.auth import _new_token
-
-    settings = load_settings()
-    db = Database(url)
-    try:
-        with db.write() as session:
-            user = users.get_user_by_username(session, username)
-            token, expires = _new_token(settings, user.username)
-            auth_da.start_session(session, user_id=user.id, expires_at=expires, token=token)
-    finally:
-        db.dispose()
-    return token

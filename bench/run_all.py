@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """`make bench`: seed a large call, run every benchmark, and write docs/benchmarks.md.
 
-    .venv/bin/python bench/run_all.py                    # what `make bench` runs
+    .venv/bin/python bench/run_all.py                    # what `make bench` runs: about 30 minutes, quiet
     .venv/bin/python bench/run_all.py --only pages selection --output /tmp/some.md
+    make bench-only ONLY="panel browser_pages"           # one part again, on a fresh 10,000 call
+    .venv/bin/python bench/run_all.py --only panel --submissions 1000   # do the scripts run? (no targets)
 
 1. Notes the machine: cores, memory, CPU, load average, Python, commit.
 2. Seeds the call every issue's targets speak of, with `bench/bulk_seed.py`:
@@ -15,10 +17,24 @@
    adds fresh assignments and reviews to the calls it runs on); import,
    assignment and concurrency need empty databases and make their own.
 3. Runs every `bench/*_bench.py`, one after another, showing its report, and
-   collects the FIGURE lines it prints (`bench/figures.py`).
+   collects the FIGURE lines it prints (`bench/figures.py`) and the ABOUT
+   lines saying what it chose to measure. The two long ones are sized so the
+   whole should fit about half an hour on a quiet two-core machine (the rest
+   took 8 minutes there): browser_pages visits each page for its role, by URL
+   and by sidebar click, repeat and after another user's save, 3 times each
+   for the heavy pages and the empty page and 2 for the rest (220 visits);
+   panel runs 90 s on each of its three configurations (SQLite; PostgreSQL
+   with one server and with two). Measured on 2026-12-07 on a busy machine
+   (load average 7 to 23), not a quiet one: at 1,000 submissions the browser
+   bench took 6.7 minutes and the panel 6.8; at 10,000, the office's 96 of
+   the 220 visits (the heaviest pages) took 8.2 minutes at load 12 to 14.
+   Quiet, at 10,000, both are estimated at 7 to 9 minutes (derived, not
+   measured).
 4. Writes every figure, its target and PASS or FAIL, the machine and the
-   command to docs/benchmarks.md (or --output), prints a summary, and exits 1
-   if a figure misses its target or a script fails.
+   command, each script's time, target count and ABOUT lines to
+   docs/benchmarks.md (or --output), prints a summary (with each script's
+   count of figures meeting their targets), and exits 1 if a figure misses its
+   target or a script fails.
 
 Everything is thrown away afterwards. On a shared machine, the wall-clock
 figures depend on what else runs: each figure with a CPU-time counterpart
@@ -44,10 +60,12 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.figures import parse, record  # noqa: E402
+from bench.figures import parse, parse_about, record  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
-SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"]}  # the rest run with their defaults
+# The rest run with their defaults. The panel's 90 s (its own default is 120) keeps `make bench` near
+# half an hour on a quiet two-core machine: its three configurations take about 2.5 minutes each.
+SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"], "panel_bench.py": ["--seconds", "90"]}
 SEED = {"submissions": 10_000, "reviewers": 50, "per_submission": 3}
 
 
@@ -59,6 +77,12 @@ class ScriptRun:
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     load_after: tuple[float, float, float] = (0.0, 0.0, 0.0)
     figures: list[dict] = field(default_factory=list)
+    about: list[str] = field(default_factory=list)  # what the script chose to measure, in its words
+
+    def counts(self) -> tuple[int, int]:
+        """(figures that meet their target, figures with a target)."""
+        targeted = [f for f in self.figures if f.get("ok") is not None]
+        return sum(1 for f in targeted if f["ok"]), len(targeted)
 
 
 def machine() -> dict[str, str]:
@@ -96,7 +120,7 @@ def show_load(values: tuple[float, float, float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
 
-def seed(workdir: Path, stack: contextlib.ExitStack) -> tuple[dict[str, str], ScriptRun]:
+def seed(workdir: Path, stack: contextlib.ExitStack, sizes: dict = SEED) -> tuple[dict[str, str], ScriptRun]:
     """Seed SQLite and PostgreSQL; returns the environment for the scripts and the seeding's figures."""
     from bench.bulk_seed import seed_bulk
     from bench.databases import migrated_database
@@ -114,7 +138,7 @@ def seed(workdir: Path, stack: contextlib.ExitStack) -> tuple[dict[str, str], Sc
             run.returncode = 1
             continue
         seed_started = time.perf_counter()
-        counts = seed_bulk(db, config=config, **SEED)
+        counts = seed_bulk(db, config=config, **sizes)
         seconds = time.perf_counter() - seed_started
         db.dispose()
         print(f"seeded {label}: {counts} in {seconds:.1f} s", flush=True)
@@ -143,11 +167,14 @@ def run_script(script: Path, env: dict[str, str]) -> ScriptRun:
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
-            record = parse(line)
-            if record is None:
-                print(line, end="", flush=True)
-            else:
+            record, text = parse(line), parse_about(line)
+            if record is not None:
                 run.figures.append(record)
+            elif text is not None:
+                run.about.append(text)
+                print(f"({text})", flush=True)
+            else:
+                print(line, end="", flush=True)
     run.returncode = process.returncode
     run.seconds = time.perf_counter() - started
     run.load_after = load()
@@ -197,6 +224,35 @@ def failures(runs: list[ScriptRun]) -> list[str]:
     return out
 
 
+def _section(run: ScriptRun) -> list[str]:
+    """A script's own section of the report: its time, load, what it measured, every figure."""
+    lines = [
+        "",
+        f"### {run.name}",
+        "",
+        f"{run.seconds:.0f} s; load average {show_load(run.load_before)} before, "
+        f"{show_load(run.load_after)} after"
+        + ("" if run.returncode == 0 else f"; **exit status {run.returncode}**")
+        + ".",
+        "",
+    ]
+    lines += [*(text if text.endswith(".") else f"{text}." for text in run.about), ""] if run.about else []
+    if not run.figures:
+        return [*lines, "No figure was printed."]
+    lines += ["| figure | value | CPU | target | result | note |", "|---|---|---|---|---|---|"]
+    for f in run.figures:
+        lines.append(
+            f"| {_cell(f['name'])} | {show_value(f['value'], f['unit'])} | {_cpu(f)} | {_cell(f.get('target') or '')} "
+            f"| {verdict(f)} | {_cell(f.get('note') or '')} |"
+        )
+    return lines
+
+
+def _met(run: ScriptRun) -> str:
+    met, targeted = run.counts()
+    return f"{met} of {targeted}" if targeted else "no target"
+
+
 def _cpu(record: dict) -> str:
     return show_value(record["cpu"], record["unit"]) if record.get("cpu") is not None else ""
 
@@ -205,7 +261,15 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime, seconds: float, command: str) -> str:
+def report(
+    facts: dict[str, str],
+    runs: list[ScriptRun],
+    *,
+    started: dt.datetime,
+    seconds: float,
+    command: str,
+    sizes: dict = SEED,
+) -> str:
     targeted = [f for r in runs for f in r.figures if f.get("ok") is not None]
     met = sum(1 for f in targeted if f["ok"])
     problems = failures(runs)
@@ -229,13 +293,22 @@ def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime
         f"| load average at the end | {show_load(runs[-1].load_after)} |",
         "",
         "The seeded call: "
-        f"{SEED['submissions']:,} submissions drawn like the demo call's, {SEED['reviewers']} reviewers, each "
-        f"submission reviewed by {SEED['per_submission']} of them "
-        f"({SEED['submissions'] * SEED['per_submission']:,} submitted reviews, three criteria each), on SQLite and on "
+        f"{sizes['submissions']:,} submissions drawn like the demo call's, {sizes['reviewers']} reviewers, each "
+        f"submission reviewed by {sizes['per_submission']} of them "
+        f"({sizes['submissions'] * sizes['per_submission']:,} submitted reviews, three criteria each), on SQLite and on "
         "PostgreSQL 15. Wall-clock figures are what people wait; the CPU column is the same figure from the CPU time "
         "of the measuring process (a rate per CPU second), which a busy machine hardly changes. A target is judged on "
         "the wall-clock figure; where that misses and the CPU figure meets it, the result says so. PostgreSQL's CPU "
         "columns leave out the database server's own work.",
+        "",
+        "## Scripts",
+        "",
+        "What each script took, how many of its figures with a target meet it, and what it chose to measure "
+        "(in its own words; the rest is in its docstring).",
+        "",
+        "| script | time | targets met | what it measured |",
+        "|---|---|---|---|",
+        *(f"| {_cell(r.name)} | {r.seconds / 60:.1f} min | {_met(r)} | {_cell(' '.join(r.about))} |" for r in runs),
         "",
         "## Targets",
         "",
@@ -250,25 +323,7 @@ def report(facts: dict[str, str], runs: list[ScriptRun], *, started: dt.datetime
         "## Every figure, by script",
     ]
     for run in runs:
-        lines += [
-            "",
-            f"### {run.name}",
-            "",
-            f"{run.seconds:.0f} s; load average {show_load(run.load_before)} before, "
-            f"{show_load(run.load_after)} after"
-            + ("" if run.returncode == 0 else f"; **exit status {run.returncode}**")
-            + ".",
-            "",
-        ]
-        if not run.figures:
-            lines.append("No figure was printed.")
-            continue
-        lines += ["| figure | value | CPU | target | result | note |", "|---|---|---|---|---|---|"]
-        for f in run.figures:
-            lines.append(
-                f"| {_cell(f['name'])} | {show_value(f['value'], f['unit'])} | {_cpu(f)} | {_cell(f.get('target') or '')} "
-                f"| {verdict(f)} | {_cell(f.get('note') or '')} |"
-            )
+        lines += _section(run)
     if problems:
         lines += ["", "## Problems", "", *(f"* {_cell(p)}" for p in problems)]
     return "\n".join(lines) + "\n"
@@ -280,9 +335,17 @@ def main(argv: list[str] | None = None) -> int:
         "--only", nargs="*", help="run only these scripts (e.g. pages selection); nothing is written without --output"
     )
     parser.add_argument("--output", type=Path, help=f"the report (default {DEFAULT_OUTPUT.relative_to(ROOT)})")
+    parser.add_argument(
+        "--submissions",
+        type=int,
+        default=SEED["submissions"],
+        help="seed a smaller call, to check the scripts run (the targets are for 10,000; nothing is written "
+        "without --output)",
+    )
     args = parser.parse_args(argv)
+    sizes = {**SEED, "submissions": args.submissions}
     scripts = _scripts(parser, args.only)
-    output = args.output or (None if args.only else DEFAULT_OUTPUT)
+    output = args.output or (None if args.only or sizes != SEED else DEFAULT_OUTPUT)
     command = _command_line(argv)
 
     started, clock = dt.datetime.now(dt.UTC), time.perf_counter()
@@ -290,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     runs: list[ScriptRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp, contextlib.ExitStack() as stack:
-        print(f"seeding {SEED} on SQLite and PostgreSQL (load average {show_load(load())})", flush=True)
-        env, seeding = seed(Path(tmp), stack)
+        print(f"seeding {sizes} on SQLite and PostgreSQL (load average {show_load(load())})", flush=True)
+        env, seeding = seed(Path(tmp), stack, sizes)
         runs.append(seeding)
         for script in scripts:
             runs.append(run_script(script, env))
@@ -300,7 +363,9 @@ def main(argv: list[str] | None = None) -> int:
     problems = failures(runs)
     _print_summary(runs, problems, seconds)
     if output is not None:
-        output.write_text(report(facts, runs, started=started, seconds=seconds, command=command), encoding="utf-8")
+        output.write_text(
+            report(facts, runs, started=started, seconds=seconds, command=command, sizes=sizes), encoding="utf-8"
+        )
         print(f"written: {output}")
     return 1 if problems else 0
 
@@ -332,6 +397,10 @@ def _print_summary(runs: list[ScriptRun], problems: list[str], seconds: float) -
         for f in run.figures:
             if f.get("ok") is not None:
                 print(f"{f['name']:<{width}}  {show_value(f['value'], f['unit']):>14}  {f['target']:<16} {verdict(f)}")
+    for run in runs:
+        met, count = run.counts()
+        if count:
+            print(f"{run.name}: {met} of {count} figures with a target meet it")
     print(f"{sum(1 for f in targeted if f['ok'])} of {len(targeted)} figures with a target meet it.")
     for problem in problems:
         print(f"PROBLEM: {problem}")

@@ -208,8 +208,7 @@ def bench(url: str, args: argparse.Namespace) -> int:
     from bench.bulk_seed import PASSWORD
     from config import load_call_config
     from data_access.db import Database
-    from tests.browser.conftest import CHROMIUM_ARGS
-    from tests.support.browser import Watched, sign_in, wait_idle
+    from tests.support.browser import CHROMIUM_ARGS, Watched, sign_in, wait_idle
     from tests.support.live import LiveServer
 
     config = load_call_config()

@@ -7,11 +7,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
 
-from bench import browser_pages_bench, panel_bench, run_all
+from bench import browser_pages_bench, panel_bench, panel_report, run_all
 from bench.bulk_seed import seed_bulk
 from bench.figures import parse
 from data_access.models import Review, Submission, User
@@ -24,8 +26,8 @@ def _figures(capsys) -> dict[str, dict]:
 def test_the_median_and_p95_of_the_steps():
     values = [float(v) for v in range(1, 41)]
     random.Random(5).shuffle(values)
-    assert panel_bench.summarise(values) == (20.5, 38.0)  # 95% of 40 is the 38th
-    assert panel_bench.summarise([0.3]) == (0.3, 0.3)
+    assert panel_report.summarise(values) == (20.5, 38.0)  # 95% of 40 is the 38th
+    assert panel_report.summarise([0.3]) == (0.3, 0.3)
 
 
 def test_think_times_stay_within_half_and_one_and_a_half_times_the_mean():
@@ -112,7 +114,55 @@ def test_the_panel_figures_judge_steps_saves_and_memory(capsys):
     memory = figures["SQLite, 1 server, server peak memory"]
     assert (memory["value"], memory["ok"]) == (512, True)
     loops = figures["SQLite, 1 server, review loops completed per minute"]
-    assert loops["value"] == 1.0 and "30.00 server CPU s per loop" in loops["note"]
+    assert loops["value"] == 1.0 and "think 1-3 s before every step" in loops["note"]
+    per_loop = figures["SQLite, 1 server, server CPU per completed loop"]
+    assert (per_loop["value"], per_loop["unit"]) == (30.0, "s") and "1 loops completed" in per_loop["note"]
+    assert not any("alone" in name for name in figures)  # no loop measured alone: no such figure
+
+
+def test_the_cpu_of_each_step_alone_and_of_the_loop(capsys):
+    tally = panel_bench.Tally()
+    tally.step("protocol", "submit", 0.3, True)
+    tally.loops = 0
+    solo = {
+        "open the queue": [0.04],
+        "open a submission": [0.1],
+        "score": [0.02, 0.03, 0.04, 0.05, 0.06],
+        "save": [0.2],
+        "submit": [0.25],
+        "Rankings (office, after a save)": [0.6],
+    }
+    panel_bench.report(
+        "PostgreSQL, 2 servers", tally, [], 30.0, {1: 3.0, 2: 6.0}, {1: 1.0, 2: 1.0}, 0, _args(), solo=solo
+    )
+    figures = _figures(capsys)
+    assert figures["PostgreSQL, 2 servers, server CPU per completed loop"]["value"] is None  # no loop: no quotient
+    assert figures["PostgreSQL, 2 servers, server CPU of one step alone: score"]["value"] == 0.04
+    assert "the mean of 5" in figures["PostgreSQL, 2 servers, server CPU of one step alone: score"]["note"]
+    assert (
+        figures["PostgreSQL, 2 servers, server CPU of one step alone: Rankings (office, after a save)"]["value"] == 0.6
+    )
+    loop = figures["PostgreSQL, 2 servers, server CPU of one review loop alone"]
+    assert loop["value"] == 0.79 and "its 9 steps" in loop["note"]  # the office's visit is not in the loop
+
+
+def test_a_cpu_tally_gives_each_step_the_server_cpu_since_the_one_before():
+    tally = panel_bench.CpuTally(os.getpid())
+    tally.step("alone", "open the queue", 0.1, True)  # next to nothing since the mark
+    burnt = tally.mark + 0.3  # CPU time is counted in clock ticks: compare with a little slack below
+    while panel_bench.server_cpu(os.getpid()) < burnt:
+        pass
+    tally.step("alone", "save", 0.4, True)
+    tally.step("alone", "submit", 0.1, False)  # failed: not recorded
+    assert set(tally.cpu) == {"open the queue", "save"}
+    assert tally.cpu["open the queue"][0] < 0.1 and 0.29 < tally.cpu["save"][0] < 1.0
+
+
+def test_the_think_model_says_what_the_panel_asks_at_most():
+    text = panel_bench.think_model(_args(reviewers=50, think=3.0), 5)
+    assert "between 0.5 and 1.5 times 3 s" in text
+    assert "9 steps, so about 27 s of thinking a loop" in text and "at most 111 loops a minute" in text
+    assert "unbounded" in panel_bench.think_model(_args(think=0.0), 5)
 
 
 def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
@@ -143,7 +193,8 @@ def test_each_page_is_judged_on_its_own_target_and_against_the_empty_page(capsys
     }
     titles = {empty: "Empty", "rankings": "Rankings"}
 
-    status = browser_pages_bench.report("SQLite", results, titles, argparse.Namespace(runs=3), 1.5)
+    args = argparse.Namespace(runs=2, heavy_runs=3, every_role=False)
+    status = browser_pages_bench.report("SQLite", results, titles, args, 1.5)
 
     figures = _figures(capsys)
     assert status == 1  # one target missed
@@ -158,6 +209,32 @@ def test_each_page_is_judged_on_its_own_target_and_against_the_empty_page(capsys
     saved_ratio = figures["SQLite, Rankings (office, by URL, after another user's save): p95 / empty page's"]
     assert (saved_ratio["value"], saved_ratio["ok"]) == (3.2, False)
     assert figures["SQLite, empty page (office, by URL, repeat visit): p95"]["ok"] is None
+    duration = figures["SQLite, browser pages bench: duration"]
+    assert duration["note"].startswith("each page for its role; by URL and by sidebar click;")
+    assert "3 visits per series for rankings," in duration["note"] and "2 for the other pages" in duration["note"]
+
+
+def test_each_page_is_visited_for_its_role_with_more_visits_for_the_heavy_ones():
+    from ui.navigation import pages_for
+
+    def keys(role, **kw):
+        args = argparse.Namespace(**{"pages": None, "every_role": False, **kw})
+        return [k for k, _ in browser_pages_bench.plan(role, [(s.url_path, s.title) for s in pages_for(role)], args)]
+
+    office = {s.url_path for s in pages_for("office")}
+    admin = keys("admin")
+    assert set(admin) & office == {"selection", "submissions"}
+    assert set(admin) - office == {s.url_path for s in pages_for("admin")} - office  # every page only the admin has
+    assert keys("office") == [s.url_path for s in pages_for("office")]
+    assert keys("reviewer") == [s.url_path for s in pages_for("reviewer")]
+    assert keys("admin", every_role=True) == [s.url_path for s in pages_for("admin")]
+    assert keys("admin", pages=["rankings", "users"]) == ["users"]
+    assert keys("office", pages=["rankings", "users"]) == ["rankings"]
+
+    args = argparse.Namespace(runs=2, heavy_runs=3)
+    runs = {k: browser_pages_bench.runs_for(k, args) for k in ("rankings", "exports", "overview", "my_reviews")}
+    assert runs == {"rankings": 3, "exports": 3, "overview": 2, "my_reviews": 2}
+    assert browser_pages_bench.runs_for(browser_pages_bench.EMPTY_KEY, args) == 3
 
 
 def test_make_bench_runs_both():
@@ -173,7 +250,7 @@ def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "EVIDENCE_COOKIE_KEY"}
-    for module in ("bench.submit_next_bench", "bench.panel_bench", "bench.browser_pages_bench"):
+    for module in ("bench.submit_next_bench", "bench.panel_bench", "bench.browser_pages_bench", "bench.server_visits"):
         result = subprocess.run(
             [sys.executable, "-c", f"import {module}; from config import load_settings; load_settings()"],
             cwd=run_all.ROOT,
@@ -182,3 +259,68 @@ def test_the_browser_benches_start_a_server_whose_settings_load_without_a_cookie
             text=True,
         )
         assert result.returncode == 0, f"{module}: {result.stderr[-500:]}"
+
+
+def test_when_the_time_is_up_a_session_stops_before_its_next_step(call_config):
+    from bench.protocol_client import Visit
+
+    class Session:
+        def __init__(self):
+            self.asked = []
+            self.last = Visit(ended=True)
+
+        def visit(self, page=None, query=None, **changes):
+            self.asked.append((page, query))
+            return Visit(ended=True)
+
+    start = panel_bench.Start(0, 0.3)
+    start.open()
+    session, tally = Session(), panel_bench.Tally()
+    # Not over yet: the loop goes on (and stops at the form, whose radios this session never drew).
+    assert not panel_bench._protocol_loop(
+        session, "protocol", "r", "CFE-00001", call_config, tally, start, random.Random(1), _args(think=0.0)
+    )
+    assert session.asked == [("my_reviews", ""), ("my_reviews", "submission=CFE-00001")]
+    while not start.over():
+        pass
+    with pytest.raises(panel_bench.TimeUp):
+        panel_bench._protocol_loop(
+            session, "protocol", "r", "CFE-00002", call_config, tally, start, random.Random(1), _args(think=0.0)
+        )
+    assert len(session.asked) == 2  # nothing more was asked of the server
+    assert sorted(tally.steps) == [("protocol", "open a submission"), ("protocol", "open the queue")]
+
+
+def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
+    from bench import protocol_client
+
+    asked: list[float] = []
+
+    class Session:
+        def __init__(self, *a, **kw):
+            pass
+
+        def visit(self, page=None, query=None, **changes):
+            asked.append(time.monotonic())
+            return protocol_client.Visit(ended=True, seconds=0.0)
+
+        def close(self):
+            pass
+
+    class Slowest:  # every think time the longest the model allows: 1.5 times the mean
+        def uniform(self, low, high):
+            return high
+
+    monkeypatch.setattr(protocol_client, "ProtocolSession", Session)
+    start = panel_bench.Start(1, 0.55)
+    thread = threading.Thread(
+        target=panel_bench.protocol_office,
+        args=("http://server", "token", panel_bench.Tally(), start, Slowest(), _args(think=0.2)),
+    )
+    thread.start()
+    start.all_ready()
+    start.open()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert len(asked) >= 2  # the first page before the clock, then at least one reload
+    assert asked[-1] <= start.deadline  # with 0.3 s thinks and 0.55 s, a reload was due at 0.6 s: not asked

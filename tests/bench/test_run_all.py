@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bench import run_all
-from bench.figures import figure, parse, record
+from bench.figures import about, figure, parse, parse_about, record
 
 
 def test_a_figure_line_reads_back_with_its_verdicts(capsys):
@@ -80,3 +80,45 @@ def test_the_report_lists_every_figure_with_its_target_result_and_the_machine():
     assert "| peak memory | 450 MB |  | < 500 MB | PASS |" in text
     assert "| seeded | 5.50 s |  |  |  |" in text
     assert text.rstrip().endswith("* pages_bench.py: Coverage page: median run")
+
+
+def test_what_a_script_chose_to_measure_reaches_the_report_with_its_counts(capsys):
+    about("each page for its role; 3 visits per series")
+    line = capsys.readouterr().out.strip()
+    assert parse_about(line) == "each page for its role; 3 visits per series" and parse(line) is None
+    assert parse_about("FIGURE {}") is None and parse_about('ABOUT {"not": "text"}') is None
+    browser = _run(
+        "browser_pages_bench.py",
+        [record("Rankings: p95", 0.8, "s", target=("<", 1)), record("Coverage: p95", 1.8, "s", target=("<", 1.5))],
+        returncode=1,
+    )
+    browser.about = [parse_about(line)]
+    runs = [_run("seeding", [record("seeded", 5.5, "s")]), browser]
+    text = run_all.report({}, runs, started=dt.datetime(2026, 12, 7, 12, 0), seconds=600, command="make bench")
+    assert "| browser_pages_bench.py | 0.1 min | 1 of 2 | each page for its role; 3 visits per series |" in text
+    assert "| seeding | 0.1 min | no target |  |" in text
+    assert "\neach page for its role; 3 visits per series.\n" in text  # in the script's own section too
+    run_all._print_summary(runs, run_all.failures(runs), 600)
+    summary = capsys.readouterr().out
+    assert "browser_pages_bench.py: 1 of 2 figures with a target meet it" in summary
+    assert summary.rstrip().endswith(
+        "1 of 2 figures with a target meet it.\nPROBLEM: browser_pages_bench.py: Coverage: p95"
+    )
+
+
+def test_a_script_s_about_lines_are_collected_apart_from_its_figures(tmp_path, capsys):
+    script = tmp_path / "tiny_bench.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(run_all.ROOT)!r})\n"
+        "from bench.figures import about, figure\n"
+        "print('a line of its report')\n"
+        "about('two sessions, ten seconds')\n"
+        "figure('steps', 0.5, 's', target=('<', 1))\n",
+        encoding="utf-8",
+    )
+    run = run_all.run_script(script, {})
+    assert run.returncode == 0 and run.about == ["two sessions, ten seconds"]
+    assert [f["name"] for f in run.figures] == ["steps"] and run.counts() == (1, 1)
+    out = capsys.readouterr().out
+    assert "a line of its report" in out and "(two sessions, ten seconds)" in out and "FIGURE" not in out

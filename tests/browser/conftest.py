@@ -22,21 +22,11 @@ from data_access.demo import seed_demo
 from data_access.migrate import upgrade
 from tests.conftest import ROOT, unavailable
 from tests.support.accounts import give_test_passwords
-from tests.support.browser import Watched, wait_idle
+from tests.support.browser import CHROMIUM_ARGS, Watched, wait_idle
 from tests.support.live import LiveServer
 from tests.support.postgres import free_port
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 

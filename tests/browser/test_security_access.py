@@ -20,8 +20,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from config import load_settings
-from data_access import auth as auth_da
+from bench.stream_wire import COOKIE, issued_token
 from data_access import users
 from data_access.db import Database
 from data_access.models import Assignment, AuditEntry, Submission
@@ -29,11 +28,9 @@ from tests.browser.conftest import screenshot
 from tests.factories import TEST_PASSWORD, make_user, password_hash
 from tests.support.browser import nav_links, sign_in, wait_idle, wait_loaded
 from tests.support.live import LiveServer
-from ui.auth import _new_token
 from ui.guard import wrong_role_message
 from ui.navigation import PAGES, pages_for
 
-COOKIE = "evidence_review_session"
 KEY = os.environ["EVIDENCE_COOKIE_KEY"]  # the key the test servers sign with (tests/conftest.py)
 URLS = ["", *(spec.url_path for spec in PAGES)]
 TITLES = {spec.title for spec in PAGES}
@@ -90,20 +87,6 @@ def assert_only_the_sign_in_page(page, what: str) -> None:
     body = page.locator("body").inner_text()
     for leak in ("Signed in as", "Sign out", "not available", "CFE-", "reviewer1", "Demo Coordinator"):
         assert leak not in body, (what, leak)
-
-
-def issued_token(db_url: str, username: str) -> str:
-    """A cookie token that the server issued, as a sign-in issues it (token and server-side record)."""
-    settings = load_settings()
-    db = Database(db_url)
-    try:
-        with db.write() as s:
-            user = users.get_user_by_username(s, username)
-            token, expires = _new_token(settings, user.username)
-            auth_da.start_session(s, user_id=user.id, expires_at=expires, token=token)
-    finally:
-        db.dispose()
-    return token
 
 
 def by_hand(header: dict, claims: dict, signature: str) -> str:

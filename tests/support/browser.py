@@ -11,6 +11,19 @@ page has drawn its end."""
 
 from __future__ import annotations
 
+# How the tests and the benches start Debian's Chromium. Here, not in tests/browser/conftest.py, so
+# that a bench can use it without importing the tests' configuration (which sets its own cookie key).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
 # Top-level protobuf fields (streamlit/proto): BackMsg.rerun_script = 11;
 # ForwardMsg.new_session = 4, ForwardMsg.script_finished = 6 (an enum:
 # FINISHED_EARLY_FOR_RERUN = 2 is a run cut short by the next one, not an end).

@@ -1,11 +1,10 @@
 """A raw client speaking Streamlit's own protocol, as an attacker would.
 
-It opens `/_stcore/stream` with the `websockets` package (a dependency of
-Streamlit itself), sends protobuf `BackMsg`s and collects the `ForwardMsg`s the
-server answers with; no browser, no JavaScript, and only the headers and
-cookies it is given. Streamlit's frontend offers a session id to resume in the
-third entry of `Sec-WebSocket-Protocol` (after the subprotocol and the XSRF
-token); `session_id=` does the same.
+It opens `/_stcore/stream` (`open_stream`), sends protobuf `BackMsg`s and
+collects the `ForwardMsg`s the server answers with; no browser, no JavaScript,
+and only the headers and cookies it is given. The handshake and the rerun
+message are `bench/stream_wire.py`'s, which the benchmarks' many-session client
+shares; this adds what the tests read from a run.
 """
 
 from __future__ import annotations
@@ -14,10 +13,12 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from websockets.exceptions import ConnectionClosed, InvalidStatus
-from websockets.sync.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from bench.stream_wire import Refused, open_stream, rerun_message
+
+__all__ = ["Refused", "Run", "open_stream", "run_page"]
 
 
 @dataclass
@@ -66,39 +67,6 @@ class Run:
         ]
 
 
-class Refused(Exception):
-    """The server refused the WebSocket handshake."""
-
-
-def open_stream(
-    base_url: str,
-    *,
-    origin: str | None,
-    cookies: dict[str, str] | None = None,
-    session_id: str | None = None,
-    timeout: float = 10,
-):
-    """A WebSocket on the app's stream; raises `Refused` if the handshake is refused."""
-    url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
-    headers = {}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    protocols = ["streamlit", "xsrf-placeholder"] + ([session_id] if session_id else [])
-    try:
-        return connect(
-            url,
-            origin=origin,
-            additional_headers=headers,
-            subprotocols=protocols,
-            open_timeout=timeout,
-            max_size=None,
-        )
-    except InvalidStatus as exc:
-        raise Refused(f"HTTP {exc.response.status_code}") from exc
-    except ConnectionClosed as exc:
-        raise Refused(str(exc)) from exc
-
-
 def run_page(
     ws,
     page_name: str = "",
@@ -113,18 +81,7 @@ def run_page(
     widget ids sent as clicked (a trigger's value true), whoever drew them;
     `texts`: widget ids sent with a text value (a text box typed into);
     `query_string`: the address's query (`submission=CFE-0001`)."""
-    msg = BackMsg()
-    msg.rerun_script.page_name = page_name
-    msg.rerun_script.query_string = query_string
-    for widget_id, value in (texts or {}).items():
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget_id
-        state.string_value = value
-    for widget_id in clicks:
-        state = msg.rerun_script.widget_states.widgets.add()
-        state.id = widget_id
-        state.trigger_value = True
-    ws.send(msg.SerializeToString())
+    ws.send(rerun_message(page_name, query_string, strings=dict(texts or {}), clicks=tuple(clicks)))
     run = Run()
     deadline = time.monotonic() + timeout
     finished = 0
