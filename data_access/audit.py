@@ -11,7 +11,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from data_access import audit_actions
-from data_access.models import AuditEntry, DataVersion, utcnow
+from data_access.db import UNKNOWN_TABLE
+from data_access.models import AuditEntry, DataVersion, TableVersion, utcnow
 
 
 def jsonable(value: Any) -> Any:
@@ -166,3 +167,16 @@ def data_version(session: Session) -> int:
     is never older than the data it holds.
     """
     return int(session.scalar(select(DataVersion.version).where(DataVersion.id == 1)) or 0)
+
+
+def tables_version(session: Session, *tables: str) -> tuple[int, ...]:
+    """The key for a cache of data read from `tables` only: their versions (0 for a table never written),
+    then that of writes whose table could not be told. It moves with every unit of work that wrote one of
+    them, or changed their rows through a foreign key (deleting a submission moves `reviews`), and with
+    nothing else, so a reviewer's save leaves a cache of the submissions' codes be (`db.ROWS_CHANGED_WITH`)."""
+    names = (*tables, UNKNOWN_TABLE)
+    rows = session.execute(
+        select(TableVersion.table_name, TableVersion.version).where(TableVersion.table_name.in_(names))
+    ).all()
+    found = {name: int(number) for name, number in rows}
+    return tuple(found.get(name, 0) for name in names)

@@ -68,15 +68,27 @@ def review_times(session: Session) -> list[dt.datetime]:
 _NO_SCORES = pd.DataFrame({"submission_id": [], "reviewer_id": [], "criterion": [], "score": []})
 
 
+def reviews_due(session: Session) -> int:
+    """Assignments without a declared conflict: the reviews due."""
+    return _due_assignments(session)
+
+
+CODE_TABLES = ("submissions", "submission_codes")  # what `submission_codes` reads: the key of a cache of it
+
+
+def submission_codes(session: Session) -> pd.DataFrame:
+    """Every submission's id and coded fields (multi-valued as lists): nothing else (read from `CODE_TABLES`)."""
+    return load_submission_frame(session, scalars=SINGLE_VALUED)[["id", *CODE_COLUMNS]].copy()
+
+
 def coverage_inputs(session: Session, *, with_scores: bool = True) -> CoverageInputs:
     """Everything the coverage page counts. `with_scores=False` leaves `scores` empty, for a caller that
     has today's calibration already (the app's shared one, `ui.scores`)."""
-    frame = load_submission_frame(session, scalars=SINGLE_VALUED)
     return CoverageInputs(
-        submissions=frame[["id", *CODE_COLUMNS]].copy(),
+        submissions=submission_codes(session),
         scores=scores_frame(session) if with_scores else _NO_SCORES.copy(),
         review_times=review_times(session),
-        reviews_due=_due_assignments(session),
+        reviews_due=reviews_due(session),
         line_ups=saved_line_ups(session),
     )
 

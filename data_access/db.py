@@ -33,6 +33,14 @@ A statement may say which it is with `.execution_options(shared_data=...)`:
 changes data (`audit_actions`), and the time of a sign-in, a bookkeeping column
 of a shared table, says False.
 
+Per table, too: the same unit adds one to the `table_versions` row of every
+table whose rows it may have changed (the tables its statements wrote, and
+those their foreign keys' ON DELETE/ON UPDATE actions change: deleting a
+submission changes its reviews; `ROWS_CHANGED_WITH`), "*" for a statement whose
+table cannot be told. A cache of data read from a few tables is keyed by their
+numbers (`audit.tables_version`), so a reviewer's save leaves a cache of the
+submissions' codes be.
+
 Errors keep what was written out of their text: every engine is made with
 `hide_parameters=True`, so an error's text (and SQLAlchemy's statement log)
 never carries the bound values (a presenter's access needs, a reply note, a
@@ -56,13 +64,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, Executable, create_engine, event, text, update
+from sqlalchemy import Engine, Executable, create_engine, event, insert, text, update
 from sqlalchemy.engine import CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.private_files import create_private_file, make_private_dir, restrict_file
-from data_access.models import DataVersion
+from data_access.models import Base, DataVersion, TableVersion
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -71,12 +79,52 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # `review_autosaves` is one reviewer's unsaved input (ui.autosave): nobody else reads it, so
 # keeping it as they type never empties the office's caches.
 BOOKKEEPING_TABLES = frozenset(
-    {"audit_log", "auth_sessions", "login_throttle", "submission_views", "review_autosaves", "data_version"}
+    {
+        "audit_log",
+        "auth_sessions",
+        "login_throttle",
+        "submission_views",
+        "review_autosaves",
+        "data_version",
+        "table_versions",
+    }
 )
+UNKNOWN_TABLE = "*"  # `table_versions`' row for writes whose table cannot be told (a WITH ... statement)
 _DML = re.compile(r"\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+_VERB = re.compile(r"\s*(\w+)")
 _CTE_DML = re.compile(r"\s*WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE | re.DOTALL)
 _CHANGED = "data_access.shared_data_changed"  # in the connection's info while its transaction changed data
+_TABLES = "data_access.tables_written"  # the tables the transaction's statements wrote (a set)
 _BUMP = update(DataVersion).where(DataVersion.id == 1).values(version=DataVersion.version + 1)
+
+
+def _rows_changed_with(metadata, action: str) -> dict[str, frozenset[str]]:
+    """Per table, the tables whose rows a DELETE (`action` "ondelete") or an UPDATE ("onupdate") of it may
+    change too: itself, and (transitively) those whose foreign keys to it say CASCADE, SET NULL or SET
+    DEFAULT for that action (the database changes those rows without a statement of theirs: deleting a
+    submission deletes its reviews and their scores)."""
+    follows: dict[str, set[str]] = {name: set() for name in metadata.tables}
+    for table in metadata.tables.values():
+        for fk in table.foreign_keys:
+            if (getattr(fk, action) or "").upper() in {"CASCADE", "SET NULL", "SET DEFAULT"}:
+                follows.setdefault(fk.column.table.name, set()).add(table.name)
+    closure = {}
+    for name in follows:
+        seen, todo = {name}, [name]
+        while todo:
+            for child in follows.get(todo.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    todo.append(child)
+        closure[name] = frozenset(seen)
+    return closure
+
+
+# What a statement on a table may change besides it, by the statement's verb (an INSERT changes only its table).
+ROWS_CHANGED_WITH = {
+    "DELETE": _rows_changed_with(Base.metadata, "ondelete"),
+    "UPDATE": _rows_changed_with(Base.metadata, "onupdate"),
+}
 
 
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
@@ -97,9 +145,19 @@ def changes_shared_data(statement: str, rowcount: int) -> bool:
     return bool(_CTE_DML.match(statement))
 
 
+def tables_changed(statement: str) -> frozenset[str]:
+    """The tables whose rows an INSERT, UPDATE or DELETE may change (lower case): its own, and those its
+    foreign keys' actions change (`ROWS_CHANGED_WITH`); `UNKNOWN_TABLE` for a WITH ... statement."""
+    match = _DML.match(statement)
+    if not match:
+        return frozenset({UNKNOWN_TABLE})
+    table = match.group(1).lower()
+    verb = _VERB.match(statement)
+    follows = ROWS_CHANGED_WITH.get(verb.group(1).upper() if verb else "", {})
+    return follows.get(table, frozenset({table}))
+
+
 def _after_execute(conn, cursor, statement, _parameters, context, _executemany) -> None:
-    if conn.info.get(_CHANGED):
-        return
     # A statement may say what it is (`.execution_options(shared_data=...)`); otherwise its table says.
     said = context.execution_options.get("shared_data") if context is not None else None
     if said is False:
@@ -110,10 +168,12 @@ def _after_execute(conn, cursor, statement, _parameters, context, _executemany) 
         else _may_have_touched_rows(statement, cursor.rowcount)
     ):
         conn.info[_CHANGED] = True
+        conn.info.setdefault(_TABLES, set()).update(tables_changed(statement))
 
 
 def _forget(conn) -> None:
     conn.info.pop(_CHANGED, None)
+    conn.info.pop(_TABLES, None)
 
 
 def _watch_changes(engine: Engine) -> None:
@@ -261,8 +321,20 @@ def _bump_if_changed(session: Session) -> None:
     if session.get_transaction() is None:
         return
     connection = session.connection()
+    tables = connection.info.pop(_TABLES, set())
     if connection.info.pop(_CHANGED, False):
-        connection.execute(_BUMP)
+        connection.execute(_BUMP)  # first: it takes the one row's lock, so the rows below are written in turn
+        _bump_tables(session, tables)
+
+
+def _bump_tables(session: Session, tables: set[str]) -> None:
+    """Add one to the `table_versions` row of every table whose rows the unit may have changed (`tables`),
+    inserting a row at a table's first write. Units that change data take the `data_version` row's lock first
+    (above), so two of them never insert the same row at once; the rows are taken in order."""
+    for name in sorted(tables):
+        bump = update(TableVersion).where(TableVersion.table_name == name).values(version=TableVersion.version + 1)
+        if not rows_matched(session, bump.execution_options(synchronize_session=False)):
+            session.execute(insert(TableVersion).values(table_name=name, version=1))
 
 
 # PostgreSQL's SQLSTATE for a write in a read-only transaction (a standby, or a

@@ -465,6 +465,19 @@ class DataVersion(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class TableVersion(Base):
+    """One row per table: a number that goes up, in the same transaction, with every unit of work
+    (`Database.write`) that wrote that table (or, through a foreign key's ON DELETE, changed its rows).
+    Caches of data read from a few tables are keyed by those tables' numbers (`audit.tables_version`),
+    so that a save elsewhere leaves them be. A row appears with the table's first write; none means 0.
+    `table_name` "*" counts writes whose table could not be told (a WITH ... statement)."""
+
+    __tablename__ = "table_versions"
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class OutboxMessage(Base):
     """One message the app sends, stored before it is sent (`data_access.outbox`).
 

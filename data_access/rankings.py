@@ -23,16 +23,30 @@ class RankingInputs:
     reviewer_names: dict[int, str]
 
 
-def ranking_inputs(session: Session) -> RankingInputs:
+SUBMISSION_TABLES = ("submissions",)  # what `ranked_submissions` reads: the key of a cache of it
+NAME_TABLES = ("users",)  # what `reviewer_names` reads
+
+
+def ranked_submissions(session: Session) -> pd.DataFrame:
+    """id, reference, title, reported_impact of every submission, by reference."""
     rows = session.execute(
         select(Submission.id, Submission.reference, Submission.title, Submission.reported_impact).order_by(
             Submission.reference
         )
     ).all()
-    submissions = pd.DataFrame(rows, columns=["id", "reference", "title", "reported_impact"])
-    scores = scores_frame(session)
+    return pd.DataFrame(rows, columns=["id", "reference", "title", "reported_impact"])
+
+
+def reviewer_names(session: Session, scores: pd.DataFrame) -> dict[int, str]:
+    """The names of the reviewers with a score in `scores` (a `scores_frame`)."""
     reviewer_ids = sorted({int(r) for r in scores["reviewer_id"].unique()})
-    names = (
-        dict(session.execute(select(User.id, User.name).where(User.id.in_(reviewer_ids))).all()) if reviewer_ids else {}
+    if not reviewer_ids:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(reviewer_ids))).all())
+
+
+def ranking_inputs(session: Session) -> RankingInputs:
+    scores = scores_frame(session)
+    return RankingInputs(
+        scores=scores, submissions=ranked_submissions(session), reviewer_names=reviewer_names(session, scores)
     )
-    return RankingInputs(scores=scores, submissions=submissions, reviewer_names=names)

@@ -462,16 +462,21 @@ def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFra
     )
     if submitted_only:
         stmt = stmt.where(Review.status == "submitted")
-    rows = session.connection().execute(stmt).all()
-    # Column by column with the types known: ~3x faster than inferring them
-    # from 90,000 row tuples (the pages read this after every change).
-    sids, rids, criteria, scores = zip(*rows, strict=True) if rows else ((), (), (), ())
+    # The driver's rows as they come (ids, a criterion id, a small integer: no type of ours to convert), column
+    # by column with the types known: ~2.5x faster than SQLAlchemy's rows and pandas inferring the types
+    # (the office's pages read this after every reviewer's save: issue 21).
+    result = session.connection().execute(stmt)
+    try:
+        rows = result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+    n = len(rows)
     return pd.DataFrame(
         {
-            "submission_id": np.fromiter(sids, dtype=np.int64, count=len(rows)),
-            "reviewer_id": np.fromiter(rids, dtype=np.int64, count=len(rows)),
-            "criterion": pd.array(criteria, dtype="str"),
-            "score": np.array([np.nan if v is None else v for v in scores], dtype=float),
+            "submission_id": np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
+            "reviewer_id": np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+            "criterion": pd.array([r[2] for r in rows], dtype="str"),
+            "score": np.array([r[3] for r in rows], dtype=float),  # None (cannot judge) becomes NaN
         }
     )
 

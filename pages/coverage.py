@@ -17,7 +17,7 @@ from ui import context
 from ui.charts import chart, selected_points
 from ui.coverage import coverage_data
 from ui.decisions import coverage_filter
-from ui.guard import require_page
+from ui.guard import page_fragment, require_page
 from ui.links import open_submission
 from ui.render import table_key
 from ui.tables import HEADERS, submission_table
@@ -80,54 +80,63 @@ with st.expander("How to read this map", icon=":material/help:"):
     st.markdown(cov.HOW_TO_READ.format(level=LEVEL))
 if marked is not None:
     st.text(f"★ marks the cells of the saved line-up “{line_up.name}” (version {line_up.version}).")
-event = show(
-    gap_map_figure(matrix, colour_by=colour_by, line_up=marked),
-    caption=(
-        f"Rows are the themes and their focus areas, columns the {matrix.column_label.lower()}. A bubble's area is "
-        f"the number of submissions in the cell, its colour the {cov.COLOUR_BY[colour_by][1].lower()} of those "
-        f"reviewed (see the scale: dark is lower, yellow higher). The number after each label is its total of distinct "
-        f"submissions. {cov.totals_note(matrix)}"
-    ),
-    table=lambda: cov.cell_table(matrix),
-    what="coverage",
-    key=f"coverage.map.{column}",
-    selectable=True,
-)
 
-cells = [tuple(p["customdata"][:2]) for p in selected_points(event) if len(p.get("customdata") or []) >= 2]
-cells = [c for c in dict.fromkeys(cells) if matrix.cell(*c) is not None]
-st.header("Submissions in the selected cells", anchor=False)
-if not cells:
-    st.caption("Click a cell on the map, or drag a box over several, to list their submissions here.")
-else:
-    st.text("\n".join(cov.describe_cell(matrix, *c) for c in cells))
-    ids = matrix.submission_ids(cells)
-    if ids:
-        with db.read() as session:
-            subs = coverage_da.cell_submissions(session, submission_ids=ids, viewer=viewer, config=config)
-        listing = submission_table(
-            subs, config, ["reference", "title", "organisation", "anonymous", "nation", "stage", "reported_impact"]
-        )
-        listing = listing.join(cov.scores_of(frame, subs["id"]).set_axis(listing.index))
-        listing = listing.sort_values("Calibrated score", ascending=False, na_position="last")
-        picked = st.dataframe(
-            listing,
-            hide_index=True,
-            width="stretch",
-            on_select="rerun",
-            selection_mode="single-row",
-            key=table_key("coverage.cell_list", cells, list(listing["Reference"])),
-            column_config={
-                "Calibrated score": st.column_config.NumberColumn(format="%.2f"),
-                "Evidence strength": st.column_config.NumberColumn(
-                    format="%.2f", help="Mean of the reviewers' evidence-strength scores (1 to 5)."
-                ),
-            },
-        )
-        if picked.selection.rows:
-            open_submission(listing.iloc[picked.selection.rows[0]]["Reference"])
-        else:
-            st.caption("Select a row to open its submission.")
+
+@page_fragment("coverage")
+def gap_map(matrix: cov.CoverageMatrix, marked, colour_by: str, column: str) -> None:
+    """The map and the submissions of the cells clicked on it: a click reruns this part alone, with the role
+    checked again (`ui.guard.page_fragment`); the filters above rerun the page."""
+    event = show(
+        gap_map_figure(matrix, colour_by=colour_by, line_up=marked),
+        caption=(
+            f"Rows are the themes and their focus areas, columns the {matrix.column_label.lower()}. A bubble's area is "
+            f"the number of submissions in the cell, its colour the {cov.COLOUR_BY[colour_by][1].lower()} of those "
+            f"reviewed (see the scale: dark is lower, yellow higher). The number after each label is its total of distinct "
+            f"submissions. {cov.totals_note(matrix)}"
+        ),
+        table=lambda: cov.cell_table(matrix),
+        what="coverage",
+        key=f"coverage.map.{column}",
+        selectable=True,
+    )
+
+    cells = [tuple(p["customdata"][:2]) for p in selected_points(event) if len(p.get("customdata") or []) >= 2]
+    cells = [c for c in dict.fromkeys(cells) if matrix.cell(*c) is not None]
+    st.header("Submissions in the selected cells", anchor=False)
+    if not cells:
+        st.caption("Click a cell on the map, or drag a box over several, to list their submissions here.")
+    else:
+        st.text("\n".join(cov.describe_cell(matrix, *c) for c in cells))
+        ids = matrix.submission_ids(cells)
+        if ids:
+            with db.read() as session:
+                subs = coverage_da.cell_submissions(session, submission_ids=ids, viewer=viewer, config=config)
+            listing = submission_table(
+                subs, config, ["reference", "title", "organisation", "anonymous", "nation", "stage", "reported_impact"]
+            )
+            listing = listing.join(cov.scores_of(frame, subs["id"]).set_axis(listing.index))
+            listing = listing.sort_values("Calibrated score", ascending=False, na_position="last")
+            picked = st.dataframe(
+                listing,
+                hide_index=True,
+                width="stretch",
+                on_select="rerun",
+                selection_mode="single-row",
+                key=table_key("coverage.cell_list", cells, list(listing["Reference"])),
+                column_config={
+                    "Calibrated score": st.column_config.NumberColumn(format="%.2f"),
+                    "Evidence strength": st.column_config.NumberColumn(
+                        format="%.2f", help="Mean of the reviewers' evidence-strength scores (1 to 5)."
+                    ),
+                },
+            )
+            if picked.selection.rows:
+                open_submission(listing.iloc[picked.selection.rows[0]]["Reference"])
+            else:
+                st.caption("Select a row to open its submission.")
+
+
+gap_map(matrix, marked, colour_by, column)
 
 st.header("Where the gaps are", anchor=False)
 gap_rows = cov.gap_list(matrix)

@@ -21,7 +21,7 @@ from scoring import coverage as cov
 from ui import context
 from ui import scores as ui_scores
 from ui.briefing import briefing_section
-from ui.coverage import coverage_data
+from ui.coverage import coverage_frame
 from ui.exports import export_button
 from ui.guard import require_page
 
@@ -53,6 +53,16 @@ def offer_at_click(make, *, what: str, file_name: str, rows: int, label: str, ke
     caption(rows, file_name)
 
 
+def coverage_table(frame) -> ExportTable:
+    table = cov.coverage_export(frame, config)
+    return ExportTable(
+        what="coverage",
+        field_names=list(table.columns),
+        rows=table.to_dict("records"),
+        filename=export_filename(config.call_id, "coverage"),
+    )
+
+
 def caption(rows: int, file_name: str) -> None:
     st.caption(f"{rows} rows · {file_name} · UTF-8 CSV that Excel opens directly.")
 
@@ -60,8 +70,7 @@ def caption(rows: int, file_name: str) -> None:
 st.title("Exports", anchor=False)
 with db.read() as session:
     summaries = lineups_da.list_line_ups(session)
-    version = audit.data_version(session)
-scores = ui_scores.current_scores(db, config, version)
+scores = ui_scores.current_scores(db, config)  # shared, fitted again only after a review changed (ui.scores)
 
 st.header("Presenter list", anchor=False)
 if not summaries:
@@ -108,7 +117,7 @@ else:
     )
 
 st.header("Coverage table", anchor=False)
-coverage = coverage_data(db, config).frame
+coverage = coverage_frame(db, config)  # shared with the Coverage page, read again only after a change of it
 if coverage.empty:
     st.info("No submissions yet.", icon=":material/hourglass_empty:")
 else:
@@ -116,17 +125,11 @@ else:
         "Every cell of the evidence and gap map (Coverage page) for each choice of columns: submissions, reviewed, "
         "mean calibrated score and evidence strength, and the kind of gap. Counts and means only, no identities."
     )
-    table = cov.coverage_export(coverage, config)
     offer_at_click(
-        lambda _session: ExportTable(
-            what="coverage",
-            field_names=list(table.columns),
-            rows=table.to_dict("records"),
-            filename=export_filename(config.call_id, "coverage"),
-        ),
+        lambda _session: coverage_table(coverage),  # built at the click, from the frame of this run
         what="coverage",
         file_name=export_filename(config.call_id, "coverage"),
-        rows=len(table),
+        rows=cov.coverage_export_rows(config),
         label="Download the coverage table",
         key="exports.coverage",
     )

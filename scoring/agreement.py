@@ -41,29 +41,43 @@ ORDINAL_COLUMN = "Krippendorff's alpha (ordinal)"
 INTERVAL_COLUMN = "Krippendorff's alpha (interval)"
 
 
+def _pairable(units, values) -> tuple[np.ndarray, np.ndarray]:
+    """The values (floats) and their units (0..k-1) of the units with two or more values; NaN values and
+    values without a unit are left out."""
+    u = pd.Series(np.asarray(units))
+    v = np.asarray(values, dtype=float)
+    ok = ~(np.isnan(v) | u.isna().to_numpy())
+    codes, _ = pd.factorize(u[ok])
+    v = v[ok]
+    keep = np.bincount(codes)[codes] >= 2 if len(codes) else np.zeros(0, dtype=bool)
+    codes, v = codes[keep], v[keep]
+    codes = np.unique(codes, return_inverse=True)[1].reshape(-1) if len(codes) else codes
+    return codes, v
+
+
+def _alpha_interval(codes: np.ndarray, v: np.ndarray) -> float:
+    if len(codes) == 0 or codes.max() < 1:  # fewer than two units
+        return float("nan")
+    # Vectorised per-unit sums (a Python function per unit took seconds on a 10,000-submission call).
+    m = np.bincount(codes).astype(float)
+    s = np.bincount(codes, weights=v)
+    ss = np.bincount(codes, weights=v * v)
+    n = m.sum()
+    # Sum over ordered pairs i != j within a unit of (v_i - v_j)^2 is 2 (m ss - s^2).
+    observed = (2 * (m * ss - s**2) / (m - 1)).sum() / n
+    total_s, total_ss = s.sum(), ss.sum()
+    expected = 2 * (n * total_ss - total_s**2) / (n * (n - 1))
+    if expected <= 1e-12:
+        return float("nan")
+    return float(1 - observed / expected)
+
+
 def krippendorff_alpha_interval(units: pd.Series, values: pd.Series) -> float:
     """Alpha (interval metric) of `values` grouped by `units`; NaN values are ignored.
 
     NaN when fewer than two units have two values, or when every value is the same.
     """
-    frame = pd.DataFrame({"u": np.asarray(units), "v": np.asarray(values, dtype=float)}).dropna()
-    grouped = frame.groupby("u")["v"]
-    m = grouped.transform("size")
-    frame = frame[m >= 2]
-    if frame["u"].nunique() < 2:
-        return float("nan")
-    # Vectorised per-unit sums (a Python function per unit took seconds on a 10,000-submission call).
-    per_unit = (
-        frame.assign(vv=frame["v"] * frame["v"]).groupby("u").agg(m=("v", "size"), s=("v", "sum"), ss=("vv", "sum"))
-    )
-    n = per_unit["m"].sum()
-    # Sum over ordered pairs i != j within a unit of (v_i - v_j)^2 is 2 (m ss - s^2).
-    observed = (2 * (per_unit["m"] * per_unit["ss"] - per_unit["s"] ** 2) / (per_unit["m"] - 1)).sum() / n
-    total_s, total_ss = per_unit["s"].sum(), per_unit["ss"].sum()
-    expected = 2 * (n * total_ss - total_s**2) / (n * (n - 1))
-    if expected <= 1e-12:
-        return float("nan")
-    return float(1 - observed / expected)
+    return _alpha_interval(*_pairable(units, values))
 
 
 def krippendorff_alpha_ordinal(units: pd.Series, values: pd.Series) -> float:
@@ -76,10 +90,9 @@ def krippendorff_alpha_ordinal(units: pd.Series, values: pd.Series) -> float:
     formula on mid-ranks is the ordinal alpha. NaN in the same cases as
     `krippendorff_alpha_interval`.
     """
-    frame = pd.DataFrame({"u": np.asarray(units), "v": np.asarray(values, dtype=float)}).dropna()
-    frame = frame[frame.groupby("u")["v"].transform("size") >= 2]
-    mid_rank = frame["v"].rank(method="average") - 0.5  # n_<c + (n_c + 1) / 2 - 1/2 = n_<c + n_c / 2
-    return krippendorff_alpha_interval(frame["u"], mid_rank)
+    codes, v = _pairable(units, values)
+    mid_rank = pd.Series(v).rank(method="average").to_numpy() - 0.5  # n_<c + (n_c + 1) / 2 - 1/2 = n_<c + n_c / 2
+    return _alpha_interval(codes, mid_rank)
 
 
 def reading(alpha: float) -> str:

@@ -125,6 +125,22 @@ class Calibration:
     reviewers: pd.DataFrame
     variances: dict[str, float]
     sweeps: int
+    state: FitState | None = None  # where the fit ended: the start of the next one (`calibrate(..., start=)`)
+
+
+@dataclass(frozen=True)
+class FitState:
+    """Where a fit ended, by id, so that the next fit after a few scores changed starts there
+    (`calibrate(..., start=calibration)`) and needs a sweep or two instead of ~50. The fitted numbers
+    do not depend on the start, only how soon the sweeps meet the tolerance."""
+
+    criteria: tuple[str, ...]
+    submissions: np.ndarray  # sorted submission ids
+    quality: np.ndarray  # submissions x criteria: q (standard units); NaN where nobody judged
+    quality_var: np.ndarray  # submissions x criteria: v
+    reviewers: np.ndarray  # sorted reviewer ids
+    noise_ratio: np.ndarray  # reviewers: rho
+    components: tuple[np.ndarray, np.ndarray, float, float, float]  # T (per criterion), sigma^2, A, D, B
 
 
 def score_submissions(
@@ -150,8 +166,13 @@ def calibrate(
     *,
     disagreement_threshold: float = DEFAULT_DISAGREEMENT_THRESHOLD,
     options: FitOptions | None = None,
+    start: Calibration | None = None,
 ) -> Calibration:
-    """`score_submissions` with the reviewers' fitted leniency and scale as well."""
+    """`score_submissions` with the reviewers' fitted leniency and scale as well.
+
+    `start`: an earlier calibration of nearly the same reviews (before a save), whose end is where this
+    fit starts: the same fixed point is reached (within `FitOptions.tolerance`) in a sweep or two. A start
+    of other criteria, or none, starts cold."""
     options = options or FitOptions()
     criteria, w = _check_weights(weights)
     if not np.isfinite(disagreement_threshold) or disagreement_threshold <= 0:
@@ -160,7 +181,8 @@ def calibrate(
     n_sub, n_crit = len(data.submissions), len(criteria)
 
     plain = _plain_statistics(data, n_crit)
-    fit = _fit(data, n_crit, options)
+    state = start.state if start is not None else None
+    fit = _fit(data, n_crit, options, state if state is not None and state.criteria == tuple(criteria) else None)
 
     # Submission x criterion tables (NaN where nobody judged).
     count = plain["count"]
@@ -192,7 +214,33 @@ def calibrate(
     out = out.sort_index()
 
     reviewers = _reviewer_table(data, fit, w, n_crit)
-    return Calibration(submissions=out, reviewers=reviewers, variances=fit.variances, sweeps=fit.sweeps)
+    return Calibration(
+        submissions=out,
+        reviewers=reviewers,
+        variances=fit.variances,
+        sweeps=fit.sweeps,
+        state=_state(data, fit, tuple(criteria)),
+    )
+
+
+def _state(data: _Data, fit: _Fit, criteria: tuple[str, ...]) -> FitState:
+    return FitState(
+        criteria=criteria,
+        submissions=data.submissions,
+        quality=fit.quality_cells,
+        quality_var=fit.quality_var,
+        reviewers=data.reviewers,
+        noise_ratio=fit.noise_ratio,
+        components=fit.components,
+    )
+
+
+def _by_id(ids: np.ndarray, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each of `ids`, its position in the sorted `known` ids, and whether it is there."""
+    if len(known) == 0:
+        return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    pos = np.clip(np.searchsorted(known, ids), 0, len(known) - 1)
+    return pos, known[pos] == ids
 
 
 # ---------------------------------------------------------------------------
@@ -314,9 +362,13 @@ class _Fit:
     reviewer_constant: np.ndarray  # reviewers: gave one score to everything
     variances: dict[str, float]
     sweeps: int
+    quality_cells: np.ndarray  # submissions x criteria: q, NaN where nobody judged (the next fit's start)
+    quality_var: np.ndarray  # submissions x criteria: v, NaN where nobody judged
+    noise_ratio: np.ndarray  # reviewers: rho
+    components: tuple[np.ndarray, np.ndarray, float, float, float]  # T, sigma^2, A, D, B
 
 
-def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
+def _fit(data: _Data, n_crit: int, options: FitOptions, start: FitState | None = None) -> _Fit:
     n_sub, n_rev = len(data.submissions), len(data.reviewers)
     ok = np.isfinite(data.y)
     s, r, c, y_raw = data.s[ok], data.r[ok], data.c[ok], data.y[ok]
@@ -344,7 +396,17 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
     theta[:, -1] = 1.0
     variances = {"leniency": pri.leniency, "criterion_leniency": pri.criterion_leniency, "scale": pri.scale}
     if len(y) == 0:
-        return _Fit(centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, 0)
+        nan = np.full((n_sub, n_crit), np.nan)
+        none = (
+            np.full(n_crit, pri.quality),
+            np.full(n_crit, pri.noise),
+            pri.leniency,
+            pri.criterion_leniency,
+            pri.scale,
+        )
+        return _Fit(
+            centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, 0, nan, nan, np.ones(n_rev), none
+        )
 
     # Cells (submission, criterion) that have at least one score, compactly indexed.
     cell_full = s * n_crit + c
@@ -363,6 +425,16 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
     cnt_k = np.bincount(k, minlength=n_cells).astype(float)
     q = np.bincount(k, weights=y, minlength=n_cells) / cnt_k
     v = T[cell_crit] / (1.0 + cnt_k)
+    if start is not None:  # where the last fit ended, for the cells, reviewers and components it knew
+        T, sigma2 = start.components[0].copy(), start.components[1].copy()
+        A, D, B = start.components[2:]
+        pos, known = _by_id(data.submissions[cells // n_crit], start.submissions)
+        q_was = start.quality[pos, cell_crit]
+        v_was = start.quality_var[pos, cell_crit]
+        known &= np.isfinite(q_was) & np.isfinite(v_was)
+        q[known], v[known] = q_was[known], v_was[known]
+        pos, known = _by_id(data.reviewers, start.reviewers)
+        rho[known] = start.noise_ratio[pos[known]]
     size = n_rev * n_crit
     sweeps = 0
     rho_r = rho[r]  # per score: gathered once per sweep and reused (the arrays are as long as the scores)
@@ -424,6 +496,8 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
             break
 
     quality.reshape(-1)[cells] = q
+    q_cells, v_cells = np.full(n_sub * n_crit, np.nan), np.full(n_sub * n_crit, np.nan)
+    q_cells[cells], v_cells[cells] = q, v
     variances = {
         "leniency": float(A),
         "criterion_leniency": float(D),
@@ -431,7 +505,21 @@ def _fit(data: _Data, n_crit: int, options: FitOptions) -> _Fit:
         **{f"quality_{j}": float(t) for j, t in enumerate(T)},
         **{f"noise_{j}": float(s2) for j, s2 in enumerate(sigma2)},
     }
-    return _Fit(centre, spread, quality, theta, n_r, raw_mean_r, constant, variances, sweeps)
+    return _Fit(
+        centre,
+        spread,
+        quality,
+        theta,
+        n_r,
+        raw_mean_r,
+        constant,
+        variances,
+        sweeps,
+        q_cells.reshape(n_sub, n_crit),
+        v_cells.reshape(n_sub, n_crit),
+        rho,
+        (T, sigma2, float(A), float(D), float(B)),
+    )
 
 
 @dataclass

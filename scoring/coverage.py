@@ -373,6 +373,13 @@ def cell_table(matrix: CoverageMatrix) -> pd.DataFrame:
     )
 
 
+def coverage_export_rows(config: CallConfig) -> int:
+    """How many rows `coverage_export` has, without building it: every cell of the map (its rows by the
+    codes of the columns), for each choice of columns. The call's taxonomy alone decides it."""
+    rows = len(gap_map_rows(config))
+    return sum(rows * len(config.vocabulary(column).codes) for column in COLUMN_DIMENSIONS)
+
+
 def coverage_export(frame: pd.DataFrame, config: CallConfig, *, level: float | None = None) -> pd.DataFrame:
     """Every cell of the gap map for every choice of columns, one table (the Exports page's coverage CSV).
 

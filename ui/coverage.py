@@ -1,11 +1,19 @@
-"""The coverage data the Coverage and Exports pages share, cached per database and data version.
+"""The coverage data the Coverage and Exports pages share, cached by what each part depends on.
 
 Viewer-independent, and without any title, summary or identity: the codes of
 every submission with its calibrated score and evidence strength
 (`scoring.coverage.coverage_frame`), the review progress per day, the reviews
 due and the saved line-ups' members. Anything shown of a submission itself is
 read afterwards, masked for the viewer (`data_access.coverage.cell_submissions`).
-The scores come from the calibration all pages share (`ui.scores`).
+
+Three caches, so that a reviewer's save (the normal case while reviewing) reads
+no code again: the submissions' codes, keyed by the versions of the tables they
+are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
+frame of codes and scores, keyed by those and the scores' key (`ui.scores`, whose
+calibration all pages share); the review progress, reviews due and line-ups (a
+few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
+entries. The coverage export's table (`export_table`) is made from the same
+frame, only when asked.
 """
 
 from __future__ import annotations
@@ -32,21 +40,47 @@ class CoverageData:
     line_ups: dict[int, SavedLineUp]  # newest first
 
 
-@st.cache_data(show_spinner="Counting the evidence…", max_entries=4)
-def _coverage_data(url: str, version: int, weights: tuple, threshold: float) -> CoverageData:
-    db = context.database()
+@dataclass(frozen=True)
+class _Progress:
+    progress: pd.DataFrame
+    reviews_due: int
+    line_ups: dict[int, SavedLineUp]
+
+
+@st.cache_data(show_spinner="Counting the evidence…", max_entries=scores.KEEP)
+def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
+    with context.database().read() as session:
+        return coverage_da.submission_codes(session)
+
+
+@st.cache_data(show_spinner=False, max_entries=scores.KEEP)
+def _frame(
+    url: str, codes_key: tuple[int, ...], scores_key: tuple[int, ...], weights: tuple, threshold: float
+) -> pd.DataFrame:
+    scored = scores.current_scores(context.database(), context.call_config(), key=scores_key)
+    return cov.coverage_frame(_codes(url, codes_key), scored)
+
+
+@st.cache_data(show_spinner=False, max_entries=scores.KEEP)
+def _progress(url: str, version: int) -> _Progress:
+    with context.database().read() as session:
+        times = coverage_da.review_times(session)
+        due = coverage_da.reviews_due(session)
+        line_ups = coverage_da.saved_line_ups(session)
+    return _Progress(cov.review_progress(times, due=due), due, {line_up.id: line_up for line_up in line_ups})
+
+
+def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
+    """Every submission's codes with its calibrated score and evidence strength (`scoring.coverage.coverage_frame`)."""
     with db.read() as session:
-        data = coverage_da.coverage_inputs(session, with_scores=False)
-    scored = scores.current_scores(db, context.call_config(), version)
-    return CoverageData(
-        frame=cov.coverage_frame(data.submissions, scored),
-        progress=cov.review_progress(data.review_times, due=data.reviews_due),
-        reviews_due=data.reviews_due,
-        line_ups={line_up.id: line_up for line_up in data.line_ups},
-    )
+        codes_key = audit.tables_version(session, *coverage_da.CODE_TABLES)
+        scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
+    return _frame(db.url, codes_key, scores_key, tuple(config.weights.items()), config.disagreement_threshold)
 
 
 def coverage_data(db: Database, config: CallConfig) -> CoverageData:
+    frame = coverage_frame(db, config)
     with db.read() as session:
         version = audit.data_version(session)
-    return _coverage_data(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+    state = _progress(db.url, version)
+    return CoverageData(frame=frame, progress=state.progress, reviews_due=state.reviews_due, line_ups=state.line_ups)

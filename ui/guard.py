@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -61,6 +63,23 @@ def require_page(key: str) -> Viewer:
         st.error(NO_ACCESS if viewer is None else wrong_role_message(viewer.role, key), icon=":material/block:")
         st.stop()
     return viewer
+
+
+def page_fragment(key: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """`st.fragment` for a part of page `key` that a widget inside it reruns alone (a toggle, a chart's
+    selection): every run of it, the page's and its own reruns, checks the role again from the database first
+    (`require_page`), so a fragment's rerun after the person's role changed or their session ended shows
+    nothing of it."""
+
+    def wrap(body: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(body)
+        def gated(*args, **kwargs) -> None:
+            require_page(key)
+            body(*args, **kwargs)
+
+        return st.fragment(gated)
+
+    return wrap
 
 
 def refuse(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object, detail: str, message: str) -> None:

@@ -19,6 +19,7 @@ from config import limits
 from ui.render import table_key
 
 PAGE_SIZE = 50
+CHART_TOP = 200  # points a long chart draws unless every one is asked for (Rankings' rank-shift chart)
 
 
 def page_count(rows: int, size: int = PAGE_SIZE) -> int:

@@ -1,16 +1,30 @@
-"""Today's calibrated scores, computed once per database and data version and shared by every page.
+"""Today's submitted scores and their calibration, read and fitted once per change of the reviews, shared by
+every page.
 
-The Rankings, Coverage, Selection and Exports pages all rank by the same
-calibration (`scoring.calibrate` over the submitted reviews). Fitting it takes
-a noticeable fraction of a second on a large call, so it is done once after
-each change to the data and kept in a `st.cache_data` keyed by the database
-URL, `audit.data_version` and the call's weights and disagreement threshold.
-It is viewer-independent and holds no identity: submission and reviewer ids,
-scores and the reviewers' fitted leniency (which only the admin's part of the
-Rankings page shows).
+The Rankings, Coverage, Selection and Exports pages (and the briefing) all rank by the same calibration
+(`scoring.calibrate` over the submitted reviews). Both are keyed by `scores_key`: the versions of the
+tables the scores are read from (`reviews`, `review_scores`: `audit.tables_version`), not the data version,
+so a change elsewhere (a submission edited, a decision recorded, a line-up saved) neither reads nor fits
+them again. After a save, the fit starts where the last one of the same database and call ended
+(`calibrate(..., start=)`): a sweep or two instead of ~50, to the same numbers within the fit's tolerance
+(tests/scoring/test_calibration_warm.py).
+
+The API, for any page or section that needs them:
+
+* `scores_key(db)`: the key (read it once per run and pass it on, or let the functions read it);
+* `submitted_scores(db, key)`: `data_access.reviews.scores_frame`, the long frame of submitted scores;
+* `calibration(db, config, key=...)` / `current_scores(db, config, key=...)`: the `scoring.Calibration`
+  and its `submissions` frame (`scoring.score_submissions`), indexed by submission_id.
+
+Each cache holds at most `KEEP` entries (`st.cache_data(max_entries=...)`), and the starts of warm fits one
+per database and call, so memory does not grow with the number of saves. Viewer-independent, with no
+identity: submission and reviewer ids, scores and the reviewers' fitted leniency (which only the admin's
+part of the Rankings page shows).
 """
 
 from __future__ import annotations
+
+import threading
 
 import pandas as pd
 import streamlit as st
@@ -22,22 +36,60 @@ from data_access.reviews import scores_frame
 from scoring import Calibration, calibrate
 from ui import context
 
+SCORE_TABLES = ("reviews", "review_scores")
+KEEP = 4  # entries per cache: the current key, and a few for runs that read an older one
 
-@st.cache_data(show_spinner="Scoring…", max_entries=4)
-def _calibration(url: str, version: int, weights: tuple, threshold: float) -> Calibration:
+_starts: dict[tuple, Calibration] = {}  # (database URL, weights, threshold) -> the last fit: the next one's start
+_starts_lock = threading.Lock()
+
+
+def scores_key(db: Database) -> tuple[int, ...]:
+    """What the submitted scores depend on: moves with every unit of work that changed a review or a score."""
+    with db.read() as session:
+        return audit.tables_version(session, *SCORE_TABLES)
+
+
+@st.cache_data(show_spinner="Reading the reviews…", max_entries=KEEP)
+def _submitted_scores(url: str, key: tuple[int, ...]) -> pd.DataFrame:
     with context.database().read() as session:
-        frame = scores_frame(session)
-    return calibrate(frame, dict(weights), disagreement_threshold=threshold)
+        return scores_frame(session)
 
 
-def calibration(db: Database, config: CallConfig, version: int | None = None) -> Calibration:
-    """The calibration of the submitted reviews as they are now (`version`: `audit.data_version`, if read already)."""
-    if version is None:
-        with db.read() as session:
-            version = audit.data_version(session)
-    return _calibration(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+def submitted_scores(db: Database, key: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """`data_access.reviews.scores_frame` as it is now (`key`: `scores_key(db)`, if read already)."""
+    return _submitted_scores(db.url, scores_key(db) if key is None else key)
 
 
-def current_scores(db: Database, config: CallConfig, version: int | None = None) -> pd.DataFrame:
+@st.cache_data(show_spinner="Scoring…", max_entries=KEEP)
+def _calibration(url: str, key: tuple[int, ...], weights: tuple, threshold: float) -> Calibration:
+    frame = _submitted_scores(url, key)
+    where = (url, weights, threshold)
+    with _starts_lock:
+        start = _starts.get(where)
+    fitted = calibrate(frame, dict(weights), disagreement_threshold=threshold, start=start)
+    with _starts_lock:
+        _starts[where] = fitted
+        while len(_starts) > KEEP:  # other databases (tests) or calls: the oldest go
+            del _starts[next(iter(_starts))]
+    return fitted
+
+
+def calibration(
+    db: Database, config: CallConfig, version: int | None = None, *, key: tuple[int, ...] | None = None
+) -> Calibration:
+    """The calibration of the submitted reviews as they are now. `key`: `scores_key(db)`, if read already;
+    `version` (the data version) is accepted from callers that have it, and not needed: the key is the
+    scores' own."""
+    return _calibration(
+        db.url,
+        scores_key(db) if key is None else key,
+        tuple(config.weights.items()),
+        config.disagreement_threshold,
+    )
+
+
+def current_scores(
+    db: Database, config: CallConfig, version: int | None = None, *, key: tuple[int, ...] | None = None
+) -> pd.DataFrame:
     """`scoring.score_submissions` of the submitted reviews as they are now, indexed by submission_id."""
-    return calibration(db, config, version).submissions
+    return calibration(db, config, key=key).submissions

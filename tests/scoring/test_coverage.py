@@ -372,3 +372,10 @@ def test_gap_summary_says_one_gap_and_several_gaps(call_config):
     none_awaiting = cov.coverage_matrix(build([submission(1)], {1: (3, 3.0, 2.0)}), call_config, column="nation")
     assert "**3** evidence gaps" in cov.gap_summary(none_awaiting)
     assert "**0** cells awaiting review" in cov.gap_summary(none_awaiting)
+
+
+def test_the_coverage_exports_row_count_is_known_without_building_it(call_config):
+    """`coverage_export_rows` (what the Exports page says before the click) is the table's length, with
+    submissions or none."""
+    empty = cov.coverage_frame(pd.DataFrame(columns=["id", *cov.CODE_COLUMNS]), pd.DataFrame())
+    assert cov.coverage_export_rows(call_config) == len(cov.coverage_export(empty, call_config))

@@ -34,9 +34,13 @@ REVIEWED_CACHES = {
     ("ui/context.py", "_call_config"): ("path", "mtime_ns"),
     ("ui/context.py", "_database"): ("url",),
     ("ui/context.py", "_schema_ok"): ("url",),
-    ("ui/coverage.py", "_coverage_data"): ("url", "version", "weights", "threshold"),
-    ("ui/scores.py", "_calibration"): ("url", "version", "weights", "threshold"),
-    ("pages/rankings.py", "ranking_data"): ("url", "version", "criteria"),
+    ("ui/coverage.py", "_codes"): ("url", "codes_key"),
+    ("ui/coverage.py", "_frame"): ("url", "codes_key", "scores_key", "weights", "threshold"),
+    ("ui/coverage.py", "_progress"): ("url", "version"),
+    ("ui/scores.py", "_submitted_scores"): ("url", "key"),
+    ("ui/scores.py", "_calibration"): ("url", "key", "weights", "threshold"),
+    ("pages/rankings.py", "submission_list"): ("url", "submissions_key"),
+    ("pages/rankings.py", "review_summary"): ("url", "scores_key", "names_key", "criteria"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     ("pages/selection.py", "propose"): ("url", "version", "weights", "threshold", "rules_json", "labels_json"),
 }
@@ -123,9 +127,13 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     stats = get_data_cache_stats_provider().get_stats().values()
     cached = {stat.cache_name.rsplit(".", 1)[-1] for family in stats for stat in family}
     assert {
-        "_coverage_data",
+        "_codes",
+        "_frame",
+        "_progress",
+        "_submitted_scores",
         "_calibration",
-        "ranking_data",
+        "submission_list",
+        "review_summary",
         "candidates",
     } <= cached  # the caches are warm
 
