@@ -14,6 +14,9 @@ applies the whole form or refuses it with every reason, changing nothing.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -54,6 +57,19 @@ PICKS = (
     ("pinned", "Pin: always in the line-up (references, e.g. CFE-0008, CFE-0012)"),
     ("excluded", "Exclude: never in it (references)"),
 )
+
+
+def content_key(frame: pd.DataFrame) -> str:
+    """A key for what `frame` holds, for caches that depend on it rather than on the data version (a save that
+    changed nothing in it keeps the key). Frames that differ in any value, column, type or order have different
+    keys (a digest of the frame's pickle; equal frames read twice give the same one)."""
+    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=20).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pick_list(content: str, rules_json: str, _candidates: pd.DataFrame) -> pd.DataFrame:
+    """`pick_list` of the candidates whose content key is `content` (`_candidates`, not hashed again)."""
+    return pick_list(_candidates, SelectionRules.from_dict(json.loads(rules_json)))
 
 
 def _values(rules: SelectionRules, references: Mapping[int, str]) -> dict[str, object]:
@@ -126,8 +142,9 @@ def _shown(form: Mapping[str, object]) -> dict[str, Any]:
     return {key: state.get(key, value) for key, value in form.items()}
 
 
-def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
+def rules_form(config: CallConfig, candidates: pd.DataFrame, content: str) -> SelectionRules:
     """The rules as a form, starting from the call's configured defaults; returns the rules applied.
+    `content`: the candidates' `content_key`.
 
     Pins and exclusions are typed as exact references (Enter proposes); each is
     checked, and a refusal names every reason and changes nothing."""
@@ -160,7 +177,8 @@ def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
     st.button("Back to the call's defaults", on_click=set_form, args=(defaults, {}), icon=":material/restart_alt:")
     rules = SelectionRules.from_dict(st.session_state[APPLIED])
     with st.expander("Submissions by reference: reviews, discussion flag, can it be pinned", icon=":material/list:"):
-        found, search = find_box(pick_list(candidates, rules), key="selection.pick_list.search")
+        listed = _pick_list(content, json.dumps(rules.to_dict(), sort_keys=True), candidates)
+        found, search = find_box(listed, key="selection.pick_list.search")
         shown, _key = page_of(found, "selection.pick_list", search)  # one page of rows to the browser
         st.dataframe(
             shown,
