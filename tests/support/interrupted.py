@@ -19,7 +19,7 @@ def shown_afresh(widget):
     its own): the value the element says to set, else the element's default
     (for a choice, the option's label; None: nothing chosen)."""
     proto = widget.proto
-    if widget.type == "radio":
+    if widget.type in ("radio", "selectbox"):
         if proto.set_value:
             return proto.raw_value
         return proto.options[proto.default] if proto.HasField("default") else None
