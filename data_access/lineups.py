@@ -55,6 +55,10 @@ CANDIDATE_COLUMNS = [
     "flagged",
     "shortlisted",
 ]
+# What candidate_frame reads of each submission (the rest of CANDIDATE_COLUMNS comes from the scores and decisions):
+# not the long texts, nor the codes no rule uses.
+CANDIDATE_SCALARS = ("title", "organisation", "anonymous", "presentation_preference", "sector", "evidence_source")
+CANDIDATE_CODES = ("themes", "focus_areas", "exploitation_types")
 
 
 class LineUpError(ValueError):
@@ -127,7 +131,9 @@ def candidate_frame(session: Session, *, scores: pd.DataFrame) -> pd.DataFrame:
     `scores`: `scoring.score_submissions` output, indexed by submission_id.
     Unmasked: for the admin's selection and for checks before saving only.
     """
-    frame = load_submission_frame(session).rename(columns={"id": "submission_id"})
+    frame = load_submission_frame(session, scalars=CANDIDATE_SCALARS, multi=CANDIDATE_CODES).rename(
+        columns={"id": "submission_id"}
+    )
     column = scores[SCORE_COLUMN] if SCORE_COLUMN in scores else pd.Series(dtype=float)
     frame["score"] = frame["submission_id"].map(column).astype(float)
     # For the rules "at least R submitted reviews" and "no open discussion flag", and to show them.

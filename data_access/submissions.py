@@ -227,31 +227,40 @@ def reviewer_access_to(session: Session, *, reviewer_id: int, submission_id: int
 
 
 def load_submission_frame(
-    session: Session, *, ids: set[int] | None = None, scalars: Sequence[str] = READ_COLUMNS, links: bool = False
+    session: Session,
+    *,
+    ids: set[int] | None = None,
+    scalars: Sequence[str] = READ_COLUMNS,
+    links: bool = False,
+    multi: Sequence[str] = MULTI_VALUED,
 ) -> pd.DataFrame:
     """All (or the given) submissions with their codes as lists, unmasked.
 
     Internal: callers must mask it with `mask_for_viewer` before showing it to
     anyone, or use `list_submissions`. `scalars` narrows the plain columns read
-    besides id and reference (e.g. `SINGLE_VALUED` alone for counting codes);
-    `links=True` adds the documents and links (a list per submission).
+    besides id and reference (e.g. `SINGLE_VALUED` alone for counting codes),
+    `multi` the code lists read; `links=True` adds the documents and links (a
+    list per submission).
     """
     cols = [Submission.id, Submission.reference, *(getattr(Submission, c) for c in scalars)]
     stmt = select(*cols).order_by(Submission.reference)
     code_stmt = select(SubmissionCode.submission_id, SubmissionCode.field, SubmissionCode.code).order_by(
         SubmissionCode.submission_id, SubmissionCode.field, SubmissionCode.position
     )
+    if set(multi) != set(MULTI_VALUED):
+        code_stmt = code_stmt.where(SubmissionCode.field.in_(list(multi)))
     if ids is not None:
         id_list = sorted(ids)
         if not id_list:
-            return pd.DataFrame(columns=["id", "reference", *scalars, *MULTI_VALUED, *(["links"] if links else [])])
+            return pd.DataFrame(columns=["id", "reference", *scalars, *multi, *(["links"] if links else [])])
         stmt = stmt.where(Submission.id.in_(id_list))
         code_stmt = code_stmt.where(SubmissionCode.submission_id.in_(id_list))
-    frame = pd.DataFrame(session.execute(stmt).all(), columns=["id", "reference", *scalars])
-    codes: dict[str, dict[int, list[str]]] = {name: {} for name in MULTI_VALUED}
+    # Plain tuples: pandas probes each SQLAlchemy row for attributes, which took 0.05 s of 0.07 at 10,000.
+    frame = pd.DataFrame([tuple(row) for row in session.execute(stmt)], columns=["id", "reference", *scalars])
+    codes: dict[str, dict[int, list[str]]] = {name: {} for name in multi}
     for sid, fname, code in session.execute(code_stmt):
         codes[fname].setdefault(sid, []).append(code)
-    for name in MULTI_VALUED:
+    for name in multi:
         mapping = codes[name]
         frame[name] = [list(mapping.get(sid, [])) for sid in frame["id"]]
     if links:

@@ -23,7 +23,7 @@ from ui import context, scores
 from ui.guard import require_page
 from ui.links import open_submission
 from ui.render import notice, table_key
-from ui.selection import rules_form, saved_line_ups, thin_picks_warning
+from ui.selection import content_key, rules_form, saved_line_ups, thin_picks_warning
 
 viewer = require_page("selection")
 config = context.call_config()
@@ -33,35 +33,39 @@ seen_versions = st.session_state.get("selection.seen_versions", {})
 
 
 @st.cache_data(show_spinner="Scoring…", max_entries=4)
-def candidates(url: str, version: int, weights: tuple, threshold: float):
-    """Shared, viewer-independent (admin only): every submission with its calibrated score."""
+def candidates(url: str, version: int, weights: tuple, threshold: float) -> tuple[pd.DataFrame, str]:
+    """Shared, viewer-independent (admin only): every submission with its calibrated score, and the
+    frame's content key (`ui.selection.content_key`)."""
     db = context.database()
     calibrated = scores.current_scores(db, config, version)
     with db.read() as session:
-        return lineups_da.candidate_frame(session, scores=calibrated)
+        frame = lineups_da.candidate_frame(session, scores=calibrated)
+    return frame, content_key(frame)
 
 
 @st.cache_data(show_spinner="Finding the best balanced line-up…", max_entries=16)
-def propose(url: str, version: int, weights: tuple, threshold: float, rules_json: str, labels_json: str):
-    frame = candidates(url, version, weights, threshold)
+def propose(content: str, rules_json: str, labels_json: str, _frame: pd.DataFrame):
+    """The line-up with its explanations, keyed by what it depends on: the candidates' content (not the data
+    version: a save that changed no score, review count, flag or submission finds it here), the rules and the
+    words. `_frame` is the frame whose content key is `content` (not hashed again)."""
     rules = SelectionRules.from_dict(json.loads(rules_json))
-    return select_presenters(frame, rules, labels=json.loads(labels_json), explain=True)
+    return select_presenters(_frame, rules, labels=json.loads(labels_json), explain=True)
 
 
 st.title("Selection", anchor=False)
 if viewer.is_admin:
     with db.read() as session:
         version = audit.data_version(session)
-    key = (db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
-    frame = candidates(*key)
-    rules = rules_form(config, frame)
+    frame, content = candidates(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+    rules = rules_form(config, frame, content)
     st.caption(
         f"{SURVIVOR_MEANING} Anonymous submissions, those not available to present and those not yet scored are "
         "never selected. The score is the calibrated score (see Rankings)."
     )
     result = None
     try:
-        result = propose(*key, json.dumps(rules.to_dict(), sort_keys=True), json.dumps(labels, sort_keys=True))
+        rules_json = json.dumps(rules.to_dict(), sort_keys=True)
+        result = propose(content, rules_json, json.dumps(labels, sort_keys=True), frame)
     except (SelectionError, SolverDidNotFinish) as exc:
         st.error(str(exc), icon=":material/error:")
 

@@ -186,11 +186,15 @@ def _accept_all(key: str, unmatched: list[UnmatchedValue]) -> None:
     """The "Accept all suggestions" button: each confident suggestion chosen,
     the shown values' choices and the others' alike."""
     accepted = {}
+    set_now = set()
     for item in unmatched:
         if item.confident is not None:
-            st.session_state[f"{key}.val.{digest(item.field, item.value)}"] = item.confident
+            widget = f"{key}.val.{digest(item.field, item.value)}"
+            st.session_state[widget] = item.confident
+            set_now.add(widget)
             accepted[_value_slot(item.field, item.value)] = item.confident
     st.session_state[f"{key}.accepted"] = accepted
+    st.session_state[f"{key}.set_now"] = set_now  # the boxes the next drawing sets (see _value_choices)
 
 
 def value_editor(
@@ -241,6 +245,7 @@ def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> 
     accepted = st.session_state.get(f"{key}.accepted")
     if accepted is not None:
         st.caption(f"{len(accepted)} suggestion{'s' if len(accepted) != 1 else ''} accepted.")
+    set_now = st.session_state.get(f"{key}.set_now", set())
     for k, item in enumerate(unmatched[:MAX_VALUE_EDITORS]):
         options, labels = _value_options(item, config)
         slot = _value_slot(item.field, item.value)
@@ -250,10 +255,14 @@ def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> 
         rows = ", ".join(str(r) for r in item.rows) + (" \u2026" if item.count > len(item.rows) else "")
         cols[1].text(f"{item.value}\n{item.count} cell{'s' if item.count != 1 else ''} (row {rows})")
         widget = f"{key}.val.{digest(item.field, item.value)}"
+        # The box's default is what the server holds (the person's choice, else the preset), so that a
+        # browser drawing it afresh shows that, not "(choose a code)"; but not in the run after "Accept all
+        # suggestions", which sets it through session state (Streamlit warns about both in one run).
+        held = st.session_state.get(widget, preset)
         picked = cols[2].selectbox(
             f"Value {k + 1} means",
             options,
-            index=options.index(preset) if preset in options and widget not in st.session_state else 0,
+            index=options.index(held) if held in options and widget not in set_now else 0,
             format_func=lambda c, labels=labels: "(leave it out)" if c == LEAVE_OUT else labels.get(c, c),
             key=widget,
             label_visibility="collapsed",
@@ -262,6 +271,7 @@ def _value_choices(unmatched, mapping, base, config, key, kept, value_picks) -> 
         value_picks[slot] = picked
         if picked != CHOOSE:
             mapping.values.setdefault(item.field, {})[item.value] = picked
+    st.session_state.pop(f"{key}.set_now", None)  # drawn: later runs draw the boxes with what they hold
     if len(unmatched) > MAX_VALUE_EDITORS:
         st.caption(
             f"{len(unmatched) - MAX_VALUE_EDITORS} more values name no code; they are listed in the problem "

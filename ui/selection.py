@@ -2,7 +2,10 @@
 
 The form's values live in `st.session_state` under `selection.*` keys (UI
 state only); `set_form` fills them from a rule set and applies it, for "back to
-the call's defaults" and "load a saved line-up's rules". Pins and exclusions
+the call's defaults", "load a saved line-up's rules" and an accepted "Propose
+line-up". The values it set are also the boxes' defaults (`value=`) in every
+later run, so that a browser drawing the form afresh shows the rules in force,
+never the boxes' minimums (see `rules_form`). Pins and exclusions
 are typed as exact references (never a select-all of fuzzy matches);
 "Propose line-up" checks them (`scoring.selection.read_picks`) and either
 applies the whole form or refuses it with every reason, changing nothing.
@@ -11,6 +14,9 @@ applies the whole form or refuses it with every reason, changing nothing.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
+import pickle
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +36,8 @@ from ui.render import field, format_when, table_key
 PREFIX = "selection."
 APPLIED = PREFIX + "applied"  # the rules last applied (SelectionRules.to_dict), what the page proposes for
 REFUSED = PREFIX + "refused"  # why the last "Propose line-up" was refused (nothing changed)
+FORM = PREFIX + "form"  # the form's values for the rules applied (widget key -> value): the boxes' defaults
+TELL = PREFIX + "tell"  # set_form ran: the next run that draws the form sets the boxes to FORM
 NUMBERS = (
     ("slots", "Presenter slots", 1),
     ("max_in_person", "Most in person", 0),
@@ -51,6 +59,19 @@ PICKS = (
 )
 
 
+def content_key(frame: pd.DataFrame) -> str:
+    """A key for what `frame` holds, for caches that depend on it rather than on the data version (a save that
+    changed nothing in it keeps the key). Frames that differ in any value, column, type or order have different
+    keys (a digest of the frame's pickle; equal frames read twice give the same one)."""
+    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=20).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _pick_list(content: str, rules_json: str, _candidates: pd.DataFrame) -> pd.DataFrame:
+    """`pick_list` of the candidates whose content key is `content` (`_candidates`, not hashed again)."""
+    return pick_list(_candidates, SelectionRules.from_dict(json.loads(rules_json)))
+
+
 def _values(rules: SelectionRules, references: Mapping[int, str]) -> dict[str, object]:
     values: dict[str, object] = {PREFIX + name: int(getattr(rules, name) or 0) for name, _label, _min in NUMBERS}
     values |= {PREFIX + name: bool(getattr(rules, name)) for name, _label in CHECKS}
@@ -61,7 +82,8 @@ def _values(rules: SelectionRules, references: Mapping[int, str]) -> dict[str, o
 
 def set_form(rules: SelectionRules, references: Mapping[int, str]) -> None:
     """Put a rule set into the form and apply it (an on_click callback, before the widgets exist)."""
-    st.session_state.update(_values(rules, references))
+    st.session_state[FORM] = _values(rules, references)
+    st.session_state[TELL] = True
     st.session_state[APPLIED] = rules.to_dict()
     st.session_state[REFUSED] = []
 
@@ -91,24 +113,56 @@ def _propose(config: CallConfig, candidates: pd.DataFrame) -> None:
     set_form(rules, refs)  # the references as stored: "cfe-8 ,CFE-0008" is not kept half-read
 
 
-def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
+# A browser shows a box's value only when the element says to set it, or the
+# box's default when it draws the box afresh. Streamlit says to set a value
+# given through session state only in the run that gives it (or the next, if
+# the box was not drawn yet), and a run cut short by a rerun request (the
+# sign-in cookie's, say) never reaches the browser: its messages are dropped
+# when the next run starts. The form's values were put into session state
+# once, on the first visit, and the boxes' defaults were their minimums: a
+# browser that drew the form afresh after that showed 1 slot and 0 for every
+# other box, under the line-up for the call's defaults, and "Propose line-up"
+# then applied what it showed. Leaving the page dropped the boxes' state too,
+# and coming back showed the call's defaults above the rules still applied.
+# So the boxes are drawn with the server's values as their defaults, in every
+# run but the one that sets them through session state (Streamlit warns about
+# both in one run); keyed boxes keep their identity when the default changes.
+_NO_DEFAULT = "min"  # number_input's own default; a checkbox's is False and a text box's ""
+
+
+def _shown(form: Mapping[str, object]) -> dict[str, Any]:
+    """The boxes' defaults this run: what the server holds for each (the person's edits, else the rules
+    applied), or, in the run after `set_form`, nothing: that run sets the boxes to the form's values."""
+    state = st.session_state
+    if state.get(TELL):  # dropped once the form is drawn: a run cut before that sets the boxes again
+        state.update(form)
+        return {
+            key: False if isinstance(v, bool) else "" if isinstance(v, str) else _NO_DEFAULT for key, v in form.items()
+        }
+    return {key: state.get(key, value) for key, value in form.items()}
+
+
+def rules_form(config: CallConfig, candidates: pd.DataFrame, content: str) -> SelectionRules:
     """The rules as a form, starting from the call's configured defaults; returns the rules applied.
+    `content`: the candidates' `content_key`.
 
     Pins and exclusions are typed as exact references (Enter proposes); each is
     checked, and a refusal names every reason and changes nothing."""
     defaults = SelectionRules.from_config(config)
-    for key, value in _values(defaults, {}).items():
-        st.session_state.setdefault(key, value)
     st.session_state.setdefault(APPLIED, defaults.to_dict())
+    shown = _shown(st.session_state.setdefault(FORM, _values(defaults, {})))
     with st.form("selection.rules", border=True):
         cols = st.columns(4)
         for i, (name, label, minimum) in enumerate(NUMBERS):
-            cols[i % 4].number_input(label, min_value=minimum, max_value=500, step=1, key=PREFIX + name)
+            key = PREFIX + name
+            cols[i % 4].number_input(label, min_value=minimum, max_value=500, step=1, value=shown[key], key=key)
         for name, label in CHECKS:
-            st.checkbox(label, key=PREFIX + name)
+            st.checkbox(label, value=shown[PREFIX + name], key=PREFIX + name)
         left, right = st.columns(2)
         for column, (name, label) in zip((left, right), PICKS, strict=True):
-            column.text_input(label, max_chars=2000, key=PREFIX + name, placeholder="none")
+            key = PREFIX + name
+            column.text_input(label, value=shown[key], max_chars=2000, key=key, placeholder="none")
+        st.session_state.pop(TELL, None)
         st.form_submit_button(
             "Propose line-up",
             type="primary",
@@ -123,7 +177,8 @@ def rules_form(config: CallConfig, candidates: pd.DataFrame) -> SelectionRules:
     st.button("Back to the call's defaults", on_click=set_form, args=(defaults, {}), icon=":material/restart_alt:")
     rules = SelectionRules.from_dict(st.session_state[APPLIED])
     with st.expander("Submissions by reference: reviews, discussion flag, can it be pinned", icon=":material/list:"):
-        found, search = find_box(pick_list(candidates, rules), key="selection.pick_list.search")
+        listed = _pick_list(content, json.dumps(rules.to_dict(), sort_keys=True), candidates)
+        found, search = find_box(listed, key="selection.pick_list.search")
         shown, _key = page_of(found, "selection.pick_list", search)  # one page of rows to the browser
         st.dataframe(
             shown,

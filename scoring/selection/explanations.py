@@ -37,6 +37,18 @@ def rule_costs(model: Model, best: int, top_objective: int) -> list[RuleCost]:
     costs: list[RuleCost] = []
     everything = frozenset(model.units)
     fixed = frozenset(u for f in model.active if not f.switchable for u in model.units_of(f.name))
+    # Every line-up has exactly N presenters (Slots is never switched off), so none scores above the plain
+    # top N; when the top N itself keeps a set of rules, that set's best line-up scores exactly the top N's
+    # total, and no solve is needed to know it.
+    top = model.top_positions()
+    exact_top = len(top) == model.rules.slots and int(model.q[top].sum()) == top_objective
+
+    def best_under(units: frozenset[Unit]) -> int | None:
+        if exact_top and model.holds(top, units):
+            return top_objective
+        solution = model.solve(units, tie_break=False)
+        return solution.objective if solution else None
+
     for family in model.active:
         if not family.switchable:
             continue
@@ -45,10 +57,10 @@ def rule_costs(model: Model, best: int, top_objective: int) -> list[RuleCost]:
         if not mine:
             costs.append(RuleCost(family.name, words, 0.0, 0.0))
             continue
-        without = model.solve(everything - mine, tie_break=False)
-        alone = model.solve(fixed | mine, tie_break=False)
-        given_up = (without.objective - best) * SCORE_UNIT if without else math.nan
-        alone_cost = (top_objective - alone.objective) * SCORE_UNIT if alone else math.nan
+        without = best_under(everything - mine)
+        alone = best_under(fixed | mine)
+        given_up = (without - best) * SCORE_UNIT if without is not None else math.nan
+        alone_cost = (top_objective - alone) * SCORE_UNIT if alone is not None else math.nan
         costs.append(RuleCost(family.name, words, round(given_up, 6), round(alone_cost, 6)))
     return costs
 

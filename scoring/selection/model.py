@@ -165,6 +165,8 @@ class Model:
         self.row_lb = np.array([r[2] for r in rows], dtype=float)
         self.row_ub = np.array([r[3] for r in rows], dtype=float)
         self.row_tag: list[Unit | None] = [r[0] for r in rows]
+        # The row "exactly N presenters" (Slots), when the rules are not blocked before it is built.
+        self._slots_row = next((k for k, tag in enumerate(self.row_tag) if tag == Unit("slots")), None)
         forcing = {f.name for f in self.families if f.forces_in}
         self._forced_units = [u for u in self.units if u.family in forcing]
 
@@ -302,10 +304,46 @@ class Model:
         chosen = sorted({int(self.var_cand[cols[v]]) for v in np.flatnonzero(x > 0.5)})
         return Solution(objective=int(self.q[chosen].sum()), chosen=chosen)
 
+    def top_positions(self) -> list[int]:
+        """The plain top N (`candidates.top_n`: highest score, then earliest reference) as positions in the
+        model; `reduce` always keeps them (fewer than N candidates rank above any of them)."""
+        return [i for i in self.rank_order if self.rank[i] <= self.rules.slots]
+
+    def holds(self, members: Sequence[int], active: frozenset[Unit]) -> bool:
+        """Can exactly the candidates `members` (positions), formats assigned as the rules allow, keep the
+        active units? A small programme over their variables only; False when it cannot say."""
+        if not members:
+            return False
+        cols = self._columns(members)
+        mask = self._mask(active)
+        place = np.zeros((len(members), len(cols)))
+        where = {int(v): k for k, v in enumerate(cols)}
+        for row, i in enumerate(members):
+            for v in self.cand_vars[i]:
+                place[row, where[v]] = 1.0
+        constraints = [LinearConstraint(place, 1.0, 1.0)]  # each of them takes one place
+        if mask.any():
+            constraints.append(LinearConstraint(self.A[mask][:, cols], self.row_lb[mask], self.row_ub[mask]))
+        res = milp(
+            np.zeros(len(cols)),
+            integrality=np.ones(len(cols)),
+            bounds=Bounds(np.zeros(len(cols)), np.ones(len(cols))),
+            constraints=constraints,
+            options={"time_limit": SOLVER_TIME_LIMIT_S, "presolve": True},
+        )
+        return res.status == 0
+
     def _nobody_else_reaches(
         self, mask: np.ndarray, cols: np.ndarray, out: set[int], weights: np.ndarray, best: int
     ) -> bool:
-        """True when every line-up using a candidate outside `cols` scores below `best` (LP bound)."""
+        """True when every line-up using a candidate outside `cols` scores below `best` (LP bound).
+
+        With "exactly N presenters" in force, such a line-up scores at most the N - 1 best allowed candidates
+        and the best allowed one outside `cols`: when even that is below `best`, the LP is not needed."""
+        if self._slots_row is not None and mask[self._slots_row]:
+            bound = self._top_bound(cols, out)
+            if bound is not None and bound < best - 0.5:
+                return True
         allowed = self._columns(i for i in range(self.n) if i not in out)
         outside = np.ones(self.nvar)
         outside[cols] = 0
@@ -315,6 +353,16 @@ class Model:
         if res.status != 0:
             return False
         return -res.fun < best - 0.5
+
+    def _top_bound(self, cols: np.ndarray, out: set[int]) -> int | None:
+        """The most that N presenters, one of them outside `cols` and none in `out`, can score (None: nobody
+        is outside)."""
+        inside = set(self.var_cand[cols].tolist())
+        allowed = [i for i in self.rank_order if i not in out]  # best score first
+        outside = next((i for i in allowed if i not in inside), None)
+        if outside is None:
+            return None
+        return int(self.q[allowed[: max(self.rules.slots - 1, 0)]].sum()) + int(self.q[outside])
 
     def assign_formats(self, chosen: list[int]) -> dict[int, str]:
         """Formats for a feasible selection: either-format people in person first."""

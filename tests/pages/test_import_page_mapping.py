@@ -17,6 +17,7 @@ from tests.factories import make_user
 from tests.importing.test_guessing import GOOGLE_HEADERS, GOOGLE_ROWS, LONG
 from tests.pages.test_import_page import PAGE, selectbox, upload
 from tests.support.apptest import download, rerun, run_app
+from tests.support.interrupted import shown_afresh
 from tests.support.spreadsheets import csv_bytes
 from ui.importing import MAX_VALUE_EDITORS
 
@@ -87,6 +88,30 @@ def test_accept_all_suggestions_takes_every_sure_one_and_leaves_the_unsure(db, d
     assert not at.exception, at.exception
     assert sorted(b.value for b in value_boxes(at)) == ["(choose a code)", "england", "sources_of_harm"]
     assert "2 suggestions accepted." in [c.value for c in at.caption]
+
+
+def test_a_value_chosen_or_accepted_is_what_a_browser_drawing_the_box_afresh_shows(db, db_url, admin):
+    """A browser shows a box's choice only when the element says to set it, or the box's default when it
+    draws the box afresh (after a run cut short, say): the default is what the server holds, in every run
+    after the one that chose it, never "(choose a code)" above a mapping that uses another code."""
+    at = run_app(db_url, admin, page=PAGE)
+    upload(at, db_url, csv_bytes(GOOGLE_HEADERS, GOOGLE_ROWS))
+    [value] = value_boxes(at)
+    assert shown_afresh(value) == "Either"  # the sure suggestion, preset
+    value.set_value("not_available")
+    rerun(at, db_url)
+    for _ in range(2):
+        rerun(at, db_url)
+        [value] = value_boxes(at)
+        assert value.value == "not_available" and shown_afresh(value) == "Not available to present"
+    value.set_value("(choose a code)")
+    rerun(at, db_url)
+    next(b for b in at.button if b.label.startswith("Accept all suggestions")).click()
+    rerun(at, db_url)
+    for _ in range(2):  # the run that accepts says to set it, and every later run draws it so
+        [value] = value_boxes(at)
+        assert value.value == "either" and shown_afresh(value) == "Either"
+        rerun(at, db_url)
 
 
 def test_a_re_upload_with_the_same_columns_keeps_every_choice(db, db_url, admin):

@@ -22,35 +22,18 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
-from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
-from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from data_access import audit
 from data_access.drafts import autosave_review
 from data_access.reviews import ReviewDraft, get_own_review
 from tests.factories import assign, make_submission, make_user
 from tests.support.apptest import rerun, run_app, texts
+from tests.support.interrupted import cut_once, shown_afresh
 from ui import render, review_form
 
 PAGE = "pages/my_reviews.py"
 WORDS = "Unfinished at bedtime"
 SCORE_2 = "2"  # the label of the score 2
-
-
-def shown_afresh(widget):
-    """What a browser shows when it draws this widget afresh (with no value of
-    its own): the value the element says to set, else the element's default
-    (for a choice, the option's label; None: nothing chosen)."""
-    proto = widget.proto
-    if widget.type == "radio":
-        if proto.set_value:
-            return proto.raw_value
-        return proto.options[proto.default] if proto.HasField("default") else None
-    if proto.set_value:
-        return proto.value
-    return proto.default if proto.HasField("default") else None
 
 
 @pytest.fixture
@@ -61,29 +44,6 @@ def panel(db, call_config):
         for sub in subs:
             assign(s, sub, ann)
     return {"subs": subs, "ann": ann}
-
-
-def _browser_asks_for_a_rerun() -> None:
-    """What Streamlit does when the browser's rerun request arrives mid-run."""
-    ctx = get_script_run_ctx()
-    raise RerunException(
-        RerunData(query_string=ctx.query_string, page_script_hash=ctx.page_script_hash, widget_states=WidgetStates())
-    )
-
-
-def cut_once(monkeypatch, owner, name: str) -> list[bool]:
-    """The first call of `owner.name` in a run cuts that run short; later calls go through."""
-    original = getattr(owner, name)
-    cuts: list[bool] = []
-
-    def cutting(*args, **kwargs):
-        if not cuts:
-            cuts.append(True)
-            _browser_asks_for_a_rerun()
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, cutting)
-    return cuts
 
 
 class _Streamlit:

@@ -42,7 +42,10 @@ REVIEWED_CACHES = {
     ("pages/rankings.py", "submission_list"): ("url", "submissions_key"),
     ("pages/rankings.py", "review_summary"): ("url", "scores_key", "names_key", "criteria"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
-    ("pages/selection.py", "propose"): ("url", "version", "weights", "threshold", "rules_json", "labels_json"),
+    # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
+    # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
+    ("pages/selection.py", "propose"): ("content", "rules_json", "labels_json", "_frame"),
+    ("ui/selection.py", "_pick_list"): ("content", "rules_json", "_candidates"),
 }
 # Names that would make a cached result depend on, or be about, the person asking.
 VIEWER_NAMES = {"viewer", "user", "user_id", "username", "role", "session_state", "current_viewer", "cookies"}
