@@ -39,7 +39,10 @@ from ui import context
 SCORE_TABLES = ("reviews", "review_scores")
 KEEP = 4  # entries per cache: the current key, and a few for runs that read an older one
 
-_starts: dict[tuple, Calibration] = {}  # (database URL, weights, threshold) -> the last fit: the next one's start
+# (database URL, weights, threshold) -> the last fit and the scores it was fitted to: the next one's start, or
+# the answer itself when the submitted scores are the same (a draft saved, a review reopened and not yet changed:
+# the reviews' tables moved, the scores did not), so equal scores always give the same numbers, to the last bit.
+_starts: dict[tuple, tuple[pd.DataFrame, Calibration]] = {}
 _starts_lock = threading.Lock()
 
 
@@ -65,10 +68,12 @@ def _calibration(url: str, key: tuple[int, ...], weights: tuple, threshold: floa
     frame = _submitted_scores(url, key)
     where = (url, weights, threshold)
     with _starts_lock:
-        start = _starts.get(where)
-    fitted = calibrate(frame, dict(weights), disagreement_threshold=threshold, start=start)
+        last = _starts.get(where)
+    if last is not None and last[0].equals(frame):
+        return last[1]
+    fitted = calibrate(frame, dict(weights), disagreement_threshold=threshold, start=None if last is None else last[1])
     with _starts_lock:
-        _starts[where] = fitted
+        _starts[where] = (frame, fitted)
         while len(_starts) > KEEP:  # other databases (tests) or calls: the oldest go
             del _starts[next(iter(_starts))]
     return fitted
