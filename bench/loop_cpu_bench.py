@@ -64,12 +64,12 @@ def one_loop(session, pid: int, reference: str, config) -> dict[str, list[float]
         return None
     for label, prefix, option in choices_for(config):
         radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
-        if radio is None or not step("score", strings={radio.id: option}).ended:
+        if radio is None or not step("score", strings={radio.id: option}, fragment_id=radio.fragment_id).ended:
             print(f"  no choice {option!r} for {label!r}", flush=True)
             return None
     for name, label in (("save", "Save draft"), ("submit", "Submit")):
         button = session.last.widget("button", label) or form.widget("button", label)
-        visit = step(name, clicks=(button.id,)) if button else None
+        visit = step(name, clicks=(button.id,), fragment_id=button.fragment_id) if button else None
         if visit is None or not visit.carries(SAVED[name]):
             print(f"  {name}: not confirmed", flush=True)
             return None

@@ -38,6 +38,7 @@ class Widget:
     id: str
     label: str
     options: tuple[str, ...] = ()
+    fragment_id: str = ""  # drawn by an `st.fragment`: a change to it reruns only that fragment
 
 
 def run_ended(msg: ForwardMsg) -> bool:
@@ -53,7 +54,7 @@ def widget_of(msg: ForwardMsg) -> Widget | None:
     if kind not in WIDGET_KINDS:
         return None
     element = getattr(msg.delta.new_element, kind)
-    return Widget(kind, element.id, element.label, tuple(getattr(element, "options", ())))
+    return Widget(kind, element.id, element.label, tuple(getattr(element, "options", ())), msg.delta.fragment_id)
 
 
 @dataclass
@@ -67,6 +68,7 @@ class Visit:
     widgets: list[Widget] = field(default_factory=list)
     frames: list[bytes] = field(default_factory=list)
     query_string: str | None = None  # the address's new query, when the server changed it
+    page_script_hash: str = ""  # the page the last run ran (its `navigation` message)
 
     def carries(self, text: str) -> bool:
         """True if any frame holds `text` (UTF-8), wherever it is."""
@@ -94,6 +96,8 @@ def read_visit(messages, clock=time.monotonic) -> Visit:
         visit.received += len(frame)
         visit.frames.append(frame)
         kind = msg.WhichOneof("type")
+        if kind == "navigation" and msg.navigation.page_script_hash:
+            visit.page_script_hash = msg.navigation.page_script_hash
         if kind == "page_info_changed":
             visit.query_string = msg.page_info_changed.query_string
         widget = widget_of(msg)
@@ -115,6 +119,7 @@ class ProtocolSession:
         self.timeout = timeout
         self.page = ""
         self.query = ""
+        self.page_hash = ""  # the page the server last ran, sent back while staying on it
         self.last: Visit | None = None
         self.behind = False  # a visit timed out: its run's end is still to come
         cookies = {COOKIE: token} if token else None
@@ -140,23 +145,37 @@ class ProtocolSession:
         ints: dict[str, int] | None = None,
         strings: dict[str, str] | None = None,
         clicks: tuple[str, ...] = (),
+        fragment_id: str = "",
     ) -> Visit:
         """Open `page` (URL path; None: stay) with `query` (None: keep the current one), changing the
-        widgets given; returns when the run has ended or the timeout has passed."""
+        widgets given (drawn in the fragment `fragment_id`: only it reruns, as a browser asks); returns
+        when the run has ended or the timeout has passed."""
         if self.behind:  # the last visit's run has not ended: let it, before asking for another
             read_visit(self._frames(time.monotonic() + self.timeout))
             self.behind = False
         if page is not None:
-            self.page = page
+            self.page, self.page_hash = page, ""
             self.query = "" if query is None else query
         elif query is not None:
             self.query = query
         started = time.monotonic()
-        self.ws.send(rerun_message(self.page, self.query, ints=ints, strings=strings, clicks=clicks))
+        self.ws.send(
+            rerun_message(
+                self.page,
+                self.query,
+                ints=ints,
+                strings=strings,
+                clicks=clicks,
+                fragment_id=fragment_id,
+                page_script_hash=self.page_hash,
+            )
+        )
         visit = read_visit(self._frames(started + self.timeout))
         visit.seconds = time.monotonic() - started
         if visit.query_string is not None:
             self.query = visit.query_string
+        if visit.page_script_hash:
+            self.page_hash = visit.page_script_hash
         self.behind = not visit.ended
         self.last = visit
         return visit

@@ -82,6 +82,25 @@ def page_fragment(key: str) -> Callable[[Callable[..., None]], Callable[..., Non
     return wrap
 
 
+def recheck_in_fragment(key: str, viewer: Viewer, still: Callable[[], bool]) -> None:
+    """A fragment's own run (`st.fragment`: a click inside it reruns only it)
+    does not pass through the page's gate, so the fragment asks again before
+    it reads or saves anything: the session still signed in and not revoked,
+    the same person, their role still allowed on page `key`, and `still` (the
+    page's own conditions) true. Otherwise the whole app runs again, where
+    the page's gate refuses and says why. Nothing in a run of the whole page."""
+    if not streamlit_adapter.fragment_run():
+        return
+    current = auth.current_viewer(context.database())
+    if (
+        current is None
+        or current.user_id != viewer.user_id
+        or current.role not in PAGES_BY_KEY[key].roles
+        or not still()
+    ):
+        st.rerun(scope="app")
+
+
 def refuse(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object, detail: str, message: str) -> None:
     """Log a refused attempt (a URL, a query parameter or widget state naming
     something this person may not reach) and tell them, in our words."""

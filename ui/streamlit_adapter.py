@@ -126,6 +126,14 @@ def connection() -> object | None:
     return _session_client()
 
 
+def fragment_run() -> bool:
+    """Whether this run reruns only fragments (`st.fragment`), not the whole page."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def session_id() -> str | None:
     """This run's Streamlit session id."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx

@@ -71,6 +71,22 @@ def test_the_rerun_carries_the_page_the_query_and_only_the_widgets_changed():
     plain = BackMsg()
     plain.ParseFromString(rerun_message("rankings"))
     assert plain.rerun_script.page_name == "rankings" and not plain.rerun_script.widget_states.widgets
+    assert plain.rerun_script.fragment_id == ""  # a whole run, unless a fragment is named
+
+
+def test_a_widget_drawn_in_a_fragment_reruns_only_that_fragment():
+    drawn = ForwardMsg()
+    drawn.ParseFromString(_radio("$$ID-a-review.12.promise", "Promise: how much", ["1", "2"]))
+    drawn.delta.fragment_id = "frag-1"
+    visit = read_visit([drawn.SerializeToString(), _finished("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")])
+    assert visit.ended
+    radio = visit.widget("radio", "Promise", prefix=True)
+    assert radio.fragment_id == "frag-1"
+    sent = BackMsg()
+    sent.ParseFromString(rerun_message("my_reviews", strings={radio.id: "2"}, fragment_id=radio.fragment_id))
+    assert sent.rerun_script.fragment_id == "frag-1"
+    outside = read_visit([_radio("$$ID-b-x", "Other", ["a"]), _finished("FINISHED_SUCCESSFULLY")])
+    assert outside.widget("radio", "Other").fragment_id == ""
 
 
 def test_a_visit_ends_at_a_run_end_that_no_rerun_follows():

@@ -206,3 +206,26 @@ def choose(page, box: str, option: str, attempts: int = 3):
             if attempt == attempts - 1:
                 raise
     return choice
+
+
+def watch_run_ends(page) -> list[int]:
+    """The status of every script run's end the page receives from now on, in order, as the
+    list returned fills (`ForwardMsg.ScriptFinishedStatus`: a whole run ends FINISHED_SUCCESSFULLY,
+    a fragment's own run FINISHED_FRAGMENT_RUN_SUCCESSFULLY, a run cut for a rerun
+    FINISHED_EARLY_FOR_RERUN)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    ended: list[int] = []
+
+    def watch(ws) -> None:
+        def frame(payload) -> None:
+            if isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "script_finished":
+                    ended.append(msg.script_finished)
+
+        ws.on("framereceived", frame)
+
+    page.on("websocket", watch)
+    return ended
