@@ -63,14 +63,22 @@ def rerun_message(
     ints: dict[str, int] | None = None,
     strings: dict[str, str] | None = None,
     clicks: tuple[str, ...] = (),
+    fragment_id: str = "",
+    page_script_hash: str = "",
 ) -> bytes:
     """The `rerun_script` BackMsg the frontend sends: the page (its URL path; "" the default page),
     the address's query, and the widgets changed: `ints` (a number input's value), `strings` (a text;
     for a radio or a select box, the option as shown: Streamlit 1.67 sends the formatted option, not
-    its index), `clicks` (a button pressed: a trigger's value true, whoever drew it)."""
+    its index), `clicks` (a button pressed: a trigger's value true, whoever drew it). `fragment_id`: the
+    widgets' fragment, which alone reruns (as the frontend asks); `page_script_hash`: the page being shown
+    (as the frontend sends: a fragment's `st.rerun()` then reruns this page, not the default one)."""
     msg = BackMsg()
     msg.rerun_script.page_name = page_name
     msg.rerun_script.query_string = query_string
+    if fragment_id:
+        msg.rerun_script.fragment_id = fragment_id
+    if page_script_hash:
+        msg.rerun_script.page_script_hash = page_script_hash
     for widget_id, value in (ints or {}).items():
         state = msg.rerun_script.widget_states.widgets.add()
         state.id = widget_id
