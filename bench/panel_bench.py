@@ -198,11 +198,12 @@ def _protocol_loop(session, source, username, reference, config, tally, start, r
     """One review loop; False when a step failed (the session stops there); raises TimeUp when the time
     is up before a step (after its think time)."""
 
-    def step(name: str, *, page=None, query=None, strings=None, clicks=()):
+    def step(name: str, *, page=None, query=None, strings=None, clicks=(), fragment_id=""):
         time.sleep(think(rng, args.think))
         if start.over():
             raise TimeUp
-        visit = session.visit(page, query, strings=strings, clicks=clicks)
+        # a widget drawn in a fragment (the review form) reruns that fragment alone, as the browser asks
+        visit = session.visit(page, query, strings=strings, clicks=clicks, fragment_id=fragment_id)
         tally.step(source, name, visit.seconds, visit.ended)
         return visit
 
@@ -217,14 +218,14 @@ def _protocol_loop(session, source, username, reference, config, tally, start, r
         if radio is None or option not in radio.options:
             print(f"  {username} {reference}: no choice {option!r} for {label!r}", flush=True)
             return False
-        if not step("score", strings={radio.id: option}).ended:
+        if not step("score", strings={radio.id: option}, fragment_id=radio.fragment_id).ended:
             return False
     for name, label in (("save", "Save draft"), ("submit", "Submit")):
         button = session.last.widget("button", label) or form.widget("button", label)
         if button is None:
             tally.failed_saves.append(f"{username} {reference}: no {label} button")
             return False
-        visit = step(name, clicks=(button.id,))
+        visit = step(name, clicks=(button.id,), fragment_id=button.fragment_id)
         if visit.ended and visit.carries(SAVED[name]):
             with tally.lock:
                 tally.confirmed.append((username, reference, name))
