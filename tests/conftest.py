@@ -133,11 +133,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         yield _sqlite_url(sqlite_template, tmp_path)
         return
     cluster: PostgresCluster = request.getfixturevalue("pg_cluster")
-    name = cluster.create_database()
+    name = cluster.borrow_database()  # the template's copy, or one a test gave back emptied and renamed
     try:
         yield cluster.url(name)
     finally:
-        cluster.drop_database(name)
+        cluster.give_back(name)
 
 
 @pytest.fixture
