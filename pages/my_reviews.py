@@ -24,10 +24,10 @@ from ui import (
     streamlit_adapter,
     workspace,
 )
-from ui.guard import log_detail_view, recheck_in_fragment, require_page
+from ui.guard import log_detail_view, recheck_in_fragment, require_page, safe_fragment
 
 
-@st.fragment
+@safe_fragment
 def _form(
     db,
     viewer,

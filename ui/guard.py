@@ -12,6 +12,7 @@ from access.visibility import Viewer
 from data_access import audit
 from data_access.submissions import SubmissionView, record_detail_view
 from ui import auth, context, streamlit_adapter
+from ui.errors import run_safely
 from ui.navigation import PAGES_BY_KEY
 from ui.render import ROLE_LABELS
 
@@ -77,9 +78,23 @@ def page_fragment(key: str) -> Callable[[Callable[..., None]], Callable[..., Non
             require_page(key)
             body(*args, **kwargs)
 
-        return st.fragment(gated)
+        return safe_fragment(gated)
 
     return wrap
+
+
+def safe_fragment(body: Callable[..., None]) -> Callable[..., None]:
+    """`st.fragment(body)` that fails as a page's run does: Streamlit catches an error raised inside a
+    fragment itself (in a run of the whole page too) and draws its own "This app has encountered an
+    error", so app.py's `run_safely` never sees it; here the fragment's body runs inside `run_safely`, and
+    an error in it (the database down or read-only) shows the sentence that says what happened and that
+    what was entered is kept, and stops the run."""
+
+    @functools.wraps(body)
+    def safely(*args, **kwargs) -> None:
+        run_safely(lambda: body(*args, **kwargs))
+
+    return st.fragment(safely)
 
 
 def recheck_in_fragment(key: str, viewer: Viewer, still: Callable[[], bool]) -> None:
