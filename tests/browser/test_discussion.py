@@ -22,6 +22,7 @@ from access.visibility import Viewer
 from data_access import decisions
 from data_access import discussion as disc
 from data_access.db import Database
+from data_access.demo import DEMO_USERS
 from data_access.models import Assignment, ConflictOfInterest, DiscussionPost, Review, Submission, User
 from data_access.standing import standing_reviews
 from tests.browser.conftest import own_demo_server, screenshot
@@ -218,7 +219,14 @@ def _cast(db: Database) -> tuple[int, str, Viewer, Viewer, Viewer]:
         return Viewer(user_id=user.id, username=user.username, name=user.name, role=user.role)
 
     with db.read() as s:
-        reviewers = list(s.scalars(select(User).where(User.role == "reviewer", User.active.is_(True))))
+        demo = [u.username for u in DEMO_USERS]  # accounts whose test password is known (other modules add their own)
+        reviewers = list(
+            s.scalars(
+                select(User)
+                .where(User.role == "reviewer", User.active.is_(True), User.username.in_(demo))
+                .order_by(User.id)
+            )
+        )
         for sub_id, reference in s.execute(select(Submission.id, Submission.reference).order_by(Submission.reference)):
             rows = s.execute(
                 standing_reviews(select(Review.reviewer_id, Review.status)).where(Review.submission_id == sub_id)

@@ -26,6 +26,7 @@ from access.visibility import Viewer
 from config.settings import DocumentLimits
 from data_access import documents
 from data_access.db import Database
+from data_access.demo import DEMO_USERS
 from data_access.models import Assignment, ConflictOfInterest, Submission, SubmissionDocument, User
 from documents.generate import NOTICE
 from tests.browser.conftest import screenshot
@@ -80,7 +81,12 @@ def cast(demo_db_url: str) -> Iterator[Cast]:
                 select(ConflictOfInterest.reviewer_id).where(ConflictOfInterest.submission_id == submission_id)
             )
             outsider = s.scalar(
-                select(User.username).where(User.role == "reviewer", User.id.not_in(involved)).order_by(User.username)
+                # A demo account (its test password is known) that is active: other modules on this server add
+                # reviewers of their own, some deactivated or with another password, and one may sort first.
+                select(User.username)
+                .where(User.role == "reviewer", User.id.not_in(involved), User.active.is_(True))
+                .where(User.username.in_([u.username for u in DEMO_USERS]))
+                .order_by(User.username)
             )
             as_reviewer = Viewer(reviewer.id, reviewer.username, reviewer.name, reviewer.role)
             pdf = next(

@@ -1,6 +1,8 @@
 """Sign in as each role in a real browser: exactly that role's pages, a
 reloaded sub-page stays put, and a signed-out browser stays out."""
 
+import time
+
 import pytest
 
 from data_access import users
@@ -11,7 +13,7 @@ from tests.factories import password_hash
 from tests.support.accounts import password_of
 from tests.support.browser import component_answers, go_to, nav_links, sign_in, sign_out, wait_for_cookie, wait_idle
 from tests.support.live import LiveServer
-from ui.auth import SIGNING_IN_MESSAGE
+from ui.auth import COOKIE_WAIT_SECONDS, SIGNING_IN_MESSAGE
 from ui.navigation import pages_for
 
 ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office", "reviewer1")}
@@ -120,7 +122,9 @@ def test_signing_in_takes_two_script_runs_and_shows_the_page_once_the_cookie_is_
     # cookie manager also drew its "read every cookie" component, whose answer was a third run.
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    ended: list[int] = []  # the status of every run's end, in order (a fragment's runs have their own)
+    ended: list[
+        tuple[float, int]
+    ] = []  # (when, status) of every run's end, in order (a fragment's runs have their own)
 
     def watch(ws) -> None:
         def frame(payload) -> None:
@@ -128,7 +132,7 @@ def test_signing_in_takes_two_script_runs_and_shows_the_page_once_the_cookie_is_
                 msg = ForwardMsg()
                 msg.ParseFromString(payload)
                 if msg.WhichOneof("type") == "script_finished":
-                    ended.append(msg.script_finished)
+                    ended.append((time.monotonic(), msg.script_finished))
 
         ws.on("framereceived", frame)
 
@@ -139,12 +143,19 @@ def test_signing_in_takes_two_script_runs_and_shows_the_page_once_the_cookie_is_
     page.get_by_label("Username").fill("reviewer1")
     page.get_by_role("textbox", name="Password").fill(password_of("reviewer1"))
     before, answers = len(ended), component_answers(page)
+    clicked = time.monotonic()
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Overview").first.wait_for()
     wait_for_cookie(page, answered_after=answers)
     wait_idle(page)
-    full_runs = [s for s in ended[before:] if s == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY]
-    assert len(full_runs) == 2, ended[before:]
+    full_runs = [t for t, s in ended[before:] if s == ForwardMsg.ScriptFinishedStatus.FINISHED_SUCCESSFULLY]
+    if len(full_runs) == 3:
+        # A loaded machine: the browser took longer than COOKIE_WAIT_SECONDS to confirm the cookie, so the
+        # app showed the page on a rerun of its own (`ui.auth.signing_in`), and the late answer ran once
+        # more. That rerun is only allowed once the wait has passed.
+        assert full_runs[1] - clicked >= COOKIE_WAIT_SECONDS, (full_runs, clicked, ended[before:])
+    else:
+        assert len(full_runs) == 2, ended[before:]
     assert page.get_by_text(SIGNING_IN_MESSAGE).count() == 0
     page.reload()  # the cookie was stored before the page was shown: a reload stays signed in
     page.get_by_role("heading", name="Overview").first.wait_for()
