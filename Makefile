@@ -60,7 +60,7 @@ system-deps:
 	@bash .ci/system-deps.sh
 
 test: $(DEV_STAMP) system-deps
-	$(PY) -m pytest -n 2
+	$(PY) -m pytest -n 2 --durations=40
 
 check: $(DEV_STAMP)
 	$(PY) -m pytest -n 2 -m "$(CHECK_MARKERS)"
