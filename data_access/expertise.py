@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, not_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from access.roles import Role
@@ -145,8 +146,8 @@ def _checked(flt: BidFilter, config: CallConfig) -> str:
     return flt.search.strip().casefold()
 
 
-def _matching(session: Session, user: User, config: CallConfig, flt: BidFilter) -> list[tuple[int, str]]:
-    """(id, organisation as shown) of every submission this reviewer could review that `flt` matches, in
+def _matching(session: Session, user: User, config: CallConfig, flt: BidFilter) -> list[Row[Any]]:
+    """The light rows (id, reference, title, identity columns) of every submission this reviewer could review that `flt` matches, in
     its order. Only the few columns the rules and the search need are read; the codes filter in SQL."""
     needle = _checked(flt, config)
     stmt = select(
@@ -179,24 +180,27 @@ def _matching(session: Session, user: User, config: CallConfig, flt: BidFilter) 
         )
         if exclusion(pair, reviewer) is not None:
             continue
-        shown = shown_fields(
-            Role.REVIEWER,
-            anonymous=bool(sub.anonymous),
-            blind_review=config.blind_review,
-            values={"organisation": sub.organisation},
-            redactions=sub.redactions if isinstance(sub.redactions, dict) else {},
-        )
-        organisation = shown["organisation"] or ""
-        if needle:
-            seen_organisation = (
-                identity_visible(Role.REVIEWER, anonymous=bool(sub.anonymous), blind_review=config.blind_review)
-                or "organisation" in shown["redacted_fields"]
-            )
-            hay = (sub.reference, sub.title or "", organisation if seen_organisation else "")
-            if not any(needle in value.casefold() for value in hay):
+        if needle and needle not in sub.reference.casefold() and needle not in (sub.title or "").casefold():
+            organisation, searchable = _shown_organisation(sub, config)
+            if not (searchable and needle in organisation.casefold()):
                 continue
-        out.append((sub.id, organisation))
+        out.append(sub)
     return out
+
+
+def _shown_organisation(sub: Row[Any], config: CallConfig) -> tuple[str, bool]:
+    """The organisation as a reviewer sees it (`shown_fields`: "(anonymous)", "(hidden)" or the admin's
+    published version where masked), and whether a search may look in it (not a placeholder)."""
+    anonymous = bool(sub.anonymous)
+    shown = shown_fields(
+        Role.REVIEWER,
+        anonymous=anonymous,
+        blind_review=config.blind_review,
+        values={"organisation": sub.organisation},
+        redactions=sub.redactions if isinstance(sub.redactions, dict) else {},
+    )
+    searchable = identity_visible(Role.REVIEWER, anonymous=anonymous, blind_review=config.blind_review)
+    return shown["organisation"] or "", searchable or "organisation" in shown["redacted_fields"]
 
 
 def _coded(fields: tuple[str, ...], codes: Iterable[str] | Select) -> ColumnElement[bool]:
@@ -209,9 +213,9 @@ def _coded(fields: tuple[str, ...], codes: Iterable[str] | Select) -> ColumnElem
     )
 
 
-def _rows(session: Session, user: User, matches: list[tuple[int, str]]) -> list[BidRow]:
-    """The BidRows of `matches` (in their order): titles, summaries and codes read for these alone."""
-    ids = [sid for sid, _ in matches]
+def _rows(session: Session, user: User, config: CallConfig, matches: list[Row[Any]]) -> list[BidRow]:
+    """The BidRows of `matches` (in their order): summaries, codes and bids read for these alone."""
+    ids = [sub.id for sub in matches]
     if not ids:
         return []
     bids, conflicted = _bids(session, user.id), _conflicted(session, user.id)
@@ -221,28 +225,21 @@ def _rows(session: Session, user: User, matches: list[tuple[int, str]]) -> list[
         )
     )
     codes = _codes(session, ids)
-    subs = {
-        row.id: row
-        for row in session.execute(
-            select(Submission.id, Submission.reference, Submission.title, Submission.summary).where(
-                Submission.id.in_(ids)
-            )
-        )
-    }
+    summaries = dict(session.execute(select(Submission.id, Submission.summary).where(Submission.id.in_(ids))).all())
     rows = []
-    for sid, organisation in matches:
-        sub, mine = subs[sid], codes.get(sid, {})
+    for sub in matches:
+        mine = codes.get(sub.id, {})
         rows.append(
             BidRow(
-                submission_id=sid,
+                submission_id=sub.id,
                 reference=sub.reference,
                 title=sub.title,
-                organisation=organisation,
+                organisation=_shown_organisation(sub, config)[0],
                 themes=tuple(mine.get("themes", ())),
                 focus_areas=tuple(mine.get("focus_areas", ())),
-                summary=sub.summary[:SUMMARY_CHARS],
-                bid=CONFLICT if sid in conflicted else bids.get(sid),
-                assigned=sid in assigned,
+                summary=summaries[sub.id][:SUMMARY_CHARS],
+                bid=CONFLICT if sub.id in conflicted else bids.get(sub.id),
+                assigned=sub.id in assigned,
             )
         )
     return rows
@@ -254,7 +251,7 @@ def bid_list(session: Session, viewer: Viewer, config: CallConfig, flt: BidFilte
     bid. Submissions they may never review (shared organisation or email domain) are left out, without
     saying why. The page shows them a page at a time (`bid_page`)."""
     user = _require_reviewer(session, viewer, "see bids")
-    return _rows(session, user, _matching(session, user, config, flt))
+    return _rows(session, user, config, _matching(session, user, config, flt))
 
 
 def bid_page(
@@ -274,7 +271,7 @@ def bid_page(
     matches = _matching(session, user, config, flt)
     last = max(1, -(-len(matches) // size))
     page = min(max(1, page), last)
-    return BidPage(_rows(session, user, matches[(page - 1) * size : page * size]), len(matches), page)
+    return BidPage(_rows(session, user, config, matches[(page - 1) * size : page * size]), len(matches), page)
 
 
 def expertise_keys(config: CallConfig) -> dict[str, str]:
