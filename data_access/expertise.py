@@ -147,8 +147,9 @@ def _checked(flt: BidFilter, config: CallConfig) -> str:
 
 
 def _matching(session: Session, user: User, config: CallConfig, flt: BidFilter) -> list[Row[Any]]:
-    """The light rows (id, reference, title, identity columns) of every submission this reviewer could review that `flt` matches, in
-    its order. Only the few columns the rules and the search need are read; the codes filter in SQL."""
+    """The light rows (id, reference, title, the identity columns the rules need) of every submission this
+    reviewer could review that `flt` matches, in its order. Only the columns the rules and the search need
+    are read; the codes and bids filter in SQL."""
     needle = _checked(flt, config)
     stmt = select(
         Submission.id,

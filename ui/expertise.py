@@ -96,7 +96,9 @@ def bids_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
     flt = _bid_filter(config)
     try:
         with db.read() as session:
-            shown = ex.bid_page(session, viewer, config, flt, page=paging.wanted_page(TABLE, flt))
+            shown = ex.bid_page(
+                session, viewer, config, flt, page=paging.wanted_page(TABLE, flt), size=paging.PAGE_SIZE
+            )
     except (ex.BidError, AccessDenied) as exc:
         st.error("Nothing was shown:", icon=":material/block:")
         st.text(str(exc))
