@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, Row, Select, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
 from access.roles import Role
-from access.visibility import Viewer, shown_fields
+from access.visibility import Viewer, identity_visible, shown_fields
+from config import limits
 from config.call_config import CallConfig
 from data_access import audit
 from data_access.assignments import AssignmentError, _reviewer_input, _submission_input, declare_conflict
@@ -34,7 +36,7 @@ from data_access.bid_models import ReviewerExpertise, SubmissionBid
 from data_access.models import Assignment, ConflictOfInterest, Submission, SubmissionCode, User, utcnow
 from data_access.standing import standing_assignments
 from data_access.users import require_role
-from scoring.assignment import AssignmentPlan, exclusion
+from scoring.assignment import AssignmentPlan, SubmissionToAssign, exclusion
 from scoring.fit import BID_LEVELS, FitCounts, FitInput, FitWeights, fit_counts
 
 CONFLICT = "conflict"
@@ -101,41 +103,176 @@ def _biddable(user: User, sub: Submission) -> bool:
     return exclusion(_submission_input(sub), _reviewer_input(user)) is None
 
 
-def bid_list(session: Session, viewer: Viewer, config: CallConfig) -> list[BidRow]:
-    """Every submission this reviewer could review, as they may see it before
-    assignment (identity masked as for reviewers: anonymous contributors and
-    blind review), with their own bid. Submissions they may never review
-    (shared organisation or email domain) are left out, without saying why."""
-    user = _require_reviewer(session, viewer, "see bids")
-    bids, conflicted = _bids(session, user.id), _conflicted(session, user.id)
-    assigned = set(session.scalars(select(Assignment.submission_id).where(Assignment.reviewer_id == user.id)))
-    codes = _codes(session)
-    rows = []
-    for sub in session.scalars(select(Submission).order_by(Submission.reference)):
-        if not _biddable(user, sub):
-            continue
-        shown = shown_fields(
-            Role.REVIEWER,
-            anonymous=sub.anonymous,
-            blind_review=config.blind_review,
-            values={"organisation": sub.organisation},
-            redactions=sub.redactions,
+@dataclass(frozen=True)
+class BidFilter:
+    """Which of the submissions a reviewer could review the bids list shows, and in which order.
+
+    `search`: plain text (never a pattern) found, case-insensitive, in the reference, the title or the
+    organisation where the reviewer may see it (a hidden one is never searched); `themes`: any of these
+    themes; `on_my_expertise`: on any of the reviewer's themes and focus areas; `bids`: ALL, BID_ON (a
+    bid or a conflict) or NOT_BID_ON; `sort`: "reference" or "title"."""
+
+    search: str = ""
+    themes: tuple[str, ...] = ()
+    on_my_expertise: bool = False
+    bids: str = "all"
+    sort: str = "reference"
+
+
+ALL, BID_ON, NOT_BID_ON = "all", "bid_on", "not_bid_on"
+SORTS = {"reference": (Submission.reference,), "title": (Submission.title, Submission.reference)}
+PAGE_SIZE = 50  # rows a page of the bids list, as Submissions' (ui.paging.PAGE_SIZE)
+
+
+@dataclass(frozen=True)
+class BidPage:
+    """One page of the bids list: its rows, how many submissions match the filter, and the page shown
+    (a page asked for past the last is the last; before the first, the first)."""
+
+    rows: list[BidRow]
+    matches: int
+    page: int
+
+
+def _checked(flt: BidFilter, config: CallConfig) -> str:
+    """The filter's search text, stripped and case-folded; a filter no page offers is refused."""
+    if len(flt.search) > limits.SEARCH:
+        raise BidError(f"A search is at most {limits.SEARCH:,} characters. Nothing was searched.")
+    if flt.bids not in (ALL, BID_ON, NOT_BID_ON) or flt.sort not in SORTS:
+        raise BidError("Not a filter or an order of the bids list. Nothing was searched.")
+    unknown = sorted(set(flt.themes) - set(config.vocabulary("themes").ids))
+    if unknown:
+        raise BidError(f"Not a theme of this call: {', '.join(unknown)}. Nothing was searched.")
+    return flt.search.strip().casefold()
+
+
+def _matching(session: Session, user: User, config: CallConfig, flt: BidFilter) -> list[Row[Any]]:
+    """The light rows (id, reference, title, the identity columns the rules need) of every submission this
+    reviewer could review that `flt` matches, in its order. Only the columns the rules and the search need
+    are read; the codes and bids filter in SQL."""
+    needle = _checked(flt, config)
+    stmt = select(
+        Submission.id,
+        Submission.reference,
+        Submission.title,
+        Submission.organisation,
+        Submission.contact_email,
+        Submission.anonymous,
+        Submission.redactions,
+    ).order_by(*SORTS[flt.sort])
+    if flt.themes:
+        stmt = stmt.where(_coded(("themes",), flt.themes))
+    if flt.on_my_expertise:
+        keys = select(ReviewerExpertise.key).where(ReviewerExpertise.reviewer_id == user.id)
+        stmt = stmt.where(_coded(("themes", "focus_areas"), keys))
+    if flt.bids != ALL:
+        bid_on = or_(
+            Submission.id.in_(select(SubmissionBid.submission_id).where(SubmissionBid.reviewer_id == user.id)),
+            Submission.id.in_(
+                select(ConflictOfInterest.submission_id).where(ConflictOfInterest.reviewer_id == user.id)
+            ),
         )
+        stmt = stmt.where(bid_on if flt.bids == BID_ON else not_(bid_on))
+    reviewer = _reviewer_input(user)
+    out = []
+    for sub in session.execute(stmt):
+        pair = SubmissionToAssign(
+            id=sub.id, reference=sub.reference, organisation=sub.organisation, contact_email=sub.contact_email
+        )
+        if exclusion(pair, reviewer) is not None:
+            continue
+        if needle and needle not in sub.reference.casefold() and needle not in (sub.title or "").casefold():
+            organisation, searchable = _shown_organisation(sub, config)
+            if not (searchable and needle in organisation.casefold()):
+                continue
+        out.append(sub)
+    return out
+
+
+def _shown_organisation(sub: Row[Any], config: CallConfig) -> tuple[str, bool]:
+    """The organisation as a reviewer sees it (`shown_fields`: "(anonymous)", "(hidden)" or the admin's
+    published version where masked), and whether a search may look in it (not a placeholder)."""
+    anonymous = bool(sub.anonymous)
+    shown = shown_fields(
+        Role.REVIEWER,
+        anonymous=anonymous,
+        blind_review=config.blind_review,
+        values={"organisation": sub.organisation},
+        redactions=sub.redactions if isinstance(sub.redactions, dict) else {},
+    )
+    searchable = identity_visible(Role.REVIEWER, anonymous=anonymous, blind_review=config.blind_review)
+    return shown["organisation"] or "", searchable or "organisation" in shown["redacted_fields"]
+
+
+def _coded(fields: tuple[str, ...], codes: Iterable[str] | Select) -> ColumnElement[bool]:
+    """The submission has one of `codes` in one of `fields`."""
+    wanted = codes if isinstance(codes, Select) else list(codes)
+    return exists().where(
+        SubmissionCode.submission_id == Submission.id,
+        SubmissionCode.field.in_(fields),
+        SubmissionCode.code.in_(wanted),
+    )
+
+
+def _rows(session: Session, user: User, config: CallConfig, matches: list[Row[Any]]) -> list[BidRow]:
+    """The BidRows of `matches` (in their order): summaries, codes and bids read for these alone."""
+    ids = [sub.id for sub in matches]
+    if not ids:
+        return []
+    bids, conflicted = _bids(session, user.id), _conflicted(session, user.id)
+    assigned = set(
+        session.scalars(
+            select(Assignment.submission_id).where(Assignment.reviewer_id == user.id, Assignment.submission_id.in_(ids))
+        )
+    )
+    codes = _codes(session, ids)
+    summaries = dict(session.execute(select(Submission.id, Submission.summary).where(Submission.id.in_(ids))).all())
+    rows = []
+    for sub in matches:
         mine = codes.get(sub.id, {})
         rows.append(
             BidRow(
                 submission_id=sub.id,
                 reference=sub.reference,
                 title=sub.title,
-                organisation=shown["organisation"] or "",
+                organisation=_shown_organisation(sub, config)[0],
                 themes=tuple(mine.get("themes", ())),
                 focus_areas=tuple(mine.get("focus_areas", ())),
-                summary=sub.summary[:SUMMARY_CHARS],
+                summary=summaries[sub.id][:SUMMARY_CHARS],
                 bid=CONFLICT if sub.id in conflicted else bids.get(sub.id),
                 assigned=sub.id in assigned,
             )
         )
     return rows
+
+
+def bid_list(session: Session, viewer: Viewer, config: CallConfig, flt: BidFilter = BidFilter()) -> list[BidRow]:
+    """Every submission this reviewer could review (that `flt` matches), as they may see it before
+    assignment (identity masked as for reviewers: anonymous contributors and blind review), with their own
+    bid. Submissions they may never review (shared organisation or email domain) are left out, without
+    saying why. The page shows them a page at a time (`bid_page`)."""
+    user = _require_reviewer(session, viewer, "see bids")
+    return _rows(session, user, config, _matching(session, user, config, flt))
+
+
+def bid_page(
+    session: Session,
+    viewer: Viewer,
+    config: CallConfig,
+    flt: BidFilter = BidFilter(),
+    *,
+    page: int = 1,
+    size: int = PAGE_SIZE,
+) -> BidPage:
+    """One page of `bid_list`: the same submissions, rules and masks, with the count of all that match;
+    only the page's rows are read in full (a 10,000-submission call sends 50, issue 21)."""
+    user = _require_reviewer(session, viewer, "see bids")
+    if not isinstance(page, int) or not isinstance(size, int) or size < 1:
+        raise BidError("Not a page of the bids list. Nothing was shown.")
+    matches = _matching(session, user, config, flt)
+    last = max(1, -(-len(matches) // size))
+    page = min(max(1, page), last)
+    return BidPage(_rows(session, user, config, matches[(page - 1) * size : page * size]), len(matches), page)
 
 
 def expertise_keys(config: CallConfig) -> dict[str, str]:

@@ -44,6 +44,7 @@ Pure: plain data in, an `AssignmentPlan` out. Deterministic for a given seed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -99,6 +100,7 @@ REASONS = {
 }
 
 
+@functools.lru_cache(maxsize=4096)  # pure; a call has a few hundred organisations, each compared often
 def organisation_key(name: str | None) -> str | None:
     """An organisation's name compared loosely: case, punctuation, spacing,
     word order and legal suffixes ignored ("The Castlewick Institute, Ltd" and

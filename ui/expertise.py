@@ -3,9 +3,14 @@
 their bids on submissions. Titles, summaries and organisations are shown as
 text or in table cells, never as Markdown.
 
+The bids list is searched, filtered and cut into pages on the server
+(`data_access.expertise.bid_page`, `ui.paging`): a 10,000-submission call
+sends one page of rows, and the bid editor picks among them.
+
 A save is checked against what this browser showed before the press (kept in
-session state on the run that drew it, not read again in the press's run), so
-that a change made meanwhile in another tab is refused, not overwritten.
+session state on the run that drew it, not read again in the press's run; the
+rows of the page shown), so that a change made meanwhile in another tab is
+refused, not overwritten.
 """
 
 from __future__ import annotations
@@ -19,12 +24,16 @@ from data_access import expertise as ex
 from data_access.db import Database
 from data_access.errors import AccessDenied
 from scoring.fit import BID_LABELS
+from ui import paging
 
 SEEN_BIDS = "my_expertise.seen_bids"
 SEEN_KEYS = "my_expertise.seen_keys"
 FLASH = "my_expertise.flash"
 NO_BID = "none"
 LEVEL_LABELS = {NO_BID: "No bid", **BID_LABELS}
+TABLE = "my_expertise.bids"  # the bids list's search, filters and pages (ui.paging)
+BID_FILTERS = {ex.ALL: "All", ex.BID_ON: "Only those I bid on", ex.NOT_BID_ON: "Not yet bid on"}
+SORT_LABELS = {"reference": "By reference", "title": "By title"}
 
 
 def _flash() -> None:
@@ -73,10 +82,9 @@ def expertise_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
 
 
 def bids_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
-    """The submissions the reviewer could review, with their bids; one bid changed per save."""
+    """The submissions the reviewer could review, a page at a time with their bids; one bid changed per save.
+    Search, filters and pages run on the server: only the page's rows go to the browser (issue 21)."""
     seen_before = st.session_state.get(SEEN_BIDS, {})
-    with db.read() as session:
-        rows = ex.bid_list(session, viewer, config)
     st.header("Your bids", anchor=False)
     st.caption(
         "Say which submissions you would like to review: eager, willing or rather not. The automatic assignment "
@@ -85,12 +93,41 @@ def bids_section(db: Database, viewer: Viewer, config: CallConfig) -> None:
         "if it was a mistake). Your bids are yours alone: other reviewers and the office never see them, and "
         "the coordinator sees only how many of your assignments you bid for."
     )
-    if not rows:
-        st.info("There are no submissions you could review yet.")
+    flt = _bid_filter(config)
+    try:
+        with db.read() as session:
+            shown = ex.bid_page(
+                session, viewer, config, flt, page=paging.wanted_page(TABLE, flt), size=paging.PAGE_SIZE
+            )
+    except (ex.BidError, AccessDenied) as exc:
+        st.error("Nothing was shown:", icon=":material/block:")
+        st.text(str(exc))
         return
-    _bid_table(rows, config)
-    _bid_editor(db, viewer, rows, seen_before)
-    st.session_state[SEEN_BIDS] = {r.submission_id: r.bid for r in rows}
+    if not shown.matches:
+        st.info(
+            "No submission you could review matches this search or these filters."
+            if flt != ex.BidFilter()
+            else "There are no submissions you could review yet."
+        )
+        st.session_state[SEEN_BIDS] = {}
+        return
+    st.caption(f"{shown.matches:,} submission{'s' if shown.matches != 1 else ''} match.")
+    paging.page_box(shown.matches, TABLE, flt, page=shown.page)
+    _bid_table(shown.rows, config)
+    _bid_editor(db, viewer, shown.rows, seen_before)
+    st.session_state[SEEN_BIDS] = {r.submission_id: r.bid for r in shown.rows}  # the rows shown, alone
+
+
+def _bid_filter(config: CallConfig) -> ex.BidFilter:
+    """The search box, filters and order above the bids list."""
+    search = paging.find_text(f"{TABLE}.search", "Find by reference, title or organisation")
+    themes = config.vocabulary("themes")
+    left, middle, right = st.columns(3)
+    chosen = left.multiselect("Themes", themes.ids, format_func=themes.label, key=f"{TABLE}.themes")
+    bids = middle.selectbox("Your bids", list(BID_FILTERS), format_func=BID_FILTERS.__getitem__, key=f"{TABLE}.bids")
+    sort = right.selectbox("Order", list(SORT_LABELS), format_func=SORT_LABELS.__getitem__, key=f"{TABLE}.sort")
+    mine = st.checkbox("Only those on my themes and focus areas", key=f"{TABLE}.mine")
+    return ex.BidFilter(search=search, themes=tuple(chosen), on_my_expertise=mine, bids=bids, sort=sort)
 
 
 def _bid_table(rows: list[ex.BidRow], config: CallConfig) -> None:
@@ -117,7 +154,7 @@ def _bid_editor(db: Database, viewer: Viewer, rows: list[ex.BidRow], seen_before
     """One submission picked, its bid chosen and saved against the bid shown before the press."""
     by_id = {r.submission_id: r for r in rows}
     pick = st.selectbox(
-        "Submission",
+        "Submission (on this page; find one by its reference above)",
         list(by_id),
         format_func=lambda sid: f"{by_id[sid].reference}: {by_id[sid].title[:80]}",
         key="my_expertise.pick",
@@ -135,7 +172,10 @@ def _bid_editor(db: Database, viewer: Viewer, rows: list[ex.BidRow], seen_before
     if level == ex.CONFLICT and row.bid != ex.CONFLICT:
         st.warning("A conflict of interest is final: it cannot be changed back here.", icon=":material/warning:")
     if st.button("Save bid", key="my_expertise.save_bid", disabled=row.bid == ex.CONFLICT):
-        seen = seen_before.get(pick, row.bid)
+        if pick not in seen_before:  # the list changed under the press (another tab, a new search)
+            _refused(ex.BidError("The list changed meanwhile. Check the bid shown and save again."))
+            return
+        seen = seen_before[pick]
         try:
             with db.write() as session:
                 ex.set_bids(session, viewer, {pick: (seen, None if level == NO_BID else level)})

@@ -34,20 +34,49 @@ def showing(rows: int, page: int, size: int = PAGE_SIZE) -> str:
     return f"Showing {first:,}–{min(page * size, rows):,} of {rows:,}."
 
 
+def find_text(key: str, label: str = "Find by reference or title") -> str:
+    """The "Find by..." box above a long table, and what is typed in it (stripped; plain text)."""
+    return st.text_input(label, max_chars=limits.SEARCH, key=key, placeholder="e.g. CFE-0042").strip()
+
+
 def find_box(
     frame: pd.DataFrame, *, key: str, columns: tuple[str, ...] = ("Reference", "Title")
 ) -> tuple[pd.DataFrame, str]:
     """A "Find by reference or title" box above a long table, and the rows whose `columns` contain what
     is typed (case-insensitive, as plain text: never a pattern), with the text typed (stripped)."""
-    text = st.text_input(
-        "Find by reference or title", max_chars=limits.SEARCH, key=key, placeholder="e.g. CFE-0042"
-    ).strip()
+    text = find_text(key)
     if not text:
         return frame, text
     hit = pd.Series(False, index=frame.index)
     for column in columns:
         hit |= frame[column].astype(str).str.contains(text, case=False, regex=False)
     return frame[hit], text
+
+
+def wanted_page(prefix: str, *rows_depend_on: object) -> int:
+    """The page the person asked for in `prefix`'s page box (1 for other rows: `rows_depend_on` changed),
+    not yet held to the last page: for a table the server reads a page at a time (`page_box`)."""
+    box, seen = f"{prefix}.page", f"{prefix}.page_of"
+    current = st.session_state.get(box, 1)
+    if st.session_state.get(seen, table_key(prefix, *rows_depend_on)) != table_key(prefix, *rows_depend_on):
+        return 1
+    return max(1, current) if isinstance(current, int) else 1
+
+
+def page_box(rows: int, prefix: str, *rows_depend_on: object, page: int, size: int = PAGE_SIZE) -> tuple[int, str]:
+    """The page box (when there is more than one page) and the "Showing" line of a table of `rows` rows
+    on `page` (held to the first and the last), and the page shown with the key of the table that shows
+    it (`ui.render.table_key` of `prefix`, `rows_depend_on` and the page; the first page's is the whole
+    table's)."""
+    pages = page_count(rows, size)
+    box, seen = f"{prefix}.page", f"{prefix}.page_of"
+    current = min(max(1, page), pages)
+    st.session_state[box] = current
+    st.session_state[seen] = table_key(prefix, *rows_depend_on)
+    if pages > 1:
+        current = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=box))
+    st.caption(showing(rows, current, size))
+    return current, table_key(prefix, *rows_depend_on, *([current] if current > 1 else []))
 
 
 def page_of(
@@ -59,17 +88,6 @@ def page_of(
 
     Draws the page box (when there is more than one page) and the "Showing" line. Other rows (a new search,
     filter or sort: `rows_depend_on` changed) start again at page 1; a page past the end goes to the last."""
-    pages = page_count(len(frame), size)
-    box, seen = f"{prefix}.page", f"{prefix}.page_of"
-    depends = table_key(prefix, *rows_depend_on)
-    current = st.session_state.get(box, 1)
-    if st.session_state.get(seen, depends) != depends or not isinstance(current, int):
-        current = 1
-    current = min(max(1, current), pages)
-    st.session_state[box] = current
-    st.session_state[seen] = depends
-    if pages > 1:
-        current = int(st.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1, key=box))
-    st.caption(showing(len(frame), current, size))
-    rows = frame.iloc[(current - 1) * size : current * size]
-    return rows, depends if current == 1 else table_key(prefix, *rows_depend_on, current)
+    page = wanted_page(prefix, *rows_depend_on)
+    current, key = page_box(len(frame), prefix, *rows_depend_on, page=page, size=size)
+    return frame.iloc[(current - 1) * size : current * size], key
