@@ -39,8 +39,8 @@ REVIEWED_CACHES = {
     ("ui/coverage.py", "_progress"): ("url", "version"),
     ("ui/scores.py", "_submitted_scores"): ("url", "key"),
     ("ui/scores.py", "_calibration"): ("url", "key", "weights", "threshold"),
-    ("pages/rankings.py", "submission_list"): ("url", "submissions_key"),
-    ("pages/rankings.py", "review_summary"): ("url", "scores_key", "names_key", "criteria"),
+    ("ui/rankings.py", "_submission_list"): ("url", "submissions_key"),
+    ("ui/rankings.py", "_review_summary"): ("url", "scores_key", "names_key", "criteria"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
     # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
@@ -135,8 +135,8 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
         "_progress",
         "_submitted_scores",
         "_calibration",
-        "submission_list",
-        "review_summary",
+        "_submission_list",
+        "_review_summary",
         "candidates",
     } <= cached  # the caches are warm
 
