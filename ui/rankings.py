@@ -2,8 +2,8 @@
 
 What the page ranks by is read once per change of what each part is read from, shared by every admin and
 office session: the submissions' list (id, reference, title, impact) keyed by the versions of the
-submissions' tables, the reviewers' names and the agreement per criterion keyed by the scores' key and the
-users' table, the scores and their calibration from `ui.scores` (shared with Coverage, Selection and Exports).
+submissions' tables, the reviewers' names and the agreement per criterion keyed by the scores' content
+(`ui.scores.content_key`: a draft saved rebuilds neither) and the users' table, the scores and their calibration from `ui.scores` (shared with Coverage, Selection and Exports).
 Viewer-independent: the caches hold no viewer, and the admin's own parts (leniency, the reviews behind a row)
 are drawn by the page after its own role check. Each cache holds at most `ui.scores.KEEP` entries.
 """
@@ -43,9 +43,12 @@ def _submission_list(url: str, submissions_key: tuple[int, ...]) -> pd.DataFrame
 
 
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=scores.KEEP)
-def _review_summary(url: str, scores_key: tuple[int, ...], names_key: tuple[int, ...], criteria: tuple[str, ...]):
-    """Shared, viewer-independent: the reviewers' names and the agreement per criterion, of the scores."""
-    submitted = scores.submitted_scores(context.database(), scores_key)
+def _review_summary(
+    url: str, content: str, names_key: tuple[int, ...], criteria: tuple[str, ...], _scores_key: tuple[int, ...]
+):
+    """Shared, viewer-independent: the reviewers' names and the agreement per criterion, of the scores. Keyed by
+    the scores' content (`ui.scores.content_key`: a draft saved rebuilds nothing), read under `_scores_key`."""
+    submitted = scores.submitted_scores(context.database(), _scores_key)
     with context.database().read() as session:
         names = rankings_da.reviewer_names(session, submitted)
     return names, agreement_table(submitted, list(criteria))
@@ -58,7 +61,8 @@ def ranking_inputs(db: Database, config: CallConfig) -> Ranking:
         submissions_key = audit.tables_version(session, *rankings_da.SUBMISSION_TABLES)
         scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
         names_key = audit.tables_version(session, *rankings_da.NAME_TABLES)
-    names, agreement = _review_summary(db.url, scores_key, names_key, tuple(config.weights))
+    content = scores.content_key(db, scores_key)
+    names, agreement = _review_summary(db.url, content, names_key, tuple(config.weights), scores_key)
     inputs = RankingInputs(
         scores=scores.submitted_scores(db, scores_key),
         submissions=_submission_list(db.url, submissions_key),
