@@ -40,7 +40,10 @@ from bench.submit_next_bench import server_cpu  # noqa: E402
 os.environ.setdefault("EVIDENCE_COOKIE_KEY", secrets.token_urlsafe(40))
 os.environ.setdefault("EVIDENCE_BCRYPT_ROUNDS", "4")
 
-PAGES = {"office": ("rankings", "coverage", "submissions"), "bench-reviewer-01": ("my_reviews", "my_expertise")}
+PAGES = {
+    "office": ("rankings", "coverage", "submissions", "exports"),
+    "bench-reviewer-01": ("my_reviews", "my_expertise"),
+}
 STATES = ("after another user's save", "repeat visit")
 
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from access.roles import STAFF
@@ -63,6 +64,21 @@ def review_times(session: Session) -> list[dt.datetime]:
             select(Review.submitted_at).where(Review.status == "submitted", Review.submitted_at.is_not(None))
         )
     )
+
+
+def reviews_per_day(session: Session) -> dict[dt.date, int]:
+    """How many reviews were submitted each day (UTC), counted by the database: what `review_times` gives for
+    `scoring.coverage.review_progress`, without a time per review to read and convert (~0.05 s at 30,000)."""
+    column = Review.submitted_at
+    day: ColumnElement[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        day = cast(func.timezone("UTC", column), Date)
+    else:  # SQLite keeps the UTC time as text, "YYYY-MM-DD HH:MM:SS..." (`models.UTCDateTime`)
+        day = func.substr(column, 1, 10)
+    rows = session.execute(
+        select(day, func.count()).where(Review.status == "submitted", column.is_not(None)).group_by(day)
+    ).all()
+    return {(d if isinstance(d, dt.date) else dt.date.fromisoformat(d)): int(n) for d, n in rows}
 
 
 _NO_SCORES = pd.DataFrame({"submission_id": [], "reviewer_id": [], "criterion": [], "score": []})

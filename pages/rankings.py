@@ -2,8 +2,9 @@
 
 The scores come from `scoring.calibrate` over the submitted reviews, computed
 once per change of the reviews for every page (`ui.scores`); the submissions' list is read again only
-after a change of the submissions. The rank-shift chart draws the top `ui.paging.CHART_TOP` unless every point is
-asked for, in a fragment that checks the role again at each of its reruns (`ui.guard.page_fragment`). Titles and
+after a change of the submissions (`ui.rankings.ranking_inputs`). The rank-shift chart (`ui.rankings.rank_shift`)
+draws the top `ui.paging.CHART_TOP` unless every point is asked for, in a fragment that checks the role again at
+each of its reruns (`ui.guard.page_fragment`). Titles and
 comments are contributor or reviewer text and are shown in dataframe cells or
 with st.text only. The reviewers' leniency and the reviews behind a row are for
 the admin alone, checked here on the server. The panel's decisions (`ui.decisions`): a column,
@@ -13,26 +14,17 @@ the selected row's reason and history, and the admin's form to record one.
 import streamlit as st
 
 from access.roles import Role
-from charts.ranking import (
-    leniency_figure,
-    leniency_table,
-    rank_shift_figure,
-    rank_shift_table,
-    score_distribution_figure,
-    score_distribution_table,
-)
-from data_access import audit
-from data_access import rankings as rankings_da
-from data_access.rankings import RankingInputs
+from charts.ranking import leniency_figure, leniency_table, score_distribution_figure, score_distribution_table
 from data_access.reviews import reviews_of_submission
-from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display, agreement_table
+from scoring.agreement import INTERVAL_COLUMN, ORDINAL_COLUMN, agreement_display
 from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, reviews_behind_table, sort_caption
-from ui import context, discussion, paging, review_changes, scores
+from ui import context, discussion, review_changes
 from ui import decisions as decisions_ui
 from ui.charts import chart
-from ui.guard import page_fragment, require_page
+from ui.guard import require_page
 from ui.links import open_submission
 from ui.paging import find_box, page_of
+from ui.rankings import rank_shift, ranking_inputs
 
 viewer = require_page("rankings")
 config = context.call_config()
@@ -40,33 +32,8 @@ db = context.database()
 labels = {c.id: c.label for c in config.criteria}
 
 
-@st.cache_data(show_spinner="Reading the submissions…", max_entries=scores.KEEP)
-def submission_list(url: str, submissions_key: tuple[int, ...]):
-    """Shared, viewer-independent: id, reference, title and impact of every submission."""
-    with context.database().read() as session:
-        return rankings_da.ranked_submissions(session)
-
-
-@st.cache_data(show_spinner="Reading the reviews…", max_entries=scores.KEEP)
-def review_summary(url: str, scores_key: tuple[int, ...], names_key: tuple[int, ...], criteria: tuple[str, ...]):
-    """Shared, viewer-independent: the reviewers' names and the agreement per criterion, of the scores."""
-    submitted = scores.submitted_scores(context.database(), scores_key)
-    with context.database().read() as session:
-        names = rankings_da.reviewer_names(session, submitted)
-    return names, agreement_table(submitted, list(criteria))
-
-
-with db.read() as session:  # each part is read again only when what it is read from changed
-    submissions_key = audit.tables_version(session, *rankings_da.SUBMISSION_TABLES)
-    scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
-    names_key = audit.tables_version(session, *rankings_da.NAME_TABLES)
-names, agreement = review_summary(db.url, scores_key, names_key, tuple(config.weights))
-inputs = RankingInputs(
-    scores=scores.submitted_scores(db, scores_key),
-    submissions=submission_list(db.url, submissions_key),
-    reviewer_names=names,
-)
-cal = scores.calibration(db, config, key=scores_key)
+ranking = ranking_inputs(db, config)  # each part read again only when what it is read from changed
+inputs, agreement, cal = ranking.inputs, ranking.agreement, ranking.calibration
 
 st.title("Rankings", anchor=False)
 if cal.submissions.empty:
@@ -183,35 +150,7 @@ st.caption(
 )
 
 
-@page_fragment("rankings")
-def rank_shift(table) -> None:
-    """The rank-shift chart: the top `paging.CHART_TOP` by calibrated score (10,000 points were ~1 MB per
-    visit), every row on request (a toggle that reruns this part alone)."""
-    top = paging.CHART_TOP
-    every = st.toggle(
-        f"Show every submission in this chart ({len(table):,})",
-        key="rankings.shift.all",
-        disabled=len(table) <= top,
-        help="Drawing them all sends every point to your browser: slower on a large call.",
-    )
-    shown = table if every else table.nsmallest(top, "Rank")
-    what = "Each dot is a submission" if len(shown) == len(table) else f"Each dot is one of the top {top} submissions"
-    chart(
-        rank_shift_figure(shown),
-        caption=(
-            f"{what}: its rank by the plain mean (across) and by the calibrated score (down). Dots "
-            "off the dotted line moved because of who happened to review them."
-        ),
-        table=lambda: rank_shift_table(shown),
-        what="rank-shift",
-        key="rankings.shift",
-        viewer=viewer,
-        page="rankings",
-        via="Rankings page",
-    )
-
-
-rank_shift(table)
+rank_shift(table, viewer)
 
 if viewer.is_admin:
     st.header("Reviewers' leniency (admin only)", anchor=False)

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -473,9 +474,14 @@ def score_bins(frame: pd.DataFrame) -> pd.DataFrame:
 
 def review_progress(submitted_at: Iterable[dt.datetime], *, due: int) -> pd.DataFrame:
     """Submitted reviews per day (UTC) and the running total, with its share of the reviews due."""
-    days = pd.Series([t.astimezone(dt.UTC).date() for t in submitted_at if t is not None], dtype=object)
-    per_day = days.value_counts().sort_index()
-    out = pd.DataFrame({"date": list(per_day.index), "submitted": per_day.to_numpy(dtype=int)})
+    return progress_by_day(Counter(t.astimezone(dt.UTC).date() for t in submitted_at if t is not None), due=due)
+
+
+def progress_by_day(per_day: Mapping[dt.date, int], *, due: int) -> pd.DataFrame:
+    """`review_progress` from the number of reviews submitted each day (UTC), as the database counts them
+    (`data_access.coverage.reviews_per_day`)."""
+    days = sorted(day for day, n in per_day.items() if n)
+    out = pd.DataFrame({"date": days, "submitted": np.array([per_day[d] for d in days], dtype=int)})
     out["cumulative"] = out["submitted"].cumsum().astype(int)
     out["percent_of_due"] = (100 * out["cumulative"] / due).round(1) if due else np.nan
     return out

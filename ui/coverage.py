@@ -9,9 +9,10 @@ read afterwards, masked for the viewer (`data_access.coverage.cell_submissions`)
 Three caches, so that a reviewer's save (the normal case while reviewing) reads
 no code again: the submissions' codes, keyed by the versions of the tables they
 are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
-frame of codes and scores, keyed by those and the scores' key (`ui.scores`, whose
-calibration all pages share); the review progress, reviews due and line-ups (a
-few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
+frame of codes and scores, keyed by those and the scores' content (`ui.scores.content_key`,
+whose calibration all pages share: a draft saved changes no submitted score, and rebuilds
+nothing); the review progress (reviews per day, counted by the database), reviews due and
+line-ups (a few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
 entries. The coverage export's table (`export_table`) is made from the same
 frame, only when asked.
 """
@@ -55,19 +56,20 @@ def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=scores.KEEP)
 def _frame(
-    url: str, codes_key: tuple[int, ...], scores_key: tuple[int, ...], weights: tuple, threshold: float
+    url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple[int, ...]
 ) -> pd.DataFrame:
-    scored = scores.current_scores(context.database(), context.call_config(), key=scores_key)
+    """Keyed by the scores' content (`ui.scores.content_key`), read under `_scores_key` (not part of the key)."""
+    scored = scores.current_scores(context.database(), context.call_config(), key=_scores_key)
     return cov.coverage_frame(_codes(url, codes_key), scored)
 
 
 @st.cache_data(show_spinner=False, max_entries=scores.KEEP)
 def _progress(url: str, version: int) -> _Progress:
     with context.database().read() as session:
-        times = coverage_da.review_times(session)
+        per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
         due = coverage_da.reviews_due(session)
         line_ups = coverage_da.saved_line_ups(session)
-    return _Progress(cov.review_progress(times, due=due), due, {line_up.id: line_up for line_up in line_ups})
+    return _Progress(cov.progress_by_day(per_day, due=due), due, {line_up.id: line_up for line_up in line_ups})
 
 
 def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
@@ -75,7 +77,8 @@ def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
     with db.read() as session:
         codes_key = audit.tables_version(session, *coverage_da.CODE_TABLES)
         scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
-    return _frame(db.url, codes_key, scores_key, tuple(config.weights.items()), config.disagreement_threshold)
+    content = scores.content_key(db, scores_key)
+    return _frame(db.url, codes_key, content, tuple(config.weights.items()), config.disagreement_threshold, scores_key)
 
 
 def coverage_data(db: Database, config: CallConfig) -> CoverageData:

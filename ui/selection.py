@@ -62,8 +62,9 @@ PICKS = (
 def content_key(frame: pd.DataFrame) -> str:
     """A key for what `frame` holds, for caches that depend on it rather than on the data version (a save that
     changed nothing in it keeps the key). Frames that differ in any value, column, type or order have different
-    keys (a digest of the frame's pickle; equal frames read twice give the same one)."""
-    return hashlib.blake2b(pickle.dumps(frame, protocol=5), digest_size=20).hexdigest()
+    keys (a digest of the pickle of a fresh copy: equal frames read twice give the same one, whether their scores
+    came from a fit or from a cache's copy of it, whose blocks pickle differently)."""
+    return hashlib.blake2b(pickle.dumps(frame.copy(), protocol=5), digest_size=20).hexdigest()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -135,3 +135,16 @@ def test_candidates_read_only_what_the_rules_use_and_all_of_it(db, reviewed):
         assert by_id[column].tolist() == full.loc[by_id.index, column].tolist(), column
     for column in ("evidence_source", "themes", "focus_areas", "exploitation_types"):
         assert by_id[column].tolist() == full.loc[by_id.index, column].tolist(), column
+
+
+def test_the_candidates_content_key_is_the_same_for_scores_from_a_caches_copy(db, reviewed):
+    """`st.cache_data` gives back a copy (a pickle's) of a cached calibration: equal candidates, the same key."""
+    import pickle
+
+    config = load_call_config()
+    with db.read() as s:
+        scores = lineups_da.current_scores(s, config=config)
+        first = lineups_da.candidate_frame(s, scores=scores)
+        copied = lineups_da.candidate_frame(s, scores=pickle.loads(pickle.dumps(scores)))  # noqa: S301 (our own bytes)
+    assert copied.equals(first)
+    assert selection_ui.content_key(copied) == selection_ui.content_key(first)

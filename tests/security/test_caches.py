@@ -35,12 +35,15 @@ REVIEWED_CACHES = {
     ("ui/context.py", "_database"): ("url",),
     ("ui/context.py", "_schema_ok"): ("url",),
     ("ui/coverage.py", "_codes"): ("url", "codes_key"),
-    ("ui/coverage.py", "_frame"): ("url", "codes_key", "scores_key", "weights", "threshold"),
+    # Keyed by the submitted scores' content (ui.scores.content_key); `_scores_key` (unhashed) is what they were
+    # read under, of the same content: the scores' key, never the viewer.
+    ("ui/coverage.py", "_frame"): ("url", "codes_key", "content", "weights", "threshold", "_scores_key"),
     ("ui/coverage.py", "_progress"): ("url", "version"),
     ("ui/scores.py", "_submitted_scores"): ("url", "key"),
-    ("ui/scores.py", "_calibration"): ("url", "key", "weights", "threshold"),
-    ("pages/rankings.py", "submission_list"): ("url", "submissions_key"),
-    ("pages/rankings.py", "review_summary"): ("url", "scores_key", "names_key", "criteria"),
+    ("ui/scores.py", "_content"): ("url", "key"),
+    ("ui/scores.py", "_calibration"): ("url", "content", "weights", "threshold", "_key"),
+    ("ui/rankings.py", "_submission_list"): ("url", "submissions_key"),
+    ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
     # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
@@ -135,8 +138,8 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
         "_progress",
         "_submitted_scores",
         "_calibration",
-        "submission_list",
-        "review_summary",
+        "_submission_list",
+        "_review_summary",
         "candidates",
     } <= cached  # the caches are warm
 

@@ -1,0 +1,99 @@
+"""The Rankings page's reads, caches and rank-shift chart (the page itself, `pages/rankings.py`, draws).
+
+What the page ranks by is read once per change of what each part is read from, shared by every admin and
+office session: the submissions' list (id, reference, title, impact) keyed by the versions of the
+submissions' tables, the reviewers' names and the agreement per criterion keyed by the scores' content
+(`ui.scores.content_key`: a draft saved rebuilds neither) and the users' table, the scores and their calibration from `ui.scores` (shared with Coverage, Selection and Exports).
+Viewer-independent: the caches hold no viewer, and the admin's own parts (leniency, the reviews behind a row)
+are drawn by the page after its own role check. Each cache holds at most `ui.scores.KEEP` entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from charts.ranking import rank_shift_figure, rank_shift_table
+from config import CallConfig
+from data_access import audit
+from data_access import rankings as rankings_da
+from data_access.db import Database
+from data_access.rankings import RankingInputs
+from scoring import Calibration
+from scoring.agreement import agreement_table
+from ui import context, paging, scores
+from ui.charts import chart
+from ui.guard import page_fragment
+
+
+@dataclass(frozen=True)
+class Ranking:
+    inputs: RankingInputs
+    agreement: pd.DataFrame  # scoring.agreement.agreement_table of the submitted scores
+    calibration: Calibration
+
+
+@st.cache_data(show_spinner="Reading the submissions…", max_entries=scores.KEEP)
+def _submission_list(url: str, submissions_key: tuple[int, ...]) -> pd.DataFrame:
+    """Shared, viewer-independent: id, reference, title and impact of every submission."""
+    with context.database().read() as session:
+        return rankings_da.ranked_submissions(session)
+
+
+@st.cache_data(show_spinner="Reading the reviews…", max_entries=scores.KEEP)
+def _review_summary(
+    url: str, content: str, names_key: tuple[int, ...], criteria: tuple[str, ...], _scores_key: tuple[int, ...]
+):
+    """Shared, viewer-independent: the reviewers' names and the agreement per criterion, of the scores. Keyed by
+    the scores' content (`ui.scores.content_key`: a draft saved rebuilds nothing), read under `_scores_key`."""
+    submitted = scores.submitted_scores(context.database(), _scores_key)
+    with context.database().read() as session:
+        names = rankings_da.reviewer_names(session, submitted)
+    return names, agreement_table(submitted, list(criteria))
+
+
+def ranking_inputs(db: Database, config: CallConfig) -> Ranking:
+    """The scores, submissions, reviewers' names, agreement and calibration as they are now; each part is
+    read again only when what it is read from changed."""
+    with db.read() as session:
+        submissions_key = audit.tables_version(session, *rankings_da.SUBMISSION_TABLES)
+        scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
+        names_key = audit.tables_version(session, *rankings_da.NAME_TABLES)
+    content = scores.content_key(db, scores_key)
+    names, agreement = _review_summary(db.url, content, names_key, tuple(config.weights), scores_key)
+    inputs = RankingInputs(
+        scores=scores.submitted_scores(db, scores_key),
+        submissions=_submission_list(db.url, submissions_key),
+        reviewer_names=names,
+    )
+    return Ranking(inputs=inputs, agreement=agreement, calibration=scores.calibration(db, config, key=scores_key))
+
+
+@page_fragment("rankings")
+def rank_shift(table: pd.DataFrame, viewer) -> None:
+    """The rank-shift chart: the top `paging.CHART_TOP` by calibrated score (10,000 points were ~1 MB per
+    visit), every row on request (a toggle that reruns this part alone, with the role checked again)."""
+    top = paging.CHART_TOP
+    every = st.toggle(
+        f"Show every submission in this chart ({len(table):,})",
+        key="rankings.shift.all",
+        disabled=len(table) <= top,
+        help="Drawing them all sends every point to your browser: slower on a large call.",
+    )
+    shown = table if every else table.nsmallest(top, "Rank")
+    what = "Each dot is a submission" if len(shown) == len(table) else f"Each dot is one of the top {top} submissions"
+    chart(
+        rank_shift_figure(shown),
+        caption=(
+            f"{what}: its rank by the plain mean (across) and by the calibrated score (down). Dots "
+            "off the dotted line moved because of who happened to review them."
+        ),
+        table=lambda: rank_shift_table(shown),
+        what="rank-shift",
+        key="rankings.shift",
+        viewer=viewer,
+        page="rankings",
+        via="Rankings page",
+    )
