@@ -77,14 +77,15 @@ def one_loop(session, pid: int, reference: str, config) -> dict[str, list[float]
 
 
 def run(url: str, backend: str, args) -> bool:
-    from bench.protocol_client import ProtocolSession, sign_in_token
+    from bench.protocol_client import ProtocolSession
+    from bench.stream_wire import issued_token
     from bench.submit_next_bench import give_assignments
     from config import load_call_config
     from tests.support.live import LiveServer
 
     config = load_call_config()
     fresh = give_assignments(url, args.loops + 1, USERNAME)[0]
-    token = sign_in_token(url, USERNAME)
+    token = issued_token(url, USERNAME)
     label = LABELS[backend]
     with tempfile.TemporaryDirectory(prefix="loop-cpu-") as logs:
         server = LiveServer.start(url, Path(logs), extra_env={"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)})
