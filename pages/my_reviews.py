@@ -48,6 +48,10 @@ def _form(
     change the rest of the page shows (the queue's "unsaved changes", a save)
     runs the whole page again."""
     if streamlit_adapter.fragment_run():
+        if review_form.pressed() is None and review_form.has_unsaved(submission_id) != unsaved_drawn:
+            # A change (taken in by its widget's on_change) turns the form unsaved or saved: the queue
+            # shows it, so the whole page runs now, before the form is drawn here for nothing.
+            st.rerun(scope="app")
         fresh: dict = {}
 
         def still() -> bool:

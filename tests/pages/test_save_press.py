@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from data_access.drafts import get_autosave
 from data_access.reviews import get_own_review
 from tests.faults import test_database_down
 from tests.pages.test_office_caches import fragment_rerun
@@ -37,6 +38,12 @@ def _own(db, sub, person):
         return get_own_review(s, submission_id=sub, reviewer_id=person.user_id)
 
 
+def _autosaved(db, sub, person) -> dict | None:
+    with db.read() as s:
+        kept = get_autosave(s, submission_id=sub, reviewer_id=person.user_id)
+    return None if kept is None else dict(kept.draft.scores)
+
+
 def _score(at, db_url, sub, value: str) -> None:
     at.radio(key=f"review.{sub}.promise").set_value(value)
     fragment_rerun(at, db_url)  # a click in the form reruns the form alone
@@ -55,6 +62,27 @@ def test_a_save_is_acted_on_before_the_form_is_drawn_and_the_form_is_drawn_once(
     assert form_runs == [False]  # drawn by the page's run only (before: the form's run, then the page's)
     assert "Draft saved." in texts(at)
     assert "You have unsaved changes." not in texts(at)
+
+
+def test_a_first_change_to_a_saved_form_runs_the_whole_page_without_drawing_the_form_first(
+    db, db_url, reviewer, form_runs
+):
+    sub, ann = reviewer
+    at = run_app(db_url, ann, page=PAGE)
+    assert "unsaved changes" not in texts(at)
+    form_runs.clear()
+    _score(at, db_url, sub, "4")  # the form turns unsaved: the queue must say so
+    assert not at.exception
+    assert form_runs == [False]  # the page's run only (before: the form's run, then the page's)
+    assert "unsaved changes" in texts(at)  # the queue's mark
+    assert at.radio(key=f"review.{sub}.promise").value == 4
+    assert _autosaved(db, sub, ann) == {"promise": 4}  # autosaved by the page's run
+    form_runs.clear()
+    _score(at, db_url, sub, "2")  # still unsaved: the form's own run alone
+    assert form_runs == [True]
+    assert at.radio(key=f"review.{sub}.promise").value == 2
+    assert _autosaved(db, sub, ann) == {"promise": 2}
+    assert _own(db, sub, ann) is None  # autosaved, not saved
 
 
 def test_a_refused_submit_says_why_under_the_buttons_in_the_forms_own_run_and_saves_nothing(
