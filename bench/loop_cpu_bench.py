@@ -45,8 +45,9 @@ from bench.submit_next_bench import server_cpu  # noqa: E402
 USERNAME = "bench-reviewer-01"
 
 
-def one_loop(session, pid: int, reference: str, config) -> dict[str, list[float]] | None:
-    """One review loop; the server's CPU seconds per step kind (None if a step failed)."""
+def one_loop(session, pid: int, reference: str, config, sent=None) -> dict[str, list[float]] | None:
+    """One review loop; the server's CPU seconds per step kind (None if a step failed). `sent`, when
+    given, gains per step kind (bytes received, messages, script runs) of each step."""
     costs: dict[str, list[float]] = defaultdict(list)
 
     def step(name, **kwargs):
@@ -55,6 +56,8 @@ def one_loop(session, pid: int, reference: str, config) -> dict[str, list[float]
         visit = session.visit(**kwargs)
         time.sleep(0.05)
         costs[name].append(server_cpu(pid) - before)
+        if sent is not None:
+            sent[name].append((visit.received, len(visit.frames), visit.runs))
         return visit
 
     if not step("open the queue", page="my_reviews", query="").ended:
@@ -77,14 +80,15 @@ def one_loop(session, pid: int, reference: str, config) -> dict[str, list[float]
 
 
 def run(url: str, backend: str, args) -> bool:
-    from bench.protocol_client import ProtocolSession, sign_in_token
+    from bench.protocol_client import ProtocolSession
+    from bench.stream_wire import issued_token
     from bench.submit_next_bench import give_assignments
     from config import load_call_config
     from tests.support.live import LiveServer
 
     config = load_call_config()
     fresh = give_assignments(url, args.loops + 1, USERNAME)[0]
-    token = sign_in_token(url, USERNAME)
+    token = issued_token(url, USERNAME)
     label = LABELS[backend]
     with tempfile.TemporaryDirectory(prefix="loop-cpu-") as logs:
         server = LiveServer.start(url, Path(logs), extra_env={"STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)})
@@ -94,9 +98,10 @@ def run(url: str, backend: str, args) -> bool:
             session.visit("my_reviews")
             one_loop(session, pid, fresh[0], config)  # warm: imports, caches, the first of everything
             costs: dict[str, list[float]] = defaultdict(list)
+            sent: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
             loops = []
             for reference in fresh[1:]:
-                got = one_loop(session, pid, reference, config)
+                got = one_loop(session, pid, reference, config, sent)
                 if got is None:
                     return False
                 for name, values in got.items():
@@ -108,7 +113,11 @@ def run(url: str, backend: str, args) -> bool:
     ok = True
     for name, values in costs.items():
         mean = statistics.fmean(values) * 1000
-        print(f"  {label}: {name:20} n={len(values):3} mean {mean:6.1f} ms CPU  max {max(values) * 1000:6.0f} ms")
+        size, messages, runs = (statistics.fmean(x) for x in zip(*sent[name], strict=True))
+        print(
+            f"  {label}: {name:20} n={len(values):3} mean {mean:6.1f} ms CPU  max {max(values) * 1000:6.0f} ms"
+            f"  sent {size / 1000:6.1f} kB in {messages:5.1f} messages, {runs:.1f} runs"
+        )
         figure(
             f"{label}, one reviewer, {name}: server CPU per run",
             round(mean, 1),

@@ -48,6 +48,10 @@ def _form(
     change the rest of the page shows (the queue's "unsaved changes", a save)
     runs the whole page again."""
     if streamlit_adapter.fragment_run():
+        if review_form.pressed() is None and review_form.has_unsaved(submission_id) != unsaved_drawn:
+            # A change (taken in by its widget's on_change) turns the form unsaved or saved: the queue
+            # shows it, so the whole page runs now, before the form is drawn here for nothing.
+            st.rerun(scope="app")
         fresh: dict = {}
 
         def still() -> bool:
@@ -61,12 +65,18 @@ def _form(
         recheck_in_fragment("my_reviews", viewer, still)
         own = fresh["own"]
     intent = review_form.pressed()
-    st.header("Your review")
-    review_changes.notice(changed_fields, viewer)
     entry = review_form.form_state(submission_id, own)
     autosave.restore(db, viewer, submission_id, entry)
     submitted = own is not None and own.status == "submitted"
     dirty = entry["values"] != entry["base"]
+    refused = None
+    if not (submitted and not dirty and entry["stale"] is None):  # the buttons are shown: a press acts first
+        refused = review_form.early_save(
+            db, viewer, config, submission_id, entry, intent=intent, assigned=assigned, then=then
+        )
+        intent = None if refused is not None else intent
+    st.header("Your review")
+    review_changes.notice(changed_fields, viewer)
     if entry["stale"] is not None:
         review_form.stale_panel(db, viewer, config, submission_id, entry, closed=closed)
 
@@ -88,7 +98,16 @@ def _form(
         review_form.inputs(submission_id, entry, config, disabled=closed)
         autosave.keep(db, viewer, config, submission_id, entry, closed=closed)
         review_form.actions(
-            db, viewer, config, submission_id, entry, closed=closed, intent=intent, assigned=assigned, then=then
+            db,
+            viewer,
+            config,
+            submission_id,
+            entry,
+            closed=closed,
+            intent=intent,
+            assigned=assigned,
+            then=then,
+            refused=refused,
         )
         review_form.conflict_panel(db, viewer, submission_id, closed=closed)
     if streamlit_adapter.fragment_run() and review_form.has_unsaved(submission_id) != unsaved_drawn:

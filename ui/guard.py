@@ -119,11 +119,16 @@ def recheck_in_fragment(key: str, viewer: Viewer, still: Callable[[], bool]) -> 
 def refuse(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object, detail: str, message: str) -> None:
     """Log a refused attempt (a URL, a query parameter or widget state naming
     something this person may not reach) and tell them, in our words."""
+    record_refusal(db, viewer, attempted=attempted, entity=entity, entity_id=entity_id, detail=detail)
+    st.error(message, icon=":material/block:")
+
+
+def record_refusal(db, viewer: Viewer, *, attempted: str, entity: str, entity_id: object, detail: str) -> None:
+    """`refuse`'s log entry alone, for a refusal said later in the same run (`ui.review_form.attempt_save`)."""
     with db.write() as session:
         audit.record_denied(
             session, actor=viewer.username, attempted=attempted, entity=entity, entity_id=entity_id, detail=detail
         )
-    st.error(message, icon=":material/block:")
 
 
 VIEWS_RECORDED = "guard.detail_views_recorded"

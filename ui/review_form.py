@@ -17,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from access.visibility import Viewer
 from config import CallConfig, limits
 from data_access.assignments import AssignmentError, declare_conflict
-from data_access.db import Database
+from data_access.db import Database, DatabaseUnavailable
 from data_access.drafts import clear_autosave
 from data_access.reviews import (
     ReviewDraft,
@@ -35,7 +36,7 @@ from data_access.reviews import (
 from data_access.submissions import AccessDenied
 from ui import render, workspace
 from ui.errors import failed_runs, failed_since_drawn, kept
-from ui.guard import refuse
+from ui.guard import record_refusal, refuse
 
 DRAFTS = "my_reviews.drafts"
 FLASH = "my_reviews.flash"  # the outcome of the last action, shown under the buttons until the next one
@@ -316,6 +317,7 @@ def actions(
     intent: tuple[str, int] | None,
     assigned: Collection[int],
     then: tuple[str | None, Callable[[str], None]],
+    refused: Callable[[], None] | None = None,
 ) -> None:
     """Save draft, Submit, Submit and next, and right under them the outcome
     (of this run's action, or the last one's, kept across the rerun).
@@ -343,6 +345,10 @@ def actions(
         )
     with st.container(key=workspace.OUTCOME_KEY):
         show_flash()
+        if refused is not None:  # a press already acted on (`early_save`), refused: why
+            refused()
+            workspace.bring_outcome_into_view()
+            return
         if intent is None:
             return
         # Acted on from here. No Streamlit call comes between this and the
@@ -353,17 +359,12 @@ def actions(
             workspace.bring_outcome_into_view()
         if intent[1] != submission_id:
             return
-        action = intent[0]
-        save(
-            db,
-            viewer,
-            config,
-            submission_id,
-            entry,
-            submit=action != SAVE_DRAFT,
-            expected=entry["base_version"],
-            then=then if action == SUBMIT_NEXT else None,
+        # Saved as any press for this submission; the data layer refuses (and logs) one no longer assigned.
+        refused = early_save(
+            db, viewer, config, submission_id, entry, intent=intent, assigned=(submission_id,), then=then
         )
+        if refused is not None:
+            refused()
         workspace.bring_outcome_into_view()  # not saved: the reason is shown here
 
 
@@ -377,10 +378,13 @@ def save(
     submit: bool,
     expected: int,
     then: tuple[str | None, Callable[[str], None]] | None = None,
-) -> None:
+) -> Callable[[], None] | None:
     """Save or submit the form's values; reruns on success (opening the next
-    unfinished submission when `then` is given), otherwise says why, where it
-    is called (under the buttons)."""
+    unfinished submission when `then` is given) or when the review changed
+    meanwhile. Otherwise returns what says why, for the caller to draw where it
+    shows the outcome (under the buttons); a refusal is logged here, at once.
+    Nothing is drawn here, so a press can be acted on before the form is drawn
+    (`early_save`)."""
     draft = as_draft(entry["values"])
     try:
         with db.write() as session:
@@ -395,14 +399,17 @@ def save(
                 config=config,
             )
     except AccessDenied as exc:
-        refuse_save(db, viewer, submission_id, str(exc))
-        return
+        record_refusal(
+            db, viewer, attempted="save review", entity="submission", entity_id=submission_id, detail=str(exc)
+        )
+        return lambda: st.error(NOT_ASSIGNED, icon=":material/block:")
     except ReviewingClosed:
-        st.error("Reviewing is closed: reviews can no longer change. Nothing was saved.", icon=":material/lock:")
-        return
+        return lambda: st.error(
+            "Reviewing is closed: reviews can no longer change. Nothing was saved.", icon=":material/lock:"
+        )
     except ReviewError as exc:
-        st.error("Not saved: " + " ".join(exc.problems), icon=":material/error:")
-        return
+        problems = "Not saved: " + " ".join(exc.problems)
+        return lambda: st.error(problems, icon=":material/error:")
     except StaleReview as exc:
         current = exc.current
         entry["stale"] = (
@@ -420,6 +427,47 @@ def save(
     forget(submission_id)
     flash("success", _saved_message(submit, then))
     st.rerun()
+
+
+def early_save(
+    db: Database,
+    viewer: Viewer,
+    config: CallConfig,
+    submission_id: int,
+    entry: dict,
+    *,
+    intent: tuple[str, int] | None,
+    assigned: Collection[int],
+    then: tuple[str | None, Callable[[str], None]],
+) -> Callable[[], None] | None:
+    """Act on a Save draft / Submit press before anything of the form is drawn
+    (issue 21): a save that succeeds reruns the whole page at once, so its run
+    of the form draws nothing the page's run draws again. Only a press for the
+    submission on screen and assigned (anything else is said under the
+    buttons, by `actions`, as before). Returns what `actions` must show under
+    the buttons when the save was refused, else None (nothing pressed)."""
+    if intent is None or intent[1] != submission_id or intent[1] not in assigned:
+        return None
+    drop_press()
+    action = intent[0]
+    try:
+        return save(
+            db,
+            viewer,
+            config,
+            submission_id,
+            entry,
+            submit=action != SAVE_DRAFT,
+            expected=entry["base_version"],
+            then=then if action == SUBMIT_NEXT else None,
+        )
+    except (DatabaseUnavailable, DBAPIError) as exc:  # raised where the outcome goes, once the form holds the input
+        failure = exc
+
+        def again() -> None:
+            raise failure
+
+        return again
 
 
 def _saved_message(submit: bool, then: tuple[str | None, Callable[[str], None]] | None) -> str:
@@ -471,7 +519,7 @@ def stale_panel(
     keep, take = st.columns(2)
     action = "submit" if entry["intent"] == "submit" else "save"
     if keep.button(f"Keep my version ({action} it)", key=widget_key(submission_id, "keep_mine"), disabled=closed):
-        save(
+        refused = save(
             db,
             viewer,
             config,
@@ -480,6 +528,8 @@ def stale_panel(
             submit=entry["intent"] == "submit",
             expected=stored["version"] if stored else 0,
         )
+        if refused is not None:
+            refused()
     if take.button("Use the saved version", key=widget_key(submission_id, "take_saved"), disabled=stored is None):
         fresh = _fresh(None)
         values = {k: stored[k] for k in ("scores", "comment", "recommendation", "confidence")}
