@@ -144,6 +144,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         cluster.give_back(name)
 
 
+@pytest.fixture(params=DATABASES)
+def demo_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of the test's own holding the whole demo call, on SQLite and on PostgreSQL (as
+    `db`): a copy of one seeded once per test process (tests.support.demo_copies)."""
+    from data_access.demo import N_SUBMISSIONS
+    from tests.support.demo_copies import demo_call
+
+    with demo_call(request, tmp_path, N_SUBMISSIONS) as db:
+        yield db
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     """A fresh SQLite database, for tests about SQLite itself."""
