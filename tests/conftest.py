@@ -126,7 +126,11 @@ def _sqlite_url(template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{target}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+# The two databases every data test runs on (a fixture's params; a test's ids say which).
+DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A fresh, migrated, empty database: once on SQLite, once on PostgreSQL."""
     if request.param == "sqlite":
@@ -138,6 +142,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         yield cluster.url(name)
     finally:
         cluster.give_back(name)
+
+
+@pytest.fixture(params=DATABASES)
+def demo_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of the test's own holding the whole demo call, on SQLite and on PostgreSQL (as
+    `db`): a copy of one seeded once per test process (tests.support.demo_copies)."""
+    from data_access.demo import N_SUBMISSIONS
+    from tests.support.demo_copies import demo_call
+
+    with demo_call(request, tmp_path, N_SUBMISSIONS) as db:
+        yield db
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import atexit
 import contextlib
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,13 +15,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from config import load_call_config
 from data_access.db import Database
-from data_access.demo import seed_demo
-from data_access.migrate import upgrade
+from data_access.demo import N_SUBMISSIONS
 from tests.conftest import ROOT, unavailable
 from tests.support.accounts import give_test_passwords
 from tests.support.browser import CHROMIUM_ARGS, Watched, wait_idle
+from tests.support.demo_copies import sqlite_copy, sqlite_template
 from tests.support.live import LiveServer
 from tests.support.postgres import free_port
 
@@ -46,14 +44,13 @@ _template: Path | None = None  # this process's seeded demo call, copied for eac
 
 
 def _demo_template() -> Path:
-    """The demo call with the tests' passwords, seeded once per test process."""
+    """The demo call with the tests' passwords, made once per test process (from the demo call
+    tests.support.demo_copies seeds once per process)."""
     global _template
     if _template is None:
         folder = Path(tempfile.mkdtemp(prefix="evidence-demo-template-"))
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        db = Database(f"sqlite:///{folder / 'demo.db'}")
-        upgrade(db)
-        seed_demo(db, config=load_call_config(), bcrypt_rounds=4)
+        db = sqlite_copy(sqlite_template(N_SUBMISSIONS), folder / "demo.db")
         give_test_passwords(db)
         db.dispose()
         _template = folder / "demo.db"
@@ -63,13 +60,7 @@ def _demo_template() -> Path:
 def demo_database(path: Path) -> Database:
     """A new SQLite database at `path` with the demo call and the tests' passwords (dispose of it after):
     a consistent copy (SQLite's backup) of the demo call seeded once per test process."""
-    source, target = sqlite3.connect(_demo_template()), sqlite3.connect(path)
-    try:
-        source.backup(target)
-    finally:
-        source.close()
-        target.close()
-    return Database(f"sqlite:///{path}")
+    return sqlite_copy(_demo_template(), path)
 
 
 @pytest.fixture(scope="session")

@@ -29,7 +29,7 @@ from data_access.reviews import scores_frame
 from data_access.submissions import load_submission_frame
 from scoring import coverage as cov
 from scoring.agreement import agreement_display, agreement_table
-from tests.support.briefing import HIDDEN, HOSTILE_ORG, seed_hostile_demo
+from tests.support.briefing import HIDDEN, HOSTILE_ORG, make_hostile
 
 
 def _page_data(db, config):
@@ -51,8 +51,9 @@ def _ints(table, column):
     return [int(row[i]) for row in table.rows]
 
 
-def test_the_briefing_says_what_the_pages_say(db, call_config):
-    demo = seed_hostile_demo(db, call_config)
+def test_the_briefing_says_what_the_pages_say(demo_db, call_config):
+    db = demo_db
+    demo = make_hostile(db, call_config)
     with db.read() as s:
         content = gather(s, config=call_config, options=BriefingOptions())
     frame, scores, reviews, subs = _page_data(db, call_config)
@@ -135,8 +136,9 @@ def test_the_briefing_says_what_the_pages_say(db, call_config):
     assert not any(str(name) in everything for name in subs["contact_name"].dropna() if len(str(name)) > 3)
 
 
-def test_reviewed_only_counts_only_the_reviewed(db, call_config):
-    seed_hostile_demo(db, call_config)
+def test_reviewed_only_counts_only_the_reviewed(demo_db, call_config):
+    db = demo_db
+    make_hostile(db, call_config)
     with db.read() as s:
         content = gather(s, config=call_config, options=BriefingOptions(sections=("intake",), reviewed_only=True))
     frame, *_ = _page_data(db, call_config)
@@ -149,8 +151,9 @@ def test_reviewed_only_counts_only_the_reviewed(db, call_config):
     assert "reviewed submissions only" in content.scope[0]
 
 
-def test_bad_choices_are_refused_in_words(db, call_config):
-    seed_hostile_demo(db, call_config)
+def test_bad_choices_are_refused_in_words(demo_db, call_config):
+    db = demo_db
+    make_hostile(db, call_config)
     with db.read() as s:
         with pytest.raises(BriefingError, match=f"no saved line-up called “Nope”.*“{LINE_UP_NAME}”"):
             gather(s, config=call_config, options=BriefingOptions(line_up="Nope"))

@@ -20,7 +20,7 @@ from data_access import audit
 from data_access.briefing import BriefingError, BriefingOptions, gather
 from data_access.briefing_files import make_briefing, write_briefing
 from tests.conftest import unavailable
-from tests.support.briefing import HIDDEN, HOSTILE_ORG, NON_LATIN, external_references, read_html, seed_hostile_demo
+from tests.support.briefing import HIDDEN, HOSTILE_ORG, NON_LATIN, external_references, make_hostile, read_html
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +34,9 @@ def _pdf_text(pdf: bytes) -> tuple[PdfReader, str]:
     return reader, "\n".join(page.extract_text() or "" for page in reader.pages)
 
 
-def test_both_formats_from_the_demo_call(db, call_config, tmp_path):
-    demo = seed_hostile_demo(db, call_config)
+def test_both_formats_from_the_demo_call(demo_db, call_config, tmp_path):
+    db = demo_db
+    demo = make_hostile(db, call_config)
     options = BriefingOptions()
     with db.read() as s:
         content = gather(s, config=call_config, options=options)
@@ -101,8 +102,9 @@ def _pdf_pages_to_png(pdf_path, folder) -> list:
     return pngs
 
 
-def test_a_final_pdf_of_some_sections_and_its_audit_entry(db, call_config, tmp_path):
-    seed_hostile_demo(db, call_config)
+def test_a_final_pdf_of_some_sections_and_its_audit_entry(demo_db, call_config, tmp_path):
+    db = demo_db
+    make_hostile(db, call_config)
     options = BriefingOptions(sections=("line_up", "methods"), final=True)
     file, target = write_briefing(db, call_config, options, fmt="pdf", out=tmp_path)
     assert target == tmp_path / file.filename and "briefing-draft" not in file.filename

@@ -86,8 +86,9 @@ def _backend_gone(db: Database, app_name: str) -> None:
         time.sleep(0.05)
 
 
-def test_an_import_killed_while_writing_leaves_the_database_as_before(populated, db_url, tmp_path):
+def test_an_import_killed_while_writing_leaves_the_database_as_before(populated, tmp_path):
     db = populated
+    db_url = db.url
     path = big_file(tmp_path)
     app_name = f"fault-import-{secrets.token_hex(4)}"
     if db.dialect == "sqlite":

@@ -275,9 +275,7 @@ def old_schema_of(db: Database) -> dict[str, set[str]]:
 
 
 @pytest.mark.parametrize(("revision", "down_revision"), LATER, ids=[r for r, _ in LATER])
-def test_upgrading_a_populated_copy_keeps_every_row(
-    revision, down_revision, populated, call_config, db_url, tmp_path, request
-):
+def test_upgrading_a_populated_copy_keeps_every_row(revision, down_revision, populated, call_config, tmp_path, request):
     source = populated
     fill_every_table(source, call_config)
     with source.read() as s:

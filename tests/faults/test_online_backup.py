@@ -213,12 +213,12 @@ def run_backup_during_saves(populated, call_config, target: Path, db_url: str) -
 
 
 def test_a_backup_taken_while_reviewers_save_restores_to_one_consistent_moment(
-    populated, call_config, db_url, tmp_path, request
+    populated, call_config, tmp_path, request
 ):
     db = populated
     add_large_stored_file(db)
     target = tmp_path / ("backup.db" if db.dialect == "sqlite" else "backup.dump")
-    run_backup_during_saves(db, call_config, target, db_url)
+    run_backup_during_saves(db, call_config, target, db.url)
     source_audit = audit_entries(db)
 
     if db.dialect == "sqlite":

@@ -13,6 +13,7 @@ import os
 from contextlib import contextmanager
 
 import streamlit.testing.v1.app_test as app_test_module
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.runtime.pages_manager import PagesManager
@@ -41,6 +42,25 @@ PagesManager.uses_pages_directory = False
 # same files.
 MEDIA = MediaFileManager(MemoryMediaFileStorage("/mock/media"))
 app_test_module.MediaFileManager = lambda _storage: MEDIA
+
+
+class _ComponentsFoundOnce(BidiComponentManager):
+    """A server looks for installed custom components (v2) once, as it starts;
+    AppTest again for every new AppTest, reading the metadata of every installed
+    package (about 0.1 s of CPU each time, most of a short page test). Look once
+    per test process, as the server does: what is installed does not change
+    during a run."""
+
+    _found = False
+
+    def discover_and_register_components(self, *, start_file_watching: bool = True) -> None:
+        if not self._found:
+            super().discover_and_register_components(start_file_watching=False)
+            self._found = True
+
+
+COMPONENTS = _ComponentsFoundOnce()
+app_test_module.BidiComponentManager = lambda: COMPONENTS
 
 
 def stored_file_ids() -> set[str]:

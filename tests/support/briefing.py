@@ -1,7 +1,7 @@
 """The demo call made hostile for the briefing's tests, and readers of the briefing's two formats.
 
-`seed_hostile_demo(db, config)` writes the whole demo call (its line-up is signed
-off and has a programme), then makes the best-scored submission anonymous, with an
+`make_hostile(db, config)`, on a database holding the whole demo call (its line-up is
+signed off and has a programme: the `demo_db` fixture), makes the best-scored submission anonymous, with an
 identity found nowhere else and a title and summary carrying every trick of
 `tests.support.security` plus accented and non-Latin text; and gives the
 second-best (named) submission an organisation that is itself hostile markup.
@@ -17,7 +17,6 @@ from html.parser import HTMLParser
 from sqlalchemy import update
 
 from data_access import lineups as lineups_da
-from data_access.demo import seed_demo
 from data_access.lineups import SCORE_COLUMN
 from data_access.models import Submission
 from tests.support.security import TRACKER, payload
@@ -36,11 +35,6 @@ class HostileDemo:
     anonymous_id: int
     anonymous_title: str
     named_id: int
-
-
-def seed_hostile_demo(db, config) -> HostileDemo:
-    seed_demo(db, config=config, bcrypt_rounds=4)
-    return make_hostile(db, config)
 
 
 def make_hostile(db, config) -> HostileDemo:

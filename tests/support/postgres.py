@@ -235,9 +235,10 @@ class PostgresCluster:
     def _new_name(self) -> str:
         return f"t{os.getpid()}_{next(self._counter)}"
 
-    def create_database(self, *, from_template: bool = True) -> str:
+    def create_database(self, *, from_template: bool = True, template_name: str = TEMPLATE) -> str:
+        """A new database: a copy of `template_name` (the migrated template unless named), or empty."""
         name = self._new_name()
-        template = f" TEMPLATE {TEMPLATE}" if from_template else ""
+        template = f" TEMPLATE {template_name}" if from_template else ""
         for attempt in range(20):
             try:
                 self._admin(f"CREATE DATABASE {name}{template}")
