@@ -442,7 +442,9 @@ def signing_in() -> None:
     _rerun_when_waited()
 
 
-@st.fragment(run_every=1)
+# Its timer first fires once the wait has passed: a tick every second while the browser answered (within a
+# second or two, normally) raced the answer's run and cost a sign-in a third run now and then (CI).
+@st.fragment(run_every=COOKIE_WAIT_SECONDS)
 def _rerun_when_waited() -> None:
     if _waited(COOKIE_WAIT_SECONDS):
         st.rerun(scope="app")
