@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import jwt
 import streamlit_authenticator as stauth
+from extra_streamlit_components.CookieManager import _component_func as cookie_manager_component
 from streamlit_authenticator.controllers import AuthenticationController
 from streamlit_authenticator.utilities import LoginError
 
@@ -126,14 +127,12 @@ class CookieComponent:
 
     def __init__(self, *, cookie_name: str, cookie_key: str, expiry_days: float) -> None:
         self._cookie_name = cookie_name
-        self._authenticate = stauth.Authenticate(
-            {"usernames": {}},
-            cookie_name=cookie_name,
-            cookie_key=cookie_key,
-            cookie_expiry_days=expiry_days,
-            auto_hash=False,
-            login_sleep_time=0,
-        )
+        self._options = {"cookie_name": cookie_name, "cookie_key": cookie_key, "cookie_expiry_days": expiry_days}
+
+    def _library(self) -> stauth.Authenticate:
+        """The library's `Authenticate`, made when it is needed (a sign-out): making it draws the cookie
+        manager's "read every cookie" component (`CookieManager.__init__`), whose answer reruns the app."""
+        return stauth.Authenticate({"usernames": {}}, auto_hash=False, login_sleep_time=0, **self._options)
 
     def write(self, token: str, *, lifetime: dt.timedelta, secure: bool, key: str) -> bool:
         """Render the component setting the cookie to `token` (path /,
@@ -148,8 +147,10 @@ class CookieComponent:
         }
         if secure:
             options["secure"] = True
-        manager = self._authenticate.cookie_controller.cookie_model.cookie_manager
-        done = manager.cookie_manager(
+        # The cookie manager's component itself (`CookieManager.cookie_manager`), not a `CookieManager`: making
+        # one draws its "read every cookie" component too, whose answer, apart from this one's, cost a sign-in
+        # a third run whenever the two answers came far enough apart (CI).
+        done = cookie_manager_component(
             method="set", cookie=self._cookie_name, value=token, options=options, key=key, default=False
         )
         return bool(done)
@@ -157,5 +158,6 @@ class CookieComponent:
     def sign_out(self) -> None:
         """The library's logout (its session state cleared, `logout` set) and
         the cookie deleted through the component."""
-        self._authenticate.authentication_controller.logout()
-        self._authenticate.cookie_controller.delete_cookie()
+        authenticate = self._library()
+        authenticate.authentication_controller.logout()
+        authenticate.cookie_controller.delete_cookie()
