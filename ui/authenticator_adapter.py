@@ -15,10 +15,12 @@ a small interface:
   (an HS256 JWT with `username` and `exp_date`, a POSIX timestamp), so that the
   library's own cookie check would accept it too;
 * `CookieComponent`: writing the cookie through extra-streamlit-components'
-  cookie manager (the library's `cookie_controller.cookie_model.cookie_manager`,
-  whose component takes `method="set"`, `cookie`, `value`, `options` and
-  answers true once the browser stored it), deleting it, and the library's
-  logout of its session state.
+  cookie manager component (the one the library's
+  `cookie_controller.cookie_model.cookie_manager` draws; it takes
+  `method="set"`, `cookie`, `value`, `options` and answers true once the
+  browser stored it), called directly so that no "read every cookie"
+  component is drawn beside it; deleting it, and the library's logout of its
+  session state.
 
 What this relies on in streamlit-authenticator 0.4.2 and extra-streamlit-components
 0.1.81 is pinned by `tests/ui/test_authenticator_adapter.py`, so that an
