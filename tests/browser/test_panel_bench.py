@@ -74,7 +74,10 @@ def test_the_panel_loops_and_every_confirmed_save_is_in_the_database(tmp_path, c
     alone = f"{label}, server CPU of one review loop alone" in figures
     assert _submitted(db) - before == completed + alone
     assert figures[f"{label}, saves failed"]["value"] == 0
-    assert figures[f"{label}, saves failed"]["note"].startswith(f"{2 * completed} confirmed")
+    # a completed loop confirmed two saves (the draft and the submission); a reviewer whose time ran out between
+    # the two left one more (each of the 2 reviewers at most one), which "saves lost" below checks as well
+    confirmed = int(figures[f"{label}, saves failed"]["note"].split(" confirmed")[0])
+    assert 2 * completed <= confirmed <= 2 * completed + 2, figures[f"{label}, saves failed"]["note"]
     assert figures[f"{label}, saves lost (confirmed, not in the database)"]["value"] == 0
     for source in ("protocol", "Chromium"):
         for step in ("open the queue", "open a submission", "score", "save", "submit"):
