@@ -129,8 +129,9 @@ def test_a_crafted_page_number_shows_a_page_there_is(db, db_url, call, page):
     rerun(at, db_url)
     assert not at.exception
     refs = _table_refs(at)
-    assert refs[0] in {"CFE-0001", "CFE-0051", "CFE-0101"} and len(refs) <= PAGE_SIZE
-    assert 1 <= at.number_input(key=PAGE_BOX).value <= 3
+    shown = at.number_input(key=PAGE_BOX).value  # Streamlit may reset an out-of-range box to 1; the server clamps
+    assert shown in (1, 2, 3) and len(refs) <= PAGE_SIZE
+    assert refs[0] == ("CFE-0001", "CFE-0051", "CFE-0101")[shown - 1]  # the rows are the page the box says
 
 
 def test_a_search_longer_than_the_box_allows_is_text_and_finds_nothing(db, db_url, call):
