@@ -360,17 +360,30 @@ def apply_filter(
     return frame[mask]
 
 
+# What `load_submission_frame(session, links=True)` reads: the key of a cache of it (`audit.tables_version`).
+LIST_TABLES = ("submissions", "submission_codes", "submission_links")
+
+
 def list_submissions(
-    session: Session, *, viewer: Viewer, config: CallConfig, flt: SubmissionFilter = SubmissionFilter()
+    session: Session,
+    *,
+    viewer: Viewer,
+    config: CallConfig,
+    flt: SubmissionFilter = SubmissionFilter(),
+    every: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The submissions this viewer may list, masked and filtered. The search also
     finds a submission by its documents' text (`data_access.search`, within the
-    viewer's rights); a query search cannot take finds by the fields alone."""
+    viewer's rights); a query search cannot take finds by the fields alone.
+
+    `every`: for staff, `load_submission_frame(session, links=True)` as the caller already holds it (a cache
+    keyed by `LIST_TABLES`' versions, shared by every session); it is not changed here. A reviewer's list is
+    always read here (their assignments only)."""
     if viewer.role == Role.REVIEWER:
         allowed, _conflicted = reviewer_access(session, reviewer_id=viewer.user_id)
         frame = load_submission_frame(session, ids=allowed, links=True)
     elif viewer.role in STAFF:
-        frame = load_submission_frame(session, links=True)
+        frame = load_submission_frame(session, links=True) if every is None else every
     else:
         raise AccessDenied("unknown role")
     found: set[int] = set()

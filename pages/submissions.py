@@ -15,7 +15,7 @@ from data_access.submissions import (
     list_submissions,
     submission_id_for_reference,
 )
-from ui import context, discussion, documents, render, review_changes, submission_url
+from ui import context, discussion, documents, render, review_changes, submission_list, submission_url
 from ui import decisions as decisions_ui
 from ui.document_search import document_hits, show_document_hits
 from ui.guard import log_detail_view, require_page
@@ -60,8 +60,9 @@ with st.expander("Filters", icon=":material/filter_list:"):
 
 flt = SubmissionFilter(search=search, anonymous=anonymous, **chosen)
 hits = document_hits(db, viewer, search)
+every = None if viewer.is_reviewer else submission_list.every_submission(db)  # read once per change, shared
 with db.read() as session:
-    frame = list_submissions(session, viewer=viewer, config=config, flt=flt)
+    frame = list_submissions(session, viewer=viewer, config=config, flt=flt, every=every)
 
 st.caption(f"{len(frame)} submission{'s' if len(frame) != 1 else ''}. Select a row to read it.")
 columns = ["reference", "title", "organisation", "themes", "exploitation_types", "nation", "stage", "reported_impact"]

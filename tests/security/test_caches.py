@@ -43,6 +43,10 @@ REVIEWED_CACHES = {
     ("ui/scores.py", "_content"): ("url", "key"),
     ("ui/scores.py", "_calibration"): ("url", "content", "weights", "threshold", "_key"),
     ("ui/rankings.py", "_submission_list"): ("url", "submissions_key"),
+    # Every submission unmasked, keyed by its tables' versions: the Submissions page passes it to
+    # list_submissions for staff only (a reviewer's list is read for them, their assignments alone; the second
+    # proof below and tests/pages/test_submissions_cache.py).
+    ("ui/submission_list.py", "_every"): ("url", "key"),
     ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
     ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
     # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
