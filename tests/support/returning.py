@@ -20,6 +20,9 @@ def arrive_signed_in(page, base_url: str, database_url: str, username: str) -> N
     database at `database_url` that the server at `base_url` uses), and wait for the Overview page's run
     to end, as `sign_in` leaves the page."""
     token = issued_token(database_url, username)
+    # Off the app first: a page left on it (signed out a moment ago, say) may still have a cookie component
+    # to run, whose deletion of the old cookie would land on this one.
+    page.goto("about:blank")
     page.context.add_cookies([{"name": COOKIE, "value": token, "url": base_url, "sameSite": "Strict"}])
     page.goto(base_url)
     page.get_by_role("heading", name="Overview").first.wait_for()
