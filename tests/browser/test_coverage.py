@@ -15,8 +15,8 @@ from data_access.demo import DEMO_USERS
 from scoring import coverage as cov
 from scoring import score_submissions
 from tests.browser.conftest import screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
+from tests.support.returning import arrive_signed_in
 
 pytestmark = pytest.mark.browser
 OFFICE = next(u for u in DEMO_USERS if u.username == "office")
@@ -52,15 +52,15 @@ def expected_description(db_url: str, dimension: str, row: str, code: str) -> st
     return cov.describe_cell(cov.coverage_matrix(frame, config, column=dimension), row, code)
 
 
-def open_coverage(page, live_server) -> None:
-    sign_in(page, live_server.url, OFFICE.username, password_of(OFFICE.username))
+def open_coverage(page, live_server, demo_db_url) -> None:
+    arrive_signed_in(page, live_server.url, demo_db_url, OFFICE.username)
     page.locator('[data-testid="stSidebarNav"] a', has_text="Coverage").click()
     page.get_by_role("heading", name="Evidence and gap map").first.wait_for()
     wait_idle(page)
 
 
 def test_office_changes_the_columns_clicks_a_cell_and_reads_its_submissions(page, live_server, demo_db_url):
-    open_coverage(page, live_server)
+    open_coverage(page, live_server, demo_db_url)
     page.get_by_text("Submissions by theme and focus area, and by form of exploitation").wait_for()
 
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Columns show").click()
@@ -83,7 +83,7 @@ def test_office_changes_the_columns_clicks_a_cell_and_reads_its_submissions(page
 
 
 def test_coverage_table_downloads_as_csv_and_is_logged(page, live_server, demo_db_url):
-    open_coverage(page, live_server)
+    open_coverage(page, live_server, demo_db_url)
     page.locator('[data-testid="stExpander"] summary').filter(has_text="Table behind this chart").first.click()
     wait_idle(page)
     with page.expect_download() as download:

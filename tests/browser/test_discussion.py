@@ -27,9 +27,9 @@ from data_access.models import Assignment, ConflictOfInterest, DiscussionPost, R
 from data_access.standing import standing_reviews
 from tests.browser.conftest import own_demo_server, screenshot
 from tests.browser.test_security_access import COOKIE, issued_token
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 from tests.support.stream_client import open_stream, run_page
 
 BOX = "Your post to the panel"
@@ -89,8 +89,8 @@ def two_reviewers_who_submitted(db: Database) -> tuple[str, str, str, str, str]:
     return reference, a, a_name, b, b_name
 
 
-def sign_in_as(actor: Actor, server: LiveServer) -> None:
-    sign_in(actor.page, server.url, actor.username, password_of(actor.username))
+def sign_in_as(actor: Actor, server: LiveServer, db: Database) -> None:
+    arrive_signed_in(actor.page, server.url, db.url, actor.username)
 
 
 def open_thread(actor: Actor, server: LiveServer, reference: str) -> None:
@@ -153,13 +153,13 @@ def test_two_reviewers_discuss_and_the_admin_reads_both_with_names(served, brows
     reference, a_user, a_name, b_user, b_name = two_reviewers_who_submitted(db)
     a, b, admin = browser_of(a_user), browser_of(b_user), browser_of("admin")
 
-    sign_in_as(a, server)
+    sign_in_as(a, server, db)
     open_thread(a, server, reference)
     post(a, FIRST)
     assert post_cards(a) == [f"You | {FIRST}"]
     picture(a, "discussion-1-reviewer-a-posts")
 
-    sign_in_as(b, server)
+    sign_in_as(b, server, db)
     open_thread(b, server, reference)
     cards = post_cards(b)
     assert len(cards) == 1 and cards[0].endswith(f" | {FIRST}")
@@ -179,7 +179,7 @@ def test_two_reviewers_discuss_and_the_admin_reads_both_with_names(served, brows
     assert b_name not in " ".join(cards)
     picture(a, "discussion-3-reviewer-a-sees-the-reply")
 
-    sign_in_as(admin, server)
+    sign_in_as(admin, server, db)
     open_thread(admin, server, reference)
     assert post_cards(admin) == [f"{a_name} | {FIRST}", f"{b_name} | {REPLY}"]
     picture(admin, "discussion-4-admin-reads-both")

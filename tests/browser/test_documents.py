@@ -32,8 +32,8 @@ from documents.generate import NOTICE
 from tests.browser.conftest import screenshot
 from tests.conftest import ROOT
 from tests.documents.builders import IDENTIFYING, NAME, ORGANISATION, every_text, identifying_docx
-from tests.support.accounts import password_of
-from tests.support.browser import choose, sign_in, wait_idle
+from tests.support.browser import choose, wait_idle
+from tests.support.returning import arrive_signed_in
 from ui.review_form import NOT_ASSIGNED
 
 pytestmark = pytest.mark.browser
@@ -138,13 +138,13 @@ def frames_of(page) -> list[str]:
 
 
 def test_an_assigned_reviewer_reads_a_pdf_inside_the_page_and_an_outsider_gets_nothing_by_any_route(
-    chromium, live_server, cast
+    chromium, live_server, demo_db_url, cast
 ):
     reader = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
     reader.set_default_timeout(30_000)
     requests: list[str] = []
     reader.on("request", lambda r: requests.append(r.url))
-    sign_in(reader, live_server.url, cast.reviewer, password_of(cast.reviewer))
+    arrive_signed_in(reader, live_server.url, demo_db_url, cast.reviewer)
     reader.goto(f"{live_server.url}/my_reviews?submission={cast.reference}")
     reader.get_by_text(f"Submission {cast.reference}").wait_for()
     wait_idle(reader)
@@ -180,7 +180,7 @@ def test_an_assigned_reviewer_reads_a_pdf_inside_the_page_and_an_outsider_gets_n
     outsider = chromium.new_context(viewport={"width": 1400, "height": 1800}).new_page()
     outsider.set_default_timeout(30_000)
     seen, frames = responses_of(outsider), frames_of(outsider)
-    sign_in(outsider, live_server.url, cast.outsider, password_of(cast.outsider))
+    arrive_signed_in(outsider, live_server.url, demo_db_url, cast.outsider)
     outsider.goto(f"{live_server.url}/submissions?submission={cast.reference}")
     wait_idle(outsider)
     outsider.get_by_role("alert").first.wait_for()  # refused in words (the page, or the submission)
@@ -211,10 +211,12 @@ def test_an_assigned_reviewer_reads_a_pdf_inside_the_page_and_an_outsider_gets_n
     outsider.context.close()
 
 
-def test_an_office_user_downloads_a_word_document_that_carries_no_identifying_metadata(page, live_server, cast):
+def test_an_office_user_downloads_a_word_document_that_carries_no_identifying_metadata(
+    page, live_server, demo_db_url, cast
+):
     import docx
 
-    sign_in(page, live_server.url, "office", password_of("office"))
+    arrive_signed_in(page, live_server.url, demo_db_url, "office")
     page.goto(f"{live_server.url}/submissions?submission={cast.docx_reference}")
     page.get_by_text("Document 1 (Word", exact=False).first.wait_for()
     wait_idle(page)

@@ -18,9 +18,9 @@ from data_access.bid_models import SubmissionBid
 from data_access.db import Database
 from data_access.models import User
 from tests.browser.conftest import own_demo_server
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 from ui.paging import PAGE_SIZE
 
 pytestmark = pytest.mark.browser
@@ -50,7 +50,7 @@ def test_a_reviewer_finds_a_submission_of_a_later_page_by_reference_and_bids(pag
     assert len(listed) > 2 * PAGE_SIZE  # several pages
     target = listed[2 * PAGE_SIZE + 3]  # on page 3
 
-    sign_in(page, server.url, viewer.username, password_of(viewer.username))
+    arrive_signed_in(page, server.url, db.url, viewer.username)
     page.goto(f"{server.url}/my_expertise")
     page.get_by_role("heading", name="Your bids").wait_for()
     wait_idle(page)

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from data_access.db import Database
 from data_access.models import AuditEntry, Submission
 from tests.browser.conftest import screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
+from tests.support.returning import arrive_signed_in
 from tests.support.spreadsheets import FORM_HEADERS, FORM_ROWS, csv_bytes
 
 HEADERS = [*FORM_HEADERS, "Q12"]  # Q12 holds the region; nothing in its header says so
@@ -47,7 +47,7 @@ def test_admin_maps_fixes_previews_imports_and_finds_the_submissions(page, live_
     path = tmp_path / "form export.csv"
     path.write_bytes(csv_bytes(HEADERS, ROWS, encoding="cp1252"))
 
-    sign_in(page, live_server.url, "admin", password_of("admin"))
+    arrive_signed_in(page, live_server.url, demo_db_url, "admin")
     page.get_by_role("link", name="Import", exact=True).click()
     page.get_by_role("heading", name="Import", exact=True).first.wait_for()
     wait_idle(page)

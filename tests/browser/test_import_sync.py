@@ -25,8 +25,8 @@ from data_access.models import Submission
 from importing import FIELD_NAMES
 from tests.browser.conftest import own_demo_server
 from tests.factories import assign, submit_review
-from tests.support.accounts import password_of
-from tests.support.browser import go_to, sign_in, sign_out, wait_idle
+from tests.support.browser import go_to, sign_out, wait_idle
+from tests.support.returning import arrive_signed_in
 from tests.support.spreadsheets import csv_bytes, valid_row
 
 HEADERS = ["Response ID", *(n for n in FIELD_NAMES if n != "reference")]
@@ -94,7 +94,7 @@ def test_a_re_export_updates_three_adds_five_and_the_reviewer_sees_what_changed(
     (tmp_path / "server").mkdir()
     with own_demo_server(tmp_path / "server") as (server, db):
         before = count_submissions(db)
-        sign_in(page, server.url, "admin", password_of("admin"))
+        arrive_signed_in(page, server.url, db.url, "admin")
         upload_and_preview(page, server.url, first)
         # the impossible date blocks the import until it is corrected here
         page.get_by_role("heading", name="Fix a cell here").first.wait_for()
@@ -146,7 +146,7 @@ def test_a_re_export_updates_three_adds_five_and_the_reviewer_sees_what_changed(
         assert titles["R_sync_1"] == "Synced response 1, revised"
         sign_out(page)
 
-        sign_in(page, server.url, reviewer.username, password_of(reviewer.username))
+        arrive_signed_in(page, server.url, db.url, reviewer.username)
         page.goto(f"{server.url}/my_reviews?submission={reference}")
         page.get_by_text(re.compile(r"^Changed since your review: Title\.")).first.wait_for()
         shot(page, tmp_path, "sync-4-reviewer")

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_messages import DOCS_IMG, accessible
-from tests.support.accounts import password_of
-from tests.support.browser import go_to, nav_links, sign_in, wait_idle
+from tests.support.browser import go_to, nav_links, wait_idle
+from tests.support.returning import arrive_signed_in
 from ui.guard import wrong_role_message
 from ui.line_up_status import METRICS
 from ui.navigation import pages_for
@@ -29,10 +29,10 @@ def _phone(chromium):
     return context, page
 
 
-def test_the_office_reads_the_line_up_status_on_a_phone(chromium, live_server):
+def test_the_office_reads_the_line_up_status_on_a_phone(chromium, live_server, demo_db_url):
     context, page = _phone(chromium)
     try:
-        sign_in(page, live_server.url, "office", password_of("office"))
+        arrive_signed_in(page, live_server.url, demo_db_url, "office")
         page.goto(f"{live_server.url}/{PAGE}")
         page.get_by_role("heading", name="Line-up status").first.wait_for()
         page.get_by_role("heading", name="Balance of the confirmed line-up").first.wait_for()
@@ -59,10 +59,10 @@ def test_the_office_reads_the_line_up_status_on_a_phone(chromium, live_server):
         context.close()
 
 
-def test_a_reviewer_is_refused_the_page(chromium, live_server):
+def test_a_reviewer_is_refused_the_page(chromium, live_server, demo_db_url):
     context, page = _phone(chromium)
     try:
-        sign_in(page, live_server.url, "reviewer1", password_of("reviewer1"))
+        arrive_signed_in(page, live_server.url, demo_db_url, "reviewer1")
         page.goto(f"{live_server.url}/{PAGE}")
         page.get_by_text(wrong_role_message("reviewer", PAGE)).first.wait_for()
         wait_idle(page)
@@ -71,10 +71,10 @@ def test_a_reviewer_is_refused_the_page(chromium, live_server):
         context.close()
 
 
-def test_the_admin_menu_lists_every_page_with_line_up_status_among_them(page, live_server):
+def test_the_admin_menu_lists_every_page_with_line_up_status_among_them(page, live_server, demo_db_url):
     """Thirteen pages: Streamlit would fold a menu of more than twelve to ten ("View 3 more"),
     hiding the admin's Users, Messages and Audit log; the menu is kept expanded."""
-    sign_in(page, live_server.url, "admin", password_of("admin"))
+    arrive_signed_in(page, live_server.url, demo_db_url, "admin")
     expected = [p.title for p in pages_for("admin")]
     assert len(expected) > 12 and "Line-up status" in expected
     assert nav_links(page) == expected

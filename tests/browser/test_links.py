@@ -27,6 +27,7 @@ from tests.factories import make_submission
 from tests.support.accounts import password_of
 from tests.support.browser import go_to, sign_in, wait_idle, wait_loaded
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 
 REFERENCE = "CFE-LINKS"
 HOST = "evidence-host.invalid"  # never resolves
@@ -127,8 +128,8 @@ def _select_row(page, grid, row: int) -> None:
     wait_idle(page)
 
 
-def test_a_rankings_row_opens_its_submission_on_the_submissions_page(page, live_server):
-    sign_in(page, live_server.url, "office", password_of("office"))
+def test_a_rankings_row_opens_its_submission_on_the_submissions_page(page, live_server, demo_db_url):
+    arrive_signed_in(page, live_server.url, demo_db_url, "office")
     go_to(page, "Rankings")
     _select_row(page, page.locator('[data-testid="stDataFrame"]').first, 2)
     chosen = page.locator('[data-testid="stText"]').filter(has_text=re.compile(r"^CFE-\d{4}: ")).first
@@ -139,7 +140,7 @@ def test_a_rankings_row_opens_its_submission_on_the_submissions_page(page, live_
 
 
 def test_a_gap_map_cells_row_opens_its_submission_on_the_submissions_page(page, live_server, demo_db_url):
-    open_coverage(page, live_server)
+    open_coverage(page, live_server, demo_db_url)
     page.locator('[data-testid="stSelectbox"]').filter(has_text="Columns show").click()
     page.get_by_role("option", name="Nation", exact=True).click()
     wait_idle(page)

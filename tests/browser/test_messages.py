@@ -53,6 +53,7 @@ from tests.support.accounts import password_of
 from tests.support.browser import choose, go_to, nav_links, sign_in, wait_idle
 from tests.support.live import LiveServer
 from tests.support.postgres import free_port
+from tests.support.returning import arrive_signed_in
 from tests.support.smtp import SmtpServer
 from ui.guard import wrong_role_message
 from ui.outbox_views import STATUS_WORDS
@@ -169,7 +170,7 @@ def rows(db: Database) -> dict[int, OutboxMessage]:
 
 
 def open_messages(page, site: Site) -> None:
-    sign_in(page, site.server.url, "admin", password_of("admin"))
+    arrive_signed_in(page, site.server.url, site.db.url, "admin")
     go_to(page, "Messages")
     page.get_by_test_id("stDataFrame").first.wait_for()
 
@@ -490,7 +491,7 @@ def test_office_and_reviewers_have_no_messages_page(page, offline, username):
     site = offline
     frames: list[str] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(_text(payload))))
-    sign_in(page, site.server.url, username, password_of(username))
+    arrive_signed_in(page, site.server.url, site.db.url, username)
     assert "Messages" not in nav_links(page)
     assert "Overview" in nav_links(page)
     with site.db.read() as session:

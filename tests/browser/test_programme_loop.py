@@ -40,10 +40,10 @@ from scoring.selection import SelectionRules, labels_from_config, select_present
 from tests.browser.conftest import own_demo_server, screenshot
 from tests.conftest import ROOT
 from tests.support import icalendar_parser as ical
-from tests.support.accounts import password_of
-from tests.support.browser import choose, go_to, nav_links, sign_in, sign_out, wait_idle
+from tests.support.browser import choose, go_to, nav_links, sign_out, wait_idle
 from tests.support.line_ups import viewer_named
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 from tests.support.smtp import SmtpServer
 from ui.navigation import pages_for
 from ui.presenter_reply import CHOICE_LABELS
@@ -218,7 +218,7 @@ def metric(page, label: str) -> str:
 
 def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tmp_path):
     # The office signs off version 1; the office cannot queue invitations.
-    sign_in(page, loop.server.url, "office", password_of("office"))
+    arrive_signed_in(page, loop.server.url, loop.db.url, "office")
     open_programme(page, version=1)
     page.get_by_role("button", name="Sign off version 1").click()
     page.get_by_text("This version is signed off.", exact=False).wait_for()
@@ -232,7 +232,7 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     sign_out(page)
 
     # The admin queues the invitations and sends them; they arrive at the SMTP server with the links.
-    sign_in(page, loop.server.url, "admin", password_of("admin"))
+    arrive_signed_in(page, loop.server.url, loop.db.url, "admin")
     assert nav_links(page) == [p.title for p in pages_for("admin")]  # every page listed, none folded away
     open_programme(page, version=1)
     page.get_by_role("button", name="Queue invitations").click()
@@ -336,7 +336,7 @@ def test_sign_off_invite_reply_replace_place_and_export(chromium, page, loop, tm
     sign_out(page)
 
     # The office's view of the line-up: the counts after the replies and the replacement.
-    sign_in(page, loop.server.url, "office", password_of("office"))
+    arrive_signed_in(page, loop.server.url, loop.db.url, "office")
     go_to(page, "Line-up status")
     shown = f"{LINE_UP} (version 2)"
     if page.get_by_role("combobox", name="Signed-off line-up").input_value() != shown:

@@ -18,10 +18,10 @@ from data_access import placements as pl
 from data_access import programme as prog
 from data_access.db import Database
 from tests.browser.conftest import own_demo_server, screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import choose, go_to, sign_in, wait_idle
+from tests.support.browser import choose, go_to, wait_idle
 from tests.support.line_ups import invited_line_up, viewer_named
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def accept_in_person_and_clear_sessions(db: Database, line_up_id: int) -> None:
 
 def test_the_admin_adds_a_session_places_the_presenters_and_downloads_the_programme(page, programme):
     server, db, line_up_id, references = programme
-    sign_in(page, server.url, "admin", password_of("admin"))
+    arrive_signed_in(page, server.url, db.url, "admin")
     go_to(page, "Programme")
     choice = page.get_by_role("combobox", name="Line-up")
     if "Programme line-up" not in choice.inner_text():

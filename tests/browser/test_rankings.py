@@ -6,16 +6,16 @@ from playwright.sync_api import expect
 
 from data_access.demo import DEMO_USERS
 from tests.browser.conftest import screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
+from tests.support.returning import arrive_signed_in
 
 ACCOUNTS = {u.role: u for u in DEMO_USERS if u.username in ("admin", "office")}
 
 
 @pytest.mark.parametrize("role", ["admin", "office"])
-def test_rankings_page(page, live_server, role):
+def test_rankings_page(page, live_server, demo_db_url, role):
     user = ACCOUNTS[role]
-    sign_in(page, live_server.url, user.username, password_of(user.username))
+    arrive_signed_in(page, live_server.url, demo_db_url, user.username)
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rankings").click()
     page.get_by_role("heading", name="Rankings").first.wait_for()
     wait_idle(page)

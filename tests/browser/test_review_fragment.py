@@ -27,6 +27,7 @@ from tests.browser.test_reviewing import COMMENT_LABEL, _untouched, _user, choos
 from tests.support.accounts import password_of
 from tests.support.browser import sign_in, wait_idle, watch_run_ends
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,7 @@ def test_score_clicks_rerun_only_the_form_and_nothing_typed_is_lost(page, served
     reviewer = _user(db, "reviewer2")
     submission_id, reference = _untouched(db, "reviewer2")[0]
     ended = watch_run_ends(page)
-    sign_in(page, server.url, "reviewer2", password_of("reviewer2"))
+    arrive_signed_in(page, server.url, db.url, "reviewer2")
     open_review(page, server.url, reference)
 
     # The first change flips "unsaved": the whole page runs again, so the queue says so. (The queue is a data

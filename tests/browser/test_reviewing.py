@@ -14,9 +14,9 @@ from data_access.db import Database
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User
 from data_access.reviews import get_own_review
 from tests.browser.conftest import own_demo_server, screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle
+from tests.support.browser import wait_idle
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 
 COMMENT_LABEL = "Comment to the panel (required when a score is 1 or 5)"
 
@@ -76,7 +76,7 @@ def test_a_reviewer_scores_three_submissions_one_cannot_judge_one_conflict(page,
     server, db = reviewing
     reviewer = _user(db, "reviewer6")
     (first, ref1), (second, ref2), (third, ref3) = _untouched(db, "reviewer6")[:3]
-    sign_in(page, server.url, "reviewer6", password_of("reviewer6"))
+    arrive_signed_in(page, server.url, db.url, "reviewer6")
 
     open_review(page, server.url, ref1)
     # the rubric's descriptors are beside the choices
@@ -133,7 +133,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
     first = chromium.new_context(viewport={"width": 1400, "height": 1800})
     try:
         esi = first.new_page()
-        sign_in(esi, server.url, "reviewer5", password_of("reviewer5"))
+        arrive_signed_in(esi, server.url, db.url, "reviewer5")
         open_review(esi, server.url, shared)
         score(esi, "3", "4", "2", "Esi's reading: a credible evaluation.")
         click(esi, "Submit")
@@ -141,7 +141,7 @@ def test_a_second_reviewer_sees_the_first_review_only_after_submitting(page, rev
     finally:
         first.close()
 
-    sign_in(page, server.url, "reviewer6", password_of("reviewer6"))
+    arrive_signed_in(page, server.url, db.url, "reviewer6")
     open_review(page, server.url, shared)
     page.get_by_text("appear here once you have submitted yours").wait_for()
     assert page.get_by_text("Esi's reading: a credible evaluation.").count() == 0
@@ -157,7 +157,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
     server, db = reviewing
     reviewer = _user(db, "reviewer4")
     (submission, reference), *_ = _untouched(db, "reviewer4")
-    sign_in(page, server.url, "reviewer4", password_of("reviewer4"))
+    arrive_signed_in(page, server.url, db.url, "reviewer4")
     second = page.context.new_page()  # same browser, same sign-in cookie
     open_review(page, server.url, reference)
     open_review(second, server.url, reference)

@@ -32,9 +32,9 @@ from scoring.selection import SelectionRules, labels_from_config, select_present
 from tests.browser.conftest import demo_database, screenshot
 from tests.browser.test_coverage import CELL_POSITION
 from tests.factories import assign, make_submission, make_user, submit_review
-from tests.support.accounts import password_of
-from tests.support.browser import sign_in, wait_idle, wait_loaded
+from tests.support.browser import wait_idle, wait_loaded
 from tests.support.live import LiveServer
+from tests.support.returning import arrive_signed_in
 from tests.support.security import PAYLOAD_LINKS, NetworkWatch, payload, probe
 
 NAMED, ANONYMOUS = "CFE-9001", "CFE-9002"
@@ -136,7 +136,7 @@ class Visit:
         self.page = self.context.new_page()
         self.page.set_default_timeout(30_000)
         self.username = username
-        sign_in(self.page, self.base, username, password_of(username))
+        arrive_signed_in(self.page, self.base, hostile.db.url, username)
 
     def open(self, path: str, heading: str) -> None:
         self.page.goto(self.base + path)

@@ -19,8 +19,8 @@ from data_access.demo import DEMO_USERS
 from data_access.models import Submission
 from scoring.selection import SelectionRules, labels_from_config, select_presenters
 from tests.browser.conftest import screenshot
-from tests.support.accounts import password_of
-from tests.support.browser import go_to, sign_in, wait_idle
+from tests.support.browser import go_to, wait_idle
+from tests.support.returning import arrive_signed_in
 
 ADMIN = next(u for u in DEMO_USERS if u.username == "admin")
 NAME = "Browser test line-up"
@@ -73,7 +73,7 @@ def enter(page, label: str, references: str) -> None:
 def test_admin_sets_rules_pins_excludes_saves_and_downloads_the_presenter_list(
     page, live_server, demo_db_url, demo_state, tmp_path
 ):
-    sign_in(page, live_server.url, ADMIN.username, password_of(ADMIN.username))
+    arrive_signed_in(page, live_server.url, demo_db_url, ADMIN.username)
     go_to(page, "Selection")
     page.get_by_role("heading", name="Proposed line-up").first.wait_for()
     wait_idle(page)
