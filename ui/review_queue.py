@@ -19,7 +19,9 @@ import streamlit as st
 
 from access.visibility import Viewer
 from config import CallConfig
+from data_access.call_state import reviewing_closed
 from data_access.db import Database
+from data_access.reviews import queue_key, reviewer_queue
 from scoring.review_queue import (
     CONFLICT,
     FILTER_LABELS,
@@ -43,7 +45,29 @@ SEARCH = "my_reviews.search"
 TABLE = "my_reviews.table"
 SEEN_PARAM = "my_reviews.seen_param"
 REFUSED_LINK = "my_reviews.refused_link"
+CACHED = "my_reviews.queue"  # (queue_key, the queue's frame): this session's, of the signed-in reviewer
 PARAM = "submission"
+
+
+def load(db: Database, viewer: Viewer) -> tuple[pd.DataFrame, bool]:
+    """The viewer's queue (`data_access.reviews.reviewer_queue`) and whether reviewing is closed.
+
+    The queue (600 rows with titles, statuses and themes at 10,000 submissions) is read again only
+    when its key moved (`data_access.reviews.queue_key`: their assignments, their reviews, their
+    conflicts, the submissions' titles and themes), not at every run of the page; it is kept in this
+    session's state under the key, which starts with the reviewer's id, so a session never shows
+    another person's queue (a sign-out and another sign-in in the same browser included). The key is
+    read first, so a change between the two reads leaves the queue newer than its key, never older."""
+    with db.read() as session:
+        key = queue_key(session, reviewer_id=viewer.user_id)
+        cached = st.session_state.get(CACHED)
+        if cached is not None and cached[0] == key:
+            queue = cached[1]
+        else:
+            queue = reviewer_queue(session, reviewer_id=viewer.user_id)
+            st.session_state[CACHED] = (key, queue)
+        closed = reviewing_closed(session)
+    return queue.copy(), closed
 
 
 def go(reference: str) -> None:
