@@ -32,7 +32,7 @@ from scoring.review_queue import (
     progress,
     shown,
 )
-from ui import render
+from ui import paging, render
 from ui.guard import refuse
 from ui.review_changes import REVIEWER_COLUMN, marks
 from ui.review_form import NOT_ASSIGNED, clear_outcome, unsaved_ids
@@ -173,12 +173,18 @@ def choose(
         text=f"{done} of {due} submitted · {drafts} draft{'' if drafts == 1 else 's'} · "
         f"{due - done - drafts} not started",
     )
-    table(queue, config, current, changed=changed or {}, unsaved=unsaved)
+    on_page = table(queue, config, current, changed=changed or {}, unsaved=unsaved)
+    # The picker offers the open submission and the rows of the table's page (not all 600 of a
+    # reviewer's queue, 55 kB at every run: issue 21); the filter, the search (a reference or a
+    # title) and the page reach every other one.
+    options = ([] if current in on_page else [current]) + on_page
+    row = {ref: i for i, ref in enumerate(refs)}
+    titles, ids = queue["title"].tolist(), queue["submission_id"].tolist()
     labels = {
-        ref: " · ".join(part for part in (ref, title, _status(status, sid, unsaved)) if part)
-        for ref, title, status, sid in zip(
-            refs, queue["title"].tolist(), statuses, queue["submission_id"].tolist(), strict=True
+        ref: " · ".join(
+            part for part in (ref, titles[row[ref]], _status(statuses[row[ref]], ids[row[ref]], unsaved)) if part
         )
+        for ref in options
     }
     # The picker's options are the references and its state is set from
     # CURRENT on every run: Streamlit keeps a selectbox's state as the option's
@@ -186,7 +192,7 @@ def choose(
     # lose the selection.
     st.session_state[PICKER] = current
     pick, left, right = st.columns([3, 1, 1.3], vertical_alignment="bottom")
-    pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked, args=(current,))
+    pick.selectbox("Open submission", options, format_func=labels.get, key=PICKER, on_change=_picked, args=(current,))
     previous, following = neighbours(refs, statuses, current)
     left.button(
         "Previous",
@@ -237,9 +243,10 @@ def table(
     *,
     changed: dict[int, list[str]] | None = None,
     unsaved: set[int] | None = None,
-) -> None:
+) -> list[str]:
     """The queue, filtered by status (unfinished unless asked) and searched by
-    title; clicking a row opens its submission."""
+    reference or title, `ui.paging.PAGE_SIZE` rows a page; clicking a row opens
+    its submission. Returns the references of the rows on the page."""
     show_col, search_col = st.columns([3, 2], vertical_alignment="bottom")
     show = show_col.radio(
         "Show",
@@ -249,15 +256,20 @@ def table(
         key=SHOW,
         index=list(FILTER_LABELS).index(UNFINISHED_FILTER),
     )
-    search = search_col.text_input("Search titles", key=SEARCH, placeholder="Part of a title", max_chars=200)
+    search = search_col.text_input(
+        "Search by reference or title", key=SEARCH, placeholder="e.g. CFE-0042, or part of a title", max_chars=200
+    )
     keep = [
-        shown(status, title, show=show, search=search or "")
-        for status, title in zip(queue["status"].tolist(), queue["title"].tolist(), strict=True)
+        shown(status, title, show=show, search=search or "", reference=ref)
+        for status, title, ref in zip(
+            queue["status"].tolist(), queue["title"].tolist(), queue["reference"].tolist(), strict=True
+        )
     ]
-    rows = queue[keep]
-    if rows.empty:
+    matching = queue[keep]
+    if matching.empty:
         st.info(_nothing_shown(show, (search or "").strip()), icon=":material/search_off:")
-        return
+        return []
+    rows, page_key = paging.page_of(matching, TABLE, show, (search or "").strip())
     theme_label = config.vocabulary("themes").label
     unsaved = unsaved_ids() if unsaved is None else unsaved
     frame = pd.DataFrame(
@@ -277,7 +289,7 @@ def table(
             "" if status == CONFLICT else m
             for status, m in zip(rows["status"], marks(rows["submission_id"], changed), strict=True)
         ]
-    key = f"{TABLE}.{current}"  # a fresh table (no row highlighted) once another submission is open
+    key = f"{page_key}.{current}"  # a fresh table (no row highlighted) once another submission is open
     st.dataframe(
         frame,
         hide_index=True,
@@ -292,4 +304,5 @@ def table(
         selection_mode="single-row",
         key=key,
     )
-    st.caption(f"{len(frame)} of {len(queue)} shown. Click a row, or use the picker below, to open a submission.")
+    st.caption(f"{len(matching)} of {len(queue)} match. Click a row, or use the picker below, to open a submission.")
+    return frame["Reference"].tolist()

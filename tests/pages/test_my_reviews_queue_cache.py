@@ -49,6 +49,12 @@ def picker_labels(at) -> list[str]:
     return list(at.selectbox(key=review_queue.PICKER).options)
 
 
+def show_all(at, db_url):
+    """The whole queue in the table and the picker (a declared conflict is not unfinished)."""
+    at.radio(key=review_queue.SHOW).set_value("all")
+    return rerun(at, db_url)
+
+
 def test_a_run_that_changed_nothing_reads_no_queue_and_another_reviewers_save_none(
     db, db_url, call_config, panel, reads
 ):
@@ -78,7 +84,7 @@ def test_the_reviewers_own_save_elsewhere_shows_at_the_next_run(db, db_url, call
 
 
 def test_a_conflict_declared_elsewhere_hides_the_title_at_the_next_run(db, db_url, panel, reads):
-    at = run_app(db_url, panel["ben"], page=PAGE)
+    at = show_all(run_app(db_url, panel["ben"], page=PAGE), db_url)
     assert "CFE-0003 · Secret plan · Not started" in picker_labels(at)
     with db.write() as s:
         declare_conflict(s, submission_id=panel["subs"][2], reviewer_id=panel["ben"].user_id, actor="b", source="admin")
@@ -90,10 +96,10 @@ def test_a_conflict_declared_elsewhere_hides_the_title_at_the_next_run(db, db_ur
 def test_another_reviewers_queue_in_the_session_is_never_shown(db, db_url, panel, reads):
     """A queue kept for Ben (say, the session's state planted, or an earlier sign-in in the same
     browser) is not Ann's: her run reads her own, with her conflict's title hidden."""
-    bens = run_app(db_url, panel["ben"], page=PAGE)
+    bens = show_all(run_app(db_url, panel["ben"], page=PAGE), db_url)
     assert "CFE-0003 · Secret plan · Not started" in picker_labels(bens)
     kept = bens.session_state[review_queue.CACHED]
-    at = run_app(db_url, panel["ann"], page=PAGE)
+    at = show_all(run_app(db_url, panel["ann"], page=PAGE), db_url)
     at.session_state[review_queue.CACHED] = kept
     before = reads["n"]
     rerun(at, db_url)
@@ -101,3 +107,46 @@ def test_another_reviewers_queue_in_the_session_is_never_shown(db, db_url, panel
     assert "CFE-0003 · Conflict declared" in picker_labels(at)
     assert "Secret plan" not in texts(at) + " ".join(picker_labels(at))
     assert at.session_state[review_queue.CACHED][0][0] == panel["ann"].user_id
+
+
+@pytest.fixture
+def long_queue(db, call_config):
+    """Cleo has 60 submissions, CFE-0101..CFE-0160, none started."""
+    with db.write() as s:
+        cleo = make_user(s, name="Cleo Reviewer")
+        for n in range(101, 161):
+            assign(s, make_submission(s, call_config, reference=f"CFE-{n:04d}", title=f"Evidence {n}"), cleo)
+    return cleo
+
+
+def shown_refs(at) -> list[str]:
+    return list(at.dataframe[0].value["Reference"])
+
+
+def test_a_long_queue_shows_a_page_and_the_picker_offers_that_page_and_the_open_one(db_url, long_queue):
+    at = run_app(db_url, long_queue, page=PAGE)
+    assert not at.exception
+    assert shown_refs(at) == [f"CFE-{n:04d}" for n in range(101, 151)]
+    assert "Showing 1–50 of 60." in texts(at) and "60 of 60 match." in " ".join(texts(at).split("\n"))
+    assert [o.partition(" · ")[0] for o in picker_labels(at)] == shown_refs(at)
+    at.number_input(key=f"{review_queue.TABLE}.page").set_value(2)
+    rerun(at, db_url)
+    assert shown_refs(at) == [f"CFE-{n:04d}" for n in range(151, 161)]
+    assert "Showing 51–60 of 60." in texts(at)
+    # the open one (CFE-0101, on page 1) first, then the page's rows
+    assert [o.partition(" · ")[0] for o in picker_labels(at)] == ["CFE-0101", *shown_refs(at)]
+    at.selectbox(key=review_queue.PICKER).set_value("CFE-0157")
+    rerun(at, db_url)
+    assert "Submission CFE-0157" in texts(at) and at.query_params["submission"] == "CFE-0157"
+    assert shown_refs(at) == [f"CFE-{n:04d}" for n in range(151, 161)]  # still on page 2
+
+
+def test_every_submission_of_a_long_queue_is_found_by_its_reference(db_url, long_queue):
+    at = run_app(db_url, long_queue, page=PAGE)
+    at.text_input(key=review_queue.SEARCH).set_value("cfe-0158")
+    rerun(at, db_url)
+    assert shown_refs(at) == ["CFE-0158"] and "Showing 1–1 of 1." in texts(at)
+    assert [o.partition(" · ")[0] for o in picker_labels(at)] == ["CFE-0101", "CFE-0158"]
+    at.selectbox(key=review_queue.PICKER).set_value("CFE-0158")
+    rerun(at, db_url)
+    assert "Submission CFE-0158" in texts(at)
