@@ -150,3 +150,16 @@ def test_every_submission_of_a_long_queue_is_found_by_its_reference(db_url, long
     at.selectbox(key=review_queue.PICKER).set_value("CFE-0158")
     rerun(at, db_url)
     assert "Submission CFE-0158" in texts(at)
+
+
+def test_a_conflicted_submission_is_found_by_its_reference_never_by_its_title(db_url, panel):
+    at = show_all(run_app(db_url, panel["ann"], page=PAGE), db_url)
+    at.text_input(key=review_queue.SEARCH).set_value("secret")
+    rerun(at, db_url)
+    assert len(at.dataframe) == 0  # the title Ann may not see finds nothing
+    assert "No submission in your queue matches “secret” (all)." in [i.value for i in at.info]
+    at.text_input(key=review_queue.SEARCH).set_value("cfe-0003")
+    rerun(at, db_url)
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["Reference"], row["Title"], row["Status"]) == ("CFE-0003", "", "Conflict declared")
+    assert "Secret plan" not in texts(at) + " ".join(picker_labels(at))
