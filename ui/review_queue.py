@@ -1,7 +1,9 @@
 """A reviewer's queue on the My reviews page: progress, the queue's table
-(filtered by status, searched by title, a row opens its submission), and
-which submission is open, from the table, the picker, Previous / Next, or a
-`?submission=REF` link.
+(filtered by status, searched by reference or title, 50 rows a page, a row
+opens its submission), and which submission is open, from the table, the
+picker (the open one and the page's rows), Previous / Next, or a
+`?submission=REF` link. The queue is kept for the session under its key
+(`load`), not read at every run.
 
 The open submission is UI state (`CURRENT`, a reference). A reference from the
 URL that is not in the reviewer's own queue is refused and logged, and the
