@@ -401,6 +401,27 @@ def reviews_of_submission(
     return out
 
 
+# What a reviewer's queue is read from besides their own reviews (`queue_key`).
+QUEUE_TABLES = ("assignments", "submissions", "submission_codes", "conflicts_of_interest")
+
+
+def queue_key(session: Session, *, reviewer_id: int) -> tuple:
+    """What `reviewer_queue` depends on, cheaply (two small reads): the versions of the tables it reads
+    besides the reviews (`audit.tables_version`: any assignment, submission, theme or conflict written,
+    by anyone, moves it), and a fingerprint of this reviewer's own reviews: how many, the newest id, the
+    sum of their versions (every save, submit, reopen or set-aside adds one to a review's version) and
+    the latest `updated_at`. Another reviewer's save leaves it be, so a queue cached under it (per
+    session: `ui.review_queue.load`) survives the panel's saves and is read again after any change of
+    its own rows. Read it before the queue, in the same unit: a change between the two reads leaves the
+    queue newer than its key, never older."""
+    own = session.execute(
+        select(func.count(Review.id), func.max(Review.id), func.sum(Review.version), func.max(Review.updated_at)).where(
+            Review.reviewer_id == reviewer_id
+        )
+    ).one()
+    return (reviewer_id, *audit.tables_version(session, *QUEUE_TABLES), *own)
+
+
 def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
     """A reviewer's own assignments in reference order: submission_id,
     reference, title and themes (a list of codes; both empty where they

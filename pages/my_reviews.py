@@ -10,7 +10,7 @@ through the data layer's access checks.
 import streamlit as st
 
 from data_access.call_state import reviewing_closed
-from data_access.reviews import get_own_review, reviewer_queue, reviews_of_submission
+from data_access.reviews import get_own_review, reviews_of_submission
 from data_access.submissions import AccessDenied, get_submission, reviewer_access_to
 from ui import (
     autosave,
@@ -119,9 +119,7 @@ config = context.call_config()
 db = context.database()
 
 st.title("My reviews")
-with db.read() as session:
-    queue = reviewer_queue(session, reviewer_id=viewer.user_id)
-    closed = reviewing_closed(session)
+queue, closed = review_queue.load(db, viewer)
 if closed:
     st.info("Reviewing is closed: you can read your reviews, but they can no longer change.", icon=":material/lock:")
 if queue.empty:

@@ -54,16 +54,17 @@ FILTER_LABELS = {
 }
 
 
-def shown(status: str, title: str, *, show: str, search: str = "") -> bool:
-    """Whether one queue row passes the status filter and the title search.
+def shown(status: str, title: str, *, show: str, search: str = "", reference: str = "") -> bool:
+    """Whether one queue row passes the status filter and the search.
 
-    The search is a plain piece of text looked for anywhere in the title,
-    ignoring case (never a pattern: `.*` finds only titles containing `.*`)."""
+    The search is a plain piece of text looked for anywhere in the title or
+    the reference, ignoring case (never a pattern: `.*` finds only titles
+    containing `.*`)."""
     if show not in FILTER_LABELS:
         raise ValueError(f"unknown queue filter {show!r}")
     wanted = status in UNFINISHED if show == UNFINISHED_FILTER else show in (ALL_FILTER, status)
     needle = search.strip().casefold()
-    return wanted and (not needle or needle in title.casefold())
+    return wanted and (not needle or needle in title.casefold() or needle in reference.casefold())
 
 
 def progress(statuses: Sequence[str]) -> tuple[int, int, int]:

@@ -144,12 +144,32 @@ def review_values(values: dict, config: CallConfig, *, container=None) -> None:
 
     `values` has the keys of `ReviewRecord.as_values()` (status optional)."""
     target = container or st
-    rows = [{"": c.label, "Score": score_label(values["scores"], c.id)} for c in config.criteria]
-    rec, conf = values.get("recommendation"), values.get("confidence")
-    rows.append({"": "Recommendation", "Score": config.recommendations.label(rec) if rec else EMPTY})
-    rows.append({"": "Confidence", "Score": config.confidence_levels.label(conf) if conf else EMPTY})
-    target.dataframe(rows, hide_index=True, width="stretch")
+    target.markdown(values_table(values, config))
     field("Comment to the panel", values.get("comment"), container=target)
+
+
+def values_table(values: dict, config: CallConfig) -> str:
+    """A review's scores, recommendation and confidence as one Markdown table (a real `<table>` with
+    its headers): one element where an `st.dataframe` cost a pandas frame, an Arrow conversion and a
+    grid in the browser per card (issue 21). Every cell is our own words (the criteria's and the
+    choices' labels, a number, "Cannot judge"), each character escaped, so none of it reads as
+    Markdown; the comment, people's text, stays `st.text` (`field`)."""
+    rows = [(c.label, score_label(values["scores"], c.id)) for c in config.criteria]
+    rec, conf = values.get("recommendation"), values.get("confidence")
+    rows.append(("Recommendation", config.recommendations.label(rec) if rec else EMPTY))
+    rows.append(("Confidence", config.confidence_levels.label(conf) if conf else EMPTY))
+    lines = ["| Criterion | Score |", "| --- | --- |"]
+    lines += [f"| {markdown_literal(name)} | {markdown_literal(value)} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()<>#+-.!|~:$&\"'=^")
+
+
+def markdown_literal(text: str) -> str:
+    """`text` as Markdown that shows exactly its characters: every ASCII punctuation mark that Markdown,
+    a table or Streamlit's directives could read is backslash-escaped, and a line break is a space."""
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_PUNCTUATION else " " if ch in "\r\n" else ch for ch in str(text))
 
 
 def review_cards(records: list, config: CallConfig) -> None:

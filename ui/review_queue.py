@@ -1,7 +1,9 @@
 """A reviewer's queue on the My reviews page: progress, the queue's table
-(filtered by status, searched by title, a row opens its submission), and
-which submission is open, from the table, the picker, Previous / Next, or a
-`?submission=REF` link.
+(filtered by status, searched by reference or title, 50 rows a page, a row
+opens its submission), and which submission is open, from the table, the
+picker (the open one and the page's rows), Previous / Next, or a
+`?submission=REF` link. The queue is kept for the session under its key
+(`load`), not read at every run.
 
 The open submission is UI state (`CURRENT`, a reference). A reference from the
 URL that is not in the reviewer's own queue is refused and logged, and the
@@ -19,7 +21,9 @@ import streamlit as st
 
 from access.visibility import Viewer
 from config import CallConfig
+from data_access.call_state import reviewing_closed
 from data_access.db import Database
+from data_access.reviews import queue_key, reviewer_queue
 from scoring.review_queue import (
     CONFLICT,
     FILTER_LABELS,
@@ -30,7 +34,7 @@ from scoring.review_queue import (
     progress,
     shown,
 )
-from ui import render
+from ui import paging, render
 from ui.guard import refuse
 from ui.review_changes import REVIEWER_COLUMN, marks
 from ui.review_form import NOT_ASSIGNED, clear_outcome, unsaved_ids
@@ -43,7 +47,29 @@ SEARCH = "my_reviews.search"
 TABLE = "my_reviews.table"
 SEEN_PARAM = "my_reviews.seen_param"
 REFUSED_LINK = "my_reviews.refused_link"
+CACHED = "my_reviews.queue"  # (queue_key, the queue's frame): this session's, of the signed-in reviewer
 PARAM = "submission"
+
+
+def load(db: Database, viewer: Viewer) -> tuple[pd.DataFrame, bool]:
+    """The viewer's queue (`data_access.reviews.reviewer_queue`) and whether reviewing is closed.
+
+    The queue (600 rows with titles, statuses and themes at 10,000 submissions) is read again only
+    when its key moved (`data_access.reviews.queue_key`: their assignments, their reviews, their
+    conflicts, the submissions' titles and themes), not at every run of the page; it is kept in this
+    session's state under the key, which starts with the reviewer's id, so a session never shows
+    another person's queue (a sign-out and another sign-in in the same browser included). The key is
+    read first, so a change between the two reads leaves the queue newer than its key, never older."""
+    with db.read() as session:
+        key = queue_key(session, reviewer_id=viewer.user_id)
+        cached = st.session_state.get(CACHED)
+        if cached is not None and cached[0] == key:
+            queue = cached[1]
+        else:
+            queue = reviewer_queue(session, reviewer_id=viewer.user_id)
+            st.session_state[CACHED] = (key, queue)
+        closed = reviewing_closed(session)
+    return queue.copy(), closed
 
 
 def go(reference: str) -> None:
@@ -149,12 +175,18 @@ def choose(
         text=f"{done} of {due} submitted · {drafts} draft{'' if drafts == 1 else 's'} · "
         f"{due - done - drafts} not started",
     )
-    table(queue, config, current, changed=changed or {}, unsaved=unsaved)
+    on_page = table(queue, config, current, changed=changed or {}, unsaved=unsaved)
+    # The picker offers the open submission and the rows of the table's page (not all 600 of a
+    # reviewer's queue, 55 kB at every run: issue 21); the filter, the search (a reference or a
+    # title) and the page reach every other one.
+    options = ([] if current in on_page else [current]) + on_page
+    row = {ref: i for i, ref in enumerate(refs)}
+    titles, ids = queue["title"].tolist(), queue["submission_id"].tolist()
     labels = {
-        ref: " · ".join(part for part in (ref, title, _status(status, sid, unsaved)) if part)
-        for ref, title, status, sid in zip(
-            refs, queue["title"].tolist(), statuses, queue["submission_id"].tolist(), strict=True
+        ref: " · ".join(
+            part for part in (ref, titles[row[ref]], _status(statuses[row[ref]], ids[row[ref]], unsaved)) if part
         )
+        for ref in options
     }
     # The picker's options are the references and its state is set from
     # CURRENT on every run: Streamlit keeps a selectbox's state as the option's
@@ -162,7 +194,7 @@ def choose(
     # lose the selection.
     st.session_state[PICKER] = current
     pick, left, right = st.columns([3, 1, 1.3], vertical_alignment="bottom")
-    pick.selectbox("Open submission", refs, format_func=labels.get, key=PICKER, on_change=_picked, args=(current,))
+    pick.selectbox("Open submission", options, format_func=labels.get, key=PICKER, on_change=_picked, args=(current,))
     previous, following = neighbours(refs, statuses, current)
     left.button(
         "Previous",
@@ -213,9 +245,10 @@ def table(
     *,
     changed: dict[int, list[str]] | None = None,
     unsaved: set[int] | None = None,
-) -> None:
+) -> list[str]:
     """The queue, filtered by status (unfinished unless asked) and searched by
-    title; clicking a row opens its submission."""
+    reference or title, `ui.paging.PAGE_SIZE` rows a page; clicking a row opens
+    its submission. Returns the references of the rows on the page."""
     show_col, search_col = st.columns([3, 2], vertical_alignment="bottom")
     show = show_col.radio(
         "Show",
@@ -225,15 +258,20 @@ def table(
         key=SHOW,
         index=list(FILTER_LABELS).index(UNFINISHED_FILTER),
     )
-    search = search_col.text_input("Search titles", key=SEARCH, placeholder="Part of a title", max_chars=200)
+    search = search_col.text_input(
+        "Search by reference or title", key=SEARCH, placeholder="e.g. CFE-0042, or part of a title", max_chars=200
+    )
     keep = [
-        shown(status, title, show=show, search=search or "")
-        for status, title in zip(queue["status"].tolist(), queue["title"].tolist(), strict=True)
+        shown(status, title, show=show, search=search or "", reference=ref)
+        for status, title, ref in zip(
+            queue["status"].tolist(), queue["title"].tolist(), queue["reference"].tolist(), strict=True
+        )
     ]
-    rows = queue[keep]
-    if rows.empty:
+    matching = queue[keep]
+    if matching.empty:
         st.info(_nothing_shown(show, (search or "").strip()), icon=":material/search_off:")
-        return
+        return []
+    rows, page_key = paging.page_of(matching, TABLE, show, (search or "").strip())
     theme_label = config.vocabulary("themes").label
     unsaved = unsaved_ids() if unsaved is None else unsaved
     frame = pd.DataFrame(
@@ -253,7 +291,7 @@ def table(
             "" if status == CONFLICT else m
             for status, m in zip(rows["status"], marks(rows["submission_id"], changed), strict=True)
         ]
-    key = f"{TABLE}.{current}"  # a fresh table (no row highlighted) once another submission is open
+    key = f"{page_key}.{current}"  # a fresh table (no row highlighted) once another submission is open
     st.dataframe(
         frame,
         hide_index=True,
@@ -268,4 +306,5 @@ def table(
         selection_mode="single-row",
         key=key,
     )
-    st.caption(f"{len(frame)} of {len(queue)} shown. Click a row, or use the picker below, to open a submission.")
+    st.caption(f"{len(matching)} of {len(queue)} match. Click a row, or use the picker below, to open a submission.")
+    return frame["Reference"].tolist()

@@ -139,6 +139,13 @@ def test_a_search_that_matches_nothing_says_so(db, queue):
 
 def test_the_picker_shows_reference_title_and_status_and_keeps_its_choice_after_a_save(db, queue):
     at = queue["at"]
+    # the rows the table shows (unfinished, by default), not the whole queue
+    assert at.selectbox(key=PICKER).options == [
+        "CFE-0002 · Survivor-led peer support · Draft",
+        "CFE-0003 · Disruption (.*) panels · Not started",
+        "CFE-0004 · Peer SUPPORT in prisons · Not started",
+    ]
+    choose(at, at.radio(key="my_reviews.show"), "all", queue["url"])
     assert at.selectbox(key=PICKER).options[:2] == [
         "CFE-0001 · Guardians for trafficked children · Submitted",
         "CFE-0002 · Survivor-led peer support · Draft",

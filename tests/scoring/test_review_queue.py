@@ -86,6 +86,14 @@ def test_the_title_search_is_plain_text_ignoring_case(search, matches):
     assert shown("draft", "Peer support in prisons (ex)", show="all", search=search) is matches
 
 
+@pytest.mark.parametrize(
+    ("search", "matches"),
+    [("cfe-0042", True), ("0042", True), ("CFE-0043", False), ("42 Peer", False), ("prisons", True)],
+)
+def test_the_search_finds_a_reference_too(search, matches):
+    assert shown("draft", "Peer support in prisons", show="all", search=search, reference="CFE-0042") is matches
+
+
 def test_an_unknown_filter_is_refused():
     with pytest.raises(ValueError, match="unknown queue filter"):
         shown("draft", "A title", show="everything")
