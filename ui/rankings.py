@@ -25,6 +25,7 @@ from scoring import Calibration
 from scoring.agreement import agreement_table
 from ui import context, paging, scores
 from ui.charts import chart
+from ui.figures import shared_figure
 from ui.guard import page_fragment
 
 
@@ -33,6 +34,7 @@ class Ranking:
     inputs: RankingInputs
     agreement: pd.DataFrame  # scoring.agreement.agreement_table of the submitted scores
     calibration: Calibration
+    content: str  # ui.scores.content_key of the submitted scores (inputs.scores)
 
 
 @st.cache_data(show_spinner="Reading the submissions…", max_entries=scores.KEEP)
@@ -68,7 +70,11 @@ def ranking_inputs(db: Database, config: CallConfig) -> Ranking:
         submissions=_submission_list(db.url, submissions_key),
         reviewer_names=names,
     )
-    return Ranking(inputs=inputs, agreement=agreement, calibration=scores.calibration(db, config, key=scores_key))
+    calibration = scores.calibration(db, config, key=scores_key)
+    return Ranking(inputs=inputs, agreement=agreement, calibration=calibration, content=content)
+
+
+SHIFT_COLUMNS = ("Rank", "Moved", "Discuss", "Reference", "Title")  # what rank_shift_figure reads
 
 
 @page_fragment("rankings")
@@ -85,7 +91,7 @@ def rank_shift(table: pd.DataFrame, viewer) -> None:
     shown = table if every else table.nsmallest(top, "Rank")
     what = "Each dot is a submission" if len(shown) == len(table) else f"Each dot is one of the top {top} submissions"
     chart(
-        rank_shift_figure(shown),
+        shared_figure(rank_shift_figure, shown[list(SHIFT_COLUMNS)]),  # the columns it draws: the same for all
         caption=(
             f"{what}: its rank by the plain mean (across) and by the calibrated score (down). Dots "
             "off the dotted line moved because of who happened to review them."
