@@ -110,11 +110,12 @@ def _values(h: Any, values: np.ndarray) -> None:
     if values.dtype != object:
         h.update(np.ascontiguousarray(values).tobytes())
         return
-    try:
-        h.update(pd.util.hash_array(values, categorize=False).tobytes())
-    except TypeError:
-        for item in values.tolist():
+    items = values.tolist()
+    if any(isinstance(item, list | tuple | dict | np.ndarray) for item in items):
+        for item in items:  # containers in cells (a cell's submission ids), which pandas would hash as text
             _feed(h, item)
+    else:
+        h.update(pd.util.hash_array(values, categorize=False).tobytes())
 
 
 def fingerprint(*args: Any, **kwargs: Any) -> str:
