@@ -1,0 +1,108 @@
+"""Issue 21: Coverage's and Rankings' charts are built once per content and shared by every office session;
+another user's draft save builds none again, a submitted score builds them again, and every session gets the
+new figures at once."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+import streamlit as st
+
+import charts.coverage
+import charts.ranking
+import ui.figures
+from data_access.reviews import ReviewDraft, save_review
+from tests.factories import assign, make_submission, make_user, submit_review
+from tests.support.apptest import rerun, run_app
+
+RANKINGS, COVERAGE = "pages/rankings.py", "pages/coverage.py"
+BUILDERS = {
+    COVERAGE: (charts.coverage, ("gap_map_figure", "category_figure", "review_progress_figure")),
+    RANKINGS: (charts.ranking, ("score_distribution_figure", "rank_shift_figure")),
+}
+
+
+@pytest.fixture
+def call(db, call_config):
+    """Six submissions reviewed by two reviewers; a seventh assigned to the second, not yet reviewed."""
+    with db.write() as s:
+        offices = [make_user(s, role="office"), make_user(s, role="office")]
+        reviewers = [make_user(s, name=n) for n in ("Ann Able", "Bo Baker")]
+        for i in range(6):
+            sid = make_submission(s, call_config, title=f"Evidence {i}")
+            for j, reviewer in enumerate(reviewers):
+                assign(s, sid, reviewer)
+                score = 1 + (i + 2 * j) % 5
+                submit_review(s, call_config, sid, reviewer, scores=dict.fromkeys(call_config.criterion_ids, score))
+        late = make_submission(s, call_config, title="Evidence late")
+        assign(s, late, reviewers[1])
+    st.cache_data.clear()
+    ui.figures._figure.clear()
+    yield {"offices": offices, "reviewer": reviewers[1], "late": late}
+    ui.figures._figure.clear()
+
+
+def count_builds(monkeypatch, module, names) -> dict[str, int]:
+    built = dict.fromkeys(names, 0)
+    for name in names:
+        real = getattr(module, name)
+
+        @functools.wraps(real)  # the same name: the same cache key as the page's own builder
+        def counted(*args, real=real, name=name, **kwargs):
+            built[name] += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    return built
+
+
+def save(session, call, config, *, submit: bool, expected_version: int | None):
+    """The late submission's review, all fives: a draft, or submitted."""
+    return save_review(
+        session,
+        submission_id=call["late"],
+        reviewer_id=call["reviewer"].user_id,
+        actor=call["reviewer"].username,
+        draft=ReviewDraft(
+            scores=dict.fromkeys(config.criterion_ids, 5), comment="Strong.", recommendation="feature", confidence="medium"
+        ),
+        submit=submit,
+        expected_version=expected_version,
+        config=config,
+    )
+
+
+def specs(at) -> dict[str, str]:
+    return {c.key: c.proto.spec for c in at.get("plotly_chart")}
+
+
+@pytest.mark.parametrize("page", [COVERAGE, RANKINGS])
+def test_a_second_session_gets_the_figures_built_for_the_first(db, db_url, call, call_config, monkeypatch, page):
+    module, names = BUILDERS[page]
+    built = count_builds(monkeypatch, module, names)
+    first = run_app(db_url, call["offices"][0], page=page)
+    second = run_app(db_url, call["offices"][1], page=page)  # another person, another session
+    assert not first.exception and not second.exception
+    assert built == dict.fromkeys(names, 1)
+    assert specs(second) == specs(first)
+
+    with db.write() as s:  # another user's draft: the submitted scores are the same, no figure is built again
+        draft = save(s, call, call_config, submit=False, expected_version=None)
+    rerun(first, db_url)
+    assert built == dict.fromkeys(names, 1)
+    before = specs(first)
+    assert before == specs(second)
+
+    with db.write() as s:  # a review submitted: the scores changed, every session sees the new figures
+        save(s, call, call_config, submit=True, expected_version=draft.version)
+    rerun(first, db_url)
+    rerun(second, db_url)
+    rebuilt = "gap_map_figure" if page == COVERAGE else "score_distribution_figure"
+    assert built[rebuilt] == 2  # once, for both sessions
+    assert all(count <= 2 for count in built.values())
+    chart = next(
+        c.key for c in first.get("plotly_chart") if c.key.startswith(("coverage.map", "rankings.distribution"))
+    )
+    assert specs(first)[chart] != before[chart]
+    assert specs(second) == specs(first)
