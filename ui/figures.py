@@ -28,7 +28,11 @@ The figures are `st.cache_resource` objects, shared, not copied (a
 on unpickle: 10-30 ms, as much as building most of them): nothing may change a
 shared figure. `ui.charts.chart` only hands it to `st.plotly_chart`, which
 reads it (`Figure.to_dict`, a deep copy); reads from many threads at once are
-safe. At most `KEEP` figures are kept (the least recently used go).
+safe. At most `KEEP` figures are kept (the least recently used go), and only
+figures whose size does not grow with the call are shared (cells, bands,
+criteria, days, reviewers, the top of the ranking: 0.1-0.4 MB each at 10,000
+submissions); Rankings' rank-shift chart of every point, on request, is built
+for its run alone.
 """
 
 from __future__ import annotations
