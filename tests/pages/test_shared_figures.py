@@ -13,8 +13,8 @@ import charts.coverage
 import charts.ranking
 import ui.figures
 import ui.rankings
-from data_access.reviews import ReviewDraft, save_review
 from tests.factories import assign, make_submission, make_user, submit_review
+from tests.pages.test_office_save import save_draft
 from tests.support.apptest import rerun, run_app
 
 RANKINGS, COVERAGE = "pages/rankings.py", "pages/coverage.py"
@@ -59,25 +59,6 @@ def count_builds(monkeypatch, builders) -> dict[str, int]:
     return built
 
 
-def save(session, call, config, *, submit: bool, expected_version: int | None):
-    """The late submission's review, all fives: a draft, or submitted."""
-    return save_review(
-        session,
-        submission_id=call["late"],
-        reviewer_id=call["reviewer"].user_id,
-        actor=call["reviewer"].username,
-        draft=ReviewDraft(
-            scores=dict.fromkeys(config.criterion_ids, 5),
-            comment="Strong.",
-            recommendation="feature",
-            confidence="medium",
-        ),
-        submit=submit,
-        expected_version=expected_version,
-        config=config,
-    )
-
-
 def specs(at) -> dict[str, str]:
     return {c.key: c.proto.spec for c in at.get("plotly_chart")}
 
@@ -92,15 +73,14 @@ def test_a_second_session_gets_the_figures_built_for_the_first(db, db_url, call,
     assert built == dict.fromkeys(names, 1)
     assert specs(second) == specs(first)
 
-    with db.write() as s:  # another user's draft: the submitted scores are the same, no figure is built again
-        draft = save(s, call, call_config, submit=False, expected_version=None)
+    # another user's draft: the submitted scores are the same, no figure is built again
+    save_draft(db, call_config, call["late"], call["reviewer"], 5)
     rerun(first, db_url)
     assert built == dict.fromkeys(names, 1)
     before = specs(first)
     assert before == specs(second)
 
-    with db.write() as s:  # a review submitted: the scores changed, every session sees the new figures
-        save(s, call, call_config, submit=True, expected_version=draft.version)
+    save_draft(db, call_config, call["late"], call["reviewer"], 5, submit=True)  # the scores changed: new figures
     rerun(first, db_url)
     rerun(second, db_url)
     rebuilt = "gap_map_figure" if page == COVERAGE else "score_distribution_figure"
