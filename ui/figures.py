@@ -103,7 +103,7 @@ def _feed(h: Any, value: Any) -> None:
             put(type(value).__name__, str(len(value)).encode())
             for item in value:
                 _feed(h, item)
-    elif value is None or isinstance(value, str | bool | int | float | np.generic | dt.date | dt.datetime):
+    elif value is None or value is pd.NA or isinstance(value, str | int | float | np.generic | dt.date | dt.time):
         put(type(value).__name__, repr(value).encode())
     else:
         raise TypeError(f"no content digest for {type(value).__name__}: wrap it in Keyed(value, key)")
@@ -115,11 +115,11 @@ def _values(h: Any, values: np.ndarray) -> None:
         h.update(np.ascontiguousarray(values).tobytes())
         return
     items = values.tolist()
-    if any(isinstance(item, list | tuple | dict | np.ndarray) for item in items):
-        for item in items:  # containers in cells (a cell's submission ids), which pandas would hash as text
-            _feed(h, item)
-    else:
+    if all(type(item) is str for item in items):
         h.update(pd.util.hash_array(values, categorize=False).tobytes())
+    else:  # None, numbers, lists of ids in a cell: item by item, by type (pandas would hash a mix as text)
+        for item in items:
+            _feed(h, item)
 
 
 def fingerprint(*args: Any, **kwargs: Any) -> str:
@@ -142,6 +142,9 @@ def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
 
 
 def shared_figure(build: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
-    """`build(*args, **kwargs)`, built once per content of its arguments and shared: never change the result."""
+    """`build(*args, **kwargs)`, built once per content of its arguments and shared: never change the result.
+    `build` is a module's function (its name is part of the key; a lambda's or a local function's is not unique)."""
+    if "<" in build.__qualname__:
+        raise ValueError(f"{build.__qualname__}: shared figures are built by a module's function, not a local one")
     key = f"{build.__module__}.{build.__qualname__}:{fingerprint(*args, **kwargs)}"
     return _figure(key, lambda: build(*map(_unwrap, args), **{k: _unwrap(v) for k, v in kwargs.items()}))

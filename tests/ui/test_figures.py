@@ -137,6 +137,8 @@ FRAME = pd.DataFrame({"id": [1, 2], "ids": [[1, 2], [3]], "score": [1.5, float("
         pytest.param(FRAME.rename(columns={"label": "name"}), id="a column's name"),
         pytest.param(FRAME.iloc[::-1], id="the order"),
         pytest.param(FRAME.astype({"id": float}), id="a type"),
+        pytest.param(FRAME.assign(label=["a", 1]), id="a number for a text"),
+        pytest.param(FRAME.assign(label=["a", "None"]), id="a text for nothing"),
     ],
 )
 def test_the_fingerprint_follows_the_content(changed):
@@ -149,4 +151,6 @@ def test_the_fingerprint_follows_the_content(changed):
 def test_what_has_no_content_digest_is_refused_not_guessed():
     with pytest.raises(TypeError, match="Keyed"):
         fingerprint(object())
+    with pytest.raises(ValueError, match="local"):
+        shared_figure(lambda: charts_coverage.review_progress_figure(pd.DataFrame(), due=0, deadline=dt.date.today()))
     assert fingerprint(Keyed(object(), "k")) == fingerprint(Keyed(object(), "k"))
