@@ -19,15 +19,20 @@ LENIENT, HARSH = "#E69F00", "#0072B2"
 SCORE_LABELS = ("1", "2", "3", "4", "5", "cannot judge")
 
 
+def layout_of(title: str, x: str, y: str, *, height: int = 380) -> dict:
+    """Every figure's title, axis titles, height and margins, as a layout dict."""
+    return {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": x}},
+        "yaxis": {"title": {"text": y}},
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10},
+        "legend": {"title": {"text": ""}},
+    }
+
+
 def _layout(fig: go.Figure, title: str, x: str, y: str, *, height: int = 380) -> go.Figure:
-    fig.update_layout(
-        title=title,
-        xaxis_title=x,
-        yaxis_title=y,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        legend_title_text="",
-    )
+    fig.update_layout(**layout_of(title, x, y, height=height))
     return fig
 
 

@@ -17,6 +17,7 @@ from ui import context
 from ui.charts import chart, selected_points
 from ui.coverage import coverage_data
 from ui.decisions import coverage_filter
+from ui.figures import shared_figure
 from ui.guard import page_fragment, require_page
 from ui.links import open_submission
 from ui.render import table_key
@@ -87,7 +88,7 @@ def gap_map(matrix: cov.CoverageMatrix, marked, colour_by: str, column: str) -> 
     """The map and the submissions of the cells clicked on it: a click reruns this part alone, with the role
     checked again (`ui.guard.page_fragment`); the filters above rerun the page."""
     event = show(
-        gap_map_figure(matrix, colour_by=colour_by, line_up=marked),
+        shared_figure(gap_map_figure, matrix, colour_by=colour_by, line_up=marked),  # built once per content
         caption=(
             f"Rows are the themes and their focus areas, columns the {matrix.column_label.lower()}. A bubble's area is "
             f"the number of submissions in the cell, its colour the {cov.COLOUR_BY[colour_by][1].lower()} of those "
@@ -160,7 +161,7 @@ for tab, name in zip(tabs, fields, strict=True):
     counts = cov.count_by(shown, name, config)
     with tab:
         show(
-            category_figure(counts, title=f"Submissions by {label.lower()}", category=label),
+            shared_figure(category_figure, counts, title=f"Submissions by {label.lower()}", category=label),
             caption=f"How many submissions came in for each {label.lower()}, dark for those already reviewed.",
             table=cov.category_table(counts, label),
             what=f"submissions-by-{name.replace('_', '-')}",
@@ -171,7 +172,7 @@ st.header("Reviews and scores", anchor=False)
 left, right = st.columns(2)
 with left:
     show(
-        review_progress_figure(progress, due=due, deadline=config.review_deadline),
+        shared_figure(review_progress_figure, progress, due=due, deadline=config.review_deadline),
         caption="How many reviews had been submitted by each day (all submissions, whatever the filters), against "
         "the reviews due and the review deadline.",
         table=cov.progress_table(progress),
@@ -181,7 +182,7 @@ with left:
 with right:
     bins = cov.score_bins(shown)
     show(
-        score_distribution_figure(bins, level=LEVEL),
+        shared_figure(score_distribution_figure, bins, level=LEVEL),
         caption="How the reviewed submissions shown are spread over the scale: calibrated score and mean "
         f"evidence strength; right of the dotted line they reach evidence strength {LEVEL:g}.",
         table=cov.bins_table(bins),

@@ -21,6 +21,7 @@ from scoring.ranking import CANNOT_JUDGE, HOW_IT_WORKS, SORTS, ranking_table, re
 from ui import context, discussion, review_changes
 from ui import decisions as decisions_ui
 from ui.charts import chart
+from ui.figures import Keyed, shared_figure
 from ui.guard import require_page
 from ui.links import open_submission
 from ui.paging import find_box, page_of
@@ -128,7 +129,7 @@ if n_flagged:  # issue 18: what is left to discuss, and the open threads
 
 st.header("Scores and agreement", anchor=False)
 chart(
-    score_distribution_figure(inputs.scores, labels),
+    shared_figure(score_distribution_figure, Keyed(inputs.scores, ranking.content), labels),  # once per content
     caption="How often each score was given on each criterion, including 'cannot judge'.",
     table=lambda: score_distribution_table(inputs.scores, labels),
     what="scores-given",
@@ -155,7 +156,7 @@ rank_shift(table, viewer)
 if viewer.is_admin:
     st.header("Reviewers' leniency (admin only)", anchor=False)
     chart(
-        leniency_figure(cal.reviewers, inputs.reviewer_names),
+        shared_figure(leniency_figure, cal.reviewers, inputs.reviewer_names),
         caption=(
             "How many points above (lenient) or below (harsh) a typical panel member each reviewer scores the "
             "same submission, as estimated by the calibration; the calibrated score removes this."

@@ -53,6 +53,9 @@ REVIEWED_CACHES = {
     # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
     ("pages/selection.py", "propose"): ("content", "rules_json", "labels_json", "_frame"),
     ("ui/selection.py", "_pick_list"): ("content", "rules_json", "_candidates"),
+    # Figures, keyed by the builder's name and a digest of the content of all its arguments (ui.figures.fingerprint);
+    # `_build` (unhashed) builds the figure of that key: the same inputs give the same figure, whoever asks.
+    ("ui/figures.py", "_figure"): ("key", "_build"),
 }
 # Names that would make a cached result depend on, or be about, the person asking.
 VIEWER_NAMES = {"viewer", "user", "user_id", "username", "role", "session_state", "current_viewer", "cookies"}
