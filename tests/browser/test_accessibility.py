@@ -102,6 +102,9 @@ A_CELL = """() => {
             if (y > 40 && y < window.innerHeight - 40 && x > 0 && x < window.innerWidth) return {x, y};
         }
     }
+    // No cell on screen: the page moved under the chart since it was scrolled to (a part above it drawn
+    // later). Scroll to it again; the next poll looks again.
+    gd.scrollIntoView({block: "center"});
     return null;
 }"""
 
