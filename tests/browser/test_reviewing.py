@@ -177,6 +177,7 @@ def test_a_stale_save_from_a_second_tab_is_caught(page, reviewing):
     with db.read() as s:
         assert get_own_review(s, submission_id=submission, reviewer_id=reviewer).comment == "Saved in the first tab."
 
+    wait_idle(second)  # the run that drew both versions has ended before the press (a fresh-clone run lost it once)
     click(second, "Keep my version (save it)")
     second.get_by_text("Draft saved.").wait_for()
     with db.read() as s:
