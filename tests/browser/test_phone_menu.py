@@ -90,6 +90,9 @@ def test_the_audit_log_at_320_px_and_at_200_percent_zoom(chromium, live_server, 
         page.goto(f"{live_server.url}/audit_log")
         page.get_by_role("heading", name="Audit log", exact=True).first.wait_for()
         page.get_by_test_id("stDataFrame").first.wait_for()
+        # The download is drawn after the table (and a run may follow the first): wait for it to be visible,
+        # then for the page to be still (a fresh-clone run checked it once, at once, before it was drawn).
+        page.get_by_role("button", name="Download as CSV").wait_for()
         wait_idle(page)
         # Nothing lost sideways: the page itself never scrolls wider than the window (the table scrolls inside).
         assert page.evaluate("() => document.documentElement.scrollWidth") <= width["width"]
