@@ -5,11 +5,13 @@ see it (argv, stdin, stdout and stderr apart, the environment, the exit status);
 the tests of every tests/test_manage_*.py module and others use it, since a real
 `python manage.py` costs a fresh interpreter's imports (about 2 s of CPU) a call.
 `manage_process` is the real process, kept where the process itself is the
-point: the entry point and its exit statuses (0; 2 for a usage error; 1 for bad
-input, with no traceback), a password read from a real standard input, the
-files' modes a process makes (tests/test_private_files.py), a process killed
-half way (tests/faults/test_killed_import.py); and a check that both runs of the
-same commands print the same, exit the same and leave the environment as it was.
+point: here, the entry point and its exit statuses (0; 2 for a usage error; 1 for
+bad input, with no traceback) and a password read from a real standard input;
+elsewhere, the modes of the files a process makes (tests/test_private_files.py)
+and a backup taken beside the savers' process (tests/faults/test_online_backup.py;
+tests/faults/test_killed_import.py starts and kills its own). The last tests here
+check that both runs of the same commands print and exit the same, and that a run
+in this process leaves the process as it was.
 """
 
 import os
