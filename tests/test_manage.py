@@ -195,13 +195,11 @@ def test_a_postgresql_backup_keeps_the_password_off_the_command_line(tmp_path):
 @pytest.mark.parametrize(
     "args",
     [
-        ("demo-info",),
-        ("check-config",),
+        ("check-config",),  # 0, the settings as read from the environment given
         ("mappings", "show", "nothing-saved"),  # bad input: 1, a message on stderr
         ("create-user", "someone", "--role", "admin"),  # a usage error: 2, argparse's message
-        (),
     ],
-    ids=["demo-info", "check-config", "bad-input", "usage-error", "no-command"],
+    ids=["check-config", "bad-input", "usage-error"],
 )
 def test_in_this_process_a_command_prints_and_exits_as_the_real_process_does(sqlite_url, args):
     env = {"EVIDENCE_PUBLIC_URL": "https://evidence.example.org"}
