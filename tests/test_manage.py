@@ -1,10 +1,23 @@
-"""manage.py commands, run as a person would run them."""
+"""manage.py commands, run as a person would run them.
+
+`manage` (tests.support.cli) runs `manage.main` in this process, as a shell would
+see it (argv, stdin, stdout and stderr apart, the environment, the exit status);
+the tests of every tests/test_manage_*.py module and others use it, since a real
+`python manage.py` costs a fresh interpreter's imports (about 2 s of CPU) a call.
+`manage_process` is the real process, kept where the process itself is the
+point: here, the entry point and its exit statuses (0; 2 for a usage error; 1 for
+bad input, with no traceback) and a password read from a real standard input;
+elsewhere, the modes of the files a process makes (tests/test_private_files.py)
+and a backup taken beside the savers' process (tests/faults/test_online_backup.py;
+tests/faults/test_killed_import.py starts and kills its own). The last tests here
+check that both runs of the same commands print and exit the same, and that a run
+in this process leaves the process as it was.
+"""
 
 import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 from sqlalchemy import text
@@ -14,25 +27,15 @@ from data_access.demo import seed_demo
 from data_access.migrate import is_up_to_date
 from data_access.users import get_user_by_username, password_hash_for
 from tests.conftest import ROOT, unavailable
+from tests.support.cli import manage, manage_process
 
 DEMO_MODE = {"EVIDENCE_DEMO": "1"}
-
-
-def manage(*args: str, db_url: str, stdin: str | None = None, env: dict | None = None):
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-        env={**os.environ, "DATABASE_URL": db_url, **(env or {})},
-    )
+__all__ = ["DEMO_MODE", "manage", "manage_process"]  # for the other modules' `from tests.test_manage import manage`
 
 
 def test_migrate_on_an_empty_database(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.db'}"
-    result = manage("migrate", db_url=url)
+    result = manage_process("migrate", db_url=url)
     assert result.returncode == 0, result.stderr
     assert "-> 0001" in result.stdout or "-> 0" in result.stdout
     again = manage("migrate", db_url=url)
@@ -40,7 +43,7 @@ def test_migrate_on_an_empty_database(tmp_path):
 
 
 def test_create_user_reads_the_password_from_stdin_never_an_argument(db_url):
-    result = manage(
+    result = manage_process(
         "create-user",
         "firstadmin",
         "--name",
@@ -57,7 +60,7 @@ def test_create_user_reads_the_password_from_stdin_never_an_argument(db_url):
         assert get_user_by_username(s, "firstadmin").role == "admin"
         assert password_hash_for(s, "firstadmin").startswith("$2")
     db.dispose()
-    refused = manage("create-user", "x2", "--name", "X", "--role", "admin", "--password", "pw", db_url=db_url)
+    refused = manage_process("create-user", "x2", "--name", "X", "--role", "admin", "--password", "pw", db_url=db_url)
     assert refused.returncode == 2  # there is no --password option
 
 
@@ -123,7 +126,7 @@ def test_demo_info_prints_the_sign_ins(sqlite_url):
 
 
 def test_an_unreachable_database_gives_a_plain_message(tmp_path):
-    result = manage("migrate", db_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    result = manage_process("migrate", db_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert result.returncode == 1
     assert "cannot be reached" in result.stderr
     assert "Traceback" not in result.stderr
@@ -187,3 +190,70 @@ def test_a_postgresql_backup_keeps_the_password_off_the_command_line(tmp_path):
     assert "--dbname=postgresql://evidence@db.internal:5432/evidence" in args.splitlines()
     assert (tmp_path / "password").read_text() == "s3cret-Pa55"
     assert "s3cret-Pa55" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check-config",),  # 0, the settings as read from the environment given
+        ("mappings", "show", "nothing-saved"),  # bad input: 1, a message on stderr
+        ("create-user", "someone", "--role", "admin"),  # a usage error: 2, argparse's message
+    ],
+    ids=["check-config", "bad-input", "usage-error"],
+)
+def test_in_this_process_a_command_prints_and_exits_as_the_real_process_does(sqlite_url, args):
+    env = {"EVIDENCE_PUBLIC_URL": "https://evidence.example.org"}
+    real = manage_process(*args, db_url=sqlite_url, env=env)
+    here = manage(*args, db_url=sqlite_url, env=env)
+    assert (here.returncode, here.stdout, here.stderr) == (real.returncode, real.stdout, real.stderr)
+    assert real.stdout or real.stderr  # something was compared
+
+
+def test_a_command_in_this_process_leaves_the_process_as_it_was(sqlite_url, tmp_path, monkeypatch):
+    import logging
+    import sys
+    import warnings
+
+    monkeypatch.chdir(tmp_path)  # the call runs in the project folder, as the real process does, and comes back
+    before = (dict(os.environ), os.getcwd(), sys.argv, sys.stdin, sys.stdout, sys.stderr, warnings.filters[:])
+    handlers = logging.getLogger().handlers[:]
+    demo = manage("check-config", db_url=sqlite_url, env={"EVIDENCE_DEMO": "1"})
+    assert demo.returncode == 0, demo.stderr
+    assert "demo mode on" in demo.stdout
+    plain = manage("check-config", db_url=sqlite_url)
+    assert "demo mode off" in plain.stdout  # the first call's environment did not stay
+    assert (dict(os.environ), os.getcwd(), sys.argv, sys.stdin, sys.stdout, sys.stderr, warnings.filters) == before
+    assert logging.getLogger().handlers == handlers
+    assert "DATABASE_URL" not in os.environ
+
+
+def test_in_this_process_what_a_command_logs_warns_or_raises_is_on_stderr(sqlite_url, monkeypatch):
+    import logging
+    import sys
+    import warnings
+
+    import manage as manage_py
+
+    def noisy(ctx, args) -> int:
+        assert not sys.stdin.isatty() and sys.stdin.read() == "typed\n"
+        assert (os.getcwd(), sys.argv[0]) == (str(ROOT), "manage.py")  # as `cd ROOT; python manage.py ...`
+        sys.stdout.buffer.write(b"bytes out\n")
+        logging.getLogger("evidence_review").warning("a logged warning")
+        logging.getLogger("evidence_review").info("an INFO line (not shown: nothing configures logging)")
+        warnings.warn("a warned warning", UserWarning, stacklevel=1)
+        warnings.warn("a deprecation (not shown outside __main__)", DeprecationWarning, stacklevel=1)
+        if args.command == "demo-info":
+            raise RuntimeError("not caught by manage.main")
+        return 3
+
+    noisy.help_text = "a command that logs, warns and may raise"  # type: ignore[attr-defined]
+    monkeypatch.setitem(manage_py.COMMANDS, "demo-info", (lambda p: None, noisy))
+    monkeypatch.setitem(manage_py.COMMANDS, "check-config", (lambda p: None, noisy))
+    quiet = manage("check-config", db_url=sqlite_url, stdin="typed\n")
+    assert (quiet.returncode, quiet.stdout) == (3, "bytes out\n"), quiet.stderr
+    assert "a logged warning\n" in quiet.stderr and "UserWarning: a warned warning" in quiet.stderr
+    assert "INFO" not in quiet.stderr and "deprecation" not in quiet.stderr and "Traceback" not in quiet.stderr
+    raised = manage("demo-info", db_url=sqlite_url, stdin="typed\n")
+    assert raised.returncode == 1
+    assert raised.stderr.startswith("a logged warning\n") and "Traceback (most recent call last):" in raised.stderr
+    assert raised.stderr.endswith("RuntimeError: not caught by manage.main\n")

@@ -15,7 +15,7 @@ from config import load_settings
 from data_access.db import Database
 from data_access.migrate import upgrade
 from tests.conftest import unavailable
-from tests.test_manage import manage
+from tests.test_manage import manage_process
 
 
 def mode(path: Path) -> int:
@@ -65,12 +65,13 @@ def test_backups_are_private_and_so_are_the_folders_made_for_them(db_url, tmp_pa
     if db_url.startswith("postgresql") and shutil.which("pg_dump") is None:
         unavailable("pg_dump is not installed (apt-get install -y postgresql-client)")
     target = tmp_path / "backups" / "nightly" / "evidence.backup"
-    result = manage("backup", str(target), db_url=db_url)
+    # A real `python manage.py` process: the modes are those a process starting under this umask makes.
+    result = manage_process("backup", str(target), db_url=db_url)
     assert result.returncode == 0, result.stderr
     assert target.stat().st_size > 0
     assert mode(target) == 0o600
     assert mode(tmp_path / "backups") == 0o700 and mode(tmp_path / "backups" / "nightly") == 0o700
-    again = manage("backup", str(target), db_url=db_url)
+    again = manage_process("backup", str(target), db_url=db_url)
     assert again.returncode == 1 and "exists" in again.stderr
     assert mode(target) == 0o600 and target.stat().st_size > 0
 

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from data_access.db import Database
 from data_access.models import Assignment, AuditEntry, ConflictOfInterest, ImportBatch, Review, ReviewScore, User
 from data_access.reviews import ReviewDraft, save_review
-from tests.test_manage import manage
+from tests.test_manage import manage_process
 
 SAVERS = 4
 REVIEW_ACTIONS = ("review.save_draft", "review.submit", "review.reopen")
@@ -201,7 +201,8 @@ def run_backup_during_saves(populated, call_config, target: Path, db_url: str) -
     savers.start()
     savers.wait_for(20)
     started = time.monotonic()
-    result = manage("backup", str(target), db_url=db_url)
+    # A real `python manage.py backup` process, as an operator runs it beside the app: not a thread of the savers' process.
+    result = manage_process("backup", str(target), db_url=db_url)
     ended = time.monotonic()
     assert result.returncode == 0, result.stderr
     at_end = len(savers.commits)
