@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from scoring import selection
-from scoring.selection import RULE_FAMILIES, SelectionError, SelectionRules, rule_violations, select_presenters
+from scoring.selection import RULE_FAMILIES, SelectionError, SelectionRules, rule_violations
 from scoring.selection.replace import PresenterState, propose_replacements
 from tests.scoring.test_selection import _eligible, _without_family, brute_force, cand, instances, key_of, rules
 
@@ -79,12 +79,15 @@ def replies(draw):
     at least one of them a decline."""
     rows, r = draw(instances())
     assume(len(rows) >= 6)
-    line_up = select_presenters(pd.DataFrame(rows), r, explain=False)
-    assume(line_up.feasible)
+    # A best line-up found by brute force (microseconds at this size), not by the solver under test:
+    # about two in three draws have none and are thrown away, and a solve each cost most of the run.
+    _, best = brute_force(rows, r)
+    assume(best)
     prefs = {c["submission_id"]: c["presentation_preference"] for c in rows}
     states = {}
-    for sid, fmt in line_up.members.items():
-        able = [IN, VIRTUAL] if prefs[sid] == "either" else [IN if fmt == "in_person" else VIRTUAL]
+    for sid in sorted(best[0]):
+        # Someone who can only present one way accepts that way; "either" may accept either.
+        able = [IN, VIRTUAL] if prefs[sid] == "either" else [IN if prefs[sid] == "in_person" else VIRTUAL]
         states[sid] = draw(st.sampled_from([*able, AWAITING, DECLINED]))
     first = draw(st.sampled_from(sorted(states)))
     states[first] = DECLINED
