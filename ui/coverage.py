@@ -10,8 +10,8 @@ Three caches, so that a reviewer's save (the normal case while reviewing) reads
 no code again: the submissions' codes, keyed by the versions of the tables they
 are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
 frame of codes and scores, keyed by those and the scores' content (`ui.scores.content_key`,
-whose calibration all pages share: a draft saved changes no submitted score, and rebuilds
-nothing); the review progress (reviews per day, counted by the database), reviews due and
+whose calibration all pages share: a draft saved moves no key of the submitted scores, and reads
+and rebuilds nothing); the review progress (reviews per day, counted by the database), reviews due and
 line-ups (a few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
 entries. The coverage export's table (`export_table`) is made from the same
 frame, only when asked.
@@ -56,7 +56,7 @@ def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=scores.KEEP)
 def _frame(
-    url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple[int, ...]
+    url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple
 ) -> pd.DataFrame:
     """Keyed by the scores' content (`ui.scores.content_key`), read under `_scores_key` (not part of the key)."""
     scored = scores.current_scores(context.database(), context.call_config(), key=_scores_key)
@@ -76,9 +76,13 @@ def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
     """Every submission's codes with its calibrated score and evidence strength (`scoring.coverage.coverage_frame`)."""
     with db.read() as session:
         codes_key = audit.tables_version(session, *coverage_da.CODE_TABLES)
-        scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
-    content = scores.content_key(db, scores_key)
-    return _frame(db.url, codes_key, content, tuple(config.weights.items()), config.disagreement_threshold, scores_key)
+        scores_key = scores.key_in(session, db.url)
+    weights = tuple(config.weights.items())
+
+    def part(key: tuple) -> pd.DataFrame:
+        return _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+
+    return scores.fresh(db, part, scores_key)
 
 
 def coverage_data(db: Database, config: CallConfig) -> CoverageData:
