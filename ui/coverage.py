@@ -12,7 +12,8 @@ are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
 frame of codes and scores, keyed by those and the scores' content (`ui.scores.content_key`,
 whose calibration all pages share: a draft saved moves no key of the submitted scores, and reads
 and rebuilds nothing); the review progress (reviews per day, counted by the database), reviews due and
-line-ups (a few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
+line-ups (a few small reads), keyed by the submitted reviews' key and the versions of the tables
+the rest is read from (`data_access.coverage.PROGRESS_TABLES`). Each holds at most `ui.scores.KEEP`
 entries. The coverage export's table (`export_table`) is made from the same
 frame, only when asked.
 """
@@ -64,9 +65,12 @@ def _frame(
 
 
 @st.cache_data(show_spinner=False, max_entries=scores.KEEP)
-def _progress(url: str, version: int) -> _Progress:
-    with context.database().read() as session:
+def _progress(url: str, tables_key: tuple[int, ...], scores_key: tuple) -> _Progress:
+    """Keyed by the versions of `coverage_da.PROGRESS_TABLES` and the submitted reviews' key (`ui.scores`), read
+    with those reviews in one snapshot (ScoresMoved, nothing cached, if they are not `scores_key`'s)."""
+    with context.database().snapshot() as session:
         per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
+        scores.check_key(session, scores_key)
         due = coverage_da.reviews_due(session)
         line_ups = coverage_da.saved_line_ups(session)
     return _Progress(cov.progress_by_day(per_day, due=due), due, {line_up.id: line_up for line_up in line_ups})
@@ -74,20 +78,25 @@ def _progress(url: str, version: int) -> _Progress:
 
 def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
     """Every submission's codes with its calibrated score and evidence strength (`scoring.coverage.coverage_frame`)."""
+    return coverage_data(db, config, progress=False).frame
+
+
+def coverage_data(db: Database, config: CallConfig, *, progress: bool = True) -> CoverageData:
+    """The frame, and (`progress`) the review progress, reviews due and line-ups, as they are now: each read again
+    only when what it is read from changed (a draft saved changes none of them), all of one key's scores."""
     with db.read() as session:
         codes_key = audit.tables_version(session, *coverage_da.CODE_TABLES)
+        tables_key = audit.tables_version(session, *coverage_da.PROGRESS_TABLES)
         scores_key = scores.key_in(session, db.url)
     weights = tuple(config.weights.items())
 
-    def part(key: tuple) -> pd.DataFrame:
-        return _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+    def part(key: tuple) -> CoverageData:
+        frame = _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+        if not progress:
+            return CoverageData(frame=frame, progress=pd.DataFrame(), reviews_due=0, line_ups={})
+        state = _progress(db.url, tables_key, key)
+        return CoverageData(
+            frame=frame, progress=state.progress, reviews_due=state.reviews_due, line_ups=state.line_ups
+        )
 
     return scores.fresh(db, part, scores_key)
-
-
-def coverage_data(db: Database, config: CallConfig) -> CoverageData:
-    frame = coverage_frame(db, config)
-    with db.read() as session:
-        version = audit.data_version(session)
-    state = _progress(db.url, version)
-    return CoverageData(frame=frame, progress=state.progress, reviews_due=state.reviews_due, line_ups=state.line_ups)

@@ -119,6 +119,14 @@ def fresh(db: Database, part: Callable[[tuple], T], key: tuple | None = None) ->
     return part(key)
 
 
+def check_key(session: Session, key: tuple) -> None:
+    """ScoresMoved unless the submitted reviews read in `session` (a `Database.snapshot`) are those of `key`: for
+    a cache keyed by `key` of something else read from the submitted reviews (Coverage's reviews per day)."""
+    now = reviews_da.submitted_key(session)
+    if now != key:
+        raise ScoresMoved(now)
+
+
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=KEEP)
 def _submitted_scores(url: str, key: tuple) -> pd.DataFrame:
     with _lock:

@@ -38,7 +38,8 @@ REVIEWED_CACHES = {
     # Keyed by the submitted scores' content (ui.scores.content_key); `_scores_key` (unhashed) is what they were
     # read under, of the same content: the scores' key, never the viewer.
     ("ui/coverage.py", "_frame"): ("url", "codes_key", "content", "weights", "threshold", "_scores_key"),
-    ("ui/coverage.py", "_progress"): ("url", "version"),
+    # The submitted reviews' key (ui.scores.key_in: a fingerprint of them, no viewer) and the tables' versions.
+    ("ui/coverage.py", "_progress"): ("url", "tables_key", "scores_key"),
     ("ui/scores.py", "_submitted_scores"): ("url", "key"),
     ("ui/scores.py", "_content"): ("url", "key"),
     ("ui/scores.py", "_calibration"): ("url", "content", "weights", "threshold", "_key"),
@@ -48,7 +49,14 @@ REVIEWED_CACHES = {
     # proof below and tests/pages/test_submissions_cache.py).
     ("ui/submission_list.py", "_every"): ("url", "key"),
     ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
-    ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
+    ("pages/selection.py", "candidates"): (
+        "url",
+        "tables_key",
+        "scores_content",
+        "weights",
+        "threshold",
+        "_scores_key",
+    ),
     # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
     # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
     ("pages/selection.py", "propose"): ("content", "rules_json", "labels_json", "_frame"),
