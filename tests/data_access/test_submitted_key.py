@@ -160,7 +160,7 @@ def test_a_call_without_a_submitted_review_has_a_key_that_its_first_moves(db, ca
     assert now != key and len(after) == len(call_config.criterion_ids)
 
 
-def test_nothing_but_the_reviewed_statements_writes_the_reviews(db):
+def test_nothing_but_the_reviewed_statements_writes_the_reviews():
     """`submitted_key` relies on every write of a review or its scores bumping the review's version (or moving it
     in or out of the submitted ones): the statements that write `reviews` or `review_scores` are these, in
     `save_review`, `back_to_draft` and the demo's seed (which backdates its own new reviews). A new one fails here
@@ -187,6 +187,9 @@ def test_nothing_but_the_reviewed_statements_writes_the_reviews(db):
                 found[where] = found.get(where, 0) + 1
             if model in ("Review", "ReviewScore") and verb == "add":
                 found[(str(path.relative_to(ROOT)), "add", model)] = 1
-        made = re.findall(r"(?<![\w.])(?:class )?Review(?:Score)?\(", path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        made = re.findall(r"(?<![\w.])(?:class )?Review(?:Score)?\(", text)
         assert set(made) <= {"class Review(", "class ReviewScore("}, (path, made)  # no row made as an object
+        raw = re.findall(r"(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+\"?review(?:s|_scores)\b", text, re.IGNORECASE)
+        assert not raw, (path, raw)  # nor written in SQL of our own
     assert found == reviewed
