@@ -14,7 +14,7 @@ the same numbers within the fit's tolerance (tests/scoring/test_calibration_warm
 
 A frame is cached under the key of the state it was read in: both are read in one `Database.snapshot`. When
 the scores moved between a run's reading of the key and of the frame, the frame is kept for its own key and
-`ScoresMoved` carries that key; `fresh` (used by every function here that reads the key itself, and by
+`ScoresMoved` carries that key; `fresh` (used by every function here that reads the key itself, by Selection,
 Rankings and Coverage) does the run's part again with it. So a frame is never cached under a key it does not
 match, whatever order the saves come in (a review submitted and reopened gives the earlier key back).
 
