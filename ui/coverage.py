@@ -13,17 +13,19 @@ frame of codes and scores, keyed by those and the scores' content (`ui.scores.co
 whose calibration all pages share: a draft saved moves no key of the submitted scores, and reads
 and rebuilds nothing); the review progress (reviews per day, counted by the database), reviews due and
 line-ups (a few small reads), keyed by the submitted reviews' key and the versions of the tables
-the rest is read from (`data_access.coverage.PROGRESS_TABLES`). Each holds at most `ui.scores.KEEP`
+the rest is read from (`data_access.coverage.PROGRESS_TABLES`), in a dictionary of this module, under
+the key of the state it was read in (`ui.scores.kept_at_key`). Each holds at most `ui.scores.KEEP`
 entries. The coverage export's table (`export_table`) is made from the same
 frame, only when asked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from config import CallConfig
 from data_access import audit
@@ -64,16 +66,22 @@ def _frame(
     return cov.coverage_frame(_codes(url, codes_key), scored)
 
 
-@st.cache_data(show_spinner=False, max_entries=scores.KEEP)
-def _progress(url: str, tables_key: tuple[int, ...], scores_key: tuple) -> _Progress:
-    """Keyed by the versions of `coverage_da.PROGRESS_TABLES` and the submitted reviews' key (`ui.scores`), read
-    with those reviews in one snapshot (ScoresMoved, nothing cached, if they are not `scores_key`'s)."""
-    with context.database().snapshot() as session:
-        per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
-        scores.check_key(session, scores_key)
-        due = coverage_da.reviews_due(session)
-        line_ups = coverage_da.saved_line_ups(session)
+# (database URL, the versions of PROGRESS_TABLES, the submitted reviews' key it was read at) -> _Progress.
+_kept_progress: dict[tuple, _Progress] = {}
+
+
+def _read_progress(session: Session) -> _Progress:
+    per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
+    due = coverage_da.reviews_due(session)
+    line_ups = coverage_da.saved_line_ups(session)
     return _Progress(cov.progress_by_day(per_day, due=due), due, {line_up.id: line_up for line_up in line_ups})
+
+
+def _progress(url: str, tables_key: tuple[int, ...], scores_key: tuple) -> _Progress:
+    """Keyed by the versions of `coverage_da.PROGRESS_TABLES` and the submitted reviews' key (`ui.scores`), kept
+    under the key it was read at (`ui.scores.kept_at_key`, at most `ui.scores.KEEP`); a copy for the run."""
+    kept = scores.kept_at_key(_kept_progress, (url, tables_key), scores_key, _read_progress)
+    return replace(kept, progress=kept.progress.copy(), line_ups=dict(kept.line_ups))
 
 
 def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:

@@ -119,12 +119,20 @@ def fresh(db: Database, part: Callable[[tuple], T], key: tuple | None = None) ->
     return part(key)
 
 
-def check_key(session: Session, key: tuple) -> None:
-    """ScoresMoved unless the submitted reviews read in `session` (a `Database.snapshot`) are those of `key`: for
-    a cache keyed by `key` of something else read from the submitted reviews (Coverage's reviews per day)."""
-    now = reviews_da.submitted_key(session)
-    if now != key:
-        raise ScoresMoved(now)
+def kept_at_key(store: dict, where: tuple, key: tuple, read: Callable[[Session], T]) -> T:
+    """Something else read from the submitted reviews (Coverage's reviews per day), kept in `store` under `where`
+    and the key of the state it was read in (one `Database.snapshot`, at most `KEEP` entries): `key`'s if kept,
+    else read now and kept under the key it was read at (newer than `key` if the scores moved meanwhile: never
+    under a key it does not match, and no run does its part again for it)."""
+    with _lock:
+        kept = store.get((*where, key))
+    if kept is not None:
+        return kept
+    with context.database().snapshot() as session:
+        value = read(session)
+        now = reviews_da.submitted_key(session)
+    _remember(store, (*where, now), value)
+    return value
 
 
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=KEEP)

@@ -16,11 +16,11 @@ from data_access import lineups as lineups_da
 from data_access.assignments import declare_conflict
 from data_access.models import Review
 from data_access.privacy import erase_submission
-from data_access.reviews import back_to_draft
+from data_access.reviews import back_to_draft, scores_frame, submitted_key
 from tests.factories import make_user
 from tests.pages.test_office_caches import call, count_calls, main_table  # noqa: F401 (call: a fixture)
 from tests.pages.test_office_save import ranked_titles, reviewed_by_nation, save_draft
-from tests.support.apptest import rerun, run_app
+from tests.support.apptest import database_env, rerun, run_app
 
 PAGES = ("pages/rankings.py", "pages/coverage.py", "pages/exports.py")
 
@@ -144,3 +144,33 @@ def test_a_review_submitted_while_the_scores_are_read_is_never_kept_under_the_ea
     rerun(rankings, db_url)
     assert not rankings.exception, rankings.exception
     assert "Evidence late" not in ranked_titles(rankings)
+
+
+def test_what_is_kept_at_a_key_is_kept_under_the_key_of_the_state_it_was_read_in(db, db_url, scene, call_config):
+    """Coverage's progress (`ui.scores.kept_at_key`): read while a review went in, it is kept under the newer key,
+    so the earlier key (back when the review is reopened) never finds the reopened review counted."""
+    late, middle = scene["late"], scene["reviewers"][2]
+    save_draft(db, call_config, late, middle, 4)
+    with db.read() as s:
+        earlier = submitted_key(s)
+    store: dict = {}
+    reads = []
+
+    def read(session):
+        if not reads:  # once: the review goes in after the key was read, before this read
+            save_draft(db, call_config, late, middle, 4, submit=True)
+        reads.append(1)
+        return set(scores_frame(session)["submission_id"])
+
+    with database_env(db_url):
+        assert late in ui.scores.kept_at_key(store, ("here",), earlier, read)
+        with db.read() as s:
+            newer = submitted_key(s)
+        assert newer != earlier and list(store) == [("here", newer)]  # under the key it was read at
+        assert late in ui.scores.kept_at_key(store, ("here",), newer, read) and len(reads) == 1  # kept
+        with db.write() as s:  # reopened: the earlier key again
+            assert back_to_draft(s, review_of(s, late, middle), actor=middle.username, action="review.reopen")
+        with db.read() as s:
+            assert submitted_key(s) == earlier
+        assert late not in ui.scores.kept_at_key(store, ("here",), earlier, read)
+    assert len(reads) == 2

@@ -24,6 +24,7 @@ import pytest
 import streamlit as st
 from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
 
+import ui.coverage
 from tests.conftest import ROOT
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
@@ -38,8 +39,6 @@ REVIEWED_CACHES = {
     # Keyed by the submitted scores' content (ui.scores.content_key); `_scores_key` (unhashed) is what they were
     # read under, of the same content: the scores' key, never the viewer.
     ("ui/coverage.py", "_frame"): ("url", "codes_key", "content", "weights", "threshold", "_scores_key"),
-    # The submitted reviews' key (ui.scores.key_in: a fingerprint of them, no viewer) and the tables' versions.
-    ("ui/coverage.py", "_progress"): ("url", "tables_key", "scores_key"),
     ("ui/scores.py", "_submitted_scores"): ("url", "key"),
     ("ui/scores.py", "_content"): ("url", "key"),
     ("ui/scores.py", "_calibration"): ("url", "content", "weights", "threshold", "_key"),
@@ -150,13 +149,13 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     assert {
         "_codes",
         "_frame",
-        "_progress",
         "_submitted_scores",
         "_calibration",
         "_submission_list",
         "_review_summary",
         "candidates",
     } <= cached  # the caches are warm
+    assert ui.coverage._kept_progress  # and Coverage's progress, kept by the submitted reviews' key (counts, ids)
 
     shown = []
     for page in ("pages/overview.py", "pages/submissions.py", "pages/my_reviews.py"):
