@@ -90,6 +90,9 @@ def reviews_due(session: Session) -> int:
 
 
 CODE_TABLES = ("submissions", "submission_codes")  # what `submission_codes` reads: the key of a cache of it
+# What `reviews_due` and `saved_line_ups` read: with the submitted reviews' key (`reviews_per_day`), the key of a
+# cache of the three (`ui.coverage`).
+PROGRESS_TABLES = ("assignments", "conflicts_of_interest", "line_ups", "line_up_members", "submissions")
 
 
 def submission_codes(session: Session) -> pd.DataFrame:

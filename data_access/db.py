@@ -304,6 +304,17 @@ class Database:
             session.rollback()
             session.close()
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A read unit whose statements all see one committed state (two reads that must agree: a frame and the
+        key it is cached under, `ui.scores`). SQLite's read transaction is one already (WAL: the state of its
+        first read); PostgreSQL's default, READ COMMITTED, gives each statement its own, so this unit runs at
+        REPEATABLE READ (set before its first statement; the pool puts the connection's default back)."""
+        with self.read() as session:
+            if self.dialect == "postgresql":
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+
     def ping(self) -> None:
         try:
             with self.engine.connect() as conn:

@@ -59,6 +59,9 @@ CANDIDATE_COLUMNS = [
 # not the long texts, nor the codes no rule uses.
 CANDIDATE_SCALARS = ("title", "organisation", "anonymous", "presentation_preference", "sector", "evidence_source")
 CANDIDATE_CODES = ("themes", "focus_areas", "exploitation_types")
+# What candidate_frame reads besides the scores (submissions, their codes, the panel's decisions): with the scores'
+# content, the key of a cache of it (pages/selection.py).
+CANDIDATE_TABLES = ("submissions", "submission_codes", "panel_decisions")
 
 
 class LineUpError(ValueError):

@@ -33,11 +33,15 @@ seen_versions = st.session_state.get("selection.seen_versions", {})
 
 
 @st.cache_data(show_spinner="Scoring…", max_entries=4)
-def candidates(url: str, version: int, weights: tuple, threshold: float) -> tuple[pd.DataFrame, str]:
+def candidates(
+    url: str, tables_key: tuple[int, ...], scores_content: str, weights: tuple, threshold: float, _scores_key: tuple
+) -> tuple[pd.DataFrame, str]:
     """Shared, viewer-independent (admin only): every submission with its calibrated score, and the
-    frame's content key (`ui.selection.content_key`)."""
+    frame's content key (`ui.selection.content_key`). Keyed by the versions of what it reads besides the scores
+    (`lineups_da.CANDIDATE_TABLES`) and the scores' content (`ui.scores.content_key`, read under `_scores_key`,
+    not hashed): a draft saved reads and builds nothing again."""
     db = context.database()
-    calibrated = scores.current_scores(db, config, version)
+    calibrated = scores.current_scores(db, config, key=_scores_key)
     with db.read() as session:
         frame = lineups_da.candidate_frame(session, scores=calibrated)
     return frame, content_key(frame)
@@ -55,8 +59,16 @@ def propose(content: str, rules_json: str, labels_json: str, _frame: pd.DataFram
 st.title("Selection", anchor=False)
 if viewer.is_admin:
     with db.read() as session:
-        version = audit.data_version(session)
-    frame, content = candidates(db.url, version, tuple(config.weights.items()), config.disagreement_threshold)
+        tables_key = audit.tables_version(session, *lineups_da.CANDIDATE_TABLES)
+        scores_key = scores.key_in(session, db.url)
+    weights = tuple(config.weights.items())
+    frame, content = scores.fresh(
+        db,
+        lambda key: candidates(
+            db.url, tables_key, scores.content_key(db, key), weights, config.disagreement_threshold, key
+        ),
+        scores_key,
+    )
     rules = rules_form(config, frame, content)
     st.caption(
         f"{SURVIVOR_MEANING} Anonymous submissions, those not available to present and those not yet scored are "

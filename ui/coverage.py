@@ -10,19 +10,22 @@ Three caches, so that a reviewer's save (the normal case while reviewing) reads
 no code again: the submissions' codes, keyed by the versions of the tables they
 are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
 frame of codes and scores, keyed by those and the scores' content (`ui.scores.content_key`,
-whose calibration all pages share: a draft saved changes no submitted score, and rebuilds
-nothing); the review progress (reviews per day, counted by the database), reviews due and
-line-ups (a few small reads), keyed by the data version. Each holds at most `ui.scores.KEEP`
+whose calibration all pages share: a draft saved moves no key of the submitted scores, and reads
+and rebuilds nothing); the review progress (reviews per day, counted by the database), reviews due and
+line-ups (a few small reads), keyed by the submitted reviews' key and the versions of the tables
+the rest is read from (`data_access.coverage.PROGRESS_TABLES`), in a dictionary of this module, under
+the key of the state it was read in (`ui.scores.kept_at_key`). Each holds at most `ui.scores.KEEP`
 entries. The coverage export's table (`export_table`) is made from the same
 frame, only when asked.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy.orm import Session
 
 from config import CallConfig
 from data_access import audit
@@ -56,34 +59,52 @@ def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=scores.KEEP)
 def _frame(
-    url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple[int, ...]
+    url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple
 ) -> pd.DataFrame:
     """Keyed by the scores' content (`ui.scores.content_key`), read under `_scores_key` (not part of the key)."""
     scored = scores.current_scores(context.database(), context.call_config(), key=_scores_key)
     return cov.coverage_frame(_codes(url, codes_key), scored)
 
 
-@st.cache_data(show_spinner=False, max_entries=scores.KEEP)
-def _progress(url: str, version: int) -> _Progress:
-    with context.database().read() as session:
-        per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
-        due = coverage_da.reviews_due(session)
-        line_ups = coverage_da.saved_line_ups(session)
+# (database URL, the versions of PROGRESS_TABLES, the submitted reviews' key it was read at) -> _Progress.
+_kept_progress: dict[tuple, _Progress] = {}
+
+
+def _read_progress(session: Session) -> _Progress:
+    per_day = coverage_da.reviews_per_day(session)  # counted by the database: a few rows, not one a review
+    due = coverage_da.reviews_due(session)
+    line_ups = coverage_da.saved_line_ups(session)
     return _Progress(cov.progress_by_day(per_day, due=due), due, {line_up.id: line_up for line_up in line_ups})
+
+
+def _progress(url: str, tables_key: tuple[int, ...], scores_key: tuple) -> _Progress:
+    """Keyed by the versions of `coverage_da.PROGRESS_TABLES` and the submitted reviews' key (`ui.scores`), kept
+    under the key it was read at (`ui.scores.kept_at_key`, at most `ui.scores.KEEP`); a copy for the run."""
+    kept = scores.kept_at_key(_kept_progress, (url, tables_key), scores_key, _read_progress)
+    return replace(kept, progress=kept.progress.copy(), line_ups=dict(kept.line_ups))
 
 
 def coverage_frame(db: Database, config: CallConfig) -> pd.DataFrame:
     """Every submission's codes with its calibrated score and evidence strength (`scoring.coverage.coverage_frame`)."""
+    return coverage_data(db, config, progress=False).frame
+
+
+def coverage_data(db: Database, config: CallConfig, *, progress: bool = True) -> CoverageData:
+    """The frame, and (`progress`) the review progress, reviews due and line-ups, as they are now: each read again
+    only when what it is read from changed (a draft saved changes none of them), all of one key's scores."""
     with db.read() as session:
         codes_key = audit.tables_version(session, *coverage_da.CODE_TABLES)
-        scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
-    content = scores.content_key(db, scores_key)
-    return _frame(db.url, codes_key, content, tuple(config.weights.items()), config.disagreement_threshold, scores_key)
+        tables_key = audit.tables_version(session, *coverage_da.PROGRESS_TABLES)
+        scores_key = scores.key_in(session, db.url)
+    weights = tuple(config.weights.items())
 
+    def part(key: tuple) -> CoverageData:
+        frame = _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+        if not progress:
+            return CoverageData(frame=frame, progress=pd.DataFrame(), reviews_due=0, line_ups={})
+        state = _progress(db.url, tables_key, key)
+        return CoverageData(
+            frame=frame, progress=state.progress, reviews_due=state.reviews_due, line_ups=state.line_ups
+        )
 
-def coverage_data(db: Database, config: CallConfig) -> CoverageData:
-    frame = coverage_frame(db, config)
-    with db.read() as session:
-        version = audit.data_version(session)
-    state = _progress(db.url, version)
-    return CoverageData(frame=frame, progress=state.progress, reviews_due=state.reviews_due, line_ups=state.line_ups)
+    return scores.fresh(db, part, scores_key)

@@ -3,7 +3,7 @@
 What the page ranks by is read once per change of what each part is read from, shared by every admin and
 office session: the submissions' list (id, reference, title, impact) keyed by the versions of the
 submissions' tables, the reviewers' names and the agreement per criterion keyed by the scores' content
-(`ui.scores.content_key`: a draft saved rebuilds neither) and the users' table, the scores and their calibration from `ui.scores` (shared with Coverage, Selection and Exports).
+(`ui.scores.content_key`: a draft saved reads no score and rebuilds neither) and the users' table, the scores and their calibration from `ui.scores` (shared with Coverage, Selection and Exports).
 Viewer-independent: the caches hold no viewer, and the admin's own parts (leniency, the reviews behind a row)
 are drawn by the page after its own role check. Each cache holds at most `ui.scores.KEEP` entries. The
 rank-shift chart of the top is built once per content and shared (`ui.figures.shared_figure`), like the page's
@@ -47,9 +47,7 @@ def _submission_list(url: str, submissions_key: tuple[int, ...]) -> pd.DataFrame
 
 
 @st.cache_data(show_spinner="Reading the reviews…", max_entries=scores.KEEP)
-def _review_summary(
-    url: str, content: str, names_key: tuple[int, ...], criteria: tuple[str, ...], _scores_key: tuple[int, ...]
-):
+def _review_summary(url: str, content: str, names_key: tuple[int, ...], criteria: tuple[str, ...], _scores_key: tuple):
     """Shared, viewer-independent: the reviewers' names and the agreement per criterion, of the scores. Keyed by
     the scores' content (`ui.scores.content_key`: a draft saved rebuilds nothing), read under `_scores_key`."""
     submitted = scores.submitted_scores(context.database(), _scores_key)
@@ -60,20 +58,25 @@ def _review_summary(
 
 def ranking_inputs(db: Database, config: CallConfig) -> Ranking:
     """The scores, submissions, reviewers' names, agreement and calibration as they are now; each part is
-    read again only when what it is read from changed."""
+    read again only when what it is read from changed (the scores: `ui.scores.scores_key`, which a draft saved
+    leaves be), all of one key's scores (`ui.scores.fresh`)."""
     with db.read() as session:
         submissions_key = audit.tables_version(session, *rankings_da.SUBMISSION_TABLES)
-        scores_key = audit.tables_version(session, *scores.SCORE_TABLES)
+        scores_key = scores.key_in(session, db.url)
         names_key = audit.tables_version(session, *rankings_da.NAME_TABLES)
-    content = scores.content_key(db, scores_key)
-    names, agreement = _review_summary(db.url, content, names_key, tuple(config.weights), scores_key)
-    inputs = RankingInputs(
-        scores=scores.submitted_scores(db, scores_key),
-        submissions=_submission_list(db.url, submissions_key),
-        reviewer_names=names,
-    )
-    calibration = scores.calibration(db, config, key=scores_key)
-    return Ranking(inputs=inputs, agreement=agreement, calibration=calibration, content=content)
+
+    def part(key: tuple) -> Ranking:
+        content = scores.content_key(db, key)
+        names, agreement = _review_summary(db.url, content, names_key, tuple(config.weights), key)
+        inputs = RankingInputs(
+            scores=scores.submitted_scores(db, key),
+            submissions=_submission_list(db.url, submissions_key),
+            reviewer_names=names,
+        )
+        calibration = scores.calibration(db, config, key=key)
+        return Ranking(inputs=inputs, agreement=agreement, calibration=calibration, content=content)
+
+    return scores.fresh(db, part, scores_key)
 
 
 SHIFT_COLUMNS = ("Rank", "Moved", "Discuss", "Reference", "Title")  # what rank_shift_figure reads

@@ -1,6 +1,6 @@
-"""Issue 21: what a reviewer's save costs the office's pages. A draft saved moves the reviews' tables (so the
-scores are read again) but no submitted score, so nothing computed from the submitted scores alone is built
-again: the calibration, Rankings' agreement, Coverage's frame (`ui.scores.content_key`). A review submitted, or
+"""Issue 21: what a reviewer's save costs the office's pages. A draft saved moves the reviews' tables but not the
+submitted reviews' key (`ui.scores.scores_key`), so no score is read again and nothing computed from the
+submitted scores alone is built again: the calibration, Rankings' agreement, Coverage's frame. A review submitted, or
 reopened, changes them, and every page shows it on its next run; a submission edited rebuilds Coverage's frame
 (its codes), not the scores'."""
 
@@ -91,8 +91,9 @@ def test_a_draft_saved_rebuilds_nothing_of_the_scores_and_a_submitted_review_reb
     for at in pages:
         rerun(at, db_url)
         assert not at.exception, at.exception
-    assert len(reads) == 1  # the reviews' tables moved: the scores are read again, once for every page
-    assert (fits, agreements, frames) == ([], [], [])  # and equal: nothing computed from them is built again
+    # The reviews' tables moved, the submitted reviews did not (ui.scores.scores_key): no score is read again, and
+    # nothing computed from them is built again. (Keyed by the tables' versions, the scores were read once.)
+    assert (reads, fits, agreements, frames) == ([], [], [], [])
     assert "Evidence late" not in ranked_titles(rankings)
     assert reviewed_by_nation(coverage) == before
 

@@ -24,6 +24,7 @@ import pytest
 import streamlit as st
 from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
 
+import ui.coverage
 from tests.conftest import ROOT
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.apptest import rerun, run_app, texts
@@ -38,7 +39,6 @@ REVIEWED_CACHES = {
     # Keyed by the submitted scores' content (ui.scores.content_key); `_scores_key` (unhashed) is what they were
     # read under, of the same content: the scores' key, never the viewer.
     ("ui/coverage.py", "_frame"): ("url", "codes_key", "content", "weights", "threshold", "_scores_key"),
-    ("ui/coverage.py", "_progress"): ("url", "version"),
     ("ui/scores.py", "_submitted_scores"): ("url", "key"),
     ("ui/scores.py", "_content"): ("url", "key"),
     ("ui/scores.py", "_calibration"): ("url", "content", "weights", "threshold", "_key"),
@@ -48,7 +48,14 @@ REVIEWED_CACHES = {
     # proof below and tests/pages/test_submissions_cache.py).
     ("ui/submission_list.py", "_every"): ("url", "key"),
     ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
-    ("pages/selection.py", "candidates"): ("url", "version", "weights", "threshold"),
+    ("pages/selection.py", "candidates"): (
+        "url",
+        "tables_key",
+        "scores_content",
+        "weights",
+        "threshold",
+        "_scores_key",
+    ),
     # Keyed by the content of the admin's shared candidates frame (ui.selection.content_key), the frame itself
     # passed unhashed: the same frame gives the same line-up and pick list, whoever asks.
     ("pages/selection.py", "propose"): ("content", "rules_json", "labels_json", "_frame"),
@@ -142,13 +149,13 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
     assert {
         "_codes",
         "_frame",
-        "_progress",
         "_submitted_scores",
         "_calibration",
         "_submission_list",
         "_review_summary",
         "candidates",
     } <= cached  # the caches are warm
+    assert ui.coverage._kept_progress  # and Coverage's progress, kept by the submitted reviews' key (counts, ids)
 
     shown = []
     for page in ("pages/overview.py", "pages/submissions.py", "pages/my_reviews.py"):
