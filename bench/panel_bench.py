@@ -34,9 +34,9 @@ For `--seconds`, every session works at once:
   sessions start out of phase rather than all at the same step. Then it waits
   before every step: after opening a submission, a reading time before its
   first score (`--read`, uniformly 0.5-1.5 times the mean), before every other
-  step a think time (`--think`, the same way). When the time is up, each
-  session stops before its next step (a loop under way is left unfinished and
-  not counted), so the bench ends within a step of the time.
+  step a think time (`--think`, the same way). A session whose next wait
+  would end after the time stops at once (a loop under way is left unfinished
+  and not counted), so the bench ends within a step of the time.
 
 Two paces, each on a fresh server. **The panel's pace** (the targets; `make
 bench`: read 30 s, think 3 s, 210 s): a loop is 8 think times and a reading
@@ -105,6 +105,7 @@ from bench.panel_pace import (  # noqa: E402
     stress_pace,
     think,
     think_model,
+    wait,
 )
 from bench.panel_report import report  # noqa: E402
 from bench.submit_next_bench import server_cpu  # noqa: E402
@@ -224,9 +225,7 @@ def _protocol_loop(session, source, username, reference, config, tally, start, r
     is up before a step (after its think time)."""
 
     def step(name: str, *, page=None, query=None, strings=None, clicks=(), fragment_id="", read_from=None):
-        time.sleep(think(rng, args.think) if read_from is None else reading(rng, args))
-        if start.over():
-            raise TimeUp
+        wait(think(rng, args.think) if read_from is None else reading(rng, args), start)
         if read_from is not None:  # the submission was read from `read_from` until now
             with tally.lock:
                 tally.reads.append(time.monotonic() - read_from)
@@ -285,8 +284,9 @@ def protocol_office(server_url, token, tally, start, rng, args) -> None:
         while not start.over(args.think):
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
-            time.sleep(think(rng, args.think))
-            if start.over():
+            try:
+                wait(think(rng, args.think), start)
+            except TimeUp:
                 break
             visit = session.visit(page, "")
             tally.step("protocol", f"{title} (office)", visit.seconds, visit.ended)
@@ -315,9 +315,7 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                 start.ready()
 
             def timed(name: str, act, ready, read_from=None) -> bool:
-                time.sleep(think(rng, args.think) if read_from is None else reading(rng, args))
-                if start.over():
-                    raise TimeUp
+                wait(think(rng, args.think) if read_from is None else reading(rng, args), start)
                 if read_from is not None:  # the submission was read from `read_from` until now
                     with tally.lock:
                         tally.reads.append(time.monotonic() - read_from)

@@ -31,13 +31,18 @@ def loop_seconds(args, choices: int) -> float:
     return (steps - 1) * args.think + (args.read if args.read > 0 else args.think)
 
 
+def wait(seconds: float, start) -> None:
+    """Wait `seconds` before a step; raises TimeUp at once, without waiting, when the wait would end past
+    the time (`start`: panel_bench.Start), so that a long reading time does not stretch the window."""
+    if start.over(seconds):
+        raise TimeUp
+    time.sleep(seconds)
+
+
 def out_of_phase(rng: random.Random, cycle: float, start) -> None:
     """Before a session's first step, wait a random part of one cycle (a loop, or an office reload):
-    untimed, inside the window, so that the sessions do not all march through the same step together;
-    raises TimeUp when `start` (panel_bench.Start) says the time is up by then."""
-    time.sleep(rng.uniform(0.0, cycle))
-    if start.over():
-        raise TimeUp
+    untimed, inside the window, so that the sessions do not all march through the same step together."""
+    wait(rng.uniform(0.0, cycle), start)
 
 
 def think_model(args, choices: int) -> str:

@@ -251,9 +251,10 @@ def test_sessions_start_out_of_phase_within_one_cycle_and_stop_when_the_time_is_
     for _ in range(200):
         panel_bench.out_of_phase(rng, 54.0, panel_bench.Start(0, math.inf))
     assert 0 <= min(clock.sleeps) < 5 and 49 < max(clock.sleeps) <= 54.0  # spread over one cycle
-    clock.now = start.deadline - 1
-    with pytest.raises(panel_bench.TimeUp):  # a wait that ends past the window: no step after it
+    clock.now, waited = start.deadline - 1, len(clock.sleeps)
+    with pytest.raises(panel_bench.TimeUp):  # a wait that would end past the window: no wait, no step after it
         panel_bench.out_of_phase(random.Random(1), 54.0, start)
+    assert len(clock.sleeps) == waited  # stopped at once: a 30 s reading does not stretch the window by 30 s
 
 
 def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
