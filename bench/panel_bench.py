@@ -591,7 +591,18 @@ def phase(url: str, backend: str, replicas: int, args, *, capacity: bool = False
 
     lost = saved_in_database(url, tally.confirmed)
     return report(
-        label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu, solo=solo, capacity=capacity
+        label,
+        tally,
+        lost,
+        seconds,
+        cpu,
+        peak,
+        stuck,
+        args,
+        clients_cpu=clients_cpu,
+        solo=solo,
+        capacity=capacity,
+        loop_steps=4 + len(choices_for(config)),
     )
 
 

@@ -21,7 +21,19 @@ def summarise(values: list[float]) -> tuple[float, float]:
 
 
 def report(
-    label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None, solo=None, capacity=False
+    label,
+    tally,
+    lost,
+    seconds,
+    cpu,
+    peak,
+    stuck,
+    args,
+    *,
+    clients_cpu: float | None = None,
+    solo=None,
+    capacity=False,
+    loop_steps: int = 9,
 ) -> bool:
     """Print the figures of one phase; False when one misses its target. With `capacity` (the stress
     pace) the step times are capacity figures, printed without a target; the saves and the memory keep theirs."""
@@ -76,6 +88,16 @@ def report(
         round(tally.loops * 60 / seconds, 1),
         note=f"{tally.loops} loops in {seconds:.0f} s; {tally.ran_out} sessions ran out of assignments; " + pace(args),
     )
+    # Loops' worth of steps: every reviewer step done, over a loop's steps. Unlike the loops completed, not
+    # cut down by the loop each session had under way at the end, nor by its start out of phase (half a loop
+    # each, on average): in a short window, the better measure of the work done.
+    worth = sum(len(v) for (_, step), v in tally.steps.items() if step in STEPS) / loop_steps
+    figure(
+        f"{label}, review loops' worth of steps per minute",
+        round(worth * 60 / seconds, 1),
+        note=f"{worth:.1f} loops' worth ({loop_steps} steps a loop) of reviewer steps in {seconds:.0f} s, those of "
+        "loops left unfinished included",
+    )
     if tally.reads:
         figure(
             f"{label}, wait between opening a submission and its first score: mean",
@@ -90,6 +112,12 @@ def report(
         "s",
         note=f"{total_cpu:.0f} CPU s of {'both servers' if len(cpu) > 1 else 'the server'} over the window and "
         f"its end, divided by the {tally.loops} loops completed; the office sessions' reloads included",
+    )
+    figure(
+        f"{label}, server CPU per loop's worth of steps",
+        round(total_cpu / worth, 2) if worth else None,
+        "s",
+        note=f"the same CPU divided by the {worth:.1f} loops' worth of reviewer steps; the office's reloads included",
     )
     _alone_figures(label, solo or {})
     clients = (

@@ -440,3 +440,6 @@ def test_at_the_stress_pace_the_step_times_have_no_target_but_the_saves_and_memo
     assert figures[f"{label}, wait between opening a submission and its first score: mean"]["value"] == 30.0
     assert "read 15-45 s before a submission's first score" in figures[f"{label}, saves failed"]["note"]
     assert figures[f"{label}, server CPU per completed loop"]["value"] == 24.0
+    # 2 score steps done, of 9-step loops: 2/9 of a loop's worth in a minute; 48 CPU s over it: 216 s a loop
+    assert figures[f"{label}, review loops' worth of steps per minute"]["value"] == 0.2
+    assert figures[f"{label}, server CPU per loop's worth of steps"]["value"] == 216.0
