@@ -590,20 +590,8 @@ def phase(url: str, backend: str, replicas: int, args, *, capacity: bool = False
                 server.stop()
 
     lost = saved_in_database(url, tally.confirmed)
-    return report(
-        label,
-        tally,
-        lost,
-        seconds,
-        cpu,
-        peak,
-        stuck,
-        args,
-        clients_cpu=clients_cpu,
-        solo=solo,
-        capacity=capacity,
-        loop_steps=4 + len(choices_for(config)),
-    )
+    extra = {"clients_cpu": clients_cpu, "solo": solo, "capacity": capacity, "loop_steps": 4 + len(choices_for(config))}
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, **extra)
 
 
 # ---------------------------------------------------------------------------
