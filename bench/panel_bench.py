@@ -131,7 +131,14 @@ class Tally:
     loops: int = 0
     reads: list[float] = field(default_factory=list)  # seconds from a submission opened to its first score asked
     ran_out: int = 0  # sessions that finished their fresh assignments before the time was up
+    by_session: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # loops completed by each
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def completed(self, username: str) -> None:
+        """A reviewer session completed a loop."""
+        with self.lock:
+            self.loops += 1
+            self.by_session[username] += 1
 
     def step(self, source: str, step: str, seconds: float, ok: bool) -> None:
         with self.lock:
@@ -212,8 +219,7 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
                 return
             if not done:
                 return
-            with tally.lock:
-                tally.loops += 1
+            tally.completed(username)
         with tally.lock:
             tally.ran_out += 1
     finally:
@@ -367,8 +373,7 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                             tally.failed_saves.append(f"{username} {reference} {name} (Chromium)")
                     if not ok:
                         return
-                with tally.lock:
-                    tally.loops += 1
+                tally.completed(username)
         except TimeUp:
             pass
         finally:

@@ -86,7 +86,8 @@ def report(
     figure(
         f"{label}, review loops completed per minute",
         round(tally.loops * 60 / seconds, 1),
-        note=f"{tally.loops} loops in {seconds:.0f} s; {tally.ran_out} sessions ran out of assignments; " + pace(args),
+        note=f"{tally.loops} loops in {seconds:.0f} s; {each(tally, args)}; {tally.ran_out} sessions ran out of "
+        "assignments; " + pace(args),
     )
     # Loops' worth of steps: every reviewer step done, over a loop's steps. Unlike the loops completed, not
     # cut down by the loop each session had under way at the end, nor by its start out of phase (half a loop
@@ -143,6 +144,12 @@ def report(
     if stuck:
         ok &= figure(f"{label}, sessions still running after the time", stuck, target=("==", 0))
     return ok
+
+
+def each(tally, args) -> str:
+    """How many loops each reviewer session completed, the fewest and the most (a session with none counts)."""
+    counts = [*tally.by_session.values()] + [0] * (args.reviewers - len(tally.by_session))
+    return f"each reviewer session {min(counts, default=0)}-{max(counts, default=0)}"
 
 
 def pace(args) -> str:

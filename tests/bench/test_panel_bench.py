@@ -443,3 +443,20 @@ def test_at_the_stress_pace_the_step_times_have_no_target_but_the_saves_and_memo
     # 2 score steps done, of 9-step loops: 2/9 of a loop's worth in a minute; 48 CPU s over it: 216 s a loop
     assert figures[f"{label}, review loops' worth of steps per minute"]["value"] == 0.2
     assert figures[f"{label}, server CPU per loop's worth of steps"]["value"] == 216.0
+
+
+def test_the_loops_figure_says_the_fewest_and_most_loops_a_reviewer_session_completed(capsys):
+    tally = panel_bench.Tally()
+    for username in ("bench-reviewer-01", "bench-reviewer-01", "bench-reviewer-02"):
+        tally.completed(username)
+    tally.step("protocol", "submit", 0.3, True)
+    panel_bench.report("SQLite, 1 server, panel's pace", tally, [], 60.0, {1: 3.0}, {1: 400.0}, 0, _args())
+    loops = _figures(capsys)["SQLite, 1 server, panel's pace, review loops completed per minute"]
+    assert loops["value"] == 3.0
+    assert "3 loops in 60 s; each reviewer session 0-2;" in loops["note"]  # the third reviewer completed none
+    tally.completed("bench-reviewer-03")
+    panel_bench.report("SQLite, 1 server, panel's pace", tally, [], 60.0, {1: 3.0}, {1: 400.0}, 0, _args())
+    assert (
+        "each reviewer session 1-2;"
+        in _figures(capsys)["SQLite, 1 server, panel's pace, review loops completed per minute"]["note"]
+    )
