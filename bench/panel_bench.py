@@ -2,6 +2,7 @@
 """The panel at once: 50 reviewers doing the review loop while the office reloads Rankings and Coverage.
 
     .venv/bin/python bench/panel_bench.py                                  # what `make bench` runs
+    .venv/bin/python bench/panel_bench.py --backend sqlite --stress-seconds 0   # the panel's pace alone
     .venv/bin/python bench/panel_bench.py --submissions 1000 --seconds 30 --backend sqlite   # a quick run
     .venv/bin/python bench/panel_bench.py --backend postgresql --replicas 2 --reviewers 25
 
@@ -28,11 +29,28 @@ For `--seconds`, every session works at once:
   page loads by URL there, with the sign-in from the cookie).
 * `--offices` office sessions (protocol) reload Rankings, then Coverage, in turn.
 * Every session signs in and opens its first page before the clock starts
-  (untimed); then every session waits a think time between steps, drawn uniformly between half
-  and one and a half times `--think` seconds (a person reads before clicking;
-  with none, 50 sessions would be a flood no panel makes). When the time is
-  up, each session stops before its next step (a loop under way is left
-  unfinished and not counted), so the bench ends within a step of the time.
+  (untimed), then waits a random part of one loop's mean waiting (an
+  office session: of one think time), untimed but inside the window, so the
+  sessions start out of phase rather than all at the same step. Then it waits
+  before every step: after opening a submission, a reading time before its
+  first score (`--read`, uniformly 0.5-1.5 times the mean), before every other
+  step a think time (`--think`, the same way). A session whose next wait
+  would end after the time stops at once (a loop under way is left unfinished
+  and not counted), so the bench ends within a step of the time.
+
+Two paces, each on a fresh server. **The panel's pace** (the targets; `make
+bench`: read 30 s, think 3 s, 210 s): a loop is 8 think times and a reading
+time, about 54 s, so 50 reviewers ask at most about 56 loops a minute. That is
+still several times a real panel's: a panel member reads a submission (its
+summary and documents) for minutes before scoring; at 5-15 minutes a
+submission, 50 reviewers complete about 3-10 loops a minute. The 210 s give
+each session, after its start out of phase, two to three loops. **The stress
+pace** (`--stress-seconds`, after each panel's pace: no reading time, a think
+time before every step, as this bench ran before): a loop about 27 s, at most
+about 111 loops a minute from 50 reviewers, more than one server on two
+cores completes (about 0.8 CPU s a loop): its step times are capacity
+figures, printed without a target, labelled "stress pace (capacity)"; its
+saves and memory keep their targets (no pace may lose a save).
 
 Figures, for each database (and replica count): the median and p95 of each
 step, separately for the protocol sessions and the Chromium ones (target p95
@@ -52,8 +70,10 @@ the office's reloads included), and, once the panel has stopped, one review
 loop by one session alone on the first server with no think time, the
 server's CPU measured around each step (`alone`): each step kind's CPU (the
 choices' mean), the loop's sum, and the office opening Rankings and Coverage
-after that save and again. The think-time model is printed with each phase:
-how many loops a minute the sessions ask for at most, however fast the server.
+after that save and again (the panel's pace only). The think-time model is
+printed with each phase: how many loops a minute the sessions ask for at most,
+however fast the server; and the reading time measured, from each submission
+drawn to its first score asked.
 """
 
 from __future__ import annotations
@@ -77,6 +97,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.figures import about, figure  # noqa: E402
+from bench.panel_pace import (  # noqa: E402
+    TimeUp,
+    loop_seconds,
+    out_of_phase,
+    reading,
+    stress_pace,
+    think,
+    think_model,
+    wait,
+)
 from bench.panel_report import report  # noqa: E402
 from bench.submit_next_bench import server_cpu  # noqa: E402
 
@@ -99,8 +129,16 @@ class Tally:
     confirmed: list[tuple[str, str, str]] = field(default_factory=list)  # (username, reference, "save"/"submit")
     failed_saves: list[str] = field(default_factory=list)
     loops: int = 0
+    reads: list[float] = field(default_factory=list)  # seconds from a submission opened to its first score asked
     ran_out: int = 0  # sessions that finished their fresh assignments before the time was up
+    by_session: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # loops completed by each
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def completed(self, username: str) -> None:
+        """A reviewer session completed a loop."""
+        with self.lock:
+            self.loops += 1
+            self.by_session[username] += 1
 
     def step(self, source: str, step: str, seconds: float, ok: bool) -> None:
         with self.lock:
@@ -137,11 +175,6 @@ class Start:
         return time.monotonic() + margin > self.deadline
 
 
-def think(rng: random.Random, mean: float) -> float:
-    """A think time: uniform between half and one and a half times `mean`."""
-    return rng.uniform(0.5 * mean, 1.5 * mean) if mean > 0 else 0.0
-
-
 def choices_for(config) -> list[tuple[str, bool, str]]:
     """The form's choices in the order a person makes them: (the radio's label, whether the label is a
     prefix, the option): 3 for every criterion, then the first recommendation and confidence."""
@@ -163,10 +196,6 @@ def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
 # The sessions
 
 
-class TimeUp(Exception):
-    """The time is up: the session stops before its next step, the loop under way left unfinished."""
-
-
 def protocol_reviewer(server_url, token, username, references, config, tally, start, rng, args) -> None:
     from bench.protocol_client import ProtocolSession
 
@@ -177,6 +206,10 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
     finally:
         start.ready()
     try:
+        try:
+            out_of_phase(rng, loop_seconds(args, len(choices_for(config))), start)
+        except TimeUp:
+            return
         for reference in references:
             if start.over(args.think):
                 return
@@ -186,8 +219,7 @@ def protocol_reviewer(server_url, token, username, references, config, tally, st
                 return
             if not done:
                 return
-            with tally.lock:
-                tally.loops += 1
+            tally.completed(username)
         with tally.lock:
             tally.ran_out += 1
     finally:
@@ -198,10 +230,11 @@ def _protocol_loop(session, source, username, reference, config, tally, start, r
     """One review loop; False when a step failed (the session stops there); raises TimeUp when the time
     is up before a step (after its think time)."""
 
-    def step(name: str, *, page=None, query=None, strings=None, clicks=(), fragment_id=""):
-        time.sleep(think(rng, args.think))
-        if start.over():
-            raise TimeUp
+    def step(name: str, *, page=None, query=None, strings=None, clicks=(), fragment_id="", read_from=None):
+        wait(think(rng, args.think) if read_from is None else reading(rng, args), start)
+        if read_from is not None:  # the submission was read from `read_from` until now
+            with tally.lock:
+                tally.reads.append(time.monotonic() - read_from)
         # a widget drawn in a fragment (the review form) reruns that fragment alone, as the browser asks
         visit = session.visit(page, query, strings=strings, clicks=clicks, fragment_id=fragment_id)
         tally.step(source, name, visit.seconds, visit.ended)
@@ -213,12 +246,14 @@ def _protocol_loop(session, source, username, reference, config, tally, start, r
     form = step("open a submission", page="my_reviews", query=f"submission={reference}")
     if not form.ended:
         return False
-    for label, prefix, option in choices_for(config):
+    opened = time.monotonic()
+    for n, (label, prefix, option) in enumerate(choices_for(config)):
         radio = session.last.widget("radio", label, prefix=prefix) or form.widget("radio", label, prefix=prefix)
         if radio is None or option not in radio.options:
             print(f"  {username} {reference}: no choice {option!r} for {label!r}", flush=True)
             return False
-        if not step("score", strings={radio.id: option}, fragment_id=radio.fragment_id).ended:
+        read_from = opened if n == 0 else None  # the submission is read before its first score
+        if not step("score", strings={radio.id: option}, fragment_id=radio.fragment_id, read_from=read_from).ended:
             return False
     for name, label in (("save", "Save draft"), ("submit", "Submit")):
         button = session.last.widget("button", label) or form.widget("button", label)
@@ -247,12 +282,17 @@ def protocol_office(server_url, token, tally, start, rng, args) -> None:
     finally:
         start.ready()
     try:
+        try:
+            out_of_phase(rng, args.think, start)
+        except TimeUp:
+            return
         turn = 1
         while not start.over(args.think):
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
-            time.sleep(think(rng, args.think))
-            if start.over():
+            try:
+                wait(think(rng, args.think), start)
+            except TimeUp:
                 break
             visit = session.visit(page, "")
             tally.step("protocol", f"{title} (office)", visit.seconds, visit.ended)
@@ -280,10 +320,11 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
             finally:
                 start.ready()
 
-            def timed(name: str, act, ready) -> bool:
-                time.sleep(think(rng, args.think))
-                if start.over():
-                    raise TimeUp
+            def timed(name: str, act, ready, read_from=None) -> bool:
+                wait(think(rng, args.think) if read_from is None else reading(rng, args), start)
+                if read_from is not None:  # the submission was read from `read_from` until now
+                    with tally.lock:
+                        tally.reads.append(time.monotonic() - read_from)
                 started = time.perf_counter()
                 try:
                     act()
@@ -297,6 +338,7 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                 tally.step(source, name, time.perf_counter() - started, True)
                 return True
 
+            out_of_phase(rng, loop_seconds(args, len(choices_for(config))), start)
             for reference in references:
                 if start.over(args.think):
                     return
@@ -312,12 +354,14 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                     lambda r=reference: page.get_by_text(f"Submission {r}").first.wait_for(),
                 ):
                     return
-                for label, _prefix, option in choices_for(config):
+                opened = time.monotonic()
+                for n, (label, _prefix, option) in enumerate(choices_for(config)):
+                    read_from = opened if n == 0 else None  # the submission is read before its first score
                     fresh = page.locator(
                         '[data-testid="stElementContainer"]:not([data-stale="true"]) [data-testid="stRadio"]'
                     )
                     choice = fresh.filter(has_text=label.rstrip(": ")).get_by_text(option, exact=True)
-                    if not timed("score", choice.click, lambda: None):
+                    if not timed("score", choice.click, lambda: None, read_from):
                         return
                 for name, label in (("save", "Save draft"), ("submit", "Submit")):
                     button = page.get_by_role("button", name=label, exact=True)
@@ -329,24 +373,11 @@ def browser_reviewer(server_url, username, references, config, tally, start, rng
                             tally.failed_saves.append(f"{username} {reference} {name} (Chromium)")
                     if not ok:
                         return
-                with tally.lock:
-                    tally.loops += 1
+                tally.completed(username)
         except TimeUp:
             pass
         finally:
             browser.close()
-
-
-def think_model(args, choices: int) -> str:
-    """The think-time model in words: what the panel asks of the server."""
-    steps = 4 + choices  # open the queue, open a submission, each choice, save, submit
-    thinking = steps * args.think
-    most = f"{args.reviewers * 60 / thinking:.0f}" if thinking else "unbounded"
-    return (
-        f"think time: before every step each session waits uniformly between 0.5 and 1.5 times {args.think:g} s; "
-        f"a review loop is {steps} steps, so about {thinking:g} s of thinking a loop, and {args.reviewers} "
-        f"reviewers ask at most {most} loops a minute however fast the server"
-    )
 
 
 def coverage(args, backends) -> str:
@@ -357,11 +388,19 @@ def coverage(args, backends) -> str:
         else f"{LABELS[b]} with 1 server"
         for b in backends
     ]
+    stress = (
+        f"; then, on each, the stress pace (capacity; no targets): no reading time, think {args.think:g} s before "
+        f"every step, {args.stress_seconds:g} s"
+        if args.stress_seconds > 0
+        else ""
+    )
     return (
         f"{args.reviewers} reviewers ({args.browsers} in Chromium, the rest over Streamlit's protocol) doing the "
         f"review loop and {args.offices} office sessions reloading Rankings and Coverage, {args.seconds:g} s after "
-        f"all had signed in, on {'; '.join(servers)}; think time uniformly 0.5-1.5 times {args.think:g} s before "
-        "every step; then one review loop alone on the server for each step's CPU"
+        f"all had signed in, on {'; '.join(servers)}; the panel's pace (the targets): a reading time uniformly "
+        f"0.5-1.5 times {args.read:g} s before a submission's first score, think time uniformly 0.5-1.5 times "
+        f"{args.think:g} s before every other step, each session starting at a random point of its first loop; "
+        f"then one review loop alone on the server for each step's CPU{stress}"
     )
 
 
@@ -395,7 +434,7 @@ def alone(server, url: str, username: str, reference: str, config, args) -> dict
         reviewer.visit("my_reviews")
         office.visit("")
         tally = CpuTally(server.process.pid)
-        quick = argparse.Namespace(**{**vars(args), "think": 0.0})
+        quick = argparse.Namespace(**{**vars(args), "think": 0.0, "read": 0.0})
         if not _protocol_loop(
             reviewer, "alone", username, reference, config, tally, Start(0, math.inf), random.Random(0), quick
         ):
@@ -472,7 +511,7 @@ class Watch:
         return seconds, cpu, self.peak
 
 
-def phase(url: str, backend: str, replicas: int, args) -> bool:
+def phase(url: str, backend: str, replicas: int, args, *, capacity: bool = False) -> bool:
     from bench.stream_wire import issued_token
     from bench.submit_next_bench import give_assignments
     from config import load_call_config
@@ -480,11 +519,14 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
 
     config = load_call_config()
     label = f"{LABELS[backend]}, {replicas} server" + ("s" if replicas > 1 else "")
-    per_reviewer = args.assignments or min(20, max(2, math.ceil(args.seconds / (8 * 0.5 * max(args.think, 0.1))) + 1))
+    label += ", stress pace (capacity)" if capacity else ", panel's pace"
+    # enough for the time at the fastest the waits allow (each half its mean), at most 20
+    fastest = 0.5 * max(loop_seconds(args, len(choices_for(config))), 0.8)
+    per_reviewer = args.assignments or min(20, max(2, math.ceil(args.seconds / fastest) + 1))
     usernames = [f"bench-reviewer-{i + 1:02d}" for i in range(args.reviewers)]
     print(
         f"\n== {label}: {args.reviewers} reviewers ({args.browsers} in Chromium), {args.offices} office, "
-        f"{args.seconds:g} s, think {args.think:g} s; {per_reviewer} fresh assignments each",
+        f"{args.seconds:g} s, read {args.read:g} s, think {args.think:g} s; {per_reviewer} fresh assignments each",
         flush=True,
     )
     fresh = {u: give_assignments(url, per_reviewer, u)[0] for u in usernames}
@@ -544,7 +586,7 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
             clients_cpu = time.process_time() - clients_cpu
             stuck = sum(t.is_alive() for t in threads)
             try:
-                solo = alone(servers[0], url, usernames[0], solo_reference, config, args)
+                solo = {} if capacity else alone(servers[0], url, usernames[0], solo_reference, config, args)
             except Exception as exc:  # noqa: BLE001 - an extra measurement: its failure is reported, not fatal
                 print(f"the loop alone failed: {type(exc).__name__}: {exc}", flush=True)
                 solo = {}
@@ -553,7 +595,8 @@ def phase(url: str, backend: str, replicas: int, args) -> bool:
                 server.stop()
 
     lost = saved_in_database(url, tally.confirmed)
-    return report(label, tally, lost, seconds, cpu, peak, stuck, args, clients_cpu=clients_cpu, solo=solo)
+    extra = {"clients_cpu": clients_cpu, "solo": solo, "capacity": capacity, "loop_steps": 4 + len(choices_for(config))}
+    return report(label, tally, lost, seconds, cpu, peak, stuck, args, **extra)
 
 
 # ---------------------------------------------------------------------------
@@ -585,8 +628,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reviewers", type=int, default=50)
     parser.add_argument("--browsers", type=int, default=2, help="of the reviewers, how many in Chromium")
     parser.add_argument("--offices", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=120, help="how long every session works at once")
+    parser.add_argument(
+        "--seconds", type=float, default=210, help="how long every session works at once, at the panel's pace"
+    )
     parser.add_argument("--think", type=float, default=3.0, help="mean think time between steps, seconds")
+    parser.add_argument(
+        "--read",
+        type=float,
+        default=30.0,
+        help="mean reading time between opening a submission and its first score, seconds (0: a think time)",
+    )
+    parser.add_argument(
+        "--stress-seconds",
+        type=float,
+        default=60,
+        help="then the stress pace (read 0; capacity figures, no targets) for this long on each (0: none)",
+    )
     parser.add_argument(
         "--assignments", type=int, help="fresh assignments per reviewer (default: enough for the time, at most 20)"
     )
@@ -611,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             for replicas in [1] if backend == "sqlite" else args.replicas:
                 ok &= phase(url, backend, replicas, args)
+                if args.stress_seconds > 0:
+                    ok &= phase(url, backend, replicas, stress_pace(args), capacity=True)
     return 0 if ok else 1
 
 

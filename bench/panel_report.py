@@ -20,8 +20,26 @@ def summarise(values: list[float]) -> tuple[float, float]:
     return statistics.median(values), p95(values)
 
 
-def report(label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: float | None = None, solo=None) -> bool:
+def report(
+    label,
+    tally,
+    lost,
+    seconds,
+    cpu,
+    peak,
+    stuck,
+    args,
+    *,
+    clients_cpu: float | None = None,
+    solo=None,
+    capacity=False,
+    loop_steps: int = 9,
+) -> bool:
+    """Print the figures of one phase; False when one misses its target. With `capacity` (the stress
+    pace) the step times are capacity figures, printed without a target; the saves and the memory keep theirs."""
     ok = True
+    step_target = None if capacity else ("<", STEP_TARGET)
+    no_target = "; the stress pace: a capacity figure, no target" if capacity else ""
     print(
         f"{label}: {tally.loops} loops in {seconds:.0f} s; {len(tally.confirmed)} saves confirmed, "
         f"{len(tally.failed_saves)} failed, {len(lost)} lost; {stuck} sessions still running at the end"
@@ -37,8 +55,8 @@ def report(label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: 
                 f"{label}, {step} ({source}): p95",
                 None,
                 "s",
-                target=("<", STEP_TARGET),
-                note=f"no step completed; {failed} failed",
+                target=step_target,
+                note=f"no step completed; {failed} failed{no_target}",
             )
             continue
         median, high = summarise(values)
@@ -47,15 +65,16 @@ def report(label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: 
             f"{label}, {step} ({source}): p95",
             round(high, 3),
             "s",
-            target=("<", STEP_TARGET),
-            note=f"median {median:.3f} s over {len(values)} steps; {failed} failed (no answer in {args.timeout:g} s)",
+            target=step_target,
+            note=f"median {median:.3f} s over {len(values)} steps; {failed} failed (no answer in {args.timeout:g} s)"
+            + no_target,
         )
     sessions = f"{args.reviewers} reviewers ({args.browsers} in Chromium) and {args.offices} office sessions"
     ok &= figure(
         f"{label}, saves failed",
         len(tally.failed_saves),
         target=("==", 0),
-        note=f"{len(tally.confirmed)} confirmed; {sessions}, {seconds:.0f} s, think {args.think:g} s",
+        note=f"{len(tally.confirmed)} confirmed; {sessions}, {seconds:.0f} s, {pace(args)}",
     )
     ok &= figure(
         f"{label}, saves lost (confirmed, not in the database)",
@@ -67,15 +86,39 @@ def report(label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: 
     figure(
         f"{label}, review loops completed per minute",
         round(tally.loops * 60 / seconds, 1),
-        note=f"{tally.loops} loops in {seconds:.0f} s; {tally.ran_out} sessions ran out of assignments; "
-        f"think {0.5 * args.think:g}-{1.5 * args.think:g} s before every step",
+        note=f"{tally.loops} loops in {seconds:.0f} s; {each(tally, args)}; {tally.ran_out} sessions ran out of "
+        "assignments; " + pace(args),
     )
+    # Loops' worth of steps: every reviewer step done, over a loop's steps. Unlike the loops completed, not
+    # cut down by the loop each session had under way at the end, nor by its start out of phase (half a loop
+    # each, on average): in a short window, the better measure of the work done.
+    worth = sum(len(v) for (_, step), v in tally.steps.items() if step in STEPS) / loop_steps
+    figure(
+        f"{label}, review loops' worth of steps per minute",
+        round(worth * 60 / seconds, 1),
+        note=f"{worth:.1f} loops' worth ({loop_steps} steps a loop) of reviewer steps in {seconds:.0f} s, those of "
+        "loops left unfinished included",
+    )
+    if tally.reads:
+        figure(
+            f"{label}, wait between opening a submission and its first score: mean",
+            round(statistics.mean(tally.reads), 2),
+            "s",
+            note=f"measured over {len(tally.reads)} submissions, {min(tally.reads):.1f}-{max(tally.reads):.1f} s: "
+            "from the submission drawn to its first score asked",
+        )
     figure(
         f"{label}, server CPU per completed loop",
         round(total_cpu / tally.loops, 2) if tally.loops else None,
         "s",
         note=f"{total_cpu:.0f} CPU s of {'both servers' if len(cpu) > 1 else 'the server'} over the window and "
         f"its end, divided by the {tally.loops} loops completed; the office sessions' reloads included",
+    )
+    figure(
+        f"{label}, server CPU per loop's worth of steps",
+        round(total_cpu / worth, 2) if worth else None,
+        "s",
+        note=f"the same CPU divided by the {worth:.1f} loops' worth of reviewer steps; the office's reloads included",
     )
     _alone_figures(label, solo or {})
     clients = (
@@ -101,6 +144,20 @@ def report(label, tally, lost, seconds, cpu, peak, stuck, args, *, clients_cpu: 
     if stuck:
         ok &= figure(f"{label}, sessions still running after the time", stuck, target=("==", 0))
     return ok
+
+
+def each(tally, args) -> str:
+    """How many loops each reviewer session completed, the fewest and the most (a session with none counts)."""
+    counts = [*tally.by_session.values()] + [0] * (args.reviewers - len(tally.by_session))
+    return f"each reviewer session {min(counts, default=0)}-{max(counts, default=0)}"
+
+
+def pace(args) -> str:
+    """The waits in words: the think time, and the reading time when there is one."""
+    think = f"think {0.5 * args.think:g}-{1.5 * args.think:g} s before every step"
+    if args.read <= 0:
+        return think
+    return f"read {0.5 * args.read:g}-{1.5 * args.read:g} s before a submission's first score, {think} but that"
 
 
 def _alone_figures(label: str, solo: dict[str, list[float]]) -> None:

@@ -23,13 +23,16 @@
    took 8 minutes there): browser_pages visits each page for its role, by URL
    and by sidebar click, repeat and after another user's save, 3 times each
    for the heavy pages and the empty page and 2 for the rest (220 visits);
-   panel runs 90 s on each of its three configurations (SQLite; PostgreSQL
-   with one server and with two). Measured on 2026-12-07 on a busy machine
+   panel runs, on each of its three configurations (SQLite; PostgreSQL with
+   one server and with two), 210 s at the panel's pace (a 30 s reading time
+   before each submission's first score: the targets) and then 60 s at the
+   stress pace (capacity figures). Measured on 2026-12-07 on a busy machine
    (load average 7 to 23), not a quiet one: at 1,000 submissions the browser
-   bench took 6.7 minutes and the panel 6.8; at 10,000, the office's 96 of
-   the 220 visits (the heaviest pages) took 8.2 minutes at load 12 to 14.
-   Quiet, at 10,000, both are estimated at 7 to 9 minutes (derived, not
-   measured).
+   bench took 6.7 minutes; at 10,000, the office's 96 of the 220 visits (the
+   heaviest pages) took 8.2 minutes at load 12 to 14, and the whole browser
+   bench 3.5 minutes at load 2.7; the panel, at 10,000, 17.5 minutes at load
+   6 to 19 (about 4 minutes a configuration at the panel's pace, 2 at the
+   stress pace; the waits, not the load, set most of it).
 4. Writes every figure, its target and PASS or FAIL, the machine and the
    command, each script's time, target count and ABOUT lines to
    docs/benchmarks.md (or --output), prints a summary (with each script's
@@ -63,9 +66,12 @@ sys.path.insert(0, str(ROOT))
 from bench.figures import parse, parse_about, record  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
-# The rest run with their defaults. The panel's 90 s (its own default is 120) keeps `make bench` near
-# half an hour on a quiet two-core machine: its three configurations take about 2.5 minutes each.
-SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"], "panel_bench.py": ["--seconds", "90"]}
+# The rest run with their defaults. The panel (bench/panel_bench.py's docstring says why these): the
+# panel's pace, a 30 s reading time before each submission's first score, for 210 s (the targets), then
+# the stress pace, no reading time, for 60 s (capacity figures, no targets), on each of its three
+# configurations.
+PANEL_ARGS = ["--read", "30", "--think", "3", "--seconds", "210", "--stress-seconds", "60"]
+SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"], "panel_bench.py": PANEL_ARGS}
 SEED = {"submissions": 10_000, "reviewers": 50, "per_submission": 3}
 
 

@@ -5,6 +5,7 @@ and PostgreSQL), the figures and their verdicts, and run_all finding both script
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import threading
@@ -85,7 +86,9 @@ def test_a_confirmed_save_missing_from_the_database_or_in_another_state_is_lost(
 
 
 def _args(**kw):
-    return argparse.Namespace(**{"reviewers": 3, "browsers": 1, "offices": 1, "think": 2.0, "timeout": 60, **kw})
+    return argparse.Namespace(
+        **{"reviewers": 3, "browsers": 1, "offices": 1, "think": 2.0, "read": 0.0, "timeout": 60, **kw}
+    )
 
 
 def test_the_panel_figures_judge_steps_saves_and_memory(capsys):
@@ -163,6 +166,95 @@ def test_the_think_model_says_what_the_panel_asks_at_most():
     assert "between 0.5 and 1.5 times 3 s" in text
     assert "9 steps, so about 27 s of thinking a loop" in text and "at most 111 loops a minute" in text
     assert "unbounded" in panel_bench.think_model(_args(think=0.0), 5)
+
+
+def test_the_reading_time_takes_the_place_of_the_think_before_the_first_score_in_the_model():
+    text = panel_bench.think_model(_args(reviewers=50, think=3.0, read=30.0), 5)
+    assert "reading time, uniformly between 0.5 and 1.5 times 30 s" in text
+    assert "9 steps, so about 54 s of thinking a loop" in text and "at most 56 loops a minute" in text
+    # the stress pace: the same arguments without the reading time, for its own time
+    stress = panel_bench.stress_pace(_args(read=30.0, seconds=210, stress_seconds=60, assignments=None))
+    assert (stress.read, stress.seconds, stress.assignments, stress.think) == (0.0, 60, None, 2.0)
+
+
+class _FormSession:
+    """A reviewer's session that draws the review form for any submission and confirms every save."""
+
+    def __init__(self, call_config, clock):
+        from bench.protocol_client import Visit, Widget
+
+        self.clock, self.asked = clock, []
+        widgets = [
+            Widget("radio", f"r{n}", label.rstrip(" ") + " x" if prefix else label, (option,))
+            for n, (label, prefix, option) in enumerate(panel_bench.choices_for(call_config))
+        ]
+        widgets += [Widget("button", "save", "Save draft"), Widget("button", "submit", "Submit")]
+        self.last = Visit(ended=True, widgets=widgets, frames=[b"Draft saved. Review submitted."])
+
+    def visit(self, page=None, query=None, **changes):
+        self.asked.append((self.clock.now, page, query, changes.get("strings"), changes.get("clicks")))
+        return self.last
+
+
+class _Clock:
+    """time.sleep and time.monotonic for the loop, without waiting: each sleep moves `now` on."""
+
+    def __init__(self):
+        self.now, self.sleeps = 1000.0, []
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def monotonic(self):
+        return self.now
+
+
+@pytest.mark.parametrize("read", [30.0, 0.0])
+def test_a_submission_is_read_before_its_first_score_and_every_other_step_waits_a_think_time(
+    monkeypatch, call_config, read
+):
+    clock = _Clock()
+    monkeypatch.setattr(panel_bench.time, "sleep", clock.sleep)
+    monkeypatch.setattr(panel_bench.time, "monotonic", clock.monotonic)
+    session, tally = _FormSession(call_config, clock), panel_bench.Tally()
+    start = panel_bench.Start(0, math.inf)
+    args = _args(think=2.0, read=read)
+
+    done = panel_bench._protocol_loop(
+        session, "protocol", "r", "CFE-00001", call_config, tally, start, random.Random(3), args
+    )
+
+    choices = len(panel_bench.choices_for(call_config))
+    assert done and len(session.asked) == 4 + choices
+    assert session.asked[1][1:3] == ("my_reviews", "submission=CFE-00001")
+    assert session.asked[2][3] is not None  # the first score comes right after the submission was opened
+    waits = clock.sleeps
+    first_score = waits[2]
+    others = waits[:2] + waits[3:]
+    assert len(waits) == len(session.asked)
+    reading_mean = read or 2.0  # with no reading time, a think time there as before every step
+    assert 0.5 * reading_mean <= first_score <= 1.5 * reading_mean
+    assert all(1.0 <= w <= 3.0 for w in others)
+    # what the figure reports: from the submission drawn to its first score asked
+    assert tally.reads == [pytest.approx(first_score)]
+    assert [c for *_, c in session.asked[-2:]] == [("save",), ("submit",)]
+
+
+def test_sessions_start_out_of_phase_within_one_cycle_and_stop_when_the_time_is_up(monkeypatch):
+    clock = _Clock()
+    monkeypatch.setattr(panel_bench.time, "sleep", clock.sleep)
+    monkeypatch.setattr(panel_bench.time, "monotonic", clock.monotonic)
+    start = panel_bench.Start(0, 100.0)
+    start.open()
+    rng = random.Random(2)
+    for _ in range(200):
+        panel_bench.out_of_phase(rng, 54.0, panel_bench.Start(0, math.inf))
+    assert 0 <= min(clock.sleeps) < 5 and 49 < max(clock.sleeps) <= 54.0  # spread over one cycle
+    clock.now, waited = start.deadline - 1, len(clock.sleeps)
+    with pytest.raises(panel_bench.TimeUp):  # a wait that would end past the window: no wait, no step after it
+        panel_bench.out_of_phase(random.Random(1), 54.0, start)
+    assert len(clock.sleeps) == waited  # stopped at once: a 30 s reading does not stretch the window by 30 s
 
 
 def test_the_panel_fails_on_a_failed_save_and_names_each_replica(capsys):
@@ -324,3 +416,47 @@ def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
     assert not thread.is_alive()
     assert len(asked) >= 2  # the first page before the clock, then at least one reload
     assert asked[-1] <= start.deadline  # with 0.3 s thinks and 0.55 s, a reload was due at 0.6 s: not asked
+
+
+def test_at_the_stress_pace_the_step_times_have_no_target_but_the_saves_and_memory_keep_theirs(capsys):
+    tally = panel_bench.Tally()
+    for seconds in (0.5, 6.0):
+        tally.step("protocol", "score", seconds, True)
+    tally.step("Chromium", "submit", 0.0, False)
+    tally.loops, tally.reads = 2, [20.0, 40.0]
+    label = "SQLite, 1 server, stress pace (capacity)"
+
+    ok = panel_bench.report(label, tally, [], 60.0, {1: 48.0}, {1: 1500.0}, 0, _args(read=30.0), capacity=True)
+
+    figures = _figures(capsys)
+    score = figures[f"{label}, score (protocol): p95"]
+    assert (score["value"], score["target"], score["ok"]) == (6.0, None, None)  # 6 s: no miss at this pace
+    assert "capacity figure, no target" in score["note"]
+    never = figures[f"{label}, submit (Chromium): p95"]
+    assert (never["value"], never["target"], never["ok"]) == (None, None, None)
+    assert figures[f"{label}, saves failed"]["target"] == "== 0"
+    assert figures[f"{label}, server peak memory"]["ok"] is False  # 1,500 MB: over 1 GB at any pace
+    assert ok is False  # the memory alone
+    assert figures[f"{label}, wait between opening a submission and its first score: mean"]["value"] == 30.0
+    assert "read 15-45 s before a submission's first score" in figures[f"{label}, saves failed"]["note"]
+    assert figures[f"{label}, server CPU per completed loop"]["value"] == 24.0
+    # 2 score steps done, of 9-step loops: 2/9 of a loop's worth in a minute; 48 CPU s over it: 216 s a loop
+    assert figures[f"{label}, review loops' worth of steps per minute"]["value"] == 0.2
+    assert figures[f"{label}, server CPU per loop's worth of steps"]["value"] == 216.0
+
+
+def test_the_loops_figure_says_the_fewest_and_most_loops_a_reviewer_session_completed(capsys):
+    tally = panel_bench.Tally()
+    for username in ("bench-reviewer-01", "bench-reviewer-01", "bench-reviewer-02"):
+        tally.completed(username)
+    tally.step("protocol", "submit", 0.3, True)
+    panel_bench.report("SQLite, 1 server, panel's pace", tally, [], 60.0, {1: 3.0}, {1: 400.0}, 0, _args())
+    loops = _figures(capsys)["SQLite, 1 server, panel's pace, review loops completed per minute"]
+    assert loops["value"] == 3.0
+    assert "3 loops in 60 s; each reviewer session 0-2;" in loops["note"]  # the third reviewer completed none
+    tally.completed("bench-reviewer-03")
+    panel_bench.report("SQLite, 1 server, panel's pace", tally, [], 60.0, {1: 3.0}, {1: 400.0}, 0, _args())
+    assert (
+        "each reviewer session 1-2;"
+        in _figures(capsys)["SQLite, 1 server, panel's pace, review loops completed per minute"]["note"]
+    )
