@@ -27,7 +27,10 @@ For `--seconds`, every session works at once:
   Playwright, timed until the page is usable (the run ended, Streamlit's
   status widget gone, nothing stale; opening the queue and a submission are
   page loads by URL there, with the sign-in from the cookie).
-* `--offices` office sessions (protocol) reload Rankings, then Coverage, in turn.
+* `--offices` office sessions (protocol) reload Rankings, then Coverage, in turn,
+  one every `--office-think` seconds on average (uniformly 0.5-1.5 times it;
+  default `--think`; `make bench` gives 20 at the panel's pace: people read a
+  ranking before reloading it; the stress pace reloads every `--think`).
 * Every session signs in and opens its first page before the clock starts
   (untimed), then waits a random part of one loop's mean waiting (an
   office session: of one think time), untimed but inside the window, so the
@@ -100,6 +103,7 @@ from bench.figures import about, figure  # noqa: E402
 from bench.panel_pace import (  # noqa: E402
     TimeUp,
     loop_seconds,
+    office_think,
     out_of_phase,
     reading,
     stress_pace,
@@ -282,16 +286,17 @@ def protocol_office(server_url, token, tally, start, rng, args) -> None:
     finally:
         start.ready()
     try:
+        pause = office_think(args)
         try:
-            out_of_phase(rng, args.think, start)
+            out_of_phase(rng, pause, start)
         except TimeUp:
             return
         turn = 1
-        while not start.over(args.think):
+        while not start.over(pause):
             page, title = OFFICE_PAGES[turn % len(OFFICE_PAGES)]
             turn += 1
             try:
-                wait(think(rng, args.think), start)
+                wait(think(rng, pause), start)
             except TimeUp:
                 break
             visit = session.visit(page, "")
@@ -390,13 +395,14 @@ def coverage(args, backends) -> str:
     ]
     stress = (
         f"; then, on each, the stress pace (capacity; no targets): no reading time, think {args.think:g} s before "
-        f"every step, {args.stress_seconds:g} s"
+        f"every step and every office reload, {args.stress_seconds:g} s"
         if args.stress_seconds > 0
         else ""
     )
     return (
         f"{args.reviewers} reviewers ({args.browsers} in Chromium, the rest over Streamlit's protocol) doing the "
-        f"review loop and {args.offices} office sessions reloading Rankings and Coverage, {args.seconds:g} s after "
+        f"review loop and {args.offices} office sessions reloading Rankings and Coverage (one or the other every "
+        f"0.5-1.5 times {office_think(args):g} s), {args.seconds:g} s after "
         f"all had signed in, on {'; '.join(servers)}; the panel's pace (the targets): a reading time uniformly "
         f"0.5-1.5 times {args.read:g} s before a submission's first score, think time uniformly 0.5-1.5 times "
         f"{args.think:g} s before every other step, each session starting at a random point of its first loop; "
@@ -637,6 +643,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=30.0,
         help="mean reading time between opening a submission and its first score, seconds (0: a think time)",
+    )
+    parser.add_argument(
+        "--office-think",
+        type=float,
+        help="the office sessions' mean time between two reloads, seconds (default: --think); make bench: 20",
     )
     parser.add_argument(
         "--stress-seconds",

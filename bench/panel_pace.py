@@ -64,6 +64,15 @@ def think_model(args, choices: int) -> str:
 
 
 def stress_pace(args) -> argparse.Namespace:
-    """The stress pace (capacity figures, no targets): no reading time, a think time before every step,
-    for `--stress-seconds` (the fresh assignments, unless given, sized again for it)."""
-    return argparse.Namespace(**{**vars(args), "read": 0.0, "seconds": args.stress_seconds})
+    """The stress pace (capacity figures, no targets): no reading time, a think time before every step and
+    every office reload, for `--stress-seconds` (the fresh assignments, unless given, sized again for it)."""
+    return argparse.Namespace(**{**vars(args), "read": 0.0, "office_think": None, "seconds": args.stress_seconds})
+
+
+def office_think(args) -> float:
+    """The office sessions' mean time between two reloads: `--office-think`, or else the reviewers' think time.
+    At the panel's pace `make bench` gives 20 s: a person reading Rankings or Coverage reloads it now and then,
+    not every few seconds (at 3 s, two office sessions were ~40 reloads a minute, each one after a submitted
+    review, so each refitted the calibration and rebuilt the charts: a stress of its own)."""
+    chosen = getattr(args, "office_think", None)
+    return args.think if chosen is None else chosen

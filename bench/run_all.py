@@ -67,10 +67,11 @@ from bench.figures import parse, parse_about, record  # noqa: E402
 
 DEFAULT_OUTPUT = ROOT / "docs" / "benchmarks.md"
 # The rest run with their defaults. The panel (bench/panel_bench.py's docstring says why these): the
-# panel's pace, a 30 s reading time before each submission's first score, for 210 s (the targets), then
+# panel's pace, a 30 s reading time before each submission's first score and the office reloading a page
+# every 20 s on average, for 210 s (the targets), then
 # the stress pace, no reading time, for 60 s (capacity figures, no targets), on each of its three
 # configurations.
-PANEL_ARGS = ["--read", "30", "--think", "3", "--seconds", "210", "--stress-seconds", "60"]
+PANEL_ARGS = ["--read", "30", "--think", "3", "--office-think", "20", "--seconds", "210", "--stress-seconds", "60"]
 SCRIPT_ARGS = {"assignment_bench.py": ["--backend", "both"], "panel_bench.py": PANEL_ARGS}
 SEED = {"submissions": 10_000, "reviewers": 50, "per_submission": 3}
 

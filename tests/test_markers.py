@@ -1,8 +1,8 @@
 """The `browser` and `postgres` markers are on exactly the tests they name, and
 `make check`'s marker expression (CHECK_MARKERS in the Makefile) selects
 exactly the rest, less the tests marked slow. pytest itself collects and
-selects, in a subprocess, as `make check` would. And `-n 2` (as `make test` runs) keeps each
-browser module whole on one worker."""
+selects, in a subprocess, as `make check` would. And `-n TEST_WORKERS` (as `make test` runs) keeps
+each browser module whole on one worker."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ import sys
 
 from tests.conftest import ROOT
 
-QUICK = re.search(r"^CHECK_MARKERS := (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).strip()
+MAKEFILE = (ROOT / "Makefile").read_text()
+QUICK = re.search(r"^CHECK_MARKERS := (.+)$", MAKEFILE, re.M).group(1).strip()
+WORKERS = int(re.search(r"^TEST_WORKERS := (\d+)$", MAKEFILE, re.M).group(1))
 
 
 def run_pytest(*args: str, env: dict[str, str]) -> None:
@@ -61,12 +63,18 @@ def test_markers_name_exactly_the_browser_and_postgresql_tests_and_m_selects_by_
     assert not wrongly_left_out, f"-m {QUICK!r} left out: {wrongly_left_out[:10]}"
 
 
-def test_n_2_runs_each_browser_module_whole_on_one_worker(tmp_path):
-    """As `make test` runs them (`-n 2`, no `--dist`): each browser module is one group, on one worker
-    (its module-scoped server starts once), and the modules are spread over both workers. Each test
-    only says where it is (tests.support.placement) and is skipped: nothing starts."""
+def test_make_tests_workers_run_each_browser_module_whole_on_one_worker(tmp_path):
+    """As `make test` runs them (`-n TEST_WORKERS`, no `--dist`): each browser module is one group, on
+    one worker (its module-scoped server starts once), and the modules are spread over every worker.
+    Each test only says where it is (tests.support.placement) and is skipped: nothing starts."""
+    assert WORKERS > 1
     run_pytest(
-        "-n", "2", "-p", "tests.support.placement", "tests/browser", env={"EVIDENCE_PLACEMENT_REPORT": str(tmp_path)}
+        "-n",
+        str(WORKERS),
+        "-p",
+        "tests.support.placement",
+        "tests/browser",
+        env={"EVIDENCE_PLACEMENT_REPORT": str(tmp_path)},
     )
     workers_of: dict[str, set[str]] = {}
     for report in tmp_path.glob("*.tsv"):
@@ -76,4 +84,4 @@ def test_n_2_runs_each_browser_module_whole_on_one_worker(tmp_path):
     assert len(workers_of) == len(list((ROOT / "tests" / "browser").glob("test_*.py")))
     split = {module: sorted(workers) for module, workers in workers_of.items() if len(workers) > 1}
     assert not split, f"modules split over workers: {split}"
-    assert set().union(*workers_of.values()) == {"gw0", "gw1"}
+    assert set().union(*workers_of.values()) == {f"gw{n}" for n in range(WORKERS)}

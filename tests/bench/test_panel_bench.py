@@ -383,7 +383,9 @@ def test_when_the_time_is_up_a_session_stops_before_its_next_step(call_config):
     assert sorted(tally.steps) == [("protocol", "open a submission"), ("protocol", "open the queue")]
 
 
-def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
+def _office_visits(monkeypatch, args, seconds: float, rng) -> tuple[list[float], float]:
+    """One office session (`protocol_office`) against a server that answers at once, for `seconds`: the
+    moments it asked for a page (the first before the clock), and the window's end."""
     from bench import protocol_client
 
     asked: list[float] = []
@@ -399,23 +401,41 @@ def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
         def close(self):
             pass
 
-    class Slowest:  # every think time the longest the model allows: 1.5 times the mean
-        def uniform(self, low, high):
-            return high
-
     monkeypatch.setattr(protocol_client, "ProtocolSession", Session)
-    start = panel_bench.Start(1, 0.55)
+    start = panel_bench.Start(1, seconds)
     thread = threading.Thread(
-        target=panel_bench.protocol_office,
-        args=("http://server", "token", panel_bench.Tally(), start, Slowest(), _args(think=0.2)),
+        target=panel_bench.protocol_office, args=("http://server", "token", panel_bench.Tally(), start, rng, args)
     )
     thread.start()
     start.all_ready()
     start.open()
     thread.join(timeout=10)
     assert not thread.is_alive()
+    return asked, start.deadline
+
+
+class Slowest:  # every think time the longest the model allows: 1.5 times the mean
+    def uniform(self, low, high):
+        return high
+
+
+def test_an_office_session_asks_for_nothing_once_the_time_is_up(monkeypatch):
+    asked, deadline = _office_visits(monkeypatch, _args(think=0.2), 0.55, Slowest())
     assert len(asked) >= 2  # the first page before the clock, then at least one reload
-    assert asked[-1] <= start.deadline  # with 0.3 s thinks and 0.55 s, a reload was due at 0.6 s: not asked
+    assert asked[-1] <= deadline  # with 0.3 s thinks and 0.55 s, a reload was due at 0.6 s: not asked
+
+
+def test_the_office_reloads_at_its_own_pace_and_at_the_reviewers_pace_under_stress(monkeypatch):
+    # --office-think: the office's own time between reloads, whatever the reviewers' think time.
+    quick_office = _args(think=30.0, office_think=0.04)
+    asked, _ = _office_visits(monkeypatch, quick_office, 0.5, Slowest())
+    assert len(asked) >= 6  # 0.06 s a reload (the longest) in 0.5 s, beside the page before the clock
+    # Not given: the reviewers' think time (30 s here): no reload in the window.
+    asked, _ = _office_visits(monkeypatch, _args(think=30.0), 0.5, Slowest())
+    assert len(asked) == 1
+    # The stress pace reloads at the reviewers' think time, whatever --office-think says.
+    stress = panel_bench.stress_pace(_args(think=30.0, office_think=0.04, seconds=210, stress_seconds=60))
+    assert panel_bench.office_think(stress) == 30.0 and panel_bench.office_think(quick_office) == 0.04
 
 
 def test_at_the_stress_pace_the_step_times_have_no_target_but_the_saves_and_memory_keep_theirs(capsys):
