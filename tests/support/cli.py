@@ -44,6 +44,7 @@ import traceback
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -81,7 +82,7 @@ def manage(
     argv = ["manage.py", *args]
     stdin_bytes = (stdin or "").encode("utf-8")
     out, err = io.BytesIO(), io.BytesIO()
-    with _environment({"DATABASE_URL": db_url, **(env or {})}), _in(ROOT), _argv(argv):
+    with mock.patch.dict(os.environ, {"DATABASE_URL": db_url, **(env or {})}), contextlib.chdir(ROOT), _argv(argv):
         with _standard_streams(stdin_bytes, out, err) as streams, _fresh_logging_and_warnings():
             try:
                 status = _exit_status(manage_py.main(list(args)))
@@ -109,33 +110,6 @@ def _exit_status(code: object) -> int:
 def _as_text(data: bytes) -> str:
     """Bytes read back as `subprocess.run(..., text=True)` reads them."""
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
-
-
-@contextlib.contextmanager
-def _environment(extra: Mapping[str, str]) -> Iterator[None]:
-    before = dict(os.environ)
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for name in set(os.environ) - set(before):
-            del os.environ[name]
-        for name, value in before.items():
-            if os.environ.get(name) != value:
-                os.environ[name] = value
-
-
-@contextlib.contextmanager
-def _in(folder: Path) -> Iterator[None]:
-    before = Path.cwd()
-    if before == folder:
-        yield
-        return
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 @contextlib.contextmanager
