@@ -15,11 +15,16 @@ pytestmark = pytest.mark.postgres
 
 
 def _rows(cluster: PostgresCluster, name: str) -> dict[str, list]:
-    """Every public table's rows, sorted, and every sequence's state."""
+    """Every public table's rows, sorted, every sequence's state and every table's size on disk."""
     with psycopg.connect(cluster.dsn(name)) as conn:
         tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")]
         found = {t: sorted(map(repr, conn.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}  # noqa: S608
         found["sequences"] = conn.execute("SELECT sequencename, last_value FROM pg_sequences ORDER BY 1").fetchall()
+        # The pages each table holds: a table emptied holds none (its rows then laid out as in a fresh copy).
+        found["pages"] = conn.execute(
+            "SELECT tablename, pg_relation_size(format('%I', tablename)) FROM pg_tables WHERE schemaname = 'public'"
+            " ORDER BY 1"
+        ).fetchall()
     return found
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from data_access.db import Database
 from data_access.demo import N_SUBMISSIONS
@@ -25,6 +26,10 @@ from tests.support.live import LiveServer
 from tests.support.postgres import free_port
 
 CHROMIUM = "/usr/bin/chromium"
+# `expect(...)` waits as long as a page's own waits (`set_default_timeout(30_000)`), not Playwright's 5 s:
+# on CI's two busy cores a page's charts drew after 5 s (tests/browser/test_rankings.py, a whole run at 4
+# workers). A check that holds returns at once; only a failing one waits the whole time.
+expect.set_options(timeout=30_000)
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 
 

@@ -198,7 +198,7 @@ class PostgresCluster:
         holding the old URL (a server, a thread, a cached engine) finds no database, never the next
         test's. Then, if its shape is still the template's (SHAPE), it is emptied back to the
         template's rows and sequences for the next test; otherwise, or if any step fails, dropped.
-        This costs a fraction of a CREATE DATABASE ... TEMPLATE copy and a DROP."""
+        This costs a fraction of a CREATE DATABASE ... TEMPLATE copy and a DROP (`_empty`: ~10 ms)."""
         assert self._template is not None, "create_template first"
         shape, rows, sequences = self._template
         current = name
@@ -208,14 +208,12 @@ class PostgresCluster:
                 current = self._new_name()
                 admin.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(*map(sql.Identifier, (name, current))))
                 admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(current)))
-            with psycopg.connect(self.dsn(current)) as conn:
+            with psycopg.connect(self.dsn(current), autocommit=True) as conn:
                 found = conn.execute(SHAPE).fetchone()[0]
                 if found != shape:
                     raise _NotReused(_difference(shape, found))
-                tables = {table for (table,) in conn.execute(WRITTEN).fetchall()} | {table for table, _ in rows}
-                if tables:
-                    names = sql.SQL(", ").join(sql.SQL(table) for table in sorted(tables))
-                    conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(names))
+                _empty(conn, {table for (table,) in conn.execute(WRITTEN).fetchall()} | {table for table, _ in rows})
+            with psycopg.connect(self.dsn(current)) as conn:
                 for table, content in rows:
                     insert = sql.SQL("INSERT INTO {0} SELECT * FROM json_populate_recordset(NULL::{0}, %s)")
                     conn.execute(insert.format(sql.SQL(table)), (content,))
@@ -268,6 +266,28 @@ def _close(admin: psycopg.Connection, name: str) -> None:
             return
         time.sleep(0.1)
     raise _NotReused("its connections did not end")
+
+
+def _empty(conn: psycopg.Connection, tables: set[str]) -> None:
+    """Empty `tables` (every one that may hold a row) back to a fresh copy's state, on an autocommit
+    connection: each DELETEd in one transaction with no trigger or foreign-key check firing
+    (`session_replication_role = replica`: every table holding a row is emptied, in any order), then
+    VACUUMed, which removes the dead rows and gives the table's pages back (a table emptied to its end
+    is truncated to none: the next test's rows are laid out, and read back unordered, as in a fresh
+    copy). What VACUUM could not give back is TRUNCATEd as before. A TRUNCATE ... CASCADE of the same
+    tables rewrites every table referring to them (all of them, through users): 60-120 ms a test, this
+    ~10 ms."""
+    if not tables:
+        return
+    with conn.transaction():
+        conn.execute("SET LOCAL session_replication_role = replica")
+        for table in sorted(tables):
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.SQL(table)))
+    for table in sorted(tables):
+        conn.execute(sql.SQL("VACUUM {}").format(sql.SQL(table)))
+    left = [table for (table,) in conn.execute(WRITTEN).fetchall()]
+    if left:
+        conn.execute(sql.SQL("TRUNCATE {} CASCADE").format(sql.SQL(", ").join(sql.SQL(table) for table in left)))
 
 
 class _NotReused(Exception):
