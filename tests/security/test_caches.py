@@ -47,6 +47,13 @@ REVIEWED_CACHES = {
     # list_submissions for staff only (a reviewer's list is read for them, their assignments alone; the second
     # proof below and tests/pages/test_submissions_cache.py).
     ("ui/submission_list.py", "_every"): ("url", "key"),
+    # The admin's Assignments page (ui.assignment_data; the page checks the role first): the overview keyed by
+    # which reviews are drafts and which submitted and its tables' versions (read in the state of its key), the fit
+    # by its tables' versions and the call's weights and themes (the call's configuration passed unhashed), every
+    # submission's reference by the version of `submissions`. Counts, names and conflicts: the same for every admin.
+    ("ui/assignment_data.py", "_overview"): ("url", "key", "k"),
+    ("ui/assignment_data.py", "_fit"): ("url", "key", "weights", "themes", "_config"),
+    ("ui/assignment_data.py", "_references"): ("url", "key"),
     ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
     ("pages/selection.py", "candidates"): (
         "url",
