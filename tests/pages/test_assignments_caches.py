@@ -15,11 +15,12 @@ from data_access import assignments as assignments_da
 from data_access.expertise import set_bids
 from data_access.models import Review
 from data_access.reviews import back_to_draft
+from data_access.users import set_role
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.pages.test_assignments import open_edit_by_hand
 from tests.pages.test_office_caches import count_calls
 from tests.pages.test_office_save import save_draft
-from tests.support.apptest import rerun, run_app
+from tests.support.apptest import rerun, run_app, texts
 
 PAGE = "pages/assignments.py"
 
@@ -155,3 +156,23 @@ def test_an_overview_read_while_a_review_was_submitted_is_never_kept_under_the_k
         assert real_key(s) == keys_read[0]
     visit(at, db_url)
     assert progress(at)["Reviewer B"] == (1, 0, 1)
+
+
+def test_what_the_admin_filled_reaches_no_one_else_and_a_role_taken_away_applies_at_once(db, db_url, call, reads):
+    at = open_edit_by_hand(db_url, call["admin"])
+    shown = texts(at) + "".join(df.value.to_string() for df in at.dataframe)
+    assert "Reviewer B" in shown and "CFE-0001" in at.selectbox(key="assignments.edit.ref").options
+    with db.write() as s:
+        office = make_user(s, role="office")
+    for person in (call["a"], office):
+        other = run_app(db_url, person, page=PAGE)
+        other.session_state["assignments.tab"] = "Edit by hand"
+        rerun(other, db_url)
+        assert not other.dataframe and not other.selectbox and not other.metric
+        assert "Reviewer B" not in texts(other) and "cannot open the Assignments page" in texts(other)
+
+    with db.write() as s:
+        set_role(s, user_id=call["admin"].user_id, role="office", actor="t")
+    visit(at, db_url)  # the same session, its caches warm: refused at the next request
+    assert not at.dataframe and not at.selectbox and "Reviewer B" not in texts(at)
+    assert counts(reads) == {"progress": 1, "short": 1, "conflicts": 1, "fit": 1, "references": 1}
