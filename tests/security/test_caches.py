@@ -23,6 +23,7 @@ import ast
 import pytest
 import streamlit as st
 from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
+from streamlit.runtime.caching.cache_resource_api import get_resource_cache_stats_provider
 
 import ui.coverage
 from tests.conftest import ROOT
@@ -151,7 +152,10 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
             assert not at.exception, (role, page, at.exception)
     admin_view = run_app(db_url, call["admin"], page="pages/rankings.py")
     assert "Quentin Quill" in "\n".join(s for c in admin_view.get("plotly_chart") for s in figure_strings(c.proto.spec))
-    stats = get_data_cache_stats_provider().get_stats().values()
+    stats = [
+        *get_data_cache_stats_provider().get_stats().values(),
+        *get_resource_cache_stats_provider().get_stats().values(),
+    ]
     cached = {stat.cache_name.rsplit(".", 1)[-1] for family in stats for stat in family}
     assert {
         "_codes",
