@@ -25,7 +25,7 @@ from data_access import audit
 from data_access.call_state import reviewing_closed
 from data_access.drafts import clear_autosave
 from data_access.models import Assignment, ConflictOfInterest, Review, Submission, User, utcnow
-from data_access.reviews import back_to_draft
+from data_access.reviews import back_to_draft, submitted_key
 from data_access.standing import standing_assignments
 from data_access.submissions import AccessDenied
 from scoring.assignment import (
@@ -458,6 +458,24 @@ def submissions_to_reassign(session: Session, *, k: int) -> int:
         .where(func.coalesce(counts.c.n, 0) < k)
     )
     return int(session.scalar(stmt) or 0)
+
+
+# What the Assignments page's overview reads besides the reviews (`review_progress`, `submissions_short`,
+# `conflicts_overview`): with which reviews are drafts and which submitted, the key of a cache of it (`progress_key`).
+PROGRESS_TABLES = ("assignments", "conflicts_of_interest", "users", "submissions")
+
+
+def progress_key(session: Session) -> tuple:
+    """The key of the Assignments page's overview: the versions of `PROGRESS_TABLES`, the submitted reviews' key
+    (`reviews.submitted_key`) and the drafts' (how many, the sum and the largest of their ids; one aggregate read).
+    A draft saved again (the normal case while reviewing) moves none of them. A review started is a new row (the
+    drafts' count); one submitted, reopened or set aside moves the submitted reviews' key; a review is deleted only
+    with its submission (erased or purged: `submissions` moves, `db.ROWS_CHANGED_WITH`); so any change to which
+    reviews are drafts and which submitted moves it. Read it in the same state as what it keys (`Database.snapshot`)."""
+    drafts = session.execute(
+        select(func.count(Review.id), func.sum(Review.id), func.max(Review.id)).where(Review.status == "draft")
+    ).one()
+    return (*audit.tables_version(session, *PROGRESS_TABLES), tuple(drafts), submitted_key(session))
 
 
 def submission_references(session: Session) -> dict[str, int]:

@@ -426,6 +426,16 @@ def reviewer_fit(
     `plan`, its new ones added) counted by bid level and expertise match.
     Counts, never which submissions a reviewer bid on."""
     require_role(session, viewer, Role.ADMIN, to="see how assignments fit reviewers")
+    return assignment_fit(session, config, plan)
+
+
+# What `assignment_fit` reads: the key of a cache of it (`audit.tables_version`; with the call's weights and themes).
+FIT_TABLES = ("assignments", "conflicts_of_interest", "submission_bids", "reviewer_expertise", "submission_codes")
+
+
+def assignment_fit(session: Session, config: CallConfig, plan: AssignmentPlan | None = None) -> dict[int, FitCounts]:
+    """`reviewer_fit` without its role check, for the admin's Assignments page's cache (`ui.assignment_data`), read
+    after the page's own check at the moment of the request: counts per reviewer, read from `FIT_TABLES` only."""
     pairs: list[tuple[int, int]] = [
         (int(s), int(r))
         for s, r in session.execute(standing_assignments(select(Assignment.submission_id, Assignment.reviewer_id)))

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -244,7 +245,11 @@ def reminder_purpose(config: CallConfig, today: dt.date) -> str:
 
 def unfinished_reviewers(session: Session) -> list[tuple[int, str, int]]:
     """(id, name, unfinished reviews) of every active reviewer with unfinished work, by name."""
-    progress = review_progress(session)  # the same counts as the progress table, in a few queries
+    return unfinished_in(review_progress(session))  # the same counts as the progress table, in a few queries
+
+
+def unfinished_in(progress: pd.DataFrame) -> list[tuple[int, str, int]]:
+    """`unfinished_reviewers` from the progress table already read (`review_progress`)."""
     progress = progress[progress["active"]]
     unfinished = progress["assigned"] - progress["conflicts"] - progress["submitted"]
     return [

@@ -8,16 +8,10 @@ reviewer, and keeps every existing assignment and review.
 
 import streamlit as st
 
-from data_access.assignments import (
-    conflicts_overview,
-    plan_assignments,
-    run_auto_assignment,
-    submissions_short,
-)
+from data_access.assignments import plan_assignments, run_auto_assignment
 from data_access.call_state import reviewing_closed
 from data_access.expertise import fit_input, reviewer_fit
-from data_access.notify import unfinished_reviewers
-from data_access.reviews import review_progress
+from ui import assignment_data as data
 from ui import assignment_views as views
 from ui import context
 from ui.guard import require_page
@@ -32,11 +26,8 @@ views.show_flash()
 views.show_notice()
 with db.read() as session:
     closed = reviewing_closed(session)
-    progress = review_progress(session)
-    conflicts = conflicts_overview(session)
-    short = submissions_short(session, k=k)
-    due = unfinished_reviewers(session)
-    fit_now = reviewer_fit(session, viewer, config)
+overview = data.overview(db, k)  # read again only when it changed (a draft saved changes none of it)
+progress, conflicts, short, due = overview.progress, overview.conflicts, overview.short, overview.due
 
 views.reviewing_switch(db, viewer, closed=closed, due=due)
 
@@ -47,13 +38,17 @@ cols[1].metric("Assignments (without conflicts)", int((active["assigned"] - acti
 cols[2].metric("Reviews submitted", int(progress["submitted"].sum()))
 cols[3].metric("Conflicts of interest", len(conflicts))
 
+# The tabs keep which one is open (a switch reruns the page), so that Edit by hand's picker of every
+# submission's reference (about 110 kB at 10,000 submissions) is sent only while that tab is open.
 tab_progress, tab_auto, tab_conflicts, tab_edit = st.tabs(
-    ["Progress per reviewer", "Assign automatically", f"Conflicts of interest ({len(conflicts)})", "Edit by hand"]
+    ["Progress per reviewer", "Assign automatically", "Conflicts of interest", "Edit by hand"],
+    key="assignments.tab",
+    on_change="rerun",
 )
 with tab_progress:
     views.progress_table(progress)
     views.fit_table(
-        fit_now,
+        data.fit(db, config),
         {r: n for r, n, a in zip(progress["reviewer_id"], progress["reviewer"], progress["active"], strict=True) if a},
     )
     with st.container(border=True):
@@ -87,5 +82,6 @@ with tab_auto:
 with tab_conflicts:
     views.conflicts_table(conflicts, k)
 
-with tab_edit:
-    views.edit_by_hand(db, viewer)
+if tab_edit.open:
+    with tab_edit:
+        views.edit_by_hand(db, viewer)

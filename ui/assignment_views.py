@@ -23,7 +23,7 @@ from data_access.users import require_role
 from scoring.assignment import AssignmentPlan
 from scoring.fit import FitCounts
 from scoring.review_queue import STATUS_LABELS
-from ui import render
+from ui import assignment_data, render
 
 FLASH = "assignments.flash"
 REPORT = "assignments.report"
@@ -183,8 +183,7 @@ def _act(db: Database, success: str, fn, **kwargs) -> None:
 
 
 def edit_by_hand(db: Database, viewer: Viewer) -> None:
-    with db.read() as session:
-        references = assignments_da.submission_references(session)
+    references = assignment_data.references(db)
     reference = st.selectbox(
         "Submission", list(references), index=None, placeholder="Type a reference", key="assignments.edit.ref"
     )

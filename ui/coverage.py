@@ -57,11 +57,14 @@ def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
         return coverage_da.submission_codes(session)
 
 
-@st.cache_data(show_spinner=False, max_entries=scores.KEEP)
+@st.cache_resource(show_spinner=False, max_entries=scores.KEEP)
 def _frame(
     url: str, codes_key: tuple[int, ...], content: str, weights: tuple, threshold: float, _scores_key: tuple
 ) -> pd.DataFrame:
-    """Keyed by the scores' content (`ui.scores.content_key`), read under `_scores_key` (not part of the key)."""
+    """Keyed by the scores' content (`ui.scores.content_key`), read under `_scores_key` (not part of the key).
+    Shared, never changed: `coverage_data` hands each run a shallow copy, which pandas' copy-on-write (always on
+    from pandas 3) copies where the run changes it. Not `st.cache_data`: its copy for each run, unpickling
+    10,000 rows of lists, took 0.05-0.08 s of the server's CPU on every visit, about half of Coverage's."""
     scored = scores.current_scores(context.database(), context.call_config(), key=_scores_key)
     return cov.coverage_frame(_codes(url, codes_key), scored)
 
@@ -99,7 +102,8 @@ def coverage_data(db: Database, config: CallConfig, *, progress: bool = True) ->
     weights = tuple(config.weights.items())
 
     def part(key: tuple) -> CoverageData:
-        frame = _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+        shared = _frame(db.url, codes_key, scores.content_key(db, key), weights, config.disagreement_threshold, key)
+        frame = shared.copy(deep=False)  # the run's own: a change to it never reaches the shared frame
         if not progress:
             return CoverageData(frame=frame, progress=pd.DataFrame(), reviews_due=0, line_ups={})
         state = _progress(db.url, tables_key, key)

@@ -32,6 +32,16 @@ def _count(db, model, **where):
         return s.scalar(stmt)
 
 
+def open_edit_by_hand(db_url, admin):
+    """The page, then its Edit by hand tab: every submission's reference is sent only while that tab is open."""
+    at = run_app(db_url, admin, page=PAGE)
+    assert "assignments.edit.ref" not in [s.key for s in at.selectbox]
+    at.session_state["assignments.tab"] = "Edit by hand"
+    rerun(at, db_url)
+    assert not at.exception, at.exception
+    return at
+
+
 def test_preview_writes_nothing_and_the_run_assigns_every_submission(db, db_url, call):
     at = run_app(db_url, call["admin"], page=PAGE)
     assert not at.exception
@@ -64,7 +74,7 @@ def test_an_impossible_submission_is_listed_with_the_reason(db, db_url, call):
 
 def test_edit_by_hand_and_record_a_conflict(db, db_url, call):
     reviewer_a = call["reviewers"][0]
-    at = run_app(db_url, call["admin"], page=PAGE)
+    at = open_edit_by_hand(db_url, call["admin"])
     at.selectbox(key="assignments.edit.ref").set_value("CFE-0007")
     rerun(at, db_url)
     assert "Dee Castle" not in at.selectbox(key="asg.add").options  # shares the organisation
@@ -132,7 +142,7 @@ def test_edit_by_hand_shows_review_statuses_in_words(db, db_url, call, call_conf
     with db.write() as s:
         assign(s, first, reviewer)
         submit_review(s, call_config, first, reviewer, scores=dict.fromkeys(call_config.criterion_ids, 3))
-    at = run_app(db_url, call["admin"], page=PAGE)
+    at = open_edit_by_hand(db_url, call["admin"])
     at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
     rerun(at, db_url)
     panel = next(df.value for df in at.dataframe if "Cannot be added because" in df.value.columns)
@@ -144,7 +154,7 @@ def test_recording_a_conflict_over_a_submitted_review_warns_then_sets_it_aside(d
     with db.write() as s:
         assign(s, first, reviewer)
         submit_review(s, call_config, first, reviewer)
-    at = run_app(db_url, call["admin"], page=PAGE)
+    at = open_edit_by_hand(db_url, call["admin"])
     at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
     rerun(at, db_url)
     at.selectbox(key="asg.coi").set_value(reviewer.user_id)
@@ -165,7 +175,7 @@ def test_edit_by_hand_removes_a_reviewer_and_withdraws_a_conflict(db, db_url, ca
     reviewer_a, reviewer_b = call["reviewers"][:2]
     with db.write() as s:
         assign(s, first, reviewer_a)
-    at = run_app(db_url, call["admin"], page=PAGE)
+    at = open_edit_by_hand(db_url, call["admin"])
     at.selectbox(key="assignments.edit.ref").set_value("CFE-0001")
     rerun(at, db_url)
     assert at.selectbox(key="asg.rm").options == ["Reviewer A"]  # only the assigned, without a submitted review

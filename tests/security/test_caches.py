@@ -23,6 +23,7 @@ import ast
 import pytest
 import streamlit as st
 from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
+from streamlit.runtime.caching.cache_resource_api import get_resource_cache_stats_provider
 
 import ui.coverage
 from tests.conftest import ROOT
@@ -47,6 +48,13 @@ REVIEWED_CACHES = {
     # list_submissions for staff only (a reviewer's list is read for them, their assignments alone; the second
     # proof below and tests/pages/test_submissions_cache.py).
     ("ui/submission_list.py", "_every"): ("url", "key"),
+    # The admin's Assignments page (ui.assignment_data; the page checks the role first): the overview keyed by
+    # which reviews are drafts and which submitted and its tables' versions (read in the state of its key), the fit
+    # by its tables' versions and the call's weights and themes (the call's configuration passed unhashed), every
+    # submission's reference by the version of `submissions`. Counts, names and conflicts: the same for every admin.
+    ("ui/assignment_data.py", "_overview"): ("url", "key", "k"),
+    ("ui/assignment_data.py", "_fit"): ("url", "key", "weights", "themes", "_config"),
+    ("ui/assignment_data.py", "_references"): ("url", "key"),
     ("ui/rankings.py", "_review_summary"): ("url", "content", "names_key", "criteria", "_scores_key"),
     ("pages/selection.py", "candidates"): (
         "url",
@@ -144,7 +152,10 @@ def test_a_reviewer_never_gets_what_was_cached_for_admin_and_office(db_url, call
             assert not at.exception, (role, page, at.exception)
     admin_view = run_app(db_url, call["admin"], page="pages/rankings.py")
     assert "Quentin Quill" in "\n".join(s for c in admin_view.get("plotly_chart") for s in figure_strings(c.proto.spec))
-    stats = get_data_cache_stats_provider().get_stats().values()
+    stats = [
+        *get_data_cache_stats_provider().get_stats().values(),
+        *get_resource_cache_stats_provider().get_stats().values(),
+    ]
     cached = {stat.cache_name.rsplit(".", 1)[-1] for family in stats for stat in family}
     assert {
         "_codes",
