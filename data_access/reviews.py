@@ -473,16 +473,21 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["submission_id", "reference", "title", "themes", "status", "updated_at"])
 
 
-def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:
-    """Long frame of scores: submission_id, reviewer_id, criterion, score (NaN = cannot judge).
-
-    The input of `scoring.score_submissions`. For admin and office views only.
-    """
-    stmt = select(Review.submission_id, Review.reviewer_id, ReviewScore.criterion, ReviewScore.score).join(
+def read_scores(
+    session: Session, *, submitted_only: bool = True, review_ids: list[int] | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The scores (of the reviews `review_ids` only, if given) as `scores_frame`, with each row's review id apart
+    (an int64 array): ordered by review id, then criterion, whichever reviews are read, so that a frame patched
+    review by review (`data_access.scores_delta`) has the rows, in the order, of a whole read."""
+    stmt = select(Review.id, Review.submission_id, Review.reviewer_id, ReviewScore.criterion, ReviewScore.score).join(
         ReviewScore, ReviewScore.review_id == Review.id
     )
     if submitted_only:
         stmt = stmt.where(Review.status == "submitted")
+    if review_ids is not None:
+        stmt = stmt.where(Review.id.in_(review_ids))
+    # SQLite walks the reviews by id and each one's scores by the primary key (review_id, criterion): no sort.
+    stmt = stmt.order_by(Review.id, ReviewScore.criterion)
     # The driver's rows as they come (ids, a criterion id, a small integer: no type of ours to convert), column
     # by column with the types known: ~2.5x faster than SQLAlchemy's rows and pandas inferring the types
     # (the office's pages read this after every reviewer's save: issue 21).
@@ -492,14 +497,24 @@ def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFra
     finally:
         result.close()
     n = len(rows)
-    return pd.DataFrame(
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    return ids, pd.DataFrame(
         {
-            "submission_id": np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
-            "reviewer_id": np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
-            "criterion": pd.array([r[2] for r in rows], dtype="str"),
-            "score": np.array([r[3] for r in rows], dtype=float),  # None (cannot judge) becomes NaN
+            "submission_id": np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+            "reviewer_id": np.fromiter((r[2] for r in rows), dtype=np.int64, count=n),
+            "criterion": pd.array([r[3] for r in rows], dtype="str"),
+            "score": np.array([r[4] for r in rows], dtype=float),  # None (cannot judge) becomes NaN
         }
     )
+
+
+def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:
+    """Long frame of scores: submission_id, reviewer_id, criterion, score (NaN = cannot judge), ordered by
+    review id, then criterion.
+
+    The input of `scoring.score_submissions`. For admin and office views only.
+    """
+    return read_scores(session, submitted_only=submitted_only)[1]
 
 
 # What `scores_frame` reads (the cheap pre-check of `submitted_key`'s callers: `audit.tables_version`).

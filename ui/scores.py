@@ -50,7 +50,7 @@ from config import CallConfig
 from data_access import audit
 from data_access import reviews as reviews_da
 from data_access.db import Database
-from data_access.reviews import scores_frame
+from data_access.scores_delta import KeptScores, scores_since
 from scoring import Calibration, calibrate
 from ui import context
 
@@ -70,6 +70,9 @@ _keys: dict[tuple, tuple] = {}
 # (database URL, key) -> a frame read when the scores had moved past the key asked for: handed to the next read of
 # its own key (the run's part again, `fresh`), so that one is not read twice.
 _handed: dict[tuple, pd.DataFrame] = {}
+# (database URL,) -> the last submitted scores read, with the manifest of the state they were read in: the next
+# read reads only the reviews that changed since (`data_access.scores_delta.scores_since`).
+_kept: dict[tuple, KeptScores] = {}
 _lock = threading.Lock()
 
 
@@ -141,9 +144,16 @@ def _submitted_scores(url: str, key: tuple) -> pd.DataFrame:
         handed = _handed.pop((url, key), None)
     if handed is not None:
         return handed
+    with _lock:
+        kept = _kept.get((url,))
     with context.database().snapshot() as session:
-        frame = scores_frame(session)
+        read = scores_since(session, kept)
         now = reviews_da.submitted_key(session)
+    if read is not kept:
+        _remember(_kept, (url,), read)
+    # A frame of its own for the caches (Streamlit hands the computed one itself to this run): the kept one is
+    # the next read's base, whatever a caller does with it (shallow: pandas copies on write).
+    frame = read.frame.copy(deep=False)
     if now != key:  # moved since the key was read: this frame is now's, kept for that key, never cached under this
         _remember(_handed, (url, now), frame)
         raise ScoresMoved(now)

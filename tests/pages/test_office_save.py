@@ -82,7 +82,7 @@ def test_a_draft_saved_rebuilds_nothing_of_the_scores_and_a_submitted_review_reb
     assert not any(at.exception for at in pages)
     rankings, coverage, _exports = pages
     before = reviewed_by_nation(coverage)
-    reads = count_calls(monkeypatch, ui.scores, "scores_frame")
+    reads = count_calls(monkeypatch, ui.scores, "scores_since")
     fits = count_calls(monkeypatch, ui.scores, "calibrate")
     agreements = count_calls(monkeypatch, ui.rankings, "agreement_table")
     frames = count_calls(monkeypatch, ui.coverage.cov, "coverage_frame")
