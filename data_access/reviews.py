@@ -529,7 +529,9 @@ def submitted_key(session: Session) -> tuple:
     move) or submitted again (`save_review`: version +1, scores rewritten in the same unit); reopened or set
     aside (`back_to_draft`: out of the submitted ones: the count); deleted with its submission (erasure, purge:
     the count). Nothing else writes `reviews` or `review_scores` (tests/data_access/test_submitted_key.py keeps
-    that list), nor changes a review's submission or reviewer. Cached per `audit.tables_version` of
+    that list), nor changes a review's submission or reviewer. `data_access.scores_delta` relies on the same
+    list, review by review: every write of a review sets its `updated_at`, and every write of its scores adds
+    one to its version. Cached per `audit.tables_version` of
     `SCORE_TABLES` by `ui.scores`; read it in the same state as the frame it keys (`Database.snapshot`)."""
     row = session.execute(
         select(
