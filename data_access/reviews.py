@@ -14,7 +14,9 @@ the audit log with `audit.record_denied`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -473,6 +475,16 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["submission_id", "reference", "title", "themes", "status", "updated_at"])
 
 
+def driver_rows(session: Session, stmt) -> Sequence[Any]:
+    """`stmt`'s rows as the database driver gives them (tuples of its own types: none of SQLAlchemy's processing,
+    for large reads whose types are plain)."""
+    result = session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
+
+
 def read_scores(
     session: Session, *, submitted_only: bool = True, review_ids: list[int] | None = None
 ) -> tuple[np.ndarray, pd.DataFrame]:
@@ -491,11 +503,7 @@ def read_scores(
     # The driver's rows as they come (ids, a criterion id, a small integer: no type of ours to convert), column
     # by column with the types known: ~2.5x faster than SQLAlchemy's rows and pandas inferring the types
     # (the office's pages read this after every reviewer's save: issue 21).
-    result = session.connection().execute(stmt)
-    try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
+    rows = driver_rows(session, stmt)
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     return ids, pd.DataFrame(
