@@ -13,7 +13,9 @@ Streamlit's protocol (`bench/protocol_client.py`, nothing drawn) signs in as
 the office and as a reviewer (`bench-reviewer-01`). For each page, `--runs`
 times each: a visit right after another user's save (a reviewer's session
 saves a draft with another score, so the data version moves, as every save
-does during reviewing), then a repeat visit. Each visit is timed until its run
+does during reviewing), a visit right after another user's submitted review
+was submitted again with another score (`Resubmitter`: the submitted scores
+move), then a repeat visit. `--pages` narrows the pages. Each visit is timed until its run
 has ended, with the server process's CPU seconds (/proc) and the bytes it sent
 over the WebSocket. Last, the server's resident memory and its high-water mark.
 
@@ -44,7 +46,54 @@ PAGES = {
     "office": ("rankings", "coverage", "submissions", "exports"),
     "bench-reviewer-01": ("my_reviews", "my_expertise"),
 }
-STATES = ("after another user's save", "repeat visit")
+STATES = ("after another user's save", "after another user's submitted review", "repeat visit")
+
+
+class Resubmitter:
+    """Another user's submitted review submitted again with another score of its first criterion, through the app's
+    own `save_review` (the version + 1 and the scores rewritten, as the form's Submit does): the submitted scores
+    move, so the office's pages read them again (a draft leaves them be)."""
+
+    def __init__(self, db_url: str, config) -> None:
+        from sqlalchemy import select
+
+        from data_access.db import Database
+        from data_access.models import Review
+
+        self.db, self.config = Database(db_url), config
+        with self.db.read() as session:
+            review = session.scalars(select(Review).where(Review.status == "submitted").order_by(Review.id)).first()
+            if review is None:
+                raise RuntimeError("no submitted review to submit again")
+            self.pair = (review.submission_id, review.reviewer_id)
+        self.submits = 0
+
+    def submit(self) -> None:
+        from data_access.reviews import ReviewDraft, get_own_review, save_review
+
+        sid, rid = self.pair
+        with self.db.write() as session:
+            own = get_own_review(session, submission_id=sid, reviewer_id=rid)
+            if own is None:
+                raise RuntimeError("the review to submit again is gone")
+            first = self.config.criteria[0].id
+            draft = ReviewDraft(
+                scores=own.scores | {first: 2 if self.submits % 2 else 4},
+                comment=own.comment or "Submitted again.",
+                recommendation=own.recommendation,
+                confidence=own.confidence,
+            )
+            save_review(
+                session,
+                submission_id=sid,
+                reviewer_id=rid,
+                actor="bench",
+                draft=draft,
+                submit=True,
+                expected_version=own.version,
+                config=self.config,
+            )
+        self.submits += 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=50_000, help="when this script seeds the call")
     parser.add_argument("--runs", type=int, default=3, help="visits per page and state")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--pages", nargs="+", help="only these pages (URL paths), e.g. rankings coverage")
     args = parser.parse_args(argv)
     if args.url:
         return visits(args.url, args)
@@ -90,6 +140,7 @@ def visits(url: str, args: argparse.Namespace) -> int:
         try:
             pid = server.process.pid
             saver = Saver(server.url, url, load_call_config())
+            resubmitter = Resubmitter(url, load_call_config())
             sessions = {}
             for username in PAGES:
                 session = ProtocolSession(server.url, issued_token(url, username), timeout=args.timeout)
@@ -98,12 +149,14 @@ def visits(url: str, args: argparse.Namespace) -> int:
             print(f"{'page':<14}{'state':<28}{'wall s':>14}{'server CPU s':>16}{'kB sent':>10}", flush=True)
             for username, pages in PAGES.items():
                 session = sessions[username]
-                for page in pages:
+                for page in [p for p in pages if not args.pages or p in args.pages]:
                     for state in STATES:
                         walls, cpus, sent = [], [], []
                         for _ in range(args.runs):
                             if state == STATES[0]:
                                 saver.save()
+                            elif state == STATES[1]:
+                                resubmitter.submit()
                             else:
                                 session.visit(page, "")  # untimed: what the server caches is current
                             before = server_cpu(pid)
@@ -128,6 +181,7 @@ def visits(url: str, args: argparse.Namespace) -> int:
             for session in sessions.values():
                 session.close()
             saver.session.close()
+            resubmitter.db.dispose()
             rss, hwm = rss_mb(pid), rss_mb(pid, "VmHWM")
         finally:
             server.stop()

@@ -14,7 +14,9 @@ the audit log with `audit.record_denied`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -473,33 +475,54 @@ def reviewer_queue(session: Session, *, reviewer_id: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["submission_id", "reference", "title", "themes", "status", "updated_at"])
 
 
-def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:
-    """Long frame of scores: submission_id, reviewer_id, criterion, score (NaN = cannot judge).
+def driver_rows(session: Session, stmt) -> Sequence[Any]:
+    """`stmt`'s rows as the database driver gives them (tuples of its own types: none of SQLAlchemy's processing,
+    for large reads whose types are plain)."""
+    result = session.connection().execute(stmt)
+    try:
+        return result.cursor.fetchall() if result.cursor is not None else []
+    finally:
+        result.close()
 
-    The input of `scoring.score_submissions`. For admin and office views only.
-    """
-    stmt = select(Review.submission_id, Review.reviewer_id, ReviewScore.criterion, ReviewScore.score).join(
+
+def read_scores(
+    session: Session, *, submitted_only: bool = True, review_ids: list[int] | None = None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The scores (of the reviews `review_ids` only, if given) as `scores_frame`, with each row's review id apart
+    (an int64 array): ordered by review id, then criterion, whichever reviews are read, so that a frame patched
+    review by review (`data_access.scores_delta`) has the rows, in the order, of a whole read."""
+    stmt = select(Review.id, Review.submission_id, Review.reviewer_id, ReviewScore.criterion, ReviewScore.score).join(
         ReviewScore, ReviewScore.review_id == Review.id
     )
     if submitted_only:
         stmt = stmt.where(Review.status == "submitted")
+    if review_ids is not None:
+        stmt = stmt.where(Review.id.in_(review_ids))
+    # SQLite walks the reviews by id and each one's scores by the primary key (review_id, criterion): no sort.
+    stmt = stmt.order_by(Review.id, ReviewScore.criterion)
     # The driver's rows as they come (ids, a criterion id, a small integer: no type of ours to convert), column
     # by column with the types known: ~2.5x faster than SQLAlchemy's rows and pandas inferring the types
     # (the office's pages read this after every reviewer's save: issue 21).
-    result = session.connection().execute(stmt)
-    try:
-        rows = result.cursor.fetchall() if result.cursor is not None else []
-    finally:
-        result.close()
+    rows = driver_rows(session, stmt)
     n = len(rows)
-    return pd.DataFrame(
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    return ids, pd.DataFrame(
         {
-            "submission_id": np.fromiter((r[0] for r in rows), dtype=np.int64, count=n),
-            "reviewer_id": np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
-            "criterion": pd.array([r[2] for r in rows], dtype="str"),
-            "score": np.array([r[3] for r in rows], dtype=float),  # None (cannot judge) becomes NaN
+            "submission_id": np.fromiter((r[1] for r in rows), dtype=np.int64, count=n),
+            "reviewer_id": np.fromiter((r[2] for r in rows), dtype=np.int64, count=n),
+            "criterion": pd.array([r[3] for r in rows], dtype="str"),
+            "score": np.array([r[4] for r in rows], dtype=float),  # None (cannot judge) becomes NaN
         }
     )
+
+
+def scores_frame(session: Session, *, submitted_only: bool = True) -> pd.DataFrame:
+    """Long frame of scores: submission_id, reviewer_id, criterion, score (NaN = cannot judge), ordered by
+    review id, then criterion.
+
+    The input of `scoring.score_submissions`. For admin and office views only.
+    """
+    return read_scores(session, submitted_only=submitted_only)[1]
 
 
 # What `scores_frame` reads (the cheap pre-check of `submitted_key`'s callers: `audit.tables_version`).
@@ -514,7 +537,9 @@ def submitted_key(session: Session) -> tuple:
     move) or submitted again (`save_review`: version +1, scores rewritten in the same unit); reopened or set
     aside (`back_to_draft`: out of the submitted ones: the count); deleted with its submission (erasure, purge:
     the count). Nothing else writes `reviews` or `review_scores` (tests/data_access/test_submitted_key.py keeps
-    that list), nor changes a review's submission or reviewer. Cached per `audit.tables_version` of
+    that list), nor changes a review's submission or reviewer. `data_access.scores_delta` relies on the same
+    list, review by review: every write of a review sets its `updated_at`, and every write of its scores adds
+    one to its version. Cached per `audit.tables_version` of
     `SCORE_TABLES` by `ui.scores`; read it in the same state as the frame it keys (`Database.snapshot`)."""
     row = session.execute(
         select(

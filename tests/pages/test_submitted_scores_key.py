@@ -64,7 +64,7 @@ def test_a_draft_saved_reads_no_score_progress_or_candidate_on_any_office_page(
 ):
     st.cache_data.clear()
     pages = office_pages(db_url, scene)
-    reads = count_calls(monkeypatch, ui.scores, "scores_frame")
+    reads = count_calls(monkeypatch, ui.scores, "scores_since")
     fingerprints = count_calls(monkeypatch, ui.scores.reviews_da, "submitted_key")
     per_day = count_calls(monkeypatch, ui.coverage.coverage_da, "reviews_per_day")
     candidates = count_calls(monkeypatch, lineups_da, "candidate_frame")
@@ -122,23 +122,23 @@ def test_a_review_submitted_while_the_scores_are_read_is_never_kept_under_the_ea
     rankings = run_app(db_url, scene["office"], page="pages/rankings.py")
     late, middle = scene["late"], scene["reviewers"][2]
     save_draft(db, call_config, late, middle, 4)
-    real = ui.scores.scores_frame
+    real = ui.scores.scores_since
     submitted = []
 
-    def submit_first(session):
+    def submit_first(session, kept):
         if not submitted:  # once: the review goes in after the run read the key, before it reads the scores
             submitted.append(1)
             save_draft(db, call_config, late, middle, 4, submit=True)
-        return real(session)
+        return real(session, kept)
 
-    monkeypatch.setattr(ui.scores, "scores_frame", submit_first)
+    monkeypatch.setattr(ui.scores, "scores_since", submit_first)
     lee = scene["reviewers"][0]  # another review submitted again, other scores: the next run reads the scores
     save_draft(db, call_config, scene["ids"][0], lee, 1, submit=True)
     rerun(rankings, db_url)
     assert not rankings.exception, rankings.exception
     assert submitted and "Evidence late" in ranked_titles(rankings)  # the newer scores, under their own key
 
-    monkeypatch.setattr(ui.scores, "scores_frame", real)
+    monkeypatch.setattr(ui.scores, "scores_since", real)
     with db.write() as s:  # reopened: the submitted reviews are those of the earlier key again
         assert back_to_draft(s, review_of(s, late, middle), actor=middle.username, action="review.reopen")
     rerun(rankings, db_url)

@@ -219,6 +219,18 @@ def test_no_reviews_give_an_empty_frame_with_the_columns():
         (reviews([(1, 1, [6, 3, 3])]), EQUAL, "1 to 5"),
         (reviews([(1, 1, [0, 3, 3])]), EQUAL, "1 to 5"),
         (reviews([(1, 1, {"promise": 3, "clarity": 4})]), EQUAL, "clarity"),
+        (
+            reviews([(1, 1, {"promise": 3, "fame": 4}), (2, 1, {"clarity": 2, "fame": 1})]),
+            EQUAL,
+            r"^Scores for criteria that have no weight: clarity, fame\.$",
+        ),
+        (
+            pd.DataFrame(
+                {"submission_id": [1, 1], "reviewer_id": [1, 1], "criterion": ["promise", None], "score": [3, 3]}
+            ),
+            EQUAL,
+            r"^Scores for criteria that have no weight: nan\.$",
+        ),
         (pd.concat([reviews([(1, 1, 3)])] * 2), EQUAL, "more than one score"),
         (reviews([(1, 1, 3)]), {**EQUAL, "promise": -1.0}, "negative"),
         (reviews([(1, 1, 3)]), dict.fromkeys(CRITERIA, 0.0), "positive weight"),
