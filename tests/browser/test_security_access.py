@@ -351,6 +351,11 @@ def test_the_wrong_role_typing_any_pages_url_gets_nothing_of_it_over_the_protoco
     )
 
 
+def pages_refused_first(role: str) -> str:
+    """The URL of the first page `role` may not open."""
+    return next(spec.url_path for spec in PAGES if role not in spec.roles)
+
+
 def test_the_wrong_role_typing_a_pages_url_gets_nothing_of_it(live_server, demo_db_url, browsers):
     last_entry = last_audit_entry(demo_db_url)
     tokens = {role: issued_token(demo_db_url, username) for role, username in WRONG_ROLE_USERS.items()}
@@ -371,11 +376,6 @@ def test_the_wrong_role_typing_a_pages_url_gets_nothing_of_it(live_server, demo_
     assert set(denied_since(demo_db_url, last_entry)) == {
         (WRONG_ROLE_USERS[role_of[token]], key_of[path]) for path, token in visits
     }
-
-
-def pages_refused_first(role: str) -> str:
-    """The URL of the first page `role` may not open."""
-    return next(spec.url_path for spec in PAGES if role not in spec.roles)
 
 
 @pytest.mark.parametrize("change", ["password changed", "deactivated"])
