@@ -148,7 +148,8 @@ def front_door() -> None:
     page = navigation(viewer.role)
     phone_menu.close_menu_after_choice()
     review_form.keep_press_only_on(page.url_path)
-    run_safely(page.run)
+    with auth.verified_for_this_run(viewer):  # the page's gate reads no sign-in again in this run
+        run_safely(page.run)
 
 
 run_safely(front_door, on_database_down=keep_place)

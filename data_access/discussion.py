@@ -94,38 +94,53 @@ class DiscussionSummary:
 
 def _role_now(session: Session, viewer: Viewer) -> str:
     """The viewer's role read from the database now; refused if the account is gone, inactive or renamed."""
-    user = session.get(User, viewer.user_id)
-    if user is None or not user.active or user.username != viewer.username:
+    row = session.execute(select(User.role, User.active, User.username).where(User.id == viewer.user_id)).first()
+    return _active_role(row, viewer)
+
+
+def _active_role(row, viewer: Viewer) -> str:
+    if row is None or not row.active or row.username != viewer.username:
         raise AccessDenied("account not active")
-    return user.role
+    return row.role
 
 
 def _check(session: Session, viewer: Viewer, submission_id: int) -> str:
-    """The viewer's role now, when they may read this submission's discussion; else AccessDenied."""
-    role = _role_now(session, viewer)
-    if session.get(Submission, submission_id) is None:
+    """The viewer's role now, when they may read this submission's discussion; else AccessDenied.
+    One statement (run on every rerun of a review's page): the account's columns, the submission's id and
+    the viewer's assignment, conflict and review of it, never whole rows."""
+    row = session.execute(
+        select(
+            User.role,
+            User.active,
+            User.username,
+            Submission.id.label("submission"),
+            Assignment.id.label("assignment"),
+            ConflictOfInterest.id.label("conflict"),
+            Review.status,
+        )
+        .select_from(User)
+        .outerjoin(Submission, Submission.id == submission_id)
+        .outerjoin(Assignment, (Assignment.submission_id == Submission.id) & (Assignment.reviewer_id == User.id))
+        .outerjoin(
+            ConflictOfInterest,
+            (ConflictOfInterest.submission_id == Submission.id) & (ConflictOfInterest.reviewer_id == User.id),
+        )
+        .outerjoin(Review, (Review.submission_id == Submission.id) & (Review.reviewer_id == User.id))
+        .where(User.id == viewer.user_id)
+    ).first()
+    role = _active_role(row, viewer)
+    assert row is not None  # _active_role refused a missing account
+    if row.submission is None:
         raise AccessDenied("no such submission")
     if role in STAFF:
         return role
     if role != Role.REVIEWER:
         raise AccessDenied("unknown role")
-    row = session.execute(
-        select(Assignment.id, ConflictOfInterest.id, Review.status)
-        .select_from(Submission)
-        .outerjoin(Assignment, (Assignment.submission_id == Submission.id) & (Assignment.reviewer_id == viewer.user_id))
-        .outerjoin(
-            ConflictOfInterest,
-            (ConflictOfInterest.submission_id == Submission.id) & (ConflictOfInterest.reviewer_id == viewer.user_id),
-        )
-        .outerjoin(Review, (Review.submission_id == Submission.id) & (Review.reviewer_id == viewer.user_id))
-        .where(Submission.id == submission_id)
-    ).one()
-    assignment, conflict, status = row
-    if conflict is not None:
+    if row.conflict is not None:
         raise AccessDenied("conflict of interest declared")
-    if assignment is None:
+    if row.assignment is None:
         raise AccessDenied("not assigned")
-    if status != "submitted":
+    if row.status != "submitted":
         raise DiscussionNotYet("own review not submitted")
     return role
 

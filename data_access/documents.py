@@ -176,7 +176,9 @@ def _admin(session: Session, actor: Viewer | str, *, to: str, entity: str, entit
 
 def _role_now(session: Session, viewer: Viewer, *, attempted: str, entity: str, entity_id: object) -> str:
     """The viewer's role read from the database now; refused when the account is gone, inactive or renamed."""
-    user = session.get(User, viewer.user_id)
+    user = session.execute(  # the columns, not the whole row (issue 21: on every run of a review's page)
+        select(User.active, User.role, User.username).where(User.id == viewer.user_id)
+    ).first()
     if user is None or not user.active or user.username != viewer.username:
         raise DocumentDenied("account not active", attempted=attempted, entity=entity, entity_id=entity_id)
     return user.role
@@ -187,7 +189,7 @@ def _may_see(
 ) -> str:
     """The viewer's role now, when they may see this submission's documents; else DocumentDenied."""
     role = _role_now(session, viewer, attempted=attempted, entity=entity, entity_id=entity_id)
-    if session.get(Submission, submission_id) is None:
+    if session.scalar(select(Submission.id).where(Submission.id == submission_id)) is None:
         raise DocumentDenied("no such submission", attempted=attempted, entity=entity, entity_id=entity_id)
     if role in STAFF:
         return role

@@ -35,7 +35,7 @@ from data_access.assignments import AssignmentError, _reviewer_input, _submissio
 from data_access.bid_models import ReviewerExpertise, SubmissionBid
 from data_access.models import Assignment, ConflictOfInterest, Submission, SubmissionCode, User, utcnow
 from data_access.standing import standing_assignments
-from data_access.users import require_role
+from data_access.users import require_role, require_role_user
 from scoring.assignment import AssignmentPlan, SubmissionToAssign, exclusion
 from scoring.fit import BID_LEVELS, FitCounts, FitInput, FitWeights, fit_counts
 
@@ -65,10 +65,7 @@ class BidRow:
 
 
 def _require_reviewer(session: Session, viewer: Viewer, to: str) -> User:
-    require_role(session, viewer, Role.REVIEWER, to=to)
-    user = session.get(User, viewer.user_id)
-    assert user is not None
-    return user
+    return require_role_user(session, viewer, Role.REVIEWER, to=to)
 
 
 def _codes(session: Session, ids: Iterable[int] | None = None) -> dict[int, dict[str, list[str]]]:

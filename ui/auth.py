@@ -22,13 +22,15 @@ trusts whatever roles it was given; so around it:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import functools
 import hmac
 import logging
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import bcrypt
 import streamlit as st
@@ -176,11 +178,34 @@ def _end(cookies: library.CookieComponent, reason: str) -> None:
     st.session_state[NOTICE_KEY] = ENDED_MESSAGES.get(reason, ENDED_DEFAULT)
 
 
+# The sign-in app.py verified at the start of this run, while the page it chose runs (`verified_for_this_run`):
+# (the server-side session's id, the viewer). Never kept past the run: a fragment's own rerun, which does not
+# pass through app.py, finds nothing here and reads the database again; so does every new run.
+_VERIFIED_THIS_RUN: contextvars.ContextVar[tuple[int, Viewer] | None] = contextvars.ContextVar(
+    "verified_this_run", default=None
+)
+
+
+@contextlib.contextmanager
+def verified_for_this_run(viewer: Viewer) -> Iterator[None]:
+    """While the page runs, `current_viewer` (the page's gate) answers with the sign-in `authenticate` checked
+    against the database moments before in this very run, rather than reading it again (issue 21: one read
+    of the sign-in a run, not two). Ended when the run of the page ends, however it ends."""
+    token = _VERIFIED_THIS_RUN.set((st.session_state.get(SESSION_KEY), viewer))
+    try:
+        yield
+    finally:
+        _VERIFIED_THIS_RUN.reset(token)
+
+
 def current_viewer(db: Database) -> Viewer | None:
     """The signed-in person, verified against the database on this run."""
     session_id = st.session_state.get(SESSION_KEY)
     if session_id is None:
         return None
+    verified = _VERIFIED_THIS_RUN.get()
+    if verified is not None and verified[0] == session_id:
+        return verified[1]
     with db.read() as session:
         check = auth_da.check_session(session, auth_session_id=session_id)
     return check.viewer

@@ -16,6 +16,7 @@ from data_access.models import AuditEntry, DiscussionPost, Review, User
 from data_access.privacy import erase_submission
 from data_access.reviews import ReviewDraft, reopen_review, reviews_of_submission, save_review
 from data_access.users import set_active
+from tests.data_access.test_reviewer_run_cost import statements_of
 from tests.factories import assign, make_submission, make_user, submit_review
 from tests.support.dbdump import table_contents
 
@@ -266,3 +267,27 @@ def test_an_erased_submission_takes_its_thread_with_it(db, panel, call_config):
     assert table_contents(db)["discussion_posts"] == []
     with db.read() as s:
         assert disc.open_discussions(s, viewer=panel["admin"]) == []
+
+
+@pytest.mark.parametrize("who", ["a", "admin", "drafting", "conflicted", "not_assigned"])
+def test_the_check_before_a_thread_is_one_statement_of_columns_and_still_refuses_a_missing_submission(db, panel, who):
+    """Every rerun of a review's page checks the viewer's access to the discussion (issue 21): one SELECT
+    of the account's columns and the viewer's ties to the submission, whatever the answer."""
+    viewer = panel[who]
+
+    def check(submission_id: int):
+        def run():
+            with db.read() as s:
+                try:
+                    return disc._check(s, viewer, submission_id)
+                except AccessDenied as refused:
+                    return refused
+
+        return run
+
+    sent = statements_of(db, check(panel["sub"]))
+    assert len(sent) == 1
+    assert "users.password_hash" not in sent[0][0] and "submissions.summary" not in sent[0][0]
+    missing = check(panel["sub"] + 1000)()
+    assert isinstance(missing, AccessDenied) and not isinstance(missing, disc.DiscussionNotYet)
+    assert "no such submission" in str(missing)

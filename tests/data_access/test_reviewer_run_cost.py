@@ -13,12 +13,14 @@ from collections.abc import Callable
 
 from sqlalchemy import event, select
 
+from access.roles import Role
 from data_access.assignments import declare_conflict
 from data_access.db import Database
 from data_access.documents import list_documents
 from data_access.models import Submission
 from data_access.reviews import reviewer_queue
 from data_access.submissions import AccessDenied, get_submission, reviewer_access, reviewer_access_to
+from data_access.users import require_role
 from tests.factories import assign, make_submission, make_user
 
 
@@ -127,3 +129,18 @@ def test_the_queues_themes_are_read_through_the_reviewers_assignments_on_sqlite(
 def _queue(db, reviewer):
     with db.read() as s:
         return reviewer_queue(s, reviewer_id=reviewer.user_id)
+
+
+def test_the_access_checks_on_every_run_read_columns_not_whole_rows(db, call_config):
+    """The documents' and a reviewer's role checks (on every run of a review's page, issue 21) read the
+    account's and the submission's few columns; neither the password's hash nor a submission's text."""
+    reviewer, ids = _call(db, call_config, assigned=1)
+
+    def checks():
+        with db.read() as s:
+            list_documents(s, submission_id=ids[0], viewer=reviewer)
+            require_role(s, reviewer, Role.REVIEWER, to="review")
+
+    sent = " ".join(statement for statement, _ in statements_of(db, checks))
+    assert "users.role" in sent and "submissions.id" in sent
+    assert "password_hash" not in sent and "submissions.summary" not in sent
