@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -23,17 +23,34 @@ def rule_violations(
 ) -> list[str]:
     """Every rule a given line-up (submission_id -> format) breaks, in words: first its members that
     are unknown, cannot be selected or cannot present in their format, then each rule family's."""
+    return line_up_checker(candidates, rules, labels=labels, families=families)(members)
+
+
+def line_up_checker(
+    candidates: pd.DataFrame,
+    rules: SelectionRules,
+    *,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
+    families: Sequence[RuleFamily] = RULE_FAMILIES,
+) -> Callable[[Mapping[int, str]], list[str]]:
+    """`rule_violations` for many line-ups of the same candidates and rules: the candidates are
+    prepared once (most of a check's time), and each line-up given is checked as it would be."""
     missing = missing_columns(candidates.columns, rules, families)
     if missing:
         raise SelectionError(f"The candidates lack the column(s) {', '.join(missing)}.")
     frame = prepare_candidates(candidates).set_index("submission_id")
-    picked = [int(s) for s in members]
-    rows = frame.loc[[s for s in picked if s in frame.index]]
-    out = _member_problems(frame, rows, picked, members)
-    line_up = LineUp(frame=frame, rows=rows, members=members, rules=rules, names=Names(labels))
-    for family in families:
-        out.extend(family.violations(line_up))
-    return out
+    names = Names(labels)
+
+    def check(members: Mapping[int, str]) -> list[str]:
+        picked = [int(s) for s in members]
+        rows = frame.loc[[s for s in picked if s in frame.index]]
+        out = _member_problems(frame, rows, picked, members)
+        line_up = LineUp(frame=frame, rows=rows, members=members, rules=rules, names=names)
+        for family in families:
+            out.extend(family.violations(line_up))
+        return out
+
+    return check
 
 
 def _member_problems(

@@ -1,7 +1,11 @@
-"""The demo call: deterministic, clearly synthetic, uneven, with gaps."""
+"""The demo call: deterministic, clearly synthetic, uneven, with gaps.
+
+The seeded demo's tests read a copy of a demo call of 60 submissions seeded once per test process
+and database kind (tests.support.demo_copies, with what `seed_demo` returned), not a seeding each."""
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -12,6 +16,18 @@ from data_access.demo import DELIBERATE_GAPS, DEMO_USERS, NATION_GAPS, WORD_DOCU
 from data_access.errors import AccessDenied
 from documents.generate import NOTICE, demo_documents
 from importing.submission_rules import check_submission
+from tests.conftest import DATABASES
+from tests.support.demo_copies import demo_call, seeded_counts
+
+SEEDED = 60  # submissions in the seeded demo's tests
+
+
+@pytest.fixture(params=DATABASES)
+def seeded(request, tmp_path) -> Iterator[tuple]:
+    """A database of the test's own holding the demo call of `SEEDED` submissions (SQLite and
+    PostgreSQL), and what seeding it returned."""
+    with demo_call(request, tmp_path, SEEDED) as db:
+        yield db, seeded_counts(db, SEEDED)
 
 
 def test_the_generator_is_deterministic(call_config):
@@ -65,10 +81,10 @@ def test_a_subset_of_submissions_carries_the_themes_demo_documents_and_every_rev
             assert any(i in mine and name.endswith(".pdf") for i, name in demo.documents), user.username
 
 
-def test_seeding_writes_users_submissions_assignments_and_partly_finished_reviews(db, call_config):
-    counts = seed_demo(db, config=call_config, bcrypt_rounds=4, n=60)
+def test_seeding_writes_users_submissions_assignments_and_partly_finished_reviews(seeded, call_config):
+    db, counts = seeded
     assert counts["users"] == len(DEMO_USERS) == 8
-    assert counts["submissions"] == 60
+    assert counts["submissions"] == SEEDED == 60
     with db.read() as s:
         progress = reviews.review_progress(s)
         roles = Counter(s.execute(text("SELECT role FROM users")).scalars())
@@ -79,9 +95,9 @@ def test_seeding_writes_users_submissions_assignments_and_partly_finished_review
     assert progress["submitted"].max() > 2 * progress["submitted"].min()  # partly finished, unevenly
 
 
-def test_the_seeded_demo_has_documents_each_stored_once_and_an_assigned_reviewer_reads_one(db, call_config):
-    counts = seed_demo(db, config=call_config, bcrypt_rounds=4, n=60)
-    demo = generate_demo(call_config, n=60)
+def test_the_seeded_demo_has_documents_each_stored_once_and_an_assigned_reviewer_reads_one(seeded, call_config):
+    db, counts = seeded
+    demo = generate_demo(call_config, n=SEEDED)
     with db.read() as s:
         stored = s.execute(text("SELECT count(*) FROM submission_documents")).scalar()
         contents = s.execute(text("SELECT count(*) FROM document_contents")).scalar()

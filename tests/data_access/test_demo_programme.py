@@ -1,7 +1,10 @@
 """The demo call shows the loop from line-up to programme: a saved line-up signed off by the
 office, everyone invited, two accepted (one in person, one virtually), one declined, one with
 no reply by the deadline, the rest awaiting; two programme sessions with the two who accepted
-placed; every step in the audit log; the same every time. Both databases."""
+placed; every step in the audit log; the same every time. Both databases.
+
+The demo call is seeded once per test process (`demo_db`, tests.support.demo_copies, with what
+`seed_demo` returned); "the same every time" compares that seeding with one made by the test."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from access.visibility import Viewer
 from data_access import audit, signoff
 from data_access import line_up_status as status_da
 from data_access.db import Database
-from data_access.demo import seed_demo
+from data_access.demo import N_SUBMISSIONS, seed_demo
 from data_access.demo_programme import LINE_UP_NAME, SESSIONS
 from data_access.models import PresenterInvitation, ProgrammeSession, User
 from scoring import replies
+from tests.support.demo_copies import seeded_counts
 
 
 def _office(s) -> Viewer:
@@ -27,6 +31,11 @@ def _office(s) -> Viewer:
 
 def _seed(db, call_config) -> dict:
     counts = seed_demo(db, config=call_config, bcrypt_rounds=4)  # the whole demo: fewer allow no line-up
+    return _read(db, call_config, counts)
+
+
+def _read(db, call_config, counts: dict[str, int]) -> dict:
+    """What the demo call in `db` shows, beside what its seeding returned (`counts`)."""
     with db.read() as s:
         office = _office(s)
         [line_up] = status_da.signed_off_line_ups(s, viewer=office)
@@ -51,8 +60,8 @@ def _seed(db, call_config) -> dict:
     }
 
 
-def test_the_demo_shows_a_signed_off_line_up_with_replies_and_two_sessions(db, call_config):
-    seeded = _seed(db, call_config)
+def test_the_demo_shows_a_signed_off_line_up_with_replies_and_two_sessions(demo_db, call_config):
+    seeded = _read(demo_db, call_config, seeded_counts(demo_db, N_SUBMISSIONS))
     shown, n = seeded["shown"], seeded["counts"]["invited presenters"]
     assert seeded["line_up"].name == LINE_UP_NAME and seeded["line_up"].current_is_signed_off
     assert seeded["signed"].signed_off_by == "office"
@@ -75,12 +84,13 @@ def test_the_demo_shows_a_signed_off_line_up_with_replies_and_two_sessions(db, c
     assert actions["programme_session.create"] == 2
 
 
-def test_the_demo_line_up_and_replies_are_the_same_every_time(db, sqlite_template, tmp_path, call_config):
-    target = tmp_path / "other.db"  # a second, empty database (SQLite beside each of the two)
+def test_the_demo_line_up_and_replies_are_the_same_every_time(demo_db, sqlite_template, tmp_path, call_config):
+    first = _read(demo_db, call_config, seeded_counts(demo_db, N_SUBMISSIONS))  # seeded once in this process
+    target = tmp_path / "other.db"  # a second, empty database (SQLite beside each of the two), seeded here
     shutil.copyfile(sqlite_template, target)
     other = Database(f"sqlite:///{target}")
     try:
-        first, second = _seed(db, call_config), _seed(other, call_config)
+        second = _seed(other, call_config)
     finally:
         other.dispose()
     assert [(p.reference, p.format_offered, p.reply, p.session) for p in first["shown"].presenters] == [

@@ -21,7 +21,8 @@ from data_access import replacement, signoff
 from data_access.models import LineUp, LineUpMember, OutboxMessage, PresenterInvitation, Submission, utcnow
 from data_access.submissions import AccessDenied
 from data_access.users import set_active
-from scoring.selection import ABLE_TO_DO, SCORE_UNIT, labels_from_config, prepare_candidates, rule_violations
+from scoring.selection import ABLE_TO_DO, SCORE_UNIT, labels_from_config, prepare_candidates
+from scoring.selection.checks import line_up_checker
 from tests.data_access.test_invitations import (  # noqa: F401 (call, invited, saved: fixtures)
     REPLY_BY,
     actions,
@@ -112,13 +113,13 @@ def brute_force(db, call_config, line_up_id, scores) -> float:
         for sid, row in prepared.iterrows()
         if not row["why_not"] and int(sid) not in kept and int(sid) not in rules.excluded
     ]
-    labels = labels_from_config(call_config)
+    breaks = line_up_checker(frame, rules, labels=labels_from_config(call_config))  # rule_violations, prepared once
     best = float("-inf")
     for newcomers in itertools.combinations(pool, rules.slots - len(kept)):
         options = [ABLE_TO_DO[prepared.loc[sid, "presentation_preference"]] for sid in newcomers]
         for formats in itertools.product(*options):
             members = kept | dict(zip(newcomers, formats, strict=True))
-            if not rule_violations(frame, rules, members, labels=labels):
+            if not breaks(members):
                 total = sum(round(prepared.loc[sid, "score"] / SCORE_UNIT) for sid in members) * SCORE_UNIT
                 best = max(best, total)
     return best

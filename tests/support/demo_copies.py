@@ -24,6 +24,7 @@ from data_access.migrate import upgrade
 BCRYPT_ROUNDS = 4
 _sqlite: dict[int, Path] = {}  # submissions -> this process's seeded file
 _postgres: dict[tuple[int, int], str] = {}  # (cluster's port, submissions) -> its seeded database
+_counts: dict[tuple[str, int], dict[str, int]] = {}  # (database kind, submissions) -> what `seed_demo` returned
 
 
 def sqlite_template(n: int) -> Path:
@@ -35,7 +36,7 @@ def sqlite_template(n: int) -> Path:
         db = Database(f"sqlite:///{path}")
         try:
             upgrade(db)
-            seed_demo(db, config=load_call_config(), bcrypt_rounds=BCRYPT_ROUNDS, n=n)
+            _counts["sqlite", n] = seed_demo(db, config=load_call_config(), bcrypt_rounds=BCRYPT_ROUNDS, n=n)
         finally:
             db.dispose()
         _sqlite[n] = path
@@ -61,11 +62,16 @@ def postgres_template(cluster, n: int) -> str:
         name = cluster.create_database()
         db = Database(cluster.url(name))
         try:
-            seed_demo(db, config=load_call_config(), bcrypt_rounds=BCRYPT_ROUNDS, n=n)
+            _counts["postgresql", n] = seed_demo(db, config=load_call_config(), bcrypt_rounds=BCRYPT_ROUNDS, n=n)
         finally:
             db.dispose()
         _postgres[key] = name
     return _postgres[key]
+
+
+def seeded_counts(db: Database, n: int) -> dict[str, int]:
+    """What `seed_demo` returned when it seeded the demo call (`n` submissions) that `db` is a copy of."""
+    return dict(_counts["sqlite" if db.url.startswith("sqlite") else "postgresql", n])
 
 
 @contextlib.contextmanager
